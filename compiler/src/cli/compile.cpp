@@ -1,0 +1,47 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "diagnostics.h"
+#include "emitter/emitter.h"
+#include "pipeline.h"
+
+namespace microflow {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes only when the contents change, so builds that depend on the
+// generated files don't rebuild for nothing.
+void write_if_changed(const fs::path& path, const std::string& contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (old == contents) return;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  if (!out) throw CompileError(path.string() + ": cannot write file");
+}
+
+}  // namespace
+
+int run_compile(const CompileArgs& a) {
+  CompiledModel m;
+  compile_model(a.model, m);
+  const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
+  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name);
+  std::error_code ec;
+  fs::create_directories(a.out_dir, ec);
+  if (ec) throw CompileError(a.out_dir + ": cannot create directory: " + ec.message());
+  write_if_changed(fs::path(a.out_dir) / code.header_file, code.header);
+  write_if_changed(fs::path(a.out_dir) / code.source_file, code.source);
+  std::cout << "microflow: " << a.model << " -> " << (fs::path(a.out_dir) / code.source_file).string() << " ("
+            << m.calls.size() << " ops, " << m.weight_bytes() << " B constants, arena " << m.plan.arena_bytes
+            << " B)\n";
+  return 0;
+}
+
+}  // namespace microflow

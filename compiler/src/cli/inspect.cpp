@@ -1,0 +1,94 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "pipeline.h"
+
+namespace microflow {
+
+namespace {
+
+nlohmann::json tensor_json(const CompiledModel& m, int id) {
+  const Tensor& t = m.graph.tensor(id);
+  nlohmann::json j = {{"id", id}, {"name", t.name}, {"type", dtype_name(t.type)}, {"shape", t.shape},
+                      {"bytes", t.bytes()}, {"constant", t.is_constant}};
+  if (t.quant.present()) {
+    j["scale"] = t.quant.scales;
+    j["zero_point"] = t.quant.zero_points;
+    if (t.quant.per_channel()) j["quantized_dimension"] = t.quant.axis;
+  }
+  if (m.plan.in_arena(id)) j["arena_offset"] = m.plan.offset_of(id);
+  return j;
+}
+
+std::string io_list(const CompiledModel& m, const std::vector<int>& ids) {
+  std::string s;
+  for (int id : ids) {
+    const Tensor& t = m.graph.tensor(id);
+    s += fmt::format("{}{}'{}' {}{}", s.empty() ? "" : ", ", "", t.name, dtype_name(t.type), t.shape_string());
+    if (t.quant.present()) s += fmt::format(" (scale {:g}, zero point {})", t.quant.scale(), t.quant.zero_point());
+  }
+  return s;
+}
+
+void print_text(const CompiledModel& m) {
+  const Graph& g = m.graph;
+  std::cout << fmt::format("model: {}\n", g.source);
+  std::cout << fmt::format("inputs: {}\noutputs: {}\n\n", io_list(m, g.inputs), io_list(m, g.outputs));
+  std::cout << fmt::format("{:>3}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", "op", "operator", "input", "output",
+                           "MACs", "const B", "output tensor");
+  for (const KernelCall& k : m.calls) {
+    const Tensor& in = g.tensor(k.op->inputs[0]);
+    const Tensor& out = g.tensor(k.op->outputs[0]);
+    std::cout << fmt::format("{:>3}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op->index, op_kind_name(k.op->kind),
+                             std::string(dtype_name(in.type)) + in.shape_string(),
+                             std::string(dtype_name(out.type)) + out.shape_string(), k.macs, k.constant_bytes(),
+                             out.name);
+  }
+  std::cout << fmt::format("\ntotal: {} ops, {} MACs, {} bytes of constants (flash)\n", m.calls.size(), m.macs(),
+                           m.weight_bytes());
+  std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n\ntensors in the arena:\n",
+                           m.plan.arena_bytes, m.plan.lower_bound, m.plan.strategy);
+  for (const Buffer& b : m.plan.buffers)
+    for (int id : b.tensors) {
+      const Tensor& t = g.tensor(id);
+      std::cout << fmt::format("  [{:>7}, {:>7})  steps {:>2}..{:<2}  {} {}{}\n", b.offset, b.offset + t.bytes(),
+                               b.first_step, b.last_step, t.name, dtype_name(t.type), t.shape_string());
+    }
+}
+
+}  // namespace
+
+int run_inspect(const InspectArgs& a) {
+  CompiledModel m;
+  compile_model(a.model, m);
+  if (!a.json) {
+    print_text(m);
+    return 0;
+  }
+  nlohmann::json ops = nlohmann::json::array();
+  for (const KernelCall& k : m.calls) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (int id : k.op->inputs) inputs.push_back(id);
+    ops.push_back({{"index", k.op->index}, {"op", op_kind_name(k.op->kind)}, {"kernel", k.is_alias ? "alias" : k.function},
+                   {"inputs", inputs}, {"outputs", k.op->outputs}, {"macs", k.macs},
+                   {"weight_bytes", k.constant_bytes()}});
+  }
+  nlohmann::json tensors = nlohmann::json::array();
+  for (const Tensor& t : m.graph.tensors) tensors.push_back(tensor_json(m, t.id));
+  nlohmann::json j = {{"model", m.graph.source},
+                      {"arena_bytes", m.plan.arena_bytes},
+                      {"arena_lower_bound", m.plan.lower_bound},
+                      {"weight_bytes", m.weight_bytes()},
+                      {"macs", m.macs()},
+                      {"inputs", m.graph.inputs},
+                      {"outputs", m.graph.outputs},
+                      {"ops", ops},
+                      {"tensors", tensors}};
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace microflow

@@ -1,0 +1,47 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "diagnostics.h"
+#include "version.h"
+
+int main(int argc, char** argv) {
+  using namespace microflow;
+  CLI::App app{"microflow: compile TensorFlow Lite models to static C++ for microcontrollers"};
+  app.set_version_flag("--version", kMicroflowVersion);
+  app.require_subcommand(1);
+
+  CompileArgs compile;
+  auto* c = app.add_subcommand("compile", "Generate C++ (NAME.h, NAME.cpp) for a .tflite model");
+  c->add_option("model", compile.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  c->add_option("-o,--output", compile.out_dir, "Output directory")->required();
+  c->add_option("--name", compile.name, "C++ namespace and file name (default: the model's file stem)");
+
+  InspectArgs inspect;
+  auto* i = app.add_subcommand("inspect", "List operators, tensors, quantization, MACs, weight and arena bytes");
+  i->add_option("model", inspect.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  i->add_flag("--json", inspect.json, "Print one JSON object");
+
+  VerifyArgs verify;
+  auto* v = app.add_subcommand("verify", "Build the generated code for the host and compare it with golden vectors");
+  v->add_option("model", verify.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  v->add_option("--vectors", verify.vectors, "Directory of NAME.in.bin / NAME.out.bin pairs")->required();
+  v->add_option("--tolerance", verify.tolerance, "Max relative error for float outputs")->capture_default_str();
+  v->add_option("--work-dir", verify.work_dir, "Where to build (default: a temporary directory, removed after)");
+  v->add_flag("--keep", verify.keep, "Keep the temporary build directory");
+  v->add_option("--runtime-include", verify.runtime_include, "Directory holding microflow/microflow.h");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*c) return run_compile(compile);
+    if (*i) return run_inspect(inspect);
+    if (*v) return run_verify(verify);
+  } catch (const CompileError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,27 @@
+// Prints the lowered model as C++14 that compiles freestanding: a header
+// with the model's API and a source with constants and one kernel call per
+// layer.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "passes/kernel_call.h"
+#include "planner/planner.h"
+
+namespace microflow {
+
+struct GeneratedCode {
+  std::string header_file, source_file;  // file names
+  std::string header, source;            // contents
+};
+
+// `name` must be a valid C++ identifier (see model_identifier).
+GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
+                       const std::string& name);
+
+// A C++ identifier derived from a file stem ("person-detect.v2" -> "person_detect_v2").
+std::string model_identifier(const std::string& stem);
+
+}  // namespace microflow

@@ -1,0 +1,82 @@
+#include "graph/graph.h"
+
+namespace microflow {
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::Float32: return "float32";
+    case DType::Int8: return "int8";
+    case DType::Int16: return "int16";
+    case DType::Int32: return "int32";
+    case DType::UInt8: return "uint8";
+    case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
+    case DType::Unsupported: break;
+  }
+  return "unsupported";
+}
+
+const char* dtype_c_type(DType t) {
+  switch (t) {
+    case DType::Float32: return "float";
+    case DType::Int8: return "int8_t";
+    case DType::Int16: return "int16_t";
+    case DType::Int32: return "int32_t";
+    case DType::UInt8: return "uint8_t";
+    case DType::Int64: return "int64_t";
+    case DType::Bool: return "bool";
+    case DType::Unsupported: break;
+  }
+  return "void";
+}
+
+int dtype_size(DType t) {
+  switch (t) {
+    case DType::Int8: case DType::UInt8: case DType::Bool: return 1;
+    case DType::Int16: return 2;
+    case DType::Float32: case DType::Int32: return 4;
+    case DType::Int64: return 8;
+    case DType::Unsupported: break;
+  }
+  return 0;
+}
+
+int64_t Tensor::elements() const {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+std::string Tensor::shape_string() const {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+const char* op_kind_name(OpKind k) {
+  switch (k) {
+    case OpKind::FullyConnected: return "FULLY_CONNECTED";
+    case OpKind::Conv2D: return "CONV_2D";
+    case OpKind::DepthwiseConv2D: return "DEPTHWISE_CONV_2D";
+    case OpKind::AveragePool2D: return "AVERAGE_POOL_2D";
+    case OpKind::MaxPool2D: return "MAX_POOL_2D";
+    case OpKind::Reshape: return "RESHAPE";
+    case OpKind::Softmax: return "SOFTMAX";
+    case OpKind::Add: return "ADD";
+    case OpKind::Quantize: return "QUANTIZE";
+    case OpKind::Dequantize: return "DEQUANTIZE";
+  }
+  return "?";
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::None: return "NONE";
+    case Activation::Relu: return "RELU";
+    case Activation::ReluN1To1: return "RELU_N1_TO_1";
+    case Activation::Relu6: return "RELU6";
+  }
+  return "?";
+}
+
+}  // namespace microflow

@@ -1,0 +1,104 @@
+// The compiler's graph IR: tensors and operators of one TFLite subgraph, in a
+// form that passes can read and rewrite without touching the flatbuffer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace microflow {
+
+enum class DType { Float32, Int8, Int16, Int32, UInt8, Int64, Bool, Unsupported };
+
+const char* dtype_name(DType t);
+const char* dtype_c_type(DType t);   // "int8_t", "float", ...
+int dtype_size(DType t);             // bytes per element
+
+// Quantization as stored in the model: one scale/zero point per tensor or per
+// channel along `axis`.
+struct Quantization {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  int axis = 0;
+
+  bool present() const { return !scales.empty(); }
+  bool per_channel() const { return scales.size() > 1; }
+  float scale() const { return scales.empty() ? 0.f : scales[0]; }
+  int32_t zero_point() const { return zero_points.empty() ? 0 : static_cast<int32_t>(zero_points[0]); }
+};
+
+struct Tensor {
+  int id = -1;
+  std::string name;
+  DType type = DType::Unsupported;
+  std::string type_name;  // as written in the model, for error messages
+  std::vector<int32_t> shape;
+  Quantization quant;
+  std::vector<uint8_t> data;  // constant contents; empty for activations
+  bool is_constant = false;
+
+  int64_t elements() const;
+  int64_t bytes() const { return elements() * dtype_size(type); }
+  std::string shape_string() const;
+  template <typename T> const T* data_as() const { return reinterpret_cast<const T*>(data.data()); }
+};
+
+enum class OpKind {
+  FullyConnected, Conv2D, DepthwiseConv2D, AveragePool2D, MaxPool2D,
+  Reshape, Softmax, Add, Quantize, Dequantize
+};
+const char* op_kind_name(OpKind k);
+
+enum class Activation { None, Relu, ReluN1To1, Relu6 };
+const char* activation_name(Activation a);
+enum class Padding { Same, Valid };
+
+struct ConvOptions {
+  Padding padding = Padding::Same;
+  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  Activation activation = Activation::None;
+};
+struct DepthwiseOptions : ConvOptions {
+  int depth_multiplier = 1;
+};
+struct PoolOptions {
+  Padding padding = Padding::Same;
+  int stride_h = 1, stride_w = 1, filter_h = 1, filter_w = 1;
+  Activation activation = Activation::None;
+};
+struct FullyConnectedOptions {
+  Activation activation = Activation::None;
+  bool keep_num_dims = false;
+};
+struct SoftmaxOptions { float beta = 1.f; };
+struct AddOptions { Activation activation = Activation::None; };
+struct NoOptions {};
+
+using OpOptions = std::variant<NoOptions, ConvOptions, DepthwiseOptions, PoolOptions,
+                               FullyConnectedOptions, SoftmaxOptions, AddOptions>;
+
+struct Operator {
+  int index = -1;  // position in the model's operator list (for messages)
+  OpKind kind = OpKind::Reshape;
+  std::vector<int> inputs;   // tensor ids; -1 marks an absent optional input
+  std::vector<int> outputs;
+  OpOptions options;
+
+  template <typename T> const T& opts() const { return std::get<T>(options); }
+  int input(size_t i) const { return i < inputs.size() ? inputs[i] : -1; }
+};
+
+struct Graph {
+  std::string source;  // model path, for messages
+  std::string description;
+  std::vector<Tensor> tensors;
+  std::vector<Operator> ops;  // in execution order
+  std::vector<int> inputs, outputs;
+
+  const Tensor& tensor(int id) const { return tensors.at(static_cast<size_t>(id)); }
+  Tensor& tensor(int id) { return tensors.at(static_cast<size_t>(id)); }
+};
+
+}  // namespace microflow

@@ -1,0 +1,32 @@
+#include "passes/kernel_call.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+
+namespace microflow {
+
+int64_t ConstArray::bytes() const { return static_cast<int64_t>(size()) * dtype_size(type); }
+
+int64_t KernelCall::constant_bytes() const {
+  int64_t n = 0;
+  for (const ConstArray& a : arrays) n += a.bytes();
+  return n;
+}
+
+std::string literal(int64_t v) {
+  // INT32_MIN cannot be written as a plain negative literal.
+  if (v == INT32_MIN) return "(-2147483647 - 1)";
+  return std::to_string(v);
+}
+
+std::string literal(float v) {
+  if (std::isinf(v)) return v > 0 ? "3.40282347e+38f" : "-3.40282347e+38f";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+}  // namespace microflow

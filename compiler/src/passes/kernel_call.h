@@ -1,0 +1,54 @@
+// The lowered form of one operator: which runtime kernel to call, the
+// contents of its parameter struct and the constant arrays it reads. The
+// emitter prints this; nothing in it is computed at run time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace microflow {
+
+struct ConstArray {
+  std::string suffix;  // becomes part of the symbol: kOp3Weights
+  DType type = DType::Int8;
+  std::vector<int64_t> ints;  // for integer arrays
+  std::vector<float> floats;  // for float arrays
+  int64_t bytes() const;
+  size_t size() const { return type == DType::Float32 ? floats.size() : ints.size(); }
+};
+
+// One field of a kernel's parameter struct, in declaration order. A value
+// "@Suffix" refers to the op's constant array of that suffix.
+struct ParamField {
+  std::string name;
+  std::string value;
+};
+
+struct KernelArg {
+  enum Kind { Input, Output, Array, Null } kind = Input;
+  int tensor = -1;     // Input / Output
+  std::string array;   // Array: suffix
+  std::string c_type;  // element type of a tensor argument
+};
+
+struct KernelCall {
+  const Operator* op = nullptr;
+  std::string function;     // e.g. "conv_2d_s8" in namespace mf
+  std::string params_type;  // e.g. "Conv2DS8Params"
+  std::vector<ParamField> params;
+  std::vector<ConstArray> arrays;
+  std::vector<KernelArg> args;  // after the params argument
+  int64_t macs = 0;
+  // RESHAPE: output shares the input's storage, no call is emitted.
+  bool is_alias = false;
+
+  int64_t constant_bytes() const;
+};
+
+std::string literal(int64_t v);
+std::string literal(float v);
+
+}  // namespace microflow

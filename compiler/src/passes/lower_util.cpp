@@ -1,0 +1,133 @@
+#include "passes/lower_util.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "passes/quantization.h"
+
+namespace microflow {
+
+const Tensor* optional_input(const Graph& g, const Operator& op, size_t i) {
+  int id = op.input(i);
+  return id < 0 ? nullptr : &g.tensor(id);
+}
+
+const Tensor& op_input(const Graph& g, const Operator& op, size_t i, const char* role) {
+  const Tensor* t = optional_input(g, op, i);
+  if (!t) fail(g, op, std::string("missing ") + role + " input (input " + std::to_string(i) + ")");
+  return *t;
+}
+
+const Tensor& op_output(const Graph& g, const Operator& op, size_t i) {
+  if (i >= op.outputs.size()) fail(g, op, "missing output " + std::to_string(i));
+  return g.tensor(op.outputs[i]);
+}
+
+void expect_rank(const Graph& g, const Operator& op, const Tensor& t, const char* role, size_t rank) {
+  if (t.shape.size() != rank)
+    fail(g, op, describe(g, t.id, role) + ": expected " + std::to_string(rank) + " dimensions, got " +
+                    std::to_string(t.shape.size()) + " " + t.shape_string());
+}
+
+void expect_constant(const Graph& g, const Operator& op, const Tensor& t, const char* role) {
+  if (!t.is_constant) fail(g, op, describe(g, t.id, role) + ": must be a constant (non-constant weights are not supported)");
+}
+
+void expect_activation(const Graph& g, const Operator& op, const Tensor& t, const char* role) {
+  if (t.is_constant) fail(g, op, describe(g, t.id, role) + ": constant tensors are not supported here");
+}
+
+void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t, const char* role) {
+  if (!t.quant.present() || t.quant.zero_points.empty())
+    fail(g, op, describe(g, t.id, role) + ": int8 tensor has no quantization parameters");
+  if (t.quant.per_channel())
+    fail(g, op, describe(g, t.id, role) + ": expected one scale, got " + std::to_string(t.quant.scales.size()));
+  if (!(t.quant.scale() > 0.f) || !std::isfinite(t.quant.scale()))
+    fail(g, op, describe(g, t.id, role) + ": scale " + std::to_string(t.quant.scale()) + " is not a positive number");
+  if (t.quant.zero_points[0] < -128 || t.quant.zero_points[0] > 127)
+    fail(g, op, describe(g, t.id, role) + ": zero point " + std::to_string(t.quant.zero_points[0]) + " is outside int8");
+}
+
+Precision op_precision(const Graph& g, const Operator& op) {
+  const Tensor& in = op_input(g, op, 0, "input");
+  if (in.type != DType::Int8 && in.type != DType::Float32)
+    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (int8 and float32 are)");
+  const Precision p = in.type == DType::Int8 ? Precision::Int8 : Precision::Float32;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const Tensor* t = optional_input(g, op, i);
+    if (!t) continue;
+    bool is_bias = i == 2 && (op.kind == OpKind::Conv2D || op.kind == OpKind::DepthwiseConv2D ||
+                              op.kind == OpKind::FullyConnected);
+    DType want = p == Precision::Float32 ? DType::Float32 : is_bias ? DType::Int32 : DType::Int8;
+    if (op.kind == OpKind::Reshape && i == 1) continue;  // the shape tensor is int32 and unused
+    if (t->type != want)
+      fail(g, op, describe(g, t->id, is_bias ? "bias" : "input") + ": type " + t->type_name + ", expected " +
+                      dtype_name(want) + " for a " + (p == Precision::Int8 ? "int8" : "float32") + " " +
+                      op_kind_name(op.kind));
+  }
+  for (int id : op.outputs)
+    if (g.tensor(id).type != in.type)
+      fail(g, op, describe(g, id, "output") + ": type " + g.tensor(id).type_name + ", expected " + dtype_name(in.type));
+  if (p == Precision::Int8) {
+    expect_per_tensor_quant(g, op, in, "input");
+    for (int id : op.outputs) expect_per_tensor_quant(g, op, g.tensor(id), "output");
+  }
+  return p;
+}
+
+void add_param(KernelCall& k, const std::string& name, int64_t v) { k.params.push_back({name, literal(v)}); }
+void add_param(KernelCall& k, const std::string& name, float v) { k.params.push_back({name, literal(v)}); }
+void add_param_ref(KernelCall& k, const std::string& name, const std::string& suffix) {
+  k.params.push_back({name, "@" + suffix});
+}
+
+void add_input_arg(KernelCall& k, const Tensor& t) {
+  k.args.push_back({KernelArg::Input, t.id, "", dtype_c_type(t.type)});
+}
+void add_output_arg(KernelCall& k, const Tensor& t) {
+  k.args.push_back({KernelArg::Output, t.id, "", dtype_c_type(t.type)});
+}
+void add_array_arg(KernelCall& k, ConstArray a) {
+  k.args.push_back({KernelArg::Array, -1, a.suffix, dtype_c_type(a.type)});
+  k.arrays.push_back(std::move(a));
+}
+
+ConstArray int_array(const std::string& suffix, DType type, std::vector<int64_t> values) {
+  ConstArray a;
+  a.suffix = suffix;
+  a.type = type;
+  a.ints = std::move(values);
+  return a;
+}
+
+ConstArray float_array_from(const std::string& suffix, const Tensor& t) {
+  ConstArray a;
+  a.suffix = suffix;
+  a.type = DType::Float32;
+  a.floats.resize(static_cast<size_t>(t.elements()));
+  std::memcpy(a.floats.data(), t.data.data(), a.floats.size() * sizeof(float));
+  return a;
+}
+
+ConstArray int8_array_from(const std::string& suffix, const Tensor& t) {
+  const int8_t* w = t.data_as<int8_t>();
+  return int_array(suffix, DType::Int8, std::vector<int64_t>(w, w + t.elements()));
+}
+
+float channel_scale(const Tensor& t, int64_t c) {
+  return t.quant.scales.size() > 1 ? t.quant.scales[static_cast<size_t>(c)] : t.quant.scale();
+}
+
+void add_activation_params(KernelCall& k, Activation act, const Tensor& output, Precision p) {
+  if (p == Precision::Float32) {
+    auto [lo, hi] = activation_range_f32(act);
+    add_param(k, "act_min", lo);
+    add_param(k, "act_max", hi);
+  } else {
+    auto [lo, hi] = activation_range_s8(act, output.quant.scale(), output.quant.zero_point());
+    add_param(k, "act_min", static_cast<int64_t>(lo));
+    add_param(k, "act_max", static_cast<int64_t>(hi));
+  }
+}
+
+}  // namespace microflow

@@ -1,0 +1,43 @@
+// Checks and small builders shared by the per-operator lowerings.
+#pragma once
+
+#include <string>
+
+#include "diagnostics.h"
+#include "passes/kernel_call.h"
+
+namespace microflow {
+
+// The op's i-th input/output, failing with a clear message when absent.
+const Tensor& op_input(const Graph& g, const Operator& op, size_t i, const char* role);
+const Tensor& op_output(const Graph& g, const Operator& op, size_t i = 0);
+const Tensor* optional_input(const Graph& g, const Operator& op, size_t i);
+
+void expect_rank(const Graph& g, const Operator& op, const Tensor& t, const char* role, size_t rank);
+void expect_constant(const Graph& g, const Operator& op, const Tensor& t, const char* role);
+void expect_activation(const Graph& g, const Operator& op, const Tensor& t, const char* role);
+void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t, const char* role);
+
+// Either every tensor of the op is int8 (int32 bias) or every one is float32.
+enum class Precision { Int8, Float32 };
+Precision op_precision(const Graph& g, const Operator& op);
+
+void add_param(KernelCall& k, const std::string& name, int64_t v);
+void add_param(KernelCall& k, const std::string& name, float v);
+void add_param_ref(KernelCall& k, const std::string& name, const std::string& array_suffix);
+void add_input_arg(KernelCall& k, const Tensor& t);
+void add_output_arg(KernelCall& k, const Tensor& t);
+void add_array_arg(KernelCall& k, ConstArray a);
+
+ConstArray int_array(const std::string& suffix, DType type, std::vector<int64_t> values);
+// The constant tensor's contents as a float array / int8 weight array.
+ConstArray float_array_from(const std::string& suffix, const Tensor& t);
+ConstArray int8_array_from(const std::string& suffix, const Tensor& t);
+
+// Scale of channel c (a single scale applies to every channel).
+float channel_scale(const Tensor& t, int64_t c);
+
+// Activation bounds for the op's output, as parameters act_min/act_max.
+void add_activation_params(KernelCall& k, Activation act, const Tensor& output, Precision p);
+
+}  // namespace microflow

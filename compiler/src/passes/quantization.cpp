@@ -1,0 +1,54 @@
+#include "passes/quantization.h"
+
+#include <cfloat>
+#include <cmath>
+
+namespace microflow {
+
+QuantizedMultiplier quantize_multiplier(double real_multiplier) {
+  if (real_multiplier == 0.0) return {};
+  int exponent = 0;
+  const double fraction = std::frexp(real_multiplier, &exponent);
+  auto q = static_cast<int64_t>(std::round(fraction * static_cast<double>(int64_t{1} << 31)));
+  if (q == (int64_t{1} << 31)) {
+    q /= 2;
+    ++exponent;
+  }
+  if (exponent < -31) return {};  // flushed only after the 2^31 carry, as TFLM does
+  return {static_cast<int32_t>(q), exponent};
+}
+
+std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_scale, int32_t output_zero_point) {
+  const int32_t qmin = -128, qmax = 127;
+  auto quantize = [&](float f) {
+    return output_zero_point + static_cast<int32_t>(std::round(f / output_scale));
+  };
+  switch (act) {
+    case Activation::None: return {qmin, qmax};
+    case Activation::Relu: return {std::max(qmin, quantize(0.f)), qmax};
+    case Activation::Relu6: return {std::max(qmin, quantize(0.f)), std::min(qmax, quantize(6.f))};
+    case Activation::ReluN1To1: return {std::max(qmin, quantize(-1.f)), std::min(qmax, quantize(1.f))};
+  }
+  return {qmin, qmax};
+}
+
+std::pair<float, float> activation_range_f32(Activation act) {
+  switch (act) {
+    case Activation::None: return {-FLT_MAX, FLT_MAX};
+    case Activation::Relu: return {0.f, FLT_MAX};
+    case Activation::Relu6: return {0.f, 6.f};
+    case Activation::ReluN1To1: return {-1.f, 1.f};
+  }
+  return {-FLT_MAX, FLT_MAX};
+}
+
+PaddedSize compute_padding(Padding padding, int input, int filter, int stride, int dilation) {
+  const int effective = (filter - 1) * dilation + 1;
+  PaddedSize r;
+  r.output = padding == Padding::Same ? (input + stride - 1) / stride : (input + stride - effective) / stride;
+  const int total = std::max(0, (r.output - 1) * stride + effective - input);
+  r.pad_before = total / 2;
+  return r;
+}
+
+}  // namespace microflow

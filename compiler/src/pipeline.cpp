@@ -1,0 +1,28 @@
+#include "pipeline.h"
+
+#include "passes/lower.h"
+#include "passes/schedule.h"
+#include "reader/tflite_reader.h"
+
+namespace microflow {
+
+int64_t CompiledModel::weight_bytes() const {
+  int64_t n = 0;
+  for (const KernelCall& k : calls) n += k.constant_bytes();
+  return n;
+}
+
+int64_t CompiledModel::macs() const {
+  int64_t n = 0;
+  for (const KernelCall& k : calls) n += k.macs;
+  return n;
+}
+
+void compile_model(const std::string& path, CompiledModel& out) {
+  out.graph = read_tflite_file(path);
+  schedule(out.graph);
+  out.calls = lower_graph(out.graph);
+  out.plan = plan_memory(out.graph, out.calls);
+}
+
+}  // namespace microflow

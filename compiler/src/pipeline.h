@@ -1,0 +1,26 @@
+// reader -> schedule -> lowering -> planner: everything `compile`, `inspect`
+// and `verify` share before code is printed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "passes/kernel_call.h"
+#include "planner/planner.h"
+
+namespace microflow {
+
+struct CompiledModel {
+  Graph graph;
+  std::vector<KernelCall> calls;  // pointers into graph.ops: keep the object in place
+  MemoryPlan plan;
+
+  int64_t weight_bytes() const;
+  int64_t macs() const;
+};
+
+// Throws CompileError with a message naming the file and operator.
+void compile_model(const std::string& path, CompiledModel& out);
+
+}  // namespace microflow

@@ -1,0 +1,137 @@
+#include "planner/planner.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+#include "diagnostics.h"
+
+namespace microflow {
+namespace {
+
+int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
+
+bool lifetimes_overlap(const Buffer& a, const Buffer& b) {
+  return a.first_step <= b.last_step && b.first_step <= a.last_step;
+}
+
+// Union-find over tensor ids for storage aliases.
+struct Aliases {
+  std::vector<int> parent;
+  explicit Aliases(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  int root(int t) { return parent[static_cast<size_t>(t)] == t ? t : parent[static_cast<size_t>(t)] = root(parent[static_cast<size_t>(t)]); }
+  void join(int a, int b) { parent[static_cast<size_t>(root(a))] = root(b); }
+};
+
+std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, std::vector<int>& buffer_of) {
+  Aliases aliases(g.tensors.size());
+  for (const KernelCall& k : calls)
+    if (k.is_alias) {
+      const Tensor& in = g.tensor(k.args[0].tensor);
+      if (in.is_constant) fail(g, *k.op, describe(g, in.id, "input") + ": RESHAPE of a constant is not supported");
+      aliases.join(k.args[1].tensor, k.args[0].tensor);
+    }
+
+  const int end = static_cast<int>(calls.size());
+  std::vector<int> root_buffer(g.tensors.size(), -1);
+  std::vector<Buffer> buffers;
+  auto touch = [&](int t, int step) {
+    const Tensor& tensor = g.tensor(t);
+    if (tensor.is_constant) return;
+    int r = aliases.root(t);
+    int& b = root_buffer[static_cast<size_t>(r)];
+    if (b < 0) {
+      b = static_cast<int>(buffers.size());
+      buffers.push_back(Buffer{{}, 0, step, step, -1});
+    }
+    Buffer& buf = buffers[static_cast<size_t>(b)];
+    if (buffer_of[static_cast<size_t>(t)] < 0) {
+      buffer_of[static_cast<size_t>(t)] = b;
+      buf.tensors.push_back(t);
+      buf.size = std::max(buf.size, tensor.bytes());
+    }
+    buf.first_step = std::min(buf.first_step, step);
+    buf.last_step = std::max(buf.last_step, step);
+  };
+  for (int t : g.inputs) touch(t, 0);
+  for (int step = 0; step < end; ++step)
+    for (const KernelArg& a : calls[static_cast<size_t>(step)].args)
+      if (a.kind == KernelArg::Input || a.kind == KernelArg::Output) touch(a.tensor, step);
+  for (int t : g.outputs) touch(t, end);
+  return buffers;
+}
+
+// Places buffers in the given order, each at the lowest aligned offset that
+// does not overlap a placed buffer whose lifetime overlaps its own.
+int64_t place(std::vector<Buffer>& buffers, const std::vector<size_t>& order, int64_t alignment) {
+  std::vector<size_t> placed;
+  int64_t arena = 0;
+  for (size_t i : order) {
+    Buffer& b = buffers[i];
+    std::vector<std::pair<int64_t, int64_t>> busy;
+    for (size_t j : placed)
+      if (lifetimes_overlap(b, buffers[j])) busy.emplace_back(buffers[j].offset, buffers[j].offset + buffers[j].size);
+    std::sort(busy.begin(), busy.end());
+    int64_t offset = 0;
+    for (auto [lo, hi] : busy) {
+      if (offset + b.size <= lo) break;
+      offset = std::max(offset, align_up(hi, alignment));
+    }
+    b.offset = offset;
+    arena = std::max(arena, offset + b.size);
+    placed.push_back(i);
+  }
+  return arena;
+}
+
+}  // namespace
+
+std::vector<int64_t> live_bytes_per_step(const MemoryPlan& plan, size_t steps) {
+  std::vector<int64_t> live(steps + 1, 0);
+  for (const Buffer& b : plan.buffers)
+    for (int s = b.first_step; s <= b.last_step && s <= static_cast<int>(steps); ++s)
+      live[static_cast<size_t>(s)] += b.size;
+  return live;
+}
+
+MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment) {
+  MemoryPlan plan;
+  plan.alignment = alignment;
+  plan.buffer_of.assign(g.tensors.size(), -1);
+  plan.buffers = collect_buffers(g, calls, plan.buffer_of);
+  const auto live = live_bytes_per_step(plan, calls.size());
+  plan.lower_bound = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+
+  using Less = std::function<bool(const Buffer&, const Buffer&)>;
+  const std::vector<std::pair<std::string, Less>> strategies = {
+      {"largest first", [](const Buffer& a, const Buffer& b) { return a.size > b.size; }},
+      {"longest-lived first",
+       [](const Buffer& a, const Buffer& b) {
+         return std::pair(a.last_step - a.first_step, a.size) > std::pair(b.last_step - b.first_step, b.size);
+       }},
+      {"largest area first",
+       [](const Buffer& a, const Buffer& b) {
+         return a.size * (a.last_step - a.first_step + 1) > b.size * (b.last_step - b.first_step + 1);
+       }},
+      {"execution order", [](const Buffer& a, const Buffer& b) { return a.first_step < b.first_step; }},
+  };
+  int64_t best = -1;
+  std::vector<Buffer> best_buffers;
+  for (const auto& [name, less] : strategies) {
+    std::vector<size_t> order(plan.buffers.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(plan.buffers[a], plan.buffers[b]); });
+    std::vector<Buffer> trial = plan.buffers;
+    int64_t arena = place(trial, order, alignment);
+    if (best < 0 || arena < best) {
+      best = arena;
+      best_buffers = std::move(trial);
+      plan.strategy = name;
+    }
+  }
+  plan.buffers = std::move(best_buffers);
+  plan.arena_bytes = best;
+  return plan;
+}
+
+}  // namespace microflow

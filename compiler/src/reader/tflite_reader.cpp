@@ -1,0 +1,246 @@
+#include "reader/tflite_reader.h"
+
+#include <fstream>
+#include <iterator>
+
+#include "diagnostics.h"
+#include "reader/builtin_ops.h"
+#include "tflite_subset_generated.h"
+
+namespace microflow {
+namespace {
+
+namespace tfl = microflow::tfl;
+
+DType to_dtype(tfl::TensorType t) {
+  switch (t) {
+    case tfl::TensorType::FLOAT32: return DType::Float32;
+    case tfl::TensorType::INT8: return DType::Int8;
+    case tfl::TensorType::INT16: return DType::Int16;
+    case tfl::TensorType::INT32: return DType::Int32;
+    case tfl::TensorType::UINT8: return DType::UInt8;
+    case tfl::TensorType::INT64: return DType::Int64;
+    case tfl::TensorType::BOOL: return DType::Bool;
+    default: return DType::Unsupported;
+  }
+}
+
+Activation to_activation(tfl::ActivationFunctionType a, const std::string& where) {
+  switch (a) {
+    case tfl::ActivationFunctionType::NONE: return Activation::None;
+    case tfl::ActivationFunctionType::RELU: return Activation::Relu;
+    case tfl::ActivationFunctionType::RELU_N1_TO_1: return Activation::ReluN1To1;
+    case tfl::ActivationFunctionType::RELU6: return Activation::Relu6;
+    default: break;
+  }
+  throw CompileError(where + ": fused activation " +
+                     std::string(tfl::EnumNameActivationFunctionType(a)) + " is not supported");
+}
+
+Padding to_padding(tfl::Padding p) { return p == tfl::Padding::VALID ? Padding::Valid : Padding::Same; }
+
+class Reader {
+ public:
+  Reader(const std::vector<uint8_t>& bytes, std::string name) : bytes_(bytes) { graph_.source = std::move(name); }
+
+  Graph read() {
+    verify();
+    const tfl::Model* model = tfl::GetModel(bytes_.data());
+    if (!model->subgraphs() || model->subgraphs()->size() == 0) fail(graph_.source, "the model has no subgraph");
+    if (model->description()) graph_.description = model->description()->str();
+    const tfl::SubGraph* sg = model->subgraphs()->Get(0);
+    read_tensors(*model, *sg);
+    read_io(*sg);
+    read_operators(*model, *sg);
+    if (graph_.ops.empty()) fail(graph_.source, "the model has no operators");
+    return std::move(graph_);
+  }
+
+ private:
+  void verify() {
+    if (bytes_.size() < 8) fail(graph_.source, "file is too small to be a TFLite model (" + std::to_string(bytes_.size()) + " bytes)");
+    if (bytes_.size() >= FLATBUFFERS_MAX_BUFFER_SIZE) fail(graph_.source, "file is larger than 2 GiB");
+    if (!tfl::ModelBufferHasIdentifier(bytes_.data())) {
+      std::string id(reinterpret_cast<const char*>(bytes_.data()) + 4, 4);
+      for (char& c : id) if (c < 32 || c > 126) c = '?';
+      fail(graph_.source, "not a TFLite model: file identifier is '" + id + "', expected 'TFL3'");
+    }
+    flatbuffers::Verifier verifier(bytes_.data(), bytes_.size(), /*max_depth=*/64, /*max_tables=*/10'000'000);
+    if (!tfl::VerifyModelBuffer(verifier))
+      fail(graph_.source, "corrupt or truncated TFLite flatbuffer (verification failed)");
+  }
+
+  std::vector<uint8_t> buffer_contents(const tfl::Model& model, uint32_t index, const std::string& what) {
+    const auto* buffers = model.buffers();
+    if (!buffers || index >= buffers->size())
+      fail(graph_.source, what + ": buffer index " + std::to_string(index) + " is out of range (" +
+                              std::to_string(buffers ? buffers->size() : 0) + " buffers)");
+    const tfl::Buffer* buf = buffers->Get(index);
+    if (buf->data() && buf->data()->size() > 0) return {buf->data()->begin(), buf->data()->end()};
+    if (buf->offset() > 1) {  // large-model layout: data appended after the flatbuffer
+      uint64_t off = buf->offset(), size = buf->size();
+      if (off > bytes_.size() || size > bytes_.size() - off)
+        fail(graph_.source, what + ": buffer " + std::to_string(index) + " points outside the file");
+      return {bytes_.begin() + static_cast<std::ptrdiff_t>(off), bytes_.begin() + static_cast<std::ptrdiff_t>(off + size)};
+    }
+    return {};
+  }
+
+  void read_tensors(const tfl::Model& model, const tfl::SubGraph& sg) {
+    if (!sg.tensors()) fail(graph_.source, "subgraph 0 has no tensors");
+    for (uint32_t i = 0; i < sg.tensors()->size(); ++i) {
+      const tfl::Tensor* t = sg.tensors()->Get(i);
+      Tensor out;
+      out.id = static_cast<int>(i);
+      out.name = t->name() ? t->name()->str() : "";
+      out.type = to_dtype(t->type());
+      out.type_name = tfl::EnumNameTensorType(t->type());
+      if (out.type_name.empty()) out.type_name = "type " + std::to_string(static_cast<int>(t->type()));
+      std::string what = "tensor " + std::to_string(i) + " '" + out.name + "'";
+      if (t->shape())
+        for (int32_t d : *t->shape()) {
+          if (d < 0) fail(graph_.source, what + ": dimension " + std::to_string(d) + " is negative (dynamic shapes are not supported)");
+          out.shape.push_back(d);
+        }
+      if (const tfl::QuantizationParameters* q = t->quantization()) {
+        if (q->scale()) out.quant.scales.assign(q->scale()->begin(), q->scale()->end());
+        if (q->zero_point()) out.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+        out.quant.axis = q->quantized_dimension();
+      }
+      out.data = buffer_contents(model, t->buffer(), what);
+      out.is_constant = !out.data.empty();
+      if (out.is_constant && out.type != DType::Unsupported) {
+        int64_t elements = 1;
+        for (int32_t d : out.shape) {
+          elements *= d;
+          if (elements > (int64_t{1} << 31)) fail(graph_.source, what + ": shape " + out.shape_string() + " is too large");
+        }
+        if (static_cast<int64_t>(out.data.size()) != elements * dtype_size(out.type))
+          fail(graph_.source, what + ": buffer holds " + std::to_string(out.data.size()) + " bytes, shape " +
+                                  out.shape_string() + " of " + dtype_name(out.type) + " needs " +
+                                  std::to_string(elements * dtype_size(out.type)));
+      }
+      graph_.tensors.push_back(std::move(out));
+    }
+  }
+
+  int tensor_index(int32_t index, bool optional, const std::string& what) {
+    if (index == -1 && optional) return -1;
+    if (index < 0 || static_cast<size_t>(index) >= graph_.tensors.size())
+      fail(graph_.source, what + " refers to tensor " + std::to_string(index) + ", but the subgraph has " +
+                              std::to_string(graph_.tensors.size()) + " tensors");
+    return index;
+  }
+
+  void read_io(const tfl::SubGraph& sg) {
+    if (!sg.inputs() || sg.inputs()->size() == 0) fail(graph_.source, "the model has no inputs");
+    if (!sg.outputs() || sg.outputs()->size() == 0) fail(graph_.source, "the model has no outputs");
+    for (int32_t i : *sg.inputs()) graph_.inputs.push_back(tensor_index(i, false, "model input"));
+    for (int32_t i : *sg.outputs()) graph_.outputs.push_back(tensor_index(i, false, "model output"));
+  }
+
+  void read_operators(const tfl::Model& model, const tfl::SubGraph& sg) {
+    if (!sg.operators()) return;
+    const auto* codes = model.operator_codes();
+    for (uint32_t i = 0; i < sg.operators()->size(); ++i) {
+      const tfl::Operator* op = sg.operators()->Get(i);
+      std::string where = "op " + std::to_string(i);
+      if (!codes || op->opcode_index() >= codes->size())
+        fail(graph_.source, where + ": operator code index " + std::to_string(op->opcode_index()) + " is out of range (" +
+                                std::to_string(codes ? codes->size() : 0) + " operator codes)");
+      const tfl::OperatorCode* code = codes->Get(op->opcode_index());
+      int builtin = std::max<int>(code->deprecated_builtin_code(), code->builtin_code());
+      std::optional<OpKind> kind = op_kind_from_builtin(builtin);
+      if (!kind) {
+        std::string what = builtin == 32 ? "custom operator '" +
+                                               (code->custom_code() ? code->custom_code()->str() : std::string()) + "'"
+                                         : "operator " + builtin_op_name(builtin);
+        fail(graph_.source, where + " (" + builtin_op_name(builtin) + "): " + what +
+                                " is not supported by microflow (supported: " + supported_ops_list() + ")");
+      }
+      Operator out;
+      out.index = static_cast<int>(i);
+      out.kind = *kind;
+      where += std::string(" (") + op_kind_name(out.kind) + ")";
+      if (op->inputs())
+        for (int32_t t : *op->inputs()) out.inputs.push_back(tensor_index(t, true, where + ": input"));
+      if (op->outputs())
+        for (int32_t t : *op->outputs()) out.outputs.push_back(tensor_index(t, false, where + ": output"));
+      out.options = read_options(*op, out.kind, graph_.source + ": " + where);
+      graph_.ops.push_back(std::move(out));
+    }
+  }
+
+  // Convolutions and pooling have no meaningful defaults: their options are required.
+  template <typename T>
+  const T* options_as(const tfl::Operator& op, const std::string& where) {
+    const T* o = op.builtin_options_as<T>();
+    if (!o)
+      throw CompileError(where + ": builtin options missing or of the wrong type (" +
+                         tfl::EnumNameBuiltinOptions(op.builtin_options_type()) + ")");
+    return o;
+  }
+
+  OpOptions read_options(const tfl::Operator& op, OpKind kind, const std::string& where) {
+    switch (kind) {
+      case OpKind::Conv2D: {
+        const auto* o = options_as<tfl::Conv2DOptions>(op, where);
+        return ConvOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(), o->dilation_h_factor(),
+                           o->dilation_w_factor(), to_activation(o->fused_activation_function(), where)};
+      }
+      case OpKind::DepthwiseConv2D: {
+        const auto* o = options_as<tfl::DepthwiseConv2DOptions>(op, where);
+        DepthwiseOptions d;
+        static_cast<ConvOptions&>(d) = ConvOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(),
+                                                   o->dilation_h_factor(), o->dilation_w_factor(),
+                                                   to_activation(o->fused_activation_function(), where)};
+        d.depth_multiplier = o->depth_multiplier();
+        return d;
+      }
+      case OpKind::AveragePool2D:
+      case OpKind::MaxPool2D: {
+        const auto* o = options_as<tfl::Pool2DOptions>(op, where);
+        return PoolOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(), o->filter_height(),
+                           o->filter_width(), to_activation(o->fused_activation_function(), where)};
+      }
+      case OpKind::FullyConnected: {
+        const auto* o = op.builtin_options_as<tfl::FullyConnectedOptions>();
+        if (!o) return FullyConnectedOptions{};
+        if (o->weights_format() != tfl::FullyConnectedOptionsWeightsFormat::DEFAULT)
+          throw CompileError(where + ": shuffled weights format is not supported");
+        return FullyConnectedOptions{to_activation(o->fused_activation_function(), where), o->keep_num_dims()};
+      }
+      case OpKind::Softmax: {
+        const auto* o = op.builtin_options_as<tfl::SoftmaxOptions>();
+        return SoftmaxOptions{o ? o->beta() : 1.f};
+      }
+      case OpKind::Add: {
+        const auto* o = op.builtin_options_as<tfl::AddOptions>();
+        return AddOptions{o ? to_activation(o->fused_activation_function(), where) : Activation::None};
+      }
+      case OpKind::Reshape:
+      case OpKind::Quantize:
+      case OpKind::Dequantize:
+        return NoOptions{};
+    }
+    return NoOptions{};
+  }
+
+  const std::vector<uint8_t>& bytes_;
+  Graph graph_;
+};
+
+}  // namespace
+
+Graph read_tflite_buffer(const std::vector<uint8_t>& bytes, const std::string& name) {
+  return Reader(bytes, name).read();
+}
+
+Graph read_tflite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open file");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_tflite_buffer(bytes, path);
+}
+
+}  // namespace microflow

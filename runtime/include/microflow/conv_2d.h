@@ -1,0 +1,186 @@
+// CONV_2D (TFLM reference ConvPerChannel / float Conv, docs §5), NHWC, with groups and dilation.
+#ifndef MICROFLOW_CONV_2D_H_
+#define MICROFLOW_CONV_2D_H_
+
+#include <stdint.h>
+
+#include "flash.h"
+#include "kernel_util.h"
+
+namespace mf {
+
+struct Conv2DS8Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;
+  int32_t filter_height, filter_width, filter_depth;  // filter_depth = input_depth / groups
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;  // TFLM padding_values; the odd extra pixel is at bottom/right
+  int32_t input_zero_point;   // value of out-of-image taps
+  int32_t output_zero_point;
+  const int32_t* channel_multiplier;  // [output_depth] flash
+  const int32_t* channel_shift;       // [output_depth] flash
+  int32_t act_min, act_max;
+};
+
+struct Conv2DF32Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;
+  int32_t filter_height, filter_width, filter_depth;
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+  float act_min, act_max;
+};
+
+namespace detail {
+
+// Filter window of one output pixel. Filter rows are split into `runs` dot products of
+// `run` elements; with unit dilation and no groups a whole row (kx, ci) is contiguous
+// in both the input and the filter, so it is a single run.
+struct ConvWindow {
+  int32_t origin_y, origin_x;
+  bool interior;  // no tap falls outside the image
+  int32_t run, runs;
+};
+
+template <typename Params>
+inline ConvWindow conv_window(const Params& p, int32_t oy, int32_t ox) {
+  ConvWindow win;
+  win.origin_y = oy * p.stride_height - p.pad_top;
+  win.origin_x = ox * p.stride_width - p.pad_left;
+  win.interior =
+      window_inside(win.origin_y, p.filter_height, p.dilation_height, p.input_height) &&
+      window_inside(win.origin_x, p.filter_width, p.dilation_width, p.input_width);
+  const bool contiguous_rows = p.dilation_width == 1 && p.filter_depth == p.input_depth;
+  win.run = contiguous_rows ? p.filter_width * p.filter_depth : p.filter_depth;
+  win.runs = contiguous_rows ? 1 : p.filter_width;
+  return win;
+}
+
+// sum over the window of w * x for one output channel. `x` points at the channel group
+// of the image; `w` at the channel's filter [KH][KW][filter_depth] in flash.
+// Out-of-image taps count as x == Z_in, which cancels the Z_in folded into the bias and
+// so reproduces TFLM skipping them.
+inline int32_t conv_window_dot_s8(const Conv2DS8Params& p, const ConvWindow& win,
+                                  const int8_t* x, const int8_t* w) {
+  const int32_t pixel_stride = p.input_depth;
+  const int32_t row_stride = p.input_width * pixel_stride;
+  int32_t acc = 0;
+  if (win.interior) {
+    const int8_t* x_row = x + win.origin_y * row_stride + win.origin_x * pixel_stride;
+    for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+      for (int32_t r = 0; r < win.runs; ++r) {
+        acc += dot_s8(w, x_row + r * p.dilation_width * pixel_stride, win.run);
+        w += win.run;
+      }
+      x_row += p.dilation_height * row_stride;
+    }
+    return acc;
+  }
+  for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+    const int32_t iy = win.origin_y + ky * p.dilation_height;
+    for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.filter_depth) {
+      const int32_t ix = win.origin_x + kx * p.dilation_width;
+      if (iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width) {
+        acc += dot_s8(w, x + iy * row_stride + ix * pixel_stride, p.filter_depth);
+      } else {
+        acc += p.input_zero_point * sum_flash_s8(w, p.filter_depth);
+      }
+    }
+  }
+  return acc;
+}
+
+// Float window sum in TFLM's order (ky, kx, ci), skipping out-of-image taps.
+inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win,
+                                 const float* x, const float* w) {
+  const int32_t pixel_stride = p.input_depth;
+  const int32_t row_stride = p.input_width * pixel_stride;
+  float total = 0.f;
+  if (win.interior) {
+    const float* x_row = x + win.origin_y * row_stride + win.origin_x * pixel_stride;
+    for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+      for (int32_t r = 0; r < win.runs; ++r) {
+        total = dot_f32(total, w, x_row + r * p.dilation_width * pixel_stride, win.run);
+        w += win.run;
+      }
+      x_row += p.dilation_height * row_stride;
+    }
+    return total;
+  }
+  for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+    const int32_t iy = win.origin_y + ky * p.dilation_height;
+    for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.filter_depth) {
+      const int32_t ix = win.origin_x + kx * p.dilation_width;
+      if (iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width) {
+        total = dot_f32(total, w, x + iy * row_stride + ix * pixel_stride, p.filter_depth);
+      }
+    }
+  }
+  return total;
+}
+
+}  // namespace detail
+
+// folded_bias[co] = bias[co] - Z_in * sum_{ky,kx,ci} w[co][ky][kx][ci] (compiler-computed).
+// filter: flash [output_depth][KH][KW][filter_depth]; folded_bias: flash [output_depth].
+// A 1x1 stride-1 unpadded conv runs as one dot product per (pixel, channel): a matrix product.
+inline void conv_2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
+                       const int32_t* folded_bias, int8_t* output) {
+  const auto p = flash_load(params);
+  const int32_t groups = p.input_depth / p.filter_depth;
+  const int32_t channels_per_group = p.output_depth / groups;
+  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const detail::ConvWindow win = detail::conv_window(p, oy, ox);
+        const int8_t* w = filter;
+        int32_t co = 0;
+        for (int32_t g = 0; g < groups; ++g) {
+          const int8_t* x = input + g * p.filter_depth;
+          for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
+            const int32_t acc =
+                flash_read(folded_bias + co) + detail::conv_window_dot_s8(p, win, x, w);
+            *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + co),
+                                         flash_read(p.channel_shift + co), p.output_zero_point,
+                                         p.act_min, p.act_max);
+          }
+        }
+      }
+    }
+  }
+}
+
+// filter: flash [output_depth][KH][KW][filter_depth]; bias: flash [output_depth] or nullptr.
+inline void conv_2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
+                        const float* bias, float* output) {
+  const auto p = flash_load(params);
+  const int32_t groups = p.input_depth / p.filter_depth;
+  const int32_t channels_per_group = p.output_depth / groups;
+  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const detail::ConvWindow win = detail::conv_window(p, oy, ox);
+        const float* w = filter;
+        int32_t co = 0;
+        for (int32_t g = 0; g < groups; ++g) {
+          const float* x = input + g * p.filter_depth;
+          for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
+            const float total = detail::conv_window_dot_f32(p, win, x, w);
+            const float bias_value = bias != nullptr ? flash_read(bias + co) : 0.f;
+            *output++ = clamp_f32(total + bias_value, p.act_min, p.act_max);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_CONV_2D_H_

@@ -1,0 +1,151 @@
+// DEPTHWISE_CONV_2D (TFLM reference DepthwiseConvPerChannel / float, docs §6), NHWC.
+// Output channel oc = ic * depth_multiplier + m reads input channel ic and filter column oc.
+#ifndef MICROFLOW_DEPTHWISE_CONV_2D_H_
+#define MICROFLOW_DEPTHWISE_CONV_2D_H_
+
+#include <stdint.h>
+
+#include "flash.h"
+#include "kernel_util.h"
+
+namespace mf {
+
+struct DepthwiseConv2DS8Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;  // output_depth = input_depth * depth_multiplier
+  int32_t filter_height, filter_width, depth_multiplier;
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+  int32_t input_zero_point;  // value of out-of-image taps
+  int32_t output_zero_point;
+  const int32_t* channel_multiplier;  // [output_depth] flash
+  const int32_t* channel_shift;       // [output_depth] flash
+  int32_t act_min, act_max;
+};
+
+struct DepthwiseConv2DF32Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;
+  int32_t filter_height, filter_width, depth_multiplier;
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+  float act_min, act_max;
+};
+
+namespace detail {
+
+// sum over the window of w * x for output channel oc. `x` points at input channel ic of
+// the image, `w` at filter column oc (flash, stride output_depth between taps).
+// Out-of-image taps count as x == Z_in, cancelling the Z_in folded into the bias.
+inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t origin_y,
+                                       int32_t origin_x, bool interior, const int8_t* x,
+                                       const int8_t* w) {
+  const int32_t pixel_stride = p.input_depth;
+  const int32_t row_stride = p.input_width * pixel_stride;
+  int32_t acc = 0;
+  if (interior) {
+    const int8_t* x_row = x + origin_y * row_stride + origin_x * pixel_stride;
+    for (int32_t ky = 0; ky < p.filter_height; ++ky, x_row += p.dilation_height * row_stride) {
+      const int8_t* x_tap = x_row;
+      for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.output_depth) {
+        acc += mul_s8(flash_read(w), *x_tap);
+        x_tap += p.dilation_width * pixel_stride;
+      }
+    }
+    return acc;
+  }
+  for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+    const int32_t iy = origin_y + ky * p.dilation_height;
+    for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.output_depth) {
+      const int32_t ix = origin_x + kx * p.dilation_width;
+      const bool inside = iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width;
+      const int8_t value =
+          inside ? x[iy * row_stride + ix * pixel_stride] : static_cast<int8_t>(p.input_zero_point);
+      acc += mul_s8(flash_read(w), value);
+    }
+  }
+  return acc;
+}
+
+// Float window sum in TFLM's order (ky, kx), skipping out-of-image taps.
+inline float depthwise_window_dot_f32(const DepthwiseConv2DF32Params& p, int32_t origin_y,
+                                      int32_t origin_x, const float* x, const float* w) {
+  const int32_t pixel_stride = p.input_depth;
+  const int32_t row_stride = p.input_width * pixel_stride;
+  float total = 0.f;
+  for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+    const int32_t iy = origin_y + ky * p.dilation_height;
+    for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.output_depth) {
+      const int32_t ix = origin_x + kx * p.dilation_width;
+      if (iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width) {
+        total += x[iy * row_stride + ix * pixel_stride] * flash_read(w);
+      }
+    }
+  }
+  return total;
+}
+
+}  // namespace detail
+
+// folded_bias[oc] = bias[oc] - Z_in * sum_{ky,kx} w[0][ky][kx][oc] (compiler-computed).
+// filter: flash [1][KH][KW][output_depth]; folded_bias: flash [output_depth].
+inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                                 const int8_t* filter, const int32_t* folded_bias,
+                                 int8_t* output) {
+  const auto p = flash_load(params);
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      const int32_t origin_y = oy * p.stride_height - p.pad_top;
+      const bool rows_inside =
+          window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height);
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const int32_t origin_x = ox * p.stride_width - p.pad_left;
+        const bool interior =
+            rows_inside && window_inside(origin_x, p.filter_width, p.dilation_width, p.input_width);
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < p.input_depth; ++ic) {
+          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc) {
+            const int32_t acc =
+                flash_read(folded_bias + oc) +
+                detail::depthwise_window_dot_s8(p, origin_y, origin_x, interior, input + ic,
+                                                filter + oc);
+            *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + oc),
+                                         flash_read(p.channel_shift + oc), p.output_zero_point,
+                                         p.act_min, p.act_max);
+          }
+        }
+      }
+    }
+  }
+}
+
+// filter: flash [1][KH][KW][output_depth]; bias: flash [output_depth] or nullptr.
+inline void depthwise_conv_2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
+                                  const float* filter, const float* bias, float* output) {
+  const auto p = flash_load(params);
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      const int32_t origin_y = oy * p.stride_height - p.pad_top;
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const int32_t origin_x = ox * p.stride_width - p.pad_left;
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < p.input_depth; ++ic) {
+          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc) {
+            const float total =
+                detail::depthwise_window_dot_f32(p, origin_y, origin_x, input + ic, filter + oc);
+            const float bias_value = bias != nullptr ? flash_read(bias + oc) : 0.f;
+            *output++ = clamp_f32(total + bias_value, p.act_min, p.act_max);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_DEPTHWISE_CONV_2D_H_

@@ -1,0 +1,65 @@
+// Inner loops and output stages shared by the kernels.
+#ifndef MICROFLOW_KERNEL_UTIL_H_
+#define MICROFLOW_KERNEL_UTIL_H_
+
+#include <stdint.h>
+
+#include "fixed_point.h"
+#include "flash.h"
+
+namespace mf {
+
+// std::min(std::max(x, lo), hi) exactly as TFLM applies it: NaN passes through
+// and -0.f survives RELU.
+inline float clamp_f32(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return hi < x ? hi : x;
+}
+
+// Requantize an int32 accumulator to the int8 output (TFLM output stage).
+inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift,
+                               int32_t zero_point, int32_t act_min, int32_t act_max) {
+  return clamp_to_s8(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point,
+                     act_min, act_max);
+}
+
+// int8 * int8 always fits 16 bits. On AVR an opaque 16-bit product keeps avr-gcc
+// from widening both operands to a 32-bit multiply call (~2x slower per MAC).
+inline int32_t mul_s8(int8_t a, int8_t b) {
+#if defined(__AVR__)
+  int16_t product = a * b;
+  __asm__("" : "+r"(product));
+  return product;
+#else
+  return a * b;
+#endif
+}
+
+// sum_i w[i] * x[i]; w in flash, x in RAM.
+inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
+  int32_t acc = 0;
+  for (int32_t i = 0; i < n; ++i) acc += mul_s8(flash_read(w + i), x[i]);
+  return acc;
+}
+
+// sum_i w[i], w in flash.
+inline int32_t sum_flash_s8(const int8_t* w, int32_t n) {
+  int32_t sum = 0;
+  for (int32_t i = 0; i < n; ++i) sum += flash_read(w + i);
+  return sum;
+}
+
+// Continues a float running sum in index order (the order fixes the rounding).
+inline float dot_f32(float total, const float* w, const float* x, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) total += x[i] * flash_read(w + i);
+  return total;
+}
+
+// True when every tap origin + k * dilation (k < taps) lies inside [0, size).
+inline bool window_inside(int32_t origin, int32_t taps, int32_t dilation, int32_t size) {
+  return origin >= 0 && origin + (taps - 1) * dilation < size;
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_KERNEL_UTIL_H_

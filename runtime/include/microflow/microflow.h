@@ -1,0 +1,17 @@
+// microflow-cpp kernel runtime: header-only, freestanding C++14, bit-exact with the
+// TFLM reference kernels.
+#ifndef MICROFLOW_MICROFLOW_H_
+#define MICROFLOW_MICROFLOW_H_
+
+#include "add.h"
+#include "conv_2d.h"
+#include "depthwise_conv_2d.h"
+#include "fixed_point.h"
+#include "flash.h"
+#include "fully_connected.h"
+#include "kernel_util.h"
+#include "pooling.h"
+#include "quantize.h"
+#include "softmax.h"
+
+#endif  // MICROFLOW_MICROFLOW_H_

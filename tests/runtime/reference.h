@@ -1,0 +1,107 @@
+// Straightforward reference implementations for the runtime tests, written in TFLM's
+// own formulation (explicit zero-point subtraction, skipped out-of-image taps, gemmlowp's
+// sign-dependent nudge) rather than the runtime's folded/optimised one.
+#ifndef MICROFLOW_TESTS_RUNTIME_REFERENCE_H_
+#define MICROFLOW_TESTS_RUNTIME_REFERENCE_H_
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace ref {
+
+constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
+constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+
+// gemmlowp: trunc((a*b + nudge) / 2^31) with a sign-dependent nudge.
+inline int32_t srdhm(int32_t a, int32_t b) {
+  if (a == kMin && b == kMin) return kMax;
+  const int64_t ab = static_cast<int64_t>(a) * b;
+  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
+  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+}
+
+// Round half away from zero of x / 2^e, on the magnitude.
+inline int32_t rdbpot(int32_t x, int e) {
+  if (e == 0) return x;
+  const int64_t magnitude = x < 0 ? -static_cast<int64_t>(x) : x;
+  const int64_t rounded = (magnitude + (int64_t{1} << (e - 1))) >> e;
+  return static_cast<int32_t>(x < 0 ? -rounded : rounded);
+}
+
+inline int32_t mbqm(int32_t x, int32_t m, int s) {
+  const int left = s > 0 ? s : 0;
+  const int right = s > 0 ? 0 : -s;
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) * (uint32_t{1} << left));
+  return rdbpot(srdhm(shifted, m), right);
+}
+
+// TFLM QuantizeMultiplier (docs §2).
+inline void quantize_multiplier(double d, int32_t* m, int32_t* s) {
+  if (d == 0) {
+    *m = 0;
+    *s = 0;
+    return;
+  }
+  int exponent = 0;
+  const double fraction = std::frexp(d, &exponent);
+  int64_t q = static_cast<int64_t>(std::round(fraction * (int64_t{1} << 31)));
+  if (q == (int64_t{1} << 31)) {
+    q /= 2;
+    ++exponent;
+  }
+  if (exponent < -31) {
+    *m = 0;
+    *s = 0;
+    return;
+  }
+  *m = static_cast<int32_t>(q);
+  *s = exponent;
+}
+
+inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
+  return static_cast<int8_t>(std::min(std::max(v, lo), hi));
+}
+
+inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
+
+// TFLM padding_values: (total padding) / 2 for SAME, 0 for VALID.
+inline int32_t same_pad(int32_t in, int32_t out, int32_t stride, int32_t taps, int32_t dilation) {
+  const int32_t eff = (taps - 1) * dilation + 1;
+  return std::max(0, (out - 1) * stride + eff - in) / 2;
+}
+inline int32_t same_out(int32_t in, int32_t stride) { return (in + stride - 1) / stride; }
+inline int32_t valid_out(int32_t in, int32_t stride, int32_t taps, int32_t dilation) {
+  return (in + stride - ((taps - 1) * dilation + 1)) / stride;
+}
+
+struct Random {
+  std::mt19937 gen;
+  explicit Random(uint32_t seed) : gen(seed) {}
+  int32_t uniform(int32_t lo, int32_t hi) {
+    return std::uniform_int_distribution<int32_t>(lo, hi)(gen);
+  }
+  float uniform_f(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(gen); }
+  std::vector<int8_t> s8(size_t n, int32_t lo = -128, int32_t hi = 127) {
+    std::vector<int8_t> v(n);
+    for (auto& x : v) x = static_cast<int8_t>(uniform(lo, hi));
+    return v;
+  }
+  std::vector<float> f32(size_t n, float lo = -6.f, float hi = 6.f) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = uniform_f(lo, hi);
+    return v;
+  }
+  std::vector<int32_t> s32(size_t n, int32_t lo, int32_t hi) {
+    std::vector<int32_t> v(n);
+    for (auto& x : v) x = uniform(lo, hi);
+    return v;
+  }
+};
+
+}  // namespace ref
+
+#endif  // MICROFLOW_TESTS_RUNTIME_REFERENCE_H_

@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "microflow/fixed_point.h"
+#include "reference.h"
+
+namespace {
+
+constexpr int32_t kMin = ref::kMin;
+constexpr int32_t kMax = ref::kMax;
+constexpr int32_t kHalf = 1 << 30;  // 0.5 in Q0.31
+
+TEST(SaturatingRoundingDoublingHighMul, DocumentedTies) {
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(1, kHalf), 1);    // 0.5 -> 1
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(-1, kHalf), 0);   // -0.5 -> 0
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(-3, kHalf), -1);  // -1.5 -> -1
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(3, kHalf), 2);    // 1.5 -> 2
+}
+
+TEST(SaturatingRoundingDoublingHighMul, Extremes) {
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(kMin, kMin), kMax);
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(kMin, kMax), -kMax);
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(kMax, kMax), kMax - 1);
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(kMin, 1), -1);
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(kMax, 1), 1);
+  EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(0, kMin), 0);
+}
+
+TEST(SaturatingRoundingDoublingHighMul, MatchesGemmlowpFormulation) {
+  ref::Random rng(1);
+  const int32_t edges[] = {kMin, kMin + 1, -kHalf, -3, -2, -1, 0, 1, 2, 3, kHalf, kMax - 1, kMax};
+  for (int32_t a : edges) {
+    for (int32_t b : edges) {
+      EXPECT_EQ(mf::saturating_rounding_doubling_high_mul(a, b), ref::srdhm(a, b)) << a << " " << b;
+    }
+  }
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t a = static_cast<int32_t>(rng.gen());
+    const int32_t b = i % 2 ? static_cast<int32_t>(rng.gen()) : rng.uniform(-70000, 70000);
+    ASSERT_EQ(mf::saturating_rounding_doubling_high_mul(a, b), ref::srdhm(a, b)) << a << " " << b;
+  }
+}
+
+TEST(RoundingDivideByPOT, DocumentedValues) {
+  EXPECT_EQ(mf::rounding_divide_by_pot(3, 1), 2);
+  EXPECT_EQ(mf::rounding_divide_by_pot(-3, 1), -2);
+  EXPECT_EQ(mf::rounding_divide_by_pot(-5, 2), -1);
+  EXPECT_EQ(mf::rounding_divide_by_pot(-6, 2), -2);
+  EXPECT_EQ(mf::rounding_divide_by_pot(-2, 2), -1);
+  EXPECT_EQ(mf::rounding_divide_by_pot(2, 2), 1);
+  EXPECT_EQ(mf::rounding_divide_by_pot(5, 2), 1);
+}
+
+TEST(RoundingDivideByPOT, ZeroExponentIsIdentity) {
+  for (int32_t x : {kMin, -7, -1, 0, 1, 7, kMax}) EXPECT_EQ(mf::rounding_divide_by_pot(x, 0), x);
+}
+
+TEST(RoundingDivideByPOT, Exponent31) {
+  EXPECT_EQ(mf::rounding_divide_by_pot(kMin, 31), -1);
+  EXPECT_EQ(mf::rounding_divide_by_pot(kMax, 31), 1);
+  EXPECT_EQ(mf::rounding_divide_by_pot(kHalf, 31), 1);     // +0.5 -> 1
+  EXPECT_EQ(mf::rounding_divide_by_pot(-kHalf, 31), -1);   // -0.5 -> -1
+  EXPECT_EQ(mf::rounding_divide_by_pot(kHalf - 1, 31), 0);
+}
+
+TEST(RoundingDivideByPOT, MatchesHalfAwayFromZero) {
+  ref::Random rng(2);
+  for (int i = 0; i < 200000; ++i) {
+    const int32_t x = i % 2 ? static_cast<int32_t>(rng.gen()) : rng.uniform(-5000, 5000);
+    const int e = rng.uniform(0, 31);
+    ASSERT_EQ(mf::rounding_divide_by_pot(x, e), ref::rdbpot(x, e)) << x << " " << e;
+  }
+}
+
+TEST(MultiplyByQuantizedMultiplier, DoubleRoundingDiffersFromSingleRounding) {
+  // -900 * M / 2^31 = -548.54 rounds to -549 (SRDHM); -549 / 2 = -274.5 rounds away from
+  // zero to -275 (RDBPOT). A single rounding of the exact -274.27 would give -274.
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-900, 1308866855, -1), -275);
+  EXPECT_EQ(std::round(-900.0 * 1308866855 / 4294967296.0), -274.0);
+}
+
+TEST(MultiplyByQuantizedMultiplier, UnitMultipliers) {
+  // QuantizeMultiplier(1.0) = (2^30, 1): identity. (2^30, 0) halves with ties away from zero.
+  for (int32_t x : {-1000000, -3, -1, 0, 1, 3, 1000000}) {
+    EXPECT_EQ(mf::multiply_by_quantized_multiplier(x, kHalf, 1), x);
+    EXPECT_EQ(mf::multiply_by_quantized_multiplier(x, kHalf, 0), ref::rdbpot(x, 1));
+  }
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(3, kHalf, 0), 2);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-3, kHalf, 0), -2);
+}
+
+TEST(MultiplyByQuantizedMultiplier, LeftShiftWrapsLikeTflm) {
+  // 0x40000001 * 2^2 wraps to 4 before the multiply (TFLM does not saturate): 4 * 0.5 = 2.
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(0x40000001, kHalf, 2), 2);
+}
+
+TEST(MultiplyByQuantizedMultiplier, ShiftMinus31) {
+  // QuantizeMultiplier(2^-32) = (2^30, -31) is kept by TFLM.
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMax, kHalf, -31), 0);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMin, kHalf, -31), 0);
+}
+
+TEST(MultiplyByQuantizedMultiplier, MatchesReferenceAndRealScale) {
+  ref::Random rng(3);
+  for (int i = 0; i < 100000; ++i) {
+    const double real = std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-20, 3));
+    int32_t m, s;
+    ref::quantize_multiplier(real, &m, &s);
+    const int32_t x = rng.uniform(-(1 << 20), 1 << 20);
+    const int32_t got = mf::multiply_by_quantized_multiplier(x, m, s);
+    ASSERT_EQ(got, ref::mbqm(x, m, s));
+    ASSERT_LE(std::fabs(got - x * real), 1.0) << x << " " << m << " " << s;
+  }
+}
+
+TEST(ClampToS8, ClampsToActivationRange) {
+  EXPECT_EQ(mf::clamp_to_s8(-1000, -128, 127), -128);
+  EXPECT_EQ(mf::clamp_to_s8(1000, -128, 127), 127);
+  EXPECT_EQ(mf::clamp_to_s8(5, -128, 127), 5);
+  EXPECT_EQ(mf::clamp_to_s8(-50, -20, 100), -20);
+  EXPECT_EQ(mf::clamp_to_s8(101, -20, 100), 100);
+}
+
+}  // namespace

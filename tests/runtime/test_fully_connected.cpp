@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "microflow/fully_connected.h"
+#include "reference.h"
+
+namespace {
+
+constexpr int32_t kHalfMultiplier = 1 << 30;  // with shift 0: x * 0.5
+
+struct FcCase {
+  int32_t batches, k, n;
+  int32_t z_in, z_w, z_out;
+  bool per_channel;
+  int32_t act_min, act_max;
+};
+
+// TFLM: acc = bias + sum (w - Z_w)(x - Z_in).
+std::vector<int8_t> reference_fc(const FcCase& c, const std::vector<int8_t>& x,
+                                 const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                                 const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int8_t> out;
+  for (int32_t b = 0; b < c.batches; ++b) {
+    for (int32_t o = 0; o < c.n; ++o) {
+      int32_t acc = bias[o];
+      for (int32_t d = 0; d < c.k; ++d) acc += (w[o * c.k + d] - c.z_w) * (x[b * c.k + d] - c.z_in);
+      const size_t q = c.per_channel ? o : 0;
+      out.push_back(ref::clamp8(ref::mbqm(acc, m[q], s[q]) + c.z_out, c.act_min, c.act_max));
+    }
+  }
+  return out;
+}
+
+std::vector<int32_t> fold_bias(const FcCase& c, const std::vector<int8_t>& w,
+                               const std::vector<int32_t>& bias) {
+  std::vector<int32_t> folded(c.n);
+  for (int32_t o = 0; o < c.n; ++o) {
+    int32_t wsum = 0;
+    for (int32_t d = 0; d < c.k; ++d) wsum += w[o * c.k + d];
+    folded[o] = bias[o] - c.z_in * wsum + c.k * c.z_in * c.z_w;
+  }
+  return folded;
+}
+
+std::vector<int8_t> run_fc(const FcCase& c, const std::vector<int8_t>& x,
+                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                           const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  const std::vector<int32_t> folded = fold_bias(c, w, bias);
+  const mf::FullyConnectedS8Params p = {c.batches, c.k, c.n, c.z_w, c.z_out, m[0], s[0],
+                                        c.per_channel ? m.data() : nullptr,
+                                        c.per_channel ? s.data() : nullptr, c.act_min, c.act_max};
+  std::vector<int8_t> out(c.batches * c.n);
+  mf::fully_connected_s8(p, x.data(), w.data(), folded.data(), out.data());
+  return out;
+}
+
+TEST(FullyConnectedS8, HandComputedSymmetricWeights) {
+  // acc0 = 10 + 1*2 + 2*(-2) + 3*(-3) = -1 -> -0.5 -> 0 (SRDHM tie up) -> -3
+  // acc1 = -5 - 4*2 + 5*(-2) - 6*(-3) = -5 -> -2.5 -> -2 -> -5
+  const FcCase c = {1, 3, 2, 2, 0, -3, false, -128, 127};
+  const std::vector<int8_t> out = run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5},
+                                         {kHalfMultiplier}, {0});
+  EXPECT_EQ(out, (std::vector<int8_t>{-3, -5}));
+}
+
+TEST(FullyConnectedS8, HandComputedAsymmetricWeights) {
+  // Z_w = 1: acc0 = 10 + 0*2 + 1*(-2) + 2*(-3) = 2 -> 1 -> -2
+  //          acc1 = -5 - 5*2 + 4*(-2) - 7*(-3) = -2 -> -1 -> -4
+  const FcCase c = {1, 3, 2, 2, 1, -3, false, -128, 127};
+  const std::vector<int8_t> out = run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5},
+                                         {kHalfMultiplier}, {0});
+  EXPECT_EQ(out, (std::vector<int8_t>{-2, -4}));
+}
+
+TEST(FullyConnectedS8, ReluClampsAtOutputZeroPoint) {
+  // Identity requantization (2^30, 1); RELU range [Z_out, 127].
+  const FcCase c = {1, 2, 3, 0, 0, 5, false, 5, 127};
+  const std::vector<int8_t> out =
+      run_fc(c, {10, 20}, {1, 1, -1, -1, 5, 5}, {0, 0, 0}, {kHalfMultiplier}, {1});
+  EXPECT_EQ(out, (std::vector<int8_t>{35, 5, 127}));
+}
+
+TEST(FullyConnectedS8, PerChannelMultipliers) {
+  // Channel 0 doubles (2^30, 2), channel 1 halves (2^30, 0).
+  const FcCase c = {1, 1, 2, 0, 0, 0, true, -128, 127};
+  const std::vector<int8_t> out = run_fc(c, {7}, {3, 3}, {0, 0}, {kHalfMultiplier, kHalfMultiplier},
+                                         {2, 0});
+  EXPECT_EQ(out, (std::vector<int8_t>{42, 11}));
+}
+
+TEST(FullyConnectedS8, RandomMatchesReference) {
+  ref::Random rng(10);
+  for (int iter = 0; iter < 300; ++iter) {
+    FcCase c;
+    c.batches = rng.uniform(1, 3);
+    c.k = rng.uniform(1, 40);
+    c.n = rng.uniform(1, 12);
+    c.z_in = rng.uniform(-128, 127);
+    c.z_w = iter % 3 == 0 ? rng.uniform(-20, 20) : 0;
+    c.z_out = rng.uniform(-128, 127);
+    c.per_channel = iter % 2 == 1;
+    c.act_min = iter % 4 == 0 ? c.z_out : -128;
+    c.act_max = iter % 5 == 0 ? rng.uniform(c.act_min, 127) : 127;
+    const auto x = rng.s8(c.batches * c.k);
+    const auto w = rng.s8(c.k * c.n, -127, 127);
+    const auto bias = rng.s32(c.n, -20000, 20000);
+    std::vector<int32_t> m, s;
+    for (int32_t o = 0; o < (c.per_channel ? c.n : 1); ++o) {
+      int32_t mo, so;
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-12, -4)), &mo, &so);
+      m.push_back(mo);
+      s.push_back(so);
+    }
+    ASSERT_EQ(run_fc(c, x, w, bias, m, s), reference_fc(c, x, w, bias, m, s)) << "iter " << iter;
+  }
+}
+
+TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {
+  const mf::FullyConnectedF32Params p = {2, 2, 2, 0.f, 6.f};
+  const float x[] = {1.f, 2.f, -1.f, 0.5f};
+  const float w[] = {1.f, 1.f, -2.f, 0.25f};
+  const float bias[] = {0.5f, 1.f};
+  float out[4];
+  mf::fully_connected_f32(p, x, w, bias, out);
+  EXPECT_EQ(out[0], 3.5f);   // 1 + 2 + 0.5
+  EXPECT_EQ(out[1], 0.f);    // -2 + 0.5 + 1 = -0.5, RELU6
+  EXPECT_EQ(out[2], 0.f);    // -1 + 0.5 + 0.5 = 0
+  EXPECT_EQ(out[3], 3.125f); // 2 + 0.125 + 1
+}
+
+TEST(FullyConnectedF32, AccumulatesInIndexOrderWithoutBias) {
+  // (1e8 + 1) rounds back to 1e8, then -1e8 gives 0; any other order would keep the 1.
+  const float lowest = -3.40282347e+38f, highest = 3.40282347e+38f;
+  const mf::FullyConnectedF32Params p = {1, 3, 1, lowest, highest};
+  const float x[] = {1e8f, 1.f, -1e8f};
+  const float w[] = {1.f, 1.f, 1.f};
+  float out = -1.f;
+  mf::fully_connected_f32(p, x, w, nullptr, &out);
+  EXPECT_EQ(out, 0.f);
+}
+
+TEST(FullyConnectedF32, RandomMatchesReferenceBitExact) {
+  ref::Random rng(11);
+  for (int iter = 0; iter < 100; ++iter) {
+    const int32_t b = rng.uniform(1, 3), k = rng.uniform(1, 50), n = rng.uniform(1, 10);
+    const auto x = rng.f32(b * k), w = rng.f32(k * n, -1.f, 1.f), bias = rng.f32(n);
+    const bool with_bias = iter % 2 == 0;
+    const mf::FullyConnectedF32Params p = {b, k, n, -3.f, 4.f};
+    std::vector<float> out(b * n);
+    mf::fully_connected_f32(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, out.data());
+    for (int32_t i = 0; i < b; ++i) {
+      for (int32_t o = 0; o < n; ++o) {
+        float total = 0.f;
+        for (int32_t d = 0; d < k; ++d) total += x[i * k + d] * w[o * k + d];
+        const float expected = ref::clampf(total + (with_bias ? bias[o] : 0.f), -3.f, 4.f);
+        ASSERT_EQ(out[i * n + o], expected);
+      }
+    }
+  }
+}
+
+}  // namespace
