@@ -59,8 +59,8 @@ TEST(RoundingDivideByPOT, ZeroExponentIsIdentity) {
 TEST(RoundingDivideByPOT, Exponent31) {
   EXPECT_EQ(mf::rounding_divide_by_pot(kMin, 31), -1);
   EXPECT_EQ(mf::rounding_divide_by_pot(kMax, 31), 1);
-  EXPECT_EQ(mf::rounding_divide_by_pot(kHalf, 31), 1);     // +0.5 -> 1
-  EXPECT_EQ(mf::rounding_divide_by_pot(-kHalf, 31), -1);   // -0.5 -> -1
+  EXPECT_EQ(mf::rounding_divide_by_pot(kHalf, 31), 1);    // +0.5 -> 1
+  EXPECT_EQ(mf::rounding_divide_by_pot(-kHalf, 31), -1);  // -0.5 -> -1
   EXPECT_EQ(mf::rounding_divide_by_pot(kHalf - 1, 31), 0);
 }
 
@@ -81,13 +81,17 @@ TEST(MultiplyByQuantizedMultiplier, DoubleRoundingDiffersFromSingleRounding) {
 }
 
 TEST(MultiplyByQuantizedMultiplier, UnitMultipliers) {
-  // QuantizeMultiplier(1.0) = (2^30, 1): identity. (2^30, 0) halves with ties away from zero.
+  // QuantizeMultiplier(1.0) = (2^30, 1): identity. (2^30, 0) halves through SRDHM alone,
+  // so ties go toward +infinity.
   for (int32_t x : {-1000000, -3, -1, 0, 1, 3, 1000000}) {
     EXPECT_EQ(mf::multiply_by_quantized_multiplier(x, kHalf, 1), x);
-    EXPECT_EQ(mf::multiply_by_quantized_multiplier(x, kHalf, 0), ref::rdbpot(x, 1));
   }
   EXPECT_EQ(mf::multiply_by_quantized_multiplier(3, kHalf, 0), 2);
-  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-3, kHalf, 0), -2);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-3, kHalf, 0), -1);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-1, kHalf, 0), 0);
+  // (2^30, -1) quarters: SRDHM(-6, 0.5) = -3, then RDBPOT(-3, 1) = -1.5 -> -2.
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(-6, kHalf, -1), -2);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(6, kHalf, -1), 2);
 }
 
 TEST(MultiplyByQuantizedMultiplier, LeftShiftWrapsLikeTflm) {
@@ -96,9 +100,11 @@ TEST(MultiplyByQuantizedMultiplier, LeftShiftWrapsLikeTflm) {
 }
 
 TEST(MultiplyByQuantizedMultiplier, ShiftMinus31) {
-  // QuantizeMultiplier(2^-32) = (2^30, -31) is kept by TFLM.
-  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMax, kHalf, -31), 0);
-  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMin, kHalf, -31), 0);
+  // QuantizeMultiplier(2^-32) = (2^30, -31) is kept by TFLM. INT32_MAX * 2^-32 = 0.49999...
+  // but SRDHM first rounds to 2^30 (exactly 0.5 after the shift), which RDBPOT rounds to 1.
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMax, kHalf, -31), 1);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kMin, kHalf, -31), -1);
+  EXPECT_EQ(mf::multiply_by_quantized_multiplier(kHalf, kHalf, -31), 0);
 }
 
 TEST(MultiplyByQuantizedMultiplier, MatchesReferenceAndRealScale) {

@@ -47,9 +47,17 @@ std::vector<int8_t> run_fc(const FcCase& c, const std::vector<int8_t>& x,
                            const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
                            const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
   const std::vector<int32_t> folded = fold_bias(c, w, bias);
-  const mf::FullyConnectedS8Params p = {c.batches, c.k, c.n, c.z_w, c.z_out, m[0], s[0],
+  const mf::FullyConnectedS8Params p = {c.batches,
+                                        c.k,
+                                        c.n,
+                                        c.z_w,
+                                        c.z_out,
+                                        m[0],
+                                        s[0],
                                         c.per_channel ? m.data() : nullptr,
-                                        c.per_channel ? s.data() : nullptr, c.act_min, c.act_max};
+                                        c.per_channel ? s.data() : nullptr,
+                                        c.act_min,
+                                        c.act_max};
   std::vector<int8_t> out(c.batches * c.n);
   mf::fully_connected_s8(p, x.data(), w.data(), folded.data(), out.data());
   return out;
@@ -59,8 +67,8 @@ TEST(FullyConnectedS8, HandComputedSymmetricWeights) {
   // acc0 = 10 + 1*2 + 2*(-2) + 3*(-3) = -1 -> -0.5 -> 0 (SRDHM tie up) -> -3
   // acc1 = -5 - 4*2 + 5*(-2) - 6*(-3) = -5 -> -2.5 -> -2 -> -5
   const FcCase c = {1, 3, 2, 2, 0, -3, false, -128, 127};
-  const std::vector<int8_t> out = run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5},
-                                         {kHalfMultiplier}, {0});
+  const std::vector<int8_t> out =
+      run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5}, {kHalfMultiplier}, {0});
   EXPECT_EQ(out, (std::vector<int8_t>{-3, -5}));
 }
 
@@ -68,8 +76,8 @@ TEST(FullyConnectedS8, HandComputedAsymmetricWeights) {
   // Z_w = 1: acc0 = 10 + 0*2 + 1*(-2) + 2*(-3) = 2 -> 1 -> -2
   //          acc1 = -5 - 5*2 + 4*(-2) - 7*(-3) = -2 -> -1 -> -4
   const FcCase c = {1, 3, 2, 2, 1, -3, false, -128, 127};
-  const std::vector<int8_t> out = run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5},
-                                         {kHalfMultiplier}, {0});
+  const std::vector<int8_t> out =
+      run_fc(c, {4, 0, -1}, {1, 2, 3, -4, 5, -6}, {10, -5}, {kHalfMultiplier}, {0});
   EXPECT_EQ(out, (std::vector<int8_t>{-2, -4}));
 }
 
@@ -84,8 +92,8 @@ TEST(FullyConnectedS8, ReluClampsAtOutputZeroPoint) {
 TEST(FullyConnectedS8, PerChannelMultipliers) {
   // Channel 0 doubles (2^30, 2), channel 1 halves (2^30, 0).
   const FcCase c = {1, 1, 2, 0, 0, 0, true, -128, 127};
-  const std::vector<int8_t> out = run_fc(c, {7}, {3, 3}, {0, 0}, {kHalfMultiplier, kHalfMultiplier},
-                                         {2, 0});
+  const std::vector<int8_t> out =
+      run_fc(c, {7}, {3, 3}, {0, 0}, {kHalfMultiplier, kHalfMultiplier}, {2, 0});
   EXPECT_EQ(out, (std::vector<int8_t>{42, 11}));
 }
 
@@ -108,7 +116,8 @@ TEST(FullyConnectedS8, RandomMatchesReference) {
     std::vector<int32_t> m, s;
     for (int32_t o = 0; o < (c.per_channel ? c.n : 1); ++o) {
       int32_t mo, so;
-      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-12, -4)), &mo, &so);
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-12, -4)), &mo,
+                               &so);
       m.push_back(mo);
       s.push_back(so);
     }
@@ -123,10 +132,10 @@ TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {
   const float bias[] = {0.5f, 1.f};
   float out[4];
   mf::fully_connected_f32(p, x, w, bias, out);
-  EXPECT_EQ(out[0], 3.5f);   // 1 + 2 + 0.5
-  EXPECT_EQ(out[1], 0.f);    // -2 + 0.5 + 1 = -0.5, RELU6
-  EXPECT_EQ(out[2], 0.f);    // -1 + 0.5 + 0.5 = 0
-  EXPECT_EQ(out[3], 3.125f); // 2 + 0.125 + 1
+  EXPECT_EQ(out[0], 3.5f);    // 1 + 2 + 0.5
+  EXPECT_EQ(out[1], 0.f);     // -2 + 0.5 + 1 = -0.5, RELU6
+  EXPECT_EQ(out[2], 0.f);     // -1 + 0.5 + 0.5 = 0
+  EXPECT_EQ(out[3], 3.125f);  // 2 + 0.125 + 1
 }
 
 TEST(FullyConnectedF32, AccumulatesInIndexOrderWithoutBias) {

@@ -3,6 +3,7 @@
 // and the determinism of the trainer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

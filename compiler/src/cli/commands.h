@@ -23,6 +23,12 @@ struct VerifyArgs {
 };
 int run_verify(const VerifyArgs& a);
 
+struct BenchArgs {
+  std::string model, target = "host", input, work_dir, runtime_include;
+  bool json = false;
+};
+int run_bench(const BenchArgs& a);
+
 // Where the runtime headers are: explicit option, $MICROFLOW_RUNTIME_INCLUDE,
 // next to the installed binary, or the source tree this binary was built from.
 std::string find_runtime_include(const std::string& explicit_dir);

@@ -31,11 +31,21 @@ int main(int argc, char** argv) {
   v->add_flag("--keep", verify.keep, "Keep the temporary build directory");
   v->add_option("--runtime-include", verify.runtime_include, "Directory holding microflow/microflow.h");
 
+  BenchArgs bench;
+  auto* b = app.add_subcommand("bench", "Measure instructions per invoke(), flash and RAM of the generated code");
+  b->add_option("model", bench.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  b->add_option("--target", bench.target, "Where to run (host)")->capture_default_str();
+  b->add_option("--input", bench.input, "Input tensor bytes to run on (default: zeros)");
+  b->add_flag("--json", bench.json, "Print one JSON object");
+  b->add_option("--work-dir", bench.work_dir, "Where to build (default: a temporary directory, removed after)");
+  b->add_option("--runtime-include", bench.runtime_include, "Directory holding microflow/microflow.h");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*c) return run_compile(compile);
     if (*i) return run_inspect(inspect);
     if (*v) return run_verify(verify);
+    if (*b) return run_bench(bench);
   } catch (const CompileError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -12,7 +12,7 @@
 
 #include "cli/commands.h"
 #include "diagnostics.h"
-#include "emitter/emitter.h"
+#include "host/host_build.h"
 #include "host/process.h"
 #include "pipeline.h"
 
@@ -22,18 +22,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kModelName = "verified_model";
-
 std::vector<uint8_t> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw CompileError(p.string() + ": cannot read file");
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
-  if (!out) throw CompileError(p.string() + ": cannot write file");
 }
 
 // A runner that feeds each input file through the model and writes the
@@ -45,13 +37,13 @@ std::string harness_source(const Graph& g) {
                               "  for (int v = 1; v + 1 < argc; v += 2) {{\n"
                               "    FILE* in = fopen(argv[v], \"rb\");\n"
                               "    if (!in) return 2;\n",
-                              kModelName);
+                              kHostModelName);
   for (size_t i = 0; i < g.inputs.size(); ++i)
-    s += fmt::format("    if (fread({}::input{}(model.arena()), 1, {}, in) != {}) return 3;\n", kModelName, i,
+    s += fmt::format("    if (fread({}::input{}(model.arena()), 1, {}, in) != {}) return 3;\n", kHostModelName, i,
                      g.tensor(g.inputs[i]).bytes(), g.tensor(g.inputs[i]).bytes());
   s += "    fclose(in);\n    model.invoke();\n    FILE* out = fopen(argv[v + 1], \"wb\");\n    if (!out) return 4;\n";
   for (size_t i = 0; i < g.outputs.size(); ++i)
-    s += fmt::format("    fwrite({}::output{}(model.arena()), 1, {}, out);\n", kModelName, i,
+    s += fmt::format("    fwrite({}::output{}(model.arena()), 1, {}, out);\n", kHostModelName, i,
                      g.tensor(g.outputs[i]).bytes());
   s += "    fclose(out);\n  }\n  return 0;\n}\n";
   return s;
@@ -133,23 +125,11 @@ int run_verify(const VerifyArgs& a) {
   std::sort(vectors.begin(), vectors.end());
   if (vectors.empty()) throw CompileError(a.vectors + ": no *.in.bin vectors");
 
-  fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
-                                     : fs::path(a.work_dir);
-  fs::create_directories(work);
-  GeneratedCode code = emit_cpp(g, m.calls, m.plan, kModelName);
-  write_text(work / code.header_file, code.header);
-  write_text(work / code.source_file, code.source);
-  write_text(work / "harness.cpp", harness_source(g));
-
-  const std::string runtime = find_runtime_include(a.runtime_include);
-  std::cerr << fmt::format("verify: building generated code for the host ({} -O2, {} ops, {} B constants)...\n",
-                           host_cxx(), m.calls.size(), m.weight_bytes());
+  const fs::path work = a.work_dir.empty() ? temp_work_dir("verify") : fs::path(a.work_dir);
+  const HostBuild build = build_for_host(m, harness_source(g), work, a.runtime_include);
+  const fs::path& runner = build.runner;
   std::string log;
-  const fs::path runner = work / "runner";
-  int rc = run_process({host_cxx(), "-std=c++14", "-O2", "-ffp-contract=off", "-I", work.string(), "-I", runtime,
-                        (work / code.source_file).string(), (work / "harness.cpp").string(), "-o", runner.string()},
-                       log);
-  if (rc != 0) throw CompileError("host build of the generated code failed:\n" + log);
+  int rc = 0;
 
   std::vector<std::string> args = {runner.string()};
   for (const std::string& v : vectors) {

@@ -88,7 +88,8 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << "constexpr size_t kArenaAlignment = 16;\n"
     << "constexpr size_t kNumInputs = " << g.inputs.size() << ";\n"
     << "constexpr size_t kNumOutputs = " << g.outputs.size() << ";\n"
-    << "constexpr size_t kMacs = " << macs << ";\n\n";
+    << "constexpr size_t kMacs = " << macs << ";\n"
+    << "constexpr size_t kConstantBytes = " << weight_bytes << ";  // weights, folded biases, requantization constants\n\n";
   auto describe_io = [&](const std::vector<int>& ids, const char* kind) {
     for (size_t i = 0; i < ids.size(); ++i) {
       const Tensor& t = g.tensor(ids[i]);

@@ -12,10 +12,10 @@
 namespace mf {
 
 struct AddS8Params {
-  int32_t dims[4];                                // output shape, padded on the left with 1s
-  int32_t input1_strides[4], input2_strides[4];   // element strides, 0 on a broadcast dim
-  int32_t input1_offset, input2_offset;           // -Z1, -Z2
-  int32_t left_shift;                             // 20 for int8
+  int32_t dims[4];                               // output shape, padded on the left with 1s
+  int32_t input1_strides[4], input2_strides[4];  // element strides, 0 on a broadcast dim
+  int32_t input1_offset, input2_offset;          // -Z1, -Z2
+  int32_t left_shift;                            // 20 for int8
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;  // shifts <= 0
   int32_t output_multiplier, output_shift, output_zero_point;
   int32_t act_min, act_max;
@@ -62,8 +62,8 @@ inline void add_s8(const AddS8Params& params, const int8_t* in1, const int8_t* i
         multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
     const int32_t scaled2 =
         multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
-    const int32_t sum = multiply_by_quantized_multiplier(scaled1 + scaled2, p.output_multiplier,
-                                                         p.output_shift);
+    const int32_t sum =
+        multiply_by_quantized_multiplier(scaled1 + scaled2, p.output_multiplier, p.output_shift);
     return clamp_to_s8(sum + p.output_zero_point, p.act_min, p.act_max);
   });
 }

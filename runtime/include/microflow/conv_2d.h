@@ -49,21 +49,20 @@ inline ConvWindow conv_window(const Params& p, int32_t oy, int32_t ox) {
   ConvWindow win;
   win.origin_y = oy * p.stride_height - p.pad_top;
   win.origin_x = ox * p.stride_width - p.pad_left;
-  win.interior =
-      window_inside(win.origin_y, p.filter_height, p.dilation_height, p.input_height) &&
-      window_inside(win.origin_x, p.filter_width, p.dilation_width, p.input_width);
+  win.interior = window_inside(win.origin_y, p.filter_height, p.dilation_height, p.input_height) &&
+                 window_inside(win.origin_x, p.filter_width, p.dilation_width, p.input_width);
   const bool contiguous_rows = p.dilation_width == 1 && p.filter_depth == p.input_depth;
   win.run = contiguous_rows ? p.filter_width * p.filter_depth : p.filter_depth;
   win.runs = contiguous_rows ? 1 : p.filter_width;
   return win;
 }
 
-// sum over the window of w * x for one output channel. `x` points at the channel group
+// Sum over the window of w * x for one output channel. `x` points at the channel group
 // of the image; `w` at the channel's filter [KH][KW][filter_depth] in flash.
 // Out-of-image taps count as x == Z_in, which cancels the Z_in folded into the bias and
 // so reproduces TFLM skipping them.
-inline int32_t conv_window_dot_s8(const Conv2DS8Params& p, const ConvWindow& win,
-                                  const int8_t* x, const int8_t* w) {
+inline int32_t conv_window_dot_s8(const Conv2DS8Params& p, const ConvWindow& win, const int8_t* x,
+                                  const int8_t* w) {
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
   int32_t acc = 0;
@@ -93,8 +92,8 @@ inline int32_t conv_window_dot_s8(const Conv2DS8Params& p, const ConvWindow& win
 }
 
 // Float window sum in TFLM's order (ky, kx, ci), skipping out-of-image taps.
-inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win,
-                                 const float* x, const float* w) {
+inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win, const float* x,
+                                 const float* w) {
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
   float total = 0.f;

@@ -10,10 +10,11 @@
 
 namespace mf {
 
+// output_depth = input_depth * depth_multiplier.
 struct DepthwiseConv2DS8Params {
   int32_t batches;
   int32_t input_height, input_width, input_depth;
-  int32_t output_height, output_width, output_depth;  // output_depth = input_depth * depth_multiplier
+  int32_t output_height, output_width, output_depth;
   int32_t filter_height, filter_width, depth_multiplier;
   int32_t stride_height, stride_width, dilation_height, dilation_width;
   int32_t pad_top, pad_left;
@@ -36,7 +37,7 @@ struct DepthwiseConv2DF32Params {
 
 namespace detail {
 
-// sum over the window of w * x for output channel oc. `x` points at input channel ic of
+// Sum over the window of w * x for output channel oc. `x` points at input channel ic of
 // the image, `w` at filter column oc (flash, stride output_depth between taps).
 // Out-of-image taps count as x == Z_in, cancelling the Z_in folded into the bias.
 inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t origin_y,
@@ -92,8 +93,7 @@ inline float depthwise_window_dot_f32(const DepthwiseConv2DF32Params& p, int32_t
 // folded_bias[oc] = bias[oc] - Z_in * sum_{ky,kx} w[0][ky][kx][oc] (compiler-computed).
 // filter: flash [1][KH][KW][output_depth]; folded_bias: flash [output_depth].
 inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
-                                 const int8_t* filter, const int32_t* folded_bias,
-                                 int8_t* output) {
+                                 const int8_t* filter, const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
   for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
@@ -108,10 +108,9 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
         int32_t oc = 0;
         for (int32_t ic = 0; ic < p.input_depth; ++ic) {
           for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc) {
-            const int32_t acc =
-                flash_read(folded_bias + oc) +
-                detail::depthwise_window_dot_s8(p, origin_y, origin_x, interior, input + ic,
-                                                filter + oc);
+            const int32_t acc = flash_read(folded_bias + oc) +
+                                detail::depthwise_window_dot_s8(p, origin_y, origin_x, interior,
+                                                                input + ic, filter + oc);
             *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + oc),
                                          flash_read(p.channel_shift + oc), p.output_zero_point,
                                          p.act_min, p.act_max);

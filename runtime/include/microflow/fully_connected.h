@@ -27,8 +27,7 @@ struct FullyConnectedS8Params {
 //     == TFLM's bias[o] + sum_d (w[o][d] - Z_w) * (x[b][d] - Z_in).
 // weights: flash [N][K]; folded_bias: flash [N].
 inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
-                               const int8_t* weights, const int32_t* folded_bias,
-                               int8_t* output) {
+                               const int8_t* weights, const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
   const bool per_channel = p.channel_multiplier != nullptr;
   for (int32_t b = 0; b < p.batches; ++b, input += p.input_depth) {
@@ -43,8 +42,8 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
           flash_read(folded_bias + o) + dot_s8(w, input, p.input_depth) - input_term;
       const int32_t multiplier = per_channel ? flash_read(p.channel_multiplier + o) : p.multiplier;
       const int32_t shift = per_channel ? flash_read(p.channel_shift + o) : p.shift;
-      *output++ = requantize_to_s8(acc, multiplier, shift, p.output_zero_point, p.act_min,
-                                   p.act_max);
+      *output++ =
+          requantize_to_s8(acc, multiplier, shift, p.output_zero_point, p.act_min, p.act_max);
     }
   }
 }

@@ -17,10 +17,10 @@ inline float clamp_f32(float x, float lo, float hi) {
 }
 
 // Requantize an int32 accumulator to the int8 output (TFLM output stage).
-inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift,
-                               int32_t zero_point, int32_t act_min, int32_t act_max) {
-  return clamp_to_s8(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point,
-                     act_min, act_max);
+inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point,
+                               int32_t act_min, int32_t act_max) {
+  return clamp_to_s8(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point, act_min,
+                     act_max);
 }
 
 // int8 * int8 always fits 16 bits. On AVR an opaque 16-bit product keeps avr-gcc
@@ -35,14 +35,14 @@ inline int32_t mul_s8(int8_t a, int8_t b) {
 #endif
 }
 
-// sum_i w[i] * x[i]; w in flash, x in RAM.
+// Sum_i w[i] * x[i]; w in flash, x in RAM.
 inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
   int32_t acc = 0;
   for (int32_t i = 0; i < n; ++i) acc += mul_s8(flash_read(w + i), x[i]);
   return acc;
 }
 
-// sum_i w[i], w in flash.
+// Sum_i w[i], w in flash.
 inline int32_t sum_flash_s8(const int8_t* w, int32_t n) {
   int32_t sum = 0;
   for (int32_t i = 0; i < n; ++i) sum += flash_read(w + i);

@@ -23,35 +23,46 @@ struct Pool2DF32Params {
 
 namespace detail {
 
-// In-image part of one pooling window: filter taps [begin, end) along one axis.
-struct PoolSpan {
-  int32_t begin, end;
+// In-image cells of one pooling window: rows x cols cells, channel-interleaved.
+struct PoolWindow {
+  int32_t rows, cols, row_stride, cell_stride;
 };
 
-inline PoolSpan pool_span(int32_t origin, int32_t filter, int32_t size) {
-  PoolSpan s;
-  s.begin = origin < 0 ? -origin : 0;
-  s.end = size - origin < filter ? size - origin : filter;
-  return s;
-}
-
-// Calls visit(x, rows, cols, row_stride) for every output pixel in output order: x points
-// at channel 0 of the window's first in-image cell, which spans rows x cols cells.
+// Calls visit(x, window) for every output pixel in output order; x points at channel 0
+// of the window's first in-image cell.
 template <typename Params, typename T, typename Visit>
 inline void for_each_pool_window(const Params& p, const T* input, Visit visit) {
-  const int32_t row_stride = p.input_width * p.depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += p.input_height * row_stride) {
+  PoolWindow window;
+  window.row_stride = p.input_width * p.depth;
+  window.cell_stride = p.depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += p.input_height * window.row_stride) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
       const int32_t origin_y = oy * p.stride_height - p.pad_top;
-      const PoolSpan ys = pool_span(origin_y, p.filter_height, p.input_height);
+      const int32_t y_begin = origin_y < 0 ? -origin_y : 0;
+      const int32_t y_end =
+          p.input_height - origin_y < p.filter_height ? p.input_height - origin_y : p.filter_height;
+      window.rows = y_end - y_begin;
       for (int32_t ox = 0; ox < p.output_width; ++ox) {
         const int32_t origin_x = ox * p.stride_width - p.pad_left;
-        const PoolSpan xs = pool_span(origin_x, p.filter_width, p.input_width);
-        visit(input + (origin_y + ys.begin) * row_stride + (origin_x + xs.begin) * p.depth,
-              ys.end - ys.begin, xs.end - xs.begin, row_stride);
+        const int32_t x_begin = origin_x < 0 ? -origin_x : 0;
+        const int32_t x_end =
+            p.input_width - origin_x < p.filter_width ? p.input_width - origin_x : p.filter_width;
+        window.cols = x_end - x_begin;
+        visit(input + (origin_y + y_begin) * window.row_stride + (origin_x + x_begin) * p.depth,
+              window);
       }
     }
   }
+}
+
+// Folds one channel's cells into acc in TFLM's (fy, fx) order.
+template <typename T, typename Acc, typename Op>
+inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
+  for (int32_t y = 0; y < w.rows; ++y, x += w.row_stride) {
+    const T* cell = x;
+    for (int32_t i = 0; i < w.cols; ++i, cell += w.cell_stride) acc = op(acc, *cell);
+  }
+  return acc;
 }
 
 }  // namespace detail
@@ -60,14 +71,11 @@ inline void for_each_pool_window(const Params& p, const T* input, Visit visit) {
 // TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
 inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
   const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, int32_t rows, int32_t cols,
-                                          int32_t row_stride) {
-    const int32_t count = rows * cols;
+  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
+    const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
-      int32_t sum = 0;
-      for (int32_t y = 0; y < rows; ++y) {
-        for (int32_t xx = 0; xx < cols; ++xx) sum += x[y * row_stride + xx * p.depth + c];
-      }
+      const int32_t sum = detail::fold_window(x + c, w, static_cast<int32_t>(0),
+                                              [](int32_t acc, int8_t v) { return acc + v; });
       const int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
       *out++ = clamp_to_s8(average, p.act_min, p.act_max);
     }
@@ -76,16 +84,11 @@ inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, i
 
 inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
   const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, int32_t rows, int32_t cols,
-                                          int32_t row_stride) {
+  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
-      int32_t max = -128;
-      for (int32_t y = 0; y < rows; ++y) {
-        for (int32_t xx = 0; xx < cols; ++xx) {
-          const int32_t v = x[y * row_stride + xx * p.depth + c];
-          max = v > max ? v : max;
-        }
-      }
+      const int32_t max =
+          detail::fold_window(x + c, w, static_cast<int32_t>(-128),
+                              [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
       *out++ = clamp_to_s8(max, p.act_min, p.act_max);
     }
   });
@@ -94,14 +97,11 @@ inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.
 inline void average_pool_2d_f32(const Pool2DF32Params& params, const float* in, float* out) {
   const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const float* x, int32_t rows, int32_t cols,
-                                          int32_t row_stride) {
-    const float count = static_cast<float>(rows * cols);
+  detail::for_each_pool_window(p, in, [&](const float* x, const detail::PoolWindow& w) {
+    const float count = static_cast<float>(w.rows * w.cols);
     for (int32_t c = 0; c < p.depth; ++c) {
-      float total = 0.f;
-      for (int32_t y = 0; y < rows; ++y) {
-        for (int32_t xx = 0; xx < cols; ++xx) total += x[y * row_stride + xx * p.depth + c];
-      }
+      const float total =
+          detail::fold_window(x + c, w, 0.f, [](float acc, float v) { return acc + v; });
       *out++ = clamp_f32(total / count, p.act_min, p.act_max);
     }
   });
@@ -110,16 +110,10 @@ inline void average_pool_2d_f32(const Pool2DF32Params& params, const float* in, 
 // Starts from the lowest float and keeps the running max on ties and NaN (std::max).
 inline void max_pool_2d_f32(const Pool2DF32Params& params, const float* in, float* out) {
   const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const float* x, int32_t rows, int32_t cols,
-                                          int32_t row_stride) {
+  detail::for_each_pool_window(p, in, [&](const float* x, const detail::PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
-      float max = -3.40282347e+38f;
-      for (int32_t y = 0; y < rows; ++y) {
-        for (int32_t xx = 0; xx < cols; ++xx) {
-          const float v = x[y * row_stride + xx * p.depth + c];
-          max = max < v ? v : max;
-        }
-      }
+      const float max = detail::fold_window(x + c, w, -3.40282347e+38f,
+                                            [](float acc, float v) { return acc < v ? v : acc; });
       *out++ = clamp_f32(max, p.act_min, p.act_max);
     }
   });

@@ -40,14 +40,13 @@ inline int32_t round_half_away_to_int32(float x) {
 }
 
 // q = clamp(round(x / scale) + zero_point): a float division, not a reciprocal multiply.
-inline void quantize_f32_to_s8(const QuantizeF32ToS8Params& params, const float* in,
-                               int8_t* out) {
+inline void quantize_f32_to_s8(const QuantizeF32ToS8Params& params, const float* in, int8_t* out) {
   const auto p = flash_load(params);
   for (int32_t i = 0; i < p.size; ++i) {
     // TFLM's int32 addition wraps for out-of-range inputs; unsigned arithmetic matches it.
-    const int32_t q = static_cast<int32_t>(
-        static_cast<uint32_t>(round_half_away_to_int32(in[i] / p.scale)) +
-        static_cast<uint32_t>(p.zero_point));
+    const int32_t q =
+        static_cast<int32_t>(static_cast<uint32_t>(round_half_away_to_int32(in[i] / p.scale)) +
+                             static_cast<uint32_t>(p.zero_point));
     out[i] = clamp_to_s8(q, -128, 127);
   }
 }

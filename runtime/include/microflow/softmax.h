@@ -9,7 +9,6 @@
 
 #include "fixed_point.h"
 #include "flash.h"
-#include "kernel_util.h"
 
 namespace mf {
 
@@ -63,8 +62,8 @@ inline int32_t exp_on_negative_values(int32_t a) {
   const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
   // Rescale Q5.26 -> Q0.31 is a saturating shift by 5 that cannot saturate here:
   // |a_mod_quarter_minus_one_quarter| <= 2^24.
-  int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-      a_mod_quarter_minus_one_quarter * 32);
+  int32_t result =
+      exp_on_interval_between_negative_one_quarter_and_0_excl(a_mod_quarter_minus_one_quarter * 32);
   // The remaining multiple of 1/4 is applied bit by bit: bit 24 + k multiplies by
   // exp(-2^(k-2)) in Q0.31, k = 0 .. 6.
   const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
@@ -107,8 +106,8 @@ inline int count_leading_zeros(uint32_t x) {
 inline int32_t softmax_exp(const SoftmaxS8Params& p, int32_t diff) {
   // MultiplyByQuantizedMultiplierGreaterThanOne: no final rounding shift. diff_min keeps
   // diff * 2^left_shift inside int32.
-  const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(diff)
-                                              << p.input_beta_left_shift);
+  const int32_t scaled =
+      static_cast<int32_t>(static_cast<uint32_t>(diff) << p.input_beta_left_shift);
   return exp_on_negative_values(
       saturating_rounding_doubling_high_mul(scaled, p.input_beta_multiplier));
 }
@@ -133,8 +132,9 @@ inline void softmax_s8(const SoftmaxS8Params& params, const int8_t* in, int8_t* 
     // Reciprocal of the sum: normalise it to 1 + t, t in [0, 1), and invert in fixed point.
     const int headroom_plus_one = detail::count_leading_zeros(static_cast<uint32_t>(sum_of_exps));
     const int num_bits_over_unit = 12 - headroom_plus_one;
-    const int32_t shifted_sum_minus_one = static_cast<int32_t>(
-        (static_cast<uint32_t>(sum_of_exps) << headroom_plus_one) - (static_cast<uint32_t>(1) << 31));
+    const int32_t shifted_sum_minus_one =
+        static_cast<int32_t>((static_cast<uint32_t>(sum_of_exps) << headroom_plus_one) -
+                             (static_cast<uint32_t>(1) << 31));
     const int32_t reciprocal = detail::one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
     const int output_shift = num_bits_over_unit + 31 - 8;
 

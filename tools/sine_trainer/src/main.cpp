@@ -84,9 +84,14 @@ int run(const std::string& output_path) {
     return dequantize_int8(q, quantized.layers.back().output_params);
   });
 
-  std::printf("trained 1-16-16-1 ReLU MLP: %d samples, %d epochs, seed 0x%llx, final MSE %.3g\n",
-              config.samples, config.epochs, static_cast<unsigned long long>(config.seed),
-              trained.final_mse);
+  std::string widths;
+  for (int width : config.widths) {
+    if (!widths.empty()) widths += '-';
+    widths += std::to_string(width);
+  }
+  std::printf("trained %s ReLU MLP: %d samples, %d epochs, seed 0x%llx, final MSE %.3g\n",
+              widths.c_str(), config.samples, config.epochs,
+              static_cast<unsigned long long>(config.seed), trained.final_mse);
   print_quantization(quantized);
   std::printf("|error| vs sin(x) over %d points in [0, 2pi]:\n", kEvaluationPoints);
   std::printf("  float32 model: max %.4f, mean %.4f\n", float_error.max, float_error.mean);

@@ -1,0 +1,193 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "microflow/depthwise_conv_2d.h"
+#include "reference.h"
+
+namespace {
+
+constexpr int32_t kIdentity = 1 << 30;  // with shift 1: multiply by 1.0
+
+struct DwCase {
+  int32_t batches, ih, iw, ic, oh, ow, oc, kh, kw, dm, sh, sw, dh, dw, pad_top, pad_left;
+  int32_t z_in, z_out, act_min, act_max;
+};
+
+DwCase make_case(int32_t batches, int32_t ih, int32_t iw, int32_t ic, int32_t dm, int32_t kh,
+                 int32_t kw, int32_t sh, int32_t sw, int32_t dh, int32_t dw, bool same) {
+  DwCase c = {};
+  c.batches = batches;
+  c.ih = ih, c.iw = iw, c.ic = ic, c.dm = dm, c.oc = ic * dm, c.kh = kh, c.kw = kw;
+  c.sh = sh, c.sw = sw, c.dh = dh, c.dw = dw;
+  c.oh = same ? ref::same_out(ih, sh) : ref::valid_out(ih, sh, kh, dh);
+  c.ow = same ? ref::same_out(iw, sw) : ref::valid_out(iw, sw, kw, dw);
+  c.pad_top = same ? ref::same_pad(ih, c.oh, sh, kh, dh) : 0;
+  c.pad_left = same ? ref::same_pad(iw, c.ow, sw, kw, dw) : 0;
+  c.act_min = -128;
+  c.act_max = 127;
+  return c;
+}
+
+// TFLM DepthwiseConvPerChannel: oc = ic * dm + m; in-image taps only, w * (x - Z_in).
+std::vector<int8_t> reference_dw(const DwCase& c, const std::vector<int8_t>& x,
+                                 const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                                 const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
+  for (int32_t b = 0; b < c.batches; ++b)
+    for (int32_t oy = 0; oy < c.oh; ++oy)
+      for (int32_t ox = 0; ox < c.ow; ++ox)
+        for (int32_t ic = 0; ic < c.ic; ++ic)
+          for (int32_t mm = 0; mm < c.dm; ++mm) {
+            const int32_t oc = ic * c.dm + mm;
+            int32_t acc = 0;
+            for (int32_t ky = 0; ky < c.kh; ++ky)
+              for (int32_t kx = 0; kx < c.kw; ++kx) {
+                const int32_t iy = oy * c.sh - c.pad_top + ky * c.dh;
+                const int32_t ix = ox * c.sw - c.pad_left + kx * c.dw;
+                if (iy < 0 || iy >= c.ih || ix < 0 || ix >= c.iw) continue;
+                acc += w[(ky * c.kw + kx) * c.oc + oc] *
+                       (x[((b * c.ih + iy) * c.iw + ix) * c.ic + ic] - c.z_in);
+              }
+            acc += bias[oc];
+            out[((b * c.oh + oy) * c.ow + ox) * c.oc + oc] =
+                ref::clamp8(ref::mbqm(acc, m[oc], s[oc]) + c.z_out, c.act_min, c.act_max);
+          }
+  return out;
+}
+
+std::vector<int8_t> run_dw(const DwCase& c, const std::vector<int8_t>& x,
+                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                           const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int32_t> folded(c.oc);
+  for (int32_t oc = 0; oc < c.oc; ++oc) {
+    int32_t wsum = 0;
+    for (int32_t t = 0; t < c.kh * c.kw; ++t) wsum += w[t * c.oc + oc];
+    folded[oc] = bias[oc] - c.z_in * wsum;
+  }
+  const mf::DepthwiseConv2DS8Params p = {
+      c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
+      c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
+      c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+  std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
+  mf::depthwise_conv_2d_s8(p, x.data(), w.data(), folded.data(), out.data());
+  return out;
+}
+
+void check_random(const DwCase& c, uint32_t seed) {
+  ref::Random rng(seed);
+  const auto x = rng.s8(c.batches * c.ih * c.iw * c.ic);
+  const auto w = rng.s8(c.kh * c.kw * c.oc, -127, 127);
+  const auto bias = rng.s32(c.oc, -5000, 5000);
+  std::vector<int32_t> m(c.oc), s(c.oc);
+  for (int32_t oc = 0; oc < c.oc; ++oc) {
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-11, -5)), &m[oc],
+                             &s[oc]);
+  }
+  ASSERT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s)) << "seed " << seed;
+}
+
+TEST(DepthwiseConv2DS8, DepthMultiplier2ChannelOrder) {
+  // 1x1 image, channels (3, -2), dm 2: oc = ic * 2 + m reads filter column oc.
+  DwCase c = make_case(1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, false);
+  const std::vector<int32_t> id(4, kIdentity), one(4, 1);
+  const auto out = run_dw(c, {3, -2}, {1, 2, 3, 4}, {0, 0, 0, 0}, id, one);
+  EXPECT_EQ(out, (std::vector<int8_t>{3, 6, -6, -8}));
+}
+
+TEST(DepthwiseConv2DS8, SamePaddingTreatsBorderAsInputZeroPoint) {
+  // 3x3 single channel 1..9, all-ones 3x3 filter, Z_in = 5, bias 1, Z_out = -1.
+  DwCase c = make_case(1, 3, 3, 1, 1, 3, 3, 1, 1, 1, 1, true);
+  c.z_in = 5;
+  c.z_out = -1;
+  const auto out =
+      run_dw(c, {1, 2, 3, 4, 5, 6, 7, 8, 9}, std::vector<int8_t>(9, 1), {1}, {kIdentity}, {1});
+  EXPECT_EQ(out, (std::vector<int8_t>{-8, -9, -4, -3, 0, 3, 4, 9, 8}));
+}
+
+TEST(DepthwiseConv2DS8, Stride2SameOddSizes) {
+  DwCase c = make_case(1, 7, 5, 3, 1, 3, 3, 2, 2, 1, 1, true);
+  c.z_in = -128;
+  c.z_out = 2;
+  check_random(c, 300);
+}
+
+TEST(DepthwiseConv2DS8, DepthMultiplier2Relu6Valid) {
+  DwCase c = make_case(2, 6, 6, 3, 2, 3, 3, 1, 1, 1, 1, false);
+  c.z_in = -3;
+  c.z_out = -128;
+  c.act_min = -128;
+  c.act_max = -128 + 40;
+  check_random(c, 301);
+}
+
+TEST(DepthwiseConv2DS8, DepthMultiplier8SingleInputChannel) {
+  // micro_speech's layer shape, smaller: Cin = 1 -> 8 channels, 10x8 filter, stride 2.
+  DwCase c = make_case(1, 20, 16, 1, 8, 10, 8, 2, 2, 1, 1, true);
+  c.z_in = 83;
+  check_random(c, 302);
+}
+
+TEST(DepthwiseConv2DS8, Dilation) {
+  DwCase c = make_case(1, 8, 9, 4, 1, 3, 3, 1, 1, 2, 3, true);
+  c.z_in = 11;
+  check_random(c, 303);
+}
+
+TEST(DepthwiseConv2DS8, RandomGeometriesMatchReference) {
+  ref::Random rng(304);
+  for (uint32_t iter = 0; iter < 200; ++iter) {
+    DwCase c =
+        make_case(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 5),
+                  rng.uniform(1, 3), rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(1, 3),
+                  rng.uniform(1, 3), rng.uniform(1, 2), rng.uniform(1, 2), rng.uniform(0, 1) == 1);
+    if (c.oh <= 0 || c.ow <= 0) continue;
+    c.z_in = rng.uniform(-128, 127);
+    c.z_out = rng.uniform(-128, 127);
+    if (iter % 3 == 0) c.act_min = c.z_out;
+    check_random(c, 2000 + iter);
+  }
+}
+
+TEST(DepthwiseConv2DF32, RandomGeometriesMatchReferenceBitExact) {
+  ref::Random rng(305);
+  for (uint32_t iter = 0; iter < 200; ++iter) {
+    const DwCase c =
+        make_case(rng.uniform(1, 2), rng.uniform(1, 8), rng.uniform(1, 8), rng.uniform(1, 4),
+                  rng.uniform(1, 3), rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(1, 2),
+                  rng.uniform(1, 2), rng.uniform(1, 2), rng.uniform(1, 2), rng.uniform(0, 1) == 1);
+    if (c.oh <= 0 || c.ow <= 0) continue;
+    const auto x = rng.f32(c.batches * c.ih * c.iw * c.ic);
+    const auto w = rng.f32(c.kh * c.kw * c.oc, -1.f, 1.f);
+    const auto bias = rng.f32(c.oc);
+    const bool with_bias = iter % 2 == 1;
+    const float lo = iter % 3 == 0 ? 0.f : -3.40282347e+38f;
+    const float hi = iter % 3 == 0 ? 6.f : 3.40282347e+38f;
+    const mf::DepthwiseConv2DF32Params p = {c.batches, c.ih, c.iw,      c.ic,       c.oh, c.ow,
+                                            c.oc,      c.kh, c.kw,      c.dm,       c.sh, c.sw,
+                                            c.dh,      c.dw, c.pad_top, c.pad_left, lo,   hi};
+    std::vector<float> out(c.batches * c.oh * c.ow * c.oc);
+    mf::depthwise_conv_2d_f32(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, out.data());
+    // TFLM: total = 0.f; += x * w in (ky, kx) order over in-image taps; clamp(total + bias).
+    std::vector<float> expected;
+    for (int32_t b = 0; b < c.batches; ++b)
+      for (int32_t oy = 0; oy < c.oh; ++oy)
+        for (int32_t ox = 0; ox < c.ow; ++ox)
+          for (int32_t oc = 0; oc < c.oc; ++oc) {
+            const int32_t ic = oc / c.dm;
+            float total = 0.f;
+            for (int32_t ky = 0; ky < c.kh; ++ky)
+              for (int32_t kx = 0; kx < c.kw; ++kx) {
+                const int32_t iy = oy * c.sh - c.pad_top + ky * c.dh;
+                const int32_t ix = ox * c.sw - c.pad_left + kx * c.dw;
+                if (iy < 0 || iy >= c.ih || ix < 0 || ix >= c.iw) continue;
+                total +=
+                    x[((b * c.ih + iy) * c.iw + ix) * c.ic + ic] * w[(ky * c.kw + kx) * c.oc + oc];
+              }
+            expected.push_back(ref::clampf(total + (with_bias ? bias[oc] : 0.f), lo, hi));
+          }
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
+}  // namespace

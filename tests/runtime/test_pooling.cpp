@@ -1,0 +1,222 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "microflow/pooling.h"
+#include "reference.h"
+
+namespace {
+
+constexpr float kLowest = -3.40282347e+38f;
+constexpr float kHighest = 3.40282347e+38f;
+
+mf::Pool2DS8Params s8_params(int32_t batches, int32_t ih, int32_t iw, int32_t depth, int32_t kh,
+                             int32_t kw, int32_t sh, int32_t sw, bool same, int32_t act_min = -128,
+                             int32_t act_max = 127) {
+  const int32_t oh = same ? ref::same_out(ih, sh) : ref::valid_out(ih, sh, kh, 1);
+  const int32_t ow = same ? ref::same_out(iw, sw) : ref::valid_out(iw, sw, kw, 1);
+  return {batches,
+          ih,
+          iw,
+          depth,
+          oh,
+          ow,
+          kh,
+          kw,
+          sh,
+          sw,
+          same ? ref::same_pad(ih, oh, sh, kh, 1) : 0,
+          same ? ref::same_pad(iw, ow, sw, kw, 1) : 0,
+          act_min,
+          act_max};
+}
+
+mf::Pool2DF32Params f32_params(const mf::Pool2DS8Params& q, float lo, float hi) {
+  return {q.batches,
+          q.input_height,
+          q.input_width,
+          q.depth,
+          q.output_height,
+          q.output_width,
+          q.filter_height,
+          q.filter_width,
+          q.stride_height,
+          q.stride_width,
+          q.pad_top,
+          q.pad_left,
+          lo,
+          hi};
+}
+
+// TFLM reference pooling: visit in-image cells in (fy, fx) order; `reduce` sees them all.
+template <typename T, typename Reduce>
+std::vector<T> reference_pool(const mf::Pool2DS8Params& p, const std::vector<T>& x, Reduce reduce) {
+  std::vector<T> out;
+  for (int32_t b = 0; b < p.batches; ++b)
+    for (int32_t oy = 0; oy < p.output_height; ++oy)
+      for (int32_t ox = 0; ox < p.output_width; ++ox)
+        for (int32_t c = 0; c < p.depth; ++c) {
+          std::vector<T> cells;
+          const int32_t y0 = oy * p.stride_height - p.pad_top;
+          const int32_t x0 = ox * p.stride_width - p.pad_left;
+          for (int32_t fy = std::max(0, -y0); fy < std::min(p.filter_height, p.input_height - y0);
+               ++fy)
+            for (int32_t fx = std::max(0, -x0); fx < std::min(p.filter_width, p.input_width - x0);
+                 ++fx)
+              cells.push_back(
+                  x[((b * p.input_height + y0 + fy) * p.input_width + x0 + fx) * p.depth + c]);
+          out.push_back(reduce(cells));
+        }
+  return out;
+}
+
+std::vector<int8_t> run_avg(const mf::Pool2DS8Params& p, const std::vector<int8_t>& x) {
+  std::vector<int8_t> out(p.batches * p.output_height * p.output_width * p.depth);
+  mf::average_pool_2d_s8(p, x.data(), out.data());
+  return out;
+}
+
+TEST(AveragePool2DS8, RoundsHalfAwayFromZeroIncludingNegativeSums) {
+  // Windows of two: (-1,-2) = -1.5 -> -2, (-1,0) = -0.5 -> -1, (1,2) = 1.5 -> 2,
+  // (0,1) = 0.5 -> 1, (-3,3) = 0 -> 0.
+  const auto p = s8_params(1, 1, 10, 1, 1, 2, 1, 2, false);
+  EXPECT_EQ(run_avg(p, {-1, -2, -1, 0, 1, 2, 0, 1, -3, 3}), (std::vector<int8_t>{-2, -1, 2, 1, 0}));
+}
+
+TEST(AveragePool2DS8, QuarterSums) {
+  // 2x2 windows: -5/4 = -1.25 -> -1, -6/4 = -1.5 -> -2, 7/4 = 1.75 -> 2.
+  const auto p = s8_params(1, 2, 6, 1, 2, 2, 2, 2, false);
+  EXPECT_EQ(run_avg(p, {-1, -1, -1, -2, 1, 2, -1, -2, -1, -2, 2, 2}),
+            (std::vector<int8_t>{-1, -2, 2}));
+}
+
+TEST(AveragePool2DS8, SamePaddingCountsOnlyInImageCells) {
+  // Constant image: every average is the constant, whatever the window's clipping.
+  const auto p = s8_params(1, 3, 3, 2, 3, 3, 1, 1, true);
+  std::vector<int8_t> x;
+  for (int i = 0; i < 9; ++i) x.insert(x.end(), {10, -7});
+  std::vector<int8_t> expected;
+  for (int i = 0; i < 9; ++i) expected.insert(expected.end(), {10, -7});
+  EXPECT_EQ(run_avg(p, x), expected);
+}
+
+TEST(AveragePool2DS8, ActivationClamp) {
+  const auto p = s8_params(1, 1, 4, 1, 1, 2, 1, 2, false, -10, 20);
+  EXPECT_EQ(run_avg(p, {-100, -100, 100, 100}), (std::vector<int8_t>{-10, 20}));
+}
+
+TEST(AveragePool2DS8, RandomMatchesReference) {
+  ref::Random rng(400);
+  for (int iter = 0; iter < 200; ++iter) {
+    const auto p = s8_params(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9),
+                             rng.uniform(1, 5), rng.uniform(1, 4), rng.uniform(1, 4),
+                             rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1);
+    if (p.output_height <= 0 || p.output_width <= 0) continue;
+    const auto x = rng.s8(p.batches * p.input_height * p.input_width * p.depth);
+    const auto expected = reference_pool(p, x, [](const std::vector<int8_t>& cells) {
+      int32_t sum = 0;
+      for (int8_t v : cells) sum += v;
+      const int32_t n = static_cast<int32_t>(cells.size());
+      const double average = static_cast<double>(sum) / n;  // exact half-away rounding
+      return static_cast<int8_t>(average < 0 ? -std::floor(-average + 0.5)
+                                             : std::floor(average + 0.5));
+    });
+    ASSERT_EQ(run_avg(p, x), expected) << "iter " << iter;
+  }
+}
+
+TEST(AveragePool2DS8, GlobalPool) {
+  // 6x6 VALID global pool: count 36; sums -18 -> -0.5 -> -1 and 18 -> 1.
+  const auto p = s8_params(1, 6, 6, 2, 6, 6, 1, 1, false);
+  std::vector<int8_t> x(72, 0);
+  for (int i = 0; i < 18; ++i) {
+    x[2 * i] = -1;
+    x[2 * i + 1] = 1;
+  }
+  EXPECT_EQ(run_avg(p, x), (std::vector<int8_t>{-1, 1}));
+}
+
+TEST(MaxPool2DS8, HandComputedSameStride2) {
+  // 3x3 image, 3x3 window, stride 2, SAME (pad 1): 2x2 output of clipped windows.
+  const auto p = s8_params(1, 3, 3, 1, 3, 3, 2, 2, true);
+  EXPECT_EQ(p.output_height, 2);
+  EXPECT_EQ(p.pad_top, 1);
+  const std::vector<int8_t> x = {-128, -5, 3, -9, -128, 1, 7, -2, -128};
+  std::vector<int8_t> out(4);
+  mf::max_pool_2d_s8(p, x.data(), out.data());
+  EXPECT_EQ(out, (std::vector<int8_t>{-5, 3, 7, 1}));
+}
+
+TEST(MaxPool2DS8, RandomMatchesReferenceWithClamp) {
+  ref::Random rng(401);
+  for (int iter = 0; iter < 200; ++iter) {
+    const int32_t lo = rng.uniform(-128, 0), hi = rng.uniform(0, 127);
+    const auto p = s8_params(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9),
+                             rng.uniform(1, 5), rng.uniform(1, 4), rng.uniform(1, 4),
+                             rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1, lo, hi);
+    if (p.output_height <= 0 || p.output_width <= 0) continue;
+    const auto x = rng.s8(p.batches * p.input_height * p.input_width * p.depth);
+    const auto expected = reference_pool(p, x, [&](const std::vector<int8_t>& cells) {
+      return ref::clamp8(*std::max_element(cells.begin(), cells.end()), lo, hi);
+    });
+    std::vector<int8_t> out(expected.size());
+    mf::max_pool_2d_s8(p, x.data(), out.data());
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
+TEST(AveragePool2DF32, RandomMatchesReferenceBitExact) {
+  ref::Random rng(402);
+  for (int iter = 0; iter < 200; ++iter) {
+    const auto q = s8_params(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9),
+                             rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(1, 4),
+                             rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1);
+    if (q.output_height <= 0 || q.output_width <= 0) continue;
+    const auto p = f32_params(q, iter % 2 ? 0.f : kLowest, iter % 2 ? 6.f : kHighest);
+    const auto x = rng.f32(q.batches * q.input_height * q.input_width * q.depth);
+    const auto expected = reference_pool(q, x, [&](const std::vector<float>& cells) {
+      float total = 0.f, count = 0.f;
+      for (float v : cells) {
+        total += v;
+        count += 1.f;
+      }
+      return ref::clampf(total / count, p.act_min, p.act_max);
+    });
+    std::vector<float> out(expected.size());
+    mf::average_pool_2d_f32(p, x.data(), out.data());
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
+TEST(MaxPool2DF32, HandComputedWithNaNAndRelu) {
+  const auto p = f32_params(s8_params(1, 1, 6, 1, 1, 2, 1, 2, false), 0.f, kHighest);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float x[] = {nan, 1.5f, 2.5f, nan, -3.f, -4.f};
+  float out[3];
+  mf::max_pool_2d_f32(p, x, out);
+  EXPECT_EQ(out[0], 1.5f);  // NaN is never selected
+  EXPECT_EQ(out[1], 2.5f);
+  EXPECT_EQ(out[2], 0.f);  // RELU
+}
+
+TEST(MaxPool2DF32, RandomMatchesReference) {
+  ref::Random rng(403);
+  for (int iter = 0; iter < 100; ++iter) {
+    const auto q =
+        s8_params(1, rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 4), rng.uniform(1, 4),
+                  rng.uniform(1, 4), rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1);
+    if (q.output_height <= 0 || q.output_width <= 0) continue;
+    const auto p = f32_params(q, -1.f, 1.f);
+    const auto x = rng.f32(q.input_height * q.input_width * q.depth);
+    const auto expected = reference_pool(q, x, [](const std::vector<float>& cells) {
+      return ref::clampf(*std::max_element(cells.begin(), cells.end()), -1.f, 1.f);
+    });
+    std::vector<float> out(expected.size());
+    mf::max_pool_2d_f32(p, x.data(), out.data());
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
+}  // namespace
