@@ -1,19 +1,18 @@
-// `microflow bench --target host`: instructions per invoke() counted by
-// callgrind (exact and repeatable, unlike wall time on a shared machine),
-// plus the generated model's flash and RAM footprint.
+// `microflow bench`: one invoke() on a target, counted exactly (AVR cycles
+// from simavr, instructions from a QEMU plugin, callgrind on the host), with
+// flash, static RAM and peak stack; and the same for the empty harness so the
+// model's own cost can be read off.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "cli/commands.h"
 #include "diagnostics.h"
-#include "host/host_build.h"
-#include "host/process.h"
 #include "pipeline.h"
+#include "targets/firmware.h"
 
 namespace microflow {
 
@@ -21,91 +20,75 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Reads the optional input file, then runs exactly one invoke() inside a
-// function callgrind is told to count.
-std::string bench_harness(const Graph& g) {
-  std::string s = fmt::format(
-      "#include \"{0}.h\"\n#include <stdio.h>\n\nstatic {0}::Model model;\n\n"
-      "extern \"C\" __attribute__((noinline)) void microflow_bench_invoke() {{ model.invoke(); }}\n\n"
-      "int main(int argc, char** argv) {{\n"
-      "  if (argc > 1) {{\n    FILE* in = fopen(argv[1], \"rb\");\n    if (!in) return 2;\n",
-      kHostModelName);
-  for (size_t i = 0; i < g.inputs.size(); ++i)
-    s += fmt::format("    if (fread({}::input{}(model.arena()), 1, {}, in) != {}) return 3;\n", kHostModelName, i,
-                     g.tensor(g.inputs[i]).bytes(), g.tensor(g.inputs[i]).bytes());
-  s += "    fclose(in);\n  }\n  microflow_bench_invoke();\n  return 0;\n}\n";
-  return s;
-}
-
-struct SectionSizes {
-  int64_t text = 0, rodata = 0, data = 0, bss = 0;
+struct Measurement {
+  FirmwareSizes sizes;
+  int64_t stack = 0, count = 0;
 };
 
-// `size -A` of the generated model's object: what it adds to a firmware.
-SectionSizes object_sizes(const fs::path& object) {
-  std::string out;
-  if (run_process({"size", "-A", object.string()}, out) != 0) throw CompileError("size failed:\n" + out);
-  SectionSizes s;
-  std::istringstream lines(out);
-  std::string name;
-  int64_t size;
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    if (!(fields >> name >> size)) continue;
-    if (name.starts_with(".text")) s.text += size;
-    else if (name.starts_with(".rodata")) s.rodata += size;
-    else if (name.starts_with(".data")) s.data += size;
-    else if (name.starts_with(".bss")) s.bss += size;
-  }
-  return s;
+Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work) {
+  const Firmware fw = build_firmware(t, m, bench_harness(m ? &m->graph : nullptr, input), work);
+  if (m) check_fits(t, fw.sizes, 0, "the model");
+  const RunResult r = run_firmware(t, fw, work, true);
+  return {fw.sizes, std::max<int64_t>(r.stack_bytes, 0), r.count};
 }
 
-int64_t callgrind_instructions(const fs::path& runner, const std::string& input, const fs::path& work) {
-  const fs::path out_file = work / "callgrind.out";
-  std::vector<std::string> cmd = {"valgrind", "--tool=callgrind", "--toggle-collect=microflow_bench_invoke",
-                                  "--callgrind-out-file=" + out_file.string(), runner.string()};
-  if (!input.empty()) cmd.push_back(input);
-  std::string log;
-  if (run_process(cmd, log) != 0) throw CompileError("valgrind --tool=callgrind failed (is valgrind installed?):\n" + log);
-  std::ifstream in(out_file);
-  const std::regex totals(R"(^(summary|totals):\s+(\d+))");
-  std::smatch m;
-  for (std::string line; std::getline(in, line);)
-    if (std::regex_search(line, m, totals)) return std::stoll(m[2]);
-  throw CompileError("no instruction total in " + out_file.string());
+nlohmann::json to_json(const Measurement& m, const std::string& counter) {
+  return {{"flash_bytes", m.sizes.flash}, {"ram_bytes", m.sizes.ram + m.stack}, {"static_ram_bytes", m.sizes.ram},
+          {"stack_bytes", m.stack}, {counter, m.count}};
 }
 
 }  // namespace
 
 int run_bench(const BenchArgs& a) {
-  if (a.target != "host")
-    throw CompileError("target '" + a.target + "' is not available yet (available: host)");
   CompiledModel m;
   compile_model(a.model, m);
-  const fs::path work = a.work_dir.empty() ? temp_work_dir("bench") : fs::path(a.work_dir);
-  const HostBuild build = build_for_host(m, bench_harness(m.graph), work, a.runtime_include);
-  const SectionSizes sizes = object_sizes(build.model_object);
-  std::cerr << "counting instructions of one invoke() with callgrind...\n";
-  const int64_t instructions = callgrind_instructions(build.runner, a.input, work);
+  const Target target = find_target(a.target);
+  int64_t input_bytes = 0;
+  for (int id : m.graph.inputs) input_bytes += m.graph.tensor(id).bytes();
+  std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
+  if (!a.input.empty()) {
+    std::ifstream in(a.input, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (static_cast<int64_t>(bytes.size()) != input_bytes)
+      throw CompileError(fmt::format("{}: {} bytes, the model's inputs take {}", a.input, bytes.size(), input_bytes));
+    input = std::move(bytes);
+  }
+  const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-bench-{}", getpid())
+                                           : fs::path(a.work_dir);
+  std::cerr << fmt::format("bench: {} on {}: building and running the model firmware...\n",
+                           fs::path(a.model).filename().string(), target.name);
+  const Measurement model = measure(target, &m, input, work / "model");
+  check_fits(target, model.sizes, model.stack, "the model");
+  std::cerr << "bench: building and running the empty harness (baseline)...\n";
+  const Measurement empty = measure(target, nullptr, {}, work / "empty");
   if (a.work_dir.empty()) fs::remove_all(work);
 
-  const int64_t flash = sizes.text + sizes.rodata + sizes.data;
-  const int64_t ram = sizes.data + sizes.bss + m.plan.arena_bytes;
+  const std::string counter = target.count == "cycles" ? "cycles" : "instructions";
   if (a.json) {
-    nlohmann::json j = {{"model", a.model},        {"target", a.target},      {"flash_bytes", flash},
-                        {"ram_bytes", ram},        {"arena_bytes", m.plan.arena_bytes},
-                        {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()},
-                        {"instructions", instructions}};
+    nlohmann::json j = to_json(model, counter);
+    j.update({{"model", a.model}, {"target", target.name}, {"arena_bytes", m.plan.arena_bytes},
+              {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
+    if (target.flash_bytes) j["target_flash_bytes"] = target.flash_bytes;
+    if (target.ram_bytes) j["target_ram_bytes"] = target.ram_bytes;
     std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << fmt::format("model: {}\ntarget: host (x86-64, {} -O2, callgrind)\n", a.model, host_cxx())
-              << fmt::format("instructions per invoke(): {}\n", instructions)
-              << fmt::format("MACs per invoke(): {} ({:.2f} MACs per instruction)\n", m.macs(),
-                             instructions ? static_cast<double>(m.macs()) / static_cast<double>(instructions) : 0.0)
-              << fmt::format("flash (model code + constants): {} B (text {}, rodata {}, data {})\n", flash, sizes.text,
-                             sizes.rodata, sizes.data)
-              << fmt::format("RAM: {} B (arena {} B)\n", ram, m.plan.arena_bytes);
+    return 0;
   }
+  const char* method = target.count == "cycles" ? "simavr, exact" : target.count == "callgrind" ? "callgrind" : "QEMU plugin, exact";
+  std::cout << fmt::format("model: {}\ntarget: {}\n", a.model, target.name)
+            << fmt::format("{} per invoke(): {} ({}), {} MACs, {:.3f} MACs per {}\n", counter, model.count, method,
+                           m.macs(), model.count ? static_cast<double>(m.macs()) / static_cast<double>(model.count) : 0.0,
+                           counter == "cycles" ? "cycle" : "instruction")
+            << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "", "flash B", "static RAM B", "peak stack B", "total RAM B")
+            << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "firmware", model.sizes.flash, model.sizes.ram,
+                           model.stack, model.sizes.ram + model.stack)
+            << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "empty harness", empty.sizes.flash, empty.sizes.ram,
+                           empty.stack, empty.sizes.ram + empty.stack)
+            << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "model's share", model.sizes.flash - empty.sizes.flash,
+                           model.sizes.ram - empty.sizes.ram, model.stack - empty.stack,
+                           model.sizes.ram + model.stack - empty.sizes.ram - empty.stack)
+            << fmt::format("arena: {} B (in static RAM); constants: {} B (in flash)\n", m.plan.arena_bytes, m.weight_bytes());
+  if (target.flash_bytes)
+    std::cout << fmt::format("chip limits: {} B flash, {} B RAM\n", target.flash_bytes, target.ram_bytes);
   return 0;
 }
 

@@ -17,20 +17,17 @@ struct InspectArgs {
 int run_inspect(const InspectArgs& a);
 
 struct VerifyArgs {
-  std::string model, vectors, work_dir, runtime_include;
+  std::string model, vectors, target = "host", work_dir;
+  size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
 };
 int run_verify(const VerifyArgs& a);
 
 struct BenchArgs {
-  std::string model, target = "host", input, work_dir, runtime_include;
+  std::string model, target = "host", input, work_dir;
   bool json = false;
 };
 int run_bench(const BenchArgs& a);
-
-// Where the runtime headers are: explicit option, $MICROFLOW_RUNTIME_INCLUDE,
-// next to the installed binary, or the source tree this binary was built from.
-std::string find_runtime_include(const std::string& explicit_dir);
 
 }  // namespace microflow

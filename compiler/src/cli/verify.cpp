@@ -1,10 +1,9 @@
-// `microflow verify`: builds the generated code for the host, runs every
-// golden vector through it in one process and compares with the reference.
+// `microflow verify`: runs every golden vector through the generated code on
+// a target (the host, or a simulated MCU) and compares with the reference.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,9 +11,8 @@
 
 #include "cli/commands.h"
 #include "diagnostics.h"
-#include "host/host_build.h"
-#include "host/process.h"
 #include "pipeline.h"
+#include "targets/firmware.h"
 
 namespace microflow {
 
@@ -26,27 +24,6 @@ std::vector<uint8_t> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw CompileError(p.string() + ": cannot read file");
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A runner that feeds each input file through the model and writes the
-// outputs: argv = in1 out1 in2 out2 ... (all inputs / outputs concatenated).
-std::string harness_source(const Graph& g) {
-  std::string s = fmt::format("#include \"{0}.h\"\n#include <stdio.h>\n#include <string.h>\n\n"
-                              "static {0}::Model model;\n\n"
-                              "int main(int argc, char** argv) {{\n"
-                              "  for (int v = 1; v + 1 < argc; v += 2) {{\n"
-                              "    FILE* in = fopen(argv[v], \"rb\");\n"
-                              "    if (!in) return 2;\n",
-                              kHostModelName);
-  for (size_t i = 0; i < g.inputs.size(); ++i)
-    s += fmt::format("    if (fread({}::input{}(model.arena()), 1, {}, in) != {}) return 3;\n", kHostModelName, i,
-                     g.tensor(g.inputs[i]).bytes(), g.tensor(g.inputs[i]).bytes());
-  s += "    fclose(in);\n    model.invoke();\n    FILE* out = fopen(argv[v + 1], \"wb\");\n    if (!out) return 4;\n";
-  for (size_t i = 0; i < g.outputs.size(); ++i)
-    s += fmt::format("    fwrite({}::output{}(model.arena()), 1, {}, out);\n", kHostModelName, i,
-                     g.tensor(g.outputs[i]).bytes());
-  s += "    fclose(out);\n  }\n  return 0;\n}\n";
-  return s;
 }
 
 struct Comparison {
@@ -96,25 +73,21 @@ Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, cons
   return c;
 }
 
-}  // namespace
-
-std::string find_runtime_include(const std::string& explicit_dir) {
-  std::vector<fs::path> candidates;
-  if (!explicit_dir.empty()) candidates.emplace_back(explicit_dir);
-  if (const char* env = std::getenv("MICROFLOW_RUNTIME_INCLUDE")) candidates.emplace_back(env);
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(self.parent_path().parent_path() / "include");
-  candidates.emplace_back(MICROFLOW_SOURCE_RUNTIME_INCLUDE);
-  for (const fs::path& p : candidates)
-    if (fs::exists(p / "microflow" / "microflow.h")) return p.string();
-  throw CompileError("cannot find the microflow runtime headers (microflow/microflow.h); pass --runtime-include DIR");
+// How many input vectors one firmware image can carry besides the model.
+size_t vectors_per_image(const Target& t, const CompiledModel& m, size_t input_bytes, size_t total) {
+  if (t.flash_bytes <= 0) return total;
+  const int64_t code_reserve = 24 * 1024;  // kernels, harness, platform
+  const int64_t room = t.flash_bytes - m.weight_bytes() - code_reserve;
+  return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
 }
+
+}  // namespace
 
 int run_verify(const VerifyArgs& a) {
   CompiledModel m;
   compile_model(a.model, m);
   const Graph& g = m.graph;
+  const Target target = find_target(a.target);
 
   std::vector<std::string> vectors;
   if (!fs::is_directory(a.vectors)) throw CompileError(a.vectors + ": not a directory");
@@ -124,48 +97,60 @@ int run_verify(const VerifyArgs& a) {
   }
   std::sort(vectors.begin(), vectors.end());
   if (vectors.empty()) throw CompileError(a.vectors + ": no *.in.bin vectors");
+  if (a.limit > 0 && vectors.size() > a.limit) vectors.resize(a.limit);
 
-  const fs::path work = a.work_dir.empty() ? temp_work_dir("verify") : fs::path(a.work_dir);
-  const HostBuild build = build_for_host(m, harness_source(g), work, a.runtime_include);
-  const fs::path& runner = build.runner;
-  std::string log;
-  int rc = 0;
-
-  std::vector<std::string> args = {runner.string()};
+  int64_t input_bytes = 0, output_bytes = 0;
+  for (int id : g.inputs) input_bytes += g.tensor(id).bytes();
+  for (int id : g.outputs) output_bytes += g.tensor(id).bytes();
+  std::vector<std::vector<uint8_t>> inputs;
   for (const std::string& v : vectors) {
     const fs::path in = fs::path(a.vectors) / (v + ".in.bin");
-    int64_t expected = 0;
-    for (int id : g.inputs) expected += g.tensor(id).bytes();
-    if (static_cast<int64_t>(fs::file_size(in)) != expected)
-      throw CompileError(fmt::format("{}: {} bytes, the model's inputs take {}", in.string(), fs::file_size(in), expected));
-    args.push_back(in.string());
-    args.push_back((work / (v + ".out.bin")).string());
+    inputs.push_back(read_bytes(in));
+    if (static_cast<int64_t>(inputs.back().size()) != input_bytes)
+      throw CompileError(fmt::format("{}: {} bytes, the model's inputs take {}", in.string(), inputs.back().size(), input_bytes));
   }
-  log.clear();
-  rc = run_process(args, log);
-  if (rc != 0) throw CompileError(fmt::format("the generated code's runner failed (exit {}):\n{}", rc, log));
+
+  const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
+                                           : fs::path(a.work_dir);
+  const size_t per_image = vectors_per_image(target, m, static_cast<size_t>(input_bytes), inputs.size());
+  const size_t images = (inputs.size() + per_image - 1) / per_image;
+  std::vector<std::vector<uint8_t>> outputs;
+  for (size_t first = 0; first < inputs.size(); first += per_image) {
+    const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
+                                                  inputs.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_image, inputs.size())));
+    std::cerr << fmt::format("verify: {} ({} ops, {} B constants): building image {}/{} with {} vectors for {}...\n",
+                             fs::path(a.model).filename().string(), m.calls.size(), m.weight_bytes(),
+                             first / per_image + 1, images, batch.size(), target.name);
+    const Firmware fw = build_firmware(target, &m, verify_harness(g, batch), work);
+    check_fits(target, {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram}, 0,
+               fs::path(a.model).filename().string());
+    const RunResult run = run_firmware(target, fw, work, false);
+    auto got = parse_vector_outputs(run.output, batch.size(), static_cast<size_t>(output_bytes));
+    outputs.insert(outputs.end(), got.begin(), got.end());
+  }
 
   const bool is_float = std::any_of(g.outputs.begin(), g.outputs.end(),
                                     [&](int id) { return g.tensor(id).type == DType::Float32; });
   int passed = 0;
   double max_err = 0;
-  for (const std::string& v : vectors) {
-    const fs::path ref = fs::path(a.vectors) / (v + ".out.bin");
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    const fs::path ref = fs::path(a.vectors) / (vectors[i] + ".out.bin");
     if (!fs::exists(ref)) throw CompileError(ref.string() + ": missing reference output");
-    Comparison c = compare_outputs(g, read_bytes(work / (v + ".out.bin")), read_bytes(ref), a.tolerance);
+    Comparison c = compare_outputs(g, outputs[i], read_bytes(ref), a.tolerance);
     max_err = std::max(max_err, c.max_rel_error);
     passed += c.pass;
     if (is_float)
-      std::cout << fmt::format("{}: {} (max relative error {:.3g}){}\n", v, c.pass ? "ok" : "FAIL", c.max_rel_error,
-                               c.pass ? "" : " " + c.detail);
+      std::cout << fmt::format("{}: {} (max relative error {:.3g}){}\n", vectors[i], c.pass ? "ok" : "FAIL",
+                               c.max_rel_error, c.pass ? "" : " " + c.detail);
     else
-      std::cout << fmt::format("{}: {}\n", v, c.pass ? "bit-exact" : "MISMATCH " + c.detail);
+      std::cout << fmt::format("{}: {}\n", vectors[i], c.pass ? "bit-exact" : "MISMATCH " + c.detail);
   }
+  const std::string where = target.name == "host" ? "" : " on " + target.name;
   if (is_float)
-    std::cout << fmt::format("verify: {}/{} within tolerance (max relative error {:.3g}, tolerance {:g})\n", passed,
-                             vectors.size(), max_err, a.tolerance);
+    std::cout << fmt::format("verify: {}/{} within tolerance{} (max relative error {:.3g}, tolerance {:g})\n", passed,
+                             vectors.size(), where, max_err, a.tolerance);
   else
-    std::cout << fmt::format("verify: {}/{} bit-exact\n", passed, vectors.size());
+    std::cout << fmt::format("verify: {}/{} bit-exact{}\n", passed, vectors.size(), where);
   if (!a.keep && a.work_dir.empty()) fs::remove_all(work);
   return passed == static_cast<int>(vectors.size()) ? 0 : 1;
 }

@@ -130,7 +130,7 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << "}  // namespace " << name << "\n\n#endif  // " << guard << "\n";
 }
 
-void emit_io_helpers(std::ostringstream& s, const Graph& g, const MemoryPlan& plan, const std::string& name) {
+void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& name) {
   const std::string in_type = common_io_type(g, g.inputs), out_type = common_io_type(g, g.outputs);
   auto io_switch = [&](const std::vector<int>& ids, const std::string& type, const char* fn) {
     s << type << "* Model::" << fn << "(size_t i) {\n  switch (i) {\n";
@@ -211,22 +211,40 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
     s << ");\n";
   }
   s << "}\n\n";
-  emit_io_helpers(s, g, plan, name);
+  emit_io_helpers(s, g, name);
   s << "}  // namespace " << name << "\n";
 }
 
 }  // namespace
 
+bool is_reserved_name(const std::string& id) {
+  // C++ keywords, the runtime's namespace, and names reserved to the implementation.
+  static const std::set<std::string> kReserved = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
+      "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
+      "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
+      "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+      "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+      "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
+      "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
+      "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
+      "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "mf", "std"};
+  return kReserved.count(id) > 0 || id.starts_with("__") || (id.size() > 1 && id[0] == '_' && std::isupper(static_cast<unsigned char>(id[1])));
+}
+
 std::string model_identifier(const std::string& stem) {
   std::string id;
   for (char c : stem) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0]))) id = "model_" + id;
+  if (is_reserved_name(id)) id = "model_" + id;
   return id;
 }
 
 GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
                        const std::string& name) {
-  if (name.empty() || model_identifier(name) != name) fail(g.source, "'" + name + "' is not a valid C++ identifier for --name");
+  if (name.empty() || model_identifier(name) != name)
+    fail(g.source, "'" + name + "' cannot name the model's namespace (not a C++ identifier, or reserved); try '" +
+                       model_identifier(name) + "'");
   int64_t weight_bytes = 0, macs = 0;
   for (const KernelCall& k : calls) {
     weight_bytes += k.constant_bytes();

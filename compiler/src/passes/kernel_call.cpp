@@ -21,7 +21,8 @@ std::string literal(int64_t v) {
 }
 
 std::string literal(float v) {
-  if (std::isinf(v)) return v > 0 ? "3.40282347e+38f" : "-3.40282347e+38f";
+  if (std::isinf(v)) return v > 0 ? "__builtin_inff()" : "-__builtin_inff()";
+  if (std::isnan(v)) return std::signbit(v) ? "-__builtin_nanf(\"\")" : "__builtin_nanf(\"\")";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
   std::string s = buf;

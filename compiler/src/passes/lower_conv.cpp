@@ -17,14 +17,16 @@ ConvGeometry conv_geometry(const Graph& g, const Operator& op, const ConvOptions
   expect_rank(g, op, in, "input", 4);
   expect_rank(g, op, filter, "filter", 4);
   expect_rank(g, op, out, "output", 4);
+  for (int v : {o.stride_h, o.stride_w, o.dilation_h, o.dilation_w})
+    if (v > kMaxWindowParameter) fail(g, op, "stride or dilation " + std::to_string(v) + " is out of range");
   if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1)
     fail(g, op, "strides and dilations must be >= 1 (got stride " + std::to_string(o.stride_h) + "x" +
                     std::to_string(o.stride_w) + ", dilation " + std::to_string(o.dilation_h) + "x" +
                     std::to_string(o.dilation_w) + ")");
   ConvGeometry c{in.shape[0], in.shape[1], in.shape[2], in.shape[3], out.shape[1], out.shape[2], out.shape[3],
                  filter.shape[1], filter.shape[2], {}, {}};
-  c.pad_h = compute_padding(o.padding, static_cast<int>(c.in_h), static_cast<int>(c.k_h), o.stride_h, o.dilation_h);
-  c.pad_w = compute_padding(o.padding, static_cast<int>(c.in_w), static_cast<int>(c.k_w), o.stride_w, o.dilation_w);
+  c.pad_h = compute_padding(o.padding, c.in_h, c.k_h, o.stride_h, o.dilation_h);
+  c.pad_w = compute_padding(o.padding, c.in_w, c.k_w, o.stride_w, o.dilation_w);
   if (out.shape[0] != c.batches || c.pad_h.output != c.out_h || c.pad_w.output != c.out_w)
     fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + " does not match the input " +
                     in.shape_string() + " with this filter, stride and padding (expected [" +
@@ -48,8 +50,8 @@ void add_geometry_params(KernelCall& k, const ConvGeometry& c, const ConvOptions
   add_param(k, "stride_width", int64_t{o.stride_w});
   add_param(k, "dilation_height", int64_t{o.dilation_h});
   add_param(k, "dilation_width", int64_t{o.dilation_w});
-  add_param(k, "pad_top", int64_t{c.pad_h.pad_before});
-  add_param(k, "pad_left", int64_t{c.pad_w.pad_before});
+  add_param(k, "pad_top", c.pad_h.pad_before);
+  add_param(k, "pad_left", c.pad_w.pad_before);
 }
 
 // filter_sum(c) = sum of the filter taps feeding output channel c.
@@ -68,7 +70,7 @@ KernelCall finish_conv(const Graph& g, const Operator& op, KernelCall k, Precisi
     add_input_arg(k, in);
     add_array_arg(k, float_array_from("Filter", filter));
     if (bias) add_array_arg(k, float_array_from("Bias", *bias));
-    else k.args.push_back({KernelArg::Null});
+    else add_null_arg(k);
     add_output_arg(k, out);
     return k;
   }

@@ -41,7 +41,7 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
     add_input_arg(k, in);
     add_array_arg(k, float_array_from("Weights", w));
     if (bias) add_array_arg(k, float_array_from("Bias", *bias));
-    else k.args.push_back({KernelArg::Null});
+    else add_null_arg(k);
     add_output_arg(k, out);
     return k;
   }

@@ -12,8 +12,9 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   expect_rank(g, op, in, "input", 4);
   expect_rank(g, op, out, "output", 4);
   const auto& o = op.opts<PoolOptions>();
-  if (o.stride_h < 1 || o.stride_w < 1 || o.filter_h < 1 || o.filter_w < 1)
-    fail(g, op, "filter size and strides must be >= 1");
+  for (int v : {o.stride_h, o.stride_w, o.filter_h, o.filter_w})
+    if (v < 1 || v > kMaxWindowParameter)
+      fail(g, op, "filter size and strides must be in [1, " + std::to_string(kMaxWindowParameter) + "], got " + std::to_string(v));
   if (p == Precision::Int8 &&
       (std::abs(in.quant.scale() - out.quant.scale()) > 1e-6f || in.quant.zero_point() != out.quant.zero_point()))
     fail(g, op, describe(g, out.id, "output") + ": int8 pooling needs the same scale and zero point as the input");
@@ -39,8 +40,8 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   add_param(k, "filter_width", int64_t{o.filter_w});
   add_param(k, "stride_height", int64_t{o.stride_h});
   add_param(k, "stride_width", int64_t{o.stride_w});
-  add_param(k, "pad_top", int64_t{ph.pad_before});
-  add_param(k, "pad_left", int64_t{pw.pad_before});
+  add_param(k, "pad_top", ph.pad_before);
+  add_param(k, "pad_left", pw.pad_before);
   add_activation_params(k, o.activation, out, p);
   add_input_arg(k, in);
   add_output_arg(k, out);

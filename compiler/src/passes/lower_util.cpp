@@ -92,6 +92,8 @@ void add_array_arg(KernelCall& k, ConstArray a) {
   k.arrays.push_back(std::move(a));
 }
 
+void add_null_arg(KernelCall& k) { k.args.push_back({KernelArg::Null, -1, "", ""}); }
+
 ConstArray int_array(const std::string& suffix, DType type, std::vector<int64_t> values) {
   ConstArray a;
   a.suffix = suffix;

@@ -28,6 +28,7 @@ void add_param_ref(KernelCall& k, const std::string& name, const std::string& ar
 void add_input_arg(KernelCall& k, const Tensor& t);
 void add_output_arg(KernelCall& k, const Tensor& t);
 void add_array_arg(KernelCall& k, ConstArray a);
+void add_null_arg(KernelCall& k);  // an absent optional array (float bias)
 
 ConstArray int_array(const std::string& suffix, DType type, std::vector<int64_t> values);
 // The constant tensor's contents as a float array / int8 weight array.

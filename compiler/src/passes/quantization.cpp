@@ -42,11 +42,11 @@ std::pair<float, float> activation_range_f32(Activation act) {
   return {-FLT_MAX, FLT_MAX};
 }
 
-PaddedSize compute_padding(Padding padding, int input, int filter, int stride, int dilation) {
-  const int effective = (filter - 1) * dilation + 1;
+PaddedSize compute_padding(Padding padding, int64_t input, int64_t filter, int64_t stride, int64_t dilation) {
+  const int64_t effective = (filter - 1) * dilation + 1;
   PaddedSize r;
   r.output = padding == Padding::Same ? (input + stride - 1) / stride : (input + stride - effective) / stride;
-  const int total = std::max(0, (r.output - 1) * stride + effective - input);
+  const int64_t total = std::max<int64_t>(0, (r.output - 1) * stride + effective - input);
   r.pad_before = total / 2;
   return r;
 }

@@ -23,9 +23,11 @@ std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_sca
 std::pair<float, float> activation_range_f32(Activation act);
 
 struct PaddedSize {
-  int output = 0;      // output extent the padding formula implies
-  int pad_before = 0;  // TFLM padding_values: the odd extra pixel goes after
+  int64_t output = 0;      // output extent the padding formula implies
+  int64_t pad_before = 0;  // TFLM padding_values: the odd extra pixel goes after
 };
-PaddedSize compute_padding(Padding padding, int input, int filter, int stride, int dilation);
+// Callers bound filter, stride and dilation (kMaxWindowParameter) so nothing overflows.
+PaddedSize compute_padding(Padding padding, int64_t input, int64_t filter, int64_t stride, int64_t dilation);
+inline constexpr int64_t kMaxWindowParameter = 1 << 16;
 
 }  // namespace microflow

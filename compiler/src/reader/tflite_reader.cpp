@@ -1,5 +1,6 @@
 #include "reader/tflite_reader.h"
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -11,6 +12,8 @@ namespace microflow {
 namespace {
 
 namespace tfl = microflow::tfl;
+
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
 
 DType to_dtype(tfl::TensorType t) {
   switch (t) {
@@ -104,17 +107,23 @@ class Reader {
         }
       if (const tfl::QuantizationParameters* q = t->quantization()) {
         if (q->scale()) out.quant.scales.assign(q->scale()->begin(), q->scale()->end());
-        if (q->zero_point()) out.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+        if (const auto* zp = q->zero_point()) {
+          // The verifier only guarantees 4-byte alignment of vector data: copy, don't dereference.
+          out.quant.zero_points.resize(zp->size());
+          if (zp->size()) std::memcpy(out.quant.zero_points.data(), zp->Data(), zp->size() * sizeof(int64_t));
+        }
         out.quant.axis = q->quantized_dimension();
       }
       out.data = buffer_contents(model, t->buffer(), what);
       out.is_constant = !out.data.empty();
+      // Bounded here so every later size computation fits comfortably in int64.
+      int64_t elements = 1;
+      for (int32_t d : out.shape) {
+        elements *= d;
+        if (elements > kMaxTensorElements)
+          fail(graph_.source, what + ": shape " + out.shape_string() + " has more than 2^31 elements");
+      }
       if (out.is_constant && out.type != DType::Unsupported) {
-        int64_t elements = 1;
-        for (int32_t d : out.shape) {
-          elements *= d;
-          if (elements > (int64_t{1} << 31)) fail(graph_.source, what + ": shape " + out.shape_string() + " is too large");
-        }
         if (static_cast<int64_t>(out.data.size()) != elements * dtype_size(out.type))
           fail(graph_.source, what + ": buffer holds " + std::to_string(out.data.size()) + " bytes, shape " +
                                   out.shape_string() + " of " + dtype_name(out.type) + " needs " +

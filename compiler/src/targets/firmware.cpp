@@ -1,0 +1,260 @@
+#include "targets/firmware.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "diagnostics.h"
+#include "emitter/emitter.h"
+#include "host/process.h"
+
+namespace microflow {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_text(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary);
+  out << s;
+  if (!out) throw CompileError(p.string() + ": cannot write file");
+}
+
+std::string byte_array(const char* name, const std::vector<uint8_t>& bytes) {
+  std::string s = fmt::format("const uint8_t {}[{}] MF_FLASH = {{", name, std::max<size_t>(bytes.size(), 1));
+  for (size_t i = 0; i < bytes.size(); ++i) s += fmt::format("{}{},", i % 24 ? " " : "\n    ", bytes[i]);
+  return s + (bytes.empty() ? "0};\n" : "\n};\n");
+}
+
+// Shared by both harnesses: output in hex through the platform, input copy
+// from flash into the arena.
+std::string harness_prelude(const Graph* g) {
+  std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/flash.h>\n\n#include \"platform.h\"\n";
+  if (g) s += fmt::format("#include \"{0}.h\"\n\nstatic {0}::Model model;\n", kFirmwareModelName);
+  s += R"(
+static void write_str(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  mf_platform_write(s, n);
+}
+
+static void write_uint(uint32_t v) {
+  char buf[11];
+  int i = 10;
+  buf[i] = 0;
+  do {
+    buf[--i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  write_str(buf + i);
+}
+
+static void write_hex(const uint8_t* p, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  char buf[32];
+  size_t used = 0;
+  for (size_t i = 0; i < n; ++i) {
+    buf[used++] = kDigits[p[i] >> 4];
+    buf[used++] = kDigits[p[i] & 15];
+    if (used == sizeof buf) {
+      mf_platform_write(buf, used);
+      used = 0;
+    }
+  }
+  mf_platform_write(buf, used);
+}
+)";
+  if (!g) return s;
+  int64_t in_bytes = 0;
+  for (int id : g->inputs) in_bytes += g->tensor(id).bytes();
+  s += fmt::format("\nstatic const size_t kInputBytes = {};\n\nstatic void load_input(const uint8_t* src) {{\n", in_bytes);
+  int64_t offset = 0;
+  for (size_t i = 0; i < g->inputs.size(); ++i) {
+    const int64_t bytes = g->tensor(g->inputs[i]).bytes();
+    s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), src + {}, {});\n", kFirmwareModelName, i, offset, bytes);
+    offset += bytes;
+  }
+  s += "}\n\nstatic void write_outputs() {\n";
+  for (size_t i = 0; i < g->outputs.size(); ++i)
+    s += fmt::format("  write_hex(reinterpret_cast<const uint8_t*>({}::output{}(model.arena())), {});\n",
+                     kFirmwareModelName, i, g->tensor(g->outputs[i]).bytes());
+  return s + "}\n";
+}
+
+FirmwareSizes measure(const Target& t, const fs::path& elf) {
+  std::string out;
+  if (run_process({t.size_tool, "-A", elf.string()}, out) != 0) throw CompileError(t.size_tool + " failed:\n" + out);
+  auto listed = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  FirmwareSizes s;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string name;
+    int64_t size = 0;
+    if (!(fields >> name >> size)) continue;
+    if (listed(t.flash_sections, name)) s.flash += size;
+    if (listed(t.ram_sections, name)) s.ram += size;
+  }
+  return s;
+}
+
+std::string symbol_address(const Target& t, const fs::path& elf, const std::string& symbol) {
+  std::string out;
+  if (run_process({t.nm_tool, elf.string()}, out) != 0) throw CompileError(t.nm_tool + " failed:\n" + out);
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string addr, type, name;
+    if (fields >> addr >> type >> name && name == symbol) return "0x" + addr;
+  }
+  throw CompileError(elf.string() + ": symbol " + symbol + " not found");
+}
+
+std::string tool_path(const char* env, const char* built_in) {
+  if (const char* p = std::getenv(env); p && *p) return p;
+  return built_in;
+}
+
+int64_t find_count(const std::string& text, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex(key + R"(=(\d+))"))) return std::stoll(m[1]);
+  return -1;
+}
+
+}  // namespace
+
+std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
+  std::vector<uint8_t> all;
+  for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
+  std::string s = harness_prelude(&g) + "\n" + byte_array("kInputs", all);
+  s += fmt::format(R"(
+int main() {{
+  mf_platform_init();
+  for (size_t v = 0; v < {}; ++v) {{
+    load_input(kInputs + v * kInputBytes);
+    model.invoke();
+    write_str("V");
+    write_uint(static_cast<uint32_t>(v));
+    write_str(" ");
+    write_outputs();
+    write_str("\n");
+  }}
+  mf_platform_exit(0);
+  return 0;
+}}
+)",
+                   inputs.size());
+  return s;
+}
+
+std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input) {
+  std::string s = harness_prelude(g);
+  if (g) s += "\n" + byte_array("kInput", input);
+  s += "\nextern \"C\" __attribute__((noinline)) void mf_bench_run() {\n  mf_bench_begin();\n";
+  if (g) s += "  model.invoke();\n";
+  s += "  mf_bench_end();\n}\n\nint main() {\n  mf_platform_init();\n  mf_stack_paint();\n";
+  if (g) s += "  load_input(kInput);\n";
+  s += "  mf_bench_run();\n  const size_t stack = mf_stack_used();\n"
+       "  write_str(\"stack=\");\n  write_uint(static_cast<uint32_t>(stack));\n  write_str(\"\\n\");\n";
+  if (g) s += "  write_str(\"V0 \");\n  write_outputs();\n  write_str(\"\\n\");\n";
+  return s + "  mf_platform_exit(0);\n  return 0;\n}\n";
+}
+
+Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work) {
+  fs::create_directories(work);
+  std::vector<std::string> cmd = {t.cxx};
+  cmd.insert(cmd.end(), t.cflags.begin(), t.cflags.end());
+  cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
+  for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
+  if (m) {
+    GeneratedCode code = emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName);
+    write_text(work / code.header_file, code.header);
+    write_text(work / code.source_file, code.source);
+    cmd.push_back((work / code.source_file).string());
+  }
+  write_text(work / "harness.cpp", harness);
+  cmd.push_back((work / "harness.cpp").string());
+  cmd.insert(cmd.end(), t.platform_sources.begin(), t.platform_sources.end());
+  cmd.insert(cmd.end(), t.ldflags.begin(), t.ldflags.end());
+  Firmware fw{work / "firmware.elf", {}};
+  cmd.insert(cmd.end(), {"-o", fw.elf.string()});
+  std::string log;
+  if (run_process(cmd, log) != 0)
+    throw CompileError(fmt::format("building the firmware for {} failed ({}):\n{}", t.name, t.cxx, log));
+  fw.sizes = measure(t, fw.elf);
+  return fw;
+}
+
+RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work, bool count) {
+  std::map<std::string, std::string> values = {
+      {"elf", fw.elf.string()},
+      {"runner_avr", tool_path("MICROFLOW_SIMAVR_RUNNER", MICROFLOW_SIMAVR_RUNNER)},
+      {"plugin", tool_path("MICROFLOW_QEMU_PLUGIN", MICROFLOW_QEMU_PLUGIN)},
+      {"out", (work / "counts.txt").string()}};
+  if (count && t.count == "instructions") {
+    values["begin"] = symbol_address(t, fw.elf, "mf_bench_begin");
+    values["end"] = symbol_address(t, fw.elf, "mf_bench_end");
+  }
+  std::vector<std::string> argv = expand(count ? t.bench_run : t.run, values);
+  // QEMU has no instruction limit of its own: a hung firmware must not hang us.
+  if (t.family != "host") argv.insert(argv.begin(), {"timeout", "1800"});
+  RunResult r;
+  const int rc = run_process(argv, r.output);
+  if (rc != 0)
+    throw CompileError(fmt::format("the firmware failed on {} (exit {}):\n{}", t.name, rc,
+                                   r.output.size() > 4000 ? r.output.substr(r.output.size() - 4000) : r.output));
+  r.stack_bytes = find_count(r.output, "stack");
+  if (!count) return r;
+  if (t.count == "cycles") {
+    r.count = find_count(r.output, "cycles_bench");
+  } else {
+    std::ifstream in(values["out"]);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (t.count == "callgrind")
+      r.count = std::regex_search(text, m, std::regex(R"((summary|totals):\s+(\d+))")) ? std::stoll(m[2]) : -1;
+    else
+      r.count = find_count(text, "insns_bench");
+  }
+  if (r.count < 0) throw CompileError("no " + t.count + " count in the run of " + fw.elf.string());
+  return r;
+}
+
+std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes) {
+  std::vector<std::vector<uint8_t>> result(vectors);
+  std::vector<bool> seen(vectors, false);
+  std::istringstream lines(output);
+  const std::regex line_re(R"(^V(\d+) ([0-9a-f]*)\s*$)");
+  std::smatch m;
+  for (std::string line; std::getline(lines, line);) {
+    if (!std::regex_match(line, m, line_re)) continue;
+    const size_t v = std::stoul(m[1]);
+    const std::string hex = m[2];
+    if (v >= vectors || hex.size() != 2 * bytes)
+      throw CompileError(fmt::format("malformed output line for vector {} ({} hex digits, expected {})", v, hex.size(), 2 * bytes));
+    for (size_t i = 0; i < bytes; ++i) result[v].push_back(static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16)));
+    seen[v] = true;
+  }
+  for (size_t v = 0; v < vectors; ++v)
+    if (!seen[v]) throw CompileError(fmt::format("the firmware printed no output for vector {}", v));
+  return result;
+}
+
+void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what) {
+  const int64_t ram = s.ram + std::max<int64_t>(stack_bytes, 0);
+  if (t.flash_bytes > 0 && s.flash > t.flash_bytes)
+    throw CompileError(fmt::format("{} does not fit {}: it needs {} B of flash, the chip has {} B", what, t.name, s.flash,
+                                   t.flash_bytes));
+  if (t.ram_bytes > 0 && ram > t.ram_bytes)
+    throw CompileError(fmt::format("{} does not fit {}: it needs {} B of RAM (static {} + stack {}), the chip has {} B",
+                                   what, t.name, ram, s.ram, std::max<int64_t>(stack_bytes, 0), t.ram_bytes));
+}
+
+}  // namespace microflow

@@ -1,0 +1,59 @@
+// Firmware for a target: the generated model plus a harness (golden vectors
+// or one benchmark run), built with the target's toolchain and run on its
+// simulator (or directly, on the host).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline.h"
+#include "targets/target.h"
+
+namespace microflow {
+
+// Namespace and file name of the model inside firmware builds.
+inline constexpr const char* kFirmwareModelName = "mf_model";
+
+// Runs every input (all model inputs concatenated) and prints one line per
+// vector: "V<index> <output bytes in hex>".
+std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs);
+// One invoke() between the benchmark markers, stack painted before; prints
+// "stack=<bytes>". With no model (`g == nullptr`) it is the empty harness
+// that gives the baseline cost of the platform itself.
+std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input);
+
+struct FirmwareSizes {
+  int64_t flash = 0;  // code + constants + .data initializers
+  int64_t ram = 0;    // .data + .bss (the arena is in .bss)
+};
+
+struct Firmware {
+  std::filesystem::path elf;
+  FirmwareSizes sizes;
+};
+
+// Writes the model (if any) and harness into `work` and builds them.
+Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness,
+                        const std::filesystem::path& work);
+
+struct RunResult {
+  std::string output;       // what the firmware printed (and the runner's own lines)
+  int64_t count = -1;       // cycles / instructions between the markers, if counted
+  int64_t stack_bytes = -1; // peak stack the firmware measured
+};
+
+// Runs the firmware; with `count`, measures the benchmark region. Throws when
+// the firmware does not exit with 0.
+RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count);
+
+// The "V<i> <hex>" lines of a verify run, in order.
+std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);
+
+// Fails with a clear message when the firmware does not fit the target's chip.
+void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
+
+}  // namespace microflow

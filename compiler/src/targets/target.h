@@ -1,0 +1,40 @@
+// Build-and-run descriptions of the targets, read from targets/targets.json
+// (the single source of truth shared with the CMake toolchain files).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace microflow {
+
+struct Target {
+  std::string name;
+  std::string family;  // avr, cortex-m, riscv, host
+  std::string cxx;     // compiler driver
+  std::vector<std::string> cflags, ldflags;
+  std::vector<std::string> platform_sources;  // absolute paths
+  std::vector<std::string> include_dirs;      // absolute paths
+  std::vector<std::string> flash_sections, ram_sections;  // what `size -A` rows count as flash / RAM
+  std::string size_tool, nm_tool;
+  int64_t flash_bytes = 0, ram_bytes = 0;  // the real chip's limits
+  std::vector<std::string> run;            // argv template: run a firmware
+  std::vector<std::string> bench_run;      // argv template: run it and count the benchmark region
+  std::string count;                       // "cycles", "instructions" or "callgrind"
+};
+
+// Where the runtime headers are: $MICROFLOW_RUNTIME_INCLUDE, next to the
+// installed binary, or the source tree this binary was built from.
+std::string find_runtime_include();
+
+// The directory holding targets.json and the platform sources.
+std::filesystem::path targets_dir();
+Target find_target(const std::string& name);
+std::vector<std::string> target_names();
+
+// Replaces {key} placeholders in every argument.
+std::vector<std::string> expand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& values);
+
+}  // namespace microflow

@@ -1,0 +1,44 @@
+// Platform API every microflow firmware (smoke tests, generated verify/bench harnesses) is
+// written against. One implementation per target family:
+//   avr/platform_avr.cpp            ATmega328P under tools/simavr_runner (UART, GPIOR markers)
+//   common/platform_picolibc.cpp    Cortex-M and RV32 under QEMU (semihosting)
+//   host/platform_host.cpp          the build machine (stdout, callgrind markers)
+// Plain C linkage and C headers only: this must compile with avr-g++ 5.4, which has no C++
+// standard library at all.
+#ifndef MICROFLOW_TARGETS_PLATFORM_H_
+#define MICROFLOW_TARGETS_PLATFORM_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Console and clocks. Call once, first thing in main.
+void mf_platform_init(void);
+
+// Console output: UART0 on AVR, the semihosting console on QEMU, stdout on the host.
+void mf_platform_write(const char* s, size_t n);
+
+// Ends the program; `status` (0..255; keep it below 124, see targets/README.md) becomes the
+// exit code of the simulator runner. Firmware must end here rather than return from main.
+void mf_platform_exit(int status) __attribute__((noreturn));
+
+// Benchmark markers. Everything executed between a begin and the next end is counted
+// (cycles on AVR, instructions on QEMU/host), summed over all begin..end pairs. They are
+// real, never-inlined, externally visible functions because the counters key on them.
+void mf_bench_begin(void);
+void mf_bench_end(void);
+
+// Peak-stack measurement: mf_stack_paint fills the free RAM between the end of static data
+// and the current stack pointer with a pattern (call it early in main); mf_stack_used returns
+// how many bytes below the top of RAM have been touched since (0 where not supported).
+void mf_stack_paint(void);
+size_t mf_stack_used(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // MICROFLOW_TARGETS_PLATFORM_H_

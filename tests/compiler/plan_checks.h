@@ -1,0 +1,129 @@
+// Invariants of a memory plan, recomputed independently of the planner:
+// shared by the planner tests and the reference-model tests.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+#include "test_util.h"
+
+namespace mftest {
+
+using microflow::KernelArg;
+using microflow::MemoryPlan;
+
+struct Lifetime {
+  int first = INT32_MAX, last = -1;
+  int64_t bytes = 0;
+  std::vector<int> tensors;
+};
+
+// Storage groups (RESHAPE aliases joined) and their lifetimes, from the
+// kernel calls alone.
+inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vector<int>& group_of) {
+  const auto& g = c.graph;
+  std::vector<int> parent(g.tensors.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  std::function<int(int)> root = [&](int t) { return parent[static_cast<size_t>(t)] == t ? t : root(parent[static_cast<size_t>(t)]); };
+  for (const auto& k : c.calls)
+    if (k.is_alias) parent[static_cast<size_t>(root(k.args[1].tensor))] = root(k.args[0].tensor);
+
+  std::vector<Lifetime> groups;
+  std::vector<int> group_of_root(g.tensors.size(), -1);
+  group_of.assign(g.tensors.size(), -1);
+  auto use = [&](int t, int step) {
+    if (g.tensor(t).is_constant) return;
+    int& gi = group_of_root[static_cast<size_t>(root(t))];
+    if (gi < 0) {
+      gi = static_cast<int>(groups.size());
+      groups.emplace_back();
+    }
+    Lifetime& l = groups[static_cast<size_t>(gi)];
+    if (group_of[static_cast<size_t>(t)] < 0) {
+      group_of[static_cast<size_t>(t)] = gi;
+      l.tensors.push_back(t);
+      l.bytes = std::max(l.bytes, g.tensor(t).bytes());
+    }
+    l.first = std::min(l.first, step);
+    l.last = std::max(l.last, step);
+  };
+  const int end = static_cast<int>(c.calls.size());
+  for (int t : g.inputs) use(t, 0);
+  for (int s = 0; s < end; ++s)
+    for (const KernelArg& a : c.calls[static_cast<size_t>(s)].args)
+      if (a.kind == KernelArg::Input || a.kind == KernelArg::Output) use(a.tensor, s);
+  for (int t : g.outputs) use(t, end);
+  return groups;
+}
+
+// Every invariant a valid plan must satisfy.
+inline void check_plan(const Compiled& c) {
+  const auto& g = c.graph;
+  const MemoryPlan& plan = c.plan;
+  ASSERT_EQ(plan.buffer_of.size(), g.tensors.size());
+  ASSERT_GT(plan.alignment, 0);
+  EXPECT_GE(plan.arena_bytes, plan.lower_bound);
+  EXPECT_FALSE(plan.strategy.empty());
+
+  std::vector<int> group_of;
+  const std::vector<Lifetime> groups = independent_lifetimes(c, group_of);
+
+  // Constants live in flash; every activation an op touches is in the arena,
+  // aligned, and fits.
+  for (const auto& t : g.tensors) {
+    if (t.is_constant) {
+      EXPECT_FALSE(plan.in_arena(t.id)) << "constant tensor " << t.id << " '" << t.name << "' placed in the arena";
+      continue;
+    }
+    if (group_of[static_cast<size_t>(t.id)] < 0) continue;  // not used by anything
+    ASSERT_TRUE(plan.in_arena(t.id)) << "tensor " << t.id << " '" << t.name << "' has no buffer";
+    const int64_t off = plan.offset_of(t.id);
+    EXPECT_GE(off, 0) << t.name;
+    EXPECT_EQ(off % plan.alignment, 0) << "tensor '" << t.name << "' at " << off;
+    EXPECT_LE(off + t.bytes(), plan.arena_bytes) << "tensor '" << t.name << "' at " << off << " size " << t.bytes();
+    const auto& buf = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(t.id)]));
+    EXPECT_GE(buf.size, t.bytes()) << t.name;
+  }
+
+  // Tensors share a buffer exactly when they are RESHAPE aliases.
+  for (const auto& a : g.tensors)
+    for (const auto& b : g.tensors) {
+      if (a.id >= b.id || group_of[static_cast<size_t>(a.id)] < 0 || group_of[static_cast<size_t>(b.id)] < 0) continue;
+      const bool same_group = group_of[static_cast<size_t>(a.id)] == group_of[static_cast<size_t>(b.id)];
+      const bool same_buffer = plan.buffer_of[static_cast<size_t>(a.id)] == plan.buffer_of[static_cast<size_t>(b.id)];
+      EXPECT_EQ(same_group, same_buffer) << "tensors '" << a.name << "' and '" << b.name << "'";
+    }
+
+  // The planner's lifetimes cover every use.
+  for (const Lifetime& l : groups) {
+    const auto& buf = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(l.tensors[0])]));
+    EXPECT_LE(buf.first_step, l.first) << "buffer of '" << g.tensor(l.tensors[0]).name << "'";
+    EXPECT_GE(buf.last_step, l.last) << "buffer of '" << g.tensor(l.tensors[0]).name << "'";
+  }
+
+  // No two groups alive at the same step overlap in memory.
+  for (size_t i = 0; i < groups.size(); ++i)
+    for (size_t j = i + 1; j < groups.size(); ++j) {
+      const Lifetime &a = groups[i], &b = groups[j];
+      if (a.bytes == 0 || b.bytes == 0) continue;
+      if (a.first > b.last || b.first > a.last) continue;
+      const int64_t ao = plan.offset_of(a.tensors[0]), bo = plan.offset_of(b.tensors[0]);
+      EXPECT_TRUE(ao + a.bytes <= bo || bo + b.bytes <= ao)
+          << "'" << g.tensor(a.tensors[0]).name << "' [" << ao << "," << ao + a.bytes << ") steps " << a.first << ".."
+          << a.last << " overlaps '" << g.tensor(b.tensors[0]).name << "' [" << bo << "," << bo + b.bytes
+          << ") steps " << b.first << ".." << b.last;
+    }
+
+  // The lower bound is the most bytes alive at one step.
+  int64_t bound = 0;
+  for (int s = 0; s <= static_cast<int>(c.calls.size()); ++s) {
+    int64_t live = 0;
+    for (const Lifetime& l : groups)
+      if (l.first <= s && s <= l.last) live += l.bytes;
+    bound = std::max(bound, live);
+  }
+  EXPECT_EQ(plan.lower_bound, bound);
+}
+
+}  // namespace mftest

@@ -1,0 +1,437 @@
+// End to end: writer-made models with several inputs and outputs go through
+// the `microflow` executable (compile, verify), and the generated code is
+// compared with expected outputs computed here from TFLM's formulas.
+#include <sys/wait.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <cstring>
+
+#include "test_util.h"
+#include "tflm_reference.h"
+
+namespace mftest {
+namespace {
+
+using tflm_ref::Act;
+using tflm_ref::QParams;
+
+// Quantization of the DAG model's tensors.
+constexpr QParams kA{0.05f, -3}, kB{0.08f, 5}, kS{0.09f, -20}, kW{0.02f, 0}, kF{0.15f, 3}, kR{0.12f, 2},
+    kQ{0.04f, -7};
+constexpr int kDepth = 8, kUnits = 4;
+
+struct DagModel {
+  std::vector<uint8_t> bytes;
+  std::vector<int8_t> weights;
+  std::vector<int32_t> bias;
+  bool float_output = true;
+};
+
+// a[1,8], b[1,8] int8 inputs:
+//   s = ADD(a, b) RELU;  f = FULLY_CONNECTED(a, W, bias);  r = ADD(s, a)
+//   q = QUANTIZE(s) (int8 -> int8, scale 0.09 -> 0.04);  d = DEQUANTIZE(f)
+// outputs {r, d, q} (or {r, f, q} with float_output = false). `a` feeds three ops.
+DagModel dag_model(bool float_output) {
+  DagModel d;
+  d.float_output = float_output;
+  std::mt19937 rng(77);
+  d.weights.resize(kUnits * kDepth);
+  for (auto& v : d.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  d.bias = {1234, -5678, 0, 250};
+  w::ModelWriter m;
+  m.set_description("multi-input multi-output DAG");
+  const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, kDepth}, q(kA.scale, kA.zero_point));
+  const int b = m.add_input_tensor("b", w::TensorType::INT8, {1, kDepth}, q(kB.scale, kB.zero_point));
+  const int s = m.add_tensor("s", w::TensorType::INT8, {1, kDepth}, q(kS.scale, kS.zero_point));
+  m.add_add(a, b, s, w::Activation::RELU);
+  const int wt = m.add_const_tensor("W", w::TensorType::INT8, {kUnits, kDepth}, bytes_of(d.weights),
+                                    q(kW.scale, kW.zero_point));
+  const int bias = m.add_const_tensor("bias", w::TensorType::INT32, {kUnits}, bytes_of(d.bias),
+                                      q(kA.scale * kW.scale, 0));
+  const int f = m.add_tensor("f", w::TensorType::INT8, {1, kUnits}, q(kF.scale, kF.zero_point));
+  m.add_fully_connected({a, wt, bias}, f);
+  const int r = m.add_tensor("r", w::TensorType::INT8, {1, kDepth}, q(kR.scale, kR.zero_point));
+  m.add_add(s, a, r);
+  const int qt = m.add_tensor("q", w::TensorType::INT8, {1, kDepth}, q(kQ.scale, kQ.zero_point));
+  m.add_quantize(s, qt);
+  if (float_output) {
+    const int dt = m.add_tensor("d", w::TensorType::FLOAT32, {1, kUnits});
+    m.add_dequantize(f, dt);
+    m.set_outputs({r, dt, qt});
+  } else {
+    m.set_outputs({r, f, qt});
+  }
+  d.bytes = m.finish();
+  return d;
+}
+
+template <typename T>
+void append(std::vector<uint8_t>& out, const std::vector<T>& v) {
+  const auto b = w::to_bytes(v);
+  out.insert(out.end(), b.begin(), b.end());
+}
+
+// Expected outputs of the DAG model, concatenated in model-output order.
+std::vector<uint8_t> dag_expected(const DagModel& d, const std::vector<int8_t>& a, const std::vector<int8_t>& b) {
+  const auto s = tflm_ref::add(a, kA, b, kB, kS, Act::Relu);
+  const auto f = tflm_ref::fully_connected(a, kA, d.weights, kW, d.bias, kF, Act::None);
+  const auto r = tflm_ref::add(s, kS, a, kA, kR, Act::None);
+  const auto qv = tflm_ref::requantize(s, kS, kQ);
+  std::vector<uint8_t> out;
+  append(out, r);
+  if (d.float_output) append(out, tflm_ref::dequantize(f, kF));
+  else append(out, f);
+  append(out, qv);
+  return out;
+}
+
+// Random vectors plus the extremes, written as NAME.in.bin / NAME.out.bin.
+int write_dag_vectors(const DagModel& d, const fs::path& dir) {
+  std::mt19937 rng(4242);
+  std::vector<std::pair<std::vector<int8_t>, std::vector<int8_t>>> inputs;
+  for (int i = 0; i < 24; ++i) {
+    std::vector<int8_t> a(kDepth), b(kDepth);
+    for (auto& v : a) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    for (auto& v : b) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    inputs.emplace_back(a, b);
+  }
+  for (int8_t x : {int8_t{-128}, int8_t{127}, int8_t{0}})
+    for (int8_t y : {int8_t{-128}, int8_t{127}, int8_t{0}})
+      inputs.emplace_back(std::vector<int8_t>(kDepth, x), std::vector<int8_t>(kDepth, y));
+  int n = 0;
+  for (const auto& [a, b] : inputs) {
+    std::vector<uint8_t> in;
+    append(in, a);
+    append(in, b);
+    char name[32];
+    std::snprintf(name, sizeof name, "v%03d", n++);
+    write_file(dir / (std::string(name) + ".in.bin"), in);
+    write_file(dir / (std::string(name) + ".out.bin"), dag_expected(d, a, b));
+  }
+  return n;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+RunResult run(const std::string& args) {
+  const std::string cmd = std::string("\"") + MICROFLOW_EXE + "\" " + args + " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    ADD_FAILURE() << "popen failed: " << cmd;
+    return r;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(MICROFLOW_EXE)) GTEST_SKIP() << "microflow executable not built: " << MICROFLOW_EXE;
+  }
+};
+
+// Self-check of the expected values: the reference reproduces the doc's §10
+// worked example, so the vectors are not just the compiler's own output.
+TEST(EndToEndReference, AddMatchesTheDocumentedExample) {
+  const QParams p1{0.0393936f, -128}, p2{0.1041950f, 4}, po{0.0509457f, -128};
+  const auto y = tflm_ref::add({0, 100}, p1, {4, -50}, p2, po, Act::None);
+  EXPECT_EQ(y[0], -29);
+  EXPECT_EQ(y[1], -62);
+  EXPECT_EQ(tflm_ref::rdbpot(-3, 1), -2);
+  EXPECT_EQ(tflm_ref::rdbpot(-5, 2), -1);
+  EXPECT_EQ(tflm_ref::srdhm(-1, 1 << 30), 0);
+  EXPECT_EQ(tflm_ref::srdhm(1, 1 << 30), 1);
+}
+
+TEST_F(EndToEnd, MultiInputMultiOutputDagIsExact) {
+  TempDir dir("dag");
+  const DagModel d = dag_model(/*float_output=*/true);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  fs::create_directories(dir.path() / "vectors");
+  const int n = write_dag_vectors(d, dir.path() / "vectors");
+  // Tolerance 0: the float output (DEQUANTIZE) must match bit for bit too.
+  const RunResult r = run("verify " + quoted(dir.path() / "dag.tflite") + " --vectors " +
+                          quoted(dir.path() / "vectors") + " --tolerance 0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // With a float output, verify reports "within tolerance" for the whole model.
+  const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " within tolerance";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+  EXPECT_FALSE(contains(r.output, "FAIL")) << r.output;
+}
+
+TEST_F(EndToEnd, Int8DagIsBitExact) {
+  TempDir dir("dag8");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag8.tflite", d.bytes);
+  fs::create_directories(dir.path() / "vectors");
+  const int n = write_dag_vectors(d, dir.path() / "vectors");
+  const RunResult r = run("verify " + quoted(dir.path() / "dag8.tflite") + " --vectors " + quoted(dir.path() / "vectors"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+  EXPECT_FALSE(contains(r.output, "MISMATCH")) << r.output;
+}
+
+TEST_F(EndToEnd, CorruptedInt8ReferenceIsReportedAsMismatch) {
+  TempDir dir("dag8bad");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag8.tflite", d.bytes);
+  const fs::path vec = dir.path() / "vectors";
+  fs::create_directories(vec);
+  const int n = write_dag_vectors(d, vec);
+  // Flip one bit of output q (the last output) in one vector.
+  std::ifstream in(vec / "v003.out.bin", std::ios::binary);
+  std::vector<uint8_t> out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  ASSERT_EQ(out.size(), static_cast<size_t>(kDepth + kUnits + kDepth));
+  out[kDepth + kUnits + 5] ^= 0x01;
+  write_file(vec / "v003.out.bin", out);
+  const RunResult r = run("verify " + quoted(dir.path() / "dag8.tflite") + " --vectors " + quoted(vec));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "v003: MISMATCH")) << r.output;
+  const std::string want = "verify: " + std::to_string(n - 1) + "/" + std::to_string(n) + " bit-exact";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+}
+
+TEST_F(EndToEnd, CorruptedFloatReferenceFailsAtZeroTolerance) {
+  TempDir dir("dagbad");
+  const DagModel d = dag_model(/*float_output=*/true);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  const fs::path vec = dir.path() / "vectors";
+  fs::create_directories(vec);
+  const int n = write_dag_vectors(d, vec);
+  // Move one float of output d by one ulp.
+  std::ifstream in(vec / "v000.out.bin", std::ios::binary);
+  std::vector<uint8_t> out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  ASSERT_EQ(out.size(), static_cast<size_t>(kDepth + 4 * kUnits + kDepth));
+  float v;
+  std::memcpy(&v, &out[kDepth + 4], 4);
+  v = std::nextafter(v, INFINITY);
+  std::memcpy(&out[kDepth + 4], &v, 4);
+  write_file(vec / "v000.out.bin", out);
+  const RunResult r = run("verify " + quoted(dir.path() / "dag.tflite") + " --vectors " + quoted(vec) +
+                          " --tolerance 0");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "v000: FAIL")) << r.output;
+  const std::string want = "verify: " + std::to_string(n - 1) + "/" + std::to_string(n) + " within tolerance";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+}
+
+// float in -> QUANTIZE -> FULLY_CONNECTED (int8, RELU) -> DEQUANTIZE -> float out
+TEST_F(EndToEnd, FloatInterfaceAroundInt8FullyConnectedIsExact) {
+  constexpr QParams kX{0.05f, -3}, kY{0.15f, 3};
+  std::mt19937 rng(99);
+  std::vector<int8_t> weights(kUnits * kDepth);
+  for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  const std::vector<int32_t> bias = {-300, 42, 7000, -1};
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::FLOAT32, {1, kDepth});
+  const int xq = m.add_tensor("x_q", w::TensorType::INT8, {1, kDepth}, q(kX.scale, kX.zero_point));
+  m.add_quantize(x, xq);
+  const int wt = m.add_const_tensor("W", w::TensorType::INT8, {kUnits, kDepth}, bytes_of(weights),
+                                    q(kW.scale, kW.zero_point));
+  const int bt = m.add_const_tensor("bias", w::TensorType::INT32, {kUnits}, bytes_of(bias), q(kX.scale * kW.scale, 0));
+  const int yq = m.add_tensor("y_q", w::TensorType::INT8, {1, kUnits}, q(kY.scale, kY.zero_point));
+  m.add_fully_connected({xq, wt, bt}, yq, w::Activation::RELU);
+  const int y = m.add_tensor("y", w::TensorType::FLOAT32, {1, kUnits});
+  m.add_dequantize(yq, y);
+  m.set_outputs({y});
+
+  TempDir dir("float");
+  write_file(dir.path() / "float_fc.tflite", m.finish());
+  const fs::path vec = dir.path() / "vectors";
+  fs::create_directories(vec);
+  std::uniform_real_distribution<float> dist(-8.f, 8.f);  // beyond the int8 range on purpose
+  const int n = 20;
+  for (int i = 0; i < n; ++i) {
+    std::vector<float> xv(kDepth);
+    for (auto& v : xv) v = dist(rng);
+    if (i == 0) xv = {0.025f, -0.025f, 0.075f, -0.125f, 0.f, 6.35f, -6.4f, 100.f};  // ties and saturation
+    const auto yv = tflm_ref::dequantize(
+        tflm_ref::fully_connected(tflm_ref::quantize(xv, kX), kX, weights, kW, bias, kY, Act::Relu), kY);
+    char name[32];
+    std::snprintf(name, sizeof name, "f%02d", i);
+    write_file(vec / (std::string(name) + ".in.bin"), w::to_bytes(xv));
+    write_file(vec / (std::string(name) + ".out.bin"), w::to_bytes(yv));
+  }
+  const RunResult r = run("verify " + quoted(dir.path() / "float_fc.tflite") + " --vectors " + quoted(vec) +
+                          " --tolerance 0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " within tolerance";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+}
+
+TEST_F(EndToEnd, CompileWritesHeaderWithTheModelApi) {
+  TempDir dir("compile");
+  const DagModel d = dag_model(/*float_output=*/true);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  const RunResult r = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(dir.path() / "gen") +
+                          " --name dag_net");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(fs::exists(dir.path() / "gen" / "dag_net.h")) << r.output;
+  ASSERT_TRUE(fs::exists(dir.path() / "gen" / "dag_net.cpp")) << r.output;
+  const std::string h = read_text(dir.path() / "gen" / "dag_net.h");
+  const std::string src = read_text(dir.path() / "gen" / "dag_net.cpp");
+
+  // The arena size is the planner's.
+  auto c = compile_bytes(d.bytes, "dag.tflite");
+  EXPECT_TRUE(contains(h, "namespace dag_net {")) << h;
+  EXPECT_TRUE(contains(h, "constexpr size_t kArenaBytes = " + std::to_string(c->plan.arena_bytes) + ";")) << h;
+  EXPECT_TRUE(contains(h, "constexpr size_t kNumInputs = 2;")) << h;
+  EXPECT_TRUE(contains(h, "constexpr size_t kNumOutputs = 3;")) << h;
+  for (const char* fn : {"input0(uint8_t* arena)", "input1(uint8_t* arena)", "output0(uint8_t* arena)",
+                         "output1(uint8_t* arena)", "output2(uint8_t* arena)", "void invoke(uint8_t* arena);",
+                         "class Model {"})
+    EXPECT_TRUE(contains(h, fn)) << "'" << fn << "' not in header:\n" << h;
+  EXPECT_FALSE(contains(h, "input2(")) << h;
+  EXPECT_FALSE(contains(h, "output3(")) << h;
+  // Output 1 is the float DEQUANTIZE result, outputs 0 and 2 are int8.
+  EXPECT_TRUE(contains(h, "inline float* output1(")) << h;
+  EXPECT_TRUE(contains(h, "inline int8_t* output0(")) << h;
+  EXPECT_TRUE(contains(h, "inline int8_t* output2(")) << h;
+  // The accessors point where the planner put the tensors.
+  const auto& g = c->graph;
+  EXPECT_TRUE(contains(h, "arena + " + std::to_string(c->plan.offset_of(g.outputs[1])) + ")")) << h;
+
+  EXPECT_TRUE(contains(src, "namespace dag_net {")) << src;
+  for (const char* fn : {"mf::add_s8(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
+    EXPECT_TRUE(contains(src, fn)) << "'" << fn << "' not in source";
+
+  // Without --name, the identifier comes from the file stem.
+  fs::copy_file(dir.path() / "dag.tflite", dir.path() / "my-dag.v2.tflite");
+  const RunResult r2 = run("compile " + quoted(dir.path() / "my-dag.v2.tflite") + " -o " + quoted(dir.path() / "gen2"));
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  EXPECT_TRUE(contains(read_text(dir.path() / "gen2" / "my_dag_v2.h"), "namespace my_dag_v2 {"));
+}
+
+TEST_F(EndToEnd, CompileReportsModelErrorsWithFileAndOperator) {
+  TempDir dir("compile_err");
+  w::ModelWriter m;
+  const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, 4}, q(1.f, 0));
+  const int b = m.add_tensor("b", w::TensorType::INT8, {1, 4}, q(1.f, 0));
+  m.add_operator(w::BuiltinOperator::Mul, {a, a}, {b});
+  m.set_outputs({b});
+  const fs::path model = dir.path() / "mul.tflite";
+  write_file(model, m.finish());
+  const RunResult r = run("compile " + quoted(model) + " -o " + quoted(dir.path() / "gen"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "error: " + model.string() + ": op 0 (MUL): ")) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "gen" / "mul.h"));
+}
+
+
+// A model file named after a C++ keyword must not produce `namespace default {`.
+TEST_F(EndToEnd, ModelNamedAfterAKeywordStillGivesCompilableCode) {
+  TempDir dir("keyword");
+  const DagModel d = dag_model(/*float_output=*/false);
+  const fs::path model = dir.path() / "default.tflite";
+  write_file(model, d.bytes);
+  const RunResult r = run("compile " + quoted(model) + " -o " + quoted(dir.path() / "gen"));
+  if (r.exit_code != 0) {
+    // Rejecting the name with a clear message is acceptable too.
+    EXPECT_TRUE(contains(r.output, "error: ")) << r.output;
+    return;
+  }
+  fs::path header;
+  for (const auto& e : fs::directory_iterator(dir.path() / "gen"))
+    if (e.path().extension() == ".h") header = e.path();
+  ASSERT_FALSE(header.empty()) << r.output;
+  const std::string cmd = "c++ -std=c++14 -fsyntax-only -x c++ " + quoted(header) + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0)
+      << "generated header " << header.filename() << " does not compile:\n" << out;
+}
+
+TEST_F(EndToEnd, ExplicitKeywordNameIsRejected) {
+  TempDir dir("keyword2");
+  const fs::path model = dir.path() / "m.tflite";
+  write_file(model, dag_model(false).bytes);
+  const RunResult r = run("compile " + quoted(model) + " -o " + quoted(dir.path() / "gen") + " --name class");
+  EXPECT_NE(r.exit_code, 0) << "--name class was accepted; generated header starts a 'namespace class {':\n"
+                            << read_text(dir.path() / "gen" / "class.h").substr(0, 600);
+  EXPECT_TRUE(contains(r.output, "'class' cannot name the model's namespace")) << r.output;
+}
+
+// Float FULLY_CONNECTED weights are emitted exactly, including infinities:
+// TFLM computes 0 * inf = NaN and inf + 1 = inf (clamped to FLT_MAX by the NONE
+// activation range).
+TEST_F(EndToEnd, FloatWeightsKeepInfinities) {
+  const float inf = std::numeric_limits<float>::infinity();
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::FLOAT32, {1, 2});
+  const int wt = m.add_const_tensor("W", w::TensorType::FLOAT32, {2, 2}, w::to_bytes(std::vector<float>{inf, 1.f, 1.f, 1.f}));
+  const int y = m.add_tensor("y", w::TensorType::FLOAT32, {1, 2});
+  m.add_fully_connected({x, wt, -1}, y);
+  m.set_outputs({y});
+  TempDir dir("inf");
+  write_file(dir.path() / "inf.tflite", m.finish());
+  const fs::path vec = dir.path() / "vectors";
+  fs::create_directories(vec);
+  auto expected = [&](float x0, float x1) {
+    // §7 float: total = 0; total += x[d] * w[o,d]; clamp to [-FLT_MAX, FLT_MAX].
+    std::vector<float> out;
+    const float wv[2][2] = {{inf, 1.f}, {1.f, 1.f}};
+    for (int o = 0; o < 2; ++o) {
+      float total = 0.f;
+      total += x0 * wv[o][0];
+      total += x1 * wv[o][1];
+      out.push_back(std::min(std::max(total, -FLT_MAX), FLT_MAX));
+    }
+    return out;
+  };
+  write_file(vec / "zero.in.bin", w::to_bytes(std::vector<float>{0.f, 1.f}));
+  write_file(vec / "zero.out.bin", w::to_bytes(expected(0.f, 1.f)));  // {NaN, 1}
+  write_file(vec / "one.in.bin", w::to_bytes(std::vector<float>{1.f, 1.f}));
+  write_file(vec / "one.out.bin", w::to_bytes(expected(1.f, 1.f)));  // {FLT_MAX, 2}
+  ASSERT_TRUE(std::isnan(expected(0.f, 1.f)[0]));
+  const RunResult r = run("verify " + quoted(dir.path() / "inf.tflite") + " --vectors " + quoted(vec) +
+                          " --tolerance 0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "verify: 2/2 within tolerance")) << r.output;
+}
+
+TEST_F(EndToEnd, FloatWeightsHoldingNaNGiveCompilableCode) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::FLOAT32, {1, 2});
+  const int wt = m.add_const_tensor("W", w::TensorType::FLOAT32, {2, 2}, w::to_bytes(std::vector<float>{nan, 1.f, 1.f, 1.f}));
+  const int y = m.add_tensor("y", w::TensorType::FLOAT32, {1, 2});
+  m.add_fully_connected({x, wt, -1}, y);
+  m.set_outputs({y});
+  TempDir dir("nan");
+  write_file(dir.path() / "nan.tflite", m.finish());
+  const fs::path vec = dir.path() / "vectors";
+  fs::create_directories(vec);
+  write_file(vec / "a.in.bin", w::to_bytes(std::vector<float>{2.f, 3.f}));
+  write_file(vec / "a.out.bin", w::to_bytes(std::vector<float>{nan, 5.f}));
+  const RunResult r = run("verify " + quoted(dir.path() / "nan.tflite") + " --vectors " + quoted(vec) +
+                          " --tolerance 0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "verify: 1/1 within tolerance")) << r.output;
+}
+
+}  // namespace
+}  // namespace mftest

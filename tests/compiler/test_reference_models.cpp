@@ -1,0 +1,115 @@
+// The compiler on the TFLM reference models (MICROFLOW_MODELS_DIR): lowered
+// constants against the documented values, and memory plans against TFLM's
+// arena. Skipped, with a message, when the models are not available.
+#include "pipeline.h"
+#include "plan_checks.h"
+#include "tflm_reference.h"
+
+namespace mftest {
+namespace {
+
+const fs::path kModels = MICROFLOW_MODELS_DIR;
+
+fs::path model_path(const std::string& name) { return kModels / name / "model.tflite"; }
+
+#define REQUIRE_MODEL(name)                                                                              \
+  do {                                                                                                   \
+    if (!fs::exists(model_path(name)))                                                                   \
+      GTEST_SKIP() << "reference model " << model_path(name) << " not found (set MICROFLOW_MODELS_DIR)"; \
+  } while (0)
+
+std::unique_ptr<Compiled> compile_model_file(const std::string& name) {
+  auto c = std::make_unique<Compiled>();
+  microflow::CompiledModel m;
+  microflow::compile_model(model_path(name).string(), m);
+  // Re-run the pipeline pieces on our own copy so calls point into c->graph.
+  c->graph = microflow::read_tflite_file(model_path(name).string());
+  microflow::schedule(c->graph);
+  c->calls = microflow::lower_graph(c->graph);
+  c->plan = microflow::plan_memory(c->graph, c->calls);
+  EXPECT_EQ(c->plan.arena_bytes, m.plan.arena_bytes) << "compile_model and the pieces disagree";
+  EXPECT_EQ(c->calls.size(), m.calls.size());
+  return c;
+}
+
+std::string param(const microflow::KernelCall& k, const std::string& name) {
+  for (const auto& p : k.params)
+    if (p.name == name) return p.value;
+  ADD_FAILURE() << k.function << " has no parameter " << name;
+  return "";
+}
+
+TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
+  REQUIRE_MODEL("sine_int8");
+  auto c = compile_model_file("sine_int8");
+  ASSERT_EQ(c->calls.size(), 3u);
+  const microflow::KernelCall& k = c->calls[0];
+  ASSERT_EQ(k.function, "fully_connected_s8");
+  ASSERT_EQ(k.op->kind, microflow::OpKind::FullyConnected);
+  // doc §2.1: M = 2039655759 from the float32 product (2039655736 if computed in double), s = -7.
+  EXPECT_EQ(param(k, "multiplier"), "2039655759");
+  EXPECT_EQ(param(k, "shift"), "-7");
+  EXPECT_EQ(param(k, "channel_multiplier"), "nullptr");
+
+  // The same numbers from the model's scales with the independent reference.
+  const auto& g = c->graph;
+  const float s_in = g.tensor(k.op->inputs[0]).quant.scale(), s_w = g.tensor(k.op->inputs[1]).quant.scale(),
+              s_out = g.tensor(k.op->outputs[0]).quant.scale();
+  const auto f32 = tflm_ref::quantize_multiplier(static_cast<double>(s_in * s_w) / static_cast<double>(s_out));
+  const auto f64 = tflm_ref::quantize_multiplier(static_cast<double>(s_in) * static_cast<double>(s_w) /
+                                                 static_cast<double>(s_out));
+  EXPECT_EQ(f32.m, 2039655759);
+  EXPECT_EQ(f32.s, -7);
+  EXPECT_EQ(f64.m, 2039655736);
+
+  // Every FC layer follows the float32 rule.
+  for (const auto& call : c->calls) {
+    const float a = g.tensor(call.op->inputs[0]).quant.scale(), b = g.tensor(call.op->inputs[1]).quant.scale(),
+                o = g.tensor(call.op->outputs[0]).quant.scale();
+    const auto want = tflm_ref::quantize_multiplier(static_cast<double>(a * b) / static_cast<double>(o));
+    EXPECT_EQ(param(call, "multiplier"), std::to_string(want.m)) << "op " << call.op->index;
+    EXPECT_EQ(param(call, "shift"), std::to_string(want.s)) << "op " << call.op->index;
+  }
+  check_plan(*c);
+}
+
+TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
+  REQUIRE_MODEL("person_detect");
+  auto c = compile_model_file("person_detect");
+  constexpr int64_t kTflmArena = 85024;  // manifest.json arena_used_bytes
+  EXPECT_LE(c->plan.arena_bytes, kTflmArena);
+  EXPECT_EQ(c->plan.arena_bytes, c->plan.lower_bound) << "strategy " << c->plan.strategy;
+  check_plan(*c);
+  // The RESHAPE before the softmax costs nothing.
+  int aliases = 0;
+  for (const auto& k : c->calls)
+    if (k.is_alias) {
+      ++aliases;
+      EXPECT_EQ(c->plan.offset_of(k.args[0].tensor), c->plan.offset_of(k.args[1].tensor));
+    }
+  EXPECT_EQ(aliases, 1);
+}
+
+TEST(ReferenceModels, EverySupportedModelPlansValidly) {
+  if (!fs::exists(kModels)) GTEST_SKIP() << "models directory " << kModels << " not found";
+  int compiled = 0;
+  for (const char* name : {"sine_int8", "sine_float", "micro_speech", "person_detect"}) {
+    if (!fs::exists(model_path(name))) continue;
+    SCOPED_TRACE(name);
+    std::unique_ptr<Compiled> c;
+    ASSERT_NO_THROW(c = compile_model_file(name));
+    check_plan(*c);
+    ++compiled;
+  }
+  if (compiled == 0) GTEST_SKIP() << "none of the reference models found in " << kModels;
+}
+
+TEST(ReferenceModels, PreprocessorWithCustomOpsIsRejectedClearly) {
+  REQUIRE_MODEL("micro_speech_preprocessor");
+  const std::string path = model_path("micro_speech_preprocessor").string();
+  microflow::CompiledModel m;
+  EXPECT_COMPILE_ERROR(microflow::compile_model(path, m), path, ": op ", "not supported by microflow");
+}
+
+}  // namespace
+}  // namespace mftest
