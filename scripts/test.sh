@@ -3,7 +3,7 @@
 # (kernel unit tests, compiler tests, golden tests against ../shared/models).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --targets
 cmake --preset release
 cmake --build --preset release
 ctest --preset release "$@"

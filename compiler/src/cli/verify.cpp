@@ -88,6 +88,7 @@ int run_verify(const VerifyArgs& a) {
   compile_model(a.model, m);
   const Graph& g = m.graph;
   const Target target = find_target(a.target);
+  check_model_fits(target, m, a.model);
 
   std::vector<std::string> vectors;
   if (!fs::is_directory(a.vectors)) throw CompileError(a.vectors + ": not a directory");

@@ -186,8 +186,14 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   Firmware fw{work / "firmware.elf", {}};
   cmd.insert(cmd.end(), {"-o", fw.elf.string()});
   std::string log;
-  if (run_process(cmd, log) != 0)
+  if (run_process(cmd, log) != 0) {
+    std::smatch overflow;
+    if (std::regex_search(log, overflow, std::regex(R"(region `([^']+)' overflowed by (\d+) bytes)")))
+      throw CompileError(fmt::format("the firmware does not fit {}: its {} region overflowed by {} B (the chip has {} B "
+                                     "flash and {} B RAM)",
+                                     t.name, overflow[1].str(), overflow[2].str(), t.flash_bytes, t.ram_bytes));
     throw CompileError(fmt::format("building the firmware for {} failed ({}):\n{}", t.name, t.cxx, log));
+  }
   fw.sizes = measure(t, fw.elf);
   return fw;
 }
@@ -245,6 +251,15 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
   for (size_t v = 0; v < vectors; ++v)
     if (!seen[v]) throw CompileError(fmt::format("the firmware printed no output for vector {}", v));
   return result;
+}
+
+void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what) {
+  if (t.flash_bytes > 0 && m.weight_bytes() > t.flash_bytes)
+    throw CompileError(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
+                                   t.name, m.weight_bytes(), t.flash_bytes));
+  if (t.ram_bytes > 0 && m.plan.arena_bytes > t.ram_bytes)
+    throw CompileError(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
+                                   t.name, m.plan.arena_bytes, t.ram_bytes));
 }
 
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what) {

@@ -53,6 +53,9 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesyste
 // The "V<i> <hex>" lines of a verify run, in order.
 std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);
 
+// Before building: fails when the model alone (constants in flash, arena in
+// RAM) exceeds the chip, naming both figures.
+void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what);
 // Fails with a clear message when the firmware does not fit the target's chip.
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
 
