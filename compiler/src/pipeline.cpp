@@ -18,11 +18,25 @@ int64_t CompiledModel::macs() const {
   return n;
 }
 
-void compile_model(const std::string& path, CompiledModel& out) {
-  out.graph = read_tflite_file(path);
+namespace {
+
+void compile_graph(CompiledModel& out) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
+  choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
+}
+
+}  // namespace
+
+void compile_model(const std::string& path, CompiledModel& out) {
+  out.graph = read_tflite_file(path);
+  compile_graph(out);
+}
+
+void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out) {
+  out.graph = read_tflite_buffer(bytes, name);
+  compile_graph(out);
 }
 
 }  // namespace microflow

@@ -22,5 +22,7 @@ struct CompiledModel {
 
 // Throws CompileError with a message naming the file and operator.
 void compile_model(const std::string& path, CompiledModel& out);
+// The same for a model already in memory; `name` stands for the file in messages.
+void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out);
 
 }  // namespace microflow

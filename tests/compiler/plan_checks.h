@@ -54,6 +54,39 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
     for (const KernelArg& a : c.calls[static_cast<size_t>(s)].args)
       if (a.kind == KernelArg::Input || a.kind == KernelArg::Output) use(a.tensor, s);
   for (int t : g.outputs) use(t, end);
+
+  // An element-wise op may write its output over an input that dies at that
+  // step; then the two groups are one buffer. Check each such decision.
+  for (const auto& ip : c.plan.in_place) {
+    int step = -1;
+    for (int s = 0; s < end; ++s)
+      if (c.calls[static_cast<size_t>(s)].op->index == ip.op_index) step = s;
+    EXPECT_GE(step, 0) << "in-place op " << ip.op_index << " is not in the execution order";
+    if (step < 0) continue;
+    const auto& op = *c.calls[static_cast<size_t>(step)].op;
+    EXPECT_TRUE(op.kind == microflow::OpKind::Add || op.kind == microflow::OpKind::Quantize)
+        << "op " << ip.op_index << " is not element-wise";
+    EXPECT_EQ(op.outputs[0], ip.output);
+    EXPECT_NE(std::find(op.inputs.begin(), op.inputs.end(), ip.input), op.inputs.end());
+    const int gi = group_of[static_cast<size_t>(ip.input)], go = group_of[static_cast<size_t>(ip.output)];
+    EXPECT_TRUE(gi >= 0 && go >= 0) << "in-place tensors of op " << ip.op_index << " are not used";
+    if (gi < 0 || go < 0 || gi == go) continue;
+    Lifetime &in = groups[static_cast<size_t>(gi)], &out = groups[static_cast<size_t>(go)];
+    EXPECT_EQ(in.last, step) << "in-place input '" << g.tensor(ip.input).name << "' is read after op " << ip.op_index;
+    EXPECT_EQ(out.first, step);
+    in.last = std::max(in.last, out.last);
+    in.bytes = std::max(in.bytes, out.bytes);
+    for (int t : out.tensors) {
+      group_of[static_cast<size_t>(t)] = gi;
+      in.tensors.push_back(t);
+    }
+    out = Lifetime{};  // emptied: no bytes, no tensors
+  }
+  groups.erase(std::remove_if(groups.begin(), groups.end(), [](const Lifetime& l) { return l.tensors.empty(); }),
+               groups.end());
+  // Renumber after the erase.
+  for (size_t gi = 0; gi < groups.size(); ++gi)
+    for (int t : groups[gi].tensors) group_of[static_cast<size_t>(t)] = static_cast<int>(gi);
   return groups;
 }
 
@@ -86,7 +119,7 @@ inline void check_plan(const Compiled& c) {
     EXPECT_GE(buf.size, t.bytes()) << t.name;
   }
 
-  // Tensors share a buffer exactly when they are RESHAPE aliases.
+  // Tensors share a buffer exactly when they are RESHAPE aliases or an in-place pair.
   for (const auto& a : g.tensors)
     for (const auto& b : g.tensors) {
       if (a.id >= b.id || group_of[static_cast<size_t>(a.id)] < 0 || group_of[static_cast<size_t>(b.id)] < 0) continue;

@@ -94,7 +94,13 @@ TEST(Planner, ResidualJoinKeepsTheEarlyTensorAlive) {
   const auto& p = c->plan;
   const auto& b1 = p.buffers[static_cast<size_t>(p.buffer_of[static_cast<size_t>(h1)])];
   EXPECT_EQ(b1.first_step, 0);
-  EXPECT_EQ(b1.last_step, 3);
+  // h1 dies at the ADD (step 3), which writes `out` over it in place; `out`
+  // then lives to the end in the same buffer.
+  EXPECT_EQ(b1.last_step, 4);
+  EXPECT_EQ(p.buffer_of[static_cast<size_t>(out)], p.buffer_of[static_cast<size_t>(h1)]);
+  ASSERT_EQ(p.in_place.size(), 1u);
+  EXPECT_EQ(p.in_place[0].input, h1);
+  EXPECT_EQ(p.in_place[0].output, out);
   // h2 (steps 1..2) must not reuse h1's bytes.
   const int64_t o1 = p.offset_of(h1), o2 = p.offset_of(h2);
   EXPECT_TRUE(o1 + 16 <= o2 || o2 + 64 <= o1);
@@ -295,6 +301,57 @@ TEST(Planner, RandomDagsSatisfyAllInvariants) {
   // Quality guards (observed: 247 of 300, worst 1.27): the heuristics must not regress badly.
   EXPECT_GT(at_bound_unaligned, graphs * 2 / 3);
   EXPECT_LT(worst_ratio, 1.5);
+}
+
+
+TEST(Planner, InPlaceIsNotUsedWhenTheInputIsStillNeeded) {
+  // s = ADD(a, b); out = ADD(s, a): `a` is read again after the first ADD, so
+  // that ADD may only write over `b`.
+  w::ModelWriter m;
+  const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, 8}, q(0.5f, 0));
+  const int b = m.add_input_tensor("b", w::TensorType::INT8, {1, 8}, q(0.5f, 0));
+  const int s = m.add_tensor("s", w::TensorType::INT8, {1, 8}, q(1.f, 0));
+  const int out = m.add_tensor("out", w::TensorType::INT8, {1, 8}, q(1.f, 0));
+  m.add_add(a, b, s);
+  m.add_add(s, a, out);
+  m.set_outputs({out});
+  auto c = compile_bytes(m.finish(), kName);
+  check_plan(*c);
+  const auto& p = c->plan;
+  EXPECT_NE(p.offset_of(s), p.offset_of(a));
+  EXPECT_EQ(p.offset_of(s), p.offset_of(b));
+  EXPECT_EQ(p.lower_bound, 16);
+}
+
+TEST(Planner, ExecutionOrderOfBranchesMinimizesThePeak) {
+  // Two branches, each a big temporary then a small result, joined by ADD.
+  // The model interleaves them (a1, b1, a2, b2): both temporaries are alive
+  // at once, in + a1 + b1 = 272 B. Finishing one branch first peaks at 160 B.
+  w::ModelWriter m;
+  const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 16}, q(0.5f, 0));
+  const int a1 = fc(m, in, 16, 128, "a1");
+  const int b1 = fc(m, in, 16, 128, "b1");
+  const int a2 = fc(m, a1, 128, 16, "a2");
+  const int b2 = fc(m, b1, 128, 16, "b2");
+  const int out = m.add_tensor("out", w::TensorType::INT8, {1, 16}, q(1.f, 0));
+  m.add_add(a2, b2, out);
+  m.set_outputs({out});
+  auto c = compile_bytes(m.finish(), kName);
+  check_plan(*c);
+  std::vector<int> position(c->graph.tensors.size(), -1);
+  for (size_t i = 0; i < c->calls.size(); ++i)
+    position[static_cast<size_t>(c->calls[i].op->outputs[0])] = static_cast<int>(i);
+  // Still a topological order...
+  EXPECT_LT(position[static_cast<size_t>(a1)], position[static_cast<size_t>(a2)]);
+  EXPECT_LT(position[static_cast<size_t>(b1)], position[static_cast<size_t>(b2)]);
+  EXPECT_LT(position[static_cast<size_t>(a2)], position[static_cast<size_t>(out)]);
+  EXPECT_LT(position[static_cast<size_t>(b2)], position[static_cast<size_t>(out)]);
+  // ...in which the two big temporaries are never alive together.
+  const bool a_first = position[static_cast<size_t>(a2)] < position[static_cast<size_t>(b1)];
+  const bool b_first = position[static_cast<size_t>(b2)] < position[static_cast<size_t>(a1)];
+  EXPECT_TRUE(a_first || b_first);
+  EXPECT_EQ(c->plan.lower_bound, 160);
+  EXPECT_EQ(c->plan.arena_bytes, 160);
 }
 
 }  // namespace

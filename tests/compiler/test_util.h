@@ -20,6 +20,7 @@
 #include "passes/kernel_call.h"
 #include "passes/lower.h"
 #include "passes/schedule.h"
+#include "pipeline.h"
 #include "planner/planner.h"
 #include "reader/tflite_reader.h"
 
@@ -31,18 +32,12 @@ using microflow::CompileError;
 
 // The whole pipeline on an in-memory model. Held by pointer: the kernel calls
 // point into graph.ops.
-struct Compiled {
-  microflow::Graph graph;
-  std::vector<microflow::KernelCall> calls;
-  microflow::MemoryPlan plan;
-};
+using Compiled = microflow::CompiledModel;
 
+// The whole pipeline, as `microflow compile` runs it, on a model in memory.
 inline std::unique_ptr<Compiled> compile_bytes(const std::vector<uint8_t>& bytes, const std::string& name) {
   auto c = std::make_unique<Compiled>();
-  c->graph = microflow::read_tflite_buffer(bytes, name);
-  microflow::schedule(c->graph);
-  c->calls = microflow::lower_graph(c->graph);
-  c->plan = microflow::plan_memory(c->graph, c->calls);
+  microflow::compile_model_buffer(bytes, name, *c);
   return c;
 }
 

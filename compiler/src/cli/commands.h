@@ -13,6 +13,8 @@ int run_compile(const CompileArgs& a);
 struct InspectArgs {
   std::string model;
   bool json = false;
+  bool memory = false;  // per-step live tensors, lower bound, savings
+  std::string svg;      // write the arena plan as an SVG picture here
 };
 int run_inspect(const InspectArgs& a);
 

@@ -3,7 +3,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "cli/commands.h"
+#include "cli/memory_report.h"
+#include "diagnostics.h"
 #include "pipeline.h"
 
 namespace microflow {
@@ -64,8 +68,17 @@ void print_text(const CompiledModel& m) {
 int run_inspect(const InspectArgs& a) {
   CompiledModel m;
   compile_model(a.model, m);
+  if (!a.svg.empty()) {
+    std::ofstream svg(a.svg);
+    svg << memory_plan_svg(m);
+    if (!svg) throw CompileError(a.svg + ": cannot write file");
+  }
   if (!a.json) {
     print_text(m);
+    if (a.memory) {
+      std::cout << "\n";
+      print_memory_report(std::cout, m);
+    }
     return 0;
   }
   nlohmann::json ops = nlohmann::json::array();
@@ -87,6 +100,7 @@ int run_inspect(const InspectArgs& a) {
                       {"outputs", m.graph.outputs},
                       {"ops", ops},
                       {"tensors", tensors}};
+  if (a.memory) j["memory"] = memory_report_json(m);
   std::cout << j.dump(2) << "\n";
   return 0;
 }

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   auto* i = app.add_subcommand("inspect", "List operators, tensors, quantization, MACs, weight and arena bytes");
   i->add_option("model", inspect.model, "The .tflite model")->required()->check(CLI::ExistingFile);
   i->add_flag("--json", inspect.json, "Print one JSON object");
+  i->add_flag("--memory", inspect.memory, "Show the arena over the execution order: live tensors, lower bound, savings");
+  i->add_option("--svg", inspect.svg, "Draw the arena plan (tensors as offset x step rectangles) into this SVG file");
 
   VerifyArgs verify;
   auto* v = app.add_subcommand("verify", "Build the generated code for the host and compare it with golden vectors");

@@ -23,7 +23,38 @@ struct Aliases {
   void join(int a, int b) { parent[static_cast<size_t>(root(a))] = root(b); }
 };
 
-std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, std::vector<int>& buffer_of) {
+// Element-wise kernels that read element i before writing element i (and
+// write no more bytes than they read up to i) may write over their input.
+std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
+  if (k.is_alias || k.op->outputs.empty()) return {};
+  const Tensor& out = g.tensor(k.op->outputs[0]);
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < k.op->inputs.size(); ++i) {
+    if (k.op->inputs[i] < 0) continue;
+    const Tensor& in = g.tensor(k.op->inputs[i]);
+    if (in.is_constant || in.shape != out.shape) continue;
+    const bool same_width = dtype_size(in.type) == dtype_size(out.type);
+    switch (k.op->kind) {
+      case OpKind::Add: if (same_width) candidates.push_back(i); break;
+      case OpKind::Quantize: if (dtype_size(out.type) <= dtype_size(in.type)) candidates.push_back(i); break;
+      default: break;
+    }
+  }
+  return candidates;
+}
+
+struct Lifetime {
+  int first = 0, last = 0;
+  bool touched = false;
+  void extend(int step) {
+    first = touched ? std::min(first, step) : step;
+    last = touched ? std::max(last, step) : step;
+    touched = true;
+  }
+};
+
+std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, std::vector<int>& buffer_of,
+                                    std::vector<InPlace>& in_place) {
   Aliases aliases(g.tensors.size());
   for (const KernelCall& k : calls)
     if (k.is_alias) {
@@ -32,32 +63,49 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
       aliases.join(k.args[1].tensor, k.args[0].tensor);
     }
 
+  // Lifetimes per alias group: the step that writes it to the last that reads it.
   const int end = static_cast<int>(calls.size());
-  std::vector<int> root_buffer(g.tensors.size(), -1);
-  std::vector<Buffer> buffers;
+  std::vector<Lifetime> life(g.tensors.size());
   auto touch = [&](int t, int step) {
-    const Tensor& tensor = g.tensor(t);
-    if (tensor.is_constant) return;
-    int r = aliases.root(t);
-    int& b = root_buffer[static_cast<size_t>(r)];
-    if (b < 0) {
-      b = static_cast<int>(buffers.size());
-      buffers.push_back(Buffer{{}, 0, step, step, -1});
-    }
-    Buffer& buf = buffers[static_cast<size_t>(b)];
-    if (buffer_of[static_cast<size_t>(t)] < 0) {
-      buffer_of[static_cast<size_t>(t)] = b;
-      buf.tensors.push_back(t);
-      buf.size = std::max(buf.size, tensor.bytes());
-    }
-    buf.first_step = std::min(buf.first_step, step);
-    buf.last_step = std::max(buf.last_step, step);
+    if (!g.tensor(t).is_constant) life[static_cast<size_t>(aliases.root(t))].extend(step);
   };
   for (int t : g.inputs) touch(t, 0);
   for (int step = 0; step < end; ++step)
     for (const KernelArg& a : calls[static_cast<size_t>(step)].args)
       if (a.kind == KernelArg::Input || a.kind == KernelArg::Output) touch(a.tensor, step);
   for (int t : g.outputs) touch(t, end);
+
+  // In place: the output joins an input's group when that input dies here.
+  for (int step = 0; step < end; ++step) {
+    const KernelCall& k = calls[static_cast<size_t>(step)];
+    for (size_t i : in_place_inputs(g, k)) {
+      const int in = aliases.root(k.op->inputs[i]), out = aliases.root(k.op->outputs[0]);
+      Lifetime& li = life[static_cast<size_t>(in)];
+      const Lifetime lo = life[static_cast<size_t>(out)];
+      if (in == out || li.last != step || lo.first != step) continue;
+      aliases.join(out, in);
+      li.last = lo.last;
+      in_place.push_back({k.op->index, k.op->inputs[i], k.op->outputs[0]});
+      break;
+    }
+  }
+
+  std::vector<int> root_buffer(g.tensors.size(), -1);
+  std::vector<Buffer> buffers;
+  for (const Tensor& t : g.tensors) {
+    if (t.is_constant) continue;
+    const int r = aliases.root(t.id);
+    const Lifetime& l = life[static_cast<size_t>(r)];
+    if (!l.touched) continue;
+    int& b = root_buffer[static_cast<size_t>(r)];
+    if (b < 0) {
+      b = static_cast<int>(buffers.size());
+      buffers.push_back(Buffer{{}, 0, l.first, l.last, -1});
+    }
+    buffer_of[static_cast<size_t>(t.id)] = b;
+    buffers[static_cast<size_t>(b)].tensors.push_back(t.id);
+    buffers[static_cast<size_t>(b)].size = std::max(buffers[static_cast<size_t>(b)].size, t.bytes());
+  }
   return buffers;
 }
 
@@ -98,7 +146,7 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int
   MemoryPlan plan;
   plan.alignment = alignment;
   plan.buffer_of.assign(g.tensors.size(), -1);
-  plan.buffers = collect_buffers(g, calls, plan.buffer_of);
+  plan.buffers = collect_buffers(g, calls, plan.buffer_of, plan.in_place);
   const auto live = live_bytes_per_step(plan, calls.size());
   plan.lower_bound = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
 

@@ -20,8 +20,16 @@ struct Buffer {
   int64_t offset = -1;
 };
 
+// An element-wise operator that writes its output over an input that dies
+// there (decided by the planner, shown by `inspect`).
+struct InPlace {
+  int op_index = -1;
+  int input = -1, output = -1;  // tensor ids
+};
+
 struct MemoryPlan {
   std::vector<Buffer> buffers;
+  std::vector<InPlace> in_place;
   std::vector<int> buffer_of;  // tensor id -> buffer index, -1 for constants / unused
   int64_t arena_bytes = 0;
   int64_t lower_bound = 0;  // the most bytes live at any one step
@@ -33,6 +41,10 @@ struct MemoryPlan {
 };
 
 MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment = 4);
+
+// Reorders the calls (any topological order of the DAG is valid) to minimize
+// the peak of live bytes; keeps the given order when nothing is better.
+void choose_execution_order(const Graph& g, std::vector<KernelCall>& calls);
 
 // Bytes live at each step (for reports).
 std::vector<int64_t> live_bytes_per_step(const MemoryPlan& plan, size_t steps);

@@ -1,0 +1,120 @@
+#include "cli/memory_report.h"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+namespace microflow {
+namespace {
+
+struct Savings {
+  int64_t aliases = 0;   // RESHAPE outputs that need no storage of their own
+  int64_t in_place = 0;  // element-wise outputs written over a dying input
+};
+
+Savings savings(const CompiledModel& m) {
+  Savings s;
+  for (const KernelCall& k : m.calls)
+    if (k.is_alias) s.aliases += m.graph.tensor(k.op->outputs[0]).bytes();
+  for (const InPlace& p : m.plan.in_place) s.in_place += m.graph.tensor(p.output).bytes();
+  return s;
+}
+
+std::vector<int> live_buffers(const MemoryPlan& plan, int step) {
+  std::vector<int> live;
+  for (size_t b = 0; b < plan.buffers.size(); ++b)
+    if (plan.buffers[b].first_step <= step && step <= plan.buffers[b].last_step) live.push_back(static_cast<int>(b));
+  return live;
+}
+
+std::string buffer_label(const CompiledModel& m, const Buffer& b) {
+  std::string s;
+  for (int t : b.tensors) s += (s.empty() ? "" : " = ") + m.graph.tensor(t).name;
+  return s;
+}
+
+}  // namespace
+
+void print_memory_report(std::ostream& out, const CompiledModel& m) {
+  const MemoryPlan& plan = m.plan;
+  const auto live = live_bytes_per_step(plan, m.calls.size());
+  out << "memory plan (arena " << plan.arena_bytes << " B, lower bound " << plan.lower_bound << " B, placement: "
+      << plan.strategy << ")\n";
+  out << fmt::format("{:>4}  {:<18} {:>10}  {}\n", "step", "op", "live B", "live tensors [offset, end)");
+  for (size_t step = 0; step <= m.calls.size(); ++step) {
+    const std::string op = step < m.calls.size()
+                               ? fmt::format("{} {}", m.calls[step].op->index, op_kind_name(m.calls[step].op->kind))
+                               : "(outputs)";
+    std::string tensors;
+    for (int b : live_buffers(plan, static_cast<int>(step))) {
+      const Buffer& buf = plan.buffers[static_cast<size_t>(b)];
+      tensors += fmt::format("{}{}[{},{})", tensors.empty() ? "" : ", ", m.graph.tensor(buf.tensors[0]).id, buf.offset,
+                             buf.offset + buf.size);
+    }
+    out << fmt::format("{:>4}  {:<18} {:>10}{} {}\n", step, op, live[step], live[step] == plan.lower_bound ? "*" : " ",
+                       tensors);
+  }
+  const Savings s = savings(m);
+  out << fmt::format("peak live bytes (*): {} B; arena {} B ({} B above the lower bound)\n", plan.lower_bound,
+                     plan.arena_bytes, plan.arena_bytes - plan.lower_bound);
+  out << fmt::format("saved by RESHAPE aliasing: {} B; by in-place operators: {} B\n", s.aliases, s.in_place);
+  for (const InPlace& p : plan.in_place)
+    out << fmt::format("  in place: op {} writes tensor {} over tensor {} '{}'\n", p.op_index, p.output, p.input,
+                       m.graph.tensor(p.input).name);
+}
+
+nlohmann::json memory_report_json(const CompiledModel& m) {
+  const MemoryPlan& plan = m.plan;
+  const auto live = live_bytes_per_step(plan, m.calls.size());
+  nlohmann::json steps = nlohmann::json::array();
+  for (size_t step = 0; step <= m.calls.size(); ++step) {
+    nlohmann::json tensors = nlohmann::json::array();
+    for (int b : live_buffers(plan, static_cast<int>(step)))
+      for (int t : plan.buffers[static_cast<size_t>(b)].tensors) tensors.push_back(t);
+    steps.push_back({{"step", step},
+                     {"op", step < m.calls.size() ? m.calls[step].op->index : -1},
+                     {"live_bytes", live[step]},
+                     {"live_tensors", tensors}});
+  }
+  nlohmann::json in_place = nlohmann::json::array();
+  for (const InPlace& p : plan.in_place) in_place.push_back({{"op", p.op_index}, {"input", p.input}, {"output", p.output}});
+  const Savings s = savings(m);
+  return {{"arena_bytes", plan.arena_bytes}, {"lower_bound", plan.lower_bound}, {"placement", plan.strategy},
+          {"steps", steps}, {"in_place", in_place}, {"saved_by_aliases", s.aliases}, {"saved_by_in_place", s.in_place}};
+}
+
+std::string memory_plan_svg(const CompiledModel& m) {
+  const MemoryPlan& plan = m.plan;
+  const double steps = static_cast<double>(m.calls.size() + 1);
+  const double width = 900, height = 500, left = 70, top = 30;
+  const double arena = static_cast<double>(std::max<int64_t>(plan.arena_bytes, 1));
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"10\">\n"
+      "<text x=\"{}\" y=\"18\" font-size=\"13\">{}: arena {} B (lower bound {} B); x = execution step, y = offset</text>\n"
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#444\"/>\n",
+      width + left + 20, height + top + 40, left, m.graph.source, plan.arena_bytes, plan.lower_bound, left, top, width,
+      height);
+  static const char* kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const Buffer& b = plan.buffers[i];
+    const double x = left + width * b.first_step / steps;
+    const double w = width * (b.last_step - b.first_step + 1) / steps;
+    const double y = top + height * static_cast<double>(b.offset) / arena;
+    const double h = std::max(1.0, height * static_cast<double>(b.size) / arena);
+    std::string label = buffer_label(m, b);
+    for (char& c : label)
+      if (c == '<' || c == '>' || c == '&' || c == '"') c = '_';
+    svg += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#222\">"
+        "<title>{} ({} B at {}, steps {}..{})</title></rect>\n",
+        x, y, w, h, kColors[i % 8], label, b.size, b.offset, b.first_step, b.last_step);
+    if (h > 12 && w > 40)
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{} B</text>\n", x + 3, y + 11, b.size);
+  }
+  for (int64_t tick = 0; tick <= 4; ++tick)
+    svg += fmt::format("<text x=\"4\" y=\"{:.1f}\">{}</text>\n", top + height * static_cast<double>(tick) / 4 + 4,
+                       plan.arena_bytes * tick / 4);
+  return svg + "</svg>\n";
+}
+
+}  // namespace microflow
