@@ -1,5 +1,6 @@
 #include "pipeline.h"
 
+#include "passes/fuse.h"
 #include "passes/lower.h"
 #include "passes/schedule.h"
 #include "reader/tflite_reader.h"
@@ -23,6 +24,7 @@ namespace {
 void compile_graph(CompiledModel& out) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
+  fuse_layers(out.graph, out.calls);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
 }

@@ -41,12 +41,12 @@ void print_text(const CompiledModel& m) {
   const Graph& g = m.graph;
   std::cout << fmt::format("model: {}\n", g.source);
   std::cout << fmt::format("inputs: {}\noutputs: {}\n\n", io_list(m, g.inputs), io_list(m, g.outputs));
-  std::cout << fmt::format("{:>3}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", "op", "operator", "input", "output",
+  std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", "op", "operator", "input", "output",
                            "MACs", "const B", "output tensor");
   for (const KernelCall& k : m.calls) {
-    const Tensor& in = g.tensor(k.op->inputs[0]);
-    const Tensor& out = g.tensor(k.op->outputs[0]);
-    std::cout << fmt::format("{:>3}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op->index, op_kind_name(k.op->kind),
+    const Tensor& in = g.tensor(k.input_tensor());
+    const Tensor& out = g.tensor(k.output_tensor());
+    std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op_indices(), k.op_names(),
                              std::string(dtype_name(in.type)) + in.shape_string(),
                              std::string(dtype_name(out.type)) + out.shape_string(), k.macs, k.constant_bytes(),
                              out.name);
@@ -83,10 +83,13 @@ int run_inspect(const InspectArgs& a) {
   }
   nlohmann::json ops = nlohmann::json::array();
   for (const KernelCall& k : m.calls) {
-    nlohmann::json inputs = nlohmann::json::array();
-    for (int id : k.op->inputs) inputs.push_back(id);
-    ops.push_back({{"index", k.op->index}, {"op", op_kind_name(k.op->kind)}, {"kernel", k.is_alias ? "alias" : k.function},
-                   {"inputs", inputs}, {"outputs", k.op->outputs}, {"macs", k.macs},
+    nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array(), fused = nlohmann::json::array();
+    for (const KernelArg& a : k.args)
+      if (a.kind == KernelArg::Input) inputs.push_back(a.tensor);
+      else if (a.kind == KernelArg::Output) outputs.push_back(a.tensor);
+    for (const Operator* o : k.fused) fused.push_back(o->index);
+    ops.push_back({{"index", k.op->index}, {"op", k.op_names()}, {"kernel", k.is_alias ? "alias" : k.function},
+                   {"fused_ops", fused}, {"inputs", inputs}, {"outputs", outputs}, {"macs", k.macs},
                    {"weight_bytes", k.constant_bytes()}});
   }
   nlohmann::json tensors = nlohmann::json::array();

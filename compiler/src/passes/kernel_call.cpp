@@ -14,6 +14,30 @@ int64_t KernelCall::constant_bytes() const {
   return n;
 }
 
+int KernelCall::input_tensor() const {
+  for (const KernelArg& a : args)
+    if (a.kind == KernelArg::Input) return a.tensor;
+  return -1;
+}
+
+int KernelCall::output_tensor() const {
+  for (auto it = args.rbegin(); it != args.rend(); ++it)
+    if (it->kind == KernelArg::Output) return it->tensor;
+  return -1;
+}
+
+std::string KernelCall::op_indices() const {
+  std::string s;
+  for (const Operator* o : fused) s += std::to_string(o->index) + "+";
+  return s + std::to_string(op->index);
+}
+
+std::string KernelCall::op_names() const {
+  std::string s;
+  for (const Operator* o : fused) s += std::string(op_kind_name(o->kind)) + "+";
+  return s + op_kind_name(op->kind);
+}
+
 std::string literal(int64_t v) {
   // INT32_MIN cannot be written as a plain negative literal.
   if (v == INT32_MIN) return "(-2147483647 - 1)";

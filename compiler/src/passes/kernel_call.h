@@ -44,8 +44,17 @@ struct KernelCall {
   int64_t macs = 0;
   // RESHAPE: output shares the input's storage, no call is emitted.
   bool is_alias = false;
+  // Operators folded into this call besides `op` (which produced the output),
+  // in execution order.
+  std::vector<const Operator*> fused;
 
   int64_t constant_bytes() const;
+  // The first tensor the call reads and the last it writes.
+  int input_tensor() const;
+  int output_tensor() const;
+  // "3" / "DEPTHWISE_CONV_2D", or for a fused call "1+2+3" / "DEPTHWISE_CONV_2D+RESHAPE+FULLY_CONNECTED".
+  std::string op_indices() const;
+  std::string op_names() const;
 };
 
 std::string literal(int64_t v);

@@ -99,7 +99,7 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     return t;
   };
   for (const KernelCall& k : calls)
-    if (k.is_alias) group[static_cast<size_t>(root(k.op->outputs[0]))] = root(k.op->inputs[0]);
+    if (k.is_alias) group[static_cast<size_t>(root(k.output_tensor()))] = root(k.input_tensor());
 
   OrderProblem p;
   p.n = calls.size();
@@ -118,20 +118,21 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     return gi;
   };
   std::vector<int> producer(g.tensors.size(), -1);
-  for (size_t i = 0; i < calls.size(); ++i) producer[static_cast<size_t>(calls[i].op->outputs[0])] = static_cast<int>(i);
+  for (size_t i = 0; i < calls.size(); ++i) producer[static_cast<size_t>(calls[i].output_tensor())] = static_cast<int>(i);
   p.preds.assign(p.n, 0);
   p.reads.resize(p.n);
   for (size_t i = 0; i < calls.size(); ++i) {
-    const Operator& op = *calls[i].op;
-    for (int t : op.inputs) {
-      if (t < 0 || g.tensor(t).is_constant) continue;
-      const int gi = group_index(t);
+    int64_t written = 0;  // the output plus any scratch the call needs at its step
+    for (const KernelArg& a : calls[i].args) {
+      if (a.kind == KernelArg::Output) written += g.tensor(a.tensor).bytes();
+      if (a.kind != KernelArg::Input || g.tensor(a.tensor).is_constant) continue;
+      const int gi = group_index(a.tensor);
       p.reads[i].push_back(gi);
       p.readers[static_cast<size_t>(gi)] |= uint64_t{1} << i;
-      if (producer[static_cast<size_t>(t)] >= 0) p.preds[i] |= uint64_t{1} << producer[static_cast<size_t>(t)];
+      if (producer[static_cast<size_t>(a.tensor)] >= 0) p.preds[i] |= uint64_t{1} << producer[static_cast<size_t>(a.tensor)];
     }
-    p.output_group.push_back(group_index(op.outputs[0]));
-    p.output_bytes.push_back(calls[i].is_alias ? 0 : g.tensor(op.outputs[0]).bytes());
+    p.output_group.push_back(group_index(calls[i].output_tensor()));
+    p.output_bytes.push_back(calls[i].is_alias ? 0 : written);
   }
   for (int t : g.inputs) p.preexisting[static_cast<size_t>(group_index(t))] = true;
   for (int t : g.outputs) p.keep[static_cast<size_t>(group_index(t))] = true;

@@ -26,7 +26,7 @@ struct Aliases {
 // Element-wise kernels that read element i before writing element i (and
 // write no more bytes than they read up to i) may write over their input.
 std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
-  if (k.is_alias || k.op->outputs.empty()) return {};
+  if (k.is_alias || !k.fused.empty() || k.op->outputs.empty()) return {};
   const Tensor& out = g.tensor(k.op->outputs[0]);
   std::vector<size_t> candidates;
   for (size_t i = 0; i < k.op->inputs.size(); ++i) {
@@ -165,7 +165,10 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int
   };
   int64_t best = -1;
   std::vector<Buffer> best_buffers;
-  for (const auto& [name, less] : strategies) {
+  for (const auto& strategy : strategies) {
+    // Not a structured binding: clang < 16 cannot capture one in the lambda below.
+    const std::string& name = strategy.first;
+    const Less& less = strategy.second;
     std::vector<size_t> order(plan.buffers.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(plan.buffers[a], plan.buffers[b]); });

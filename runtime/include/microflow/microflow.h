@@ -6,6 +6,7 @@
 #include "add.h"
 #include "conv_2d.h"
 #include "depthwise_conv_2d.h"
+#include "depthwise_conv_2d_fully_connected.h"
 #include "fixed_point.h"
 #include "flash.h"
 #include "fully_connected.h"
