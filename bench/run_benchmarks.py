@@ -15,7 +15,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGETS = ["host", "atmega328p", "cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "rv32imc"]
+TARGETS = ["host", "atmega328p", "cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "rv32imc", "xtensa-lx106"]
 MODELS = ["sine_int8", "sine_float", "micro_speech", "person_detect",
           "mlperf_tiny/ad01_int8", "mlperf_tiny/kws_ref_model_int8", "mlperf_tiny/str_ww_ref_model",
           "mlperf_tiny/vww_96_int8", "mlperf_tiny/ic_pretrainedResnet_quant_int8",

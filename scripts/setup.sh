@@ -2,7 +2,7 @@
 # Installs what microflow needs on Debian 12 (idempotent; skips apt when all is present).
 #   scripts/setup.sh            host build: compiler tool, runtime and tests
 #   scripts/setup.sh --targets  also the microcontroller toolchains and simulators used by
-#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32; ~2.9 GB)
+#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32, Xtensa; ~3 GB)
 set -euo pipefail
 packages=(
   cmake ninja-build g++ python3
@@ -17,6 +17,7 @@ for arg in "$@"; do
         gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavr2     # atmega328p
         gcc-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm  # cortex-m*
         gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc              # rv32imc
+        gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf                   # xtensa-lx106
       ) ;;
     *) echo "usage: $0 [--targets]" >&2; exit 2 ;;
   esac

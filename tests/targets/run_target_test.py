@@ -2,8 +2,9 @@
 """Builds and runs a firmware on one microcontroller target, with the flags and run commands
 from targets/targets.json (exactly what `microflow verify/bench --target` uses).
 
-  run_target_test.py --target NAME --test smoke|fc|toolchain [--work DIR]
-                     [--runner-avr PATH] [--plugin PATH] [--cmake PATH] [--generator G]
+  run_target_test.py --target NAME --test smoke|fc|toolchain|flash [--work DIR]
+                     [--runner-avr PATH] [--plugin PATH] [--flash-check PATH]
+                     [--cmake PATH] [--generator G]
 
   smoke      targets/common/smoke.cpp: output + checksum, exit 0, a forced 42 and a CPU fault
              (125), counts > 0
@@ -13,6 +14,9 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              to the host build of the same file
   toolchain  tests/targets/toolchain_project built with the target's toolchain-*.cmake, then
              run like the smoke firmware
+  flash      tests/targets/flash_firmware.cpp: the flash.h backend (every size, offset and
+             page size) read back right, and a direct byte load from MF_FLASH data ends the
+             run as a CPU fault (xtensa-lx106: the flash-access checker plugin)
 
 Exit status: 0 pass, 1 fail, 77 skipped (toolchain, simulator or runner not available).
 The last line is `RESULT target=... key=value ...` for reports.
@@ -36,6 +40,7 @@ TOOLCHAIN_FILES = {
     "avr": "avr/toolchain-atmega328p.cmake",
     "cortex-m": "cortex-m/toolchain-cortex-m.cmake",
     "rv32imc": "rv32imc/toolchain-rv32imc.cmake",
+    "xtensa": "xtensa/toolchain-xtensa-lx106.cmake",
 }
 
 
@@ -75,14 +80,18 @@ class Target:
         if not shutil.which(tool) and not os.path.isfile(tool):
             raise Skip("%s not found (scripts/setup.sh --targets installs the MCU packages)" % tool)
 
+    def flags(self, key):
+        """cflags / ldflags with {targets_dir} (e.g. a linker script) filled in."""
+        return [f.replace("{targets_dir}", TARGETS_DIR) for f in self.t[key]]
+
     def build(self, sources, elf, defines=(), includes=()):
         t = self.t
         self.need_tool(t["cxx"])
-        cmd = [t["cxx"]] + t["cflags"] + ["-Wall", "-Wextra", "-Werror"]
+        cmd = [t["cxx"]] + self.flags("cflags") + ["-Wall", "-Wextra", "-Werror"]
         cmd += ["-I" + os.path.join(TARGETS_DIR, d) for d in t["include_dirs"]]
         cmd += ["-I" + d for d in includes] + ["-D" + d for d in defines]
         cmd += list(sources) + [os.path.join(TARGETS_DIR, s) for s in t["platform_sources"]]
-        cmd += ["-o", elf] + t["ldflags"]
+        cmd += ["-o", elf] + self.flags("ldflags")
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise Fail("build failed: %s\n%s" % (" ".join(cmd), r.stderr))
@@ -110,23 +119,26 @@ class Target:
 
     def argv(self, template, elf, out=None):
         subst = {"elf": elf, "out": out or "", "runner_avr": self.args.runner_avr or "",
-                 "plugin": self.args.plugin or ""}
+                 "plugin": self.args.plugin or "", "flash_check": self.args.flash_check or ""}
         if self.t["count"] == "instructions" and out:
             subst["begin"] = self.symbol(elf, "mf_bench_begin")
             subst["end"] = self.symbol(elf, "mf_bench_end")
-        for placeholder, path in (("{runner_avr}", self.args.runner_avr), ("{plugin}", self.args.plugin)):
+        for placeholder, path in (("{runner_avr}", self.args.runner_avr), ("{plugin}", self.args.plugin),
+                                  ("{flash_check}", self.args.flash_check)):
             if any(placeholder in a for a in template) and not (path and os.path.isfile(path)):
                 raise Skip("%s not built (%s)" % (placeholder, path))
         argv = [re.sub(r"\{(\w+)\}", lambda m: subst[m.group(1)], a) for a in template]
         self.need_tool(argv[0])
         return argv
 
-    def run(self, elf, expect_status=0):
+    def run(self, elf, expect_status=0, stderr=None):
         argv = self.argv(self.t["run"], elf)
         r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
         if r.returncode != expect_status:
             raise Fail("%s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s"
                        % (" ".join(argv), r.returncode, expect_status, r.stdout, r.stderr))
+        if stderr is not None:
+            stderr.append(r.stderr)
         return r.stdout, " ".join(argv)
 
     def count(self, elf):
@@ -245,13 +257,36 @@ def test_toolchain(target):
     return "toolchain=ok"
 
 
+def test_flash(target):
+    """flash.h on the target: reads of every size and offset equal the RAM copy, for several
+    page sizes; a byte load straight from MF_FLASH data must end the run as a fault (125)."""
+    src = os.path.join(HERE, "flash_firmware.cpp")
+    results = []
+    for page in (0, 4, 16, 64, 256):  # 0 = no page buffer (the default)
+        elf = os.path.join(target.work, "flash_p%d.elf" % page)
+        target.build([src], elf, defines=["MF_FLASH_PAGE_BYTES=%d" % page], includes=[RUNTIME_INCLUDE])
+        stdout, _ = target.run(elf, 0)
+        m = re.search(r"^flash: checks=(\d+) failures=0$", stdout, re.M)
+        if not m:
+            raise Fail("page %d: %s" % (page, stdout))
+        results.append("p%d=ok" % page)
+    elf = os.path.join(target.work, "flash_fault.elf")
+    target.build([src], elf, defines=["MF_FLASH_DIRECT_LOAD"], includes=[RUNTIME_INCLUDE])
+    stderr = []
+    stdout, _ = target.run(elf, 125, stderr)
+    if "LoadStoreError: 1-byte load" not in stderr[0] + stdout:
+        raise Fail("the direct flash load was not reported as a LoadStoreError:\n%s%s" % (stdout, stderr[0]))
+    return "checks=%s %s direct_load=fault" % (m.group(1), " ".join(results))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--test", required=True, choices=["smoke", "fc", "toolchain"])
+    ap.add_argument("--test", required=True, choices=["smoke", "fc", "toolchain", "flash"])
     ap.add_argument("--work", help="build folder (default: a temporary one)")
     ap.add_argument("--runner-avr", help="path of microflow-simavr")
     ap.add_argument("--plugin", help="path of libmicroflow_insn_plugin.so")
+    ap.add_argument("--flash-check", help="path of libmicroflow_flash_check.so (xtensa-lx106)")
     ap.add_argument("--cmake", help="cmake executable for --test toolchain")
     ap.add_argument("--generator", help="CMake generator for --test toolchain")
     args = ap.parse_args()
@@ -266,6 +301,8 @@ def main():
             result = test_smoke(target)
         elif args.test == "fc":
             result = test_fc(target, Target("host", args))
+        elif args.test == "flash":
+            result = test_flash(target)
         else:
             result = test_toolchain(target)
         print("RESULT target=%s test=%s %s" % (args.target, args.test, result))

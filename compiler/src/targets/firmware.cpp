@@ -117,6 +117,11 @@ std::string symbol_address(const Target& t, const fs::path& elf, const std::stri
   throw CompileError(elf.string() + ": symbol " + symbol + " not found");
 }
 
+// Built by tests/targets/xtensa.cmake (the xtensa-lx106 runs need it).
+#ifndef MICROFLOW_FLASH_CHECK_PLUGIN
+#define MICROFLOW_FLASH_CHECK_PLUGIN ""
+#endif
+
 std::string tool_path(const char* env, const char* built_in) {
   if (const char* p = std::getenv(env); p && *p) return p;
   return built_in;
@@ -203,7 +208,14 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
       {"elf", fw.elf.string()},
       {"runner_avr", tool_path("MICROFLOW_SIMAVR_RUNNER", MICROFLOW_SIMAVR_RUNNER)},
       {"plugin", tool_path("MICROFLOW_QEMU_PLUGIN", MICROFLOW_QEMU_PLUGIN)},
+      {"flash_check", tool_path("MICROFLOW_FLASH_CHECK_PLUGIN", MICROFLOW_FLASH_CHECK_PLUGIN)},
       {"out", (work / "counts.txt").string()}};
+  if (values["flash_check"].empty())
+    for (const std::string& arg : count ? t.bench_run : t.run)
+      if (arg.find("{flash_check}") != std::string::npos)
+        throw CompileError("running on " + t.name + " needs the flash-access checker plugin, which this microflow "
+                           "was built without (tests/targets/xtensa.cmake builds it; or set "
+                           "MICROFLOW_FLASH_CHECK_PLUGIN)");
   if (count && t.count == "instructions") {
     values["begin"] = symbol_address(t, fw.elf, "mf_bench_begin");
     values["end"] = symbol_address(t, fw.elf, "mf_bench_end");

@@ -72,8 +72,10 @@ Target find_target(const std::string& name) {
     t.name = name;
     t.family = j.at("family");
     t.cxx = j.at("cxx");
-    t.cflags = strings(j, "cflags");
-    t.ldflags = strings(j, "ldflags");
+    // {targets_dir} lets a flag name a file of the targets folder (e.g. a linker script).
+    const std::map<std::string, std::string> dirs = {{"targets_dir", targets_dir().string()}};
+    t.cflags = expand(strings(j, "cflags"), dirs);
+    t.ldflags = expand(strings(j, "ldflags"), dirs);
     for (const std::string& s : strings(j, "platform_sources")) t.platform_sources.push_back((targets_dir() / s).string());
     for (const std::string& s : strings(j, "include_dirs")) t.include_dirs.push_back((targets_dir() / s).string());
     t.flash_sections = strings(j, "flash_sections");
