@@ -225,9 +225,18 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
   if (t.family != "host") argv.insert(argv.begin(), {"timeout", "1800"});
   RunResult r;
   const int rc = run_process(argv, r.output);
-  if (rc != 0)
-    throw CompileError(fmt::format("the firmware failed on {} (exit {}):\n{}", t.name, rc,
+  if (rc != 0) {
+    // A crash with almost all RAM taken statically is the stack running into the arena.
+    const int64_t left_for_stack = t.ram_bytes - fw.sizes.ram;
+    const std::string hint =
+        rc == 125 && t.ram_bytes > 0 && left_for_stack < 512
+            ? fmt::format(" -- static RAM is {} B of the chip's {} B, leaving {} B for the stack: the model most likely "
+                          "does not fit {}",
+                          fw.sizes.ram, t.ram_bytes, left_for_stack, t.name)
+            : "";
+    throw CompileError(fmt::format("the firmware failed on {} (exit {}){}:\n{}", t.name, rc, hint,
                                    r.output.size() > 4000 ? r.output.substr(r.output.size() - 4000) : r.output));
+  }
   r.stack_bytes = find_count(r.output, "stack");
   if (!count) return r;
   if (t.count == "cycles") {
