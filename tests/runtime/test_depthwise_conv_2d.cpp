@@ -149,6 +149,51 @@ TEST(DepthwiseConv2DS8, RandomGeometriesMatchReference) {
   }
 }
 
+// Four-channel blocks: depth multiplier 1 with channel counts around multiples of four
+// (the leftover channels take the per-channel loop), on windows inside and across the
+// border, strided and dilated.
+TEST(DepthwiseConv2DS8, BlocksOfFourChannelsMultiplier1) {
+  uint32_t seed = 3000;
+  for (int32_t ic : {4, 6, 8, 13, 16})
+    for (int32_t k : {1, 2, 3, 5})
+      for (int32_t stride : {1, 2}) {
+        DwCase c = make_case(1, 7, 8, ic, 1, k, k == 5 ? 3 : k, stride, stride, 1, k == 3 ? 2 : 1, true);
+        c.z_in = -128, c.z_out = 11, c.act_min = 11;
+        check_random(c, seed++);
+      }
+}
+
+TEST(DepthwiseConv2DS8, BlocksBroadcastOneInputChannel) {
+  // depth_multiplier 4 and 8 over one or two input channels (person_detect's first layer).
+  uint32_t seed = 3100;
+  for (int32_t ic : {1, 2})
+    for (int32_t dm : {4, 8})
+      for (bool same : {false, true}) {
+        DwCase c = make_case(2, 9, 10, ic, dm, 3, 3, 2, 2, 1, 1, same);
+        c.z_in = 5, c.z_out = -3;
+        check_random(c, seed++);
+      }
+}
+
+TEST(DepthwiseConv2DS8, BlocksWithGeneralRequantization) {
+  // A channel with a left shift (scale >= 1) takes the general path inside a block.
+  DwCase c = make_case(1, 5, 5, 4, 1, 3, 3, 1, 1, 1, 1, true);
+  c.z_in = 2, c.z_out = 1;
+  ref::Random rng(3200);
+  const auto x = rng.s8(c.ih * c.iw * c.ic, -20, 20);
+  const auto w = rng.s8(9 * c.oc, -3, 3);
+  const std::vector<int32_t> bias = {10, -20, 30, 0}, m = {kIdentity, kIdentity, 1518500250, kIdentity},
+                             s = {1, -2, 0, 2};
+  EXPECT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s));
+}
+
+TEST(DepthwiseConv2DS8, WindowTooLargeForBlocks) {
+  // 10 x 9 = 90 taps (over the block limit of 81): the per-channel loop.
+  DwCase c = make_case(1, 12, 11, 4, 1, 10, 9, 1, 1, 1, 1, true);
+  c.z_in = -7;
+  check_random(c, 3300);
+}
+
 TEST(DepthwiseConv2DF32, RandomGeometriesMatchReferenceBitExact) {
   ref::Random rng(305);
   for (uint32_t iter = 0; iter < 200; ++iter) {

@@ -120,6 +120,35 @@ TEST(MultiplyByQuantizedMultiplier, MatchesReferenceAndRealScale) {
   }
 }
 
+// The int8 requantization path: every (multiplier, shift) QuantizeMultiplier gives with
+// shift in [-31, -1], edge and random accumulators and zero points.
+TEST(RequantizeQ31, EqualsMultiplyByQuantizedMultiplierPlusZeroPoint) {
+  ref::Random rng(4);
+  const int32_t edges[] = {kMin, kMin + 1, -(1 << 30) - 1, -(1 << 30), -65537, -3, -2, -1, 0, 1, 2, 3,
+                           65535, 1 << 30, (1 << 30) + 1, kMax - (1 << 22), kMax - 1, kMax};
+  for (int shift = -31; shift <= -1; ++shift) {
+    for (int32_t m : {kHalf, kHalf + 1, 1518500250, kMax - 1, kMax}) {
+      ASSERT_TRUE(mf::is_q31_requantization(m, shift));
+      for (int32_t x : edges)
+        for (int32_t zero_point : {-128, -1, 0, 127})
+          ASSERT_EQ(mf::requantize_q31(x, m, shift, zero_point), ref::mbqm(x, m, shift) + zero_point)
+              << x << " " << m << " " << shift;
+    }
+  }
+  for (int i = 0; i < 300000; ++i) {
+    int32_t m, s;
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-32, 2)), &m, &s);
+    if (!mf::is_q31_requantization(m, s)) continue;
+    const int32_t x = i % 3 ? rng.uniform(-(1 << 24), 1 << 24) : static_cast<int32_t>(rng.gen());
+    const int32_t zero_point = rng.uniform(-128, 127);
+    ASSERT_EQ(mf::requantize_q31(x, m, s, zero_point), ref::mbqm(x, m, s) + zero_point) << x << " " << m << " " << s;
+  }
+  EXPECT_FALSE(mf::is_q31_requantization(0, -5));
+  EXPECT_FALSE(mf::is_q31_requantization(kHalf, 0));
+  EXPECT_FALSE(mf::is_q31_requantization(kHalf, 1));
+  EXPECT_FALSE(mf::is_q31_requantization(kHalf - 1, -3));
+}
+
 TEST(ClampToS8, ClampsToActivationRange) {
   EXPECT_EQ(mf::clamp_to_s8(-1000, -128, 127), -128);
   EXPECT_EQ(mf::clamp_to_s8(1000, -128, 127), 127);

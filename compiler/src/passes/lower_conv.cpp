@@ -54,11 +54,12 @@ void add_geometry_params(KernelCall& k, const ConvGeometry& c, const ConvOptions
   add_param(k, "pad_left", c.pad_w.pad_before);
 }
 
-// filter_sum(c) = sum of the filter taps feeding output channel c.
+// filter_sum(c) = sum of the filter taps feeding output channel c;
+// packed_filter: the int8 filter as the kernel reads it (default: the tensor as is).
 template <typename FilterSum>
 KernelCall finish_conv(const Graph& g, const Operator& op, KernelCall k, Precision p, const ConvOptions& o,
                        const Tensor& in, const Tensor& filter, const Tensor* bias, const Tensor& out,
-                       int64_t channels, FilterSum filter_sum) {
+                       int64_t channels, FilterSum filter_sum, const ConstArray* packed_filter = nullptr) {
   if (bias) {
     expect_constant(g, op, *bias, "bias");
     if (bias->elements() != channels)
@@ -99,7 +100,7 @@ KernelCall finish_conv(const Graph& g, const Operator& op, KernelCall k, Precisi
   add_param_ref(k, "channel_shift", "Shift");
   add_activation_params(k, o.activation, out, p);
   add_input_arg(k, in);
-  add_array_arg(k, int8_array_from("Filter", filter));
+  add_array_arg(k, packed_filter ? *packed_filter : int8_array_from("Filter", filter));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));
   add_output_arg(k, out);
   return k;
@@ -131,11 +132,23 @@ KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
   add_geometry_params(k, c, o, filter_depth);
   const int64_t taps = c.k_h * c.k_w * filter_depth;
   const int8_t* w = p == Precision::Int8 ? filter.data_as<int8_t>() : nullptr;
-  return finish_conv(g, op, std::move(k), p, o, in, filter, bias, out, c.out_c, [&](int64_t ch) {
-    int64_t s = 0;
-    for (int64_t i = 0; i < taps; ++i) s += w[ch * taps + i];
-    return s;
-  });
+  // Without groups and with unit dilation_width every filter row is contiguous in the
+  // input, which the packed kernels need; 1x1 filters are a plain matrix product.
+  ConstArray packed;
+  const bool use_packed = p == Precision::Int8 && filter_depth == c.in_c && o.dilation_w == 1;
+  if (use_packed) {
+    const bool pointwise = c.k_h == 1 && c.k_w == 1 && c.pad_h.pad_before == 0 && c.pad_w.pad_before == 0;
+    k.function = pointwise ? "conv_2d_1x1_s8" : "conv_2d_packed_s8";
+    packed = packed_filter_array("Filter", w, c.out_c, c.k_h, c.k_w * filter_depth);
+  }
+  return finish_conv(
+      g, op, std::move(k), p, o, in, filter, bias, out, c.out_c,
+      [&](int64_t ch) {
+        int64_t s = 0;
+        for (int64_t i = 0; i < taps; ++i) s += w[ch * taps + i];
+        return s;
+      },
+      use_packed ? &packed : nullptr);
 }
 
 KernelCall lower_depthwise_conv_2d(const Graph& g, const Operator& op) {

@@ -111,6 +111,37 @@ ConstArray float_array_from(const std::string& suffix, const Tensor& t) {
   return a;
 }
 
+ConstArray packed_filter_array(const std::string& suffix, const int8_t* filter, int64_t channels, int64_t rows,
+                               int64_t row_length) {
+  std::vector<uint8_t> bytes;
+  auto value = [&](int64_t c, int64_t r, int64_t l) -> uint8_t {
+    return c < channels ? static_cast<uint8_t>(filter[(c * rows + r) * row_length + l]) : 0;
+  };
+  // Values [begin, begin + size) of row r for the four channels of the block, channel-major.
+  auto chunk = [&](int64_t block, int64_t r, int64_t begin, int64_t size) {
+    for (int64_t j = 0; j < 4; ++j)
+      for (int64_t i = 0; i < size; ++i) bytes.push_back(value(4 * block + j, r, begin + i));
+  };
+  for (int64_t block = 0; block < (channels + 3) / 4; ++block) {
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t l = 0;
+      for (; l + 8 <= row_length; l += 8) chunk(block, r, l, 8);
+      if (l + 4 <= row_length) {
+        chunk(block, r, l, 4);
+        l += 4;
+      }
+      chunk(block, r, l, row_length - l);
+    }
+  }
+  std::vector<int64_t> words(bytes.size() / 4);
+  for (size_t i = 0; i < words.size(); ++i) {
+    const uint32_t u = bytes[4 * i] | (uint32_t{bytes[4 * i + 1]} << 8) | (uint32_t{bytes[4 * i + 2]} << 16) |
+                       (uint32_t{bytes[4 * i + 3]} << 24);
+    words[i] = static_cast<int32_t>(u);
+  }
+  return int_array(suffix, DType::Int32, std::move(words));
+}
+
 ConstArray int8_array_from(const std::string& suffix, const Tensor& t) {
   const int8_t* w = t.data_as<int8_t>();
   return int_array(suffix, DType::Int8, std::vector<int64_t>(w, w + t.elements()));

@@ -35,6 +35,13 @@ ConstArray int_array(const std::string& suffix, DType type, std::vector<int64_t>
 ConstArray float_array_from(const std::string& suffix, const Tensor& t);
 ConstArray int8_array_from(const std::string& suffix, const Tensor& t);
 
+// int8 filter [channels][rows][row_length] in the packed layout of runtime dot_s8.h: blocks
+// of four channels (zero filters pad the last), each row as [4][8] chunks, a [4][4] chunk
+// when row_length % 8 >= 4, then [4][row_length % 4]; stored as little-endian int32 words
+// so that the kernels can read whole aligned words.
+ConstArray packed_filter_array(const std::string& suffix, const int8_t* filter, int64_t channels, int64_t rows,
+                               int64_t row_length);
+
 // Scale of channel c (a single scale applies to every channel).
 float channel_scale(const Tensor& t, int64_t c);
 

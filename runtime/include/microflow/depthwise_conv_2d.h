@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "depthwise_blocks.h"
 #include "flash.h"
 #include "kernel_util.h"
 
@@ -88,6 +89,52 @@ inline float depthwise_window_dot_f32(const DepthwiseConv2DF32Params& p, int32_t
   return total;
 }
 
+// Output channels oc_begin.. of every pixel, one channel at a time (any depth multiplier).
+inline void depthwise_channels_s8(const DepthwiseConv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                                  const int32_t* folded_bias, int8_t* output, int32_t oc_begin) {
+  for (int32_t oy = 0; oy < p.output_height; ++oy) {
+    const int32_t origin_y = oy * p.stride_height - p.pad_top;
+    const bool rows_inside = window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height);
+    for (int32_t ox = 0; ox < p.output_width; ++ox, output += p.output_depth) {
+      const int32_t origin_x = ox * p.stride_width - p.pad_left;
+      const bool interior = rows_inside && window_inside(origin_x, p.filter_width, p.dilation_width, p.input_width);
+      for (int32_t oc = oc_begin; oc < p.output_depth; ++oc) {
+        const int32_t acc = flash_read(folded_bias + oc) +
+                            depthwise_window_dot_s8(p, origin_y, origin_x, interior,
+                                                    input + oc / p.depth_multiplier, filter + oc);
+        output[oc] = requantize_to_s8(acc, flash_read(p.channel_multiplier + oc), flash_read(p.channel_shift + oc),
+                                      p.output_zero_point, p.act_min, p.act_max);
+      }
+    }
+  }
+}
+
+inline DepthwiseGeometry depthwise_geometry(const DepthwiseConv2DS8Params& p) {
+  return {p.input_height, p.input_width,  p.input_depth,     p.output_height,   p.output_width,
+          p.output_depth, p.filter_height, p.filter_width,   p.depth_multiplier, p.stride_height,
+          p.stride_width, p.dilation_height, p.dilation_width, p.pad_top,         p.pad_left,
+          p.input_zero_point};
+}
+
+// Whether depthwise_blocks_s8 handles the layer: four channels share the window walk when
+// they read four input channels (depth_multiplier 1) or one (a multiple of 4).
+// Not on AVR, where the per-channel loop alone is the smaller program.
+inline bool depthwise_uses_blocks(const DepthwiseConv2DS8Params& p) {
+#if defined(__AVR__)
+  (void)p;
+  return false;
+#else
+  return p.filter_height * p.filter_width <= kDepthwiseMaxTaps &&
+         (p.depth_multiplier == 1 || p.depth_multiplier % 4 == 0);
+#endif
+}
+
+// Writes each value to out[index].
+struct StoreSink {
+  int8_t* out;
+  void operator()(int32_t index, int8_t value) { out[index] = value; }
+};
+
 }  // namespace detail
 
 // folded_bias[oc] = bias[oc] - Z_in * sum_{ky,kx} w[0][ky][kx][oc] (compiler-computed).
@@ -96,28 +143,18 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
                                  const int8_t* filter, const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
-    for (int32_t oy = 0; oy < p.output_height; ++oy) {
-      const int32_t origin_y = oy * p.stride_height - p.pad_top;
-      const bool rows_inside =
-          window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height);
-      for (int32_t ox = 0; ox < p.output_width; ++ox) {
-        const int32_t origin_x = ox * p.stride_width - p.pad_left;
-        const bool interior =
-            rows_inside && window_inside(origin_x, p.filter_width, p.dilation_width, p.input_width);
-        int32_t oc = 0;
-        for (int32_t ic = 0; ic < p.input_depth; ++ic) {
-          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc) {
-            const int32_t acc = flash_read(folded_bias + oc) +
-                                detail::depthwise_window_dot_s8(p, origin_y, origin_x, interior,
-                                                                input + ic, filter + oc);
-            *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + oc),
-                                         flash_read(p.channel_shift + oc), p.output_zero_point,
-                                         p.act_min, p.act_max);
-          }
-        }
-      }
+  const int32_t output_size = p.output_height * p.output_width * p.output_depth;
+  const bool blocks = detail::depthwise_uses_blocks(p);
+  const detail::DepthwiseGeometry g = detail::depthwise_geometry(p);
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size) {
+    const detail::StoreSink sink = {output};
+    if (blocks && p.depth_multiplier == 1) {
+      detail::depthwise_blocks_s8<detail::DepthwiseBlock::kElementwise>(g, p, input, filter, folded_bias, sink);
+    } else if (blocks) {
+      detail::depthwise_blocks_s8<detail::DepthwiseBlock::kBroadcast>(g, p, input, filter, folded_bias, sink);
     }
+    // Channels left over by the blocks (all of them without blocks).
+    detail::depthwise_channels_s8(p, input, filter, folded_bias, output, blocks ? p.output_depth & ~3 : 0);
   }
 }
 

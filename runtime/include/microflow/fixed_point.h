@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#endif
+
 namespace mf {
 
 // avr-libc hides INT32_MAX/INT32_MIN from C++ unless __STDC_LIMIT_MACROS is set.
@@ -22,7 +26,7 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero. exponent in [0, 31].
-inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+inline int32_t rounding_divide_by_pot(int32_t x, int32_t exponent) {
   const int32_t mask = static_cast<int32_t>((static_cast<uint32_t>(1) << exponent) - 1);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + static_cast<int32_t>(x < 0);
@@ -31,13 +35,74 @@ inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 
 // x * multiplier * 2^(shift - 31) with TFLM's two roundings (SRDHM, then RDBPOT).
 // shift > 0 is a left shift applied before the multiply.
-inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-  const int left_shift = shift > 0 ? shift : 0;
-  const int right_shift = shift > 0 ? 0 : -shift;
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left_shift = shift > 0 ? shift : 0;
+  const int32_t right_shift = shift > 0 ? 0 : -shift;
   // TFLM's x * (1 << left_shift) wraps on overflow; an unsigned shift does the same without UB.
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift);
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier),
                                 right_shift);
+}
+
+// TFLM's SRDHM, x * m / 2^31 rounded half up, for m in [2^30, 2^31) (QuantizeMultiplier's
+// range besides 0). It never saturates: only m == INT32_MIN could.
+inline int32_t rounding_high_mul_q31(int32_t x, int32_t m) {
+#if defined(__ARM_FEATURE_DSP)
+  // x*m*2 = x*(2m - 2^32) + x*2^32 and 2m - 2^32 fits int32, so SMMULR (round(a*b / 2^32),
+  // one instruction) plus x is exact.
+  const int32_t m2 = static_cast<int32_t>(static_cast<uint32_t>(m) << 1);
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x), "r"(m2));
+  return high + x;
+#else
+  return static_cast<int32_t>((static_cast<int64_t>(x) * m + (static_cast<int64_t>(1) << 30)) >> 31);
+#endif
+}
+
+// multiply_by_quantized_multiplier(x, multiplier, shift) + zero_point for multiplier in
+// [2^30, 2^31) and shift in [-31, -1], the pairs QuantizeMultiplier gives every int8
+// layer. With t the SRDHM result and n = -shift, RDBPOT's round-half-away of t / 2^n is
+// (((t - (t < 0)) >> (n - 1)) + 1) >> 1 (floor divisions nest). No step overflows: |t| is
+// below 2^31 - 1 since multiplier < 2^31.
+inline int32_t requantize_q31(int32_t x, int32_t multiplier, int32_t shift, int32_t zero_point) {
+  const int32_t t = rounding_high_mul_q31(x, multiplier);
+  const int32_t u = (t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31)) >> (-shift - 1);
+  return ((u + 1) >> 1) + zero_point;
+}
+
+// True when requantize_q31 applies to the pair.
+inline bool is_q31_requantization(int32_t multiplier, int32_t shift) {
+  return multiplier >= (static_cast<int32_t>(1) << 30) && shift < 0 && shift >= -31;
+}
+
+// A channel's requantize_q31 constants, prepared once for many outputs.
+struct Q31Channel {
+  int32_t multiplier;  // 2 * multiplier - 2^32 on Arm DSP (for SMMULR), else the multiplier
+  int32_t shift;       // -shift - 1
+};
+
+inline Q31Channel make_q31_channel(int32_t multiplier, int32_t shift) {
+  Q31Channel c;
+#if defined(__ARM_FEATURE_DSP)
+  c.multiplier = static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1);
+#else
+  c.multiplier = multiplier;
+#endif
+  c.shift = -shift - 1;
+  return c;
+}
+
+// requantize_q31 with prepared constants.
+inline int32_t requantize_q31(int32_t x, const Q31Channel& c, int32_t zero_point) {
+#if defined(__ARM_FEATURE_DSP)
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x), "r"(c.multiplier));
+  const int32_t t = high + x;
+#else
+  const int32_t t = rounding_high_mul_q31(x, c.multiplier);
+#endif
+  const int32_t u = (t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31)) >> c.shift;
+  return ((u + 1) >> 1) + zero_point;
 }
 
 // Fused activation on int8 outputs; lo/hi already lie within [-128, 127].

@@ -7,6 +7,14 @@
 #include "fixed_point.h"
 #include "flash.h"
 
+// Hot helpers of the kernels' inner loops: GCC's size heuristics would otherwise outline
+// some of them and pass their accumulators through memory. AVR keeps GCC's choice (flash).
+#if defined(__AVR__)
+#define MF_ALWAYS_INLINE inline
+#else
+#define MF_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
+
 namespace mf {
 
 // std::min(std::max(x, lo), hi) exactly as TFLM applies it: NaN passes through
@@ -19,8 +27,11 @@ inline float clamp_f32(float x, float lo, float hi) {
 // Requantize an int32 accumulator to the int8 output (TFLM output stage).
 inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point,
                                int32_t act_min, int32_t act_max) {
-  return clamp_to_s8(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point, act_min,
-                     act_max);
+#if !defined(__AVR__)  // AVR: one 64-bit path is less flash than two
+  if (is_q31_requantization(multiplier, shift))
+    return clamp_to_s8(requantize_q31(acc, multiplier, shift, zero_point), act_min, act_max);
+#endif
+  return clamp_to_s8(multiply_by_quantized_multiplier(acc, multiplier, shift) + zero_point, act_min, act_max);
 }
 
 // int8 * int8 always fits 16 bits. On AVR an opaque 16-bit product keeps avr-gcc

@@ -5,6 +5,7 @@
 
 #include "add.h"
 #include "conv_2d.h"
+#include "conv_2d_packed.h"
 #include "depthwise_conv_2d.h"
 #include "depthwise_conv_2d_fully_connected.h"
 #include "fixed_point.h"

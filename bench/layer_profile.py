@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Exact count of every layer of one model on one target: builds the model's bench
+firmware once with `microflow bench --work-dir`, then rebuilds it once per kernel call
+with the bench markers around that call only, and runs each on the target's counter.
+
+usage: bench/layer_profile.py MODEL.tflite [--target cortex-m4] [--microflow PATH] [--only 3,5]
+"""
+import argparse
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TARGETS = ROOT / "targets"
+
+
+def expand(args, values):
+    return [re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), a) for a in args]
+
+
+def symbol(nm, elf, name):
+    out = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[2] == name:
+            return "0x" + f[0]
+    raise SystemExit(f"{elf}: no symbol {name}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model")
+    ap.add_argument("--target", default="cortex-m4")
+    ap.add_argument("--microflow", default=str(ROOT / "build/release/compiler/microflow"))
+    ap.add_argument("--build", default=str(ROOT / "build/release"), help="build tree with the plugin / runner")
+    ap.add_argument("--only", default="", help="comma-separated call numbers (default: all)")
+    args = ap.parse_args()
+    t = json.loads((TARGETS / "targets.json").read_text())[args.target]
+    work = pathlib.Path(tempfile.mkdtemp(prefix="layer_profile_"))
+    subprocess.run([args.microflow, "bench", args.model, "--target", args.target, "--work-dir", str(work)],
+                   check=True, capture_output=True)
+    model_dir = work / "model"
+    src = (model_dir / "mf_model.cpp").read_text()
+    harness = (model_dir / "harness.cpp").read_text()
+    harness = harness.replace("  mf_bench_begin();\n", "").replace("  mf_bench_end();\n", "")
+    (model_dir / "harness_layers.cpp").write_text(harness)
+    lines = src.splitlines()
+    calls = [i for i, l in enumerate(lines) if l.startswith("  mf::")]
+    only = {int(x) for x in args.only.split(",")} if args.only else None
+    values = {"runner_avr": str(pathlib.Path(args.build) / "tools/simavr_runner/microflow-simavr"),
+              "plugin": str(pathlib.Path(args.build) / "tools/qemu_insn_plugin/libmicroflow_insn_plugin.so"),
+              "out": str(model_dir / "counts.txt")}
+    total = 0
+    for n, i in enumerate(calls):
+        if only and n not in only:
+            continue
+        edited = lines[:i] + ["  mf_bench_begin();", lines[i], "  mf_bench_end();"] + lines[i + 1:]
+        text = "\n".join(edited).replace('#include "mf_model.h"', '#include "mf_model.h"\n#include "platform.h"', 1)
+        (model_dir / "layer.cpp").write_text(text + "\n")
+        elf = model_dir / "layer.elf"
+        cmd = [t["cxx"], *expand(t["cflags"], {"targets_dir": str(TARGETS)}), "-I", str(model_dir),
+               "-I", str(ROOT / "runtime/include"), *[f"-I{TARGETS / d}" for d in t["include_dirs"]],
+               str(model_dir / "layer.cpp"), str(model_dir / "harness_layers.cpp"),
+               *[str(TARGETS / s) for s in t["platform_sources"]], *expand(t["ldflags"], {"targets_dir": str(TARGETS)}),
+               "-o", str(elf)]
+        subprocess.run(cmd, check=True)
+        values["elf"] = str(elf)
+        if t["count"] == "instructions":
+            values["begin"] = symbol(t["nm_tool"], elf, "mf_bench_begin")
+            values["end"] = symbol(t["nm_tool"], elf, "mf_bench_end")
+        p = subprocess.run(expand(t["bench_run"], values), capture_output=True, text=True)
+        text = pathlib.Path(values["out"]).read_text() if pathlib.Path(values["out"]).exists() else p.stdout + p.stderr
+        m = re.search(r"(insns_bench|cycles_bench|summary|totals)[=:]\s*(\d+)", text)
+        count = int(m.group(2)) if m else -1
+        total += max(count, 0)
+        comment = lines[i - 1].strip("/ ")[:110]
+        print(f"{n:3} {count:>12,}  {comment}", flush=True)
+    print(f"    {total:>12,}  total")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+// CONV_2D on a packed filter (dot_s8.h): one input pixel against four output channels at a
+// time, so each input value is loaded once per four channels and the inner loop is the
+// target's int8 SIMD. Same arithmetic as conv_2d_s8 (folded bias, out-of-image taps = Z_in);
+// the compiler picks these for groups == 1 and dilation_width == 1.
+#ifndef MICROFLOW_CONV_2D_PACKED_H_
+#define MICROFLOW_CONV_2D_PACKED_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "conv_2d.h"
+#include "dot_s8.h"
+#include "flash.h"
+#include "kernel_util.h"
+
+namespace mf {
+namespace detail {
+
+// Requantizes the sums of channels co..co+count-1 (count <= 4) into out.
+inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, const int32_t* folded_bias,
+                         int32_t co, int32_t count, int8_t* out) {
+  int32_t sums[4];
+  block4_sums(acc, sums);
+  for (int32_t j = 0; j < count; ++j) {
+    out[j] = requantize_to_s8(sums[j] + flash_read(folded_bias + co + j), flash_read(p.channel_multiplier + co + j),
+                              flash_read(p.channel_shift + co + j), p.output_zero_point, p.act_min, p.act_max);
+  }
+}
+
+// Row buffer for window rows that cross the image border: out-of-image values are Z_in.
+// A multiple of 8 (whole chunks); small on AVR, whose stack shares 2 KB with everything.
+#if defined(__AVR__)
+constexpr int32_t kConvRowSegment = 32;
+#else
+constexpr int32_t kConvRowSegment = 256;
+#endif
+
+// Adds filter row `ky` of a window that is not fully inside the image, in segments of
+// whole chunks copied into a buffer with Z_in where the window leaves the image.
+inline void conv_border_row(const Conv2DS8Params& p, detail::Block4Acc& acc, const int8_t* image, int32_t iy,
+                            int32_t origin_x, const int8_t* w_row) {
+  const int32_t row_length = p.filter_width * p.input_depth;
+  // Values [valid_begin, valid_end) of the window row lie inside the image.
+  const bool row_inside = iy >= 0 && iy < p.input_height;
+  int32_t valid_begin = origin_x < 0 ? -origin_x * p.input_depth : 0;
+  int32_t valid_end = (p.input_width - origin_x) * p.input_depth;
+  if (valid_end > row_length) valid_end = row_length;
+  if (!row_inside || valid_end < valid_begin) valid_end = valid_begin;
+  const int32_t row_offset = (iy * p.input_width + origin_x) * p.input_depth;
+  int8_t buffer[kConvRowSegment];
+  for (int32_t begin = 0; begin < row_length; begin += kConvRowSegment) {
+    const int32_t length = row_length - begin < kConvRowSegment ? row_length - begin : kConvRowSegment;
+    for (int32_t i = 0; i < length; ++i) {
+      const int32_t l = begin + i;
+      buffer[i] = l >= valid_begin && l < valid_end ? image[row_offset + l] : static_cast<int8_t>(p.input_zero_point);
+    }
+    block4_dot(acc, buffer, w_row + 4 * begin, length);
+  }
+}
+
+}  // namespace detail
+
+// 1x1 filter (never padded): every output pixel is one input pixel times the filter matrix.
+// filter: flash, packed [ceil(output_depth/4)] blocks of one row of input_depth values.
+inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
+                           const int32_t* folded_bias, int8_t* output) {
+  const auto p = flash_load(params);
+  const int32_t depth = p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      const int8_t* x = input + ((b * p.input_height + oy * p.stride_height) * p.input_width) * depth;
+      for (int32_t ox = 0; ox < p.output_width; ++ox, x += p.stride_width * depth) {
+        const int8_t* w = reinterpret_cast<const int8_t*>(filter);
+        for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
+          detail::Block4Acc acc;
+          detail::block4_init(acc);
+          detail::block4_dot(acc, x, w, depth);
+          const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+          detail::store_block4(p, acc, folded_bias, co, count, output);
+          output += count;
+        }
+      }
+    }
+  }
+}
+
+// Any filter size, stride, padding and dilation_height (groups == 1, dilation_width == 1).
+// filter: flash, packed [ceil(output_depth/4)] blocks of filter_height rows of
+// filter_width * input_depth values.
+inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
+                              const int32_t* folded_bias, int8_t* output) {
+  const auto p = flash_load(params);
+  const int32_t row_length = p.filter_width * p.input_depth;
+  const int32_t row_stride = p.input_width * p.input_depth;
+  const int32_t image_size = p.input_height * row_stride;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      const int32_t origin_y = oy * p.stride_height - p.pad_top;
+      const bool rows_inside = window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height);
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const int32_t origin_x = ox * p.stride_width - p.pad_left;
+        const bool interior = rows_inside && window_inside(origin_x, p.filter_width, 1, p.input_width);
+        const int32_t x_offset = origin_y * row_stride + origin_x * p.input_depth;
+        const int8_t* w = reinterpret_cast<const int8_t*>(filter);
+        for (int32_t co = 0; co < p.output_depth; co += 4) {
+          detail::Block4Acc acc;
+          detail::block4_init(acc);
+          for (int32_t ky = 0; ky < p.filter_height; ++ky, w += 4 * row_length) {
+            if (interior) {
+              detail::block4_dot(acc, input + x_offset + ky * p.dilation_height * row_stride, w, row_length);
+            } else {
+              detail::conv_border_row(p, acc, input, origin_y + ky * p.dilation_height, origin_x, w);
+            }
+          }
+          const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+          detail::store_block4(p, acc, folded_bias, co, count, output);
+          output += count;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_CONV_2D_PACKED_H_

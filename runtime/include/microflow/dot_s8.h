@@ -1,0 +1,251 @@
+// int8 dot-product blocks behind the convolution kernels: one input vector against four
+// output channels of a packed filter. Three implementations of the same sums: Arm DSP
+// (SXTB16/SMLAD, two MACs per instruction), x86 SSE2 (PMADDWD, the host build) and plain
+// C for every other core. Integer sums are exact in any order, so all three agree.
+//
+// Packed filter layout (compiler: lower_conv.cpp). Output channels come in blocks of four
+// (the last block padded with zero filters). A block stores each filter row of L values
+// (L = filter_width * input_depth, contiguous in the input too) as
+//   L/8 chunks of [4 channels][8 values], then if L%8 >= 4 one chunk [4][4],
+//   then the last L%4 values as [4][L%4],
+// i.e. 4*L bytes per row, 4-byte aligned. Any segment of a row that starts at a multiple of
+// 8 and either ends at the row's end or spans whole chunks has the same layout.
+#ifndef MICROFLOW_DOT_S8_H_
+#define MICROFLOW_DOT_S8_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "flash.h"
+#include "kernel_util.h"
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define MF_DOT_ARM_DSP 1
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#define MF_DOT_SSE2 1
+#endif
+
+namespace mf {
+namespace detail {
+
+#if defined(MF_DOT_ARM_DSP)
+
+// Four int8 of RAM (any alignment: Cortex-M4 and up load words unaligned).
+inline int32_t load_s8x4(const int8_t* p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+// Bytes 1 and 3 sign-extended to two int16 (GCC does not fold the rotation by itself).
+inline int32_t sxtb16_ror8(int32_t v) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+
+// acc + the dot product of four int8 weights (one aligned flash word) with four inputs
+// already split into even (bytes 0, 2) and odd (bytes 1, 3) int16 pairs.
+inline int32_t mac_s8x4(const int8_t* w, int32_t x_even, int32_t x_odd, int32_t acc) {
+  const int32_t packed = flash_read(reinterpret_cast<const int32_t*>(w));
+  acc = __smlad(__sxtb16(packed), x_even, acc);
+  return __smlad(sxtb16_ror8(packed), x_odd, acc);
+}
+
+struct Block4Acc {
+  int32_t a0, a1, a2, a3;
+};
+
+inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
+  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
+  for (; n >= 8; n -= 8, x += 8, w += 32) {
+    const int32_t lo = load_s8x4(x), hi = load_s8x4(x + 4);
+    const int32_t lo_even = __sxtb16(lo), lo_odd = sxtb16_ror8(lo);
+    const int32_t hi_even = __sxtb16(hi), hi_odd = sxtb16_ror8(hi);
+    a0 = mac_s8x4(w + 4, hi_even, hi_odd, mac_s8x4(w, lo_even, lo_odd, a0));
+    a1 = mac_s8x4(w + 12, hi_even, hi_odd, mac_s8x4(w + 8, lo_even, lo_odd, a1));
+    a2 = mac_s8x4(w + 20, hi_even, hi_odd, mac_s8x4(w + 16, lo_even, lo_odd, a2));
+    a3 = mac_s8x4(w + 28, hi_even, hi_odd, mac_s8x4(w + 24, lo_even, lo_odd, a3));
+  }
+  if (n >= 4) {
+    const int32_t v = load_s8x4(x);
+    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
+    a0 = mac_s8x4(w, even, odd, a0);
+    a1 = mac_s8x4(w + 4, even, odd, a1);
+    a2 = mac_s8x4(w + 8, even, odd, a2);
+    a3 = mac_s8x4(w + 12, even, odd, a3);
+    n -= 4, x += 4, w += 16;
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    const int8_t v = x[i];
+    a0 += mul_s8(flash_read(w + i), v);
+    a1 += mul_s8(flash_read(w + n + i), v);
+    a2 += mul_s8(flash_read(w + 2 * n + i), v);
+    a3 += mul_s8(flash_read(w + 3 * n + i), v);
+  }
+  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
+}
+
+inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
+
+inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
+  sums[0] = acc.a0, sums[1] = acc.a1, sums[2] = acc.a2, sums[3] = acc.a3;
+}
+
+#elif defined(MF_DOT_SSE2)
+
+inline __m128i flash_load_16(const int8_t* w) {
+  __m128i v;
+  flash_copy(&v, w, 16);
+  return v;
+}
+
+// Sign-extends the low 8 int8 of v to 8 int16.
+inline __m128i widen_lo_s8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); }
+inline __m128i widen_hi_s8(__m128i v) { return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8); }
+
+// Per channel j, lanes of partial sums: c[j] from 8-chunks, pairs (channel 0/1 and 2/3, two
+// lanes each) from the 4-chunk, and a scalar for the last L%4 values.
+struct Block4Acc {
+  __m128i c0, c1, c2, c3, pair01, pair23;
+  int32_t tail[4];
+};
+
+inline void block4_init(Block4Acc& acc) {
+  acc.c0 = acc.c1 = acc.c2 = acc.c3 = acc.pair01 = acc.pair23 = _mm_setzero_si128();
+  acc.tail[0] = acc.tail[1] = acc.tail[2] = acc.tail[3] = 0;
+}
+
+inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
+  for (; n >= 8; n -= 8, x += 8, w += 32) {
+    const __m128i xv = widen_lo_s8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x)));
+    const __m128i w01 = flash_load_16(w), w23 = flash_load_16(w + 16);
+    acc.c0 = _mm_add_epi32(acc.c0, _mm_madd_epi16(widen_lo_s8(w01), xv));
+    acc.c1 = _mm_add_epi32(acc.c1, _mm_madd_epi16(widen_hi_s8(w01), xv));
+    acc.c2 = _mm_add_epi32(acc.c2, _mm_madd_epi16(widen_lo_s8(w23), xv));
+    acc.c3 = _mm_add_epi32(acc.c3, _mm_madd_epi16(widen_hi_s8(w23), xv));
+  }
+  if (n >= 4) {
+    int32_t x4;
+    memcpy(&x4, x, 4);
+    const __m128i xv = widen_lo_s8(_mm_cvtsi32_si128(x4));
+    const __m128i xx = _mm_unpacklo_epi64(xv, xv);
+    const __m128i wv = flash_load_16(w);
+    acc.pair01 = _mm_add_epi32(acc.pair01, _mm_madd_epi16(widen_lo_s8(wv), xx));
+    acc.pair23 = _mm_add_epi32(acc.pair23, _mm_madd_epi16(widen_hi_s8(wv), xx));
+    n -= 4, x += 4, w += 16;
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    const int8_t v = x[i];
+    acc.tail[0] += v * flash_read(w + i);
+    acc.tail[1] += v * flash_read(w + n + i);
+    acc.tail[2] += v * flash_read(w + 2 * n + i);
+    acc.tail[3] += v * flash_read(w + 3 * n + i);
+  }
+}
+
+inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
+  // Transpose-add the four channel vectors, then the two pair vectors.
+  const __m128i s01 = _mm_add_epi32(_mm_unpacklo_epi32(acc.c0, acc.c1), _mm_unpackhi_epi32(acc.c0, acc.c1));
+  const __m128i s23 = _mm_add_epi32(_mm_unpacklo_epi32(acc.c2, acc.c3), _mm_unpackhi_epi32(acc.c2, acc.c3));
+  __m128i total = _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23));
+  const __m128 p01 = _mm_castsi128_ps(acc.pair01), p23 = _mm_castsi128_ps(acc.pair23);
+  total = _mm_add_epi32(total, _mm_castps_si128(_mm_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0))));
+  total = _mm_add_epi32(total, _mm_castps_si128(_mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1))));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(sums), total);
+  for (int j = 0; j < 4; ++j) sums[j] += acc.tail[j];
+}
+
+#else
+
+struct Block4Acc {
+  int32_t a0, a1, a2, a3;
+};
+
+// Sums one chunk [4 channels][size] of w against x[0, size).
+inline void block4_chunk(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t size) {
+  for (int32_t i = 0; i < size; ++i) {
+    const int8_t v = x[i];
+    acc.a0 += mul_s8(flash_read(w + i), v);
+    acc.a1 += mul_s8(flash_read(w + size + i), v);
+    acc.a2 += mul_s8(flash_read(w + 2 * size + i), v);
+    acc.a3 += mul_s8(flash_read(w + 3 * size + i), v);
+  }
+}
+
+// The 8-chunks, the 4-chunk and the tail all have the chunk layout, of sizes 8, 4, n % 4.
+inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
+  while (n > 0) {
+    const int32_t size = n >= 8 ? 8 : (n >= 4 ? 4 : n);
+    block4_chunk(acc, x, w, size);
+    n -= size, x += size, w += 4 * size;
+  }
+}
+
+inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
+
+inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
+  sums[0] = acc.a0, sums[1] = acc.a1, sums[2] = acc.a2, sums[3] = acc.a3;
+}
+
+#endif
+
+// Depthwise blocks: four output channels, each with its own accumulator (no sums across
+// channels). Elementwise: a_j += x[j] * w[j]; broadcast: a_j += s * w[j] (a channel
+// multiplier of 4 or more, or a single input channel). w: flash, any alignment.
+struct Acc4 {
+  int32_t a0, a1, a2, a3;
+};
+
+#if defined(MF_DOT_ARM_DSP)
+
+inline int32_t flash_s8x4(const int8_t* w) {
+  int32_t v;
+  flash_copy(&v, w, 4);
+  return v;
+}
+
+inline void mac4_elementwise(Acc4& acc, const int8_t* x, const int8_t* w) {
+  const int32_t xv = load_s8x4(x), wv = flash_s8x4(w);
+  const int32_t x_even = __sxtb16(xv), w_even = __sxtb16(wv);
+  const int32_t x_odd = sxtb16_ror8(xv), w_odd = sxtb16_ror8(wv);
+  acc.a0 = __smlabb(x_even, w_even, acc.a0);
+  acc.a2 = __smlatt(x_even, w_even, acc.a2);
+  acc.a1 = __smlabb(x_odd, w_odd, acc.a1);
+  acc.a3 = __smlatt(x_odd, w_odd, acc.a3);
+}
+
+inline void mac4_broadcast(Acc4& acc, int32_t s, const int8_t* w) {
+  const int32_t wv = flash_s8x4(w);
+  const int32_t w_even = __sxtb16(wv), w_odd = sxtb16_ror8(wv);
+  acc.a0 = __smlabb(s, w_even, acc.a0);
+  acc.a2 = __smlabt(s, w_even, acc.a2);
+  acc.a1 = __smlabb(s, w_odd, acc.a1);
+  acc.a3 = __smlabt(s, w_odd, acc.a3);
+}
+
+#else
+
+inline void mac4_elementwise(Acc4& acc, const int8_t* x, const int8_t* w) {
+  acc.a0 += mul_s8(x[0], flash_read(w));
+  acc.a1 += mul_s8(x[1], flash_read(w + 1));
+  acc.a2 += mul_s8(x[2], flash_read(w + 2));
+  acc.a3 += mul_s8(x[3], flash_read(w + 3));
+}
+
+inline void mac4_broadcast(Acc4& acc, int32_t s, const int8_t* w) {
+  const int8_t v = static_cast<int8_t>(s);
+  acc.a0 += mul_s8(v, flash_read(w));
+  acc.a1 += mul_s8(v, flash_read(w + 1));
+  acc.a2 += mul_s8(v, flash_read(w + 2));
+  acc.a3 += mul_s8(v, flash_read(w + 3));
+}
+
+#endif
+
+}  // namespace detail
+}  // namespace mf
+
+#endif  // MICROFLOW_DOT_S8_H_

@@ -1,0 +1,155 @@
+// conv_2d_1x1_s8 / conv_2d_packed_s8 against TFLM's ConvPerChannel, on filters packed the
+// way the compiler packs them (lower_util.cpp, layout in dot_s8.h).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "microflow/conv_2d_packed.h"
+#include "reference.h"
+
+namespace {
+
+struct Case {
+  int32_t batches, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, pad_top, pad_left;
+  int32_t z_in, z_out, act_min, act_max;
+};
+
+Case make_case(int32_t batches, int32_t ih, int32_t iw, int32_t ic, int32_t oc, int32_t kh, int32_t kw, int32_t sh,
+               int32_t sw, int32_t dh, bool same) {
+  Case c = {};
+  c.batches = batches, c.ih = ih, c.iw = iw, c.ic = ic, c.oc = oc, c.kh = kh, c.kw = kw;
+  c.sh = sh, c.sw = sw, c.dh = dh;
+  c.oh = same ? ref::same_out(ih, sh) : ref::valid_out(ih, sh, kh, dh);
+  c.ow = same ? ref::same_out(iw, sw) : ref::valid_out(iw, sw, kw, 1);
+  c.pad_top = same ? ref::same_pad(ih, c.oh, sh, kh, dh) : 0;
+  c.pad_left = same ? ref::same_pad(iw, c.ow, sw, kw, 1) : 0;
+  c.act_min = -128, c.act_max = 127;
+  return c;
+}
+
+// The compiler's packing: blocks of 4 channels, rows as [4][8] chunks, [4][4], [4][L%4].
+std::vector<int32_t> pack(const std::vector<int8_t>& w, int32_t channels, int32_t rows, int32_t length) {
+  std::vector<int8_t> bytes;
+  auto chunk = [&](int32_t block, int32_t r, int32_t begin, int32_t size) {
+    for (int32_t j = 0; j < 4; ++j)
+      for (int32_t i = 0; i < size; ++i) {
+        const int32_t c = 4 * block + j;
+        bytes.push_back(c < channels ? w[(c * rows + r) * length + begin + i] : 0);
+      }
+  };
+  for (int32_t block = 0; block < (channels + 3) / 4; ++block)
+    for (int32_t r = 0; r < rows; ++r) {
+      int32_t l = 0;
+      for (; l + 8 <= length; l += 8) chunk(block, r, l, 8);
+      if (l + 4 <= length) chunk(block, r, l, 4), l += 4;
+      chunk(block, r, l, length - l);
+    }
+  std::vector<int32_t> words(bytes.size() / 4);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  return words;
+}
+
+std::vector<int8_t> reference(const Case& c, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
+                              const std::vector<int32_t>& bias, const std::vector<int32_t>& m,
+                              const std::vector<int32_t>& s) {
+  std::vector<int8_t> out;
+  for (int32_t b = 0; b < c.batches; ++b)
+    for (int32_t oy = 0; oy < c.oh; ++oy)
+      for (int32_t ox = 0; ox < c.ow; ++ox)
+        for (int32_t co = 0; co < c.oc; ++co) {
+          int32_t acc = 0;
+          for (int32_t ky = 0; ky < c.kh; ++ky)
+            for (int32_t kx = 0; kx < c.kw; ++kx) {
+              const int32_t iy = oy * c.sh - c.pad_top + ky * c.dh, ix = ox * c.sw - c.pad_left + kx;
+              if (iy < 0 || iy >= c.ih || ix < 0 || ix >= c.iw) continue;
+              for (int32_t ci = 0; ci < c.ic; ++ci)
+                acc += w[((co * c.kh + ky) * c.kw + kx) * c.ic + ci] *
+                       (x[((b * c.ih + iy) * c.iw + ix) * c.ic + ci] - c.z_in);
+            }
+          out.push_back(ref::clamp8(ref::mbqm(acc + bias[co], m[co], s[co]) + c.z_out, c.act_min, c.act_max));
+        }
+  return out;
+}
+
+void check(const Case& c, uint32_t seed, bool pointwise) {
+  ref::Random rng(seed);
+  const auto x = rng.s8(c.batches * c.ih * c.iw * c.ic);
+  const auto w = rng.s8(c.oc * c.kh * c.kw * c.ic, -127, 127);
+  const auto bias = rng.s32(c.oc, -5000, 5000);
+  std::vector<int32_t> m(c.oc), s(c.oc), folded(c.oc);
+  for (int32_t co = 0; co < c.oc; ++co) {
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-13, -7)), &m[co], &s[co]);
+    int32_t sum = 0;
+    for (int32_t i = 0; i < c.kh * c.kw * c.ic; ++i) sum += w[co * c.kh * c.kw * c.ic + i];
+    folded[co] = bias[co] - c.z_in * sum;
+  }
+  const auto packed = pack(w, c.oc, c.kh, c.kw * c.ic);
+  const mf::Conv2DS8Params p = {c.batches, c.ih,       c.iw,     c.ic,     c.oh,      c.ow,     c.oc, c.kh,
+                                c.kw,      c.ic,       c.sh,     c.sw,     c.dh,      1,        c.pad_top,
+                                c.pad_left, c.z_in,    c.z_out,  m.data(), s.data(),  c.act_min, c.act_max};
+  std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
+  if (pointwise) {
+    mf::conv_2d_1x1_s8(p, x.data(), packed.data(), folded.data(), out.data());
+  } else {
+    mf::conv_2d_packed_s8(p, x.data(), packed.data(), folded.data(), out.data());
+  }
+  ASSERT_EQ(out, reference(c, x, w, bias, m, s)) << "seed " << seed;
+}
+
+TEST(Conv2D1x1S8, DepthsAcrossChunkSizesAndChannelTails) {
+  // Input depths exercise 8-chunks, the 4-chunk and the byte tail; output depths the padded block.
+  uint32_t seed = 500;
+  for (int32_t ic : {1, 3, 4, 5, 8, 12, 13, 16, 29, 64})
+    for (int32_t oc : {1, 2, 4, 6, 9, 16}) {
+      Case c = make_case(1, 3, 5, ic, oc, 1, 1, 1, 1, 1, false);
+      c.z_in = -128, c.z_out = 5;
+      check(c, seed++, true);
+    }
+}
+
+TEST(Conv2D1x1S8, StridesBatchesAndRelu) {
+  Case c = make_case(2, 7, 6, 16, 8, 1, 1, 2, 3, 1, true);
+  c.z_in = 17, c.z_out = -20, c.act_min = -20;
+  check(c, 520, true);
+}
+
+TEST(Conv2DPackedS8, SamePaddingStridesAndRowLengths) {
+  uint32_t seed = 540;
+  for (int32_t ic : {1, 2, 3, 4, 8, 16})
+    for (int32_t k : {1, 2, 3, 5})
+      for (int32_t stride : {1, 2}) {
+        Case c = make_case(1, 7, 6, ic, 6, k, k + 1, stride, stride, 1, true);
+        c.z_in = -128, c.z_out = 3;
+        check(c, seed++, false);
+      }
+}
+
+TEST(Conv2DPackedS8, ValidDilatedRowsAndBatches) {
+  Case c = make_case(2, 9, 7, 5, 7, 3, 2, 1, 2, 2, false);
+  c.z_in = 40, c.z_out = -7, c.act_min = -7, c.act_max = 90;
+  check(c, 560, false);
+}
+
+TEST(Conv2DPackedS8, KeywordSpottingFirstLayerShape) {
+  // kws_ref_model op 0: 49x10x1 input, 10x4 filter, stride 2, SAME (wide border on both sides).
+  Case c = make_case(1, 49, 10, 1, 12, 10, 4, 2, 2, 1, true);
+  c.z_in = -100;
+  check(c, 561, false);
+}
+
+TEST(Conv2DPackedS8, RowsLongerThanTheBorderSegment) {
+  // 3 x 100 = 300 values per filter row: border rows go through the buffer in two segments.
+  Case c = make_case(1, 4, 4, 100, 5, 3, 3, 1, 1, 1, true);
+  c.z_in = 9;
+  check(c, 562, false);
+}
+
+TEST(Conv2DPackedS8, KernelLargerThanImage) {
+  Case c = make_case(1, 2, 3, 4, 3, 5, 5, 1, 1, 1, true);
+  c.z_in = 100;
+  check(c, 563, false);
+}
+
+}  // namespace
