@@ -125,6 +125,20 @@ TEST(FullyConnectedS8, RandomMatchesReference) {
   }
 }
 
+// Rows of 640 (ad01) in blocks of four outputs, and a per-tensor pair outside the q31 range
+// (shift >= 0) on the general requantization path.
+TEST(FullyConnectedS8, LongRowsBlocksOfFourAndGeneralRequantization) {
+  ref::Random rng(11);
+  for (int32_t shift : {-9, 0, 1}) {
+    FcCase c = {2, 640, 10, -3, 0, 7, false, -128, 127};
+    const auto x = rng.s8(c.batches * c.k);
+    const auto w = rng.s8(c.k * c.n, -127, 127);
+    const auto bias = rng.s32(c.n, -20000, 20000);
+    const std::vector<int32_t> m = {1518500250}, s = {shift};
+    ASSERT_EQ(run_fc(c, x, w, bias, m, s), reference_fc(c, x, w, bias, m, s)) << "shift " << shift;
+  }
+}
+
 TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {
   const mf::FullyConnectedF32Params p = {2, 2, 2, 0.f, 6.f};
   const float x[] = {1.f, 2.f, -1.f, 0.5f};

@@ -89,24 +89,29 @@ inline float depthwise_window_dot_f32(const DepthwiseConv2DF32Params& p, int32_t
   return total;
 }
 
-// Output channels oc_begin.. of every pixel, one channel at a time (any depth multiplier).
-inline void depthwise_channels_s8(const DepthwiseConv2DS8Params& p, const int8_t* input, const int8_t* filter,
-                                  const int32_t* folded_bias, int8_t* output, int32_t oc_begin) {
+// Output channels oc_begin.. of every pixel, one channel at a time (any depth multiplier);
+// sink(index, value) as in depthwise_blocks_s8.
+template <typename Sink>
+inline Sink depthwise_channels_s8(const DepthwiseConv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                                  const int32_t* folded_bias, int32_t oc_begin, Sink sink) {
+  int32_t index = 0;
   for (int32_t oy = 0; oy < p.output_height; ++oy) {
     const int32_t origin_y = oy * p.stride_height - p.pad_top;
     const bool rows_inside = window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height);
-    for (int32_t ox = 0; ox < p.output_width; ++ox, output += p.output_depth) {
+    for (int32_t ox = 0; ox < p.output_width; ++ox, index += p.output_depth) {
       const int32_t origin_x = ox * p.stride_width - p.pad_left;
       const bool interior = rows_inside && window_inside(origin_x, p.filter_width, p.dilation_width, p.input_width);
       for (int32_t oc = oc_begin; oc < p.output_depth; ++oc) {
         const int32_t acc = flash_read(folded_bias + oc) +
                             depthwise_window_dot_s8(p, origin_y, origin_x, interior,
                                                     input + oc / p.depth_multiplier, filter + oc);
-        output[oc] = requantize_to_s8(acc, flash_read(p.channel_multiplier + oc), flash_read(p.channel_shift + oc),
-                                      p.output_zero_point, p.act_min, p.act_max);
+        sink(index + oc, requantize_to_s8(acc, flash_read(p.channel_multiplier + oc),
+                                          flash_read(p.channel_shift + oc), p.output_zero_point, p.act_min,
+                                          p.act_max));
       }
     }
   }
+  return sink;
 }
 
 inline DepthwiseGeometry depthwise_geometry(const DepthwiseConv2DS8Params& p) {
@@ -135,6 +140,21 @@ struct StoreSink {
   void operator()(int32_t index, int8_t value) { out[index] = value; }
 };
 
+// Every output of one image, to sink(index, value); returns the sink.
+template <typename Sink>
+inline Sink depthwise_image_s8(const DepthwiseConv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                               const int32_t* folded_bias, Sink sink) {
+  const bool blocks = depthwise_uses_blocks(p);
+  if (blocks) {
+    const DepthwiseGeometry g = depthwise_geometry(p);
+    sink = p.depth_multiplier == 1
+               ? depthwise_blocks_s8<DepthwiseBlock::kElementwise>(g, p, input, filter, folded_bias, sink)
+               : depthwise_blocks_s8<DepthwiseBlock::kBroadcast>(g, p, input, filter, folded_bias, sink);
+  }
+  // Channels left over by the blocks (all of them without blocks).
+  return depthwise_channels_s8(p, input, filter, folded_bias, blocks ? p.output_depth & ~3 : 0, sink);
+}
+
 }  // namespace detail
 
 // folded_bias[oc] = bias[oc] - Z_in * sum_{ky,kx} w[0][ky][kx][oc] (compiler-computed).
@@ -144,17 +164,8 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
   const auto p = flash_load(params);
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
   const int32_t output_size = p.output_height * p.output_width * p.output_depth;
-  const bool blocks = detail::depthwise_uses_blocks(p);
-  const detail::DepthwiseGeometry g = detail::depthwise_geometry(p);
   for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size) {
-    const detail::StoreSink sink = {output};
-    if (blocks && p.depth_multiplier == 1) {
-      detail::depthwise_blocks_s8<detail::DepthwiseBlock::kElementwise>(g, p, input, filter, folded_bias, sink);
-    } else if (blocks) {
-      detail::depthwise_blocks_s8<detail::DepthwiseBlock::kBroadcast>(g, p, input, filter, folded_bias, sink);
-    }
-    // Channels left over by the blocks (all of them without blocks).
-    detail::depthwise_channels_s8(p, input, filter, folded_bias, output, blocks ? p.output_depth & ~3 : 0);
+    detail::depthwise_image_s8(p, input, filter, folded_bias, detail::StoreSink{output});
   }
 }
 

@@ -245,6 +245,79 @@ inline void mac4_broadcast(Acc4& acc, int32_t s, const int8_t* w) {
 
 #endif
 
+// Four rows of a plain [N][K] matrix (FULLY_CONNECTED weights) against one vector:
+// acc.a<j> += sum_{k<n} w[j*stride + k] * x[k].
+#if defined(MF_DOT_ARM_DSP)
+
+inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
+  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
+  const int8_t* w1 = w + stride;
+  const int8_t* w2 = w1 + stride;
+  const int8_t* w3 = w2 + stride;
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const int32_t v = load_s8x4(x + k);
+    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
+    const int32_t r0 = flash_s8x4(w + k), r1 = flash_s8x4(w1 + k);
+    a0 = __smlad(sxtb16_ror8(r0), odd, __smlad(__sxtb16(r0), even, a0));
+    a1 = __smlad(sxtb16_ror8(r1), odd, __smlad(__sxtb16(r1), even, a1));
+    const int32_t r2 = flash_s8x4(w2 + k), r3 = flash_s8x4(w3 + k);
+    a2 = __smlad(sxtb16_ror8(r2), odd, __smlad(__sxtb16(r2), even, a2));
+    a3 = __smlad(sxtb16_ror8(r3), odd, __smlad(__sxtb16(r3), even, a3));
+  }
+  for (; k < n; ++k) {
+    const int8_t v = x[k];
+    a0 += mul_s8(flash_read(w + k), v), a1 += mul_s8(flash_read(w1 + k), v);
+    a2 += mul_s8(flash_read(w2 + k), v), a3 += mul_s8(flash_read(w3 + k), v);
+  }
+  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
+}
+
+#elif defined(MF_DOT_SSE2)
+
+inline __m128i flash_load_8(const int8_t* w) {
+  int64_t v;
+  flash_copy(&v, w, 8);
+  return _mm_cvtsi64_si128(v);
+}
+
+inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
+  __m128i c0 = _mm_setzero_si128(), c1 = c0, c2 = c0, c3 = c0;
+  int32_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m128i xv = widen_lo_s8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + k)));
+    c0 = _mm_add_epi32(c0, _mm_madd_epi16(widen_lo_s8(flash_load_8(w + k)), xv));
+    c1 = _mm_add_epi32(c1, _mm_madd_epi16(widen_lo_s8(flash_load_8(w + stride + k)), xv));
+    c2 = _mm_add_epi32(c2, _mm_madd_epi16(widen_lo_s8(flash_load_8(w + 2 * stride + k)), xv));
+    c3 = _mm_add_epi32(c3, _mm_madd_epi16(widen_lo_s8(flash_load_8(w + 3 * stride + k)), xv));
+  }
+  const __m128i s01 = _mm_add_epi32(_mm_unpacklo_epi32(c0, c1), _mm_unpackhi_epi32(c0, c1));
+  const __m128i s23 = _mm_add_epi32(_mm_unpacklo_epi32(c2, c3), _mm_unpackhi_epi32(c2, c3));
+  int32_t sums[4];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(sums),
+                   _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23)));
+  for (; k < n; ++k) {
+    const int8_t v = x[k];
+    sums[0] += v * flash_read(w + k), sums[1] += v * flash_read(w + stride + k);
+    sums[2] += v * flash_read(w + 2 * stride + k), sums[3] += v * flash_read(w + 3 * stride + k);
+  }
+  acc.a0 += sums[0], acc.a1 += sums[1], acc.a2 += sums[2], acc.a3 += sums[3];
+}
+
+#else
+
+inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
+  for (int32_t k = 0; k < n; ++k, ++w) {
+    const int8_t v = x[k];
+    acc.a0 += mul_s8(flash_read(w), v);
+    acc.a1 += mul_s8(flash_read(w + stride), v);
+    acc.a2 += mul_s8(flash_read(w + 2 * stride), v);
+    acc.a3 += mul_s8(flash_read(w + 3 * stride), v);
+  }
+}
+
+#endif
+
 }  // namespace detail
 }  // namespace mf
 

@@ -7,6 +7,8 @@
 
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
+#elif defined(__AVR__)
+#include "fixed_point_avr.h"
 #endif
 
 namespace mf {
@@ -19,10 +21,19 @@ constexpr int32_t kInt32Min = -kInt32Max - 1;
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   // floor((a*b + 2^30) / 2^31) equals gemmlowp's sign-dependent nudge followed by
   // truncating division, and needs no 64-bit divide (absent from some libgcc ports).
+#if defined(__AVR__)
+  // The multiply takes b >= 0; a * b = (-a) * (-b) otherwise, with INT32_MIN on either side
+  // done by hand (b = -2^31 gives -a exactly, saturating only for a = -2^31 too).
+  if (b >= 0) return detail::rounding_doubling_high_mul_avr_call(a, b);
+  if (b == kInt32Min) return a == kInt32Min ? kInt32Max : -a;
+  if (a == kInt32Min) return -b;
+  return detail::rounding_doubling_high_mul_avr_call(-a, -b);
+#else
   const int64_t product = static_cast<int64_t>(a) * b;
   const int32_t result = static_cast<int32_t>((product + (static_cast<int64_t>(1) << 30)) >> 31);
   // Only a == b == INT32_MIN gives 2^31, which wraps to INT32_MIN; no product reaches -2^31.
   return result == kInt32Min ? kInt32Max : result;
+#endif
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero. exponent in [0, 31].
@@ -54,6 +65,8 @@ inline int32_t rounding_high_mul_q31(int32_t x, int32_t m) {
   int32_t high;
   __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x), "r"(m2));
   return high + x;
+#elif defined(__AVR__)
+  return detail::rounding_doubling_high_mul_avr_call(x, m);
 #else
   return static_cast<int32_t>((static_cast<int64_t>(x) * m + (static_cast<int64_t>(1) << 30)) >> 31);
 #endif
@@ -64,10 +77,20 @@ inline int32_t rounding_high_mul_q31(int32_t x, int32_t m) {
 // layer. With t the SRDHM result and n = -shift, RDBPOT's round-half-away of t / 2^n is
 // (((t - (t < 0)) >> (n - 1)) + 1) >> 1 (floor divisions nest). No step overflows: |t| is
 // below 2^31 - 1 since multiplier < 2^31.
+// RDBPOT(t, n + 1) for n in [0, 30] as (((t - (t < 0)) >> n) + 1) >> 1.
+inline int32_t round_shift_q31(int32_t t, int32_t n) {
+  int32_t u = t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31);
+#if defined(__AVR__)
+  // Whole bytes by moving registers; avr-gcc shifts one bit per loop iteration otherwise.
+  if (n >= 16) u >>= 16, n -= 16;
+  if (n >= 8) u >>= 8, n -= 8;
+#endif
+  u >>= n;
+  return (u + 1) >> 1;
+}
+
 inline int32_t requantize_q31(int32_t x, int32_t multiplier, int32_t shift, int32_t zero_point) {
-  const int32_t t = rounding_high_mul_q31(x, multiplier);
-  const int32_t u = (t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31)) >> (-shift - 1);
-  return ((u + 1) >> 1) + zero_point;
+  return round_shift_q31(rounding_high_mul_q31(x, multiplier), -shift - 1) + zero_point;
 }
 
 // True when requantize_q31 applies to the pair.
@@ -101,8 +124,7 @@ inline int32_t requantize_q31(int32_t x, const Q31Channel& c, int32_t zero_point
 #else
   const int32_t t = rounding_high_mul_q31(x, c.multiplier);
 #endif
-  const int32_t u = (t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31)) >> c.shift;
-  return ((u + 1) >> 1) + zero_point;
+  return round_shift_q31(t, c.shift) + zero_point;
 }
 
 // Fused activation on int8 outputs; lo/hi already lie within [-128, 127].

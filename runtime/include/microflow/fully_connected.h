@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "dot_s8.h"
 #include "flash.h"
 #include "kernel_util.h"
 
@@ -22,30 +23,106 @@ struct FullyConnectedS8Params {
   int32_t act_min, act_max;           // within [-128, 127]
 };
 
+namespace detail {
+
+// The output stage of one FULLY_CONNECTED layer: per-channel or per-tensor requantization,
+// the per-tensor constants prepared once.
+struct FcOutput {
+  const int32_t* channel_multiplier;
+  const int32_t* channel_shift;
+  int32_t multiplier, shift, zero_point, act_min, act_max;
+  bool tensor_q31;
+  Q31Channel q31;
+};
+
+inline FcOutput fc_output(const FullyConnectedS8Params& p) {
+  FcOutput o;
+  o.channel_multiplier = p.channel_multiplier, o.channel_shift = p.channel_shift;
+  o.multiplier = p.multiplier, o.shift = p.shift;
+  o.zero_point = p.output_zero_point, o.act_min = p.act_min, o.act_max = p.act_max;
+  o.tensor_q31 = p.channel_multiplier == nullptr && is_q31_requantization(p.multiplier, p.shift);
+  o.q31 = make_q31_channel(p.multiplier, p.shift);
+  return o;
+}
+
+inline int8_t fc_requantize(const FcOutput& o, int32_t acc, int32_t channel) {
+  if (o.tensor_q31) return clamp_to_s8(requantize_q31(acc, o.q31, o.zero_point), o.act_min, o.act_max);
+  if (o.channel_multiplier == nullptr)
+    return requantize_to_s8(acc, o.multiplier, o.shift, o.zero_point, o.act_min, o.act_max);
+  return requantize_to_s8(acc, flash_read(o.channel_multiplier + channel), flash_read(o.channel_shift + channel),
+                          o.zero_point, o.act_min, o.act_max);
+}
+
+}  // namespace detail
+
 // folded_bias[o] = bias[o] - Z_in * sum_d w[o][d] + K * Z_in * Z_w (compiler-computed), so
 // acc = folded_bias[o] + sum_d w[o][d] * x[b][d] - Z_w * sum_d x[b][d]
 //     == TFLM's bias[o] + sum_d (w[o][d] - Z_w) * (x[b][d] - Z_in).
-// weights: flash [N][K]; folded_bias: flash [N].
+// weights: flash [N][K]; folded_bias: flash [N]. Four outputs at a time share the input.
 inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_t* input,
                                const int8_t* weights, const int32_t* folded_bias, int8_t* output) {
+#if defined(__AVR__)
+  // One row at a time through dot_s8's LPM loop; fields read one by one (no 44-byte copy),
+  // 16-bit counts, and requantize_avr for the common per-tensor case.
+  const uint16_t depth = static_cast<uint16_t>(flash_read(&params.input_depth));
+  const uint16_t units = static_cast<uint16_t>(flash_read(&params.output_depth));
+  const int32_t weights_zero_point = flash_read(&params.weights_zero_point);
+  const int32_t* channel_multiplier = flash_read(&params.channel_multiplier);
+  const int32_t* channel_shift = flash_read(&params.channel_shift);
+  const int32_t multiplier = flash_read(&params.multiplier), shift = flash_read(&params.shift);
+  detail::RequantAvr rq;
+  rq.multiplier = multiplier;
+  rq.shift = static_cast<uint8_t>(-shift - 1);
+  rq.zero_point = static_cast<int8_t>(flash_read(&params.output_zero_point));
+  rq.act_min = static_cast<int8_t>(flash_read(&params.act_min));
+  rq.act_max = static_cast<int8_t>(flash_read(&params.act_max));
+  const bool fast = channel_multiplier == nullptr && is_q31_requantization(multiplier, shift);
+  for (int32_t b = flash_read(&params.batches); b > 0; --b, input += depth) {
+    int32_t input_term = 0;
+    if (weights_zero_point != 0) {
+      for (uint16_t d = 0; d < depth; ++d) input_term += input[d];
+      input_term *= weights_zero_point;
+    }
+    const int8_t* w = weights;
+    const int32_t* bias = folded_bias;
+    for (uint16_t o = 0; o < units; ++o, w += depth) {
+      const int32_t acc = flash_read(bias++) + dot_s8(w, input, depth) - input_term;
+      if (fast) {
+        *output++ = detail::requantize_avr(acc, rq);
+      } else {
+        *output++ = requantize_to_s8(acc, channel_multiplier ? flash_read(channel_multiplier + o) : multiplier,
+                                     channel_shift ? flash_read(channel_shift + o) : shift, rq.zero_point,
+                                     rq.act_min, rq.act_max);
+      }
+    }
+  }
+#else
   const auto p = flash_load(params);
-  const bool per_channel = p.channel_multiplier != nullptr;
-  for (int32_t b = 0; b < p.batches; ++b, input += p.input_depth) {
+  const detail::FcOutput out = detail::fc_output(p);
+  const int32_t depth = p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += depth) {
     int32_t input_term = 0;
     if (p.weights_zero_point != 0) {
-      for (int32_t d = 0; d < p.input_depth; ++d) input_term += input[d];
+      for (int32_t d = 0; d < depth; ++d) input_term += input[d];
       input_term *= p.weights_zero_point;
     }
     const int8_t* w = weights;
-    for (int32_t o = 0; o < p.output_depth; ++o, w += p.input_depth) {
-      const int32_t acc =
-          flash_read(folded_bias + o) + dot_s8(w, input, p.input_depth) - input_term;
-      const int32_t multiplier = per_channel ? flash_read(p.channel_multiplier + o) : p.multiplier;
-      const int32_t shift = per_channel ? flash_read(p.channel_shift + o) : p.shift;
-      *output++ =
-          requantize_to_s8(acc, multiplier, shift, p.output_zero_point, p.act_min, p.act_max);
+    int32_t o = 0;
+    for (; o + 4 <= p.output_depth; o += 4, w += 4 * depth) {
+      detail::Acc4 acc = {flash_read(folded_bias + o) - input_term, flash_read(folded_bias + o + 1) - input_term,
+                          flash_read(folded_bias + o + 2) - input_term, flash_read(folded_bias + o + 3) - input_term};
+      detail::rows4_dot(acc, input, w, depth, depth);
+      *output++ = detail::fc_requantize(out, acc.a0, o);
+      *output++ = detail::fc_requantize(out, acc.a1, o + 1);
+      *output++ = detail::fc_requantize(out, acc.a2, o + 2);
+      *output++ = detail::fc_requantize(out, acc.a3, o + 3);
+    }
+    for (; o < p.output_depth; ++o, w += depth) {
+      const int32_t acc = flash_read(folded_bias + o) + dot_s8(w, input, depth) - input_term;
+      *output++ = detail::fc_requantize(out, acc, o);
     }
   }
+#endif
 }
 
 struct FullyConnectedF32Params {
