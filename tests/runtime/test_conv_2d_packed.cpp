@@ -73,14 +73,17 @@ std::vector<int8_t> reference(const Case& c, const std::vector<int8_t>& x, const
   return out;
 }
 
-void check(const Case& c, uint32_t seed, bool pointwise) {
+// scale_exponents: the range of the requantization scales' exponents (>= 0: shift >= 1,
+// the general path).
+void check(const Case& c, uint32_t seed, bool pointwise, int32_t min_exponent = -13, int32_t max_exponent = -7) {
   ref::Random rng(seed);
   const auto x = rng.s8(c.batches * c.ih * c.iw * c.ic);
   const auto w = rng.s8(c.oc * c.kh * c.kw * c.ic, -127, 127);
   const auto bias = rng.s32(c.oc, -5000, 5000);
   std::vector<int32_t> m(c.oc), s(c.oc), folded(c.oc);
   for (int32_t co = 0; co < c.oc; ++co) {
-    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-13, -7)), &m[co], &s[co]);
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(min_exponent, max_exponent)), &m[co],
+                             &s[co]);
     int32_t sum = 0;
     for (int32_t i = 0; i < c.kh * c.kw * c.ic; ++i) sum += w[co * c.kh * c.kw * c.ic + i];
     folded[co] = bias[co] - c.z_in * sum;
@@ -113,6 +116,19 @@ TEST(Conv2D1x1S8, StridesBatchesAndRelu) {
   Case c = make_case(2, 7, 6, 16, 8, 1, 1, 2, 3, 1, true);
   c.z_in = 17, c.z_out = -20, c.act_min = -20;
   check(c, 520, true);
+}
+
+TEST(Conv2D1x1S8, GeneralRequantizationAndSaturation) {
+  // Scales from 2^-20 to 2^1: shifts >= 0 take the general path, large sums saturate.
+  Case c = make_case(1, 3, 3, 40, 12, 1, 1, 1, 1, 1, false);
+  c.z_in = -128, c.z_out = -1, c.act_min = -100, c.act_max = 100;
+  check(c, 521, true, -20, 1);
+}
+
+TEST(Conv2D1x1S8, DepthAboveTheFourPixelLimit) {
+  Case c = make_case(1, 2, 3, 1030, 5, 1, 1, 1, 1, 1, false);
+  c.z_in = 3;
+  check(c, 522, true, -18, -14);
 }
 
 TEST(Conv2DPackedS8, SamePaddingStridesAndRowLengths) {

@@ -13,6 +13,10 @@
 #include "flash.h"
 #include "kernel_util.h"
 
+#if defined(MF_DOT_SSE2)
+#include "conv_2d_1x1_sse2.h"
+#endif
+
 namespace mf {
 namespace detail {
 
@@ -66,10 +70,32 @@ inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, co
                            const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
   const int32_t depth = p.input_depth;
+  int32_t pixel = 0;  // output pixels done by the four-pixel path
+#if defined(MF_DOT_SSE2)
+  if (depth <= detail::kConv1x1MaxDepth) {
+    const int32_t pixels = p.batches * p.output_height * p.output_width;
+    for (; pixel + 4 <= pixels; pixel += 4) {
+      const int8_t* x[4];
+      int8_t* out[4];
+      for (int32_t i = 0; i < 4; ++i) {
+        const int32_t n = pixel + i, ox = n % p.output_width, rest = n / p.output_width;
+        const int32_t oy = rest % p.output_height, b = rest / p.output_height;
+        x[i] = input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
+        out[i] = output + n * p.output_depth;
+      }
+      detail::conv_1x1_pixels4(p, x, reinterpret_cast<const int8_t*>(filter), folded_bias, out);
+    }
+    output += pixel * p.output_depth;
+  }
+#endif
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
       const int8_t* x = input + ((b * p.input_height + oy * p.stride_height) * p.input_width) * depth;
       for (int32_t ox = 0; ox < p.output_width; ++ox, x += p.stride_width * depth) {
+        if (pixel > 0) {  // done above
+          --pixel;
+          continue;
+        }
         const int8_t* w = reinterpret_cast<const int8_t*>(filter);
         for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
           detail::Block4Acc acc;

@@ -7,16 +7,13 @@
 
 #include <stdint.h>
 
+#include "depthwise_taps.h"
 #include "dot_s8.h"
 #include "flash.h"
 #include "kernel_util.h"
 
 namespace mf {
 namespace detail {
-
-// Largest window handled in blocks (micro_speech: 10x8); bigger windows use the
-// per-channel loop.
-constexpr int32_t kDepthwiseMaxTaps = 81;
 
 // Geometry of a depthwise layer as the block loops need it (all in elements).
 struct DepthwiseGeometry {
@@ -25,108 +22,6 @@ struct DepthwiseGeometry {
   int32_t stride_height, stride_width, dilation_height, dilation_width, pad_top, pad_left;
   int32_t input_zero_point;
 };
-
-// How four adjacent output channels oc..oc+3 read the input: each its own channel
-// (depth_multiplier 1) or all the same one (depth_multiplier a multiple of 4).
-enum class DepthwiseBlock { kElementwise, kBroadcast };
-
-// The block's filter taps in the form the MACs want: per tap the sign-extended even and odd
-// int16 pairs on Arm DSP (one LDRD), the raw int8 (out of flash) elsewhere.
-struct TapWeights4 {
-#if defined(MF_DOT_ARM_DSP)
-  int32_t w[2 * kDepthwiseMaxTaps];
-#else
-  int8_t w[4 * kDepthwiseMaxTaps];
-#endif
-};
-
-inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride) {
-  for (int32_t i = 0; i < taps; ++i, w += tap_stride) {
-#if defined(MF_DOT_ARM_DSP)
-    const int32_t v = flash_s8x4(w);
-    t.w[2 * i] = __sxtb16(v);
-    t.w[2 * i + 1] = sxtb16_ror8(v);
-#else
-    for (int32_t j = 0; j < 4; ++j) t.w[4 * i + j] = flash_read(w + j);
-#endif
-  }
-}
-
-#if defined(MF_DOT_ARM_DSP)
-// One tap of four channels; w points at the tap's pair (I selects tap w + 2*I). Written in
-// assembly because GCC spills accumulators when it schedules these itself.
-template <DepthwiseBlock Mode, int I>
-MF_ALWAYS_INLINE void tap_mac4(Acc4& a, const int8_t* x, int32_t offset, const int32_t* w) {
-  int32_t v, even, odd, w_even, w_odd;
-  if (Mode == DepthwiseBlock::kBroadcast) {
-    __asm__(
-        "ldrsb %[v], [%[x], %[off]]\n\t"
-        "ldrd %[we], %[wo], [%[w], %[i]]\n\t"
-        "smlabb %[a0], %[v], %[we], %[a0]\n\t"
-        "smlabt %[a2], %[v], %[we], %[a2]\n\t"
-        "smlabb %[a1], %[v], %[wo], %[a1]\n\t"
-        "smlabt %[a3], %[v], %[wo], %[a3]"
-        : [a0] "+r"(a.a0), [a1] "+r"(a.a1), [a2] "+r"(a.a2), [a3] "+r"(a.a3), [v] "=&r"(v), [we] "=&r"(w_even),
-          [wo] "=&r"(w_odd)
-        : [x] "r"(x), [off] "r"(offset), [w] "r"(w), [i] "i"(8 * I)
-        : "memory");
-    (void)even, (void)odd;
-  } else {
-    __asm__(
-        "ldr %[v], [%[x], %[off]]\n\t"
-        "ldrd %[we], %[wo], [%[w], %[i]]\n\t"
-        "sxtb16 %[e], %[v]\n\t"
-        "sxtb16 %[o], %[v], ror #8\n\t"
-        "smlabb %[a0], %[e], %[we], %[a0]\n\t"
-        "smlatt %[a2], %[e], %[we], %[a2]\n\t"
-        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
-        "smlatt %[a3], %[o], %[wo], %[a3]"
-        : [a0] "+r"(a.a0), [a1] "+r"(a.a1), [a2] "+r"(a.a2), [a3] "+r"(a.a3), [v] "=&r"(v), [e] "=&r"(even),
-          [o] "=&r"(odd), [we] "=&r"(w_even), [wo] "=&r"(w_odd)
-        : [x] "r"(x), [off] "r"(offset), [w] "r"(w), [i] "i"(8 * I)
-        : "memory");
-  }
-}
-constexpr int32_t kTapWords = 2;  // TapWeights4 words per tap
-#else
-template <DepthwiseBlock Mode, int I>
-MF_ALWAYS_INLINE void tap_mac4(Acc4& acc, const int8_t* x, int32_t offset, const int8_t* w) {
-  x += offset;
-  w += 4 * I;
-  if (Mode == DepthwiseBlock::kBroadcast) {
-    const int8_t s = *x;
-    acc.a0 += mul_s8(s, w[0]), acc.a1 += mul_s8(s, w[1]), acc.a2 += mul_s8(s, w[2]), acc.a3 += mul_s8(s, w[3]);
-  } else {
-    acc.a0 += mul_s8(x[0], w[0]), acc.a1 += mul_s8(x[1], w[1]);
-    acc.a2 += mul_s8(x[2], w[2]), acc.a3 += mul_s8(x[3], w[3]);
-  }
-}
-constexpr int32_t kTapWords = 4;
-#endif
-
-// acc + the window sums: tap i reads x + offsets[i] (the taps of TapWeights4 in order).
-template <DepthwiseBlock Mode, typename W>
-MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets, const W* w, int32_t taps) {
-  if (taps == 9) {  // 3x3, unrolled
-    tap_mac4<Mode, 0>(acc, x, offsets[0], w);
-    tap_mac4<Mode, 1>(acc, x, offsets[1], w);
-    tap_mac4<Mode, 2>(acc, x, offsets[2], w);
-    tap_mac4<Mode, 3>(acc, x, offsets[3], w);
-    tap_mac4<Mode, 4>(acc, x, offsets[4], w);
-    tap_mac4<Mode, 5>(acc, x, offsets[5], w);
-    tap_mac4<Mode, 6>(acc, x, offsets[6], w);
-    tap_mac4<Mode, 7>(acc, x, offsets[7], w);
-    tap_mac4<Mode, 8>(acc, x, offsets[8], w);
-    return acc;
-  }
-  for (; taps >= 3; taps -= 3, offsets += 3, w += 3 * kTapWords) {
-    tap_mac4<Mode, 0>(acc, x, offsets[0], w);
-    tap_mac4<Mode, 1>(acc, x, offsets[1], w);
-    tap_mac4<Mode, 2>(acc, x, offsets[2], w);
-  }
-  for (; taps > 0; --taps, ++offsets, w += kTapWords) tap_mac4<Mode, 0>(acc, x, offsets[0], w);
-  return acc;
-}
 
 // Bias and requantization of the block's four channels.
 struct Requant4 {
@@ -169,24 +64,25 @@ MF_ALWAYS_INLINE void emit4(const OutputRange& o, const Requant4& rq, const Acc4
   }
 }
 
-// Window sums for a window crossing the image border: out-of-image taps read Z_in.
+// A window crossing the image border, in TFLM's formulation: from the unfolded bias, the
+// in-image taps only, each as w * (x - Z_in).
 template <DepthwiseBlock Mode>
-MF_ALWAYS_INLINE Acc4 border_window4(Acc4 acc, const DepthwiseGeometry& g, const int8_t* image, int32_t origin_y,
+inline Acc4 border_window4(const Acc4& bias, const DepthwiseGeometry& g, const int8_t* image, int32_t origin_y,
                            int32_t origin_x, int32_t ic, const TapWeights4& t) {
-  const int8_t z = static_cast<int8_t>(g.input_zero_point);
-  const int8_t zero_points[4] = {z, z, z, z};
-  int32_t i = 0;
-  for (int32_t ky = 0; ky < g.filter_height; ++ky) {
+  BorderAcc acc = border_begin(bias);
+  for (int32_t ky = 0, i = 0; ky < g.filter_height; ++ky) {
     const int32_t iy = origin_y + ky * g.dilation_height;
-    const bool row_inside = iy >= 0 && iy < g.input_height;
+    if (iy < 0 || iy >= g.input_height) {
+      i += g.filter_width;
+      continue;
+    }
     for (int32_t kx = 0; kx < g.filter_width; ++kx, ++i) {
       const int32_t ix = origin_x + kx * g.dilation_width;
-      const bool inside = row_inside && ix >= 0 && ix < g.input_width;
-      const int8_t* x = inside ? image + (iy * g.input_width + ix) * g.input_depth + ic : zero_points;
-      tap_mac4<Mode, 0>(acc, x, 0, t.w + kTapWords * i);
+      if (ix >= 0 && ix < g.input_width)
+        tap_zp4<Mode>(acc, image + (iy * g.input_width + ix) * g.input_depth + ic, g.input_zero_point, t, i);
     }
   }
-  return acc;
+  return border_end(acc);
 }
 
 // Runs every output pixel of one image through four-channel blocks; sink(index, value)
@@ -209,6 +105,13 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
     load_tap_weights4(weights, filter + oc, taps, g.output_depth);
     load_requant4(rq, folded_bias + oc, p.channel_multiplier + oc, p.channel_shift + oc);
     const Acc4 bias = {rq.bias[0], rq.bias[1], rq.bias[2], rq.bias[3]};
+    // The bias before the compiler folded Z_in * (sum of the block's taps) into it.
+    Acc4 unfolded = bias;
+    for (int32_t i = 0; i < taps; ++i) {
+      const int8_t* w = filter + i * g.output_depth + oc;
+      unfolded.a0 += g.input_zero_point * flash_read(w), unfolded.a1 += g.input_zero_point * flash_read(w + 1);
+      unfolded.a2 += g.input_zero_point * flash_read(w + 2), unfolded.a3 += g.input_zero_point * flash_read(w + 3);
+    }
     for (int32_t oy = 0; oy < g.output_height; ++oy) {
       const int32_t origin_y = oy * g.stride_height - g.pad_top;
       const bool rows_inside = window_inside(origin_y, g.filter_height, g.dilation_height, g.input_height);
@@ -216,7 +119,7 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
       for (int32_t ox = 0; ox < g.output_width;) {
         const int32_t origin_x = ox * g.stride_width - g.pad_left;
         if (!rows_inside || !window_inside(origin_x, g.filter_width, g.dilation_width, g.input_width)) {
-          emit4(range, rq, border_window4<Mode>(bias, g, image, origin_y, origin_x, ic, weights), index, sink);
+          emit4(range, rq, border_window4<Mode>(unfolded, g, image, origin_y, origin_x, ic, weights), index, sink);
           ++ox, index += g.output_depth;
           continue;
         }
@@ -227,7 +130,7 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
           ++end;
         const int8_t* x = image + (origin_y * g.input_width + origin_x) * g.input_depth + ic;
         for (; ox < end; ++ox, index += g.output_depth, x += pixel_step)
-          emit4(range, rq, window4<Mode>(bias, x, offsets, weights.w, taps), index, sink);
+          emit4(range, rq, window4<Mode>(bias, x, offsets, weights, taps), index, sink);
       }
     }
   }

@@ -1,0 +1,245 @@
+// The inner loops of the depthwise blocks (depthwise_blocks.h): one block of four output
+// channels, its filter taps cached in the form each core's MACs want.
+//   Arm DSP: per tap the sign-extended even/odd int16 pairs (one LDRD), SMLAxy per channel.
+//   x86 SSE2: taps in pairs, int16 [c0 t, c0 t+1, c1 t, ...], one PMADDWD per pair.
+//   Others: the raw int8 out of flash.
+// window4: a window inside the image (tap i at x + offsets[i]); tap_zp4: one tap of a
+// window crossing the border, as w * (x - Z_in) (the caller starts from the unfolded bias
+// and skips out-of-image taps, TFLM's formulation).
+#ifndef MICROFLOW_DEPTHWISE_TAPS_H_
+#define MICROFLOW_DEPTHWISE_TAPS_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "dot_s8.h"
+#include "flash.h"
+#include "kernel_util.h"
+
+namespace mf {
+namespace detail {
+
+// Largest window handled in blocks (micro_speech: 10x8); bigger windows use the
+// per-channel loop.
+constexpr int32_t kDepthwiseMaxTaps = 81;
+
+// How four adjacent output channels oc..oc+3 read the input: each its own channel
+// (depth_multiplier 1) or all the same one (depth_multiplier a multiple of 4).
+enum class DepthwiseBlock { kElementwise, kBroadcast };
+
+#if defined(MF_DOT_ARM_DSP)
+
+struct TapWeights4 {
+  int32_t w[2 * kDepthwiseMaxTaps];
+};
+
+inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride) {
+  for (int32_t i = 0; i < taps; ++i, w += tap_stride) {
+    const int32_t v = flash_s8x4(w);
+    t.w[2 * i] = __sxtb16(v);
+    t.w[2 * i + 1] = sxtb16_ror8(v);
+  }
+}
+
+// One tap of four channels at x + offset; w at tap 0, I selects tap I. Written in assembly
+// because GCC spills accumulators when it schedules these itself.
+template <DepthwiseBlock Mode, int I>
+MF_ALWAYS_INLINE void tap_mac4(Acc4& a, const int8_t* x, int32_t offset, const int32_t* w) {
+  int32_t v, even, odd, w_even, w_odd;
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    __asm__(
+        "ldrsb %[v], [%[x], %[off]]\n\t"
+        "ldrd %[we], %[wo], [%[w], %[i]]\n\t"
+        "smlabb %[a0], %[v], %[we], %[a0]\n\t"
+        "smlabt %[a2], %[v], %[we], %[a2]\n\t"
+        "smlabb %[a1], %[v], %[wo], %[a1]\n\t"
+        "smlabt %[a3], %[v], %[wo], %[a3]"
+        : [a0] "+r"(a.a0), [a1] "+r"(a.a1), [a2] "+r"(a.a2), [a3] "+r"(a.a3), [v] "=&r"(v), [we] "=&r"(w_even),
+          [wo] "=&r"(w_odd)
+        : [x] "r"(x), [off] "r"(offset), [w] "r"(w), [i] "i"(8 * I)
+        : "memory");
+    (void)even, (void)odd;
+  } else {
+    __asm__(
+        "ldr %[v], [%[x], %[off]]\n\t"
+        "ldrd %[we], %[wo], [%[w], %[i]]\n\t"
+        "sxtb16 %[e], %[v]\n\t"
+        "sxtb16 %[o], %[v], ror #8\n\t"
+        "smlabb %[a0], %[e], %[we], %[a0]\n\t"
+        "smlatt %[a2], %[e], %[we], %[a2]\n\t"
+        "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+        "smlatt %[a3], %[o], %[wo], %[a3]"
+        : [a0] "+r"(a.a0), [a1] "+r"(a.a1), [a2] "+r"(a.a2), [a3] "+r"(a.a3), [v] "=&r"(v), [e] "=&r"(even),
+          [o] "=&r"(odd), [we] "=&r"(w_even), [wo] "=&r"(w_odd)
+        : [x] "r"(x), [off] "r"(offset), [w] "r"(w), [i] "i"(8 * I)
+        : "memory");
+  }
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets, const TapWeights4& t,
+                              int32_t taps) {
+  const int32_t* w = t.w;
+  if (taps == 9) {  // 3x3, unrolled
+    tap_mac4<Mode, 0>(acc, x, offsets[0], w);
+    tap_mac4<Mode, 1>(acc, x, offsets[1], w);
+    tap_mac4<Mode, 2>(acc, x, offsets[2], w);
+    tap_mac4<Mode, 3>(acc, x, offsets[3], w);
+    tap_mac4<Mode, 4>(acc, x, offsets[4], w);
+    tap_mac4<Mode, 5>(acc, x, offsets[5], w);
+    tap_mac4<Mode, 6>(acc, x, offsets[6], w);
+    tap_mac4<Mode, 7>(acc, x, offsets[7], w);
+    tap_mac4<Mode, 8>(acc, x, offsets[8], w);
+    return acc;
+  }
+  for (; taps >= 3; taps -= 3, offsets += 3, w += 6) {
+    tap_mac4<Mode, 0>(acc, x, offsets[0], w);
+    tap_mac4<Mode, 1>(acc, x, offsets[1], w);
+    tap_mac4<Mode, 2>(acc, x, offsets[2], w);
+  }
+  for (; taps > 0; --taps, ++offsets, w += 2) tap_mac4<Mode, 0>(acc, x, offsets[0], w);
+  return acc;
+}
+
+using BorderAcc = Acc4;
+inline BorderAcc border_begin(const Acc4& a) { return a; }
+inline Acc4 border_end(const BorderAcc& a) { return a; }
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_zp4(Acc4& a, const int8_t* x, int32_t zero_point, const TapWeights4& t, int32_t i) {
+  const int32_t w_even = t.w[2 * i], w_odd = t.w[2 * i + 1];
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    const int32_t v = *x - zero_point;
+    a.a0 = __smlabb(v, w_even, a.a0), a.a2 = __smlabt(v, w_even, a.a2);
+    a.a1 = __smlabb(v, w_odd, a.a1), a.a3 = __smlabt(v, w_odd, a.a3);
+  } else {
+    // x - Z_in lies in [-255, 255]: still int16 halves.
+    const int32_t v = load_s8x4(x);
+    const int32_t z = static_cast<int32_t>((static_cast<uint32_t>(zero_point) & 0xFFFFu) * 0x10001u);
+    const int32_t even = __ssub16(__sxtb16(v), z), odd = __ssub16(sxtb16_ror8(v), z);
+    a.a0 = __smlabb(even, w_even, a.a0), a.a2 = __smlatt(even, w_even, a.a2);
+    a.a1 = __smlabb(odd, w_odd, a.a1), a.a3 = __smlatt(odd, w_odd, a.a3);
+  }
+}
+
+#elif defined(MF_DOT_SSE2)
+
+struct TapWeights4 {
+  // Pair p holds taps 2p and 2p+1 (zero when past the last tap).
+  __m128i pairs[(kDepthwiseMaxTaps + 1) / 2];
+};
+
+inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride) {
+  for (int32_t p = 0; 2 * p < taps; ++p) {
+    int16_t v[8];
+    for (int32_t c = 0; c < 4; ++c) {
+      v[2 * c] = flash_read(w + 2 * p * tap_stride + c);
+      v[2 * c + 1] = static_cast<int16_t>(2 * p + 1 < taps ? flash_read(w + (2 * p + 1) * tap_stride + c) : 0);
+    }
+    memcpy(&t.pairs[p], v, sizeof v);
+  }
+}
+
+inline Acc4 to_acc4(__m128i v) {
+  int32_t s[4];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(s), v);
+  return {s[0], s[1], s[2], s[3]};
+}
+
+inline __m128i acc4_vector(const Acc4& a) { return _mm_setr_epi32(a.a0, a.a1, a.a2, a.a3); }
+
+// Taps t and u of four channels as int16 [c0 t, c0 u, c1 t, c1 u, ...].
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE __m128i tap_pair(const int8_t* t, const int8_t* u) {
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    return _mm_set1_epi32(static_cast<int32_t>((static_cast<uint32_t>(*t) & 0xFFFFu) |
+                                               (static_cast<uint32_t>(*u) << 16)));
+  }
+  int32_t a, b;
+  memcpy(&a, t, 4);
+  memcpy(&b, u, 4);
+  return widen_lo_s8(_mm_unpacklo_epi8(_mm_cvtsi32_si128(a), _mm_cvtsi32_si128(b)));
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets, const TapWeights4& t,
+                              int32_t taps) {
+  __m128i sum = acc4_vector(acc);
+  int32_t i = 0;
+  for (; i + 2 <= taps; i += 2)
+    sum = _mm_add_epi32(sum, _mm_madd_epi16(tap_pair<Mode>(x + offsets[i], x + offsets[i + 1]), t.pairs[i / 2]));
+  if (i < taps)  // the last pair's second weights are zero
+    sum = _mm_add_epi32(sum, _mm_madd_epi16(tap_pair<Mode>(x + offsets[i], x + offsets[i]), t.pairs[i / 2]));
+  return to_acc4(sum);
+}
+
+using BorderAcc = __m128i;
+inline BorderAcc border_begin(const Acc4& a) { return acc4_vector(a); }
+inline Acc4 border_end(const BorderAcc& a) { return to_acc4(a); }
+
+// One tap as the first or second of its pair, the partner's x zero.
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_zp4(__m128i& a, const int8_t* x, int32_t zero_point, const TapWeights4& t, int32_t i) {
+  __m128i v;
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    v = _mm_set1_epi32(static_cast<int32_t>((static_cast<uint32_t>(*x - zero_point) & 0xFFFFu) << (16 * (i % 2))));
+  } else {
+    int32_t b;
+    memcpy(&b, x, 4);
+    const __m128i x16 = _mm_sub_epi16(widen_lo_s8(_mm_cvtsi32_si128(b)), _mm_set1_epi16(static_cast<int16_t>(zero_point)));
+    v = i % 2 ? _mm_unpacklo_epi16(_mm_setzero_si128(), x16) : _mm_unpacklo_epi16(x16, _mm_setzero_si128());
+  }
+  a = _mm_add_epi32(a, _mm_madd_epi16(v, t.pairs[i / 2]));
+}
+
+#else
+
+struct TapWeights4 {
+  int8_t w[4 * kDepthwiseMaxTaps];
+};
+
+inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride) {
+  for (int32_t i = 0; i < taps; ++i, w += tap_stride)
+    for (int32_t j = 0; j < 4; ++j) t.w[4 * i + j] = flash_read(w + j);
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_mac4(Acc4& acc, const int8_t* x, const int8_t* w) {
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    const int8_t s = *x;
+    acc.a0 += mul_s8(s, w[0]), acc.a1 += mul_s8(s, w[1]), acc.a2 += mul_s8(s, w[2]), acc.a3 += mul_s8(s, w[3]);
+  } else {
+    acc.a0 += mul_s8(x[0], w[0]), acc.a1 += mul_s8(x[1], w[1]);
+    acc.a2 += mul_s8(x[2], w[2]), acc.a3 += mul_s8(x[3], w[3]);
+  }
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets, const TapWeights4& t,
+                              int32_t taps) {
+  for (int32_t i = 0; i < taps; ++i) tap_mac4<Mode>(acc, x + offsets[i], t.w + 4 * i);
+  return acc;
+}
+
+using BorderAcc = Acc4;
+inline BorderAcc border_begin(const Acc4& a) { return a; }
+inline Acc4 border_end(const BorderAcc& a) { return a; }
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_zp4(Acc4& a, const int8_t* x, int32_t zero_point, const TapWeights4& t, int32_t i) {
+  const int8_t* w = t.w + 4 * i;
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    const int32_t v = *x - zero_point;
+    a.a0 += v * w[0], a.a1 += v * w[1], a.a2 += v * w[2], a.a3 += v * w[3];
+  } else {
+    a.a0 += (x[0] - zero_point) * w[0], a.a1 += (x[1] - zero_point) * w[1];
+    a.a2 += (x[2] - zero_point) * w[2], a.a3 += (x[3] - zero_point) * w[3];
+  }
+}
+
+#endif
+
+}  // namespace detail
+}  // namespace mf
+
+#endif  // MICROFLOW_DEPTHWISE_TAPS_H_
