@@ -20,5 +20,8 @@ class CompileError : public std::runtime_error {
 [[noreturn]] void fail(const Graph& g, const Operator& op, const std::string& what);
 // "filter tensor 7 'conv1/weights'"
 std::string describe(const Graph& g, int tensor_id, const std::string& role);
+// A name from the model, safe to print in a one-line message: control
+// characters become '?' and very long names are cut.
+std::string printable(const std::string& name);
 
 }  // namespace microflow

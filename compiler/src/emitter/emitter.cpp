@@ -25,6 +25,11 @@ std::string comment_safe(std::string s) {
   for (char& c : s)
     if (c == '\n' || c == '\r' || static_cast<unsigned char>(c) < 32) c = ' ';
   for (size_t p; (p = s.find("*/")) != std::string::npos;) s.replace(p, 2, "* /");
+  // No trigraphs (-std=c++14 translates "??/" into a backslash) and no
+  // backslash that could continue a // comment onto the next line.
+  for (size_t p; (p = s.find("??")) != std::string::npos;) s.replace(p, 2, "?-?");
+  for (char& c : s)
+    if (c == '\\') c = '/';
   return s;
 }
 
@@ -45,10 +50,10 @@ std::string tensor_summary(const Graph& g, int id) {
 }
 
 std::string layer_comment(const Graph& g, const KernelCall& k) {
-  const Operator& op = *k.op;
-  std::string s = "op " + std::to_string(op.index) + ": " + op_kind_name(op.kind) + " '" +
-                  comment_safe(g.tensor(op.outputs[0]).name) + "' ";
-  s += tensor_summary(g, op.inputs[0]) + " -> " + tensor_summary(g, op.outputs[0]);
+  std::string s = (k.fused.empty() ? "op " : "ops ") + k.op_indices() + ": " + k.op_names() + " '" +
+                  comment_safe(g.tensor(k.output_tensor()).name) + "' ";
+  s += tensor_summary(g, k.input_tensor()) + " -> " + tensor_summary(g, k.output_tensor());
+  if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
   if (k.macs) s += ", " + with_commas(k.macs) + " MACs";
   return s;
 }
@@ -85,11 +90,16 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << "// RAM the model needs for all activations (the lower bound for this graph is "
     << plan.lower_bound << ").\n"
     << "constexpr size_t kArenaBytes = " << std::max<int64_t>(plan.arena_bytes, 1) << ";\n"
+    << "#if defined(__AVR__)\n"
+    << "constexpr size_t kArenaAlignment = 1;  // 8-bit AVR: no alignment requirement (alignas(16) is not allowed)\n"
+    << "#else\n"
     << "constexpr size_t kArenaAlignment = 16;\n"
+    << "#endif\n"
     << "constexpr size_t kNumInputs = " << g.inputs.size() << ";\n"
     << "constexpr size_t kNumOutputs = " << g.outputs.size() << ";\n"
-    << "constexpr size_t kMacs = " << macs << ";\n"
-    << "constexpr size_t kConstantBytes = " << weight_bytes << ";  // weights, folded biases, requantization constants\n\n";
+    << "// unsigned long: at least 32 bits everywhere (size_t has 16 on AVR); size_t itself on 64-bit hosts.\n"
+    << "constexpr unsigned long kMacs = " << macs << "UL;\n"
+    << "constexpr unsigned long kConstantBytes = " << weight_bytes << "UL;  // weights, folded biases, requantization constants\n\n";
   auto describe_io = [&](const std::vector<int>& ids, const char* kind) {
     for (size_t i = 0; i < ids.size(); ++i) {
       const Tensor& t = g.tensor(ids[i]);
@@ -116,15 +126,40 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
   accessors(g.inputs, "input");
   accessors(g.outputs, "output");
 
+  // Element counts by index as constant expressions, for the size-checked helpers.
+  auto elements_fn = [&](const std::vector<int>& ids, const char* fn, const char* kind) {
+    h << "constexpr size_t " << fn << "(size_t i) { return ";
+    for (size_t i = 0; i < ids.size(); ++i) h << "i == " << i << " ? k" << kind << i << "Elements : ";
+    h << "0; }\n";
+  };
+  h << "\n// Elements of input / output i (0 when there is no such tensor).\n";
+  elements_fn(g.inputs, "input_elements", "Input");
+  elements_fn(g.outputs, "output_elements", "Output");
+
   const std::string in_type = common_io_type(g, g.inputs), out_type = common_io_type(g, g.outputs);
   h << "\n// The model with its own arena. Float helpers quantize inputs and dequantize\n"
     << "// outputs with the model's scales (plain copies for float tensors).\n"
     << "class Model {\n public:\n"
-    << "  " << in_type << "* input(size_t i = 0);\n"
-    << "  " << out_type << "* output(size_t i = 0);\n"
+    << "  " << in_type << "* input(size_t i = 0);   // nullptr when i >= kNumInputs\n"
+    << "  " << out_type << "* output(size_t i = 0);  // nullptr when i >= kNumOutputs\n"
     << "  void invoke() { " << name << "::invoke(arena_); }\n"
-    << "  void set_input(const float* values, size_t i = 0);   // Input<i>Elements values\n"
-    << "  void get_output(float* values, size_t i = 0);        // Output<i>Elements values\n"
+    << "  // Unchecked: values must hold input_elements(i) / output_elements(i) floats;\n"
+    << "  // an index i without a tensor does nothing.\n"
+    << "  void set_input(const float* values, size_t i = 0);\n"
+    << "  void get_output(float* values, size_t i = 0);\n"
+    << "  // Checked at compile time: model.set_input<0>(values) with float values[kInput0Elements].\n"
+    << "  template <size_t I, size_t N>\n"
+    << "  void set_input(const float (&values)[N]) {\n"
+    << "    static_assert(I < kNumInputs, \"set_input<I>: the model has no input I\");\n"
+    << "    static_assert(N == input_elements(I), \"set_input<I>(values): values must have exactly kInput<I>Elements elements\");\n"
+    << "    set_input(&values[0], I);\n"
+    << "  }\n"
+    << "  template <size_t I, size_t N>\n"
+    << "  void get_output(float (&values)[N]) {\n"
+    << "    static_assert(I < kNumOutputs, \"get_output<I>: the model has no output I\");\n"
+    << "    static_assert(N == output_elements(I), \"get_output<I>(values): values must have exactly kOutput<I>Elements elements\");\n"
+    << "    get_output(&values[0], I);\n"
+    << "  }\n"
     << "  uint8_t* arena() { return arena_; }\n\n private:\n"
     << "  alignas(kArenaAlignment) uint8_t arena_[kArenaBytes];\n};\n\n"
     << "}  // namespace " << name << "\n\n#endif  // " << guard << "\n";
@@ -177,10 +212,18 @@ void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& n
 }
 
 void emit_source(std::ostringstream& s, const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
-                 const std::string& name) {
+                 const std::string& name, const EmitOptions& options) {
   s << "// " << name << ".cpp: generated by microflow " << kMicroflowVersion << ". Do not edit.\n"
-    << "#include \"" << name << ".h\"\n\n#include <string.h>\n\n#include <microflow/microflow.h>\n\n"
-    << "namespace " << name << " {\nnamespace {\n";
+    << "#include \"" << name << ".h\"\n\n#include <string.h>\n\n#include <microflow/microflow.h>\n";
+  if (options.tensor_bounds_check) s << "#include <sanitizer/asan_interface.h>\n";
+  s << "\nnamespace " << name << " {\nnamespace {\n";
+  if (options.tensor_bounds_check)
+    s << "\n// Tensor bounds check (AddressSanitizer builds): while a kernel runs, only the\n"
+      << "// arena bytes of its own tensors are addressable.\n"
+      << "void only_tensors(uint8_t* arena, const size_t* ranges, size_t n) {\n"
+      << "  ASAN_POISON_MEMORY_REGION(arena, kArenaBytes);\n"
+      << "  for (size_t i = 0; i + 1 < n; i += 2) ASAN_UNPOISON_MEMORY_REGION(arena + ranges[i], ranges[i + 1]);\n"
+      << "}\n";
   for (const KernelCall& k : calls) {
     if (k.is_alias) continue;
     s << "\n// " << layer_comment(g, k) << "\n";
@@ -198,6 +241,15 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
         << ")\n";
       continue;
     }
+    if (options.tensor_bounds_check) {
+      std::string ranges;
+      for (const KernelArg& a : k.args)
+        if (a.kind == KernelArg::Input || a.kind == KernelArg::Output)
+          ranges += (ranges.empty() ? "" : ", ") + std::to_string(plan.offset_of(a.tensor)) + ", " +
+                    std::to_string(g.tensor(a.tensor).bytes());
+      s << "  {\n    static const size_t kRanges[] = {" << ranges << "};\n"
+        << "    only_tensors(arena, kRanges, sizeof kRanges / sizeof kRanges[0]);\n  }\n";
+    }
     s << "  mf::" << k.function << "(" << symbol(k, "Params");
     for (const KernelArg& a : k.args) {
       s << ", ";
@@ -210,6 +262,7 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
     }
     s << ");\n";
   }
+  if (options.tensor_bounds_check) s << "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n";
   s << "}\n\n";
   emit_io_helpers(s, g, name);
   s << "}  // namespace " << name << "\n";
@@ -241,7 +294,7 @@ std::string model_identifier(const std::string& stem) {
 }
 
 GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
-                       const std::string& name) {
+                       const std::string& name, const EmitOptions& options) {
   if (name.empty() || model_identifier(name) != name)
     fail(g.source, "'" + name + "' cannot name the model's namespace (not a C++ identifier, or reserved); try '" +
                        model_identifier(name) + "'");
@@ -252,7 +305,7 @@ GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, con
   }
   std::ostringstream h, s;
   emit_header(h, g, calls, plan, name, weight_bytes, macs);
-  emit_source(s, g, calls, plan, name);
+  emit_source(s, g, calls, plan, name, options);
   return {name + ".h", name + ".cpp", h.str(), s.str()};
 }
 

@@ -17,9 +17,17 @@ struct GeneratedCode {
   std::string header, source;            // contents
 };
 
+struct EmitOptions {
+  // For host builds with AddressSanitizer (microflow verify with
+  // MICROFLOW_HOST_CXXFLAGS=-fsanitize=address): before each kernel call,
+  // invoke() poisons the arena except the bytes of that kernel's own tensors,
+  // so a kernel reading or writing outside its tensors is an ASan report.
+  bool tensor_bounds_check = false;
+};
+
 // `name` must be a valid C++ identifier (see model_identifier).
 GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
-                       const std::string& name);
+                       const std::string& name, const EmitOptions& options = {});
 
 // A C++ identifier derived from a file stem ("person-detect.v2" -> "person_detect_v2").
 std::string model_identifier(const std::string& stem);

@@ -1,8 +1,78 @@
 #include "passes/lower.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
 #include "diagnostics.h"
+#include "passes/quantization.h"
 
 namespace microflow {
+namespace {
+
+std::string number(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return buf;
+}
+
+// int8 weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: the kernels
+// take one scale per output channel (or one for all) and an int8 zero point,
+// so the quantization must say exactly that before any lowering uses it.
+void check_weights_quantization(const Graph& g, const Operator& op) {
+  int channel_axis = 0;
+  switch (op.kind) {
+    case OpKind::Conv2D: case OpKind::FullyConnected: channel_axis = 0; break;
+    case OpKind::DepthwiseConv2D: channel_axis = 3; break;
+    default: return;
+  }
+  const int id = op.input(1);
+  if (id < 0) return;  // the lowering reports the missing input
+  const Tensor& w = g.tensor(id);
+  if (w.type != DType::Int8 || !w.quant.present()) return;
+  const char* role = op.kind == OpKind::FullyConnected ? "weights" : "filter";
+  for (size_t c = 0; c < w.quant.scales.size(); ++c)
+    if (!(w.quant.scales[c] > 0.f) || !std::isfinite(w.quant.scales[c]))
+      fail(g, op, describe(g, id, role) + ": scale " + number(w.quant.scales[c]) +
+                      (w.quant.per_channel() ? " of channel " + std::to_string(c) : std::string()) +
+                      " is not a positive number");
+  for (int64_t z : w.quant.zero_points)
+    if (z < -128 || z > 127) fail(g, op, describe(g, id, role) + ": zero point " + std::to_string(z) + " is outside int8");
+  if (!w.quant.per_channel()) return;
+  const int axis = w.quant.axis, rank = static_cast<int>(w.shape.size());
+  if (axis < 0 || axis >= rank)
+    fail(g, op, describe(g, id, role) + ": quantized_dimension " + std::to_string(axis) + " is out of range for shape " +
+                    w.shape_string());
+  if (static_cast<int64_t>(w.quant.scales.size()) != w.shape[static_cast<size_t>(axis)])
+    fail(g, op, describe(g, id, role) + ": " + std::to_string(w.quant.scales.size()) + " per-channel scales, but dimension " +
+                    std::to_string(axis) + " of shape " + w.shape_string() + " has " +
+                    std::to_string(w.shape[static_cast<size_t>(axis)]) + " entries");
+  if (axis != channel_axis)
+    fail(g, op, describe(g, id, role) + ": per-channel quantization along dimension " + std::to_string(w.quant.axis) +
+                    ", but the output channels are dimension " + std::to_string(channel_axis));
+}
+
+// Every requantization shift the kernels apply must lie in [-31, 31]; larger
+// ones come from scale ratios of 2^31 or more (or non-finite products) and
+// would shift int32 values out of range on the target.
+void check_shifts(const Graph& g, const KernelCall& k) {
+  auto check = [&](const std::string& what, int64_t v) {
+    if (v > kMaxShift || v < -kMaxShift)
+      fail(g, *k.op, "requantization " + what + " " + (v == kInvalidShift ? "is not finite" : std::to_string(v) + " is out of range") +
+                         ": the input, weight and output scales are inconsistent (their ratio must stay below 2^31)");
+  };
+  for (const ParamField& f : k.params) {
+    if (!f.name.ends_with("shift")) continue;
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
+    if (ec == std::errc() && end == f.value.data() + f.value.size()) check(f.name, v);
+  }
+  for (const ConstArray& a : k.arrays)
+    if (a.suffix == "Shift")
+      for (int64_t v : a.ints) check("shift", v);
+}
+
+}  // namespace
 
 std::vector<KernelCall> lower_graph(const Graph& g) {
   std::vector<KernelCall> calls;
@@ -14,6 +84,7 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
         fail(g, op, describe(g, op.inputs[i], "input") + ": shape " + g.tensor(op.inputs[i]).shape_string() + " is empty");
     if (g.tensor(op.outputs[0]).elements() == 0)
       fail(g, op, describe(g, op.outputs[0], "output") + ": shape " + g.tensor(op.outputs[0]).shape_string() + " is empty");
+    check_weights_quantization(g, op);
     switch (op.kind) {
       case OpKind::FullyConnected: calls.push_back(lower_fully_connected(g, op)); break;
       case OpKind::Conv2D: calls.push_back(lower_conv_2d(g, op)); break;
@@ -26,6 +97,7 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
       case OpKind::Dequantize: calls.push_back(lower_dequantize(g, op)); break;
       case OpKind::Reshape: calls.push_back(lower_reshape(g, op)); break;
     }
+    check_shifts(g, calls.back());
   }
   return calls;
 }

@@ -1,5 +1,6 @@
 #include "passes/quantization.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -7,6 +8,9 @@ namespace microflow {
 
 QuantizedMultiplier quantize_multiplier(double real_multiplier) {
   if (real_multiplier == 0.0) return {};
+  // Not representable (negative, NaN, infinite): report an out-of-range shift,
+  // which lower_graph rejects, instead of converting a non-finite value.
+  if (!(real_multiplier > 0.0) || !std::isfinite(real_multiplier)) return {0, kInvalidShift};
   int exponent = 0;
   const double fraction = std::frexp(real_multiplier, &exponent);
   auto q = static_cast<int64_t>(std::round(fraction * static_cast<double>(int64_t{1} << 31)));
@@ -20,8 +24,12 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier) {
 
 std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_scale, int32_t output_zero_point) {
   const int32_t qmin = -128, qmax = 127;
+  // Clamped before the conversion so a tiny (but valid) scale cannot overflow
+  // int32; the result is clamped to [qmin, qmax] anyway.
   auto quantize = [&](float f) {
-    return output_zero_point + static_cast<int32_t>(std::round(f / output_scale));
+    const double q = std::round(static_cast<double>(f / output_scale));
+    const double bounded = std::isnan(q) ? 0.0 : std::min(std::max(q, -1e12), 1e12);
+    return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(output_zero_point + static_cast<int64_t>(bounded), INT32_MIN), INT32_MAX));
   };
   switch (act) {
     case Activation::None: return {qmin, qmax};

@@ -15,7 +15,11 @@ struct QuantizedMultiplier {
 };
 
 // TFLM QuantizeMultiplier (double rounding build): frexp + round half away.
+// A multiplier that is negative, NaN or infinite gives shift kInvalidShift;
+// lower_graph rejects every shift above kMaxShift.
 QuantizedMultiplier quantize_multiplier(double real_multiplier);
+inline constexpr int kMaxShift = 31;
+inline constexpr int kInvalidShift = 1000;
 
 // CalculateActivationRangeQuantized for int8 outputs.
 std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_scale, int32_t output_zero_point);

@@ -8,6 +8,21 @@ namespace microflow {
 
 void schedule(Graph& g) {
   const size_t n = g.tensors.size();
+  // Model inputs and outputs live in the arena and get typed accessors: each
+  // must be listed once, be an activation (not constant data) of a known type.
+  auto check_io = [&](const std::vector<int>& ids, const char* role) {
+    std::vector<bool> seen(n, false);
+    for (int t : ids) {
+      const Tensor& tensor = g.tensor(t);
+      if (seen[static_cast<size_t>(t)]) fail(g.source, describe(g, t, role) + ": is listed twice");
+      seen[static_cast<size_t>(t)] = true;
+      if (tensor.is_constant) fail(g.source, describe(g, t, role) + ": is a constant (its buffer holds data)");
+      if (tensor.type == DType::Unsupported)
+        fail(g.source, describe(g, t, role) + ": type " + tensor.type_name + " is not supported");
+    }
+  };
+  check_io(g.inputs, "model input");
+  check_io(g.outputs, "model output");
   std::vector<int> producer(n, -1);
   for (size_t i = 0; i < g.ops.size(); ++i)
     for (int t : g.ops[i].outputs) {

@@ -36,11 +36,16 @@ Activation to_activation(tfl::ActivationFunctionType a, const std::string& where
     case tfl::ActivationFunctionType::RELU6: return Activation::Relu6;
     default: break;
   }
-  throw CompileError(where + ": fused activation " +
-                     std::string(tfl::EnumNameActivationFunctionType(a)) + " is not supported");
+  std::string name = tfl::EnumNameActivationFunctionType(a);
+  if (name.empty()) name = std::to_string(static_cast<int>(a)) + " (not a TFLite activation)";
+  throw CompileError(where + ": fused activation " + name + " is not supported");
 }
 
-Padding to_padding(tfl::Padding p) { return p == tfl::Padding::VALID ? Padding::Valid : Padding::Same; }
+Padding to_padding(tfl::Padding p, const std::string& where) {
+  if (p == tfl::Padding::SAME) return Padding::Same;
+  if (p == tfl::Padding::VALID) return Padding::Valid;
+  throw CompileError(where + ": padding " + std::to_string(static_cast<int>(p)) + " is neither SAME (0) nor VALID (1)");
+}
 
 class Reader {
  public:
@@ -98,8 +103,8 @@ class Reader {
       out.name = t->name() ? t->name()->str() : "";
       out.type = to_dtype(t->type());
       out.type_name = tfl::EnumNameTensorType(t->type());
-      if (out.type_name.empty()) out.type_name = "type " + std::to_string(static_cast<int>(t->type()));
-      std::string what = "tensor " + std::to_string(i) + " '" + out.name + "'";
+      if (out.type_name.empty()) out.type_name = "unknown(" + std::to_string(static_cast<int>(t->type())) + ")";
+      std::string what = "tensor " + std::to_string(i) + " '" + printable(out.name) + "'";
       if (t->shape())
         for (int32_t d : *t->shape()) {
           if (d < 0) fail(graph_.source, what + ": dimension " + std::to_string(d) + " is negative (dynamic shapes are not supported)");
@@ -113,6 +118,7 @@ class Reader {
           if (zp->size()) std::memcpy(out.quant.zero_points.data(), zp->Data(), zp->size() * sizeof(int64_t));
         }
         out.quant.axis = q->quantized_dimension();
+        check_quantization(out, what);
       }
       out.data = buffer_contents(model, t->buffer(), what);
       out.is_constant = !out.data.empty();
@@ -131,6 +137,18 @@ class Reader {
       }
       graph_.tensors.push_back(std::move(out));
     }
+  }
+
+  // One zero point per scale (TFLite's ParseQuantization rule); kernels index
+  // both arrays by channel. The per-channel axis is checked where per-channel
+  // scales are used (weights, lower.cpp): like TFLM, others ignore it, and
+  // reference models carry stale values there (person_detect's biases).
+  void check_quantization(const Tensor& t, const std::string& what) {
+    const size_t scales = t.quant.scales.size(), zeros = t.quant.zero_points.size();
+    if (scales == 0) return;  // not quantized (zero points alone mean nothing)
+    if (zeros != scales)
+      fail(graph_.source, what + ": quantization has " + std::to_string(scales) + " scale(s) but " +
+                              std::to_string(zeros) + " zero point(s)");
   }
 
   int tensor_index(int32_t index, bool optional, const std::string& what) {
@@ -162,7 +180,7 @@ class Reader {
       std::optional<OpKind> kind = op_kind_from_builtin(builtin);
       if (!kind) {
         std::string what = builtin == 32 ? "custom operator '" +
-                                               (code->custom_code() ? code->custom_code()->str() : std::string()) + "'"
+                                               printable(code->custom_code() ? code->custom_code()->str() : std::string()) + "'"
                                          : "operator " + builtin_op_name(builtin);
         fail(graph_.source, where + " (" + builtin_op_name(builtin) + "): " + what +
                                 " is not supported by microflow (supported: " + supported_ops_list() + ")");
@@ -194,13 +212,13 @@ class Reader {
     switch (kind) {
       case OpKind::Conv2D: {
         const auto* o = options_as<tfl::Conv2DOptions>(op, where);
-        return ConvOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(), o->dilation_h_factor(),
+        return ConvOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(), o->dilation_h_factor(),
                            o->dilation_w_factor(), to_activation(o->fused_activation_function(), where)};
       }
       case OpKind::DepthwiseConv2D: {
         const auto* o = options_as<tfl::DepthwiseConv2DOptions>(op, where);
         DepthwiseOptions d;
-        static_cast<ConvOptions&>(d) = ConvOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(),
+        static_cast<ConvOptions&>(d) = ConvOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(),
                                                    o->dilation_h_factor(), o->dilation_w_factor(),
                                                    to_activation(o->fused_activation_function(), where)};
         d.depth_multiplier = o->depth_multiplier();
@@ -209,7 +227,7 @@ class Reader {
       case OpKind::AveragePool2D:
       case OpKind::MaxPool2D: {
         const auto* o = options_as<tfl::Pool2DOptions>(op, where);
-        return PoolOptions{to_padding(o->padding()), o->stride_h(), o->stride_w(), o->filter_height(),
+        return PoolOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(), o->filter_height(),
                            o->filter_width(), to_activation(o->fused_activation_function(), where)};
       }
       case OpKind::FullyConnected: {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <algorithm>
 #include <fstream>
@@ -133,6 +134,18 @@ int64_t find_count(const std::string& text, const std::string& key) {
   return -1;
 }
 
+// MICROFLOW_HOST_CXXFLAGS: extra compile (and link) flags for host firmware
+// only, split at whitespace, e.g. "-fsanitize=address,undefined -g" for a
+// checking `microflow verify`.
+std::vector<std::string> host_extra_flags() {
+  std::vector<std::string> flags;
+  if (const char* v = std::getenv("MICROFLOW_HOST_CXXFLAGS")) {
+    std::istringstream words(v);
+    for (std::string f; words >> f;) flags.push_back(f);
+  }
+  return flags;
+}
+
 }  // namespace
 
 std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
@@ -176,10 +189,18 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   fs::create_directories(work);
   std::vector<std::string> cmd = {t.cxx};
   cmd.insert(cmd.end(), t.cflags.begin(), t.cflags.end());
+  EmitOptions emit;
+  if (t.family == "host") {
+    const std::vector<std::string> extra = host_extra_flags();
+    cmd.insert(cmd.end(), extra.begin(), extra.end());
+    // With AddressSanitizer, each kernel may touch only its own tensors' arena bytes.
+    for (const std::string& f : extra)
+      if (f.starts_with("-fsanitize=") && f.find("address") != std::string::npos) emit.tensor_bounds_check = true;
+  }
   cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
   for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
   if (m) {
-    GeneratedCode code = emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName);
+    GeneratedCode code = emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit);
     write_text(work / code.header_file, code.header);
     write_text(work / code.source_file, code.source);
     cmd.push_back((work / code.source_file).string());
@@ -258,12 +279,19 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
   std::vector<std::vector<uint8_t>> result(vectors);
   std::vector<bool> seen(vectors, false);
   std::istringstream lines(output);
-  const std::regex line_re(R"(^V(\d+) ([0-9a-f]*)\s*$)");
-  std::smatch m;
   for (std::string line; std::getline(lines, line);) {
-    if (!std::regex_match(line, m, line_re)) continue;
-    const size_t v = std::stoul(m[1]);
-    const std::string hex = m[2];
+    // "V<index> <hex digits>" plus trailing blanks. Parsed by hand: libstdc++'s
+    // std::regex recurses once per character and overflows the stack on the
+    // long hex lines of large outputs.
+    size_t v = 0, pos = 1;
+    if (line.empty() || line[0] != 'V') continue;
+    const auto [after_index, ec] = std::from_chars(line.data() + 1, line.data() + line.size(), v);
+    pos = static_cast<size_t>(after_index - line.data());
+    if (ec != std::errc() || pos >= line.size() || line[pos] != ' ') continue;
+    size_t end = pos + 1;
+    while (end < line.size() && ((line[end] >= '0' && line[end] <= '9') || (line[end] >= 'a' && line[end] <= 'f'))) ++end;
+    if (line.find_first_not_of(" \t\r", end) != std::string::npos) continue;
+    const std::string hex = line.substr(pos + 1, end - pos - 1);
     if (v >= vectors || hex.size() != 2 * bytes)
       throw CompileError(fmt::format("malformed output line for vector {} ({} hex digits, expected {})", v, hex.size(), 2 * bytes));
     for (size_t i = 0; i < bytes; ++i) result[v].push_back(static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16)));

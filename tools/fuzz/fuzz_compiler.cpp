@@ -1,0 +1,67 @@
+// libFuzzer target: the whole compiler in memory (reader -> schedule ->
+// lowering -> planner -> emitter), no file IO. Every input must either be
+// rejected with a CompileError in the common "<file>: ..." format or compile
+// to a consistent memory plan and generated code. Anything else (a crash, a
+// sanitizer report, another exception type, a malformed message) is a bug.
+//
+// Built and run by tools/fuzz.sh (clang, -fsanitize=fuzzer,address,undefined).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "diagnostics.h"
+#include "emitter/emitter.h"
+#include "pipeline.h"
+
+namespace {
+
+const std::string kName = "fuzz.tflite";
+
+[[noreturn]] void bug(const std::string& what) {
+  std::fprintf(stderr, "microflow fuzz: %s\n", what.c_str());
+  std::abort();
+}
+
+// The plan must place every buffer inside the arena, and buffers alive at the
+// same step must not share bytes.
+void check_plan(const microflow::Graph& g, const microflow::MemoryPlan& plan) {
+  for (const auto& b : plan.buffers) {
+    if (b.offset < 0 || b.size < 0 || b.offset + b.size > plan.arena_bytes)
+      bug("buffer [" + std::to_string(b.offset) + ", +" + std::to_string(b.size) + ") outside the arena of " +
+          std::to_string(plan.arena_bytes) + " bytes");
+  }
+  for (size_t i = 0; i < plan.buffers.size(); ++i)
+    for (size_t j = i + 1; j < plan.buffers.size(); ++j) {
+      const auto &a = plan.buffers[i], &b = plan.buffers[j];
+      const bool live_together = a.first_step <= b.last_step && b.first_step <= a.last_step;
+      const bool share_bytes = a.offset < b.offset + b.size && b.offset < a.offset + a.size;
+      if (live_together && share_bytes && a.size > 0 && b.size > 0)
+        bug("buffers " + std::to_string(i) + " and " + std::to_string(j) + " overlap while both are live");
+    }
+  for (int t : g.inputs)
+    if (!plan.in_arena(t)) bug("model input " + std::to_string(t) + " has no arena space");
+  for (int t : g.outputs)
+    if (!plan.in_arena(t)) bug("model output " + std::to_string(t) + " has no arena space");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::vector<uint8_t> bytes(data, data + size);
+  try {
+    // What `microflow compile` does, minus the file IO.
+    microflow::CompiledModel m;
+    microflow::compile_model_buffer(bytes, kName, m);
+    check_plan(m.graph, m.plan);
+    const microflow::GeneratedCode code = microflow::emit_cpp(m.graph, m.calls, m.plan, "fuzzed");
+    if (code.header.empty() || code.source.empty()) bug("empty generated code");
+  } catch (const microflow::CompileError& e) {
+    const std::string msg = e.what();
+    if (msg.rfind(kName + ": ", 0) != 0 || msg.size() <= kName.size() + 2)
+      bug("CompileError not in the common format: " + msg);
+  }
+  // Any other exception escapes and libFuzzer reports it (uncaught -> abort).
+  return 0;
+}
