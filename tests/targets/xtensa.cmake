@@ -1,5 +1,4 @@
-# Xtensa LX106 (ESP8266) target: the flash-access checker plugin that its runs load, and its
-# tests (included from tests/targets/CMakeLists.txt):
+# Xtensa LX106 (ESP8266) target tests (included from tests/targets/CMakeLists.txt):
 #   targets.xtensa-lx106.{smoke,fc,toolchain}  as for the other targets (label targets)
 #   targets.xtensa-lx106.flash                 flash.h on the chip: every size/offset/page size
 #                                              read right; a direct byte load from flash faults
@@ -9,18 +8,6 @@
 # (scripts/setup.sh --targets installs gcc-xtensa-lx106 binutils-xtensa-lx106
 # picolibc-xtensa-lx106-elf qemu-system-misc).
 
-# microflow_flash_check: makes QEMU fault on any access to the ESP8266 instruction bus /
-# flash window that is not an aligned 32-bit load (what the chip does and QEMU doesn't).
-# The xtensa-lx106 run commands in targets/targets.json load it ({flash_check}).
-if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
-  add_library(microflow_flash_check MODULE ${PROJECT_SOURCE_DIR}/targets/xtensa/flash_check_plugin.c)
-  set_target_properties(microflow_flash_check PROPERTIES C_VISIBILITY_PRESET hidden PREFIX "lib")
-  target_include_directories(microflow_flash_check PRIVATE ${PROJECT_SOURCE_DIR}/tools/qemu_insn_plugin)
-  target_compile_options(microflow_flash_check PRIVATE -Wall -Wextra)
-  target_compile_definitions(microflow_compiler PRIVATE
-    MICROFLOW_FLASH_CHECK_PLUGIN="$<TARGET_FILE:microflow_flash_check>")
-  add_dependencies(microflow microflow_flash_check)
-endif()
 
 set(_mf_xt_picolibc /usr/lib/xtensa-lx106-elf/picolibc.specs)  # the path targets.json uses
 set(_mf_xt_missing "")
@@ -68,7 +55,7 @@ endforeach()
 
 # Golden vectors of the reference models on the simulated ESP8266, every run under the
 # flash-access checker.
-foreach(model sine_int8 micro_speech person_detect)
+foreach(model sine_int8 sine_float micro_speech person_detect)
   set(name golden.xtensa-lx106.${model})
   set(dir ${MICROFLOW_MODELS_DIR}/${model})
   if(_mf_xt_missing)

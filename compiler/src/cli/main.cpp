@@ -31,14 +31,14 @@ int main(int argc, char** argv) {
   v->add_option("--tolerance", verify.tolerance, "Max relative error for float outputs")->capture_default_str();
   v->add_option("--work-dir", verify.work_dir, "Where to build (default: a temporary directory, removed after)");
   v->add_flag("--keep", verify.keep, "Keep the temporary build directory");
-  v->add_option("--target", verify.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc")
+  v->add_option("--target", verify.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc, xtensa-lx106")
       ->capture_default_str();
   v->add_option("--limit", verify.limit, "Run only the first N vectors (sorted by name)");
 
   BenchArgs bench;
   auto* b = app.add_subcommand("bench", "Measure instructions per invoke(), flash and RAM of the generated code");
   b->add_option("model", bench.model, "The .tflite model")->required()->check(CLI::ExistingFile);
-  b->add_option("--target", bench.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc")
+  b->add_option("--target", bench.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc, xtensa-lx106")
       ->capture_default_str();
   b->add_option("--input", bench.input, "Input tensor bytes to run on (default: zeros)");
   b->add_flag("--json", bench.json, "Print one JSON object");

@@ -118,7 +118,7 @@ std::string symbol_address(const Target& t, const fs::path& elf, const std::stri
   throw CompileError(elf.string() + ": symbol " + symbol + " not found");
 }
 
-// Built by tests/targets/xtensa.cmake (the xtensa-lx106 runs need it).
+// Built by tools/qemu_insn_plugin (the xtensa-lx106 runs need it).
 #ifndef MICROFLOW_FLASH_CHECK_PLUGIN
 #define MICROFLOW_FLASH_CHECK_PLUGIN ""
 #endif
@@ -235,7 +235,7 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
     for (const std::string& arg : count ? t.bench_run : t.run)
       if (arg.find("{flash_check}") != std::string::npos)
         throw CompileError("running on " + t.name + " needs the flash-access checker plugin, which this microflow "
-                           "was built without (tests/targets/xtensa.cmake builds it; or set "
+                           "was built without (tools/qemu_insn_plugin builds it on Linux; or set "
                            "MICROFLOW_FLASH_CHECK_PLUGIN)");
   if (count && t.count == "instructions") {
     values["begin"] = symbol_address(t, fw.elf, "mf_bench_begin");
