@@ -11,6 +11,7 @@
 #include <optional>
 #include <cstring>
 
+#include "seed_models.h"
 #include "test_util.h"
 
 namespace mftest {
@@ -21,115 +22,15 @@ using microflow::OpKind;
 
 const std::string kName = "test.tflite";
 
-// in int8[1,4] -> FULLY_CONNECTED(W int8[3,4], bias int32[3]) -> out int8[1,3]
-std::vector<uint8_t> small_fc_model() {
-  w::ModelWriter m;
-  const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 4}, q(0.5f, -1));
-  const int wt = m.add_const_tensor("weights", w::TensorType::INT8, {3, 4},
-                                    bytes_of(std::vector<int8_t>{1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12}),
-                                    q(0.25f, 0));
-  const int b = m.add_const_tensor("bias", w::TensorType::INT32, {3}, bytes_of(std::vector<int32_t>{7, -7, 70}),
-                                   q(0.125f, 0));
-  const int out = m.add_tensor("out", w::TensorType::INT8, {1, 3}, q(1.f, 3));
-  m.add_fully_connected({in, wt, b}, out, w::Activation::RELU);
-  m.set_outputs({out});
-  return m.finish();
-}
-
-// Every supported operator kind in one int8 graph with two outputs; used as
-// the seed for the mutation tests.
+// The writer-made models of tools/fuzz/seed_models.h are the valid bases that
+// the tests below break.
+std::vector<uint8_t> small_fc_model() { return mfseed::small_fc(); }
 template <typename Writer>
-std::vector<uint8_t> zoo_model_with(Writer& m) {
-  const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, 4, 4, 2}, q(0.1f, 0));
-  std::vector<int8_t> conv_w(3 * 3 * 3 * 2);
-  for (size_t i = 0; i < conv_w.size(); ++i) conv_w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
-  const int cw = m.add_const_tensor("conv/w", w::TensorType::INT8, {3, 3, 3, 2}, bytes_of(conv_w),
-                                    w::Quantization::symmetric_per_channel({0.01f, 0.02f, 0.03f}, 0));
-  const int cb = m.add_const_tensor("conv/b", w::TensorType::INT32, {3}, bytes_of(std::vector<int32_t>{10, -20, 30}),
-                                    w::Quantization::symmetric_per_channel({0.001f, 0.002f, 0.003f}, 0));
-  const int c1 = m.add_tensor("conv", w::TensorType::INT8, {1, 4, 4, 3}, q(0.2f, -5));
-  m.add_conv_2d({x, cw, cb}, c1, {.padding = w::Padding::SAME, .activation = w::Activation::RELU});
-  std::vector<int8_t> dw_w(3 * 3 * 6);
-  for (size_t i = 0; i < dw_w.size(); ++i) dw_w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 255) - 127);
-  const int dw = m.add_const_tensor("dw/w", w::TensorType::INT8, {1, 3, 3, 6}, bytes_of(dw_w),
-                                    w::Quantization::symmetric_per_channel({0.01f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f}, 3));
-  const int db = m.add_const_tensor("dw/b", w::TensorType::INT32, {6}, bytes_of(std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
-  const int d1 = m.add_tensor("dw", w::TensorType::INT8, {1, 2, 2, 6}, q(0.2f, -5));
-  m.add_depthwise_conv_2d({c1, dw, db}, d1,
-                          {.padding = w::Padding::SAME, .stride_w = 2, .stride_h = 2, .depth_multiplier = 2});
-  const int mp = m.add_tensor("maxpool", w::TensorType::INT8, {1, 1, 1, 6}, q(0.2f, -5));
-  m.add_max_pool_2d(d1, mp, {.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2, .filter_height = 2});
-  const int ap = m.add_tensor("avgpool", w::TensorType::INT8, {1, 1, 1, 6}, q(0.2f, -5));
-  m.add_average_pool_2d(d1, ap, {.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2, .filter_height = 2});
-  const int s1 = m.add_tensor("sum", w::TensorType::INT8, {1, 1, 1, 6}, q(0.3f, 0));
-  m.add_add(mp, ap, s1);
-  const int r1 = m.add_tensor("flat", w::TensorType::INT8, {1, 6}, q(0.3f, 0));
-  m.add_reshape({s1}, r1, std::vector<int32_t>{1, 6});
-  std::vector<int8_t> fc_w(4 * 6);
-  for (size_t i = 0; i < fc_w.size(); ++i) fc_w[i] = static_cast<int8_t>(static_cast<int>(i * 71 % 255) - 127);
-  const int fw = m.add_const_tensor("fc/w", w::TensorType::INT8, {4, 6}, bytes_of(fc_w), q(0.02f, 0));
-  const int fb = m.add_const_tensor("fc/b", w::TensorType::INT32, {4}, bytes_of(std::vector<int32_t>{5, -5, 50, -50}),
-                                    q(0.3f * 0.02f, 0));
-  const int f1 = m.add_tensor("fc", w::TensorType::INT8, {1, 4}, q(0.5f, 1));
-  m.add_fully_connected({r1, fw, fb}, f1);
-  const int sm = m.add_tensor("softmax", w::TensorType::INT8, {1, 4}, q(1.f / 256, -128));
-  m.add_softmax(f1, sm);
-  const int out = m.add_tensor("probs", w::TensorType::FLOAT32, {1, 4});
-  m.add_dequantize(sm, out);
-  const int rq = m.add_tensor("requantized", w::TensorType::INT8, {1, 4}, q(0.25f, -3));
-  m.add_quantize(f1, rq);
-  m.set_outputs({out, rq});
-  return m.finish();
-}
-
-std::vector<uint8_t> zoo_model() {
-  w::ModelWriter m;
-  return zoo_model_with(m);
-}
-
-// The same structure in float32 (with a QUANTIZE/DEQUANTIZE pair at the end).
+std::vector<uint8_t> zoo_model_with(Writer& m) { return mfseed::int8_zoo_with(m); }
+std::vector<uint8_t> zoo_model() { return mfseed::int8_zoo(); }
 template <typename Writer>
-std::vector<uint8_t> float_zoo_model_with(Writer& m) {
-  auto floats = [](size_t n, float step) {
-    std::vector<float> v(n);
-    for (size_t i = 0; i < n; ++i) v[i] = step * static_cast<float>(static_cast<int>(i % 9) - 4);
-    return w::to_bytes(v);
-  };
-  const auto F = w::TensorType::FLOAT32;
-  const int x = m.add_input_tensor("x", F, {1, 4, 4, 2});
-  const int cw = m.add_const_tensor("conv/w", F, {3, 3, 3, 2}, floats(54, 0.1f));
-  const int cb = m.add_const_tensor("conv/b", F, {3}, floats(3, 0.5f));
-  const int c1 = m.add_tensor("conv", F, {1, 4, 4, 3});
-  m.add_conv_2d({x, cw, cb}, c1, {.padding = w::Padding::SAME, .activation = w::Activation::RELU6});
-  const int dw = m.add_const_tensor("dw/w", F, {1, 3, 3, 6}, floats(54, 0.2f));
-  const int d1 = m.add_tensor("dw", F, {1, 2, 2, 6});
-  m.add_depthwise_conv_2d({c1, dw, -1}, d1,
-                          {.padding = w::Padding::SAME, .stride_w = 2, .stride_h = 2, .depth_multiplier = 2});
-  const int mp = m.add_tensor("maxpool", F, {1, 1, 1, 6});
-  m.add_max_pool_2d(d1, mp, {.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2, .filter_height = 2});
-  const int ap = m.add_tensor("avgpool", F, {1, 1, 1, 6});
-  m.add_average_pool_2d(d1, ap, {.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2, .filter_height = 2});
-  const int s1 = m.add_tensor("sum", F, {1, 1, 1, 6});
-  m.add_add(mp, ap, s1, w::Activation::RELU_N1_TO_1);
-  const int r1 = m.add_tensor("flat", F, {1, 6});
-  m.add_reshape({s1}, r1);
-  const int fw = m.add_const_tensor("fc/w", F, {4, 6}, floats(24, 0.3f));
-  const int f1 = m.add_tensor("fc", F, {1, 4});
-  m.add_fully_connected({r1, fw, -1}, f1, w::Activation::RELU);
-  const int sm = m.add_tensor("softmax", F, {1, 4});
-  m.add_softmax(f1, sm, 2.f);
-  const int qz = m.add_tensor("q", w::TensorType::INT8, {1, 4}, q(1.f / 128, -128));
-  m.add_quantize(sm, qz);
-  const int out = m.add_tensor("probs", F, {1, 4});
-  m.add_dequantize(qz, out);
-  m.set_outputs({out, sm});
-  return m.finish();
-}
-
-std::vector<uint8_t> float_zoo_model() {
-  w::ModelWriter m;
-  return float_zoo_model_with(m);
-}
+std::vector<uint8_t> float_zoo_model_with(Writer& m) { return mfseed::float_zoo_with(m); }
+std::vector<uint8_t> float_zoo_model() { return mfseed::float_zoo(); }
 
 // A ModelWriter front end that perturbs, now and then, one field of what it is
 // asked to write: dimensions (0, 1, huge), types, scales (0, NaN, inf),

@@ -44,9 +44,10 @@ inline std::vector<uint8_t> small_fc() {
 // Every supported operator in one int8 graph: CONV_2D (per-channel) ->
 // DEPTHWISE_CONV_2D (per-channel, multiplier 2) -> MAX/AVERAGE_POOL_2D -> ADD
 // -> RESHAPE -> FULLY_CONNECTED -> SOFTMAX -> DEQUANTIZE, and a QUANTIZE
-// (requantize) branch; two outputs.
-inline std::vector<uint8_t> int8_zoo() {
-  w::ModelWriter m;
+// (requantize) branch; two outputs. Any writer with ModelWriter's interface
+// works (tests/compiler/test_reader.cpp passes one that mutates fields).
+template <typename Writer>
+std::vector<uint8_t> int8_zoo_with(Writer& m) {
   const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, 4, 4, 2}, q(0.1f, 0));
   const int cw = m.add_const_tensor("conv/w", w::TensorType::INT8, {3, 3, 3, 2}, int8_bytes(54, 37),
                                     w::Quantization::symmetric_per_channel({0.01f, 0.02f, 0.03f}, 0));
@@ -83,10 +84,15 @@ inline std::vector<uint8_t> int8_zoo() {
   return m.finish();
 }
 
-// The same structure in float32, with a QUANTIZE/DEQUANTIZE pair at the end.
-inline std::vector<uint8_t> float_zoo() {
-  const auto F = w::TensorType::FLOAT32;
+inline std::vector<uint8_t> int8_zoo() {
   w::ModelWriter m;
+  return int8_zoo_with(m);
+}
+
+// The same structure in float32, with a QUANTIZE/DEQUANTIZE pair at the end.
+template <typename Writer>
+std::vector<uint8_t> float_zoo_with(Writer& m) {
+  const auto F = w::TensorType::FLOAT32;
   const int x = m.add_input_tensor("x", F, {1, 4, 4, 2});
   const int cw = m.add_const_tensor("conv/w", F, {3, 3, 3, 2}, float_bytes(54, 0.1f));
   const int cb = m.add_const_tensor("conv/b", F, {3}, float_bytes(3, 0.5f));
@@ -115,6 +121,11 @@ inline std::vector<uint8_t> float_zoo() {
   m.add_dequantize(qz, out);
   m.set_outputs({out, sm});
   return m.finish();
+}
+
+inline std::vector<uint8_t> float_zoo() {
+  w::ModelWriter m;
+  return float_zoo_with(m);
 }
 
 // Two inputs, a residual ADD with broadcasting and a per-channel FULLY_CONNECTED.
