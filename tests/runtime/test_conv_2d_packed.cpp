@@ -131,6 +131,13 @@ TEST(Conv2D1x1S8, DepthAboveTheFourPixelLimit) {
   check(c, 522, true, -18, -14);
 }
 
+TEST(Conv2D1x1S8, DepthAboveTheAvx2WindowLimit) {
+  // 3000 values: more than the AVX2 path's window copy holds (and than the SSE2 path's).
+  Case c = make_case(1, 2, 3, 3000, 6, 1, 1, 1, 1, 1, false);
+  c.z_in = -5;
+  check(c, 523, true, -20, -16);
+}
+
 TEST(Conv2DPackedS8, SamePaddingStridesAndRowLengths) {
   uint32_t seed = 540;
   for (int32_t ic : {1, 2, 3, 4, 8, 16})

@@ -139,6 +139,23 @@ TEST(FullyConnectedS8, LongRowsBlocksOfFourAndGeneralRequantization) {
   }
 }
 
+// Depths around whole 16-value chunks and output counts around groups of eight (the AVX2
+// path's last chunks read from the matrix end, and partial row groups).
+TEST(FullyConnectedS8, DepthsAroundChunksAndRowGroups) {
+  ref::Random rng(12);
+  for (int32_t k : {1, 2, 8, 15, 16, 17, 31, 32, 33, 100})
+    for (int32_t n : {1, 7, 8, 9, 16, 17, 25}) {
+      FcCase c = {2, k, n, -7, 0, 3, false, -100, 120};
+      const auto x = rng.s8(c.batches * c.k);
+      const auto w = rng.s8(c.k * c.n, -127, 127);
+      const auto bias = rng.s32(c.n, -20000, 20000);
+      int32_t m0, s0;
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), -8), &m0, &s0);
+      const std::vector<int32_t> m = {m0}, s = {s0};
+      ASSERT_EQ(run_fc(c, x, w, bias, m, s), reference_fc(c, x, w, bias, m, s)) << "k " << k << " n " << n;
+    }
+}
+
 TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {
   const mf::FullyConnectedF32Params p = {2, 2, 2, 0.f, 6.f};
   const float x[] = {1.f, 2.f, -1.f, 0.5f};

@@ -16,6 +16,9 @@
 #if defined(MF_DOT_SSE2)
 #include "conv_2d_1x1_sse2.h"
 #endif
+#if defined(__AVX2__)
+#include "conv_2d_avx2.h"
+#endif
 
 namespace mf {
 namespace detail {
@@ -69,6 +72,9 @@ inline void conv_border_row(const Conv2DS8Params& p, detail::Block4Acc& acc, con
 inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
                            const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
+#if defined(__AVX2__)
+  if (detail::conv_packed_avx2(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output)) return;
+#endif
   const int32_t depth = p.input_depth;
   int32_t pixel = 0;  // output pixels done by the four-pixel path
 #if defined(MF_DOT_SSE2)
@@ -116,6 +122,9 @@ inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, co
 inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
                               const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
+#if defined(__AVX2__)
+  if (detail::conv_packed_avx2(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output)) return;
+#endif
   const int32_t row_length = p.filter_width * p.input_depth;
   const int32_t row_stride = p.input_width * p.input_depth;
   const int32_t image_size = p.input_height * row_stride;

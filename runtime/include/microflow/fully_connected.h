@@ -8,6 +8,10 @@
 #include "flash.h"
 #include "kernel_util.h"
 
+#if defined(__AVX2__)
+#include "fully_connected_avx2.h"
+#endif
+
 namespace mf {
 
 struct FullyConnectedS8Params {
@@ -98,6 +102,9 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
   }
 #else
   const auto p = flash_load(params);
+#if defined(__AVX2__)
+  if (detail::fully_connected_avx2(p, input, weights, folded_bias, output)) return;
+#endif
   const detail::FcOutput out = detail::fc_output(p);
   const int32_t depth = p.input_depth;
   for (int32_t b = 0; b < p.batches; ++b, input += depth) {
