@@ -187,6 +187,17 @@ TEST(DepthwiseConv2DS8, BlocksWithGeneralRequantization) {
   EXPECT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s));
 }
 
+TEST(DepthwiseConv2DS8, BlocksBroadcastMultiplier16AndManyChannels) {
+  // depth_multiplier 16 (blocks of eight read one input channel); 1040 channels (more than
+  // the AVX2 path's 128 blocks of eight take the other paths).
+  DwCase c = make_case(1, 6, 7, 3, 16, 3, 3, 1, 2, 1, 1, true);
+  c.z_in = -9, c.z_out = 4;
+  check_random(c, 3150);
+  DwCase wide = make_case(1, 3, 3, 1040, 1, 3, 3, 1, 1, 1, 1, true);
+  wide.z_in = 6;
+  check_random(wide, 3151);
+}
+
 TEST(DepthwiseConv2DS8, WindowTooLargeForBlocks) {
   // 10 x 9 = 90 taps (over the block limit of 81): the per-channel loop.
   DwCase c = make_case(1, 12, 11, 4, 1, 10, 9, 1, 1, 1, 1, true);

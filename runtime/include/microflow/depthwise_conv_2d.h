@@ -4,10 +4,15 @@
 #define MICROFLOW_DEPTHWISE_CONV_2D_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "depthwise_blocks.h"
 #include "flash.h"
 #include "kernel_util.h"
+
+#if defined(__AVX2__)
+#include "depthwise_conv_2d_avx2.h"
+#endif
 
 namespace mf {
 
@@ -138,13 +143,21 @@ inline bool depthwise_uses_blocks(const DepthwiseConv2DS8Params& p) {
 struct StoreSink {
   int8_t* out;
   void operator()(int32_t index, int8_t value) { out[index] = value; }
+#if defined(__AVX2__)
+  void put8(int32_t index, const int8_t* values) { memcpy(out + index, values, 8); }  // depthwise_avx2_s8
+#endif
 };
 
 // Every output of one image, to sink(index, value); returns the sink.
 template <typename Sink>
 inline Sink depthwise_image_s8(const DepthwiseConv2DS8Params& p, const int8_t* input, const int8_t* filter,
                                const int32_t* folded_bias, Sink sink) {
-  const bool blocks = depthwise_uses_blocks(p);
+  int32_t done = 0;  // leading channels done by the AVX2 blocks of eight
+#if defined(__AVX2__)
+  done = depthwise_avx2_s8(p, input, filter, folded_bias, sink);
+  if (done == p.output_depth) return sink;
+#endif
+  const bool blocks = done == 0 && depthwise_uses_blocks(p);
   if (blocks) {
     const DepthwiseGeometry g = depthwise_geometry(p);
     sink = p.depth_multiplier == 1
@@ -152,7 +165,7 @@ inline Sink depthwise_image_s8(const DepthwiseConv2DS8Params& p, const int8_t* i
                : depthwise_blocks_s8<DepthwiseBlock::kBroadcast>(g, p, input, filter, folded_bias, sink);
   }
   // Channels left over by the blocks (all of them without blocks).
-  return depthwise_channels_s8(p, input, filter, folded_bias, blocks ? p.output_depth & ~3 : 0, sink);
+  return depthwise_channels_s8(p, input, filter, folded_bias, blocks ? p.output_depth & ~3 : done, sink);
 }
 
 }  // namespace detail

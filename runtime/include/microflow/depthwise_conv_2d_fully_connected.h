@@ -35,6 +35,11 @@ struct FullyConnectedSink {
     const int8_t* w = weights + index;
     for (int32_t o = 0; o < units; ++o, w += depth) accumulators[o] += mul_s8(flash_read(w), value);
   }
+#if defined(__AVX2__)
+  void put8(int32_t index, const int8_t* values) {  // depthwise_avx2_s8
+    fc_sink_put8(weights, depth, units, accumulators, input_sum, index, values);
+  }
+#endif
 };
 
 }  // namespace detail
