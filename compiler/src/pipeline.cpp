@@ -1,5 +1,8 @@
 #include "pipeline.h"
 
+#include <functional>
+
+#include "diagnostics.h"
 #include "passes/fuse.h"
 #include "passes/lower.h"
 #include "passes/schedule.h"
@@ -21,24 +24,45 @@ int64_t CompiledModel::macs() const {
 
 namespace {
 
-void compile_graph(CompiledModel& out) {
+void compile_graph(CompiledModel& out, StreamingMode streaming) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
+  out.whole_input_arena_bytes = out.plan.arena_bytes;
+  if (streaming == StreamingMode::Off) return;
+  const std::string blocker = streaming_blocker(out.graph, out.calls);
+  if (!blocker.empty()) {
+    if (streaming == StreamingMode::On) fail(out.graph.source, "cannot take the input row by row: " + blocker);
+    return;
+  }
+  out.streaming = make_streaming(out.graph, out.calls);
+  out.plan = plan_memory(out.graph, out.calls, 4, out.streaming);
+}
+
+// `auto` keeps the whole input when rows would not save RAM (the arena's peak is in a
+// later layer): then the model is compiled again without streaming.
+void compile_read(const std::function<Graph()>& read, CompiledModel& out, StreamingMode streaming) {
+  out.graph = read();
+  compile_graph(out, streaming);
+  if (streaming == StreamingMode::Auto && out.streaming.enabled &&
+      out.plan.arena_bytes >= out.whole_input_arena_bytes) {
+    out = CompiledModel{};
+    out.graph = read();
+    compile_graph(out, StreamingMode::Off);
+  }
 }
 
 }  // namespace
 
-void compile_model(const std::string& path, CompiledModel& out) {
-  out.graph = read_tflite_file(path);
-  compile_graph(out);
+void compile_model(const std::string& path, CompiledModel& out, StreamingMode streaming) {
+  compile_read([&] { return read_tflite_file(path); }, out, streaming);
 }
 
-void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out) {
-  out.graph = read_tflite_buffer(bytes, name);
-  compile_graph(out);
+void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
+                          StreamingMode streaming) {
+  compile_read([&] { return read_tflite_buffer(bytes, name); }, out, streaming);
 }
 
 }  // namespace microflow

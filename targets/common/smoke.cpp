@@ -2,6 +2,7 @@
 // workload twice between bench markers (so counters must sum two pairs), reports the peak
 // stack and exits with MF_SMOKE_EXIT. The checksum is recomputed by tests/targets/run_target_test.py.
 // -DMF_SMOKE_FAULT crashes instead, to check that a CPU fault ends the run with status 125.
+// -DMF_SMOKE_STACK_OVERFLOW recurses without end (AVR: the runner must stop it with 123).
 #include "platform.h"
 #include "print.h"
 
@@ -32,8 +33,20 @@ __attribute__((noinline)) uint32_t workload(uint32_t seed) {
 
 }  // namespace
 
+#if defined(MF_SMOKE_STACK_OVERFLOW)
+// Each level keeps 32 volatile bytes on the stack; never returns.
+__attribute__((noinline)) uint32_t descend(uint32_t depth) {
+  volatile uint8_t frame[32];
+  frame[depth & 31u] = (uint8_t)depth;
+  return descend(depth + 1) + frame[0];
+}
+#endif
+
 int main() {
   mf_platform_init();
+#if defined(MF_SMOKE_STACK_OVERFLOW)
+  mf_print_u32(descend(0));
+#endif
 #if defined(MF_SMOKE_FAULT)
 #if defined(__AVR__)
   ((void (*)(void))0x3F00)();  // erased flash (0xFFFF): simavr stops the core

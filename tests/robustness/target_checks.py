@@ -89,6 +89,30 @@ void use_model() {{
 }}
 """
 
+API_USE_ROWS = """// Uses every part of the streaming-input API (compile --streaming-input on).
+#include "{name}.h"
+
+static {name}::Model model;
+
+void use_model() {{
+  float row[{name}::kInputRowElements] = {{}};
+  int8_t raw[{name}::kInputRowElements] = {{}};
+  float out[{name}::kOutput0Elements];
+  model.begin();
+  (void)model.push_row(row);
+  (void)model.push_row(raw);
+  (void)model.row_buffer();
+  if (model.push_row()) model.get_output<0>(out);
+  model.get_output(out, 0);
+  uint8_t* arena = model.arena();
+  {name}::begin_rows(arena);
+  (void){name}::row_buffer(arena);
+  (void){name}::push_row(arena);
+  (void){name}::output0(arena);
+  (void)model.output(0);
+}}
+"""
+
 WARNING_RE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?:\d+:)? (?:warning|error): (?P<msg>.*)$")
 
 
@@ -108,34 +132,41 @@ def warnings(args):
             print(f"note: {model} does not fit {args.target}, left out")
             continue
         name = model_name(model)
-        out = work / name
-        r = run([args.microflow, "compile", model, "-o", str(out), "--name", name])
-        if r.returncode != 0:
-            raise SystemExit(f"microflow compile {model} failed:\n{r.stdout}")
-        (out / "use_api.cpp").write_text(API_USE.format(name=name))
+        forms = [(name, [], API_USE)]
+        # Models that can take their input row by row: the streaming form too.
+        rows_probe = run([args.microflow, "compile", model, "-o", str(work / (name + "_probe")), "--name",
+                          name + "_rows", "--streaming-input", "on"])
+        if rows_probe.returncode == 0:
+            forms.append((name + "_rows", ["--streaming-input", "on"], API_USE_ROWS))
         checked.append(model)
-        for src in ("use_api.cpp", f"{name}.cpp"):
-            # One build with the runtime as ordinary includes; each warning is judged by
-            # where it is: in the runtime headers (-isystem would hide those, but avr-g++
-            # wraps system headers in extern "C") or in the generated code.
-            r = run([t["cxx"]] + t["cflags"] + flags +
-                    ["-I", str(out), "-I", runtime, "-c", str(out / src), "-o", os.devnull])
-            if r.returncode == 0:
-                continue
-            located = False
-            for line in r.stdout.splitlines():
-                m = WARNING_RE.match(line)
-                if not m:
+        for form_name, form_flags, api_use in forms:
+            out = work / form_name
+            r = run([args.microflow, "compile", model, "-o", str(out), "--name", form_name] + form_flags)
+            if r.returncode != 0:
+                raise SystemExit(f"microflow compile {model} failed:\n{r.stdout}")
+            (out / "use_api.cpp").write_text(api_use.format(name=form_name))
+            for src in ("use_api.cpp", f"{form_name}.cpp"):
+                # One build with the runtime as ordinary includes; each warning is judged by
+                # where it is: in the runtime headers (-isystem would hide those, but avr-g++
+                # wraps system headers in extern "C") or in the generated code.
+                r = run([t["cxx"]] + t["cflags"] + flags +
+                        ["-I", str(out), "-I", runtime, "-c", str(out / src), "-o", os.devnull])
+                if r.returncode == 0:
                     continue
-                located = True
-                f = os.path.normpath(m["file"])
-                if f.startswith(runtime + os.sep):
-                    key = f"{os.path.relpath(f, ROOT)}:{m['line']}"
-                    runtime_findings.setdefault(key, m["msg"])
-                else:
-                    failures.append(f"{model}: {line}")
-            if not located:
-                failures.append(f"{model} ({src}) failed to compile:\n{r.stdout}")
+                located = False
+                for line in r.stdout.splitlines():
+                    m = WARNING_RE.match(line)
+                    if not m:
+                        continue
+                    located = True
+                    f = os.path.normpath(m["file"])
+                    if f.startswith(runtime + os.sep):
+                        key = f"{os.path.relpath(f, ROOT)}:{m['line']}"
+                        runtime_findings.setdefault(key, m["msg"])
+                    else:
+                        failures.append(f"{model} ({form_name}): {line}")
+                if not located:
+                    failures.append(f"{model} ({src}) failed to compile:\n{r.stdout}")
     combo = f"{t['cxx']} ({args.target}) {' '.join(flags)}"
     if not checked:
         skip(f"no model fits {args.target}")

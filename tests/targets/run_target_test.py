@@ -7,7 +7,7 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
                      [--cmake PATH] [--generator G]
 
   smoke      targets/common/smoke.cpp: output + checksum, exit 0, a forced 42 and a CPU fault
-             (125), counts > 0
+             (125), on AVR endless recursion stopped as a stack overflow (123), counts > 0
              and identical over two counted runs (two bench pairs), stack reported; also
              builds targets/common/empty.cpp (the bench baseline) and reports both footprints
   fc         tests/targets/fc_firmware.cpp (runtime kernels, params in flash): output equal
@@ -190,6 +190,13 @@ def test_smoke(target):
         fault = os.path.join(w, "smoke_fault.elf")
         target.build([smoke], fault, defines=["MF_SMOKE_FAULT"])
         target.run(fault, 125)
+    if target.t["family"] == "avr":  # the stack running into static data stops the run (123)
+        overflow = os.path.join(w, "smoke_overflow.elf")
+        target.build([smoke], overflow, defines=["MF_SMOKE_STACK_OVERFLOW"])
+        stderr = []
+        target.run(overflow, 123, stderr)
+        if "state=stack_overflow" not in stderr[0]:
+            raise Fail("stack overflow run did not report state=stack_overflow:\n" + stderr[0])
 
     first, count_cmd = target.count(elf)
     second, _ = target.count(elf)

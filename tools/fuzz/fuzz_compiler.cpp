@@ -26,7 +26,8 @@ const std::string kName = "fuzz.tflite";
 
 // The plan must place every buffer inside the arena, and buffers alive at the
 // same step must not share bytes.
-void check_plan(const microflow::Graph& g, const microflow::MemoryPlan& plan) {
+// streamed: the model input is not in the arena (its rows go to a ring that is).
+void check_plan(const microflow::Graph& g, const microflow::MemoryPlan& plan, bool streamed = false) {
   for (const auto& b : plan.buffers) {
     if (b.offset < 0 || b.size < 0 || b.offset + b.size > plan.arena_bytes)
       bug("buffer [" + std::to_string(b.offset) + ", +" + std::to_string(b.size) + ") outside the arena of " +
@@ -41,7 +42,7 @@ void check_plan(const microflow::Graph& g, const microflow::MemoryPlan& plan) {
         bug("buffers " + std::to_string(i) + " and " + std::to_string(j) + " overlap while both are live");
     }
   for (int t : g.inputs)
-    if (!plan.in_arena(t)) bug("model input " + std::to_string(t) + " has no arena space");
+    if (!streamed && !plan.in_arena(t)) bug("model input " + std::to_string(t) + " has no arena space");
   for (int t : g.outputs)
     if (!plan.in_arena(t)) bug("model output " + std::to_string(t) + " has no arena space");
 }
@@ -57,6 +58,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_plan(m.graph, m.plan);
     const microflow::GeneratedCode code = microflow::emit_cpp(m.graph, m.calls, m.plan, "fuzzed");
     if (code.header.empty() || code.source.empty()) bug("empty generated code");
+    // The streaming-input form, when the model allows it.
+    microflow::CompiledModel s;
+    microflow::compile_model_buffer(bytes, kName, s, microflow::StreamingMode::Auto);
+    if (s.streaming.enabled) {
+      check_plan(s.graph, s.plan, true);
+      if (!s.plan.in_arena(s.streaming.ring) || !s.plan.in_arena(s.streaming.state)) bug("streaming ring not in the arena");
+      const microflow::GeneratedCode rows =
+          microflow::emit_cpp(s.graph, s.calls, s.plan, "fuzzed", {}, s.streaming, s.whole_input_arena_bytes);
+      if (rows.source.find("push_row") == std::string::npos) bug("streaming form without push_row");
+    }
   } catch (const microflow::CompileError& e) {
     const std::string msg = e.what();
     if (msg.rfind(kName + ": ", 0) != 0 || msg.size() <= kName.size() + 2)

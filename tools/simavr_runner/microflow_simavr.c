@@ -8,14 +8,17 @@
  *   summed over all pairs (a begin while inside restarts the pair, a stray end is ignored).
  * - GPIOR1 <- status followed by `cli; sleep` ends the run with that status. Reaching
  *   avr-libc's `_exit` (main returned, or exit() was called) ends it with r24 as the status.
- * - Runner statuses (firmware should keep its own below 124):
+ * - Runner statuses (firmware should keep its own below 123):
+ *     123 stack overflow: SP went below __heap_start (the end of .data/.bss/.noinit), so the
+ *         stack was overwriting static data; the run stops at once instead of running on
+ *         with corrupted data (which can loop until the cycle limit)
  *     124 cycle limit reached (default 2e9 cycles = 125 s of ATmega time)
  *     125 crash: simavr stopped the core (bad opcode/jump), or it went to sleep for good
  *         with interrupts off without writing an exit status
  *     126 usage error or unreadable ELF
  * - At the end one line goes to stderr (and to --out FILE):
  *     cycles_total=N cycles_bench=N bench_pairs=N stack_peak=N exit=N state=S
- *   stack_peak = RAMEND - lowest SP seen (bytes); state = done|crashed|timeout.
+ *   stack_peak = RAMEND - lowest SP seen (bytes); state = done|crashed|timeout|stack_overflow.
  * Everything is deterministic: no wall-clock input reaches the simulation. */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,7 +32,7 @@
 #include <simavr/sim_elf.h>
 #include <simavr/sim_io.h>
 
-enum { STATUS_TIMEOUT = 124, STATUS_CRASH = 125, STATUS_USAGE = 126 };
+enum { STATUS_STACK_OVERFLOW = 123, STATUS_TIMEOUT = 124, STATUS_CRASH = 125, STATUS_USAGE = 126 };
 
 /* ATmega328P data-space addresses of the marker/exit registers (I/O address + 0x20). */
 #define GPIOR0_ADDR 0x3E
@@ -82,31 +85,39 @@ static int is_avr_elf(const char* path) {
   return n == sizeof h && !memcmp(h, "\177ELF", 4) && h[4] == 1 && h[5] == 1 && h[18] == 83 && h[19] == 0;
 }
 
-/* Address of avr-libc's _exit (~0 when absent): main's return and exit() end up there. */
-static avr_flashaddr_t exit_address(const elf_firmware_t* fw) {
+/* Address of a symbol (~0 when absent). */
+static uint32_t symbol_address(const elf_firmware_t* fw, const char* name) {
   for (uint32_t i = 0; fw->symbol && i < fw->symbolcount; i++)
-    if (!strcmp(fw->symbol[i]->symbol, "_exit")) return fw->symbol[i]->addr;
-  return ~(avr_flashaddr_t)0;
+    if (!strcmp(fw->symbol[i]->symbol, name)) return fw->symbol[i]->addr;
+  return ~(uint32_t)0;
 }
 
 /* libsimavr reports ELF loading on stdout, which belongs to the firmware's UART. */
-static avr_t* load(const char* path, avr_flashaddr_t* exit_pc) {
+/* exit_pc: avr-libc's _exit (main's return and exit() end up there); heap_start: the first
+ * data address after static data (0 when unknown). */
+static avr_t* load(const char* path, avr_flashaddr_t* exit_pc, uint16_t* heap_start) {
   elf_firmware_t fw;
   memset(&fw, 0, sizeof fw);
   *exit_pc = ~(avr_flashaddr_t)0;
+  *heap_start = 0;
   if (!is_avr_elf(path)) return NULL;
   fflush(stdout);
   int saved = dup(1), devnull = open("/dev/null", O_WRONLY);
   if (saved >= 0 && devnull >= 0) dup2(devnull, 1);
   avr_t* avr = NULL;
   if (elf_read_firmware(path, &fw) == 0) {
-    *exit_pc = exit_address(&fw);
+    *exit_pc = (avr_flashaddr_t)symbol_address(&fw, "_exit");
+    /* ELF data addresses carry avr-gcc's 0x800000 data-space offset. */
+    const uint32_t heap = symbol_address(&fw, "__heap_start");
     avr = avr_make_mcu_by_name("atmega328p");
     if (avr) {
       avr_init(avr);
       avr->log = LOG_WARNING;
       avr->frequency = 16000000;
       avr_load_firmware(avr, &fw);
+      /* libsimavr may not keep the linker-script symbol; .data and .bss start the RAM. */
+      *heap_start = heap != ~(uint32_t)0 ? (uint16_t)(heap & 0xFFFF)
+                                         : (uint16_t)(avr->ioend + 1 + fw.datasize + fw.bsssize);
     }
   }
   fflush(stdout);
@@ -136,7 +147,8 @@ int main(int argc, char** argv) {
   if (!elf) return usage(argv[0]);
 
   avr_flashaddr_t exit_pc;
-  avr_t* avr = load(elf, &exit_pc);
+  uint16_t heap_start;
+  avr_t* avr = load(elf, &exit_pc, &heap_start);
   if (!avr) {
     fprintf(stderr, "microflow-simavr: cannot load %s\n", elf);
     return STATUS_USAGE;
@@ -153,12 +165,17 @@ int main(int argc, char** argv) {
 
   const uint16_t ramend = avr->ramend;
   uint16_t min_sp = ramend;
-  int state = cpu_Running;
+  int state = cpu_Running, overflow = 0;
   while (state != cpu_Done && state != cpu_Crashed) {
     if (avr->cycle >= max_cycles) break;
     state = avr_run(avr); /* one instruction (plus due timers) */
     const uint16_t sp = (uint16_t)(avr->data[R_SPL] | (avr->data[R_SPH] << 8));
     if (sp != 0 && sp < min_sp) min_sp = sp;
+    /* The lowest byte in use is SP + 1 (pushes store at SP, frames start at SP + 1). */
+    if (sp != 0 && (uint32_t)sp + 1 < heap_start) {
+      overflow = 1;
+      break;
+    }
     if (avr->pc == exit_pc && g.exit_status < 0) { /* about to `cli; rjmp .` forever */
       g.exit_status = avr->data[24];
       state = cpu_Done;
@@ -168,7 +185,10 @@ int main(int argc, char** argv) {
 
   const char* state_name = "done";
   int status = g.exit_status;
-  if (state == cpu_Crashed || (state == cpu_Done && g.exit_status < 0)) {
+  if (overflow) {
+    state_name = "stack_overflow";
+    status = STATUS_STACK_OVERFLOW;
+  } else if (state == cpu_Crashed || (state == cpu_Done && g.exit_status < 0)) {
     state_name = "crashed";
     status = STATUS_CRASH;
   } else if (state != cpu_Done) {

@@ -28,7 +28,7 @@ struct Measurement {
 // The harness embeds the input vector in flash; that is test data, not the
 // model's cost, so it is not counted.
 Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work) {
-  const Firmware fw = build_firmware(t, m, bench_harness(m ? &m->graph : nullptr, input), work);
+  const Firmware fw = build_firmware(t, m, bench_harness(m, input), work);
   const RunResult r = run_firmware(t, fw, work, true);
   FirmwareSizes sizes = fw.sizes;
   if (m) sizes.flash -= static_cast<int64_t>(input.size());
@@ -43,12 +43,10 @@ nlohmann::json to_json(const Measurement& m, const std::string& counter) {
 }  // namespace
 
 int run_bench(const BenchArgs& a) {
-  CompiledModel m;
-  compile_model(a.model, m);
   const Target target = find_target(a.target);
-  check_model_fits(target, m, a.model);
+  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, a.streaming);
   int64_t input_bytes = 0;
-  for (int id : m.graph.inputs) input_bytes += m.graph.tensor(id).bytes();
+  for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
   std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
   if (!a.input.empty()) {
     std::ifstream in(a.input, std::ios::binary);
@@ -59,10 +57,23 @@ int run_bench(const BenchArgs& a) {
   }
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-bench-{}", getpid())
                                            : fs::path(a.work_dir);
-  std::cerr << fmt::format("bench: {} on {}: building and running the model firmware...\n",
-                           fs::path(a.model).filename().string(), target.name);
-  const Measurement model = measure(target, &m, input, work / "model");
-  check_fits(target, model.sizes, model.stack, a.model);
+  auto measure_model = [&](const CompiledModel& m) {
+    check_model_fits(target, m, a.model);
+    std::cerr << fmt::format("bench: {} on {}: building and running the model firmware{}...\n",
+                             fs::path(a.model).filename().string(), target.name,
+                             m.streaming.enabled ? " (input row by row)" : "");
+    const Measurement r = measure(target, &m, input, work / "model");
+    check_fits(target, r.sizes, r.stack, a.model);
+    return r;
+  };
+  Measurement model;
+  try {
+    model = measure_model(*mp);
+  } catch (const DoesNotFit& e) {
+    mp = switch_to_streaming(a.model, a.streaming, *mp, target, e, "bench");
+    model = measure_model(*mp);
+  }
+  const CompiledModel& m = *mp;
   std::cerr << "bench: building and running the empty harness (baseline)...\n";
   const Measurement empty = measure(target, nullptr, {}, work / "empty");
   if (a.work_dir.empty()) fs::remove_all(work);
@@ -71,6 +82,7 @@ int run_bench(const BenchArgs& a) {
   if (a.json) {
     nlohmann::json j = to_json(model, counter);
     j.update({{"model", a.model}, {"target", target.name}, {"arena_bytes", m.plan.arena_bytes},
+              {"streaming_input", m.streaming.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
     if (target.flash_bytes) j["target_flash_bytes"] = target.flash_bytes;
     if (target.ram_bytes) j["target_ram_bytes"] = target.ram_bytes;
@@ -93,6 +105,11 @@ int run_bench(const BenchArgs& a) {
             << fmt::format("arena: {} B (in static RAM); constants: {} B (in flash); flash excludes the {} B input "
                            "vector the harness embeds\n",
                            m.plan.arena_bytes, m.weight_bytes(), input.size());
+  if (m.streaming.enabled)
+    std::cout << fmt::format("streaming input: {} rows of {} pushed one by one ({} held in the arena; the whole-input "
+                             "arena would be {} B); the count includes copying each row out of flash\n",
+                             m.streaming.rows, m.streaming.row_elements, m.streaming.window_rows,
+                             m.whole_input_arena_bytes);
   if (target.flash_bytes)
     std::cout << fmt::format("chip limits: {} B flash, {} B RAM\n", target.flash_bytes, target.ram_bytes);
   return 0;

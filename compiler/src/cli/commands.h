@@ -7,6 +7,7 @@ namespace microflow {
 
 struct CompileArgs {
   std::string model, out_dir, name;
+  std::string streaming = "off";  // --streaming-input off|on|auto
 };
 int run_compile(const CompileArgs& a);
 
@@ -20,6 +21,7 @@ int run_inspect(const InspectArgs& a);
 
 struct VerifyArgs {
   std::string model, vectors, target = "host", work_dir;
+  std::string streaming = "auto";  // --streaming-input: auto = only when the whole input does not fit the target
   size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
@@ -28,6 +30,7 @@ int run_verify(const VerifyArgs& a);
 
 struct BenchArgs {
   std::string model, target = "host", input, work_dir;
+  std::string streaming = "auto";  // as for verify
   bool json = false;
 };
 int run_bench(const BenchArgs& a);

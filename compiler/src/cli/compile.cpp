@@ -26,13 +26,20 @@ void write_if_changed(const fs::path& path, const std::string& contents) {
   if (!out) throw CompileError(path.string() + ": cannot write file");
 }
 
+std::string streaming_note(const CompiledModel& m) {
+  if (!m.streaming.enabled) return "";
+  return ", input row by row: " + std::to_string(m.streaming.rows) + " rows of " +
+         std::to_string(m.streaming.row_elements) + ", " + std::to_string(m.streaming.window_rows) +
+         " held; whole-input arena " + std::to_string(m.whole_input_arena_bytes) + " B";
+}
+
 }  // namespace
 
 int run_compile(const CompileArgs& a) {
   CompiledModel m;
-  compile_model(a.model, m);
+  compile_model(a.model, m, parse_streaming_mode(a.streaming));
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
-  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name);
+  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, {}, m.streaming, m.whole_input_arena_bytes);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);
   if (ec) throw CompileError(a.out_dir + ": cannot create directory: " + ec.message());
@@ -40,7 +47,7 @@ int run_compile(const CompileArgs& a) {
   write_if_changed(fs::path(a.out_dir) / code.source_file, code.source);
   std::cout << "microflow: " << a.model << " -> " << (fs::path(a.out_dir) / code.source_file).string() << " ("
             << m.calls.size() << " ops, " << m.weight_bytes() << " B constants, arena " << m.plan.arena_bytes
-            << " B)\n";
+            << " B" << streaming_note(m) << ")\n";
   return 0;
 }
 

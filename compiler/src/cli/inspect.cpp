@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <memory>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +65,53 @@ void print_text(const CompiledModel& m) {
     }
 }
 
+// The RAM of both input forms: the whole input in the arena, or row by row.
+struct InputForms {
+  std::unique_ptr<CompiledModel> streamed;  // nullptr when the input cannot be streamed
+  std::string blocker;
+};
+
+InputForms input_forms(const InspectArgs& a, const CompiledModel& whole) {
+  InputForms f;
+  f.blocker = streaming_blocker(whole.graph, whole.calls);
+  if (f.blocker.empty()) {
+    f.streamed = std::make_unique<CompiledModel>();
+    compile_model(a.model, *f.streamed, StreamingMode::On);
+  }
+  return f;
+}
+
+void print_input_forms(const CompiledModel& whole, const InputForms& f) {
+  std::cout << fmt::format("\nInput forms:\n  whole input (compile --streaming-input off): arena {} B\n",
+                           whole.plan.arena_bytes);
+  if (!f.streamed) {
+    std::cout << "  row by row: not possible: " << f.blocker << "\n";
+    return;
+  }
+  const StreamingInput& s = f.streamed->streaming;
+  const Graph& g = f.streamed->graph;
+  std::cout << fmt::format("  row by row  (compile --streaming-input on):  arena {} B: {} of {} rows of {} B held "
+                           "({} B ring) + {} B row state; op {} runs as {}\n",
+                           f.streamed->plan.arena_bytes, s.window_rows, s.rows, s.row_elements, g.tensor(s.ring).bytes(),
+                           g.tensor(s.state).bytes(), f.streamed->calls[s.call].op_indices(), s.kernel);
+  std::cout << "\nArena with the input row by row:\n";
+  print_memory_report(std::cout, *f.streamed);
+}
+
+nlohmann::json input_forms_json(const CompiledModel& whole, const InputForms& f) {
+  nlohmann::json j = {{"whole_input_arena_bytes", whole.plan.arena_bytes}, {"streaming_possible", f.streamed != nullptr}};
+  if (!f.streamed) {
+    j["streaming_blocker"] = f.blocker;
+    return j;
+  }
+  const StreamingInput& s = f.streamed->streaming;
+  j.update({{"streaming_arena_bytes", f.streamed->plan.arena_bytes}, {"rows", s.rows}, {"row_elements", s.row_elements},
+            {"window_rows", s.window_rows}, {"ring_bytes", f.streamed->graph.tensor(s.ring).bytes()},
+            {"state_bytes", f.streamed->graph.tensor(s.state).bytes()}, {"kernel", s.kernel},
+            {"streamed_memory", memory_report_json(*f.streamed)}});
+  return j;
+}
+
 }  // namespace
 
 int run_inspect(const InspectArgs& a) {
@@ -78,6 +127,7 @@ int run_inspect(const InspectArgs& a) {
     if (a.memory) {
       std::cout << "\n";
       print_memory_report(std::cout, m);
+      print_input_forms(m, input_forms(a, m));
     }
     return 0;
   }
@@ -103,7 +153,10 @@ int run_inspect(const InspectArgs& a) {
                       {"outputs", m.graph.outputs},
                       {"ops", ops},
                       {"tensors", tensors}};
-  if (a.memory) j["memory"] = memory_report_json(m);
+  if (a.memory) {
+    j["memory"] = memory_report_json(m);
+    j["memory"]["input_forms"] = input_forms_json(m, input_forms(a, m));
+  }
   std::cout << j.dump(2) << "\n";
   return 0;
 }

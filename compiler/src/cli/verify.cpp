@@ -73,7 +73,8 @@ Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, cons
   return c;
 }
 
-// How many input vectors one firmware image can carry besides the model.
+// How many input vectors one firmware image can carry besides the model: a guess for
+// the first image, then what the first image's measured flash leaves room for.
 size_t vectors_per_image(const Target& t, const CompiledModel& m, size_t input_bytes, size_t total) {
   if (t.flash_bytes <= 0) return total;
   const int64_t code_reserve = 24 * 1024;  // kernels, harness, platform
@@ -81,14 +82,48 @@ size_t vectors_per_image(const Target& t, const CompiledModel& m, size_t input_b
   return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
 }
 
+size_t measured_vectors_per_image(const Target& t, int64_t flash_without_vectors, size_t input_bytes, size_t total) {
+  if (t.flash_bytes <= 0) return total;
+  const int64_t room = t.flash_bytes - flash_without_vectors;
+  return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
+}
+
+// Every vector through the model on the target, in as few firmware images as fit.
+std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target& target, const CompiledModel& m,
+                                              const std::vector<std::vector<uint8_t>>& inputs, int64_t input_bytes,
+                                              int64_t output_bytes, const fs::path& work) {
+  check_model_fits(target, m, a.model);
+  const std::string model_name = fs::path(a.model).filename().string();
+  size_t per_image = vectors_per_image(target, m, static_cast<size_t>(input_bytes), inputs.size());
+  std::vector<std::vector<uint8_t>> outputs;
+  for (size_t first = 0, image = 1; first < inputs.size(); ++image) {
+    const size_t end = std::min(first + per_image, inputs.size());
+    const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
+                                                  inputs.begin() + static_cast<std::ptrdiff_t>(end));
+    std::cerr << fmt::format("verify: {} ({} ops, {} B constants{}): building image {} with {} of {} vectors for {}...\n",
+                             model_name, m.calls.size(), m.weight_bytes(),
+                             m.streaming.enabled ? ", input row by row" : "", image, batch.size(), inputs.size(),
+                             target.name);
+    const Firmware fw = build_firmware(target, &m, verify_harness(m, batch), work);
+    const FirmwareSizes sizes = {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram};
+    check_fits(target, sizes, 0, model_name);
+    const RunResult run = run_firmware(target, fw, work, false);
+    check_fits(target, sizes, run.simulator_stack_bytes, model_name);
+    auto got = parse_vector_outputs(run.output, batch.size(), static_cast<size_t>(output_bytes));
+    outputs.insert(outputs.end(), got.begin(), got.end());
+    if (first == 0)
+      per_image = measured_vectors_per_image(target, sizes.flash, static_cast<size_t>(input_bytes), inputs.size());
+    first = end;
+  }
+  return outputs;
+}
+
 }  // namespace
 
 int run_verify(const VerifyArgs& a) {
-  CompiledModel m;
-  compile_model(a.model, m);
-  const Graph& g = m.graph;
   const Target target = find_target(a.target);
-  check_model_fits(target, m, a.model);
+  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, a.streaming);
+  const Graph& g = model->graph;
 
   std::vector<std::string> vectors;
   if (!fs::is_directory(a.vectors)) throw CompileError(a.vectors + ": not a directory");
@@ -113,31 +148,23 @@ int run_verify(const VerifyArgs& a) {
 
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
                                            : fs::path(a.work_dir);
-  const size_t per_image = vectors_per_image(target, m, static_cast<size_t>(input_bytes), inputs.size());
-  const size_t images = (inputs.size() + per_image - 1) / per_image;
   std::vector<std::vector<uint8_t>> outputs;
-  for (size_t first = 0; first < inputs.size(); first += per_image) {
-    const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
-                                                  inputs.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_image, inputs.size())));
-    std::cerr << fmt::format("verify: {} ({} ops, {} B constants): building image {}/{} with {} vectors for {}...\n",
-                             fs::path(a.model).filename().string(), m.calls.size(), m.weight_bytes(),
-                             first / per_image + 1, images, batch.size(), target.name);
-    const Firmware fw = build_firmware(target, &m, verify_harness(g, batch), work);
-    check_fits(target, {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram}, 0,
-               fs::path(a.model).filename().string());
-    const RunResult run = run_firmware(target, fw, work, false);
-    auto got = parse_vector_outputs(run.output, batch.size(), static_cast<size_t>(output_bytes));
-    outputs.insert(outputs.end(), got.begin(), got.end());
+  try {
+    outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
+  } catch (const DoesNotFit& e) {
+    model = switch_to_streaming(a.model, a.streaming, *model, target, e, "verify");
+    outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   }
 
-  const bool is_float = std::any_of(g.outputs.begin(), g.outputs.end(),
-                                    [&](int id) { return g.tensor(id).type == DType::Float32; });
+  const Graph& graph = model->graph;
+  const bool is_float = std::any_of(graph.outputs.begin(), graph.outputs.end(),
+                                    [&](int id) { return graph.tensor(id).type == DType::Float32; });
   int passed = 0;
   double max_err = 0;
   for (size_t i = 0; i < vectors.size(); ++i) {
     const fs::path ref = fs::path(a.vectors) / (vectors[i] + ".out.bin");
     if (!fs::exists(ref)) throw CompileError(ref.string() + ": missing reference output");
-    Comparison c = compare_outputs(g, outputs[i], read_bytes(ref), a.tolerance);
+    Comparison c = compare_outputs(model->graph, outputs[i], read_bytes(ref), a.tolerance);
     max_err = std::max(max_err, c.max_rel_error);
     passed += c.pass;
     if (is_float)
@@ -146,7 +173,8 @@ int run_verify(const VerifyArgs& a) {
     else
       std::cout << fmt::format("{}: {}\n", vectors[i], c.pass ? "bit-exact" : "MISMATCH " + c.detail);
   }
-  const std::string where = target.name == "host" ? "" : " on " + target.name;
+  const std::string where = (target.name == "host" ? "" : " on " + target.name) +
+                            (model->streaming.enabled ? " (input row by row)" : "");
   if (is_float)
     std::cout << fmt::format("verify: {}/{} within tolerance{} (max relative error {:.3g}, tolerance {:g})\n", passed,
                              vectors.size(), where, max_err, a.tolerance);

@@ -8,6 +8,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
+#include "passes/streaming.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -25,9 +26,12 @@ struct EmitOptions {
   bool tensor_bounds_check = false;
 };
 
-// `name` must be a valid C++ identifier (see model_identifier).
+// `name` must be a valid C++ identifier (see model_identifier). With streaming input
+// the API takes the input row by row (begin_rows / row_buffer / push_row) instead of
+// input() + invoke(); `whole_input_arena` is then reported for comparison.
 GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
-                       const std::string& name, const EmitOptions& options = {});
+                       const std::string& name, const EmitOptions& options = {},
+                       const StreamingInput& streaming = {}, int64_t whole_input_arena = 0);
 
 // A C++ identifier derived from a file stem ("person-detect.v2" -> "person_detect_v2").
 std::string model_identifier(const std::string& stem);

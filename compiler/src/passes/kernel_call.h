@@ -49,7 +49,7 @@ struct KernelCall {
   std::vector<const Operator*> fused;
 
   int64_t constant_bytes() const;
-  // The first tensor the call reads and the last it writes.
+  // The first tensor the call reads (-1: none, a streamed call) and the last it writes.
   int input_tensor() const;
   int output_tensor() const;
   // "3" / "DEPTHWISE_CONV_2D", or for a fused call "1+2+3" / "DEPTHWISE_CONV_2D+RESHAPE+FULLY_CONNECTED".

@@ -54,7 +54,7 @@ struct Lifetime {
 };
 
 std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, std::vector<int>& buffer_of,
-                                    std::vector<InPlace>& in_place) {
+                                    std::vector<InPlace>& in_place, const StreamingInput& streaming) {
   Aliases aliases(g.tensors.size());
   for (const KernelCall& k : calls)
     if (k.is_alias) {
@@ -69,11 +69,15 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
   auto touch = [&](int t, int step) {
     if (!g.tensor(t).is_constant) life[static_cast<size_t>(aliases.root(t))].extend(step);
   };
-  for (int t : g.inputs) touch(t, 0);
+  if (!streaming.enabled)
+    for (int t : g.inputs) touch(t, 0);
   for (int step = 0; step < end; ++step)
     for (const KernelArg& a : calls[static_cast<size_t>(step)].args)
       if (a.kind == KernelArg::Input || a.kind == KernelArg::Output) touch(a.tensor, step);
   for (int t : g.outputs) touch(t, end);
+  // The row state carries over from one input to the next. (The ring may be reused once
+  // the last row is in: the outputs are documented to last until the next row is written.)
+  if (streaming.enabled) touch(streaming.state, end);
 
   // In place: the output joins an input's group when that input dies here.
   for (int step = 0; step < end; ++step) {
@@ -142,11 +146,12 @@ std::vector<int64_t> live_bytes_per_step(const MemoryPlan& plan, size_t steps) {
   return live;
 }
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment) {
+MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment,
+                       const StreamingInput& streaming) {
   MemoryPlan plan;
   plan.alignment = alignment;
   plan.buffer_of.assign(g.tensors.size(), -1);
-  plan.buffers = collect_buffers(g, calls, plan.buffer_of, plan.in_place);
+  plan.buffers = collect_buffers(g, calls, plan.buffer_of, plan.in_place, streaming);
   const auto live = live_bytes_per_step(plan, calls.size());
   plan.lower_bound = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
 

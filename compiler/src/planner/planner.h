@@ -9,6 +9,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
+#include "passes/streaming.h"
 
 namespace microflow {
 
@@ -40,7 +41,10 @@ struct MemoryPlan {
   bool in_arena(int tensor) const { return buffer_of.at(static_cast<size_t>(tensor)) >= 0; }
 };
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment = 4);
+// With streaming input, the whole input is not in the arena and the row state lives
+// from the first row to the end (it carries over to the next input).
+MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment = 4,
+                       const StreamingInput& streaming = {});
 
 // Reorders the calls (any topological order of the DAG is valid) to minimize
 // the peak of live bytes; keeps the given order when nothing is better.

@@ -32,9 +32,11 @@ std::string byte_array(const char* name, const std::vector<uint8_t>& bytes) {
   return s + (bytes.empty() ? "0};\n" : "\n};\n");
 }
 
-// Shared by both harnesses: output in hex through the platform, input copy
-// from flash into the arena.
-std::string harness_prelude(const Graph* g) {
+// Shared by both harnesses: output in hex through the platform, and
+// run_model(): the input copied from flash into the arena and invoke(), or with
+// streaming input each row copied to the row buffer and pushed.
+std::string harness_prelude(const CompiledModel* m) {
+  const Graph* g = m ? &m->graph : nullptr;
   std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/flash.h>\n\n#include \"platform.h\"\n";
   if (g) s += fmt::format("#include \"{0}.h\"\n\nstatic {0}::Model model;\n", kFirmwareModelName);
   s += R"(
@@ -73,12 +75,20 @@ static void write_hex(const uint8_t* p, size_t n) {
   if (!g) return s;
   int64_t in_bytes = 0;
   for (int id : g->inputs) in_bytes += g->tensor(id).bytes();
-  s += fmt::format("\nstatic const size_t kInputBytes = {};\n\nstatic void load_input(const uint8_t* src) {{\n", in_bytes);
-  int64_t offset = 0;
-  for (size_t i = 0; i < g->inputs.size(); ++i) {
-    const int64_t bytes = g->tensor(g->inputs[i]).bytes();
-    s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), src + {}, {});\n", kFirmwareModelName, i, offset, bytes);
-    offset += bytes;
+  s += fmt::format("\nstatic const size_t kInputBytes = {};\n\nstatic inline void run_model(const uint8_t* src) {{\n", in_bytes);
+  if (m->streaming.enabled) {
+    s += fmt::format("  for (size_t r = 0; r < {0}::kInputRows; ++r) {{\n"
+                     "    mf::flash_copy(model.row_buffer(), src + r * {0}::kInputRowElements, {0}::kInputRowElements);\n"
+                     "    model.push_row();\n  }}\n",
+                     kFirmwareModelName);
+  } else {
+    int64_t offset = 0;
+    for (size_t i = 0; i < g->inputs.size(); ++i) {
+      const int64_t bytes = g->tensor(g->inputs[i]).bytes();
+      s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), src + {}, {});\n", kFirmwareModelName, i, offset, bytes);
+      offset += bytes;
+    }
+    s += "  model.invoke();\n";
   }
   s += "}\n\nstatic void write_outputs() {\n";
   for (size_t i = 0; i < g->outputs.size(); ++i)
@@ -148,16 +158,15 @@ std::vector<std::string> host_extra_flags() {
 
 }  // namespace
 
-std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
+std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs) {
   std::vector<uint8_t> all;
   for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
-  std::string s = harness_prelude(&g) + "\n" + byte_array("kInputs", all);
+  std::string s = harness_prelude(&m) + "\n" + byte_array("kInputs", all);
   s += fmt::format(R"(
 int main() {{
   mf_platform_init();
   for (size_t v = 0; v < {}; ++v) {{
-    load_input(kInputs + v * kInputBytes);
-    model.invoke();
+    run_model(kInputs + v * kInputBytes);
     write_str("V");
     write_uint(static_cast<uint32_t>(v));
     write_str(" ");
@@ -172,16 +181,27 @@ int main() {{
   return s;
 }
 
-std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input) {
-  std::string s = harness_prelude(g);
-  if (g) s += "\n" + byte_array("kInput", input);
+std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input) {
+  std::string s = harness_prelude(m);
+  // Whole input: copied into the arena before the measured region; streamed: the rows'
+  // copies are part of feeding the model and are measured with it.
+  const bool whole = m && !m->streaming.enabled;
+  if (m) s += "\n" + byte_array("kInput", input);
   s += "\nextern \"C\" __attribute__((noinline)) void mf_bench_run() {\n  mf_bench_begin();\n";
-  if (g) s += "  model.invoke();\n";
+  if (m) s += whole ? "  model.invoke();\n" : "  run_model(kInput);\n";
   s += "  mf_bench_end();\n}\n\nint main() {\n  mf_platform_init();\n  mf_stack_paint();\n";
-  if (g) s += "  load_input(kInput);\n";
+  if (whole) {
+    int64_t offset = 0;
+    for (size_t i = 0; i < m->graph.inputs.size(); ++i) {
+      const int64_t bytes = m->graph.tensor(m->graph.inputs[i]).bytes();
+      s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), kInput + {}, {});\n", kFirmwareModelName, i, offset,
+                       bytes);
+      offset += bytes;
+    }
+  }
   s += "  mf_bench_run();\n  const size_t stack = mf_stack_used();\n"
        "  write_str(\"stack=\");\n  write_uint(static_cast<uint32_t>(stack));\n  write_str(\"\\n\");\n";
-  if (g) s += "  write_str(\"V0 \");\n  write_outputs();\n  write_str(\"\\n\");\n";
+  if (m) s += "  write_str(\"V0 \");\n  write_outputs();\n  write_str(\"\\n\");\n";
   return s + "  mf_platform_exit(0);\n  return 0;\n}\n";
 }
 
@@ -200,7 +220,8 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
   for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
   if (m) {
-    GeneratedCode code = emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit);
+    GeneratedCode code =
+        emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit, m->streaming, m->whole_input_arena_bytes);
     write_text(work / code.header_file, code.header);
     write_text(work / code.source_file, code.source);
     cmd.push_back((work / code.source_file).string());
@@ -215,7 +236,7 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   if (run_process(cmd, log) != 0) {
     std::smatch overflow;
     if (std::regex_search(log, overflow, std::regex(R"(region `([^']+)' overflowed by (\d+) bytes)")))
-      throw CompileError(fmt::format("the firmware does not fit {}: its {} region overflowed by {} B (the chip has {} B "
+      throw DoesNotFit(fmt::format("the firmware does not fit {}: its {} region overflowed by {} B (the chip has {} B "
                                      "flash and {} B RAM)",
                                      t.name, overflow[1].str(), overflow[2].str(), t.flash_bytes, t.ram_bytes));
     throw CompileError(fmt::format("building the firmware for {} failed ({}):\n{}", t.name, t.cxx, log));
@@ -246,6 +267,10 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
   if (t.family != "host") argv.insert(argv.begin(), {"timeout", "1800"});
   RunResult r;
   const int rc = run_process(argv, r.output);
+  if (rc == 123 && t.family == "avr")
+    throw DoesNotFit(fmt::format("the firmware does not fit {}: its stack ran into static data (static RAM is {} B of "
+                                 "the chip's {} B; microflow-simavr stopped the run there)",
+                                 t.name, fw.sizes.ram, t.ram_bytes));
   if (rc != 0) {
     // A crash with almost all RAM taken statically is the stack running into the arena.
     const int64_t left_for_stack = t.ram_bytes - fw.sizes.ram;
@@ -259,6 +284,7 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
                                    r.output.size() > 4000 ? r.output.substr(r.output.size() - 4000) : r.output));
   }
   r.stack_bytes = find_count(r.output, "stack");
+  r.simulator_stack_bytes = find_count(r.output, "stack_peak");
   if (!count) return r;
   if (t.count == "cycles") {
     r.count = find_count(r.output, "cycles_bench");
@@ -304,21 +330,48 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
 
 void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what) {
   if (t.flash_bytes > 0 && m.weight_bytes() > t.flash_bytes)
-    throw CompileError(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
+    throw DoesNotFit(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
                                    t.name, m.weight_bytes(), t.flash_bytes));
   if (t.ram_bytes > 0 && m.plan.arena_bytes > t.ram_bytes)
-    throw CompileError(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
+    throw DoesNotFit(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
                                    t.name, m.plan.arena_bytes, t.ram_bytes));
 }
 
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what) {
   const int64_t ram = s.ram + std::max<int64_t>(stack_bytes, 0);
   if (t.flash_bytes > 0 && s.flash > t.flash_bytes)
-    throw CompileError(fmt::format("{} does not fit {}: it needs {} B of flash, the chip has {} B", what, t.name, s.flash,
+    throw DoesNotFit(fmt::format("{} does not fit {}: it needs {} B of flash, the chip has {} B", what, t.name, s.flash,
                                    t.flash_bytes));
   if (t.ram_bytes > 0 && ram > t.ram_bytes)
-    throw CompileError(fmt::format("{} does not fit {}: it needs {} B of RAM (static {} + stack {}), the chip has {} B",
+    throw DoesNotFit(fmt::format("{} does not fit {}: it needs {} B of RAM (static {} + stack {}), the chip has {} B",
                                    what, t.name, ram, s.ram, std::max<int64_t>(stack_bytes, 0), t.ram_bytes));
+}
+
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode) {
+  auto m = std::make_unique<CompiledModel>();
+  compile_model(path, *m, parse_streaming_mode(mode) == StreamingMode::On ? StreamingMode::On : StreamingMode::Off);
+  return m;
+}
+
+std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
+                                                   const CompiledModel& whole, const Target& t, const DoesNotFit& e,
+                                                   const std::string& command) {
+  // Rows save RAM, not flash.
+  const bool constants_too_big = t.flash_bytes > 0 && whole.weight_bytes() > t.flash_bytes;
+  if (whole.streaming.enabled || parse_streaming_mode(mode) != StreamingMode::Auto || constants_too_big) throw e;
+  const std::string blocker = streaming_blocker(whole.graph, whole.calls);
+  if (!blocker.empty()) throw DoesNotFit(std::string(e.what()) + "; the input cannot be fed row by row instead: " + blocker);
+  auto m = std::make_unique<CompiledModel>();
+  compile_model(path, *m, StreamingMode::On);
+  if (m->plan.arena_bytes >= whole.plan.arena_bytes)
+    throw DoesNotFit(fmt::format("{}; feeding the input row by row would not help: its arena is {} B, the whole "
+                                 "input's {} B",
+                                 e.what(), m->plan.arena_bytes, whole.plan.arena_bytes));
+  std::cerr << fmt::format("{}: the whole input does not fit {} ({}).\n{}: using streaming input instead: {} rows of {} "
+                           "pushed one by one, {} held; arena {} B instead of {} B\n",
+                           command, t.name, e.what(), command, m->streaming.rows, m->streaming.row_elements,
+                           m->streaming.window_rows, m->plan.arena_bytes, m->whole_input_arena_bytes);
+  return m;
 }
 
 }  // namespace microflow

@@ -6,25 +6,37 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "diagnostics.h"
 #include "pipeline.h"
 #include "targets/target.h"
 
 namespace microflow {
 
+// A firmware that does not fit its chip: flash or RAM overflowed at link time, the
+// stack ran into static data (simavr stops at once), or static RAM + peak stack
+// exceeds the chip. verify/bench then switch to streaming input when they may.
+class DoesNotFit : public CompileError {
+ public:
+  using CompileError::CompileError;
+};
+
 // Namespace and file name of the model inside firmware builds.
 inline constexpr const char* kFirmwareModelName = "mf_model";
 
 // Runs every input (all model inputs concatenated) and prints one line per
-// vector: "V<index> <output bytes in hex>".
-std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs);
-// One invoke() between the benchmark markers, stack painted before; prints
-// "stack=<bytes>". With no model (`g == nullptr`) it is the empty harness
+// vector: "V<index> <output bytes in hex>". A model with streaming input gets
+// each vector row by row.
+std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs);
+// One invoke() between the benchmark markers (with streaming input: every
+// row's copy out of flash and push_row()), stack painted before; prints
+// "stack=<bytes>". With no model (`m == nullptr`) it is the empty harness
 // that gives the baseline cost of the platform itself.
-std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input);
+std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input);
 
 struct FirmwareSizes {
   int64_t flash = 0;  // code + constants + .data initializers
@@ -44,6 +56,7 @@ struct RunResult {
   std::string output;       // what the firmware printed (and the runner's own lines)
   int64_t count = -1;       // cycles / instructions between the markers, if counted
   int64_t stack_bytes = -1; // peak stack the firmware measured
+  int64_t simulator_stack_bytes = -1;  // peak stack the simulator saw (simavr), for verify runs
 };
 
 // Runs the firmware; with `count`, measures the benchmark region. Throws when
@@ -53,9 +66,19 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesyste
 // The "V<i> <hex>" lines of a verify run, in order.
 std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);
 
-// Before building: fails when the model alone (constants in flash, arena in
-// RAM) exceeds the chip, naming both figures.
+// Before building: fails (DoesNotFit) when the model alone (constants in flash,
+// arena in RAM) exceeds the chip, naming both figures.
 void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what);
+
+// The model for verify/bench --streaming-input MODE on a target: "on" streams (or
+// fails saying why it cannot), "off" and "auto" start with the whole input.
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode);
+// After a DoesNotFit of the whole-input form under "auto": the streaming form, with a
+// line on stderr saying so; rethrows `e` (with why the input cannot be streamed
+// appended) when the model or the mode does not allow it.
+std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
+                                                   const CompiledModel& whole, const Target& t, const DoesNotFit& e,
+                                                   const std::string& command);
 // Fails with a clear message when the firmware does not fit the target's chip.
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
 

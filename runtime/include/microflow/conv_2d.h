@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "flash.h"
+#include "input_rows.h"
 #include "kernel_util.h"
 
 namespace mf {
@@ -21,6 +22,12 @@ struct Conv2DS8Params {
   const int32_t* channel_multiplier;  // [output_depth] flash
   const int32_t* channel_shift;       // [output_depth] flash
   int32_t act_min, act_max;
+};
+
+// Streaming input (input_rows.h): the layer reads its input row by row from a ring.
+struct Conv2DRowsS8Params {
+  InputRowsParams rows;
+  Conv2DS8Params conv;
 };
 
 struct Conv2DF32Params {
@@ -122,35 +129,71 @@ inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win
 
 }  // namespace detail
 
+namespace detail {
+
+// Every output of one image (p already out of flash).
+inline void conv_2d_image_s8(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                             const int32_t* folded_bias, int8_t* output) {
+  const int32_t groups = p.input_depth / p.filter_depth;
+  const int32_t channels_per_group = p.output_depth / groups;
+  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
+  for (int32_t oy = 0; oy < p.output_height; ++oy) {
+    for (int32_t ox = 0; ox < p.output_width; ++ox) {
+      const ConvWindow win = conv_window(p, oy, ox);
+      const int8_t* w = filter;
+      int32_t co = 0;
+      for (int32_t g = 0; g < groups; ++g) {
+        const int8_t* x = input + g * p.filter_depth;
+        for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
+          const int32_t acc = flash_read(folded_bias + co) + conv_window_dot_s8(p, win, x, w);
+          *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + co), flash_read(p.channel_shift + co),
+                                       p.output_zero_point, p.act_min, p.act_max);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
 // folded_bias[co] = bias[co] - Z_in * sum_{ky,kx,ci} w[co][ky][kx][ci] (compiler-computed).
 // filter: flash [output_depth][KH][KW][filter_depth]; folded_bias: flash [output_depth].
 // A 1x1 stride-1 unpadded conv runs as one dot product per (pixel, channel): a matrix product.
 inline void conv_2d_s8(const Conv2DS8Params& params, const int8_t* input, const int8_t* filter,
                        const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
-  const int32_t groups = p.input_depth / p.filter_depth;
-  const int32_t channels_per_group = p.output_depth / groups;
-  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
-    for (int32_t oy = 0; oy < p.output_height; ++oy) {
-      for (int32_t ox = 0; ox < p.output_width; ++ox) {
-        const detail::ConvWindow win = detail::conv_window(p, oy, ox);
-        const int8_t* w = filter;
-        int32_t co = 0;
-        for (int32_t g = 0; g < groups; ++g) {
-          const int8_t* x = input + g * p.filter_depth;
-          for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
-            const int32_t acc =
-                flash_read(folded_bias + co) + detail::conv_window_dot_s8(p, win, x, w);
-            *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + co),
-                                         flash_read(p.channel_shift + co), p.output_zero_point,
-                                         p.act_min, p.act_max);
-          }
-        }
-      }
+  const int32_t output_size = p.output_height * p.output_width * p.output_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size)
+    detail::conv_2d_image_s8(p, input, filter, folded_bias, output);
+}
+
+// Streaming form of conv_2d_s8 (one batch): `ring` holds params.rows.window_rows input
+// rows, `state` kInputRowsStateWords words; the next row goes to input_row_slot().
+// Returns true when the row just written completed the output.
+inline bool conv_2d_rows_s8(const Conv2DRowsS8Params& params, int8_t* ring, int32_t* state, const int8_t* filter,
+                            const int32_t* folded_bias, int8_t* output) {
+  struct Kernel {
+    const InputRowsParams& rows;
+    const Conv2DS8Params& p;
+    const int8_t* filter;
+    const int32_t* folded_bias;
+    int8_t* output;
+    void begin() {}
+    void row(int32_t oy, const int8_t* held_rows, int32_t held, int32_t first) {
+      Conv2DS8Params view = p;
+      view.batches = 1;
+      view.input_height = held;
+      view.output_height = 1;
+      view.pad_top = detail::rows_pad_top(rows, oy, first);
+      detail::conv_2d_image_s8(view, held_rows, filter, folded_bias, output + oy * p.output_width * p.output_depth);
     }
-  }
+    void end() {}
+  };
+  const InputRowsParams rows = flash_load(params.rows);
+  const Conv2DS8Params p = flash_load(params.conv);
+  Kernel kernel{rows, p, filter, folded_bias, output};
+  return detail::input_rows_push(rows, ring, state, kernel);
 }
 
 // filter: flash [output_depth][KH][KW][filter_depth]; bias: flash [output_depth] or nullptr.

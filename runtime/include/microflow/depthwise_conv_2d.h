@@ -8,6 +8,7 @@
 
 #include "depthwise_blocks.h"
 #include "flash.h"
+#include "input_rows.h"
 #include "kernel_util.h"
 
 #if defined(__AVX2__)
@@ -29,6 +30,12 @@ struct DepthwiseConv2DS8Params {
   const int32_t* channel_multiplier;  // [output_depth] flash
   const int32_t* channel_shift;       // [output_depth] flash
   int32_t act_min, act_max;
+};
+
+// Streaming input (input_rows.h): the layer reads its input row by row from a ring.
+struct DepthwiseConv2DRowsS8Params {
+  InputRowsParams rows;
+  DepthwiseConv2DS8Params depthwise;
 };
 
 struct DepthwiseConv2DF32Params {
@@ -168,6 +175,20 @@ inline Sink depthwise_image_s8(const DepthwiseConv2DS8Params& p, const int8_t* i
   return depthwise_channels_s8(p, input, filter, folded_bias, blocks ? p.output_depth & ~3 : done, sink);
 }
 
+// Output row oy over the held input rows first..first+held, to sink(index within the row,
+// value): the same kernel on the short image the held rows form.
+template <typename Sink>
+inline Sink depthwise_row_s8(const DepthwiseConv2DS8Params& p, const InputRowsParams& rows, int32_t oy,
+                             const int8_t* held_rows, int32_t held, int32_t first, const int8_t* filter,
+                             const int32_t* folded_bias, Sink sink) {
+  DepthwiseConv2DS8Params view = p;
+  view.batches = 1;
+  view.input_height = held;
+  view.output_height = 1;
+  view.pad_top = rows_pad_top(rows, oy, first);
+  return depthwise_image_s8(view, held_rows, filter, folded_bias, sink);
+}
+
 }  // namespace detail
 
 // folded_bias[oc] = bias[oc] - Z_in * sum_{ky,kx} w[0][ky][kx][oc] (compiler-computed).
@@ -180,6 +201,30 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
   for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size) {
     detail::depthwise_image_s8(p, input, filter, folded_bias, detail::StoreSink{output});
   }
+}
+
+// Streaming form of depthwise_conv_2d_s8 (one batch): `ring` holds params.rows.window_rows
+// input rows, `state` kInputRowsStateWords words; the next row goes to input_row_slot().
+// Returns true when the row just written completed the output.
+inline bool depthwise_conv_2d_rows_s8(const DepthwiseConv2DRowsS8Params& params, int8_t* ring, int32_t* state,
+                                      const int8_t* filter, const int32_t* folded_bias, int8_t* output) {
+  struct Kernel {
+    const InputRowsParams& rows;
+    const DepthwiseConv2DS8Params& p;
+    const int8_t* filter;
+    const int32_t* folded_bias;
+    int8_t* output;
+    void begin() {}
+    void row(int32_t oy, const int8_t* held_rows, int32_t held, int32_t first) {
+      detail::depthwise_row_s8(p, rows, oy, held_rows, held, first, filter, folded_bias,
+                               detail::StoreSink{output + oy * p.output_width * p.output_depth});
+    }
+    void end() {}
+  };
+  const InputRowsParams rows = flash_load(params.rows);
+  const DepthwiseConv2DS8Params p = flash_load(params.depthwise);
+  Kernel kernel{rows, p, filter, folded_bias, output};
+  return detail::input_rows_push(rows, ring, state, kernel);
 }
 
 // filter: flash [1][KH][KW][output_depth]; bias: flash [output_depth] or nullptr.

@@ -11,6 +11,7 @@
 #include "depthwise_conv_2d.h"
 #include "flash.h"
 #include "fully_connected.h"
+#include "input_rows.h"
 #include "kernel_util.h"
 
 namespace mf {
@@ -18,6 +19,13 @@ namespace mf {
 // Both layers' parameters as the compiler lowers them separately; the
 // fully-connected layer has one batch and input_depth = the depthwise output size.
 struct DepthwiseConv2DFullyConnectedS8Params {
+  DepthwiseConv2DS8Params depthwise;
+  FullyConnectedS8Params fully_connected;
+};
+
+// Streaming input (input_rows.h) into the depthwise layer.
+struct DepthwiseConv2DFullyConnectedRowsS8Params {
+  InputRowsParams rows;
   DepthwiseConv2DS8Params depthwise;
   FullyConnectedS8Params fully_connected;
 };
@@ -42,6 +50,22 @@ struct FullyConnectedSink {
 #endif
 };
 
+inline void fully_connected_sums_begin(const FullyConnectedS8Params& fc, const int32_t* fc_folded_bias,
+                                       int32_t* accumulators) {
+  for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
+}
+
+inline void fully_connected_sums_end(const FullyConnectedS8Params& fc, const int32_t* accumulators, int32_t input_sum,
+                                     int8_t* output) {
+  const bool per_channel = fc.channel_multiplier != nullptr;
+  for (int32_t o = 0; o < fc.output_depth; ++o) {
+    const int32_t multiplier = per_channel ? flash_read(fc.channel_multiplier + o) : fc.multiplier;
+    const int32_t shift = per_channel ? flash_read(fc.channel_shift + o) : fc.shift;
+    output[o] = requantize_to_s8(accumulators[o] - fc.weights_zero_point * input_sum, multiplier, shift,
+                                 fc.output_zero_point, fc.act_min, fc.act_max);
+  }
+}
+
 }  // namespace detail
 
 // accumulators: RAM scratch of fully_connected.output_depth int32 (in the arena). The
@@ -53,17 +77,53 @@ inline void depthwise_conv_2d_fully_connected_s8(const DepthwiseConv2DFullyConne
                                                  int8_t* output) {
   const DepthwiseConv2DS8Params dw = flash_load(params.depthwise);
   const FullyConnectedS8Params fc = flash_load(params.fully_connected);
-  for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
+  detail::fully_connected_sums_begin(fc, fc_folded_bias, accumulators);
   const detail::FullyConnectedSink sink =
       detail::depthwise_image_s8(dw, input, dw_filter, dw_folded_bias,
                                  detail::FullyConnectedSink{fc_weights, fc.input_depth, fc.output_depth, accumulators, 0});
-  const bool per_channel = fc.channel_multiplier != nullptr;
-  for (int32_t o = 0; o < fc.output_depth; ++o) {
-    const int32_t multiplier = per_channel ? flash_read(fc.channel_multiplier + o) : fc.multiplier;
-    const int32_t shift = per_channel ? flash_read(fc.channel_shift + o) : fc.shift;
-    output[o] = requantize_to_s8(accumulators[o] - fc.weights_zero_point * sink.input_sum, multiplier, shift,
-                                 fc.output_zero_point, fc.act_min, fc.act_max);
-  }
+  detail::fully_connected_sums_end(fc, accumulators, sink.input_sum, output);
+}
+
+// Words of `state` the streaming form uses: the row driver's and the running input sum.
+constexpr int32_t kDepthwiseFullyConnectedRowsStateWords = kInputRowsStateWords + 1;
+
+// Streaming form: each completed depthwise output row goes straight into the sums, so
+// neither the input nor the intermediate tensor is ever whole in RAM. `ring` holds
+// params.rows.window_rows input rows, `state` kDepthwiseFullyConnectedRowsStateWords
+// words; returns true when the row just written completed the output.
+inline bool depthwise_conv_2d_fully_connected_rows_s8(const DepthwiseConv2DFullyConnectedRowsS8Params& params,
+                                                      int8_t* ring, int32_t* state, const int8_t* dw_filter,
+                                                      const int32_t* dw_folded_bias, const int8_t* fc_weights,
+                                                      const int32_t* fc_folded_bias, int32_t* accumulators,
+                                                      int8_t* output) {
+  struct Kernel {
+    const InputRowsParams& rows;
+    const DepthwiseConv2DS8Params& dw;
+    const FullyConnectedS8Params& fc;
+    const int8_t *dw_filter, *fc_weights;
+    const int32_t *dw_folded_bias, *fc_folded_bias;
+    int32_t *accumulators, *input_sum;
+    int8_t* output;
+    void begin() {
+      detail::fully_connected_sums_begin(fc, fc_folded_bias, accumulators);
+      *input_sum = 0;
+    }
+    void row(int32_t oy, const int8_t* held_rows, int32_t held, int32_t first) {
+      // The sink indexes the row's outputs from 0: start its weights at the row.
+      const detail::FullyConnectedSink sink = detail::depthwise_row_s8(
+          dw, rows, oy, held_rows, held, first, dw_filter, dw_folded_bias,
+          detail::FullyConnectedSink{fc_weights + oy * dw.output_width * dw.output_depth, fc.input_depth,
+                                     fc.output_depth, accumulators, *input_sum});
+      *input_sum = sink.input_sum;
+    }
+    void end() { detail::fully_connected_sums_end(fc, accumulators, *input_sum, output); }
+  };
+  const InputRowsParams rows = flash_load(params.rows);
+  const DepthwiseConv2DS8Params dw = flash_load(params.depthwise);
+  const FullyConnectedS8Params fc = flash_load(params.fully_connected);
+  Kernel kernel{rows,           dw,           fc, dw_filter, fc_weights, dw_folded_bias, fc_folded_bias,
+                accumulators, state + kInputRowsStateWords, output};
+  return detail::input_rows_push(rows, ring, state, kernel);
 }
 
 }  // namespace mf

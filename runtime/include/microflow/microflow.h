@@ -11,6 +11,7 @@
 #include "fixed_point.h"
 #include "flash.h"
 #include "fully_connected.h"
+#include "input_rows.h"
 #include "kernel_util.h"
 #include "pooling.h"
 #include "quantize.h"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "flash.h"
+#include "input_rows.h"
 #include "kernel_util.h"
 
 namespace mf {
@@ -13,6 +14,12 @@ namespace mf {
 struct Pool2DS8Params {
   int32_t batches, input_height, input_width, depth, output_height, output_width, filter_height,
       filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max;
+};
+
+// Streaming input (input_rows.h): the layer reads its input row by row from a ring.
+struct Pool2DRowsS8Params {
+  InputRowsParams rows;
+  Pool2DS8Params pool;
 };
 
 struct Pool2DF32Params {
@@ -67,31 +74,75 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
 
 }  // namespace detail
 
+namespace detail {
+
 // Rounds the raw-q average half away from zero with C truncating division, exactly as
 // TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
-inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
+inline void average_pool_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  for_each_pool_window(p, in, [&](const int8_t* x, const PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t sum = detail::fold_window(x + c, w, static_cast<int32_t>(0),
-                                              [](int32_t acc, int8_t v) { return acc + v; });
+      const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, int8_t v) { return acc + v; });
       const int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
       *out++ = clamp_to_s8(average, p.act_min, p.act_max);
     }
   });
 }
 
-inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  const auto p = flash_load(params);
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
+inline void max_pool_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  for_each_pool_window(p, in, [&](const int8_t* x, const PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max =
-          detail::fold_window(x + c, w, static_cast<int32_t>(-128),
-                              [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
+          fold_window(x + c, w, static_cast<int32_t>(-128), [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
       *out++ = clamp_to_s8(max, p.act_min, p.act_max);
     }
   });
+}
+
+// Streaming form of either pooling: one output row per call over the held rows.
+template <bool Average>
+inline bool pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* output) {
+  struct Kernel {
+    const InputRowsParams& rows;
+    const Pool2DS8Params& p;
+    int8_t* output;
+    void begin() {}
+    void row(int32_t oy, const int8_t* held_rows, int32_t held, int32_t first) {
+      Pool2DS8Params view = p;
+      view.batches = 1;
+      view.input_height = held;
+      view.output_height = 1;
+      view.pad_top = rows_pad_top(rows, oy, first);
+      int8_t* out = output + oy * p.output_width * p.depth;
+      if (Average) average_pool_s8(view, held_rows, out);
+      else max_pool_s8(view, held_rows, out);
+    }
+    void end() {}
+  };
+  const InputRowsParams rows = flash_load(params.rows);
+  const Pool2DS8Params p = flash_load(params.pool);
+  Kernel kernel{rows, p, output};
+  return input_rows_push(rows, ring, state, kernel);
+}
+
+}  // namespace detail
+
+inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
+  detail::average_pool_s8(flash_load(params), in, out);
+}
+
+inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
+  detail::max_pool_s8(flash_load(params), in, out);
+}
+
+// Streaming forms (one batch): `ring` holds params.rows.window_rows input rows, `state`
+// kInputRowsStateWords words; true when the row just written completed the output.
+inline bool average_pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* out) {
+  return detail::pool_2d_rows_s8<true>(params, ring, state, out);
+}
+
+inline bool max_pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* out) {
+  return detail::pool_2d_rows_s8<false>(params, ring, state, out);
 }
 
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.
