@@ -74,10 +74,10 @@ Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, cons
 }
 
 // How many input vectors one firmware image can carry besides the model.
-size_t vectors_per_image(const Target& t, const CompiledModel& m, size_t input_bytes, size_t total) {
+size_t vectors_per_image(const Target& t, int64_t constant_bytes, size_t input_bytes, size_t total) {
   if (t.flash_bytes <= 0) return total;
   const int64_t code_reserve = 24 * 1024;  // kernels, harness, platform
-  const int64_t room = t.flash_bytes - m.weight_bytes() - code_reserve;
+  const int64_t room = t.flash_bytes - constant_bytes - code_reserve;
   return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
 }
 
@@ -88,7 +88,10 @@ int run_verify(const VerifyArgs& a) {
   compile_model(a.model, m);
   const Graph& g = m.graph;
   const Target target = find_target(a.target);
-  check_model_fits(target, m, a.model);
+  const int64_t page_bytes = a.weights.page();
+  if (page_bytes) check_external_weights_target(target);
+  const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
+  check_model_fits(target, m, constant_bytes, a.model);
 
   std::vector<std::string> vectors;
   if (!fs::is_directory(a.vectors)) throw CompileError(a.vectors + ": not a directory");
@@ -113,16 +116,19 @@ int run_verify(const VerifyArgs& a) {
 
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
                                            : fs::path(a.work_dir);
-  const size_t per_image = vectors_per_image(target, m, static_cast<size_t>(input_bytes), inputs.size());
+  const size_t per_image = vectors_per_image(target, constant_bytes, static_cast<size_t>(input_bytes), inputs.size());
   const size_t images = (inputs.size() + per_image - 1) / per_image;
   std::vector<std::vector<uint8_t>> outputs;
   for (size_t first = 0; first < inputs.size(); first += per_image) {
     const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
                                                   inputs.begin() + static_cast<std::ptrdiff_t>(std::min(first + per_image, inputs.size())));
-    std::cerr << fmt::format("verify: {} ({} ops, {} B constants): building image {}/{} with {} vectors for {}...\n",
-                             fs::path(a.model).filename().string(), m.calls.size(), m.weight_bytes(),
+    std::cerr << fmt::format("verify: {} ({} ops, {} B constants{}): building image {}/{} with {} vectors for {}...\n",
+                             fs::path(a.model).filename().string(), m.calls.size(), constant_bytes,
+                             page_bytes ? fmt::format(" in flash, the rest external through a {} B page", page_bytes) : "",
                              first / per_image + 1, images, batch.size(), target.name);
-    const Firmware fw = build_firmware(target, &m, verify_harness(g, batch), work);
+    const Firmware fw =
+        build_firmware(target, &m, verify_harness(g, batch, page_bytes ? weights_image_path(work).string() : ""), work,
+                       page_bytes);
     check_fits(target, {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram}, 0,
                fs::path(a.model).filename().string());
     const RunResult run = run_firmware(target, fw, work, false);

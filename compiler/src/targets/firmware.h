@@ -20,11 +20,17 @@ inline constexpr const char* kFirmwareModelName = "mf_model";
 
 // Runs every input (all model inputs concatenated) and prints one line per
 // vector: "V<index> <output bytes in hex>".
-std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs);
+// With `weights_path` (external weights), read_weights() reads that file through the
+// platform (semihosting under QEMU) and the bench harness prints the number of reads.
+std::string verify_harness(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs,
+                           const std::string& weights_path = "");
 // One invoke() between the benchmark markers, stack painted before; prints
 // "stack=<bytes>". With no model (`g == nullptr`) it is the empty harness
 // that gives the baseline cost of the platform itself.
-std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input);
+std::string bench_harness(const Graph* g, const std::vector<uint8_t>& input, const std::string& weights_path = "");
+
+// Where build_firmware writes the external weight image for a build in `work`.
+std::filesystem::path weights_image_path(const std::filesystem::path& work);
 
 struct FirmwareSizes {
   int64_t flash = 0;  // code + constants + .data initializers
@@ -36,9 +42,10 @@ struct Firmware {
   FirmwareSizes sizes;
 };
 
-// Writes the model (if any) and harness into `work` and builds them.
+// Writes the model (if any) and harness into `work` and builds them. page_bytes > 0: the
+// model's weights go to an external image (weights_image_path) paged through that RAM page.
 Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness,
-                        const std::filesystem::path& work);
+                        const std::filesystem::path& work, int64_t page_bytes = 0);
 
 struct RunResult {
   std::string output;       // what the firmware printed (and the runner's own lines)
@@ -55,7 +62,14 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
 
 // Before building: fails when the model alone (constants in flash, arena in
 // RAM) exceeds the chip, naming both figures.
-void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what);
+// `constant_bytes`: the constants in internal flash (all of them unless weights are external).
+void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_bytes, const std::string& what);
+// External weights need a platform with file access and kernels that read constants
+// through plain pointers: the host, Cortex-M and RV32 (not AVR's program memory, not the
+// Xtensa platform). Fails naming the target otherwise.
+void check_external_weights_target(const Target& t);
+// The constants that stay in internal flash with this page size (0: all of them).
+int64_t internal_constant_bytes(const CompiledModel& m, int64_t page_bytes);
 // Fails with a clear message when the firmware does not fit the target's chip.
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
 

@@ -21,6 +21,10 @@ struct Conv2DS8Params {
   const int32_t* channel_multiplier;  // [output_depth] flash
   const int32_t* channel_shift;       // [output_depth] flash
   int32_t act_min, act_max;
+  // Elements from one output pixel to the next: output_depth, or the whole layer's depth
+  // when this call computes one group of its output channels (weights paged in from
+  // external memory a group at a time, see the emitter).
+  int32_t output_stride;
 };
 
 struct Conv2DF32Params {
@@ -132,9 +136,10 @@ inline void conv_2d_s8(const Conv2DS8Params& params, const int8_t* input, const 
   const int32_t channels_per_group = p.output_depth / groups;
   const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  const int32_t pixel_skip = p.output_stride - p.output_depth;
   for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
-      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+      for (int32_t ox = 0; ox < p.output_width; ++ox, output += pixel_skip) {
         const detail::ConvWindow win = detail::conv_window(p, oy, ox);
         const int8_t* w = filter;
         int32_t co = 0;
