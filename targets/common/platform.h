@@ -37,6 +37,14 @@ void mf_bench_end(void);
 void mf_stack_paint(void);
 size_t mf_stack_used(void);
 
+// External memory for weights paged from outside the firmware (microflow --weights
+// external): a file on the machine that runs the simulator stands for the SPI flash or SD
+// card. Semihosting SYS_OPEN/SYS_SEEK/SYS_READ under QEMU, stdio on the host; not on AVR.
+// mf_platform_open returns a handle (< 0: failure); mf_platform_read_at copies n bytes at
+// `offset` to dst and returns 0, or non-zero when fewer were read.
+int mf_platform_open(const char* path);
+int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n);
+
 #ifdef __cplusplus
 }
 #endif

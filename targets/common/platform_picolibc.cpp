@@ -7,6 +7,7 @@
 //   stack     paint/scan between __heap_start (end of .bss) and __stack (top of RAM), the
 //             symbols picolibc.ld provides; the heap is unused, so it is stack headroom
 //   faults    print a message and exit with 125 (picolibc's default handlers spin forever)
+//   external  semihosting SYS_OPEN / SYS_SEEK / SYS_READ on a host file (the "SPI flash")
 #include "platform.h"
 
 extern "C" {
@@ -18,7 +19,11 @@ extern char __heap_start[];
 extern char __stack[];
 
 namespace {
+const uintptr_t kSysOpen = 0x01;
 const uintptr_t kSysWrite0 = 0x04;
+const uintptr_t kSysRead = 0x06;
+const uintptr_t kSysSeek = 0x0A;
+const uintptr_t kOpenReadBinary = 1;  // fopen mode "rb"
 const uint32_t kStackPattern = 0xA5A5A5A5u;
 const uintptr_t kPaintMargin = 32;  // bytes below SP left alone (the paint loop's own spills)
 const int kFaultStatus = 125;       // same status microflow-simavr gives a crashed AVR
@@ -94,6 +99,22 @@ __attribute__((noinline, noclone)) void mf_bench_begin(void) {
 __attribute__((noinline, noclone)) void mf_bench_end(void) {
   __asm__ volatile("" ::: "memory");
   mf_bench_state = 2;
+}
+
+int mf_platform_open(const char* path) {
+  size_t length = 0;
+  while (path[length]) ++length;
+  uintptr_t args[3] = {(uintptr_t)path, kOpenReadBinary, length};
+  return (int)sys_semihost(kSysOpen, (uintptr_t)args);
+}
+
+// Two semihosting calls (seek, read) per read: each is one trapping instruction plus the
+// argument block; the host does the copy.
+int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n) {
+  uintptr_t seek[2] = {(uintptr_t)handle, offset};
+  if (sys_semihost(kSysSeek, (uintptr_t)seek) != 0) return -1;
+  uintptr_t read[3] = {(uintptr_t)handle, (uintptr_t)dst, n};
+  return sys_semihost(kSysRead, (uintptr_t)read) == 0 ? 0 : -1;  // returns the bytes NOT read
 }
 
 void mf_stack_paint(void) {

@@ -5,6 +5,7 @@
 //             collection, so the profile's totals are exactly the begin..end instructions
 //             (summed over pairs). Outside valgrind they cost a few instructions.
 //   stack     not measured (returns 0).
+//   external  stdio on a file (handles index a small table of FILE*).
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +21,9 @@
 #define MF_HOST_TOGGLE() ((void)0)  // no valgrind headers: markers are plain functions
 #endif
 
+static FILE* host_files[4];
+static int host_files_used;
+
 extern "C" {
 
 void mf_platform_init(void) {}
@@ -33,6 +37,20 @@ void mf_platform_exit(int status) {
 
 __attribute__((noinline)) void mf_bench_begin(void) { MF_HOST_TOGGLE(); }
 __attribute__((noinline)) void mf_bench_end(void) { MF_HOST_TOGGLE(); }
+
+int mf_platform_open(const char* path) {
+  if (host_files_used == 4) return -1;
+  FILE* f = fopen(path, "rb");
+  if (!f) return -1;
+  host_files[host_files_used] = f;
+  return host_files_used++;
+}
+
+int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n) {
+  FILE* f = host_files[handle];
+  if (fseek(f, static_cast<long>(offset), SEEK_SET) != 0) return -1;
+  return fread(dst, 1, n, f) == n ? 0 : -1;
+}
 
 void mf_stack_paint(void) {}
 size_t mf_stack_used(void) { return 0; }

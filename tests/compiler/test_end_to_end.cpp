@@ -188,6 +188,72 @@ TEST_F(EndToEnd, Int8DagIsBitExact) {
   EXPECT_FALSE(contains(r.output, "MISMATCH")) << r.output;
 }
 
+// Weights from external memory: the FULLY_CONNECTED (4 units x 8 inputs, 12 B per unit with
+// its folded bias) read through pages of 12..48 B, i.e. 1 to 4 units per read_weights() with a
+// remainder group, stays bit-exact.
+TEST_F(EndToEnd, Int8DagWithPagedWeightsIsBitExact) {
+  TempDir dir("dag8paged");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag8.tflite", d.bytes);
+  fs::create_directories(dir.path() / "vectors");
+  const int n = write_dag_vectors(d, dir.path() / "vectors");
+  for (int page : {12, 16, 36, 40, 48}) {
+    const RunResult r = run("verify " + quoted(dir.path() / "dag8.tflite") + " --vectors " +
+                            quoted(dir.path() / "vectors") + " --weights external --page-bytes " + std::to_string(page));
+    EXPECT_EQ(r.exit_code, 0) << "page " << page << ":\n" << r.output;
+    const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+    EXPECT_TRUE(contains(r.output, want)) << "page " << page << ": expected '" << want << "' in:\n" << r.output;
+  }
+}
+
+TEST_F(EndToEnd, CompileWithExternalWeightsWritesTheImageAndPagingCode) {
+  TempDir dir("paged");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  const RunResult r = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(dir.path() / "out") +
+                          " --weights external --page-bytes 40");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // 3 units per group (36 B), then 1 (12 B): the image is the FC's 4 x 8 weights + 4 biases.
+  EXPECT_EQ(fs::file_size(dir.path() / "out" / "dag.weights.bin"), 48u);
+  const std::string header = read_text(dir.path() / "out" / "dag.h");
+  EXPECT_TRUE(contains(header, "constexpr size_t kPageBytes = 40;")) << header;
+  EXPECT_TRUE(contains(header, "constexpr unsigned long kWeightImageBytes = 48UL;")) << header;
+  EXPECT_TRUE(contains(header, "void read_weights(uint32_t offset, void* dst, uint32_t bytes);")) << header;
+  const std::string source = read_text(dir.path() / "out" / "dag.cpp");
+  EXPECT_TRUE(contains(source, "read_weights(0u, weight_page, 36u);")) << source;
+  EXPECT_TRUE(contains(source, "read_weights(36u, weight_page, 12u);")) << source;
+  EXPECT_TRUE(contains(source, "int32_t weight_page[kPageBytes / 4];")) << source;
+  // The weights themselves are not in the source any more.
+  EXPECT_FALSE(contains(source, "Weights[")) << source;
+}
+
+TEST_F(EndToEnd, PageTooSmallForOneOutputIsAnErrorNamingTheOp) {
+  TempDir dir("paged_small");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  RunResult r = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(dir.path() / "out") +
+                    " --weights external --page-bytes 8");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "(FULLY_CONNECTED): one group of 1 output channel(s) needs 12 B")) << r.output;
+  EXPECT_TRUE(contains(r.output, "more than the 8 B page (raise --page-bytes)")) << r.output;
+  r = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(dir.path() / "out") +
+          " --weights external --page-bytes 30");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "--page-bytes 30: the page must be a positive multiple of 4 bytes")) << r.output;
+}
+
+TEST_F(EndToEnd, ExternalWeightsAreRejectedOnAvr) {
+  TempDir dir("paged_avr");
+  const DagModel d = dag_model(/*float_output=*/false);
+  write_file(dir.path() / "dag.tflite", d.bytes);
+  fs::create_directories(dir.path() / "vectors");
+  write_dag_vectors(d, dir.path() / "vectors");
+  const RunResult r = run("verify " + quoted(dir.path() / "dag.tflite") + " --vectors " + quoted(dir.path() / "vectors") +
+                          " --target atmega328p --weights external");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "--weights external is not supported on atmega328p")) << r.output;
+}
+
 TEST_F(EndToEnd, CorruptedInt8ReferenceIsReportedAsMismatch) {
   TempDir dir("dag8bad");
   const DagModel d = dag_model(/*float_output=*/false);

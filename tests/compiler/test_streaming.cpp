@@ -139,6 +139,16 @@ TEST(Streaming, DepthwiseFullyConnectedStreamsWithARingOfWindowRows) {
   EXPECT_FALSE(contains(code.header, "invoke(")) << code.header;
   EXPECT_FALSE(contains(code.header, "input0(")) << code.header;
   EXPECT_TRUE(contains(code.source, "mf::depthwise_conv_2d_fully_connected_rows_s8(")) << code.source;
+
+  // Not combined with weights from external memory: a clear error, not wrong code.
+  microflow::EmitOptions paged;
+  paged.page_bytes = 4096;
+  try {
+    microflow::emit_cpp(c->graph, c->calls, c->plan, "net", paged, s, c->whole_input_arena_bytes);
+    ADD_FAILURE() << "streaming input with external weights was accepted";
+  } catch (const microflow::CompileError& e) {
+    EXPECT_TRUE(contains(e.what(), "cannot be combined")) << e.what();
+  }
 }
 
 TEST(Streaming, PoolingAndDilatedConvolutionStream) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -73,9 +74,22 @@ std::vector<int8_t> run_conv(const ConvCase& c, const std::vector<int8_t>& x,
   const mf::Conv2DS8Params p = {c.batches, c.ih,     c.iw,      c.ic,       c.oh,   c.ow,
                                 c.oc,      c.kh,     c.kw,      c.kd,       c.sh,   c.sw,
                                 c.dh,      c.dw,     c.pad_top, c.pad_left, c.z_in, c.z_out,
-                                m.data(),  s.data(), c.act_min, c.act_max};
+                                m.data(),  s.data(), c.act_min, c.act_max, c.oc};
   std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
   mf::conv_2d_s8(p, x.data(), w.data(), folded.data(), out.data());
+  if (c.kd == c.ic) {
+    // Without groups, output channels split into calls of up to three (the emitter's weight
+    // paging) give the same bytes.
+    std::vector<int8_t> split(out.size(), 0);
+    for (int32_t c0 = 0; c0 < c.oc; c0 += 3) {
+      mf::Conv2DS8Params group = p;
+      group.output_depth = std::min(3, c.oc - c0);
+      group.channel_multiplier = m.data() + c0;
+      group.channel_shift = s.data() + c0;
+      mf::conv_2d_s8(group, x.data(), w.data() + c0 * filter_size, folded.data() + c0, split.data() + c0);
+    }
+    EXPECT_EQ(split, out) << "channel groups";
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 // conv_2d_1x1_s8 / conv_2d_packed_s8 against TFLM's ConvPerChannel, on filters packed the
 // way the compiler packs them (lower_util.cpp, layout in dot_s8.h).
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -91,14 +92,30 @@ void check(const Case& c, uint32_t seed, bool pointwise, int32_t min_exponent = 
   const auto packed = pack(w, c.oc, c.kh, c.kw * c.ic);
   const mf::Conv2DS8Params p = {c.batches, c.ih,       c.iw,     c.ic,     c.oh,      c.ow,     c.oc, c.kh,
                                 c.kw,      c.ic,       c.sh,     c.sw,     c.dh,      1,        c.pad_top,
-                                c.pad_left, c.z_in,    c.z_out,  m.data(), s.data(),  c.act_min, c.act_max};
+                                c.pad_left, c.z_in,    c.z_out,  m.data(), s.data(),  c.act_min, c.act_max,
+                                c.oc};
+  auto run = [&](const mf::Conv2DS8Params& params, const int32_t* filter, const int32_t* bias_part, int8_t* out) {
+    if (pointwise) {
+      mf::conv_2d_1x1_s8(params, x.data(), filter, bias_part, out);
+    } else {
+      mf::conv_2d_packed_s8(params, x.data(), filter, bias_part, out);
+    }
+  };
   std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
-  if (pointwise) {
-    mf::conv_2d_1x1_s8(p, x.data(), packed.data(), folded.data(), out.data());
-  } else {
-    mf::conv_2d_packed_s8(p, x.data(), packed.data(), folded.data(), out.data());
-  }
+  run(p, packed.data(), folded.data(), out.data());
   ASSERT_EQ(out, reference(c, x, w, bias, m, s)) << "seed " << seed;
+  // Split into output-channel groups of four (one packed block each; the weight paging of
+  // the emitter), each call writing its channels of every pixel: the same bytes.
+  std::vector<int8_t> split(out.size(), 0);
+  const int32_t block_words = c.kh * c.kw * c.ic;  // 4 channels x kh rows of kw * ic bytes
+  for (int32_t c0 = 0; c0 < c.oc; c0 += 4) {
+    mf::Conv2DS8Params group = p;
+    group.output_depth = std::min(4, c.oc - c0);
+    group.channel_multiplier = m.data() + c0;
+    group.channel_shift = s.data() + c0;
+    run(group, packed.data() + c0 / 4 * block_words, folded.data() + c0, split.data() + c0);
+  }
+  ASSERT_EQ(split, out) << "channel groups, seed " << seed;
 }
 
 TEST(Conv2D1x1S8, DepthsAcrossChunkSizesAndChannelTails) {

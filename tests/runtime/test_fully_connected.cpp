@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -57,9 +58,20 @@ std::vector<int8_t> run_fc(const FcCase& c, const std::vector<int8_t>& x,
                                         c.per_channel ? m.data() : nullptr,
                                         c.per_channel ? s.data() : nullptr,
                                         c.act_min,
-                                        c.act_max};
+                                        c.act_max,
+                                        c.n};
   std::vector<int8_t> out(c.batches * c.n);
   mf::fully_connected_s8(p, x.data(), w.data(), folded.data(), out.data());
+  // Outputs split into calls of up to five units (the emitter's weight paging: one group's
+  // rows, biases and multipliers each) give the same bytes.
+  std::vector<int8_t> split(out.size(), 0);
+  for (int32_t o0 = 0; o0 < c.n; o0 += 5) {
+    mf::FullyConnectedS8Params group = p;
+    group.output_depth = std::min(5, c.n - o0);
+    if (c.per_channel) group.channel_multiplier = m.data() + o0, group.channel_shift = s.data() + o0;
+    mf::fully_connected_s8(group, x.data(), w.data() + o0 * c.k, folded.data() + o0, split.data() + o0);
+  }
+  EXPECT_EQ(split, out) << "output groups";
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -23,16 +24,25 @@ namespace {
 struct Measurement {
   FirmwareSizes sizes;
   int64_t stack = 0, count = 0;
+  int64_t weight_reads = 0, weight_read_bytes = 0;  // external weights: read_weights() calls in invoke()
 };
+
+int64_t printed_count(const std::string& output, const std::string& key) {
+  std::smatch m;
+  return std::regex_search(output, m, std::regex(key + R"(=(\d+))")) ? std::stoll(m[1]) : 0;
+}
 
 // The harness embeds the input vector in flash; that is test data, not the
 // model's cost, so it is not counted.
-Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work) {
-  const Firmware fw = build_firmware(t, m, bench_harness(m, input), work);
+Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work,
+                    int64_t page_bytes) {
+  const std::string weights = m && page_bytes ? weights_image_path(work).string() : "";
+  const Firmware fw = build_firmware(t, m, bench_harness(m, input, weights), work, m ? page_bytes : 0);
   const RunResult r = run_firmware(t, fw, work, true);
   FirmwareSizes sizes = fw.sizes;
   if (m) sizes.flash -= static_cast<int64_t>(input.size());
-  return {sizes, std::max<int64_t>(r.stack_bytes, 0), r.count};
+  return {sizes, std::max<int64_t>(r.stack_bytes, 0), r.count, printed_count(r.output, "weight_reads"),
+          printed_count(r.output, "weight_read_bytes")};
 }
 
 nlohmann::json to_json(const Measurement& m, const std::string& counter) {
@@ -44,7 +54,9 @@ nlohmann::json to_json(const Measurement& m, const std::string& counter) {
 
 int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
-  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, a.streaming);
+  const int64_t page_bytes = a.weights.page();
+  if (page_bytes) check_external_weights_target(target);
+  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, a.streaming, page_bytes > 0);
   int64_t input_bytes = 0;
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
   std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
@@ -58,11 +70,11 @@ int run_bench(const BenchArgs& a) {
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-bench-{}", getpid())
                                            : fs::path(a.work_dir);
   auto measure_model = [&](const CompiledModel& m) {
-    check_model_fits(target, m, a.model);
+    check_model_fits(target, m, internal_constant_bytes(m, page_bytes), a.model);
     std::cerr << fmt::format("bench: {} on {}: building and running the model firmware{}...\n",
                              fs::path(a.model).filename().string(), target.name,
                              m.streaming.enabled ? " (input row by row)" : "");
-    const Measurement r = measure(target, &m, input, work / "model");
+    const Measurement r = measure(target, &m, input, work / "model", page_bytes);
     check_fits(target, r.sizes, r.stack, a.model);
     return r;
   };
@@ -70,12 +82,13 @@ int run_bench(const BenchArgs& a) {
   try {
     model = measure_model(*mp);
   } catch (const DoesNotFit& e) {
-    mp = switch_to_streaming(a.model, a.streaming, *mp, target, e, "bench");
+    mp = switch_to_streaming(a.model, a.streaming, *mp, target, e, "bench", page_bytes > 0);
     model = measure_model(*mp);
   }
   const CompiledModel& m = *mp;
+  const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
   std::cerr << "bench: building and running the empty harness (baseline)...\n";
-  const Measurement empty = measure(target, nullptr, {}, work / "empty");
+  const Measurement empty = measure(target, nullptr, {}, work / "empty", 0);
   if (a.work_dir.empty()) fs::remove_all(work);
 
   const std::string counter = target.count == "cycles" ? "cycles" : "instructions";
@@ -84,6 +97,10 @@ int run_bench(const BenchArgs& a) {
     j.update({{"model", a.model}, {"target", target.name}, {"arena_bytes", m.plan.arena_bytes},
               {"streaming_input", m.streaming.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
+    if (page_bytes)
+      j.update({{"weights", "external"}, {"page_bytes", page_bytes}, {"internal_constant_bytes", constant_bytes},
+                {"external_weight_bytes", m.weight_bytes() - constant_bytes}, {"weight_reads", model.weight_reads},
+                {"weight_read_bytes", model.weight_read_bytes}});
     if (target.flash_bytes) j["target_flash_bytes"] = target.flash_bytes;
     if (target.ram_bytes) j["target_ram_bytes"] = target.ram_bytes;
     std::cout << j.dump(2) << "\n";
@@ -102,14 +119,20 @@ int run_bench(const BenchArgs& a) {
             << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "model's share", model.sizes.flash - empty.sizes.flash,
                            model.sizes.ram - empty.sizes.ram, model.stack - empty.stack,
                            model.sizes.ram + model.stack - empty.sizes.ram - empty.stack)
-            << fmt::format("arena: {} B (in static RAM); constants: {} B (in flash); flash excludes the {} B input "
+            << fmt::format("arena: {} B (in static RAM); constants: {} B ({} in flash); flash excludes the {} B input "
                            "vector the harness embeds\n",
-                           m.plan.arena_bytes, m.weight_bytes(), input.size());
+                           m.plan.arena_bytes, m.weight_bytes(), constant_bytes, input.size());
   if (m.streaming.enabled)
     std::cout << fmt::format("streaming input: {} rows of {} pushed one by one ({} held in the arena; the whole-input "
                              "arena would be {} B); the count includes copying each row out of flash\n",
                              m.streaming.rows, m.streaming.row_elements, m.streaming.window_rows,
                              m.whole_input_arena_bytes);
+  if (page_bytes)
+    std::cout << fmt::format("external weights: {} B of constants outside the firmware, {} B in flash; {} B page (in "
+                             "static RAM); invoke() made {} read_weights() calls, {} B (counted: the calls' "
+                             "instructions, not the transfer time)\n",
+                             m.weight_bytes() - constant_bytes, constant_bytes, page_bytes, model.weight_reads,
+                             model.weight_read_bytes);
   if (target.flash_bytes)
     std::cout << fmt::format("chip limits: {} B flash, {} B RAM\n", target.flash_bytes, target.ram_bytes);
   return 0;

@@ -1,13 +1,23 @@
 // The `microflow` subcommands. Each returns the process exit status.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace microflow {
 
+// --weights internal|external and --page-bytes (compile, verify, bench).
+struct WeightsArgs {
+  std::string weights = "internal";
+  int64_t page_bytes = 4096;
+  // The emitter's page size: 0 keeps every constant in internal flash.
+  int64_t page() const { return weights == "external" ? page_bytes : 0; }
+};
+
 struct CompileArgs {
   std::string model, out_dir, name;
   std::string streaming = "off";  // --streaming-input off|on|auto
+  WeightsArgs weights;
 };
 int run_compile(const CompileArgs& a);
 
@@ -25,6 +35,7 @@ struct VerifyArgs {
   size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
+  WeightsArgs weights;
 };
 int run_verify(const VerifyArgs& a);
 
@@ -32,6 +43,7 @@ struct BenchArgs {
   std::string model, target = "host", input, work_dir;
   std::string streaming = "auto";  // as for verify
   bool json = false;
+  WeightsArgs weights;
 };
 int run_bench(const BenchArgs& a);
 

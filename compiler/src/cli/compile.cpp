@@ -37,17 +37,30 @@ std::string streaming_note(const CompiledModel& m) {
 
 int run_compile(const CompileArgs& a) {
   CompiledModel m;
-  compile_model(a.model, m, parse_streaming_mode(a.streaming));
+  StreamingMode streaming = parse_streaming_mode(a.streaming);
+  // Streaming input and external weights are not combined (the streamed first layer has
+  // no paged form): "auto" keeps the whole input, "on" is the emitter's clear error.
+  if (a.weights.page() > 0 && streaming == StreamingMode::Auto) streaming = StreamingMode::Off;
+  compile_model(a.model, m, streaming);
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
-  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, {}, m.streaming, m.whole_input_arena_bytes);
+  EmitOptions options;
+  options.page_bytes = a.weights.page();
+  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, options, m.streaming, m.whole_input_arena_bytes);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);
   if (ec) throw CompileError(a.out_dir + ": cannot create directory: " + ec.message());
   write_if_changed(fs::path(a.out_dir) / code.header_file, code.header);
   write_if_changed(fs::path(a.out_dir) / code.source_file, code.source);
+  if (!code.weights_file.empty())
+    write_if_changed(fs::path(a.out_dir) / code.weights_file,
+                     std::string(code.weights_image.begin(), code.weights_image.end()));
   std::cout << "microflow: " << a.model << " -> " << (fs::path(a.out_dir) / code.source_file).string() << " ("
             << m.calls.size() << " ops, " << m.weight_bytes() << " B constants, arena " << m.plan.arena_bytes
             << " B" << streaming_note(m) << ")\n";
+  if (!code.weights_file.empty())
+    std::cout << "microflow: external weights -> " << (fs::path(a.out_dir) / code.weights_file).string() << " ("
+              << code.weights_image.size() << " B, read through a " << a.weights.page() << " B page; "
+              << code.internal_constant_bytes << " B of constants stay in internal flash)\n";
   return 0;
 }
 

@@ -60,6 +60,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"off", "on", "auto"}))
       ->capture_default_str();
 
+  for (auto [command, weights] : {std::pair{c, &compile.weights}, {v, &verify.weights}, {b, &bench.weights}}) {
+    command->add_option("--weights", weights->weights,
+                        "internal: every constant in flash; external: the large layers' weights in a separate "
+                        "image (NAME.weights.bin) read through read_weights() into a RAM page")
+        ->check(CLI::IsMember({"internal", "external"}))
+        ->capture_default_str();
+    command->add_option("--page-bytes", weights->page_bytes,
+                        "With --weights external: the RAM page the weights are read into, a multiple of 4")
+        ->capture_default_str();
+  }
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*c) return run_compile(compile);

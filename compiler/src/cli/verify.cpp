@@ -75,10 +75,11 @@ Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, cons
 
 // How many input vectors one firmware image can carry besides the model: a guess for
 // the first image, then what the first image's measured flash leaves room for.
-size_t vectors_per_image(const Target& t, const CompiledModel& m, size_t input_bytes, size_t total) {
+// `constant_bytes`: the model's constants in internal flash.
+size_t vectors_per_image(const Target& t, int64_t constant_bytes, size_t input_bytes, size_t total) {
   if (t.flash_bytes <= 0) return total;
   const int64_t code_reserve = 24 * 1024;  // kernels, harness, platform
-  const int64_t room = t.flash_bytes - m.weight_bytes() - code_reserve;
+  const int64_t room = t.flash_bytes - constant_bytes - code_reserve;
   return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
 }
 
@@ -92,19 +93,24 @@ size_t measured_vectors_per_image(const Target& t, int64_t flash_without_vectors
 std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target& target, const CompiledModel& m,
                                               const std::vector<std::vector<uint8_t>>& inputs, int64_t input_bytes,
                                               int64_t output_bytes, const fs::path& work) {
-  check_model_fits(target, m, a.model);
+  const int64_t page_bytes = a.weights.page();
+  const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
+  check_model_fits(target, m, constant_bytes, a.model);
   const std::string model_name = fs::path(a.model).filename().string();
-  size_t per_image = vectors_per_image(target, m, static_cast<size_t>(input_bytes), inputs.size());
+  size_t per_image = vectors_per_image(target, constant_bytes, static_cast<size_t>(input_bytes), inputs.size());
   std::vector<std::vector<uint8_t>> outputs;
   for (size_t first = 0, image = 1; first < inputs.size(); ++image) {
     const size_t end = std::min(first + per_image, inputs.size());
     const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
                                                   inputs.begin() + static_cast<std::ptrdiff_t>(end));
-    std::cerr << fmt::format("verify: {} ({} ops, {} B constants{}): building image {} with {} of {} vectors for {}...\n",
-                             model_name, m.calls.size(), m.weight_bytes(),
+    std::cerr << fmt::format("verify: {} ({} ops, {} B constants{}{}): building image {} with {} of {} vectors for {}...\n",
+                             model_name, m.calls.size(), constant_bytes,
+                             page_bytes ? fmt::format(" in flash, the rest external through a {} B page", page_bytes) : "",
                              m.streaming.enabled ? ", input row by row" : "", image, batch.size(), inputs.size(),
                              target.name);
-    const Firmware fw = build_firmware(target, &m, verify_harness(m, batch), work);
+    const Firmware fw =
+        build_firmware(target, &m, verify_harness(m, batch, page_bytes ? weights_image_path(work).string() : ""), work,
+                       page_bytes);
     const FirmwareSizes sizes = {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram};
     check_fits(target, sizes, 0, model_name);
     const RunResult run = run_firmware(target, fw, work, false);
@@ -122,7 +128,9 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
 
 int run_verify(const VerifyArgs& a) {
   const Target target = find_target(a.target);
-  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, a.streaming);
+  const bool external_weights = a.weights.page() > 0;
+  if (external_weights) check_external_weights_target(target);
+  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, a.streaming, external_weights);
   const Graph& g = model->graph;
 
   std::vector<std::string> vectors;
@@ -152,7 +160,7 @@ int run_verify(const VerifyArgs& a) {
   try {
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   } catch (const DoesNotFit& e) {
-    model = switch_to_streaming(a.model, a.streaming, *model, target, e, "verify");
+    model = switch_to_streaming(a.model, a.streaming, *model, target, e, "verify", external_weights);
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   }
 

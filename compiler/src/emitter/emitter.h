@@ -9,6 +9,7 @@
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
 #include "passes/streaming.h"
+#include "passes/weight_pages.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -16,6 +17,10 @@ namespace microflow {
 struct GeneratedCode {
   std::string header_file, source_file;  // file names
   std::string header, source;            // contents
+  // With external weights: NAME.weights.bin, the image read_weights() reads from.
+  std::string weights_file;
+  std::vector<uint8_t> weights_image;
+  int64_t internal_constant_bytes = 0;  // constants the generated source keeps in flash
 };
 
 struct EmitOptions {
@@ -24,6 +29,9 @@ struct EmitOptions {
   // invoke() poisons the arena except the bytes of that kernel's own tensors,
   // so a kernel reading or writing outside its tensors is an ASan report.
   bool tensor_bounds_check = false;
+  // > 0: weights from external memory (passes/weight_pages.h) through a RAM page of this
+  // many bytes; 0: every constant in internal flash.
+  int64_t page_bytes = 0;
 };
 
 // `name` must be a valid C++ identifier (see model_identifier). With streaming input

@@ -99,6 +99,7 @@ KernelCall finish_conv(const Graph& g, const Operator& op, KernelCall k, Precisi
   add_param_ref(k, "channel_multiplier", "Multiplier");
   add_param_ref(k, "channel_shift", "Shift");
   add_activation_params(k, o.activation, out, p);
+  if (k.params_type == "Conv2DS8Params") add_param(k, "output_stride", channels);
   add_input_arg(k, in);
   add_array_arg(k, packed_filter ? *packed_filter : int8_array_from("Filter", filter));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));

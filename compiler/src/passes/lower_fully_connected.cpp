@@ -102,6 +102,7 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
     k.params.push_back({"channel_shift", "nullptr"});
   }
   add_activation_params(k, opts.activation, out, p);
+  add_param(k, "output_stride", units);
   add_input_arg(k, in);
   add_array_arg(k, int8_array_from("Weights", w));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));

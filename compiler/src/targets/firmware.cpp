@@ -13,6 +13,7 @@
 #include "diagnostics.h"
 #include "emitter/emitter.h"
 #include "host/process.h"
+#include "passes/weight_pages.h"
 
 namespace microflow {
 
@@ -32,13 +33,53 @@ std::string byte_array(const char* name, const std::vector<uint8_t>& bytes) {
   return s + (bytes.empty() ? "0};\n" : "\n};\n");
 }
 
+std::string c_string(const std::string& text) {
+  std::string s = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') s += '\\';
+    s += c;
+  }
+  return s + "\"";
+}
+
+// External weights: read_weights() on the platform's file access, counting the reads.
+std::string weights_reader(const std::string& weights_path) {
+  return fmt::format(R"(
+static int weights_file = -1;
+static uint32_t weight_reads, weight_read_bytes;
+
+static void write_str(const char* s);
+
+namespace {0} {{
+void read_weights(uint32_t offset, void* dst, uint32_t bytes) {{
+  ++weight_reads;
+  weight_read_bytes += bytes;
+  if (mf_platform_read_at(weights_file, offset, dst, bytes) != 0) {{
+    write_str("read_weights: cannot read the weight image\n");
+    mf_platform_exit(3);
+  }}
+}}
+}}  // namespace {0}
+
+static void open_weights() {{
+  weights_file = mf_platform_open({1});
+  if (weights_file < 0) {{
+    write_str("cannot open the weight image\n");
+    mf_platform_exit(3);
+  }}
+}}
+)",
+                     kFirmwareModelName, c_string(weights_path));
+}
+
 // Shared by both harnesses: output in hex through the platform, and
 // run_model(): the input copied from flash into the arena and invoke(), or with
 // streaming input each row copied to the row buffer and pushed.
-std::string harness_prelude(const CompiledModel* m) {
+std::string harness_prelude(const CompiledModel* m, const std::string& weights_path) {
   const Graph* g = m ? &m->graph : nullptr;
   std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/flash.h>\n\n#include \"platform.h\"\n";
   if (g) s += fmt::format("#include \"{0}.h\"\n\nstatic {0}::Model model;\n", kFirmwareModelName);
+  if (g && !weights_path.empty()) s += weights_reader(weights_path);
   s += R"(
 static void write_str(const char* s) {
   size_t n = 0;
@@ -158,13 +199,18 @@ std::vector<std::string> host_extra_flags() {
 
 }  // namespace
 
-std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs) {
+fs::path weights_image_path(const fs::path& work) {
+  return fs::absolute(work / (std::string(kFirmwareModelName) + ".weights.bin"));
+}
+
+std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
+                           const std::string& weights_path) {
   std::vector<uint8_t> all;
   for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
-  std::string s = harness_prelude(&m) + "\n" + byte_array("kInputs", all);
+  std::string s = harness_prelude(&m, weights_path) + "\n" + byte_array("kInputs", all);
   s += fmt::format(R"(
 int main() {{
-  mf_platform_init();
+  mf_platform_init();{}
   for (size_t v = 0; v < {}; ++v) {{
     run_model(kInputs + v * kInputBytes);
     write_str("V");
@@ -177,12 +223,12 @@ int main() {{
   return 0;
 }}
 )",
-                   inputs.size());
+                   weights_path.empty() ? "" : "\n  open_weights();", inputs.size());
   return s;
 }
 
-std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input) {
-  std::string s = harness_prelude(m);
+std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input, const std::string& weights_path) {
+  std::string s = harness_prelude(m, weights_path);
   // Whole input: copied into the arena before the measured region; streamed: the rows'
   // copies are part of feeding the model and are measured with it.
   const bool whole = m && !m->streaming.enabled;
@@ -199,13 +245,18 @@ std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& in
       offset += bytes;
     }
   }
+  if (m && !weights_path.empty()) s += "  open_weights();\n";
   s += "  mf_bench_run();\n  const size_t stack = mf_stack_used();\n"
        "  write_str(\"stack=\");\n  write_uint(static_cast<uint32_t>(stack));\n  write_str(\"\\n\");\n";
   if (m) s += "  write_str(\"V0 \");\n  write_outputs();\n  write_str(\"\\n\");\n";
+  if (m && !weights_path.empty())
+    s += "  write_str(\"weight_reads=\");\n  write_uint(weight_reads);\n"
+         "  write_str(\" weight_read_bytes=\");\n  write_uint(weight_read_bytes);\n  write_str(\"\\n\");\n";
   return s + "  mf_platform_exit(0);\n  return 0;\n}\n";
 }
 
-Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work) {
+Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work,
+                        int64_t page_bytes) {
   fs::create_directories(work);
   std::vector<std::string> cmd = {t.cxx};
   cmd.insert(cmd.end(), t.cflags.begin(), t.cflags.end());
@@ -219,9 +270,12 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   }
   cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
   for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
+  emit.page_bytes = page_bytes;
   if (m) {
     GeneratedCode code =
         emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit, m->streaming, m->whole_input_arena_bytes);
+    if (!code.weights_file.empty())
+      write_text(weights_image_path(work), std::string(code.weights_image.begin(), code.weights_image.end()));
     write_text(work / code.header_file, code.header);
     write_text(work / code.source_file, code.source);
     cmd.push_back((work / code.source_file).string());
@@ -328,13 +382,25 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
   return result;
 }
 
-void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what) {
-  if (t.flash_bytes > 0 && m.weight_bytes() > t.flash_bytes)
+void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_bytes, const std::string& what) {
+  if (t.flash_bytes > 0 && constant_bytes > t.flash_bytes)
     throw DoesNotFit(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
-                                   t.name, m.weight_bytes(), t.flash_bytes));
+                                   t.name, constant_bytes, t.flash_bytes));
   if (t.ram_bytes > 0 && m.plan.arena_bytes > t.ram_bytes)
     throw DoesNotFit(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
                                    t.name, m.plan.arena_bytes, t.ram_bytes));
+}
+
+void check_external_weights_target(const Target& t) {
+  if (t.family != "host" && t.family != "cortex-m" && t.family != "rv32imc")
+    throw CompileError(fmt::format("--weights external is not supported on {}: its kernels or platform cannot read "
+                                   "weights from a RAM page filled from a file (supported: host, cortex-m*, rv32imc)",
+                                   t.name));
+}
+
+int64_t internal_constant_bytes(const CompiledModel& m, int64_t page_bytes) {
+  if (page_bytes <= 0) return m.weight_bytes();
+  return plan_weight_pages(m.calls, page_bytes, m.graph.source).internal_constant_bytes;
 }
 
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what) {
@@ -347,18 +413,25 @@ void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, co
                                    what, t.name, ram, s.ram, std::max<int64_t>(stack_bytes, 0), t.ram_bytes));
 }
 
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode) {
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode,
+                                                  bool external_weights) {
+  const bool on = parse_streaming_mode(mode) == StreamingMode::On;
+  if (on && external_weights)
+    throw CompileError(path + ": --streaming-input on and --weights external cannot be combined (the streamed "
+                              "first layer has no paged form); use one of them");
   auto m = std::make_unique<CompiledModel>();
-  compile_model(path, *m, parse_streaming_mode(mode) == StreamingMode::On ? StreamingMode::On : StreamingMode::Off);
+  compile_model(path, *m, on ? StreamingMode::On : StreamingMode::Off);
   return m;
 }
 
 std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
-                                                   const std::string& command) {
-  // Rows save RAM, not flash.
+                                                   const std::string& command, bool external_weights) {
+  // Rows save RAM, not flash; and they are not combined with external weights.
   const bool constants_too_big = t.flash_bytes > 0 && whole.weight_bytes() > t.flash_bytes;
-  if (whole.streaming.enabled || parse_streaming_mode(mode) != StreamingMode::Auto || constants_too_big) throw e;
+  if (whole.streaming.enabled || parse_streaming_mode(mode) != StreamingMode::Auto || constants_too_big ||
+      external_weights)
+    throw e;
   const std::string blocker = streaming_blocker(whole.graph, whole.calls);
   if (!blocker.empty()) throw DoesNotFit(std::string(e.what()) + "; the input cannot be fed row by row instead: " + blocker);
   auto m = std::make_unique<CompiledModel>();

@@ -31,12 +31,19 @@ inline constexpr const char* kFirmwareModelName = "mf_model";
 // Runs every input (all model inputs concatenated) and prints one line per
 // vector: "V<index> <output bytes in hex>". A model with streaming input gets
 // each vector row by row.
-std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs);
+// With `weights_path` (external weights), read_weights() reads that file through the
+// platform (semihosting under QEMU) and the bench harness prints the number of reads.
+std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
+                           const std::string& weights_path = "");
 // One invoke() between the benchmark markers (with streaming input: every
 // row's copy out of flash and push_row()), stack painted before; prints
 // "stack=<bytes>". With no model (`m == nullptr`) it is the empty harness
 // that gives the baseline cost of the platform itself.
-std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input);
+std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input,
+                          const std::string& weights_path = "");
+
+// Where build_firmware writes the external weight image for a build in `work`.
+std::filesystem::path weights_image_path(const std::filesystem::path& work);
 
 struct FirmwareSizes {
   int64_t flash = 0;  // code + constants + .data initializers
@@ -48,9 +55,10 @@ struct Firmware {
   FirmwareSizes sizes;
 };
 
-// Writes the model (if any) and harness into `work` and builds them.
+// Writes the model (if any) and harness into `work` and builds them. page_bytes > 0: the
+// model's weights go to an external image (weights_image_path) paged through that RAM page.
 Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness,
-                        const std::filesystem::path& work);
+                        const std::filesystem::path& work, int64_t page_bytes = 0);
 
 struct RunResult {
   std::string output;       // what the firmware printed (and the runner's own lines)
@@ -68,17 +76,27 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
 
 // Before building: fails (DoesNotFit) when the model alone (constants in flash,
 // arena in RAM) exceeds the chip, naming both figures.
-void check_model_fits(const Target& t, const CompiledModel& m, const std::string& what);
+// `constant_bytes`: the constants in internal flash (all of them unless weights are external).
+void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_bytes, const std::string& what);
+// External weights need a platform with file access and kernels that read constants
+// through plain pointers: the host, Cortex-M and RV32 (not AVR's program memory, not the
+// Xtensa platform). Fails naming the target otherwise.
+void check_external_weights_target(const Target& t);
+// The constants that stay in internal flash with this page size (0: all of them).
+int64_t internal_constant_bytes(const CompiledModel& m, int64_t page_bytes);
 
 // The model for verify/bench --streaming-input MODE on a target: "on" streams (or
-// fails saying why it cannot), "off" and "auto" start with the whole input.
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode);
+// fails saying why it cannot), "off" and "auto" start with the whole input. With
+// external weights (`external_weights`) "on" is an error (the two are not combined)
+// and "auto" keeps the whole input.
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode,
+                                                  bool external_weights = false);
 // After a DoesNotFit of the whole-input form under "auto": the streaming form, with a
 // line on stderr saying so; rethrows `e` (with why the input cannot be streamed
-// appended) when the model or the mode does not allow it.
+// appended) when the model or the mode does not allow it, or weights are external.
 std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
-                                                   const std::string& command);
+                                                   const std::string& command, bool external_weights = false);
 // Fails with a clear message when the firmware does not fit the target's chip.
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
 

@@ -22,6 +22,10 @@ struct Conv2DS8Params {
   const int32_t* channel_multiplier;  // [output_depth] flash
   const int32_t* channel_shift;       // [output_depth] flash
   int32_t act_min, act_max;
+  // Elements from one output pixel to the next: output_depth, or the whole layer's depth
+  // when this call computes one group of its output channels (weights paged in from
+  // external memory a group at a time, see the emitter).
+  int32_t output_stride;
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
@@ -131,14 +135,15 @@ inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win
 
 namespace detail {
 
-// Every output of one image (p already out of flash).
+// Every output of one image (p already out of flash); output pixels output_stride apart.
 inline void conv_2d_image_s8(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
                              const int32_t* folded_bias, int8_t* output) {
   const int32_t groups = p.input_depth / p.filter_depth;
   const int32_t channels_per_group = p.output_depth / groups;
   const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
+  const int32_t pixel_skip = p.output_stride - p.output_depth;
   for (int32_t oy = 0; oy < p.output_height; ++oy) {
-    for (int32_t ox = 0; ox < p.output_width; ++ox) {
+    for (int32_t ox = 0; ox < p.output_width; ++ox, output += pixel_skip) {
       const ConvWindow win = conv_window(p, oy, ox);
       const int8_t* w = filter;
       int32_t co = 0;
@@ -163,7 +168,7 @@ inline void conv_2d_s8(const Conv2DS8Params& params, const int8_t* input, const 
                        const int32_t* folded_bias, int8_t* output) {
   const auto p = flash_load(params);
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
-  const int32_t output_size = p.output_height * p.output_width * p.output_depth;
+  const int32_t output_size = p.output_height * p.output_width * p.output_stride;
   for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size)
     detail::conv_2d_image_s8(p, input, filter, folded_bias, output);
 }
@@ -186,7 +191,7 @@ inline bool conv_2d_rows_s8(const Conv2DRowsS8Params& params, int8_t* ring, int3
       view.input_height = held;
       view.output_height = 1;
       view.pad_top = detail::rows_pad_top(rows, oy, first);
-      detail::conv_2d_image_s8(view, held_rows, filter, folded_bias, output + oy * p.output_width * p.output_depth);
+      detail::conv_2d_image_s8(view, held_rows, filter, folded_bias, output + oy * p.output_width * p.output_stride);
     }
     void end() {}
   };

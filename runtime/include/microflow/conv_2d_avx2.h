@@ -210,7 +210,7 @@ inline bool conv_packed_avx2(const Conv2DS8Params& p, const int8_t* input, const
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
       static const int kSlot[4] = {0, 8, 4, 12};
       for (int32_t i = 0; i < valid; ++i) {
-        int8_t* dst = output + (n + i) * p.output_depth + c;
+        int8_t* dst = output + (n + i) * p.output_stride + c;
         if (count == 4) {
           memcpy(dst, out + kSlot[i], 4);
         } else {

@@ -87,11 +87,11 @@ inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, co
         const int32_t n = pixel + i, ox = n % p.output_width, rest = n / p.output_width;
         const int32_t oy = rest % p.output_height, b = rest / p.output_height;
         x[i] = input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
-        out[i] = output + n * p.output_depth;
+        out[i] = output + n * p.output_stride;
       }
       detail::conv_1x1_pixels4(p, x, reinterpret_cast<const int8_t*>(filter), folded_bias, out);
     }
-    output += pixel * p.output_depth;
+    output += pixel * p.output_stride;
   }
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
@@ -108,9 +108,9 @@ inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, co
           detail::block4_init(acc);
           detail::block4_dot(acc, x, w, depth);
           const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
-          detail::store_block4(p, acc, folded_bias, co, count, output);
-          output += count;
+          detail::store_block4(p, acc, folded_bias, co, count, output + co);
         }
+        output += p.output_stride;
       }
     }
   }
@@ -148,9 +148,9 @@ inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input,
             }
           }
           const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
-          detail::store_block4(p, acc, folded_bias, co, count, output);
-          output += count;
+          detail::store_block4(p, acc, folded_bias, co, count, output + co);
         }
+        output += p.output_stride;
       }
     }
   }

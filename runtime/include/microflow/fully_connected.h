@@ -25,6 +25,10 @@ struct FullyConnectedS8Params {
   const int32_t* channel_multiplier;  // per-output-channel, in flash; nullptr => per-tensor
   const int32_t* channel_shift;       // in flash
   int32_t act_min, act_max;           // within [-128, 127]
+  // Elements from one output row (batch) to the next: output_depth, or the whole layer's
+  // depth when this call computes one group of its outputs (weights paged in from
+  // external memory a group at a time, see the emitter).
+  int32_t output_stride;
 };
 
 namespace detail {
@@ -81,7 +85,8 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
   rq.act_min = static_cast<int8_t>(flash_read(&params.act_min));
   rq.act_max = static_cast<int8_t>(flash_read(&params.act_max));
   const bool fast = channel_multiplier == nullptr && is_q31_requantization(multiplier, shift);
-  for (int32_t b = flash_read(&params.batches); b > 0; --b, input += depth) {
+  const int32_t row_skip = flash_read(&params.output_stride) - static_cast<int32_t>(units);
+  for (int32_t b = flash_read(&params.batches); b > 0; --b, input += depth, output += row_skip) {
     int32_t input_term = 0;
     if (weights_zero_point != 0) {
       for (uint16_t d = 0; d < depth; ++d) input_term += input[d];
@@ -107,7 +112,8 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
 #endif
   const detail::FcOutput out = detail::fc_output(p);
   const int32_t depth = p.input_depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += depth) {
+  const int32_t row_skip = p.output_stride - p.output_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += depth, output += row_skip) {
     int32_t input_term = 0;
     if (p.weights_zero_point != 0) {
       for (int32_t d = 0; d < depth; ++d) input_term += input[d];

@@ -89,7 +89,7 @@ inline bool fully_connected_avx2(const Params& p, const int8_t* input, const int
   const __m128i act_max = _mm_set1_epi16(static_cast<int16_t>(p.act_max));
   int16_t x16[kFcAvx2MaxDepth];
   int16_t xpad[48];
-  for (int32_t b = 0; b < p.batches; ++b, input += depth, output += rows) {
+  for (int32_t b = 0; b < p.batches; ++b, input += depth, output += p.output_stride) {
     int32_t input_term = 0;
     if (p.weights_zero_point != 0) {
       for (int32_t d = 0; d < depth; ++d) input_term += input[d];

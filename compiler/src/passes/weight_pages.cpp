@@ -1,0 +1,168 @@
+#include "passes/weight_pages.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "diagnostics.h"
+
+namespace microflow {
+namespace {
+
+int64_t align4(int64_t n) { return (n + 3) & ~int64_t{3}; }
+
+int64_t param_value(const KernelCall& k, const std::string& name) {
+  for (const ParamField& f : k.params)
+    if (f.name == name) return std::stoll(f.value);
+  throw CompileError("internal: " + k.function + " has no parameter " + name);
+}
+
+bool is_weights(const ConstArray& a) { return a.suffix == "Filter" || a.suffix == "Weights"; }
+
+// Packed convolution filters come in blocks of four channels (dot_s8.h).
+bool is_packed(const KernelCall& k) { return k.function == "conv_2d_1x1_s8" || k.function == "conv_2d_packed_s8"; }
+
+void append_le(std::vector<uint8_t>& out, int64_t v, int64_t bytes) {
+  const auto u = static_cast<uint64_t>(v);
+  for (int64_t i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(u >> (8 * i)));
+}
+
+struct Layout {
+  const ConstArray* weights = nullptr;
+  std::vector<const ConstArray*> per_channel;
+  int64_t channels = 0;
+  int64_t unit = 1;             // channels per weight slice unit
+  int64_t unit_bytes = 0;       // weight bytes per unit
+
+  int64_t weight_bytes(int64_t n) const { return (n + unit - 1) / unit * unit_bytes; }
+  PageGroup group(int64_t n) const {
+    PageGroup g;
+    g.channels = n;
+    g.offsets.push_back({weights->suffix, 0});
+    int64_t at = align4(weight_bytes(n));
+    for (const ConstArray* a : per_channel) {
+      g.offsets.push_back({a->suffix, at});
+      at += n * dtype_size(a->type);
+    }
+    g.record_bytes = at;
+    return g;
+  }
+  // The record of channels [c0, c0 + n).
+  void write(std::vector<uint8_t>& image, int64_t c0, int64_t n) const {
+    const size_t start = image.size();
+    const int64_t size = dtype_size(weights->type);
+    const int64_t first = c0 / unit * unit_bytes / size, count = weight_bytes(n) / size;
+    for (int64_t i = 0; i < count; ++i) append_le(image, weights->ints[static_cast<size_t>(first + i)], size);
+    while ((image.size() - start) % 4) image.push_back(0);
+    for (const ConstArray* a : per_channel)
+      for (int64_t c = c0; c < c0 + n; ++c) append_le(image, a->ints[static_cast<size_t>(c)], dtype_size(a->type));
+  }
+};
+
+void append_array(std::vector<uint8_t>& out, const ConstArray& a) {
+  if (a.type == DType::Float32) {
+    for (float f : a.floats) {
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      append_le(out, bits, 4);
+    }
+    return;
+  }
+  for (int64_t v : a.ints) append_le(out, v, dtype_size(a.type));
+}
+
+// Any other call: all its arrays in one record, each 4-byte aligned.
+PageGroup whole_record(const KernelCall& k) {
+  PageGroup g;
+  int64_t at = 0;
+  for (const ConstArray& a : k.arrays) {
+    g.offsets.push_back({a.suffix, at});
+    at = align4(at + a.bytes());
+  }
+  g.record_bytes = at;
+  return g;
+}
+
+Layout layout_of(const KernelCall& k) {
+  Layout l;
+  l.channels = param_value(k, "output_depth");
+  for (const ConstArray& a : k.arrays) {
+    if (is_weights(a)) l.weights = &a;
+    else l.per_channel.push_back(&a);
+  }
+  l.unit = is_packed(k) ? 4 : 1;
+  l.unit_bytes = l.weights->bytes() / ((l.channels + l.unit - 1) / l.unit);
+  return l;
+}
+
+}  // namespace
+
+int64_t PageGroup::offset_of(const std::string& suffix) const {
+  for (const auto& [name, offset] : offsets)
+    if (name == suffix) return offset;
+  throw CompileError("internal: no paged array " + suffix);
+}
+
+bool is_pageable(const KernelCall& k) {
+  if (k.is_alias || k.arrays.empty()) return false;
+  if (k.function == "fully_connected_s8" || is_packed(k)) return true;
+  // The general convolution splits only without groups (each output channel then reads
+  // the whole input pixel).
+  return k.function == "conv_2d_s8" && param_value(k, "filter_depth") == param_value(k, "input_depth");
+}
+
+WeightPages plan_weight_pages(const std::vector<KernelCall>& calls, int64_t page_bytes, const std::string& source) {
+  if (page_bytes < 4 || page_bytes % 4 != 0)
+    fail(source, "--page-bytes " + std::to_string(page_bytes) + ": the page must be a positive multiple of 4 bytes");
+  WeightPages w;
+  w.page_bytes = page_bytes;
+  for (const KernelCall& k : calls) {
+    PagedCall pc;
+    if (!k.is_alias && !k.arrays.empty() && !is_pageable(k)) {
+      // Read whole when it fits the page (no output-channel split for these kernels).
+      const PageGroup whole = whole_record(k);
+      if (whole.record_bytes <= page_bytes) {
+        pc.paged = true;
+        pc.image_offset = static_cast<int64_t>(w.image.size());
+        pc.full_groups = 1;
+        pc.full = whole;
+        for (const ConstArray& a : k.arrays) {
+          append_array(w.image, a);
+          while (w.image.size() % 4) w.image.push_back(0);
+        }
+        w.calls.push_back(pc);
+        continue;
+      }
+    }
+    if (!is_pageable(k)) {
+      w.internal_constant_bytes += k.constant_bytes();
+      w.calls.push_back(pc);
+      continue;
+    }
+    const Layout l = layout_of(k);
+    // The most channels per group that fit: multiples of four (whole packed blocks, and the
+    // kernels' four-channel paths) when four fit, else (FC, general conv) fewer.
+    int64_t n = std::min<int64_t>(l.channels, std::max<int64_t>(l.unit, 4));
+    if (l.group(n).record_bytes > page_bytes) n = l.unit;
+    while (n > l.unit && l.group(n).record_bytes > page_bytes) --n;
+    if (l.group(n).record_bytes > page_bytes)
+      fail(source, "op " + std::to_string(k.op->index) + " (" + k.op_names() + "): one group of " + std::to_string(n) +
+                       " output channel(s) needs " + std::to_string(l.group(n).record_bytes) +
+                       " B of weights and per-channel constants, more than the " + std::to_string(page_bytes) +
+                       " B page (raise --page-bytes)");
+    const int64_t step = n >= 4 ? 4 : 1;
+    while (n + step <= l.channels && l.group(n + step).record_bytes <= page_bytes) n += step;
+    if (l.channels - n < step && l.group(l.channels).record_bytes <= page_bytes) n = l.channels;
+    pc.paged = true;
+    pc.image_offset = static_cast<int64_t>(w.image.size());
+    pc.layer_channels = l.channels;
+    pc.full_groups = l.channels / n;
+    pc.full = l.group(n);
+    if (const int64_t rest = l.channels % n) pc.last = l.group(rest);
+    for (int64_t g = 0; g < pc.full_groups; ++g) l.write(w.image, g * n, n);
+    if (pc.last.channels) l.write(w.image, pc.full_groups * n, pc.last.channels);
+    w.calls.push_back(pc);
+  }
+  return w;
+}
+
+}  // namespace microflow
