@@ -21,24 +21,26 @@ int64_t CompiledModel::macs() const {
 
 namespace {
 
-void compile_graph(CompiledModel& out) {
+void compile_graph(CompiledModel& out, const CompileOptions& options) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
+  specialize_kernels(out.graph, out.calls, options);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
 }
 
 }  // namespace
 
-void compile_model(const std::string& path, CompiledModel& out) {
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options) {
   out.graph = read_tflite_file(path);
-  compile_graph(out);
+  compile_graph(out, options);
 }
 
-void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out) {
+void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
+                          const CompileOptions& options) {
   out.graph = read_tflite_buffer(bytes, name);
-  compile_graph(out);
+  compile_graph(out, options);
 }
 
 }  // namespace microflow

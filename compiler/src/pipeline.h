@@ -7,6 +7,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
+#include "passes/specialize.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -21,8 +22,9 @@ struct CompiledModel {
 };
 
 // Throws CompileError with a message naming the file and operator.
-void compile_model(const std::string& path, CompiledModel& out);
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options = {});
 // The same for a model already in memory; `name` stands for the file in messages.
-void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out);
+void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
+                          const CompileOptions& options = {});
 
 }  // namespace microflow

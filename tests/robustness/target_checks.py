@@ -115,7 +115,8 @@ def warnings(args):
         for suffix, extra in variants:
             name = model_name(model) + suffix
             out = work / name
-            r = run([args.microflow, "compile", model, "-o", str(out), "--name", name] + extra)
+            # With the target: its kernel variants (--optimize=speed) are the code it gets.
+            r = run([args.microflow, "compile", model, "-o", str(out), "--name", name, "--target", args.target] + extra)
             if r.returncode != 0 and suffix and "raise --page-bytes" in r.stdout:
                 print(f"note: {model}: a layer does not fit a 4096 B page, external weights left out")
                 continue

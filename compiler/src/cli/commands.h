@@ -17,6 +17,8 @@ struct WeightsArgs {
 struct CompileArgs {
   std::string model, out_dir, name;
   WeightsArgs weights;
+  std::string optimize = "speed";
+  std::string target;  // optional: lets the compiler pick variants for this target
 };
 int run_compile(const CompileArgs& a);
 
@@ -34,6 +36,7 @@ struct VerifyArgs {
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
   WeightsArgs weights;
+  std::string optimize = "speed";
 };
 int run_verify(const VerifyArgs& a);
 
@@ -41,6 +44,7 @@ struct BenchArgs {
   std::string model, target = "host", input, work_dir;
   bool json = false;
   WeightsArgs weights;
+  std::string optimize = "speed";
 };
 int run_bench(const BenchArgs& a);
 

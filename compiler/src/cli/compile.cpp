@@ -6,6 +6,7 @@
 #include "diagnostics.h"
 #include "emitter/emitter.h"
 #include "pipeline.h"
+#include "targets/target.h"
 
 namespace microflow {
 
@@ -29,8 +30,12 @@ void write_if_changed(const fs::path& path, const std::string& contents) {
 }  // namespace
 
 int run_compile(const CompileArgs& a) {
+  CompileOptions compile_options;
+  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
+  compile_options.optimize = a.weights.page() ? Optimize::Size : parse_optimize(a.optimize);
+  if (!a.target.empty()) compile_options.target_family = find_target(a.target).family;
   CompiledModel m;
-  compile_model(a.model, m);
+  compile_model(a.model, m, compile_options);
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
   options.page_bytes = a.weights.page();

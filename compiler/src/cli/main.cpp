@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   c->add_option("model", compile.model, "The .tflite model")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--output", compile.out_dir, "Output directory")->required();
   c->add_option("--name", compile.name, "C++ namespace and file name (default: the model's file stem)");
+  c->add_option("--optimize", compile.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
+  c->add_option("--target", compile.target, "The target the code is for (kernel variants; default: any)");
 
   InspectArgs inspect;
   auto* i = app.add_subcommand("inspect", "List operators, tensors, quantization, MACs, weight and arena bytes");
@@ -34,6 +39,10 @@ int main(int argc, char** argv) {
   v->add_option("--target", verify.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc, xtensa-lx106")
       ->capture_default_str();
   v->add_option("--limit", verify.limit, "Run only the first N vectors (sorted by name)");
+  v->add_option("--optimize", verify.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
 
   BenchArgs bench;
   auto* b = app.add_subcommand("bench", "Measure instructions per invoke(), flash and RAM of the generated code");
@@ -43,6 +52,10 @@ int main(int argc, char** argv) {
   b->add_option("--input", bench.input, "Input tensor bytes to run on (default: zeros)");
   b->add_flag("--json", bench.json, "Print one JSON object");
   b->add_option("--work-dir", bench.work_dir, "Where to build (default: a temporary directory, removed after)");
+  b->add_option("--optimize", bench.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
 
   for (auto [command, weights] : {std::pair{c, &compile.weights}, {v, &verify.weights}, {b, &bench.weights}}) {
     command->add_option("--weights", weights->weights,

@@ -311,6 +311,12 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       continue;
     }
     for (const ConstArray& a : k.arrays) emit_array(s, k, a);
+    if (k.params_as_template) {
+      s << "using " << symbol(k, "Constants") << " = mf::" << k.params_type << "<\n";
+      for (size_t i = 0; i < k.params.size(); ++i)
+        s << "    " << k.params[i].value << (i + 1 < k.params.size() ? ",  // " : ">;  // ") << k.params[i].name << "\n";
+      continue;
+    }
     s << "const mf::" << k.params_type << " " << symbol(k, "Params") << " MF_FLASH = {\n";
     for (const ParamField& f : k.params)
       s << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";
@@ -352,9 +358,10 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
                         std::to_string(pc.full_groups * pc.full.channels), "  ");
       continue;
     }
-    s << "  mf::" << k.function << "(" << symbol(k, "Params");
+    if (k.params_as_template) s << "  mf::" << k.function << "<" << symbol(k, "Constants") << ">(";
+    else s << "  mf::" << k.function << "(" << symbol(k, "Params");
     for (const KernelArg& a : k.args) {
-      s << ", ";
+      if (!k.params_as_template || &a != &k.args.front()) s << ", ";
       switch (a.kind) {
         case KernelArg::Input: s << arena_pointer(g, plan, a.tensor, true); break;
         case KernelArg::Output: s << arena_pointer(g, plan, a.tensor, false); break;
