@@ -24,10 +24,11 @@ int64_t CompiledModel::macs() const {
 
 namespace {
 
-void compile_graph(CompiledModel& out, StreamingMode streaming) {
+void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingMode streaming) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
+  specialize_kernels(out.graph, out.calls, options);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
   out.whole_input_arena_bytes = out.plan.arena_bytes;
@@ -43,26 +44,28 @@ void compile_graph(CompiledModel& out, StreamingMode streaming) {
 
 // `auto` keeps the whole input when rows would not save RAM (the arena's peak is in a
 // later layer): then the model is compiled again without streaming.
-void compile_read(const std::function<Graph()>& read, CompiledModel& out, StreamingMode streaming) {
+void compile_read(const std::function<Graph()>& read, CompiledModel& out, const CompileOptions& options,
+                  StreamingMode streaming) {
   out.graph = read();
-  compile_graph(out, streaming);
+  compile_graph(out, options, streaming);
   if (streaming == StreamingMode::Auto && out.streaming.enabled &&
       out.plan.arena_bytes >= out.whole_input_arena_bytes) {
     out = CompiledModel{};
     out.graph = read();
-    compile_graph(out, StreamingMode::Off);
+    compile_graph(out, options, StreamingMode::Off);
   }
 }
 
 }  // namespace
 
-void compile_model(const std::string& path, CompiledModel& out, StreamingMode streaming) {
-  compile_read([&] { return read_tflite_file(path); }, out, streaming);
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options,
+                   StreamingMode streaming) {
+  compile_read([&] { return read_tflite_file(path); }, out, options, streaming);
 }
 
 void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
-                          StreamingMode streaming) {
-  compile_read([&] { return read_tflite_buffer(bytes, name); }, out, streaming);
+                          const CompileOptions& options, StreamingMode streaming) {
+  compile_read([&] { return read_tflite_buffer(bytes, name); }, out, options, streaming);
 }
 
 }  // namespace microflow

@@ -8,6 +8,7 @@
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
 #include "passes/streaming.h"
+#include "passes/specialize.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -25,9 +26,10 @@ struct CompiledModel {
 
 // Throws CompileError with a message naming the file and operator; with
 // StreamingMode::On also when the model cannot take its input row by row.
-void compile_model(const std::string& path, CompiledModel& out, StreamingMode streaming = StreamingMode::Off);
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options = {},
+                   StreamingMode streaming = StreamingMode::Off);
 // The same for a model already in memory; `name` stands for the file in messages.
 void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
-                          StreamingMode streaming = StreamingMode::Off);
+                          const CompileOptions& options = {}, StreamingMode streaming = StreamingMode::Off);
 
 }  // namespace microflow

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <cstdlib>
 #include <cstring>
 
 #include "test_util.h"
@@ -379,6 +380,17 @@ TEST_F(EndToEnd, CompileWritesHeaderWithTheModelApi) {
   EXPECT_TRUE(contains(src, "namespace dag_net {")) << src;
   for (const char* fn : {"mf::add_s8(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
     EXPECT_TRUE(contains(src, fn)) << "'" << fn << "' not in source";
+  // For a Cortex-M, --optimize=speed (the default) instantiates the FC kernel for this layer;
+  // size keeps the generic one.
+  for (const char* level : {"speed", "size"}) {
+    const fs::path out = dir.path() / level;
+    const RunResult m4 = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(out) +
+                             " --name dag_net --target cortex-m4 --optimize " + level);
+    ASSERT_EQ(m4.exit_code, 0) << m4.output;
+    const std::string m4_src = read_text(out / "dag_net.cpp");
+    EXPECT_EQ(contains(m4_src, "mf::fully_connected_s8_wide_fixed<"), std::string(level) == "speed") << m4_src;
+    EXPECT_EQ(contains(m4_src, "mf::fully_connected_s8("), std::string(level) == "size") << m4_src;
+  }
 
   // Without --name, the identifier comes from the file stem.
   fs::copy_file(dir.path() / "dag.tflite", dir.path() / "my-dag.v2.tflite");
@@ -497,6 +509,59 @@ TEST_F(EndToEnd, FloatWeightsHoldingNaNGiveCompilableCode) {
                           " --tolerance 0");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "verify: 1/1 within tolerance")) << r.output;
+}
+
+
+// FULLY_CONNECTED in both variants, on shapes that exercise every remainder of the wide
+// kernel's layout (depth % 4 and units % 4 of 0..3), a nonzero weight zero point (folded
+// into the int16 weights at speed, an input sum at size), a ReLU bound and the smallest
+// right shift (n = 0 in round_shift_q31).
+TEST_F(EndToEnd, FullyConnectedVariantsAreBitExact) {
+  struct Shape {
+    int depth, units;
+    float out_scale;
+  };
+  // Output scale 0.0015: the real multiplier 0.0006 / 0.0015 = 0.4 has shift -1 (n = 0).
+  for (const Shape sh : {Shape{7, 6, 0.05f}, Shape{9, 5, 0.0015f}, Shape{2, 3, 0.02f}, Shape{12, 8, 0.05f},
+                         Shape{1, 1, 0.03f}}) {
+    const QParams kx{0.03f, -5}, kw{0.02f, 6}, ky{sh.out_scale, -20};
+    std::mt19937 rng(static_cast<unsigned>(sh.depth * 31 + sh.units));
+    std::vector<int8_t> weights(static_cast<size_t>(sh.depth * sh.units));
+    for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    std::vector<int32_t> bias(static_cast<size_t>(sh.units));
+    for (auto& v : bias) v = static_cast<int32_t>(rng() % 4001) - 2000;
+    w::ModelWriter m;
+    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, sh.depth}, q(kx.scale, kx.zero_point));
+    const int wt = m.add_const_tensor("W", w::TensorType::INT8, {sh.units, sh.depth}, bytes_of(weights),
+                                      q(kw.scale, kw.zero_point));
+    const int bt = m.add_const_tensor("bias", w::TensorType::INT32, {sh.units}, bytes_of(bias),
+                                      q(kx.scale * kw.scale, 0));
+    const int y = m.add_tensor("y", w::TensorType::INT8, {1, sh.units}, q(ky.scale, ky.zero_point));
+    m.add_fully_connected({x, wt, bt}, y, w::Activation::RELU);
+    m.set_outputs({y});
+    TempDir dir("fc_variants");
+    write_file(dir.path() / "fc.tflite", m.finish());
+    fs::create_directories(dir.path() / "vectors");
+    int n = 0;
+    for (int i = 0; i < 20; ++i) {
+      std::vector<int8_t> xv(static_cast<size_t>(sh.depth));
+      for (auto& v : xv) v = static_cast<int8_t>(i < 2 ? (i == 0 ? -128 : 127) : static_cast<int>(rng() % 256) - 128);
+      const auto yv = tflm_ref::fully_connected(xv, kx, weights, kw, bias, ky, Act::Relu);
+      const std::string name = "v" + std::to_string(n++);
+      write_file(dir.path() / "vectors" / (name + ".in.bin"), w::to_bytes(xv));
+      write_file(dir.path() / "vectors" / (name + ".out.bin"), w::to_bytes(yv));
+    }
+    // The Arm DSP inner loops too, where the cross compiler and QEMU are installed.
+    std::vector<std::string> runs = {"--optimize speed", "--optimize size"};
+    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0)
+      runs.push_back("--optimize speed --target cortex-m4");
+    for (const std::string& options : runs) {
+      const RunResult r = run("verify " + quoted(dir.path() / "fc.tflite") + " --vectors " +
+                              quoted(dir.path() / "vectors") + " " + options);
+      const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+      EXPECT_TRUE(contains(r.output, want)) << sh.depth << "x" << sh.units << " " << options << ":\n" << r.output;
+    }
+  }
 }
 
 }  // namespace

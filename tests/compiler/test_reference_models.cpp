@@ -18,9 +18,9 @@ fs::path model_path(const std::string& name) { return kModels / name / "model.tf
       GTEST_SKIP() << "reference model " << model_path(name) << " not found (set MICROFLOW_MODELS_DIR)"; \
   } while (0)
 
-std::unique_ptr<Compiled> compile_model_file(const std::string& name) {
+std::unique_ptr<Compiled> compile_model_file(const std::string& name, const microflow::CompileOptions& options = {}) {
   auto c = std::make_unique<Compiled>();
-  microflow::compile_model(model_path(name).string(), *c);
+  microflow::compile_model(model_path(name).string(), *c, options);
   return c;
 }
 
@@ -33,7 +33,8 @@ std::string param(const microflow::KernelCall& k, const std::string& name) {
 
 TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
   REQUIRE_MODEL("sine_int8");
-  auto c = compile_model_file("sine_int8");
+  // The lowering's own result: the generic kernel (--optimize=size).
+  auto c = compile_model_file("sine_int8", {microflow::Optimize::Size, ""});
   ASSERT_EQ(c->calls.size(), 3u);
   const microflow::KernelCall& k = c->calls[0];
   ASSERT_EQ(k.function, "fully_connected_s8");
@@ -63,6 +64,20 @@ TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
     EXPECT_EQ(param(call, "shift"), std::to_string(want.s)) << "op " << call.op->index;
   }
   check_plan(*c);
+
+  // --optimize=speed keeps the numbers and passes them as template arguments: the int16
+  // kernel, except on AVR (int8 weights, 8x8 multiplies).
+  for (const char* family : {"cortex-m", "avr"}) {
+    auto fast = compile_model_file("sine_int8", {microflow::Optimize::Speed, family});
+    ASSERT_EQ(fast->calls.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      const microflow::KernelCall& f = fast->calls[i];
+      EXPECT_EQ(f.function, std::string(family) == "avr" ? "fully_connected_s8_fixed" : "fully_connected_s8_wide_fixed");
+      EXPECT_TRUE(f.params_as_template);
+      EXPECT_EQ(param(f, "multiplier"), param(c->calls[i], "multiplier"));
+      EXPECT_EQ(param(f, "shift"), param(c->calls[i], "shift"));
+    }
+  }
 }
 
 TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {

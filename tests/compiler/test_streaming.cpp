@@ -91,7 +91,7 @@ std::vector<uint8_t> dilated_conv_model() {
 
 std::unique_ptr<Compiled> compile(const std::vector<uint8_t>& bytes, StreamingMode mode) {
   auto c = std::make_unique<Compiled>();
-  microflow::compile_model_buffer(bytes, kName, *c, mode);
+  microflow::compile_model_buffer(bytes, kName, *c, {}, mode);
   return c;
 }
 

@@ -144,7 +144,9 @@ def warnings(args):
             forms.append((name + "_ext", ["--weights", "external", "--page-bytes", "4096"], API_USE))
         for form_name, form_flags, api_use in forms:
             out = work / form_name
-            r = run([args.microflow, "compile", model, "-o", str(out), "--name", form_name] + form_flags)
+            # With the target: its kernel variants (--optimize=speed) are the code it gets.
+            r = run([args.microflow, "compile", model, "-o", str(out), "--name", form_name, "--target", args.target] +
+                    form_flags)
             if r.returncode != 0 and form_name.endswith("_ext") and "raise --page-bytes" in r.stdout:
                 print(f"note: {model}: a layer does not fit a 4096 B page, external weights left out")
                 continue

@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (code.header.empty() || code.source.empty()) bug("empty generated code");
     // The streaming-input form, when the model allows it.
     microflow::CompiledModel s;
-    microflow::compile_model_buffer(bytes, kName, s, microflow::StreamingMode::Auto);
+    microflow::compile_model_buffer(bytes, kName, s, {}, microflow::StreamingMode::Auto);
     if (s.streaming.enabled) {
       check_plan(s.graph, s.plan, true);
       if (!s.plan.in_arena(s.streaming.ring) || !s.plan.in_arena(s.streaming.state)) bug("streaming ring not in the arena");

@@ -56,7 +56,9 @@ int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
   const int64_t page_bytes = a.weights.page();
   if (page_bytes) check_external_weights_target(target);
-  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, a.streaming, page_bytes > 0);
+  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
+  const CompileOptions options{page_bytes ? Optimize::Size : parse_optimize(a.optimize), target.family};
+  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options, a.streaming, page_bytes > 0);
   int64_t input_bytes = 0;
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
   std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
@@ -82,7 +84,7 @@ int run_bench(const BenchArgs& a) {
   try {
     model = measure_model(*mp);
   } catch (const DoesNotFit& e) {
-    mp = switch_to_streaming(a.model, a.streaming, *mp, target, e, "bench", page_bytes > 0);
+    mp = switch_to_streaming(a.model, options, a.streaming, *mp, target, e, "bench", page_bytes > 0);
     model = measure_model(*mp);
   }
   const CompiledModel& m = *mp;
@@ -94,7 +96,8 @@ int run_bench(const BenchArgs& a) {
   const std::string counter = target.count == "cycles" ? "cycles" : "instructions";
   if (a.json) {
     nlohmann::json j = to_json(model, counter);
-    j.update({{"model", a.model}, {"target", target.name}, {"arena_bytes", m.plan.arena_bytes},
+    j.update({{"model", a.model}, {"target", target.name}, {"optimize", a.optimize},
+              {"arena_bytes", m.plan.arena_bytes},
               {"streaming_input", m.streaming.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
     if (page_bytes)
@@ -107,7 +110,7 @@ int run_bench(const BenchArgs& a) {
     return 0;
   }
   const char* method = target.count == "cycles" ? "simavr, exact" : target.count == "callgrind" ? "callgrind" : "QEMU plugin, exact";
-  std::cout << fmt::format("model: {}\ntarget: {}\n", a.model, target.name)
+  std::cout << fmt::format("model: {}\ntarget: {}\noptimize: {}\n", a.model, target.name, a.optimize)
             << fmt::format("{} per invoke(): {} ({}), {} MACs, {:.3f} MACs per {}\n", counter, model.count, method,
                            m.macs(), model.count ? static_cast<double>(m.macs()) / static_cast<double>(model.count) : 0.0,
                            counter == "cycles" ? "cycle" : "instruction")

@@ -18,6 +18,8 @@ struct CompileArgs {
   std::string model, out_dir, name;
   std::string streaming = "off";  // --streaming-input off|on|auto
   WeightsArgs weights;
+  std::string optimize = "speed";
+  std::string target;  // optional: lets the compiler pick variants for this target
 };
 int run_compile(const CompileArgs& a);
 
@@ -36,6 +38,7 @@ struct VerifyArgs {
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
   WeightsArgs weights;
+  std::string optimize = "speed";
 };
 int run_verify(const VerifyArgs& a);
 
@@ -44,6 +47,7 @@ struct BenchArgs {
   std::string streaming = "auto";  // as for verify
   bool json = false;
   WeightsArgs weights;
+  std::string optimize = "speed";
 };
 int run_bench(const BenchArgs& a);
 

@@ -6,6 +6,7 @@
 #include "diagnostics.h"
 #include "emitter/emitter.h"
 #include "pipeline.h"
+#include "targets/target.h"
 
 namespace microflow {
 
@@ -36,12 +37,16 @@ std::string streaming_note(const CompiledModel& m) {
 }  // namespace
 
 int run_compile(const CompileArgs& a) {
+  CompileOptions compile_options;
+  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
+  compile_options.optimize = a.weights.page() ? Optimize::Size : parse_optimize(a.optimize);
+  if (!a.target.empty()) compile_options.target_family = find_target(a.target).family;
   CompiledModel m;
   StreamingMode streaming = parse_streaming_mode(a.streaming);
   // Streaming input and external weights are not combined (the streamed first layer has
   // no paged form): "auto" keeps the whole input, "on" is the emitter's clear error.
   if (a.weights.page() > 0 && streaming == StreamingMode::Auto) streaming = StreamingMode::Off;
-  compile_model(a.model, m, streaming);
+  compile_model(a.model, m, compile_options, streaming);
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
   options.page_bytes = a.weights.page();

@@ -76,7 +76,7 @@ InputForms input_forms(const InspectArgs& a, const CompiledModel& whole) {
   f.blocker = streaming_blocker(whole.graph, whole.calls);
   if (f.blocker.empty()) {
     f.streamed = std::make_unique<CompiledModel>();
-    compile_model(a.model, *f.streamed, StreamingMode::On);
+    compile_model(a.model, *f.streamed, {}, StreamingMode::On);
   }
   return f;
 }

@@ -22,6 +22,11 @@ int main(int argc, char** argv) {
                 "arena smaller")
       ->check(CLI::IsMember({"off", "on", "auto"}))
       ->capture_default_str();
+  c->add_option("--optimize", compile.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
+  c->add_option("--target", compile.target, "The target the code is for (kernel variants; default: any)");
 
   InspectArgs inspect;
   auto* i = app.add_subcommand("inspect", "List operators, tensors, quantization, MACs, weight and arena bytes");
@@ -45,6 +50,10 @@ int main(int argc, char** argv) {
                 "on / off: always / never")
       ->check(CLI::IsMember({"off", "on", "auto"}))
       ->capture_default_str();
+  v->add_option("--optimize", verify.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
 
   BenchArgs bench;
   auto* b = app.add_subcommand("bench", "Measure instructions per invoke(), flash and RAM of the generated code");
@@ -58,6 +67,10 @@ int main(int argc, char** argv) {
                 "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; "
                 "on / off: always / never")
       ->check(CLI::IsMember({"off", "on", "auto"}))
+      ->capture_default_str();
+  b->add_option("--optimize", bench.optimize,
+                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+      ->check(CLI::IsMember({"speed", "size"}))
       ->capture_default_str();
 
   for (auto [command, weights] : {std::pair{c, &compile.weights}, {v, &verify.weights}, {b, &bench.weights}}) {

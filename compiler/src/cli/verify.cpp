@@ -130,7 +130,9 @@ int run_verify(const VerifyArgs& a) {
   const Target target = find_target(a.target);
   const bool external_weights = a.weights.page() > 0;
   if (external_weights) check_external_weights_target(target);
-  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, a.streaming, external_weights);
+  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
+  const CompileOptions options{external_weights ? Optimize::Size : parse_optimize(a.optimize), target.family};
+  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options, a.streaming, external_weights);
   const Graph& g = model->graph;
 
   std::vector<std::string> vectors;
@@ -160,7 +162,7 @@ int run_verify(const VerifyArgs& a) {
   try {
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   } catch (const DoesNotFit& e) {
-    model = switch_to_streaming(a.model, a.streaming, *model, target, e, "verify", external_weights);
+    model = switch_to_streaming(a.model, options, a.streaming, *model, target, e, "verify", external_weights);
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   }
 

@@ -280,9 +280,11 @@ void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& n
 
 // The kernel call statement (without `;`), e.g. "mf::conv_2d_s8(kOp1Params, ...)".
 std::string call_expression(const Graph& g, const MemoryPlan& plan, const KernelCall& k) {
-  std::string c = "mf::" + k.function + "(" + symbol(k, "Params");
+  // Specialized kernels take their constants as a template argument instead of a params struct.
+  std::string c = k.params_as_template ? "mf::" + k.function + "<" + symbol(k, "Constants") + ">("
+                                       : "mf::" + k.function + "(" + symbol(k, "Params");
   for (const KernelArg& a : k.args) {
-    c += ", ";
+    if (!k.params_as_template || &a != &k.args.front()) c += ", ";
     switch (a.kind) {
       case KernelArg::Input: c += arena_pointer(g, plan, a.tensor, true); break;
       case KernelArg::Output: c += arena_pointer(g, plan, a.tensor, false); break;
@@ -391,6 +393,12 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       continue;
     }
     for (const ConstArray& a : k.arrays) emit_array(s, k, a);
+    if (k.params_as_template) {
+      s << "using " << symbol(k, "Constants") << " = mf::" << k.params_type << "<\n";
+      for (size_t i = 0; i < k.params.size(); ++i)
+        s << "    " << k.params[i].value << (i + 1 < k.params.size() ? ",  // " : ">;  // ") << k.params[i].name << "\n";
+      continue;
+    }
     s << "const mf::" << k.params_type << " " << symbol(k, "Params") << " MF_FLASH = {\n";
     for (const ParamField& f : k.params)
       s << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";

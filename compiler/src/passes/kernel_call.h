@@ -38,6 +38,9 @@ struct KernelCall {
   const Operator* op = nullptr;
   std::string function;     // e.g. "conv_2d_s8" in namespace mf
   std::string params_type;  // e.g. "Conv2DS8Params"
+  // The params as template arguments of params_type (a constants struct) instead of a
+  // struct in flash: the kernel is instantiated for this layer (--optimize=speed).
+  bool params_as_template = false;
   std::vector<ParamField> params;
   std::vector<ConstArray> arrays;
   std::vector<KernelArg> args;  // after the params argument

@@ -413,18 +413,19 @@ void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, co
                                    what, t.name, ram, s.ram, std::max<int64_t>(stack_bytes, 0), t.ram_bytes));
 }
 
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode,
-                                                  bool external_weights) {
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options,
+                                                  const std::string& mode, bool external_weights) {
   const bool on = parse_streaming_mode(mode) == StreamingMode::On;
   if (on && external_weights)
     throw CompileError(path + ": --streaming-input on and --weights external cannot be combined (the streamed "
                               "first layer has no paged form); use one of them");
   auto m = std::make_unique<CompiledModel>();
-  compile_model(path, *m, on ? StreamingMode::On : StreamingMode::Off);
+  compile_model(path, *m, options, on ? StreamingMode::On : StreamingMode::Off);
   return m;
 }
 
-std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
+std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const CompileOptions& options,
+                                                   const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
                                                    const std::string& command, bool external_weights) {
   // Rows save RAM, not flash; and they are not combined with external weights.
@@ -435,7 +436,7 @@ std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, cons
   const std::string blocker = streaming_blocker(whole.graph, whole.calls);
   if (!blocker.empty()) throw DoesNotFit(std::string(e.what()) + "; the input cannot be fed row by row instead: " + blocker);
   auto m = std::make_unique<CompiledModel>();
-  compile_model(path, *m, StreamingMode::On);
+  compile_model(path, *m, options, StreamingMode::On);
   if (m->plan.arena_bytes >= whole.plan.arena_bytes)
     throw DoesNotFit(fmt::format("{}; feeding the input row by row would not help: its arena is {} B, the whole "
                                  "input's {} B",

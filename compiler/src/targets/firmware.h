@@ -89,12 +89,13 @@ int64_t internal_constant_bytes(const CompiledModel& m, int64_t page_bytes);
 // fails saying why it cannot), "off" and "auto" start with the whole input. With
 // external weights (`external_weights`) "on" is an error (the two are not combined)
 // and "auto" keeps the whole input.
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const std::string& mode,
-                                                  bool external_weights = false);
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options,
+                                                  const std::string& mode, bool external_weights = false);
 // After a DoesNotFit of the whole-input form under "auto": the streaming form, with a
 // line on stderr saying so; rethrows `e` (with why the input cannot be streamed
 // appended) when the model or the mode does not allow it, or weights are external.
-std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const std::string& mode,
+std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const CompileOptions& options,
+                                                   const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
                                                    const std::string& command, bool external_weights = false);
 // Fails with a clear message when the firmware does not fit the target's chip.

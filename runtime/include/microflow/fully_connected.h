@@ -138,6 +138,47 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
 #endif
 }
 
+// AVR with --optimize=speed: the layer's parameters as compile-time constants (per-tensor
+// requantization in requantize_q31's range), so the requantization's shifts and clamps are
+// immediates and inline, and the loops need no parameter loads. Same int8 weights and
+// folded bias as fully_connected_s8.
+template <int32_t Batches, int32_t InputDepth, int32_t OutputDepth, int32_t WeightsZeroPoint, int32_t Multiplier,
+          int32_t Shift, int32_t OutputZeroPoint, int32_t ActMin, int32_t ActMax>
+struct FullyConnectedS8Constants {
+  static constexpr int32_t batches = Batches, input_depth = InputDepth, output_depth = OutputDepth;
+  static constexpr int32_t weights_zero_point = WeightsZeroPoint, multiplier = Multiplier, shift = Shift;
+  static constexpr int32_t output_zero_point = OutputZeroPoint, act_min = ActMin, act_max = ActMax;
+};
+
+#if defined(__AVR__)
+// C: FullyConnectedS8Constants<...>.
+template <typename C>
+inline void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
+                                     int8_t* output) {
+  static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
+                "fully_connected_s8_fixed: requantize_q31 range only");
+  constexpr detail::RequantAvr rq = {C::multiplier, static_cast<uint8_t>(-C::shift - 1),
+                                     static_cast<int8_t>(C::output_zero_point), static_cast<int8_t>(C::act_min),
+                                     static_cast<int8_t>(C::act_max)};
+  for (int32_t b = 0; b < C::batches; ++b, input += C::input_depth) {
+    int32_t input_term = 0;
+    if (C::weights_zero_point != 0) {
+      for (uint16_t d = 0; d < C::input_depth; ++d) input_term += input[d];
+      input_term *= C::weights_zero_point;
+    }
+    const int8_t* w = weights;
+    const int32_t* bias = folded_bias;
+    for (uint16_t o = 0; o < C::output_depth; ++o, w += C::input_depth) {
+      const int32_t acc = flash_read(bias++) + dot_s8(w, input, C::input_depth) - input_term;
+      // The 24-bit multiply inline (accumulators of small layers fit), the rest as requantize_avr.
+      const int32_t t = detail::fits_s24(acc) ? detail::rounding_doubling_high_mul_avr24(acc, rq.multiplier)
+                                              : detail::rounding_doubling_high_mul_avr_call(acc, rq.multiplier);
+      *output++ = detail::finish_requantize_avr(t, rq);
+    }
+  }
+}
+#endif
+
 struct FullyConnectedF32Params {
   int32_t batches, input_depth, output_depth;
   float act_min, act_max;

@@ -1,0 +1,161 @@
+#include "passes/specialize.h"
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "diagnostics.h"
+#include "passes/lower_util.h"
+
+namespace microflow {
+namespace {
+
+const ParamField* find_param(const KernelCall& k, const std::string& name) {
+  for (const ParamField& f : k.params)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+int64_t int_param(const KernelCall& k, const std::string& name) { return std::stoll(find_param(k, name)->value); }
+
+uint32_t pack16(int64_t lo, int64_t hi) {
+  return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
+}
+
+// The weights of fully_connected_s8_wide_fixed (layout in runtime fully_connected_wide.h).
+std::vector<int64_t> wide_fc_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth, int64_t w_zero) {
+  auto at = [&](int64_t o, int64_t k) { return w[static_cast<size_t>(o * depth + k)] - w_zero; };
+  std::vector<int64_t> words;
+  auto push = [&](uint32_t u) { words.push_back(static_cast<int32_t>(u)); };
+  const int64_t groups = depth / 4, blocks = units / 4;
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t j = 0; j < 4; ++j) {
+        push(pack16(at(4 * b + j, 4 * g), at(4 * b + j, 4 * g + 2)));
+        push(pack16(at(4 * b + j, 4 * g + 1), at(4 * b + j, 4 * g + 3)));
+      }
+    for (int64_t k = 4 * groups; k < depth; ++k) {
+      push(pack16(at(4 * b, k), at(4 * b + 1, k)));
+      push(pack16(at(4 * b + 2, k), at(4 * b + 3, k)));
+    }
+  }
+  for (int64_t o = 4 * blocks; o < units; ++o) {
+    for (int64_t g = 0; g < groups; ++g) {
+      push(pack16(at(o, 4 * g), at(o, 4 * g + 2)));
+      push(pack16(at(o, 4 * g + 1), at(o, 4 * g + 3)));
+    }
+    for (int64_t k = 4 * groups; k < depth; k += 2) push(pack16(at(o, k), k + 1 < depth ? at(o, k + 1) : 0));
+  }
+  return words;
+}
+
+// FULLY_CONNECTED with one requantization for the whole tensor in requantize_q31's range:
+// the int16 (w - Z_w) kernel (no input sum at run time, no weight sign extension).
+void widen_fully_connected(KernelCall& k) {
+  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
+  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
+  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
+  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
+  std::vector<ParamField> params;
+  for (const char* name : {"batches", "input_depth", "output_depth", "multiplier", "shift", "output_zero_point",
+                           "act_min", "act_max"})
+    params.push_back(*find_param(k, name));
+  const int64_t w_zero = int_param(k, "weights_zero_point");
+  k.function = "fully_connected_s8_wide_fixed";
+  k.params_type = "FullyConnectedS8WideConstants";
+  k.params_as_template = true;
+  k.params = std::move(params);
+  // The folded bias stays: bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w).
+  for (ConstArray& a : k.arrays)
+    if (a.suffix == "Weights") a = int_array("Weights", DType::Int32, wide_fc_weights(a.ints, units, depth, w_zero));
+  for (KernelArg& a : k.args)
+    if (a.kind == KernelArg::Array && a.array == "Weights") a.c_type = dtype_c_type(DType::Int32);
+}
+
+}  // namespace
+
+// CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
+// accumulators below 2^30 in magnitude: the int16 matrix-product kernel.
+void widen_conv_1x1(const Graph& g, KernelCall& k) {
+  if (k.function != "conv_2d_1x1_s8" || int_param(k, "stride_height") != 1 || int_param(k, "stride_width") != 1)
+    return;
+  std::vector<int64_t> multiplier, shift, bias;
+  for (const ConstArray& a : k.arrays) {
+    if (a.suffix == "Multiplier") multiplier = a.ints;
+    if (a.suffix == "Shift") shift = a.ints;
+    if (a.suffix == "Bias") bias = a.ints;
+  }
+  const Tensor& filter = g.tensor(k.op->inputs[1]);
+  const int64_t depth = int_param(k, "input_depth"), channels = int_param(k, "output_depth");
+  const int8_t* w = filter.data_as<int8_t>();
+  std::vector<int64_t> weights(static_cast<size_t>(channels * depth)), requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    // |acc| <= |folded bias| + 128 * sum |w|: requantize_channel needs it below 2^30.
+    int64_t bound = bias[i] < 0 ? -bias[i] : bias[i];
+    for (int64_t d = 0; d < depth; ++d) {
+      weights[static_cast<size_t>(c * depth + d)] = w[c * depth + d];
+      bound += 128 * std::abs(int64_t{w[c * depth + d]});
+    }
+    if (bound >= (int64_t{1} << 30)) return;
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  const int64_t pixels = int_param(k, "batches") * int_param(k, "output_height") * int_param(k, "output_width");
+  std::vector<ParamField> params = {{"pixels", std::to_string(pixels)}};
+  for (const char* name : {"input_depth", "output_depth", "output_zero_point", "act_min", "act_max"})
+    params.push_back(*find_param(k, name));
+  const KernelArg input = k.args.front(), output = k.args.back();
+  std::vector<ConstArray> arrays = {int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
+                                    int_array("Bias", DType::Int32, bias),
+                                    int_array("Requant", DType::Int32, std::move(requant))};
+  k.function = "conv_2d_1x1_s8_wide_fixed";
+  k.params_type = "Conv2D1x1S8WideConstants";
+  k.params_as_template = true;
+  k.params = std::move(params);
+  k.arrays.clear();
+  k.args = {input};
+  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
+  k.args.push_back(output);
+}
+
+// AVR: the generic kernel's int8 layout, with the parameters as template arguments.
+void fix_fully_connected(KernelCall& k) {
+  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
+  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
+  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
+  std::vector<ParamField> params;
+  for (const char* name : {"batches", "input_depth", "output_depth", "weights_zero_point", "multiplier", "shift",
+                           "output_zero_point", "act_min", "act_max"})
+    params.push_back(*find_param(k, name));
+  k.function = "fully_connected_s8_fixed";
+  k.params_type = "FullyConnectedS8Constants";
+  k.params_as_template = true;
+  k.params = std::move(params);
+}
+
+void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, const CompileOptions& options) {
+  if (options.optimize == Optimize::Size) return;
+  for (KernelCall& k : calls) {
+    // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
+    // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction. Other 32-bit
+    // targets (the host's SSE2/AVX2 kernels, RV32, Xtensa) and code for no particular
+    // target keep the generic kernels.
+    if (options.target_family == "avr") {
+      fix_fully_connected(k);
+    } else if (options.target_family == "cortex-m") {
+      widen_fully_connected(k);
+      widen_conv_1x1(g, k);
+    }
+  }
+}
+
+Optimize parse_optimize(const std::string& s) {
+  if (s == "speed") return Optimize::Speed;
+  if (s == "size") return Optimize::Size;
+  throw CompileError("--optimize: '" + s + "' is not one of speed, size");
+}
+
+const char* optimize_name(Optimize o) { return o == Optimize::Speed ? "speed" : "size"; }
+
+}  // namespace microflow

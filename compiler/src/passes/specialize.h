@@ -1,0 +1,30 @@
+// Kernel-variant selection: after lowering and fusion, each call may be rewritten to a
+// specialized runtime kernel whose constants the compiler re-lays out for it. The generic
+// kernels stay the choice for --optimize=size (one shared copy of each loop, the smallest
+// constants); --optimize=speed picks the specialized ones where the layer allows it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "passes/kernel_call.h"
+
+namespace microflow {
+
+enum class Optimize { Speed, Size };
+
+struct CompileOptions {
+  Optimize optimize = Optimize::Speed;
+  // The target family the code is for ("avr", "cortex-m", ...; empty: any). Some variants
+  // only pay off with the target's multiply instructions.
+  std::string target_family;
+};
+
+// "speed" / "size"; throws CompileError on anything else.
+Optimize parse_optimize(const std::string& s);
+const char* optimize_name(Optimize o);
+
+void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, const CompileOptions& options);
+
+}  // namespace microflow

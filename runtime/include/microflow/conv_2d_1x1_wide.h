@@ -1,0 +1,84 @@
+// CONV_2D with a 1x1 filter, stride 1 and no padding, the variant the compiler picks with
+// --optimize=speed (except on AVR): a matrix product over pixels, each pixel a
+// FULLY_CONNECTED row through fully_connected_wide.h's blocks (int16 weights laid out by
+// the compiler, four output channels per input pass), with per-channel requantization
+// constants prepared by the compiler and the layer's sizes as template arguments.
+#ifndef MICROFLOW_CONV_2D_1X1_WIDE_H_
+#define MICROFLOW_CONV_2D_1X1_WIDE_H_
+
+#include <stdint.h>
+
+#include "fixed_point.h"
+#include "flash.h"
+#include "fully_connected_wide.h"
+#include "kernel_util.h"
+
+namespace mf {
+
+template <int32_t Pixels, int32_t InputDepth, int32_t OutputDepth, int32_t OutputZeroPoint, int32_t ActMin,
+          int32_t ActMax>
+struct Conv2D1x1S8WideConstants {
+  static constexpr int32_t pixels = Pixels, input_depth = InputDepth, output_depth = OutputDepth;
+  static constexpr int32_t output_zero_point = OutputZeroPoint, act_min = ActMin, act_max = ActMax;
+};
+
+namespace detail {
+
+// requantize_q31 + zero point + clamp for a multiplier in [2^30, 2^31) and n = -shift - 1 in
+// [0, 30], for |acc| < 2^30 (the compiler checks the layer's accumulator bound).
+MF_ALWAYS_INLINE int8_t requantize_channel(int32_t acc, int32_t multiplier, int32_t n, int32_t zero_point,
+                                           int32_t act_min, int32_t act_max) {
+#if defined(MF_DOT_ARM_DSP)
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(acc), "r"(static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1)));
+  const int32_t t = high + acc;
+  const int32_t u = t - static_cast<int32_t>(static_cast<uint32_t>(t) >> 31);
+  // As wide_requantize: ((u >> n) + 1 + 2 Z) >> 1 with SSAT's shift; |u| < 2^30 keeps the sum in range.
+  int32_t v;
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(v) : "r"((u >> n) + 1 + 2 * zero_point));
+  if (act_min > -128 && v < act_min) v = act_min;
+  if (act_max < 127 && v > act_max) v = act_max;
+  return static_cast<int8_t>(v);
+#else
+  return clamp_to_s8(requantize_q31(acc, make_q31_channel(multiplier, -n - 1), zero_point), act_min, act_max);
+#endif
+}
+
+}  // namespace detail
+
+// folded_bias[c] = bias[c] - Z_in * sum_k w[c][k]; weights: fully_connected_wide.h's layout with
+// rows = output channels; requant: flash [output_depth][2] = (multiplier, -shift - 1).
+// C: Conv2D1x1S8WideConstants<...>.
+template <typename C>
+inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
+                                      const int32_t* requant, int8_t* output) {
+  const int32_t depth = C::input_depth;
+  for (int32_t px = 0; px < C::pixels; ++px, input += depth) {
+    const int32_t* w = weights;
+    const int32_t* bias = folded_bias;
+    const int32_t* rq = requant;
+    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, rq += 8) {
+      detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
+      w = detail::wide_block4(acc, input, w, depth);
+      output[0] = detail::requantize_channel(acc.a0, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[1] = detail::requantize_channel(acc.a1, flash_read(rq + 2), flash_read(rq + 3), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[2] = detail::requantize_channel(acc.a2, flash_read(rq + 4), flash_read(rq + 5), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[3] = detail::requantize_channel(acc.a3, flash_read(rq + 6), flash_read(rq + 7), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output += 4;
+    }
+    for (int32_t i = 0; i < C::output_depth % 4; ++i, rq += 2) {
+      int32_t acc = flash_read(bias++);
+      w = detail::wide_row(acc, input, w, depth);
+      *output++ = detail::requantize_channel(acc, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
+                                             C::act_min, C::act_max);
+    }
+  }
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_CONV_2D_1X1_WIDE_H_
