@@ -25,9 +25,16 @@ void compile_graph(CompiledModel& out, const CompileOptions& options) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
-  specialize_kernels(out.graph, out.calls, options);
+  out.streaming = stream_layers(out.graph, out.calls, options.streaming);
+  // After streaming: regions keep the generic kernels their band executor calls row by row
+  // (band_stream.h); the specialized variants only replace calls outside regions.
+  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
+  if (!out.streaming.measured) {
+    out.streaming.lower_bound_before = out.plan.lower_bound;
+    out.streaming.arena_before = out.plan.arena_bytes;
+  }
 }
 
 }  // namespace

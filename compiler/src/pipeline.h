@@ -8,6 +8,7 @@
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
 #include "passes/specialize.h"
+#include "passes/stream.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -16,9 +17,17 @@ struct CompiledModel {
   Graph graph;
   std::vector<KernelCall> calls;  // pointers into graph.ops: keep the object in place
   MemoryPlan plan;
+  StreamingReport streaming;
 
   int64_t weight_bytes() const;
   int64_t macs() const;
+};
+
+struct CompileOptions {
+  Optimize optimize = Optimize::Speed;  // --optimize
+  // The target family the code is for ("avr", "cortex-m", ...; empty: any): picks variants.
+  std::string target_family;
+  StreamingMode streaming = StreamingMode::Auto;  // --patch-streaming
 };
 
 // Throws CompileError with a message naming the file and operator.

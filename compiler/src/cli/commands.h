@@ -14,11 +14,20 @@ struct WeightsArgs {
   int64_t page() const { return weights == "external" ? page_bytes : 0; }
 };
 
+struct CompileOptions;
+// The pipeline options of compile / verify / bench. Paged weights keep the generic kernels (the
+// pager splits their calls by output channel) and no band-streamed regions (their constants
+// live in a flash stage table the pager does not split): --patch-streaming on with
+// --weights external is an error, auto means off.
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
+                                const std::string& target_family, const std::string& streaming);
+
 struct CompileArgs {
   std::string model, out_dir, name;
   WeightsArgs weights;
   std::string optimize = "speed";
   std::string target;  // optional: lets the compiler pick variants for this target
+  std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_compile(const CompileArgs& a);
 
@@ -27,6 +36,7 @@ struct InspectArgs {
   bool json = false;
   bool memory = false;  // per-step live tensors, lower bound, savings
   std::string svg;      // write the arena plan as an SVG picture here
+  std::string streaming = "auto";
 };
 int run_inspect(const InspectArgs& a);
 
@@ -37,6 +47,7 @@ struct VerifyArgs {
   double tolerance = 1e-5;  // float outputs: max relative error
   WeightsArgs weights;
   std::string optimize = "speed";
+  std::string streaming = "auto";
 };
 int run_verify(const VerifyArgs& a);
 
@@ -45,6 +56,7 @@ struct BenchArgs {
   bool json = false;
   WeightsArgs weights;
   std::string optimize = "speed";
+  std::string streaming = "auto";
 };
 int run_bench(const BenchArgs& a);
 

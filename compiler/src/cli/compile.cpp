@@ -29,13 +29,23 @@ void write_if_changed(const fs::path& path, const std::string& contents) {
 
 }  // namespace
 
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
+                                const std::string& target_family, const std::string& streaming) {
+  CompileOptions o;
+  o.optimize = weights.page() ? Optimize::Size : parse_optimize(optimize);
+  o.target_family = target_family;
+  o.streaming = parse_streaming_mode(streaming);
+  if (weights.page() && o.streaming == StreamingMode::On)
+    throw CompileError("--patch-streaming on: not available with --weights external (streamed regions keep their "
+                       "weights in flash); use auto or off");
+  if (weights.page()) o.streaming = StreamingMode::Off;
+  return o;
+}
+
 int run_compile(const CompileArgs& a) {
-  CompileOptions compile_options;
-  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
-  compile_options.optimize = a.weights.page() ? Optimize::Size : parse_optimize(a.optimize);
-  if (!a.target.empty()) compile_options.target_family = find_target(a.target).family;
   CompiledModel m;
-  compile_model(a.model, m, compile_options);
+  compile_model(a.model, m,
+                pipeline_options(a.weights, a.optimize, a.target.empty() ? "" : find_target(a.target).family, a.streaming));
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
   options.page_bytes = a.weights.page();

@@ -53,8 +53,10 @@ void print_text(const CompiledModel& m) {
   }
   std::cout << fmt::format("\ntotal: {} ops, {} MACs, {} bytes of constants (flash)\n", m.calls.size(), m.macs(),
                            m.weight_bytes());
-  std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n\ntensors in the arena:\n",
-                           m.plan.arena_bytes, m.plan.lower_bound, m.plan.strategy);
+  std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n", m.plan.arena_bytes,
+                           m.plan.lower_bound, m.plan.strategy);
+  print_streaming_report(std::cout, m);
+  std::cout << "\ntensors in the arena:\n";
   for (const Buffer& b : m.plan.buffers)
     for (int id : b.tensors) {
       const Tensor& t = g.tensor(id);
@@ -67,7 +69,9 @@ void print_text(const CompiledModel& m) {
 
 int run_inspect(const InspectArgs& a) {
   CompiledModel m;
-  compile_model(a.model, m);
+  CompileOptions options;
+  options.streaming = parse_streaming_mode(a.streaming);
+  compile_model(a.model, m, options);
   if (!a.svg.empty()) {
     std::ofstream svg(a.svg);
     svg << memory_plan_svg(m);
@@ -101,6 +105,7 @@ int run_inspect(const InspectArgs& a) {
                       {"macs", m.macs()},
                       {"inputs", m.graph.inputs},
                       {"outputs", m.graph.outputs},
+                      {"streaming", streaming_report_json(m)},
                       {"ops", ops},
                       {"tensors", tensors}};
   if (a.memory) j["memory"] = memory_report_json(m);

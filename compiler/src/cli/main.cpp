@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
                         "With --weights external: the RAM page the weights are read into, a multiple of 4")
         ->capture_default_str();
   }
+  const char* streaming_help =
+      "Band (patch) streaming of conv/depthwise/pooling chains: auto (where it lowers the arena), on (every "
+      "eligible chain, whole), off";
+  for (auto [cmd, value] : {std::pair{c, &compile.streaming}, std::pair{i, &inspect.streaming},
+                            std::pair{v, &verify.streaming}, std::pair{b, &bench.streaming}})
+    cmd->add_option("--patch-streaming", *value, streaming_help)
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {

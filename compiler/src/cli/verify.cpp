@@ -88,8 +88,7 @@ int run_verify(const VerifyArgs& a) {
   const int64_t page_bytes = a.weights.page();
   if (page_bytes) check_external_weights_target(target);
   CompiledModel m;
-  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
-  compile_model(a.model, m, {page_bytes ? Optimize::Size : parse_optimize(a.optimize), target.family});
+  compile_model(a.model, m, pipeline_options(a.weights, a.optimize, target.family, a.streaming));
   const Graph& g = m.graph;
   const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
   check_model_fits(target, m, constant_bytes, a.model);

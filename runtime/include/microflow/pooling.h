@@ -67,10 +67,11 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
 
 }  // namespace detail
 
-// Rounds the raw-q average half away from zero with C truncating division, exactly as
-// TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
-inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  const auto p = flash_load(params);
+// The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
+// one band's).
+// Average: rounds the raw-q average half away from zero with C truncating division, exactly
+// as TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
+inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
   detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
@@ -82,8 +83,7 @@ inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, i
   });
 }
 
-inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  const auto p = flash_load(params);
+inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
   detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max =
@@ -92,6 +92,14 @@ inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_
       *out++ = clamp_to_s8(max, p.act_min, p.act_max);
     }
   });
+}
+
+inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
+  average_pool_2d_rows_s8(flash_load(params), in, out);
+}
+
+inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
+  max_pool_2d_rows_s8(flash_load(params), in, out);
 }
 
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.
