@@ -109,7 +109,7 @@ Layer conv(ref::Random& rng, Shape in, int32_t oc, int32_t k, int32_t s, int32_t
   l.packed = pack(rng.s8(static_cast<size_t>(oc * k * k * in.c), -127, 127), oc, k, k * in.c);
   requantization(rng, l, oc);
   l.conv = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, in.c, s, s, dh, 1, pad_top, pad_left,
-            5, -7, l.multiplier.data(), l.shift.data(), -100, 127};
+            5, -7, l.multiplier.data(), l.shift.data(), -100, 127, oc};
   return l;
 }
 
