@@ -13,27 +13,6 @@
 
 namespace {
 
-// The compiler's packing (lower_util.cpp): 4-channel blocks, rows as [4][8], [4][4], [4][L%4] chunks.
-std::vector<int32_t> pack(const std::vector<int8_t>& w, int32_t channels, int32_t rows, int32_t length) {
-  std::vector<int8_t> bytes;
-  auto chunk = [&](int32_t block, int32_t r, int32_t begin, int32_t size) {
-    for (int32_t j = 0; j < 4; ++j)
-      for (int32_t i = 0; i < size; ++i) {
-        const int32_t c = 4 * block + j;
-        bytes.push_back(c < channels ? w[(c * rows + r) * length + begin + i] : 0);
-      }
-  };
-  for (int32_t block = 0; block < (channels + 3) / 4; ++block)
-    for (int32_t r = 0; r < rows; ++r) {
-      int32_t l = 0;
-      for (; l + 8 <= length; l += 8) chunk(block, r, l, 8);
-      if (l + 4 <= length) chunk(block, r, l, 4), l += 4;
-      chunk(block, r, l, length - l);
-    }
-  std::vector<int32_t> words((bytes.size() + 3) / 4);
-  std::memcpy(words.data(), bytes.data(), bytes.size());
-  return words;
-}
 
 struct Shape {
   int32_t h, w, c;
@@ -106,7 +85,7 @@ Layer conv(ref::Random& rng, Shape in, int32_t oc, int32_t k, int32_t s, int32_t
   const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, s, k, dh) : 0;
   const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, s, k, 1) : 0;
   l.stride = s, l.pad_top = pad_top, l.span = (k - 1) * dh + 1;
-  l.packed = pack(rng.s8(static_cast<size_t>(oc * k * k * in.c), -127, 127), oc, k, k * in.c);
+  l.packed = ref::pack_filter_blocks(rng.s8(static_cast<size_t>(oc * k * k * in.c), -127, 127), oc, k, k * in.c);
   requantization(rng, l, oc);
   l.conv = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, in.c, s, s, dh, 1, pad_top, pad_left,
             5, -7, l.multiplier.data(), l.shift.data(), -100, 127, oc};
