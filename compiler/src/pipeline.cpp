@@ -24,31 +24,38 @@ int64_t CompiledModel::macs() const {
 
 namespace {
 
-void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingMode streaming) {
+void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingMode input_rows) {
   schedule(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
-  specialize_kernels(out.graph, out.calls, options);
+  out.streaming = stream_layers(out.graph, out.calls, options.streaming);
+  // After streaming: regions keep the generic kernels their band executor calls row by row
+  // (band_stream.h); the specialized variants only replace calls outside regions.
+  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
+  if (!out.streaming.measured) {
+    out.streaming.lower_bound_before = out.plan.lower_bound;
+    out.streaming.arena_before = out.plan.arena_bytes;
+  }
   out.whole_input_arena_bytes = out.plan.arena_bytes;
-  if (streaming == StreamingMode::Off) return;
+  if (input_rows == StreamingMode::Off) return;
+  // A band region as the first call has no row form: streaming_blocker says so.
   const std::string blocker = streaming_blocker(out.graph, out.calls);
   if (!blocker.empty()) {
-    if (streaming == StreamingMode::On) fail(out.graph.source, "cannot take the input row by row: " + blocker);
+    if (input_rows == StreamingMode::On) fail(out.graph.source, "cannot take the input row by row: " + blocker);
     return;
   }
-  out.streaming = make_streaming(out.graph, out.calls);
-  out.plan = plan_memory(out.graph, out.calls, 4, out.streaming);
+  out.input_rows = make_streaming(out.graph, out.calls);
+  out.plan = plan_memory(out.graph, out.calls, 4, out.input_rows);
 }
 
 // `auto` keeps the whole input when rows would not save RAM (the arena's peak is in a
-// later layer): then the model is compiled again without streaming.
-void compile_read(const std::function<Graph()>& read, CompiledModel& out, const CompileOptions& options,
-                  StreamingMode streaming) {
+// later layer): then the model is compiled again without streaming input.
+void compile_read(const std::function<Graph()>& read, CompiledModel& out, const CompileOptions& options) {
   out.graph = read();
-  compile_graph(out, options, streaming);
-  if (streaming == StreamingMode::Auto && out.streaming.enabled &&
+  compile_graph(out, options, options.input_rows);
+  if (options.input_rows == StreamingMode::Auto && out.input_rows.enabled &&
       out.plan.arena_bytes >= out.whole_input_arena_bytes) {
     out = CompiledModel{};
     out.graph = read();
@@ -58,14 +65,13 @@ void compile_read(const std::function<Graph()>& read, CompiledModel& out, const 
 
 }  // namespace
 
-void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options,
-                   StreamingMode streaming) {
-  compile_read([&] { return read_tflite_file(path); }, out, options, streaming);
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options) {
+  compile_read([&] { return read_tflite_file(path); }, out, options);
 }
 
 void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
-                          const CompileOptions& options, StreamingMode streaming) {
-  compile_read([&] { return read_tflite_buffer(bytes, name); }, out, options, streaming);
+                          const CompileOptions& options) {
+  compile_read([&] { return read_tflite_buffer(bytes, name); }, out, options);
 }
 
 }  // namespace microflow

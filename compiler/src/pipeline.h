@@ -7,8 +7,9 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
-#include "passes/streaming.h"
+#include "passes/input_rows.h"
 #include "passes/specialize.h"
+#include "passes/stream.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -17,19 +18,28 @@ struct CompiledModel {
   Graph graph;
   std::vector<KernelCall> calls;  // pointers into graph.ops: keep the object in place
   MemoryPlan plan;
-  StreamingInput streaming;          // enabled: the input comes row by row
-  int64_t whole_input_arena_bytes = 0;  // the arena of the whole-input form (= plan's without streaming)
+  StreamingReport streaming;           // band streaming
+  StreamingInput input_rows;           // enabled: the input comes row by row
+  int64_t whole_input_arena_bytes = 0;  // the arena of the whole-input form (= plan's without input rows)
 
   int64_t weight_bytes() const;
   int64_t macs() const;
 };
 
-// Throws CompileError with a message naming the file and operator; with
-// StreamingMode::On also when the model cannot take its input row by row.
-void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options = {},
-                   StreamingMode streaming = StreamingMode::Off);
+struct CompileOptions {
+  Optimize optimize = Optimize::Speed;  // --optimize
+  // The target family the code is for ("avr", "cortex-m", ...; empty: any): picks variants.
+  std::string target_family;
+  StreamingMode streaming = StreamingMode::Auto;  // --patch-streaming
+  // --streaming-input: off = whole input, on = row by row or an error saying why not,
+  // auto = row by row when the model allows it and the arena shrinks.
+  StreamingMode input_rows = StreamingMode::Off;
+};
+
+// Throws CompileError with a message naming the file and operator.
+void compile_model(const std::string& path, CompiledModel& out, const CompileOptions& options = {});
 // The same for a model already in memory; `name` stands for the file in messages.
 void compile_model_buffer(const std::vector<uint8_t>& bytes, const std::string& name, CompiledModel& out,
-                          const CompileOptions& options = {}, StreamingMode streaming = StreamingMode::Off);
+                          const CompileOptions& options = {});
 
 }  // namespace microflow

@@ -85,6 +85,9 @@ TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
   auto c = compile_model_file("person_detect");
   constexpr int64_t kTflmArena = 85024;  // manifest.json arena_used_bytes
   EXPECT_LE(c->plan.arena_bytes, kTflmArena);
+  // Band streaming of the first layers (the largest live pair alone is 55,296 B).
+  EXPECT_LE(c->plan.arena_bytes, 24576);
+  EXPECT_EQ(c->streaming.arena_before, 55296);
   EXPECT_EQ(c->plan.arena_bytes, c->plan.lower_bound) << "strategy " << c->plan.strategy;
   check_plan(*c);
   // The RESHAPE before the softmax costs nothing.

@@ -1,20 +1,18 @@
 #!/usr/bin/env python3
 """Checks of generated code and firmware images on every toolchain of targets/targets.json.
 
-  target_checks.py warnings --target T --flags wall|wconversion --models M... [--known-runtime-warnings]
+  target_checks.py warnings --target T --flags wall|wconversion --models M...
       Generated code (and a small program using the generated API) compiled with the
       target's cflags plus -Wall -Wextra [-Wconversion] -Werror, for every model that fits
       the target. Each warning is judged by its location: in the generated code it fails the
-      test; in the runtime headers it fails it too, unless the combination is listed as
-      known-failing (--known-runtime-warnings), which reports the test as skipped and names
-      every file:line.
+      test; in the runtime headers too (each file:line is listed).
 
   target_checks.py symbols --target T --models M...
       Builds the firmware of each model with `microflow bench --target T` and scans the ELF
       with the target's nm for heap, exception and RTTI support: malloc/free/calloc/realloc,
       operator new/delete, __cxa_*, _Unwind_*, __gxx_personality*, typeinfo (_ZTI/_ZTS).
 
-Exit status: 0 pass, 1 fail, 77 skipped (toolchain / simulator missing, known failure).
+Exit status: 0 pass, 1 fail, 77 skipped (toolchain / simulator missing, no model fits).
 """
 import argparse
 import json
@@ -66,6 +64,17 @@ def fits(args, t, model):
     info = json.loads(r.stdout)
     return (t["flash_bytes"] == 0 or info["weight_bytes"] <= t["flash_bytes"]) and (
         t["ram_bytes"] == 0 or info["arena_bytes"] <= t["ram_bytes"])
+
+
+def models_that_fit(args, t):
+    """The --models that exist and fit the target; the others are named and left out."""
+    for model in args.models:
+        if not Path(model).exists():
+            print(f"note: {model} not found, left out")
+        elif not fits(args, t, model):
+            print(f"note: {model} does not fit {args.target}, left out")
+        else:
+            yield model
 
 
 API_USE = """// Uses every part of the generated API, so its templates are compiled too.
@@ -124,13 +133,7 @@ def warnings(args):
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     checked, runtime_findings, failures = [], {}, []
-    for model in args.models:
-        if not Path(model).exists():
-            print(f"note: {model} not found, left out")
-            continue
-        if not fits(args, t, model):
-            print(f"note: {model} does not fit {args.target}, left out")
-            continue
+    for model in models_that_fit(args, t):
         name = model_name(model)
         forms = [(name, [], API_USE)]
         # Models that can take their input row by row: the streaming form too.
@@ -186,14 +189,8 @@ def warnings(args):
     if runtime_findings:
         listing = "\n".join(f"  {k}: {v}" for k, v in sorted(runtime_findings.items(),
                                                               key=lambda kv: (kv[0].split(':')[0], int(kv[0].split(':')[1]))))
-        if args.known_runtime_warnings:
-            skip(f"known failing: the runtime headers are not clean under {combo} "
-                 f"({len(runtime_findings)} locations; listed in tests/robustness/CMakeLists.txt until the "
-                 f"kernels are fixed; the generated code itself is clean):\n{listing}")
         print(f"FAIL: the runtime headers warn under {combo}:\n{listing}")
         return 1
-    if args.known_runtime_warnings:
-        print(f"note: {combo} is now clean: remove it from the known-failing list in tests/robustness/CMakeLists.txt")
     print("PASS")
     return 0
 
@@ -219,13 +216,7 @@ def symbols(args):
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     bad, checked = [], 0
-    for model in args.models:
-        if not Path(model).exists():
-            print(f"note: {model} not found, left out")
-            continue
-        if not fits(args, t, model):
-            print(f"note: {model} does not fit {args.target}, left out")
-            continue
+    for model in models_that_fit(args, t):
         d = work / model_name(model)
         r = run([args.microflow, "bench", model, "--target", args.target, "--work-dir", str(d), "--json"])
         if r.returncode != 0:
@@ -261,7 +252,6 @@ def main():
     p.add_argument("--targets-json", default=str(ROOT / "targets" / "targets.json"))
     p.add_argument("--work", required=True)
     p.add_argument("--flags", choices=["wall", "wconversion"], default="wconversion")
-    p.add_argument("--known-runtime-warnings", action="store_true")
     p.add_argument("--runner-avr", default="", help="microflow-simavr (symbols check on atmega328p)")
     p.add_argument("--models", nargs="+", required=True)
     args = p.parse_args()

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -101,6 +102,30 @@ struct Random {
     return v;
   }
 };
+
+// The compiler's filter packing for conv_2d_packed_s8 (lower_util.cpp): blocks of 4 output
+// channels, each filter row as [4][8] chunks, then [4][4], then [4][L%4]; missing channels 0.
+inline std::vector<int32_t> pack_filter_blocks(const std::vector<int8_t>& w, int32_t channels, int32_t rows,
+                                               int32_t length) {
+  std::vector<int8_t> bytes;
+  auto chunk = [&](int32_t block, int32_t r, int32_t begin, int32_t size) {
+    for (int32_t j = 0; j < 4; ++j)
+      for (int32_t i = 0; i < size; ++i) {
+        const int32_t c = 4 * block + j;
+        bytes.push_back(c < channels ? w[static_cast<size_t>((c * rows + r) * length + begin + i)] : 0);
+      }
+  };
+  for (int32_t block = 0; block < (channels + 3) / 4; ++block)
+    for (int32_t r = 0; r < rows; ++r) {
+      int32_t l = 0;
+      for (; l + 8 <= length; l += 8) chunk(block, r, l, 8);
+      if (l + 4 <= length) chunk(block, r, l, 4), l += 4;
+      chunk(block, r, l, length - l);
+    }
+  std::vector<int32_t> words((bytes.size() + 3) / 4);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  return words;
+}
 
 }  // namespace ref
 

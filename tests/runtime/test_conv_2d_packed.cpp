@@ -30,27 +30,6 @@ Case make_case(int32_t batches, int32_t ih, int32_t iw, int32_t ic, int32_t oc, 
   return c;
 }
 
-// The compiler's packing: blocks of 4 channels, rows as [4][8] chunks, [4][4], [4][L%4].
-std::vector<int32_t> pack(const std::vector<int8_t>& w, int32_t channels, int32_t rows, int32_t length) {
-  std::vector<int8_t> bytes;
-  auto chunk = [&](int32_t block, int32_t r, int32_t begin, int32_t size) {
-    for (int32_t j = 0; j < 4; ++j)
-      for (int32_t i = 0; i < size; ++i) {
-        const int32_t c = 4 * block + j;
-        bytes.push_back(c < channels ? w[(c * rows + r) * length + begin + i] : 0);
-      }
-  };
-  for (int32_t block = 0; block < (channels + 3) / 4; ++block)
-    for (int32_t r = 0; r < rows; ++r) {
-      int32_t l = 0;
-      for (; l + 8 <= length; l += 8) chunk(block, r, l, 8);
-      if (l + 4 <= length) chunk(block, r, l, 4), l += 4;
-      chunk(block, r, l, length - l);
-    }
-  std::vector<int32_t> words(bytes.size() / 4);
-  std::memcpy(words.data(), bytes.data(), bytes.size());
-  return words;
-}
 
 std::vector<int8_t> reference(const Case& c, const std::vector<int8_t>& x, const std::vector<int8_t>& w,
                               const std::vector<int32_t>& bias, const std::vector<int32_t>& m,
@@ -89,7 +68,7 @@ void check(const Case& c, uint32_t seed, bool pointwise, int32_t min_exponent = 
     for (int32_t i = 0; i < c.kh * c.kw * c.ic; ++i) sum += w[co * c.kh * c.kw * c.ic + i];
     folded[co] = bias[co] - c.z_in * sum;
   }
-  const auto packed = pack(w, c.oc, c.kh, c.kw * c.ic);
+  const auto packed = ref::pack_filter_blocks(w, c.oc, c.kh, c.kw * c.ic);
   const mf::Conv2DS8Params p = {c.batches, c.ih,       c.iw,     c.ic,     c.oh,      c.ow,     c.oc, c.kh,
                                 c.kw,      c.ic,       c.sh,     c.sw,     c.dh,      1,        c.pad_top,
                                 c.pad_left, c.z_in,    c.z_out,  m.data(), s.data(),  c.act_min, c.act_max,

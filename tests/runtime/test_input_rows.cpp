@@ -87,19 +87,19 @@ void check_depthwise(bool same, bool dilation, uint32_t seed) {
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * oc)), streamed(whole.size(), 0);
     mf::depthwise_conv_2d_s8(p, x.data(), filter.data(), bias.data(), whole.data());
-    const mf::DepthwiseConv2DRowsS8Params rp = {rows_params(g), p};
+    const mf::DepthwiseConv2DInputRowsS8Params rp = {rows_params(g), p};
     stream(
         rp.rows, x,
         [&](int8_t* ring, int32_t* state) {
-          return mf::depthwise_conv_2d_rows_s8(rp, ring, state, filter.data(), bias.data(), streamed.data());
+          return mf::depthwise_conv_2d_input_rows_s8(rp, ring, state, filter.data(), bias.data(), streamed.data());
         },
         [&] { ASSERT_EQ(streamed, whole) << "case " << i; });
   }
 }
 
-TEST(DepthwiseConv2DRowsS8, SameEqualsWholeInput) { check_depthwise(true, false, 11); }
-TEST(DepthwiseConv2DRowsS8, ValidEqualsWholeInput) { check_depthwise(false, false, 12); }
-TEST(DepthwiseConv2DRowsS8, DilatedEqualsWholeInput) { check_depthwise(true, true, 13); }
+TEST(DepthwiseConv2DInputRowsS8, SameEqualsWholeInput) { check_depthwise(true, false, 11); }
+TEST(DepthwiseConv2DInputRowsS8, ValidEqualsWholeInput) { check_depthwise(false, false, 12); }
+TEST(DepthwiseConv2DInputRowsS8, DilatedEqualsWholeInput) { check_depthwise(true, true, 13); }
 
 void check_conv(bool same, bool dilation, uint32_t seed) {
   ref::Random rng(seed);
@@ -116,19 +116,19 @@ void check_conv(bool same, bool dilation, uint32_t seed) {
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * oc)), streamed(whole.size(), 0);
     mf::conv_2d_s8(p, x.data(), filter.data(), bias.data(), whole.data());
-    const mf::Conv2DRowsS8Params rp = {rows_params(g), p};
+    const mf::Conv2DInputRowsS8Params rp = {rows_params(g), p};
     stream(
         rp.rows, x,
         [&](int8_t* ring, int32_t* state) {
-          return mf::conv_2d_rows_s8(rp, ring, state, filter.data(), bias.data(), streamed.data());
+          return mf::conv_2d_input_rows_s8(rp, ring, state, filter.data(), bias.data(), streamed.data());
         },
         [&] { ASSERT_EQ(streamed, whole) << "case " << i; });
   }
 }
 
-TEST(Conv2DRowsS8, SameEqualsWholeInput) { check_conv(true, false, 21); }
-TEST(Conv2DRowsS8, ValidEqualsWholeInput) { check_conv(false, false, 22); }
-TEST(Conv2DRowsS8, DilatedEqualsWholeInput) { check_conv(true, true, 23); }
+TEST(Conv2DInputRowsS8, SameEqualsWholeInput) { check_conv(true, false, 21); }
+TEST(Conv2DInputRowsS8, ValidEqualsWholeInput) { check_conv(false, false, 22); }
+TEST(Conv2DInputRowsS8, DilatedEqualsWholeInput) { check_conv(true, true, 23); }
 
 void check_pool(bool average, bool same, uint32_t seed) {
   ref::Random rng(seed);
@@ -140,21 +140,21 @@ void check_pool(bool average, bool same, uint32_t seed) {
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * g.ic)), streamed(whole.size(), 0);
     if (average) mf::average_pool_2d_s8(p, x.data(), whole.data());
     else mf::max_pool_2d_s8(p, x.data(), whole.data());
-    const mf::Pool2DRowsS8Params rp = {rows_params(g), p};
+    const mf::Pool2DInputRowsS8Params rp = {rows_params(g), p};
     stream(
         rp.rows, x,
         [&](int8_t* ring, int32_t* state) {
-          return average ? mf::average_pool_2d_rows_s8(rp, ring, state, streamed.data())
-                         : mf::max_pool_2d_rows_s8(rp, ring, state, streamed.data());
+          return average ? mf::average_pool_2d_input_rows_s8(rp, ring, state, streamed.data())
+                         : mf::max_pool_2d_input_rows_s8(rp, ring, state, streamed.data());
         },
         [&] { ASSERT_EQ(streamed, whole) << "case " << i; });
   }
 }
 
-TEST(AveragePool2DRowsS8, SameEqualsWholeInput) { check_pool(true, true, 31); }
-TEST(AveragePool2DRowsS8, ValidEqualsWholeInput) { check_pool(true, false, 32); }
-TEST(MaxPool2DRowsS8, SameEqualsWholeInput) { check_pool(false, true, 33); }
-TEST(MaxPool2DRowsS8, ValidEqualsWholeInput) { check_pool(false, false, 34); }
+TEST(AveragePool2DInputRowsS8, SameEqualsWholeInput) { check_pool(true, true, 31); }
+TEST(AveragePool2DInputRowsS8, ValidEqualsWholeInput) { check_pool(true, false, 32); }
+TEST(MaxPool2DInputRowsS8, SameEqualsWholeInput) { check_pool(false, true, 33); }
+TEST(MaxPool2DInputRowsS8, ValidEqualsWholeInput) { check_pool(false, false, 34); }
 
 void check_fused(bool same, bool per_channel, int32_t z_w, uint32_t seed) {
   ref::Random rng(seed);
@@ -180,21 +180,21 @@ void check_fused(bool same, bool per_channel, int32_t z_w, uint32_t seed) {
     std::vector<int8_t> whole(static_cast<size_t>(units)), streamed(whole.size(), 0);
     mf::depthwise_conv_2d_fully_connected_s8(p, x.data(), filter.data(), bias.data(), fc_w.data(), fc_bias.data(),
                                              accumulators.data(), whole.data());
-    const mf::DepthwiseConv2DFullyConnectedRowsS8Params rp = {rows_params(g), p.depthwise, p.fully_connected};
+    const mf::DepthwiseConv2DFullyConnectedInputRowsS8Params rp = {rows_params(g), p.depthwise, p.fully_connected};
     stream(
         rp.rows, x,
         [&](int8_t* ring, int32_t* state) {
-          return mf::depthwise_conv_2d_fully_connected_rows_s8(rp, ring, state, filter.data(), bias.data(), fc_w.data(),
+          return mf::depthwise_conv_2d_fully_connected_input_rows_s8(rp, ring, state, filter.data(), bias.data(), fc_w.data(),
                                                                fc_bias.data(), accumulators.data(), streamed.data());
         },
         [&] { ASSERT_EQ(streamed, whole) << "case " << i; });
   }
 }
 
-TEST(DepthwiseConv2DFullyConnectedRowsS8, SameEqualsWholeInput) { check_fused(true, true, 0, 41); }
-TEST(DepthwiseConv2DFullyConnectedRowsS8, ValidEqualsWholeInput) { check_fused(false, true, 0, 42); }
+TEST(DepthwiseConv2DFullyConnectedInputRowsS8, SameEqualsWholeInput) { check_fused(true, true, 0, 41); }
+TEST(DepthwiseConv2DFullyConnectedInputRowsS8, ValidEqualsWholeInput) { check_fused(false, true, 0, 42); }
 // A nonzero weight zero point needs the running input sum kept across rows.
-TEST(DepthwiseConv2DFullyConnectedRowsS8, WeightZeroPointEqualsWholeInput) { check_fused(true, false, 5, 43); }
+TEST(DepthwiseConv2DFullyConnectedInputRowsS8, WeightZeroPointEqualsWholeInput) { check_fused(true, false, 5, 43); }
 
 // micro_speech's geometry: 49 rows of 40, a 10x8 filter, stride 2, SAME (pad_top 4).
 TEST(InputRows, MicroSpeechRowSchedule) {

@@ -60,12 +60,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (code.header.empty() || code.source.empty()) bug("empty generated code");
     // The streaming-input form, when the model allows it.
     microflow::CompiledModel s;
-    microflow::compile_model_buffer(bytes, kName, s, {}, microflow::StreamingMode::Auto);
-    if (s.streaming.enabled) {
+    microflow::CompileOptions rows_options;
+    rows_options.input_rows = microflow::StreamingMode::Auto;
+    microflow::compile_model_buffer(bytes, kName, s, rows_options);
+    if (s.input_rows.enabled) {
       check_plan(s.graph, s.plan, true);
-      if (!s.plan.in_arena(s.streaming.ring) || !s.plan.in_arena(s.streaming.state)) bug("streaming ring not in the arena");
+      if (!s.plan.in_arena(s.input_rows.ring) || !s.plan.in_arena(s.input_rows.state)) bug("streaming ring not in the arena");
       const microflow::GeneratedCode rows =
-          microflow::emit_cpp(s.graph, s.calls, s.plan, "fuzzed", {}, s.streaming, s.whole_input_arena_bytes);
+          microflow::emit_cpp(s.graph, s.calls, s.plan, "fuzzed", {}, s.input_rows, s.whole_input_arena_bytes);
       if (rows.source.find("push_row") == std::string::npos) bug("streaming form without push_row");
     }
   } catch (const microflow::CompileError& e) {

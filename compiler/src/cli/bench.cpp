@@ -56,9 +56,9 @@ int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
   const int64_t page_bytes = a.weights.page();
   if (page_bytes) check_external_weights_target(target);
-  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
-  const CompileOptions options{page_bytes ? Optimize::Size : parse_optimize(a.optimize), target.family};
-  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options, a.streaming, page_bytes > 0);
+  const CompileOptions options =
+      pipeline_options(a.weights, a.optimize, target.family, a.streaming, a.streaming_input);
+  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options);
   int64_t input_bytes = 0;
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
   std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
@@ -75,7 +75,7 @@ int run_bench(const BenchArgs& a) {
     check_model_fits(target, m, internal_constant_bytes(m, page_bytes), a.model);
     std::cerr << fmt::format("bench: {} on {}: building and running the model firmware{}...\n",
                              fs::path(a.model).filename().string(), target.name,
-                             m.streaming.enabled ? " (input row by row)" : "");
+                             m.input_rows.enabled ? " (input row by row)" : "");
     const Measurement r = measure(target, &m, input, work / "model", page_bytes);
     check_fits(target, r.sizes, r.stack, a.model);
     return r;
@@ -84,7 +84,7 @@ int run_bench(const BenchArgs& a) {
   try {
     model = measure_model(*mp);
   } catch (const DoesNotFit& e) {
-    mp = switch_to_streaming(a.model, options, a.streaming, *mp, target, e, "bench", page_bytes > 0);
+    mp = switch_to_streaming(a.model, options, *mp, target, e, "bench");
     model = measure_model(*mp);
   }
   const CompiledModel& m = *mp;
@@ -98,7 +98,7 @@ int run_bench(const BenchArgs& a) {
     nlohmann::json j = to_json(model, counter);
     j.update({{"model", a.model}, {"target", target.name}, {"optimize", a.optimize},
               {"arena_bytes", m.plan.arena_bytes},
-              {"streaming_input", m.streaming.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
+              {"streaming_input", m.input_rows.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
     if (page_bytes)
       j.update({{"weights", "external"}, {"page_bytes", page_bytes}, {"internal_constant_bytes", constant_bytes},
@@ -125,10 +125,10 @@ int run_bench(const BenchArgs& a) {
             << fmt::format("arena: {} B (in static RAM); constants: {} B ({} in flash); flash excludes the {} B input "
                            "vector the harness embeds\n",
                            m.plan.arena_bytes, m.weight_bytes(), constant_bytes, input.size());
-  if (m.streaming.enabled)
+  if (m.input_rows.enabled)
     std::cout << fmt::format("streaming input: {} rows of {} pushed one by one ({} held in the arena; the whole-input "
                              "arena would be {} B); the count includes copying each row out of flash\n",
-                             m.streaming.rows, m.streaming.row_elements, m.streaming.window_rows,
+                             m.input_rows.rows, m.input_rows.row_elements, m.input_rows.window_rows,
                              m.whole_input_arena_bytes);
   if (page_bytes)
     std::cout << fmt::format("external weights: {} B of constants outside the firmware, {} B in flash; {} B page (in "

@@ -14,12 +14,23 @@ struct WeightsArgs {
   int64_t page() const { return weights == "external" ? page_bytes : 0; }
 };
 
+struct CompileOptions;
+// The pipeline options of compile / verify / bench. Paged weights keep the generic kernels (the
+// pager splits their calls by output channel), no band-streamed regions (their constants
+// live in a flash stage table the pager does not split) and no streaming input (the streamed
+// first layer has no paged form): --patch-streaming on or --streaming-input on with
+// --weights external is an error, auto means off.
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
+                                const std::string& target_family, const std::string& patch_streaming,
+                                const std::string& streaming_input);
+
 struct CompileArgs {
   std::string model, out_dir, name;
-  std::string streaming = "off";  // --streaming-input off|on|auto
+  std::string streaming_input = "off";  // --streaming-input off|on|auto
   WeightsArgs weights;
   std::string optimize = "speed";
   std::string target;  // optional: lets the compiler pick variants for this target
+  std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_compile(const CompileArgs& a);
 
@@ -28,26 +39,29 @@ struct InspectArgs {
   bool json = false;
   bool memory = false;  // per-step live tensors, lower bound, savings
   std::string svg;      // write the arena plan as an SVG picture here
+  std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_inspect(const InspectArgs& a);
 
 struct VerifyArgs {
   std::string model, vectors, target = "host", work_dir;
-  std::string streaming = "auto";  // --streaming-input: auto = only when the whole input does not fit the target
+  std::string streaming_input = "auto";  // auto = only when the whole input does not fit the target
   size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
   WeightsArgs weights;
   std::string optimize = "speed";
+  std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_verify(const VerifyArgs& a);
 
 struct BenchArgs {
   std::string model, target = "host", input, work_dir;
-  std::string streaming = "auto";  // as for verify
+  std::string streaming_input = "auto";  // as for verify
   bool json = false;
   WeightsArgs weights;
   std::string optimize = "speed";
+  std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_bench(const BenchArgs& a);
 

@@ -28,29 +28,42 @@ void write_if_changed(const fs::path& path, const std::string& contents) {
 }
 
 std::string streaming_note(const CompiledModel& m) {
-  if (!m.streaming.enabled) return "";
-  return ", input row by row: " + std::to_string(m.streaming.rows) + " rows of " +
-         std::to_string(m.streaming.row_elements) + ", " + std::to_string(m.streaming.window_rows) +
+  if (!m.input_rows.enabled) return "";
+  return ", input row by row: " + std::to_string(m.input_rows.rows) + " rows of " +
+         std::to_string(m.input_rows.row_elements) + ", " + std::to_string(m.input_rows.window_rows) +
          " held; whole-input arena " + std::to_string(m.whole_input_arena_bytes) + " B";
 }
 
 }  // namespace
 
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
+                                const std::string& target_family, const std::string& patch_streaming,
+                                const std::string& streaming_input) {
+  CompileOptions o;
+  o.optimize = weights.page() ? Optimize::Size : parse_optimize(optimize);
+  o.target_family = target_family;
+  o.streaming = parse_streaming_mode(patch_streaming);
+  o.input_rows = parse_streaming_mode(streaming_input, "--streaming-input");
+  if (!weights.page()) return o;
+  if (o.streaming == StreamingMode::On)
+    throw CompileError("--patch-streaming on: not available with --weights external (streamed regions keep their "
+                       "weights in flash); use auto or off");
+  if (o.input_rows == StreamingMode::On)
+    throw CompileError("--streaming-input on and --weights external cannot be combined (the streamed first layer "
+                       "has no paged form); use one of them");
+  o.streaming = o.input_rows = StreamingMode::Off;
+  return o;
+}
+
 int run_compile(const CompileArgs& a) {
-  CompileOptions compile_options;
-  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
-  compile_options.optimize = a.weights.page() ? Optimize::Size : parse_optimize(a.optimize);
-  if (!a.target.empty()) compile_options.target_family = find_target(a.target).family;
   CompiledModel m;
-  StreamingMode streaming = parse_streaming_mode(a.streaming);
-  // Streaming input and external weights are not combined (the streamed first layer has
-  // no paged form): "auto" keeps the whole input, "on" is the emitter's clear error.
-  if (a.weights.page() > 0 && streaming == StreamingMode::Auto) streaming = StreamingMode::Off;
-  compile_model(a.model, m, compile_options, streaming);
+  compile_model(a.model, m,
+                pipeline_options(a.weights, a.optimize, a.target.empty() ? "" : find_target(a.target).family,
+                                 a.streaming, a.streaming_input));
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
   options.page_bytes = a.weights.page();
-  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, options, m.streaming, m.whole_input_arena_bytes);
+  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, options, m.input_rows, m.whole_input_arena_bytes);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);
   if (ec) throw CompileError(a.out_dir + ": cannot create directory: " + ec.message());

@@ -55,8 +55,10 @@ void print_text(const CompiledModel& m) {
   }
   std::cout << fmt::format("\ntotal: {} ops, {} MACs, {} bytes of constants (flash)\n", m.calls.size(), m.macs(),
                            m.weight_bytes());
-  std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n\ntensors in the arena:\n",
-                           m.plan.arena_bytes, m.plan.lower_bound, m.plan.strategy);
+  std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n", m.plan.arena_bytes,
+                           m.plan.lower_bound, m.plan.strategy);
+  print_streaming_report(std::cout, m);
+  std::cout << "\ntensors in the arena:\n";
   for (const Buffer& b : m.plan.buffers)
     for (int id : b.tensors) {
       const Tensor& t = g.tensor(id);
@@ -71,12 +73,14 @@ struct InputForms {
   std::string blocker;
 };
 
-InputForms input_forms(const InspectArgs& a, const CompiledModel& whole) {
+InputForms input_forms(const InspectArgs& a, const CompiledModel& whole, const CompileOptions& options) {
   InputForms f;
   f.blocker = streaming_blocker(whole.graph, whole.calls);
   if (f.blocker.empty()) {
+    CompileOptions rows = options;
+    rows.input_rows = StreamingMode::On;
     f.streamed = std::make_unique<CompiledModel>();
-    compile_model(a.model, *f.streamed, {}, StreamingMode::On);
+    compile_model(a.model, *f.streamed, rows);
   }
   return f;
 }
@@ -88,7 +92,7 @@ void print_input_forms(const CompiledModel& whole, const InputForms& f) {
     std::cout << "  row by row: not possible: " << f.blocker << "\n";
     return;
   }
-  const StreamingInput& s = f.streamed->streaming;
+  const StreamingInput& s = f.streamed->input_rows;
   const Graph& g = f.streamed->graph;
   std::cout << fmt::format("  row by row  (compile --streaming-input on):  arena {} B: {} of {} rows of {} B held "
                            "({} B ring) + {} B row state; op {} runs as {}\n",
@@ -104,7 +108,7 @@ nlohmann::json input_forms_json(const CompiledModel& whole, const InputForms& f)
     j["streaming_blocker"] = f.blocker;
     return j;
   }
-  const StreamingInput& s = f.streamed->streaming;
+  const StreamingInput& s = f.streamed->input_rows;
   j.update({{"streaming_arena_bytes", f.streamed->plan.arena_bytes}, {"rows", s.rows}, {"row_elements", s.row_elements},
             {"window_rows", s.window_rows}, {"ring_bytes", f.streamed->graph.tensor(s.ring).bytes()},
             {"state_bytes", f.streamed->graph.tensor(s.state).bytes()}, {"kernel", s.kernel},
@@ -116,7 +120,9 @@ nlohmann::json input_forms_json(const CompiledModel& whole, const InputForms& f)
 
 int run_inspect(const InspectArgs& a) {
   CompiledModel m;
-  compile_model(a.model, m);
+  CompileOptions options;
+  options.streaming = parse_streaming_mode(a.streaming);
+  compile_model(a.model, m, options);
   if (!a.svg.empty()) {
     std::ofstream svg(a.svg);
     svg << memory_plan_svg(m);
@@ -127,7 +133,7 @@ int run_inspect(const InspectArgs& a) {
     if (a.memory) {
       std::cout << "\n";
       print_memory_report(std::cout, m);
-      print_input_forms(m, input_forms(a, m));
+      print_input_forms(m, input_forms(a, m, options));
     }
     return 0;
   }
@@ -151,11 +157,12 @@ int run_inspect(const InspectArgs& a) {
                       {"macs", m.macs()},
                       {"inputs", m.graph.inputs},
                       {"outputs", m.graph.outputs},
+                      {"streaming", streaming_report_json(m)},
                       {"ops", ops},
                       {"tensors", tensors}};
   if (a.memory) {
     j["memory"] = memory_report_json(m);
-    j["memory"]["input_forms"] = input_forms_json(m, input_forms(a, m));
+    j["memory"]["input_forms"] = input_forms_json(m, input_forms(a, m, options));
   }
   std::cout << j.dump(2) << "\n";
   return 0;

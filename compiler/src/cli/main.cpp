@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   c->add_option("model", compile.model, "The .tflite model")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--output", compile.out_dir, "Output directory")->required();
   c->add_option("--name", compile.name, "C++ namespace and file name (default: the model's file stem)");
-  c->add_option("--streaming-input", compile.streaming,
+  c->add_option("--streaming-input", compile.streaming_input,
                 "off: the whole input in the arena, invoke(); on: input row by row (push_row()), only a window of "
                 "rows in RAM, error if the model cannot; auto: row by row when the model allows it and that makes the "
                 "arena smaller")
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   v->add_option("--target", verify.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc, xtensa-lx106")
       ->capture_default_str();
   v->add_option("--limit", verify.limit, "Run only the first N vectors (sorted by name)");
-  v->add_option("--streaming-input", verify.streaming,
+  v->add_option("--streaming-input", verify.streaming_input,
                 "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; "
                 "on / off: always / never")
       ->check(CLI::IsMember({"off", "on", "auto"}))
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   b->add_option("--input", bench.input, "Input tensor bytes to run on (default: zeros)");
   b->add_flag("--json", bench.json, "Print one JSON object");
   b->add_option("--work-dir", bench.work_dir, "Where to build (default: a temporary directory, removed after)");
-  b->add_option("--streaming-input", bench.streaming,
+  b->add_option("--streaming-input", bench.streaming_input,
                 "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; "
                 "on / off: always / never")
       ->check(CLI::IsMember({"off", "on", "auto"}))
@@ -83,6 +83,14 @@ int main(int argc, char** argv) {
                         "With --weights external: the RAM page the weights are read into, a multiple of 4")
         ->capture_default_str();
   }
+  const char* streaming_help =
+      "Band (patch) streaming of conv/depthwise/pooling chains: auto (where it lowers the arena), on (every "
+      "eligible chain, whole), off";
+  for (auto [cmd, value] : {std::pair{c, &compile.streaming}, std::pair{i, &inspect.streaming},
+                            std::pair{v, &verify.streaming}, std::pair{b, &bench.streaming}})
+    cmd->add_option("--patch-streaming", *value, streaming_help)
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {

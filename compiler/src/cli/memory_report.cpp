@@ -33,7 +33,69 @@ std::string buffer_label(const CompiledModel& m, const Buffer& b) {
   return s;
 }
 
+std::string with_commas(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
 }  // namespace
+
+void print_streaming_report(std::ostream& out, const CompiledModel& m) {
+  const StreamingReport& r = m.streaming;
+  int regions = 0;
+  for (const KernelCall& k : m.calls) regions += !k.stages.empty();
+  out << fmt::format("patch streaming ({}): {} region(s) from {} eligible chain(s)\n", streaming_mode_name(r.mode),
+                     regions, r.chains);
+  for (const KernelCall& k : m.calls) {
+    if (k.stages.empty()) continue;
+    int64_t buffers = 0;
+    for (const BandInfo& b : k.bands) buffers += b.buffer_bytes;
+    const Tensor& in = m.graph.tensor(k.input_tensor());
+    const Tensor& o = m.graph.tensor(k.output_tensor());
+    out << fmt::format("  region ops {}: {}{} -> {}{}, line buffers {} B\n", k.op_indices(), dtype_name(in.type),
+                       in.shape_string(), dtype_name(o.type), o.shape_string(), with_commas(buffers));
+    for (size_t i = 0; i < k.stages.size(); ++i) {
+      const BandInfo& b = k.bands[i];
+      out << fmt::format("    op {:>3} {:<18} rows {:>3} -> {:>3}, window {} row(s), stride {}, {}\n",
+                         k.stages[i].op->index, op_kind_name(k.stages[i].op->kind), b.input_height, b.output_height,
+                         b.span, b.stride,
+                         i == 0 ? std::string("reads the whole input")
+                                : fmt::format("buffer {} x {} B = {} B", b.span, b.input_row_bytes, b.buffer_bytes));
+    }
+  }
+  out << fmt::format("peak live bytes without streaming {} B, with {} B (saved {} B); arena {} B -> {} B\n",
+                     with_commas(r.lower_bound_before), with_commas(m.plan.lower_bound),
+                     with_commas(r.lower_bound_before - m.plan.lower_bound), with_commas(r.arena_before),
+                     with_commas(m.plan.arena_bytes));
+}
+
+nlohmann::json streaming_report_json(const CompiledModel& m) {
+  const StreamingReport& r = m.streaming;
+  nlohmann::json regions = nlohmann::json::array();
+  for (const KernelCall& k : m.calls) {
+    if (k.stages.empty()) continue;
+    nlohmann::json stages = nlohmann::json::array();
+    int64_t buffers = 0;
+    for (size_t i = 0; i < k.stages.size(); ++i) {
+      const BandInfo& b = k.bands[i];
+      buffers += b.buffer_bytes;
+      stages.push_back({{"op", k.stages[i].op->index}, {"kernel", k.stages[i].function}, {"input_rows", b.input_height},
+                        {"output_rows", b.output_height}, {"window_rows", b.span}, {"stride", b.stride},
+                        {"line_buffer_bytes", b.buffer_bytes}});
+    }
+    regions.push_back({{"input", k.input_tensor()}, {"output", k.output_tensor()}, {"scratch", k.args[1].tensor},
+                       {"line_buffer_bytes", buffers}, {"stages", stages}});
+  }
+  return {{"mode", streaming_mode_name(r.mode)},
+          {"eligible_chains", r.chains},
+          {"regions", regions},
+          {"lower_bound_before", r.lower_bound_before},
+          {"arena_before", r.arena_before},
+          {"lower_bound_after", m.plan.lower_bound},
+          {"arena_after", m.plan.arena_bytes},
+          {"saved_bytes", r.arena_before - m.plan.arena_bytes}};
+}
 
 void print_memory_report(std::ostream& out, const CompiledModel& m) {
   const MemoryPlan& plan = m.plan;

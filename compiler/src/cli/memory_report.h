@@ -10,6 +10,10 @@
 
 namespace microflow {
 
+// What band streaming chose and the peak before and after (passes/stream.h).
+void print_streaming_report(std::ostream& out, const CompiledModel& m);
+nlohmann::json streaming_report_json(const CompiledModel& m);
+
 void print_memory_report(std::ostream& out, const CompiledModel& m);
 nlohmann::json memory_report_json(const CompiledModel& m);
 // Tensors as rectangles: x = execution step, y = arena offset.

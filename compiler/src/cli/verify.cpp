@@ -106,7 +106,7 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
     std::cerr << fmt::format("verify: {} ({} ops, {} B constants{}{}): building image {} with {} of {} vectors for {}...\n",
                              model_name, m.calls.size(), constant_bytes,
                              page_bytes ? fmt::format(" in flash, the rest external through a {} B page", page_bytes) : "",
-                             m.streaming.enabled ? ", input row by row" : "", image, batch.size(), inputs.size(),
+                             m.input_rows.enabled ? ", input row by row" : "", image, batch.size(), inputs.size(),
                              target.name);
     const Firmware fw =
         build_firmware(target, &m, verify_harness(m, batch, page_bytes ? weights_image_path(work).string() : ""), work,
@@ -128,11 +128,10 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
 
 int run_verify(const VerifyArgs& a) {
   const Target target = find_target(a.target);
-  const bool external_weights = a.weights.page() > 0;
-  if (external_weights) check_external_weights_target(target);
-  // Paged weights keep the generic kernels: the pager splits their calls by output channel.
-  const CompileOptions options{external_weights ? Optimize::Size : parse_optimize(a.optimize), target.family};
-  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options, a.streaming, external_weights);
+  if (a.weights.page()) check_external_weights_target(target);
+  const CompileOptions options =
+      pipeline_options(a.weights, a.optimize, target.family, a.streaming, a.streaming_input);
+  std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
   const Graph& g = model->graph;
 
   std::vector<std::string> vectors;
@@ -162,7 +161,7 @@ int run_verify(const VerifyArgs& a) {
   try {
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   } catch (const DoesNotFit& e) {
-    model = switch_to_streaming(a.model, options, a.streaming, *model, target, e, "verify", external_weights);
+    model = switch_to_streaming(a.model, options, *model, target, e, "verify");
     outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
   }
 
@@ -184,7 +183,7 @@ int run_verify(const VerifyArgs& a) {
       std::cout << fmt::format("{}: {}\n", vectors[i], c.pass ? "bit-exact" : "MISMATCH " + c.detail);
   }
   const std::string where = (target.name == "host" ? "" : " on " + target.name) +
-                            (model->streaming.enabled ? " (input row by row)" : "");
+                            (model->input_rows.enabled ? " (input row by row)" : "");
   if (is_float)
     std::cout << fmt::format("verify: {}/{} within tolerance{} (max relative error {:.3g}, tolerance {:g})\n", passed,
                              vectors.size(), where, max_err, a.tolerance);

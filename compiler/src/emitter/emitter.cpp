@@ -46,6 +46,41 @@ void emit_array(std::ostringstream& out, const KernelCall& k, const ConstArray& 
   out << "\n};\n";
 }
 
+// A call's constant arrays and its parameter struct.
+void emit_constants(std::ostringstream& out, const KernelCall& k) {
+  for (const ConstArray& a : k.arrays) emit_array(out, k, a);
+  if (k.params_as_template) {
+    out << "using " << symbol(k, "Constants") << " = mf::" << k.params_type << "<\n";
+    for (size_t i = 0; i < k.params.size(); ++i)
+      out << "    " << k.params[i].value << (i + 1 < k.params.size() ? ",  // " : ">;  // ") << k.params[i].name << "\n";
+    return;
+  }
+  out << "const mf::" << k.params_type << " " << symbol(k, "Params") << " MF_FLASH = {\n";
+  for (const ParamField& f : k.params)
+    out << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";
+  out << "};\n";
+}
+
+// A band-streamed region's stage table (mf::BandStage, band_stream.h): each stage's kernel,
+// its parameters, filter and folded bias (the first and second constant arrays) and its rows.
+void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
+  out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
+      << "    // kernel, params, filter, folded bias, input rows, input row bytes, output rows, output row bytes,\n"
+      << "    // stride, pad_top, window rows, line buffer offset\n";
+  for (size_t i = 0; i < k.stages.size(); ++i) {
+    const KernelCall& st = k.stages[i];
+    const BandInfo& b = k.bands[i];
+    std::vector<std::string> arrays;
+    for (const KernelArg& a : st.args)
+      if (a.kind == KernelArg::Array) arrays.push_back(symbol(st, a.array));
+    arrays.resize(2, "nullptr");
+    out << "    {mf::" << b.kernel << ", &" << symbol(st, "Params") << ", " << arrays[0] << ", " << arrays[1] << ", "
+        << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
+        << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << "},\n";
+  }
+  out << "};\n";
+}
+
 std::string tensor_summary(const Graph& g, int id) {
   const Tensor& t = g.tensor(id);
   return std::string(dtype_name(t.type)) + t.shape_string();
@@ -54,11 +89,12 @@ std::string tensor_summary(const Graph& g, int id) {
 std::string layer_comment(const Graph& g, const KernelCall& k) {
   std::string s = (k.fused.empty() ? "op " : "ops ") + k.op_indices() + ": " + k.op_names() + " '" +
                   comment_safe(g.tensor(k.output_tensor()).name) + "' ";
-  // A streamed call reads no whole input: it shows its ring of input rows.
+  // A call streamed from the input reads no whole input: it shows its ring of input rows.
   const int in = k.input_tensor();
   s += (in >= 0 ? tensor_summary(g, in) : tensor_summary(g, k.args[0].tensor) + " rows") + " -> " +
        tensor_summary(g, k.output_tensor());
-  if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
+  if (!k.stages.empty()) s += " (streamed in bands: the intermediate tensors are never stored whole)";
+  else if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
   if (k.macs) s += ", " + with_commas(k.macs) + " MACs";
   return s;
 }
@@ -392,17 +428,15 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       if (pc.last.channels) emit_paged_params(s, k, pc.last, symbol(k, "ParamsLast"));
       continue;
     }
-    for (const ConstArray& a : k.arrays) emit_array(s, k, a);
-    if (k.params_as_template) {
-      s << "using " << symbol(k, "Constants") << " = mf::" << k.params_type << "<\n";
-      for (size_t i = 0; i < k.params.size(); ++i)
-        s << "    " << k.params[i].value << (i + 1 < k.params.size() ? ",  // " : ">;  // ") << k.params[i].name << "\n";
+    if (k.stages.empty()) {
+      emit_constants(s, k);
       continue;
     }
-    s << "const mf::" << k.params_type << " " << symbol(k, "Params") << " MF_FLASH = {\n";
-    for (const ParamField& f : k.params)
-      s << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";
-    s << "};\n";
+    for (const KernelCall& stage : k.stages) {
+      s << "// op " << stage.op_indices() << ": " << stage.op_names() << " (rows computed in bands)\n";
+      emit_constants(s, stage);
+    }
+    emit_band_stages(s, k);
   }
   s << "\n}  // namespace\n\n";
   const std::string unpoison = options.tensor_bounds_check ? "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n" : "";
@@ -448,6 +482,14 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
         emit_paged_call(s, g, plan, k, pc.last, symbol(k, "ParamsLast"),
                         std::to_string(pc.image_offset + pc.full_groups * pc.full.record_bytes) + "u",
                         std::to_string(pc.full_groups * pc.full.channels), "  ");
+      continue;
+    }
+    if (!k.stages.empty()) {
+      // Arguments: the region input, the line buffers (scratch), the region output.
+      s << "  {\n    mf::BandState state[" << k.stages.size() << "];\n    mf::band_stream_s8(" << symbol(k, "Stages")
+        << ", " << k.stages.size() << ", state, " << arena_pointer(g, plan, k.args[0].tensor, true) << ", "
+        << arena_pointer(g, plan, k.args[1].tensor, false) << ", " << arena_pointer(g, plan, k.args[2].tensor, false)
+        << ");\n  }\n";
       continue;
     }
     s << "  " << call_expression(g, plan, k) << ";\n";

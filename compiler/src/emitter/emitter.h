@@ -8,7 +8,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
-#include "passes/streaming.h"
+#include "passes/input_rows.h"
 #include "passes/weight_pages.h"
 #include "planner/planner.h"
 

@@ -11,6 +11,7 @@ int64_t ConstArray::bytes() const { return static_cast<int64_t>(size()) * dtype_
 int64_t KernelCall::constant_bytes() const {
   int64_t n = 0;
   for (const ConstArray& a : arrays) n += a.bytes();
+  for (const KernelCall& k : stages) n += k.constant_bytes();
   return n;
 }
 

@@ -34,6 +34,16 @@ struct KernelArg {
   std::string c_type;  // element type of a tensor argument
 };
 
+// A layer of a band-streamed region (passes/stream.cpp): how the runtime's
+// BandStage (band_stream.h) describes it.
+struct BandInfo {
+  std::string kernel;  // mf::BandKernel enumerator, e.g. "kBandDepthwise"
+  int64_t input_height = 0, input_row_bytes = 0, output_height = 0, output_row_bytes = 0;
+  int64_t stride = 1, pad_top = 0, span = 1;
+  int64_t buffer_offset = -1;  // line buffer in the region's scratch; -1 for the first layer
+  int64_t buffer_bytes = 0;
+};
+
 struct KernelCall {
   const Operator* op = nullptr;
   std::string function;     // e.g. "conv_2d_s8" in namespace mf
@@ -50,6 +60,11 @@ struct KernelCall {
   // Operators folded into this call besides `op` (which produced the output),
   // in execution order.
   std::vector<const Operator*> fused;
+  // A band-streamed region: its layers, each a complete call of its own, with
+  // band_stream_s8 as `function`; args are the region input, the scratch
+  // (line buffers) and the region output.
+  std::vector<KernelCall> stages;
+  std::vector<BandInfo> bands;  // one per stage
 
   int64_t constant_bytes() const;
   // The first tensor the call reads (-1: none, a streamed call) and the last it writes.

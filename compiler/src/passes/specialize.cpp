@@ -134,16 +134,17 @@ void fix_fully_connected(KernelCall& k) {
   k.params = std::move(params);
 }
 
-void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, const CompileOptions& options) {
-  if (options.optimize == Optimize::Size) return;
+void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
+                        const std::string& target_family) {
+  if (optimize == Optimize::Size) return;
   for (KernelCall& k : calls) {
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
     // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction. Other 32-bit
     // targets (the host's SSE2/AVX2 kernels, RV32, Xtensa) and code for no particular
     // target keep the generic kernels.
-    if (options.target_family == "avr") {
+    if (target_family == "avr") {
       fix_fully_connected(k);
-    } else if (options.target_family == "cortex-m") {
+    } else if (target_family == "cortex-m") {
       widen_fully_connected(k);
       widen_conv_1x1(g, k);
     }

@@ -14,17 +14,13 @@ namespace microflow {
 
 enum class Optimize { Speed, Size };
 
-struct CompileOptions {
-  Optimize optimize = Optimize::Speed;
-  // The target family the code is for ("avr", "cortex-m", ...; empty: any). Some variants
-  // only pay off with the target's multiply instructions.
-  std::string target_family;
-};
-
 // "speed" / "size"; throws CompileError on anything else.
 Optimize parse_optimize(const std::string& s);
 const char* optimize_name(Optimize o);
 
-void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, const CompileOptions& options);
+// `target_family`: the family the code is for ("avr", "cortex-m", ...; empty: any). Some
+// variants only pay off with the target's multiply instructions.
+void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
+                        const std::string& target_family);
 
 }  // namespace microflow

@@ -9,7 +9,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
-#include "passes/streaming.h"
+#include "passes/input_rows.h"
 
 namespace microflow {
 

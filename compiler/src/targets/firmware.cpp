@@ -117,7 +117,7 @@ static void write_hex(const uint8_t* p, size_t n) {
   int64_t in_bytes = 0;
   for (int id : g->inputs) in_bytes += g->tensor(id).bytes();
   s += fmt::format("\nstatic const size_t kInputBytes = {};\n\nstatic inline void run_model(const uint8_t* src) {{\n", in_bytes);
-  if (m->streaming.enabled) {
+  if (m->input_rows.enabled) {
     s += fmt::format("  for (size_t r = 0; r < {0}::kInputRows; ++r) {{\n"
                      "    mf::flash_copy(model.row_buffer(), src + r * {0}::kInputRowElements, {0}::kInputRowElements);\n"
                      "    model.push_row();\n  }}\n",
@@ -231,7 +231,7 @@ std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& in
   std::string s = harness_prelude(m, weights_path);
   // Whole input: copied into the arena before the measured region; streamed: the rows'
   // copies are part of feeding the model and are measured with it.
-  const bool whole = m && !m->streaming.enabled;
+  const bool whole = m && !m->input_rows.enabled;
   if (m) s += "\n" + byte_array("kInput", input);
   s += "\nextern \"C\" __attribute__((noinline)) void mf_bench_run() {\n  mf_bench_begin();\n";
   if (m) s += whole ? "  model.invoke();\n" : "  run_model(kInput);\n";
@@ -273,7 +273,7 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   emit.page_bytes = page_bytes;
   if (m) {
     GeneratedCode code =
-        emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit, m->streaming, m->whole_input_arena_bytes);
+        emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit, m->input_rows, m->whole_input_arena_bytes);
     if (!code.weights_file.empty())
       write_text(weights_image_path(work), std::string(code.weights_image.begin(), code.weights_image.end()));
     write_text(work / code.header_file, code.header);
@@ -413,38 +413,34 @@ void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, co
                                    what, t.name, ram, s.ram, std::max<int64_t>(stack_bytes, 0), t.ram_bytes));
 }
 
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options,
-                                                  const std::string& mode, bool external_weights) {
-  const bool on = parse_streaming_mode(mode) == StreamingMode::On;
-  if (on && external_weights)
-    throw CompileError(path + ": --streaming-input on and --weights external cannot be combined (the streamed "
-                              "first layer has no paged form); use one of them");
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options) {
+  CompileOptions first = options;
+  if (first.input_rows == StreamingMode::Auto) first.input_rows = StreamingMode::Off;
   auto m = std::make_unique<CompiledModel>();
-  compile_model(path, *m, options, on ? StreamingMode::On : StreamingMode::Off);
+  compile_model(path, *m, first);
   return m;
 }
 
 std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const CompileOptions& options,
-                                                   const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
-                                                   const std::string& command, bool external_weights) {
-  // Rows save RAM, not flash; and they are not combined with external weights.
+                                                   const std::string& command) {
+  // Rows save RAM, not flash (pipeline_options turns Auto off with external weights).
   const bool constants_too_big = t.flash_bytes > 0 && whole.weight_bytes() > t.flash_bytes;
-  if (whole.streaming.enabled || parse_streaming_mode(mode) != StreamingMode::Auto || constants_too_big ||
-      external_weights)
-    throw e;
+  if (whole.input_rows.enabled || options.input_rows != StreamingMode::Auto || constants_too_big) throw e;
   const std::string blocker = streaming_blocker(whole.graph, whole.calls);
   if (!blocker.empty()) throw DoesNotFit(std::string(e.what()) + "; the input cannot be fed row by row instead: " + blocker);
+  CompileOptions rows = options;
+  rows.input_rows = StreamingMode::On;
   auto m = std::make_unique<CompiledModel>();
-  compile_model(path, *m, options, StreamingMode::On);
+  compile_model(path, *m, rows);
   if (m->plan.arena_bytes >= whole.plan.arena_bytes)
     throw DoesNotFit(fmt::format("{}; feeding the input row by row would not help: its arena is {} B, the whole "
                                  "input's {} B",
                                  e.what(), m->plan.arena_bytes, whole.plan.arena_bytes));
   std::cerr << fmt::format("{}: the whole input does not fit {} ({}).\n{}: using streaming input instead: {} rows of {} "
                            "pushed one by one, {} held; arena {} B instead of {} B\n",
-                           command, t.name, e.what(), command, m->streaming.rows, m->streaming.row_elements,
-                           m->streaming.window_rows, m->plan.arena_bytes, m->whole_input_arena_bytes);
+                           command, t.name, e.what(), command, m->input_rows.rows, m->input_rows.row_elements,
+                           m->input_rows.window_rows, m->plan.arena_bytes, m->whole_input_arena_bytes);
   return m;
 }
 

@@ -85,19 +85,15 @@ void check_external_weights_target(const Target& t);
 // The constants that stay in internal flash with this page size (0: all of them).
 int64_t internal_constant_bytes(const CompiledModel& m, int64_t page_bytes);
 
-// The model for verify/bench --streaming-input MODE on a target: "on" streams (or
-// fails saying why it cannot), "off" and "auto" start with the whole input. With
-// external weights (`external_weights`) "on" is an error (the two are not combined)
-// and "auto" keeps the whole input.
-std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options,
-                                                  const std::string& mode, bool external_weights = false);
-// After a DoesNotFit of the whole-input form under "auto": the streaming form, with a
-// line on stderr saying so; rethrows `e` (with why the input cannot be streamed
-// appended) when the model or the mode does not allow it, or weights are external.
+// The model for verify/bench on a target: with options.input_rows On it streams the input
+// (or fails saying why it cannot); Off and Auto start with the whole input.
+std::unique_ptr<CompiledModel> compile_for_target(const std::string& path, const CompileOptions& options);
+// After a DoesNotFit of the whole-input form under input_rows Auto: the streaming form,
+// with a line on stderr saying so; rethrows `e` (with why the input cannot be streamed
+// appended) when the model or the mode does not allow it.
 std::unique_ptr<CompiledModel> switch_to_streaming(const std::string& path, const CompileOptions& options,
-                                                   const std::string& mode,
                                                    const CompiledModel& whole, const Target& t, const DoesNotFit& e,
-                                                   const std::string& command, bool external_weights = false);
+                                                   const std::string& command);
 // Fails with a clear message when the firmware does not fit the target's chip.
 void check_fits(const Target& t, const FirmwareSizes& s, int64_t stack_bytes, const std::string& what);
 

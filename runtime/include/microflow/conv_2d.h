@@ -29,7 +29,7 @@ struct Conv2DS8Params {
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
-struct Conv2DRowsS8Params {
+struct Conv2DInputRowsS8Params {
   InputRowsParams rows;
   Conv2DS8Params conv;
 };
@@ -176,7 +176,7 @@ inline void conv_2d_s8(const Conv2DS8Params& params, const int8_t* input, const 
 // Streaming form of conv_2d_s8 (one batch): `ring` holds params.rows.window_rows input
 // rows, `state` kInputRowsStateWords words; the next row goes to input_row_slot().
 // Returns true when the row just written completed the output.
-inline bool conv_2d_rows_s8(const Conv2DRowsS8Params& params, int8_t* ring, int32_t* state, const int8_t* filter,
+inline bool conv_2d_input_rows_s8(const Conv2DInputRowsS8Params& params, int8_t* ring, int32_t* state, const int8_t* filter,
                             const int32_t* folded_bias, int8_t* output) {
   struct Kernel {
     const InputRowsParams& rows;

@@ -67,11 +67,10 @@ inline void conv_border_row(const Conv2DS8Params& p, detail::Block4Acc& acc, con
 
 }  // namespace detail
 
-// 1x1 filter (never padded): every output pixel is one input pixel times the filter matrix.
-// filter: flash, packed [ceil(output_depth/4)] blocks of one row of input_depth values.
-inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
-                           const int32_t* folded_bias, int8_t* output) {
-  const auto p = flash_load(params);
+// The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2).
+inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                                const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
   if (detail::conv_packed_avx2(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output)) return;
 #endif
@@ -116,12 +115,9 @@ inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, co
   }
 }
 
-// Any filter size, stride, padding and dilation_height (groups == 1, dilation_width == 1).
-// filter: flash, packed [ceil(output_depth/4)] blocks of filter_height rows of
-// filter_width * input_depth values.
-inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
-                              const int32_t* folded_bias, int8_t* output) {
-  const auto p = flash_load(params);
+// The loop of conv_2d_packed_s8 on parameters already in RAM.
+inline void conv_2d_packed_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                                   const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
   if (detail::conv_packed_avx2(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output)) return;
 #endif
@@ -154,6 +150,21 @@ inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input,
       }
     }
   }
+}
+
+// 1x1 filter (never padded): every output pixel is one input pixel times the filter matrix.
+// filter: flash, packed [ceil(output_depth/4)] blocks of one row of input_depth values.
+inline void conv_2d_1x1_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
+                           const int32_t* folded_bias, int8_t* output) {
+  conv_2d_1x1_rows_s8(flash_load(params), input, filter, folded_bias, output);
+}
+
+// Any filter size, stride, padding and dilation_height (groups == 1, dilation_width == 1).
+// filter: flash, packed [ceil(output_depth/4)] blocks of filter_height rows of
+// filter_width * input_depth values.
+inline void conv_2d_packed_s8(const Conv2DS8Params& params, const int8_t* input, const int32_t* filter,
+                              const int32_t* folded_bias, int8_t* output) {
+  conv_2d_packed_rows_s8(flash_load(params), input, filter, folded_bias, output);
 }
 
 }  // namespace mf

@@ -33,7 +33,7 @@ struct DepthwiseConv2DS8Params {
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
-struct DepthwiseConv2DRowsS8Params {
+struct DepthwiseConv2DInputRowsS8Params {
   InputRowsParams rows;
   DepthwiseConv2DS8Params depthwise;
 };
@@ -206,7 +206,7 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
 // Streaming form of depthwise_conv_2d_s8 (one batch): `ring` holds params.rows.window_rows
 // input rows, `state` kInputRowsStateWords words; the next row goes to input_row_slot().
 // Returns true when the row just written completed the output.
-inline bool depthwise_conv_2d_rows_s8(const DepthwiseConv2DRowsS8Params& params, int8_t* ring, int32_t* state,
+inline bool depthwise_conv_2d_input_rows_s8(const DepthwiseConv2DInputRowsS8Params& params, int8_t* ring, int32_t* state,
                                       const int8_t* filter, const int32_t* folded_bias, int8_t* output) {
   struct Kernel {
     const InputRowsParams& rows;

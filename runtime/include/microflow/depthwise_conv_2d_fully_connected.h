@@ -24,7 +24,7 @@ struct DepthwiseConv2DFullyConnectedS8Params {
 };
 
 // Streaming input (input_rows.h) into the depthwise layer.
-struct DepthwiseConv2DFullyConnectedRowsS8Params {
+struct DepthwiseConv2DFullyConnectedInputRowsS8Params {
   InputRowsParams rows;
   DepthwiseConv2DS8Params depthwise;
   FullyConnectedS8Params fully_connected;
@@ -91,7 +91,7 @@ constexpr int32_t kDepthwiseFullyConnectedRowsStateWords = kInputRowsStateWords 
 // neither the input nor the intermediate tensor is ever whole in RAM. `ring` holds
 // params.rows.window_rows input rows, `state` kDepthwiseFullyConnectedRowsStateWords
 // words; returns true when the row just written completed the output.
-inline bool depthwise_conv_2d_fully_connected_rows_s8(const DepthwiseConv2DFullyConnectedRowsS8Params& params,
+inline bool depthwise_conv_2d_fully_connected_input_rows_s8(const DepthwiseConv2DFullyConnectedInputRowsS8Params& params,
                                                       int8_t* ring, int32_t* state, const int8_t* dw_filter,
                                                       const int32_t* dw_folded_bias, const int8_t* fc_weights,
                                                       const int32_t* fc_folded_bias, int32_t* accumulators,

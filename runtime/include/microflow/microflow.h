@@ -4,6 +4,7 @@
 #define MICROFLOW_MICROFLOW_H_
 
 #include "add.h"
+#include "band_stream.h"
 #include "conv_2d.h"
 #include "conv_2d_1x1_wide.h"
 #include "conv_2d_packed.h"

@@ -17,7 +17,7 @@ struct Pool2DS8Params {
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
-struct Pool2DRowsS8Params {
+struct Pool2DInputRowsS8Params {
   InputRowsParams rows;
   Pool2DS8Params pool;
 };
@@ -74,34 +74,39 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
 
 }  // namespace detail
 
-namespace detail {
-
-// Rounds the raw-q average half away from zero with C truncating division, exactly as
-// TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
-inline void average_pool_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  for_each_pool_window(p, in, [&](const int8_t* x, const PoolWindow& w) {
+// The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
+// one band's, the input-row forms one output row's).
+// Average: rounds the raw-q average half away from zero with C truncating division, exactly
+// as TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
+inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, int8_t v) { return acc + v; });
+      const int32_t sum = detail::fold_window(x + c, w, static_cast<int32_t>(0),
+                                              [](int32_t acc, int8_t v) { return acc + v; });
       const int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
       *out++ = clamp_to_s8(average, p.act_min, p.act_max);
     }
   });
 }
 
-inline void max_pool_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  for_each_pool_window(p, in, [&](const int8_t* x, const PoolWindow& w) {
+inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max =
-          fold_window(x + c, w, static_cast<int32_t>(-128), [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
+          detail::fold_window(x + c, w, static_cast<int32_t>(-128),
+                              [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
       *out++ = clamp_to_s8(max, p.act_min, p.act_max);
     }
   });
 }
 
-// Streaming form of either pooling: one output row per call over the held rows.
+namespace detail {
+
+// Input-row form of either pooling: one output row per call over the held rows.
 template <bool Average>
-inline bool pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* output) {
+inline bool pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params, int8_t* ring, int32_t* state,
+                                  int8_t* output) {
   struct Kernel {
     const InputRowsParams& rows;
     const Pool2DS8Params& p;
@@ -114,8 +119,8 @@ inline bool pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int3
       view.output_height = 1;
       view.pad_top = rows_pad_top(rows, oy, first);
       int8_t* out = output + oy * p.output_width * p.depth;
-      if (Average) average_pool_s8(view, held_rows, out);
-      else max_pool_s8(view, held_rows, out);
+      if (Average) average_pool_2d_rows_s8(view, held_rows, out);
+      else max_pool_2d_rows_s8(view, held_rows, out);
     }
     void end() {}
   };
@@ -128,21 +133,23 @@ inline bool pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int3
 }  // namespace detail
 
 inline void average_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  detail::average_pool_s8(flash_load(params), in, out);
+  average_pool_2d_rows_s8(flash_load(params), in, out);
 }
 
 inline void max_pool_2d_s8(const Pool2DS8Params& params, const int8_t* in, int8_t* out) {
-  detail::max_pool_s8(flash_load(params), in, out);
+  max_pool_2d_rows_s8(flash_load(params), in, out);
 }
 
-// Streaming forms (one batch): `ring` holds params.rows.window_rows input rows, `state`
+// Input-row forms (one batch): `ring` holds params.rows.window_rows input rows, `state`
 // kInputRowsStateWords words; true when the row just written completed the output.
-inline bool average_pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* out) {
-  return detail::pool_2d_rows_s8<true>(params, ring, state, out);
+inline bool average_pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params, int8_t* ring, int32_t* state,
+                                          int8_t* out) {
+  return detail::pool_2d_input_rows_s8<true>(params, ring, state, out);
 }
 
-inline bool max_pool_2d_rows_s8(const Pool2DRowsS8Params& params, int8_t* ring, int32_t* state, int8_t* out) {
-  return detail::pool_2d_rows_s8<false>(params, ring, state, out);
+inline bool max_pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params, int8_t* ring, int32_t* state,
+                                      int8_t* out) {
+  return detail::pool_2d_input_rows_s8<false>(params, ring, state, out);
 }
 
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.

@@ -11,13 +11,9 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
+#include "passes/stream.h"  // StreamingMode
 
 namespace microflow {
-
-// `compile --streaming-input`: off = whole input (the default), on = streaming or an
-// error saying why not, auto = streaming when the model allows it and the arena shrinks.
-enum class StreamingMode { Off, On, Auto };
-StreamingMode parse_streaming_mode(const std::string& s);  // throws CompileError
 
 struct StreamingInput {
   bool enabled = false;
@@ -26,7 +22,7 @@ struct StreamingInput {
   int64_t rows = 0;             // rows of the whole input
   int64_t row_elements = 0;     // elements per row
   int64_t window_rows = 0;      // rows held
-  std::string kernel;           // the streamed kernel's function, e.g. "conv_2d_rows_s8"
+  std::string kernel;           // the streamed kernel's function, e.g. "conv_2d_input_rows_s8"
 };
 
 // Why the model cannot take its input row by row, or "" when it can.

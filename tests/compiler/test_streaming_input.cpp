@@ -1,4 +1,4 @@
-// Streaming input (passes/streaming.cpp): which models take their input row by row,
+// Streaming input (passes/input_rows.cpp): which models take their input row by row,
 // what the compiler emits for them (push_row API, a ring of window rows instead of the
 // whole input in the arena), the clear refusal of `--streaming-input on` when a model
 // cannot, and the generated code of both forms giving identical outputs on the host.
@@ -91,7 +91,9 @@ std::vector<uint8_t> dilated_conv_model() {
 
 std::unique_ptr<Compiled> compile(const std::vector<uint8_t>& bytes, StreamingMode mode) {
   auto c = std::make_unique<Compiled>();
-  microflow::compile_model_buffer(bytes, kName, *c, {}, mode);
+  microflow::CompileOptions options;
+  options.input_rows = mode;
+  microflow::compile_model_buffer(bytes, kName, *c, options);
   return c;
 }
 
@@ -99,7 +101,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 TEST(Streaming, OffKeepsTheWholeInputApi) {
   auto c = compile(depthwise_fc_model(), StreamingMode::Off);
-  EXPECT_FALSE(c->streaming.enabled);
+  EXPECT_FALSE(c->input_rows.enabled);
   const auto code = microflow::emit_cpp(c->graph, c->calls, c->plan, "net");
   EXPECT_TRUE(contains(code.header, "void invoke(uint8_t* arena);"));
   EXPECT_FALSE(contains(code.header, "push_row"));
@@ -110,12 +112,12 @@ TEST(Streaming, OffKeepsTheWholeInputApi) {
 TEST(Streaming, DepthwiseFullyConnectedStreamsWithARingOfWindowRows) {
   auto whole = compile(depthwise_fc_model(), StreamingMode::Off);
   auto c = compile(depthwise_fc_model(), StreamingMode::On);
-  const auto& s = c->streaming;
+  const auto& s = c->input_rows;
   ASSERT_TRUE(s.enabled);
   EXPECT_EQ(s.rows, 12);
   EXPECT_EQ(s.row_elements, 12);
   EXPECT_EQ(s.window_rows, 4);
-  EXPECT_EQ(s.kernel, "depthwise_conv_2d_fully_connected_rows_s8");
+  EXPECT_EQ(s.kernel, "depthwise_conv_2d_fully_connected_input_rows_s8");
   // The input is not in the arena; the ring is, for the streamed call, and the row
   // state lives to the end (it carries over to the next input).
   EXPECT_FALSE(c->plan.in_arena(c->graph.inputs[0]));
@@ -138,7 +140,7 @@ TEST(Streaming, DepthwiseFullyConnectedStreamsWithARingOfWindowRows) {
     EXPECT_TRUE(contains(code.header, part)) << part << "\n" << code.header;
   EXPECT_FALSE(contains(code.header, "invoke(")) << code.header;
   EXPECT_FALSE(contains(code.header, "input0(")) << code.header;
-  EXPECT_TRUE(contains(code.source, "mf::depthwise_conv_2d_fully_connected_rows_s8(")) << code.source;
+  EXPECT_TRUE(contains(code.source, "mf::depthwise_conv_2d_fully_connected_input_rows_s8(")) << code.source;
 
   // Not combined with weights from external memory: a clear error, not wrong code.
   microflow::EmitOptions paged;
@@ -153,14 +155,14 @@ TEST(Streaming, DepthwiseFullyConnectedStreamsWithARingOfWindowRows) {
 
 TEST(Streaming, PoolingAndDilatedConvolutionStream) {
   auto p = compile(pool_model(), StreamingMode::Auto);
-  ASSERT_TRUE(p->streaming.enabled);
-  EXPECT_EQ(p->streaming.kernel, "max_pool_2d_rows_s8");
-  EXPECT_EQ(p->streaming.window_rows, 3);
-  EXPECT_EQ(p->streaming.row_elements, 15);
+  ASSERT_TRUE(p->input_rows.enabled);
+  EXPECT_EQ(p->input_rows.kernel, "max_pool_2d_input_rows_s8");
+  EXPECT_EQ(p->input_rows.window_rows, 3);
+  EXPECT_EQ(p->input_rows.row_elements, 15);
   auto c = compile(dilated_conv_model(), StreamingMode::Auto);
-  ASSERT_TRUE(c->streaming.enabled);
-  EXPECT_EQ(c->streaming.kernel, "conv_2d_rows_s8");
-  EXPECT_EQ(c->streaming.window_rows, 5);  // dilation 2 * (3 - 1) + 1
+  ASSERT_TRUE(c->input_rows.enabled);
+  EXPECT_EQ(c->input_rows.kernel, "conv_2d_input_rows_s8");
+  EXPECT_EQ(c->input_rows.window_rows, 5);  // dilation 2 * (3 - 1) + 1
 }
 
 // A model whose first kernel has no row form: FULLY_CONNECTED.
@@ -205,7 +207,7 @@ TEST(Streaming, OnRefusesModelsThatCannotStreamAndSaysWhy) {
   // auto falls back to the whole input without a word.
   for (const auto& model : {fc_first_model(), two_readers_model(), full_window_model()}) {
     auto c = compile(model, StreamingMode::Auto);
-    EXPECT_FALSE(c->streaming.enabled);
+    EXPECT_FALSE(c->input_rows.enabled);
     EXPECT_TRUE(c->plan.in_arena(c->graph.inputs[0]));
   }
 }
@@ -226,10 +228,10 @@ std::vector<uint8_t> late_peak_model() {
 
 TEST(Streaming, AutoKeepsTheWholeInputWhenRowsSaveNothing) {
   auto on = compile(late_peak_model(), StreamingMode::On);
-  ASSERT_TRUE(on->streaming.enabled);
+  ASSERT_TRUE(on->input_rows.enabled);
   EXPECT_GE(on->plan.arena_bytes, on->whole_input_arena_bytes);
   auto c = compile(late_peak_model(), StreamingMode::Auto);
-  EXPECT_FALSE(c->streaming.enabled);
+  EXPECT_FALSE(c->input_rows.enabled);
   EXPECT_EQ(c->plan.arena_bytes, on->whole_input_arena_bytes);
 }
 
@@ -250,7 +252,7 @@ void check_forms_agree(const std::vector<uint8_t>& model, const std::string& tag
   auto whole = compile(model, StreamingMode::Off);
   auto rows = compile(model, StreamingMode::On);
   const auto a = microflow::emit_cpp(whole->graph, whole->calls, whole->plan, "whole");
-  const auto b = microflow::emit_cpp(rows->graph, rows->calls, rows->plan, "rows", {}, rows->streaming,
+  const auto b = microflow::emit_cpp(rows->graph, rows->calls, rows->plan, "rows", {}, rows->input_rows,
                                      rows->whole_input_arena_bytes);
   for (const auto& code : {a, b}) {
     std::ofstream(dir.path() / code.header_file) << code.header;

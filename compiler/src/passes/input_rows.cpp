@@ -1,4 +1,4 @@
-#include "passes/streaming.h"
+#include "passes/input_rows.h"
 
 #include <algorithm>
 
@@ -19,12 +19,12 @@ struct RowKernel {
 };
 
 constexpr RowKernel kRowKernels[] = {
-    {"depthwise_conv_2d_s8", "depthwise_conv_2d_rows_s8", "DepthwiseConv2DRowsS8Params", "depthwise.", "", 2},
-    {"depthwise_conv_2d_fully_connected_s8", "depthwise_conv_2d_fully_connected_rows_s8",
-     "DepthwiseConv2DFullyConnectedRowsS8Params", "", "depthwise.", 3},
-    {"conv_2d_s8", "conv_2d_rows_s8", "Conv2DRowsS8Params", "conv.", "", 2},
-    {"average_pool_2d_s8", "average_pool_2d_rows_s8", "Pool2DRowsS8Params", "pool.", "", 2},
-    {"max_pool_2d_s8", "max_pool_2d_rows_s8", "Pool2DRowsS8Params", "pool.", "", 2},
+    {"depthwise_conv_2d_s8", "depthwise_conv_2d_input_rows_s8", "DepthwiseConv2DInputRowsS8Params", "depthwise.", "", 2},
+    {"depthwise_conv_2d_fully_connected_s8", "depthwise_conv_2d_fully_connected_input_rows_s8",
+     "DepthwiseConv2DFullyConnectedInputRowsS8Params", "", "depthwise.", 3},
+    {"conv_2d_s8", "conv_2d_input_rows_s8", "Conv2DInputRowsS8Params", "conv.", "", 2},
+    {"average_pool_2d_s8", "average_pool_2d_input_rows_s8", "Pool2DInputRowsS8Params", "pool.", "", 2},
+    {"max_pool_2d_s8", "max_pool_2d_input_rows_s8", "Pool2DInputRowsS8Params", "pool.", "", 2},
 };
 
 const RowKernel* row_kernel(const std::string& function) {
@@ -91,13 +91,6 @@ size_t consumer(const Graph& g, const std::vector<KernelCall>& calls, std::vecto
 }
 
 }  // namespace
-
-StreamingMode parse_streaming_mode(const std::string& s) {
-  if (s == "off") return StreamingMode::Off;
-  if (s == "on") return StreamingMode::On;
-  if (s == "auto") return StreamingMode::Auto;
-  throw CompileError("--streaming-input: '" + s + "' is not one of auto, on, off");
-}
 
 std::string streaming_blocker(const Graph& g, const std::vector<KernelCall>& calls) {
   if (g.inputs.size() != 1) return "the model has " + std::to_string(g.inputs.size()) + " inputs (streaming needs one)";

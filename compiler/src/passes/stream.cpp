@@ -1,0 +1,241 @@
+#include "passes/stream.h"
+
+#include <algorithm>
+#include <map>
+
+#include "diagnostics.h"
+#include "planner/planner.h"
+
+namespace microflow {
+namespace {
+
+int64_t param(const KernelCall& k, const std::string& name) {
+  for (const ParamField& f : k.params)
+    if (f.name == name) return std::stoll(f.value);
+  throw CompileError("internal: " + k.function + " has no parameter '" + name + "'");
+}
+
+const char* band_kernel(const KernelCall& k) {
+  if (k.is_alias || !k.fused.empty() || !k.stages.empty()) return nullptr;
+  if (k.function == "depthwise_conv_2d_s8") return "kBandDepthwise";
+  if (k.function == "conv_2d_1x1_s8") return "kBandConv1x1";
+  if (k.function == "conv_2d_packed_s8") return "kBandConvPacked";
+  if (k.function == "average_pool_2d_s8") return "kBandAveragePool";
+  if (k.function == "max_pool_2d_s8") return "kBandMaxPool";
+  return nullptr;
+}
+
+bool eligible(const KernelCall& k) { return band_kernel(k) != nullptr && param(k, "batches") == 1; }
+
+int64_t align4(int64_t v) { return (v + 3) / 4 * 4; }
+
+BandInfo band_info(const KernelCall& k) {
+  BandInfo b;
+  b.kernel = band_kernel(k);
+  const bool pool = k.function.find("pool") != std::string::npos;
+  b.input_height = param(k, "input_height");
+  b.input_row_bytes = param(k, "input_width") * param(k, pool ? "depth" : "input_depth");
+  b.output_height = param(k, "output_height");
+  b.output_row_bytes = param(k, "output_width") * param(k, pool ? "depth" : "output_depth");
+  b.stride = param(k, "stride_height");
+  b.pad_top = param(k, "pad_top");
+  b.span = (param(k, "filter_height") - 1) * (pool ? 1 : param(k, "dilation_height")) + 1;
+  b.buffer_bytes = align4(b.span * b.input_row_bytes);
+  return b;
+}
+
+bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
+
+// Maximal chains of eligible calls, each feeding only the next (indices into calls).
+std::vector<std::vector<size_t>> find_chains(const Graph& g, const std::vector<KernelCall>& calls) {
+  std::vector<int> readers(g.tensors.size(), 0);
+  for (const KernelCall& k : calls)
+    for (const KernelArg& a : k.args)
+      if (a.kind == KernelArg::Input) ++readers[static_cast<size_t>(a.tensor)];
+  std::map<int, size_t> consumer;  // tensor -> the eligible call reading it as its input
+  for (size_t i = 0; i < calls.size(); ++i)
+    if (eligible(calls[i])) consumer[calls[i].input_tensor()] = i;
+  auto next = [&](size_t i) -> long {
+    const int out = calls[i].output_tensor();
+    if (!eligible(calls[i]) || is_model_output(g, out) || readers[static_cast<size_t>(out)] != 1) return -1;
+    auto it = consumer.find(out);
+    return it == consumer.end() ? -1 : static_cast<long>(it->second);
+  };
+  std::vector<bool> has_prev(calls.size(), false);
+  for (size_t i = 0; i < calls.size(); ++i)
+    if (long j = next(i); j >= 0) has_prev[static_cast<size_t>(j)] = true;
+  std::vector<std::vector<size_t>> chains;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (has_prev[i] || !eligible(calls[i])) continue;
+    std::vector<size_t> chain = {i};
+    for (long j = next(i); j >= 0; j = next(static_cast<size_t>(j))) chain.push_back(static_cast<size_t>(j));
+    if (chain.size() >= 2) chains.push_back(std::move(chain));
+  }
+  return chains;
+}
+
+// Peak-lowest split of a chain into plain layers and regions [first, last]: a
+// plain layer needs its input and output, a region its input, its output and
+// the line buffers of its later layers. Ties: fewer streamed layers.
+std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vector<KernelCall>& calls,
+                                                  const std::vector<size_t>& chain) {
+  const size_t n = chain.size();
+  auto in_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].input_tensor()).bytes(); };
+  auto out_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].output_tensor()).bytes(); };
+  struct Best {
+    int64_t peak = -1, streamed = 0;
+    size_t from = 0;
+  };
+  std::vector<Best> best(n + 1);
+  best[0].peak = 0;
+  for (size_t j = 1; j <= n; ++j) {
+    int64_t buffers = 0;
+    for (size_t i = j; i-- > 0;) {
+      // Segment [i, j-1].
+      if (i + 1 < j) buffers += band_info(calls[chain[i + 1]]).buffer_bytes;
+      const int64_t cost = in_bytes(i) + out_bytes(j - 1) + buffers;
+      const int64_t streamed = best[i].streamed + (i + 1 < j ? static_cast<int64_t>(j - i) : 0);
+      const int64_t peak = std::max(best[i].peak, cost);
+      if (best[j].peak < 0 || peak < best[j].peak || (peak == best[j].peak && streamed < best[j].streamed))
+        best[j] = {peak, streamed, i};
+    }
+  }
+  std::vector<std::pair<size_t, size_t>> regions;
+  for (size_t j = n; j > 0; j = best[j].from)
+    if (best[j].from + 1 < j) regions.emplace_back(best[j].from, j - 1);
+  std::reverse(regions.begin(), regions.end());
+  return regions;
+}
+
+KernelCall make_region(Graph& g, std::vector<KernelCall> stages) {
+  KernelCall k;
+  k.function = "band_stream_s8";
+  k.op = stages.back().op;
+  int64_t scratch = 0;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    BandInfo b = band_info(stages[i]);
+    if (i > 0) {
+      b.buffer_offset = scratch;
+      scratch += b.buffer_bytes;
+    } else {
+      b.buffer_bytes = 0;
+    }
+    k.bands.push_back(b);
+    k.macs += stages[i].macs;
+    if (i + 1 < stages.size()) k.fused.push_back(stages[i].op);
+  }
+  Tensor t;
+  t.id = static_cast<int>(g.tensors.size());
+  t.name = g.tensor(stages.back().output_tensor()).name + "/line_buffers";
+  t.type = DType::Int8;
+  t.type_name = "INT8";
+  t.shape = {static_cast<int32_t>(scratch)};
+  g.tensors.push_back(t);
+  k.args.push_back({KernelArg::Input, stages.front().input_tensor(), "", "int8_t"});
+  k.args.push_back({KernelArg::Output, t.id, "", "int8_t"});
+  k.args.push_back({KernelArg::Output, stages.back().output_tensor(), "", "int8_t"});
+  k.stages = std::move(stages);
+  return k;
+}
+
+using Split = std::vector<std::vector<std::pair<size_t, size_t>>>;  // per chain: regions [first, last]
+
+// The calls with the chosen regions (each at the place of its last layer).
+std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, const std::vector<std::vector<size_t>>& chains,
+                              const Split& split) {
+  std::vector<long> region_of(calls.size(), -1);
+  std::vector<std::vector<size_t>> members;
+  for (size_t c = 0; c < chains.size(); ++c)
+    for (auto [first, last] : split[c]) {
+      members.emplace_back(chains[c].begin() + static_cast<long>(first), chains[c].begin() + static_cast<long>(last) + 1);
+      for (size_t i : members.back()) region_of[i] = static_cast<long>(members.size() - 1);
+    }
+  std::vector<KernelCall> out;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (region_of[i] < 0) {
+      out.push_back(calls[i]);
+      continue;
+    }
+    const std::vector<size_t>& m = members[static_cast<size_t>(region_of[i])];
+    if (i != m.back()) continue;
+    std::vector<KernelCall> stages;
+    for (size_t j : m) stages.push_back(calls[j]);
+    out.push_back(make_region(g, std::move(stages)));
+  }
+  return out;
+}
+
+int64_t arena_of(const Graph& g, std::vector<KernelCall> calls) {
+  choose_execution_order(g, calls);
+  return plan_memory(g, calls).arena_bytes;
+}
+
+}  // namespace
+
+StreamingMode parse_streaming_mode(const std::string& s, const std::string& option) {
+  if (s == "auto") return StreamingMode::Auto;
+  if (s == "on") return StreamingMode::On;
+  if (s == "off") return StreamingMode::Off;
+  throw CompileError(option + ": expected auto, on or off, got '" + s + "'");
+}
+
+const char* streaming_mode_name(StreamingMode m) {
+  switch (m) {
+    case StreamingMode::On: return "on";
+    case StreamingMode::Off: return "off";
+    default: return "auto";
+  }
+}
+
+StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode) {
+  StreamingReport r;
+  r.mode = mode;
+  const std::vector<std::vector<size_t>> chains = find_chains(g, calls);
+  r.chains = static_cast<int64_t>(chains.size());
+  if (mode == StreamingMode::Off || chains.empty()) return r;  // the pipeline fills in "before" = the plan
+  {
+    std::vector<KernelCall> plain = calls;
+    choose_execution_order(g, plain);
+    const MemoryPlan plan = plan_memory(g, plain);
+    r.lower_bound_before = plan.lower_bound;
+    r.arena_before = plan.arena_bytes;
+    r.measured = true;
+  }
+
+  Split split(chains.size());
+  for (size_t c = 0; c < chains.size(); ++c)
+    split[c] = mode == StreamingMode::On ? std::vector<std::pair<size_t, size_t>>{{0, chains[c].size() - 1}}
+                                         : best_split(g, calls, chains[c]);
+  if (mode == StreamingMode::Auto) {
+    // Keep a chain's regions only where they lower the arena: trial plans, with
+    // the trial's scratch tensors removed again afterwards.
+    const size_t tensors = g.tensors.size();
+    auto arena_with = [&](const Split& s) {
+      const int64_t a = arena_of(g, apply(g, calls, chains, s));
+      g.tensors.resize(tensors);
+      return a;
+    };
+    // The split is chain-local (a DAG keeps other tensors live beside a chain,
+    // and placement can fragment), so per chain the whole chain streamed and
+    // nothing streamed are tried as well; ties keep the fewer streamed layers.
+    int64_t arena = arena_with(split);
+    for (size_t c = 0; c < chains.size(); ++c) {
+      const std::vector<std::pair<size_t, size_t>> whole = {{0, chains[c].size() - 1}};
+      for (const auto& alternative : {std::vector<std::pair<size_t, size_t>>{}, whole}) {
+        if (alternative == split[c]) continue;
+        Split trial = split;
+        trial[c] = alternative;
+        const int64_t a = arena_with(trial);
+        if (a < arena || (a == arena && alternative.empty())) {
+          split = std::move(trial);
+          arena = a;
+        }
+      }
+    }
+    if (arena >= r.arena_before) return r;
+  }
+  calls = apply(g, calls, chains, split);
+  return r;
+}
+
+}  // namespace microflow

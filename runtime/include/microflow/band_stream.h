@@ -1,0 +1,140 @@
+// Band (patch) streaming of a chain of int8 layers (MCUNetV2-style): the chain's
+// intermediate tensors never exist whole. Each layer after the first keeps a line buffer of
+// only the input rows one output row's window spans; the executor always advances the
+// deepest layer whose next window is complete, so a row is dropped as soon as no later
+// window reads it. Each row is computed by the layer's own whole-tensor kernel on a one-row
+// "band" of the tensor: the same parameters with input_height = the rows held, output_height
+// = 1 and pad_top shifted so the window lands on the held rows. Rows outside the image are
+// exactly the rows outside the buffer, so the kernels' padding rules (and their results) are
+// unchanged: the output is bit-identical to running the layers one after the other.
+#ifndef MICROFLOW_BAND_STREAM_H_
+#define MICROFLOW_BAND_STREAM_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "conv_2d_packed.h"
+#include "depthwise_conv_2d.h"
+#include "flash.h"
+#include "pooling.h"
+
+namespace mf {
+
+// Which whole-tensor kernel computes a stage's rows.
+enum BandKernel : int32_t {
+  kBandDepthwise = 0,   // depthwise_conv_2d_s8: DepthwiseConv2DS8Params, int8 filter
+  kBandConv1x1 = 1,     // conv_2d_1x1_s8: Conv2DS8Params, packed filter
+  kBandConvPacked = 2,  // conv_2d_packed_s8: Conv2DS8Params, packed filter
+  kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
+  kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
+};
+
+// One layer of a streamed chain (flash; written by the compiler).
+struct BandStage {
+  int32_t kernel;       // BandKernel
+  const void* params;   // flash: the layer's parameters for the whole tensor (one batch)
+  const void* filter;   // flash, nullptr for pooling
+  const int32_t* bias;  // flash folded bias, nullptr for pooling
+  int32_t input_height, input_row_bytes, output_height, output_row_bytes;
+  int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
+  int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none
+};
+
+// Per stage at run time: the input rows held are [first_row, first_row + rows); the next
+// row to arrive is always first_row + rows.
+struct BandState {
+  int32_t first_row, rows, next_output;
+};
+
+namespace detail {
+
+template <typename P>
+inline P band_params(const void* params, int32_t rows, int32_t pad_top) {
+  P p = flash_load(*static_cast<const P*>(params));
+  p.input_height = rows;
+  p.output_height = 1;
+  p.pad_top = pad_top;
+  return p;
+}
+
+// Output row `y` of stage s from its `rows` input rows starting with row `first` at `in`.
+inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int32_t rows, int32_t y, int8_t* out) {
+  const int32_t pad = s.pad_top + first - y * s.stride;
+  const int8_t* filter = static_cast<const int8_t*>(s.filter);
+  switch (s.kernel) {
+    case kBandDepthwise:
+      depthwise_image_s8(band_params<DepthwiseConv2DS8Params>(s.params, rows, pad), in, filter, s.bias, StoreSink{out});
+      break;
+    case kBandConv1x1:  // reads input row y * stride only (never padded): pass just that row
+      conv_2d_1x1_rows_s8(band_params<Conv2DS8Params>(s.params, 1, 0), in + (-pad) * s.input_row_bytes,
+                          static_cast<const int32_t*>(s.filter), s.bias, out);
+      break;
+    case kBandConvPacked:
+      conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                             static_cast<const int32_t*>(s.filter), s.bias, out);
+      break;
+    case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
+    default: max_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
+  }
+}
+
+// First input row the stage still needs (input_height once it is done).
+inline int32_t band_needed_from(const BandStage& s, const BandState& st) {
+  if (st.next_output >= s.output_height) return s.input_height;
+  const int32_t first = st.next_output * s.stride - s.pad_top;
+  return first > 0 ? first : 0;
+}
+
+inline bool band_window_ready(const BandStage& s, const BandState& st) {
+  if (st.next_output >= s.output_height) return false;
+  int32_t end = st.next_output * s.stride - s.pad_top + s.span;
+  if (end > s.input_height) end = s.input_height;
+  return st.first_row + st.rows >= end;
+}
+
+}  // namespace detail
+
+// input: the first stage's whole input tensor; scratch: the line buffers; output: the last
+// stage's whole output tensor; state: `count` entries of caller RAM.
+inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
+                           int8_t* scratch, int8_t* output) {
+  for (int32_t i = 0; i < count; ++i) state[i] = BandState{0, 0, 0};
+  state[0].rows = flash_read(&stages[0].input_height);  // the whole input is there
+  for (;;) {
+    int32_t i = count - 1;
+    BandStage s = flash_load(stages[i]);
+    while (!detail::band_window_ready(s, state[i])) {
+      if (--i < 0) return;  // not reached: some window is always complete until the end
+      s = flash_load(stages[i]);
+    }
+    BandState& st = state[i];
+    const int8_t* in = i == 0 ? input : scratch + s.buffer_offset;
+    const int32_t y = st.next_output++;
+    if (i == count - 1) {
+      detail::band_row_s8(s, in, st.first_row, st.rows, y, output + y * s.output_row_bytes);
+      if (st.next_output == s.output_height) return;
+      continue;
+    }
+    // Make room in the next stage's buffer: drop the rows its windows no longer read.
+    const BandStage n = flash_load(stages[i + 1]);
+    BandState& nt = state[i + 1];
+    int32_t drop = detail::band_needed_from(n, nt) - nt.first_row;
+    if (drop > nt.rows) drop = nt.rows;
+    if (drop > 0) {
+      int8_t* buffer = scratch + n.buffer_offset;
+      memmove(buffer, buffer + drop * n.input_row_bytes, static_cast<size_t>((nt.rows - drop) * n.input_row_bytes));
+      nt.first_row += drop;
+      nt.rows -= drop;
+    }
+    if (y < detail::band_needed_from(n, nt)) {
+      ++nt.first_row;  // a row no window reads (stride > window): never computed
+      continue;
+    }
+    detail::band_row_s8(s, in, st.first_row, st.rows, y, scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
+    ++nt.rows;
+  }
+}
+
+}  // namespace mf
+
+#endif  // MICROFLOW_BAND_STREAM_H_

@@ -1,0 +1,214 @@
+// band_stream_s8 against the same layers run whole, one after the other: every chain must
+// give the identical bytes (top, middle and bottom bands, strides larger than the window,
+// dilation, VALID and SAME padding, every stage kernel).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "microflow/band_stream.h"
+#include "reference.h"
+
+namespace {
+
+
+struct Shape {
+  int32_t h, w, c;
+  int32_t bytes() const { return h * w * c; }
+};
+
+// One layer: its parameters, constants and whole-tensor kernel.
+struct Layer {
+  mf::BandKernel kernel;
+  Shape in, out;
+  int32_t stride, pad_top, span;
+  mf::DepthwiseConv2DS8Params dw{};
+  mf::Conv2DS8Params conv{};
+  mf::Pool2DS8Params pool{};
+  std::vector<int8_t> dw_filter;
+  std::vector<int32_t> packed, bias, multiplier, shift;
+
+  const void* params() const {
+    if (kernel == mf::kBandDepthwise) return &dw;
+    if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
+    return &pool;
+  }
+  const void* filter() const {
+    if (kernel == mf::kBandDepthwise) return dw_filter.data();
+    return packed.empty() ? nullptr : static_cast<const void*>(packed.data());
+  }
+  void run(const int8_t* x, int8_t* y) const {
+    switch (kernel) {
+      case mf::kBandDepthwise: mf::depthwise_conv_2d_s8(dw, x, dw_filter.data(), bias.data(), y); break;
+      case mf::kBandConv1x1: mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y); break;
+      case mf::kBandConvPacked: mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y); break;
+      case mf::kBandAveragePool: mf::average_pool_2d_s8(pool, x, y); break;
+      case mf::kBandMaxPool: mf::max_pool_2d_s8(pool, x, y); break;
+    }
+  }
+};
+
+int32_t out_size(int32_t in, int32_t k, int32_t s, int32_t d, bool same) {
+  return same ? ref::same_out(in, s) : ref::valid_out(in, s, k, d);
+}
+
+void requantization(ref::Random& rng, Layer& l, int32_t channels) {
+  l.bias = rng.s32(channels, -3000, 3000);
+  l.multiplier.resize(channels), l.shift.resize(channels);
+  for (int32_t c = 0; c < channels; ++c)
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-10, -6)), &l.multiplier[c], &l.shift[c]);
+}
+
+Layer depthwise(ref::Random& rng, Shape in, int32_t multiplier, int32_t k, int32_t s, int32_t d, bool same) {
+  Layer l;
+  l.kernel = mf::kBandDepthwise;
+  l.in = in;
+  const int32_t oc = in.c * multiplier;
+  l.out = {out_size(in.h, k, s, d, same), out_size(in.w, k, s, d, same), oc};
+  const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, s, k, d) : 0;
+  const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, s, k, d) : 0;
+  l.stride = s, l.pad_top = pad_top, l.span = (k - 1) * d + 1;
+  l.dw_filter = rng.s8(static_cast<size_t>(k * k * oc), -127, 127);
+  requantization(rng, l, oc);
+  l.dw = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, multiplier, s, s, d, d, pad_top, pad_left,
+          -3, 2, l.multiplier.data(), l.shift.data(), -128, 127};
+  return l;
+}
+
+Layer conv(ref::Random& rng, Shape in, int32_t oc, int32_t k, int32_t s, int32_t dh, bool same) {
+  Layer l;
+  l.kernel = k == 1 && !same ? mf::kBandConv1x1 : mf::kBandConvPacked;
+  l.in = in;
+  l.out = {out_size(in.h, k, s, dh, same), out_size(in.w, k, s, 1, same), oc};
+  const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, s, k, dh) : 0;
+  const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, s, k, 1) : 0;
+  l.stride = s, l.pad_top = pad_top, l.span = (k - 1) * dh + 1;
+  l.packed = ref::pack_filter_blocks(rng.s8(static_cast<size_t>(oc * k * k * in.c), -127, 127), oc, k, k * in.c);
+  requantization(rng, l, oc);
+  l.conv = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, in.c, s, s, dh, 1, pad_top, pad_left,
+            5, -7, l.multiplier.data(), l.shift.data(), -100, 127, oc};
+  return l;
+}
+
+Layer pool(Shape in, bool average, int32_t k, int32_t s, bool same) {
+  Layer l;
+  l.kernel = average ? mf::kBandAveragePool : mf::kBandMaxPool;
+  l.in = in;
+  l.out = {out_size(in.h, k, s, 1, same), out_size(in.w, k, s, 1, same), in.c};
+  const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, s, k, 1) : 0;
+  const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, s, k, 1) : 0;
+  l.stride = s, l.pad_top = pad_top, l.span = k;
+  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, k, k, s, s, pad_top, pad_left, -120, 120};
+  return l;
+}
+
+// Runs the chain whole and streamed; the streamed line buffers sit in a scratch area with
+// guard bytes around it that must stay untouched.
+void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
+  ref::Random rng(seed);
+  const auto input = rng.s8(static_cast<size_t>(layers.front().in.bytes()));
+  std::vector<int8_t> a = input, b;
+  for (const Layer& l : layers) {
+    b.assign(static_cast<size_t>(l.out.bytes()), 0);
+    l.run(a.data(), b.data());
+    a.swap(b);
+  }
+  std::vector<mf::BandStage> stages;
+  int32_t scratch_bytes = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = layers[i];
+    const int32_t offset = i == 0 ? -1 : scratch_bytes;
+    if (i > 0) scratch_bytes += (l.span * l.in.w * l.in.c + 3) / 4 * 4;
+    stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(), l.in.h,
+                      l.in.w * l.in.c, l.out.h, l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset});
+  }
+  constexpr int32_t kGuard = 64;
+  std::vector<int8_t> scratch(static_cast<size_t>(scratch_bytes + 2 * kGuard), 0x5a);
+  std::vector<int8_t> streamed(static_cast<size_t>(layers.back().out.bytes()), 0);
+  std::vector<mf::BandState> state(layers.size());
+  mf::band_stream_s8(stages.data(), static_cast<int32_t>(stages.size()), state.data(), input.data(),
+                     scratch.data() + kGuard, streamed.data());
+  EXPECT_EQ(streamed, a) << "seed " << seed;
+  for (int32_t i = 0; i < kGuard; ++i) {
+    ASSERT_EQ(scratch[static_cast<size_t>(i)], 0x5a) << "below the scratch, seed " << seed;
+    ASSERT_EQ(scratch[static_cast<size_t>(kGuard + scratch_bytes + i)], 0x5a) << "above the scratch, seed " << seed;
+  }
+}
+
+TEST(BandStream, MobileNetBlocksAreBitExact) {
+  // person_detect's first layers in small: dw s2 with depth multiplier, dw s1, 1x1, dw s2.
+  ref::Random rng(1);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {19, 11, 1}, 8, 3, 2, 1, true));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
+  l.push_back(conv(rng, l.back().out, 16, 1, 1, 1, false));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  l.push_back(conv(rng, l.back().out, 12, 1, 1, 1, false));
+  check_chain(l, 10);
+}
+
+TEST(BandStream, PersonDetectFirstRegionShapes) {
+  ref::Random rng(5);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {96, 96, 1}, 8, 3, 2, 1, true));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
+  l.push_back(conv(rng, l.back().out, 16, 1, 1, 1, false));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  check_chain(l, 50);
+}
+
+TEST(BandStream, PointwiseFirstReadsTheWholeInputRowByRow) {
+  // The first stage reads the region input in place: its band is the row its window needs.
+  ref::Random rng(6);
+  std::vector<Layer> l;
+  l.push_back(conv(rng, {13, 6, 8}, 12, 1, 1, 1, false));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  l.push_back(conv(rng, l.back().out, 8, 1, 2, 1, false));
+  check_chain(l, 60);
+}
+
+TEST(BandStream, PackedConvAndPoolingWithValidAndSamePadding) {
+  ref::Random rng(2);
+  std::vector<Layer> l;
+  l.push_back(conv(rng, {17, 9, 3}, 8, 3, 2, 1, true));
+  l.push_back(pool(l.back().out, true, 2, 2, false));
+  l.push_back(conv(rng, l.back().out, 5, 3, 1, 1, false));
+  l.push_back(pool(l.back().out, false, 3, 1, true));
+  check_chain(l, 20);
+}
+
+TEST(BandStream, StrideLargerThanWindowSkipsRows) {
+  // A strided 1x1 and a 1x1/stride-3 pooling read only some rows; the others are never computed.
+  ref::Random rng(3);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {23, 7, 4}, 1, 3, 1, 1, true));
+  l.push_back(conv(rng, l.back().out, 8, 1, 2, 1, false));
+  l.push_back(pool(l.back().out, false, 1, 3, false));
+  l.push_back(depthwise(rng, l.back().out, 2, 3, 1, 1, true));
+  check_chain(l, 30);
+}
+
+TEST(BandStream, DilatedWindowsAndTallFilters) {
+  ref::Random rng(4);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {21, 8, 4}, 1, 3, 1, 2, true));  // span 5
+  l.push_back(conv(rng, l.back().out, 4, 3, 1, 2, true));     // dilated rows in the packed conv
+  l.push_back(depthwise(rng, l.back().out, 1, 5, 2, 1, false));
+  check_chain(l, 40);
+}
+
+TEST(BandStream, ManySeedsOnOneChain) {
+  for (uint32_t seed = 100; seed < 110; ++seed) {
+    ref::Random rng(seed);
+    std::vector<Layer> l;
+    const int32_t h = rng.uniform(5, 20), w = rng.uniform(3, 9);
+    l.push_back(depthwise(rng, {h, w, 4}, 1, 3, rng.uniform(1, 2), 1, seed % 2 == 0));
+    l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));
+    l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+    check_chain(l, seed);
+  }
+}
+
+}  // namespace
