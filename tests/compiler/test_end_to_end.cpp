@@ -380,17 +380,20 @@ TEST_F(EndToEnd, CompileWritesHeaderWithTheModelApi) {
   EXPECT_TRUE(contains(src, "namespace dag_net {")) << src;
   for (const char* fn : {"mf::add_s8(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
     EXPECT_TRUE(contains(src, fn)) << "'" << fn << "' not in source";
-  // For a Cortex-M, --optimize=speed (the default) instantiates the FC kernel for this layer;
-  // size keeps the generic one.
-  for (const char* level : {"speed", "size"}) {
-    const fs::path out = dir.path() / level;
-    const RunResult m4 = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(out) +
-                             " --name dag_net --target cortex-m4 --optimize " + level);
-    ASSERT_EQ(m4.exit_code, 0) << m4.output;
-    const std::string m4_src = read_text(out / "dag_net.cpp");
-    EXPECT_EQ(contains(m4_src, "mf::fully_connected_s8_wide_fixed<"), std::string(level) == "speed") << m4_src;
-    EXPECT_EQ(contains(m4_src, "mf::fully_connected_s8("), std::string(level) == "size") << m4_src;
-  }
+  // For a Cortex-M and the host, --optimize=speed (the default) instantiates the target's FC
+  // kernel for this layer; size keeps the generic one.
+  const std::pair<const char*, const char*> variants[] = {{"cortex-m4", "mf::fully_connected_s8_wide_fixed<"},
+                                                          {"host", "mf::fully_connected_s8_lanes_fixed<"}};
+  for (const auto& [target, kernel] : variants)
+    for (const char* level : {"speed", "size"}) {
+      const fs::path out = dir.path() / (std::string(target) + level);
+      const RunResult r = run("compile " + quoted(dir.path() / "dag.tflite") + " -o " + quoted(out) +
+                              " --name dag_net --target " + target + " --optimize " + level);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      const std::string src = read_text(out / "dag_net.cpp");
+      EXPECT_EQ(contains(src, kernel), std::string(level) == "speed") << target << "\n" << src;
+      EXPECT_EQ(contains(src, "mf::fully_connected_s8("), std::string(level) == "size") << target << "\n" << src;
+    }
 
   // Without --name, the identifier comes from the file stem.
   fs::copy_file(dir.path() / "dag.tflite", dir.path() / "my-dag.v2.tflite");
@@ -513,7 +516,8 @@ TEST_F(EndToEnd, FloatWeightsHoldingNaNGiveCompilableCode) {
 
 
 // FULLY_CONNECTED in both variants, on shapes that exercise every remainder of the wide
-// kernel's layout (depth % 4 and units % 4 of 0..3), a nonzero weight zero point (folded
+// kernel's layout (depth % 4 and units % 4 of 0..3; on the host, where speed is the lanes
+// kernel: odd depths and part blocks of eight outputs), a nonzero weight zero point (folded
 // into the int16 weights at speed, an input sum at size), a ReLU bound and the smallest
 // right shift (n = 0 in round_shift_q31).
 TEST_F(EndToEnd, FullyConnectedVariantsAreBitExact) {

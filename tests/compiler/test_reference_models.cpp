@@ -66,13 +66,17 @@ TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
   check_plan(*c);
 
   // --optimize=speed keeps the numbers and passes them as template arguments: the int16
-  // kernel, except on AVR (int8 weights, 8x8 multiplies).
-  for (const char* family : {"cortex-m", "avr"}) {
+  // kernel (SMLAD blocks on Cortex-M, outputs in AVX2 lanes on the host), except on AVR
+  // (int8 weights, 8x8 multiplies).
+  const std::pair<const char*, const char*> variants[] = {{"cortex-m", "fully_connected_s8_wide_fixed"},
+                                                          {"avr", "fully_connected_s8_fixed"},
+                                                          {"host", "fully_connected_s8_lanes_fixed"}};
+  for (const auto& [family, function] : variants) {
     auto fast = compile_model_file("sine_int8", {microflow::Optimize::Speed, family});
     ASSERT_EQ(fast->calls.size(), 3u);
     for (size_t i = 0; i < 3; ++i) {
       const microflow::KernelCall& f = fast->calls[i];
-      EXPECT_EQ(f.function, std::string(family) == "avr" ? "fully_connected_s8_fixed" : "fully_connected_s8_wide_fixed");
+      EXPECT_EQ(f.function, function) << family;
       EXPECT_TRUE(f.params_as_template);
       EXPECT_EQ(param(f, "multiplier"), param(c->calls[i], "multiplier"));
       EXPECT_EQ(param(f, "shift"), param(c->calls[i], "shift"));

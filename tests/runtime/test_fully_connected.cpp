@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "microflow/fully_connected.h"
+#include "microflow/fully_connected_lanes.h"
 #include "reference.h"
 
 namespace {
@@ -166,6 +167,65 @@ TEST(FullyConnectedS8, DepthsAroundChunksAndRowGroups) {
       const std::vector<int32_t> m = {m0}, s = {s0};
       ASSERT_EQ(run_fc(c, x, w, bias, m, s), reference_fc(c, x, w, bias, m, s)) << "k " << k << " n " << n;
     }
+}
+
+// The compiler's layout for fully_connected_s8_lanes_fixed (specialize.cpp): int16 (w - Z_w),
+// blocks of eight outputs, per input pair each output's two weights; zeros pad.
+std::vector<int16_t> lanes_weights(const std::vector<int8_t>& w, int32_t n, int32_t k, int32_t z_w) {
+  std::vector<int16_t> out;
+  for (int32_t b = 0; b < (n + 7) / 8; ++b)
+    for (int32_t p = 0; p < (k + 1) / 2; ++p)
+      for (int32_t j = 0; j < 8; ++j)
+        for (int32_t d = 2 * p; d < 2 * p + 2; ++d) {
+          const int32_t o = 8 * b + j;
+          out.push_back(static_cast<int16_t>(o < n && d < k ? w[static_cast<size_t>(o * k + d)] - z_w : 0));
+        }
+  return out;
+}
+
+// One instance of the lanes kernel (C: FullyConnectedS8WideConstants) against the generic
+// kernel and the reference on random weights, inputs, biases and input/weight zero points.
+template <typename C>
+void check_lanes_fc(uint32_t seed) {
+  ref::Random rng(seed);
+  for (int iter = 0; iter < 20; ++iter) {
+    FcCase c = {C::batches, C::input_depth, C::output_depth, rng.uniform(-128, 127), iter % 2 ? rng.uniform(-20, 20) : 0,
+                C::output_zero_point, false, C::act_min, C::act_max};
+    const auto x = rng.s8(c.batches * c.k);
+    const auto w = rng.s8(c.k * c.n, -127, 127);
+    const auto bias = rng.s32(c.n, -20000, 20000);
+    const std::vector<int32_t> m = {C::multiplier}, s = {C::shift};
+    std::vector<int32_t> folded = fold_bias(c, w, bias);
+    folded.resize(static_cast<size_t>((c.n + 7) / 8 * 8), 0);
+    const std::vector<int16_t> lanes = lanes_weights(w, c.n, c.k, c.z_w);
+    std::vector<int8_t> out(static_cast<size_t>(c.batches * c.n));
+    mf::fully_connected_s8_lanes_fixed<C>(x.data(), lanes.data(), folded.data(), out.data());
+    const std::vector<int8_t> generic = run_fc(c, x, w, bias, m, s);
+    ASSERT_EQ(out, generic) << "iter " << iter;
+    ASSERT_EQ(out, reference_fc(c, x, w, bias, m, s)) << "iter " << iter;
+  }
+}
+
+template <int32_t B, int32_t K, int32_t N, int32_t M, int32_t S, int32_t Z, int32_t Lo, int32_t Hi>
+using Lanes = mf::FullyConnectedS8WideConstants<B, K, N, M, S, Z, Lo, Hi>;
+
+// The sine model's shapes: one input, one output, 16 x 16.
+TEST(FullyConnectedS8Lanes, SineShapesMatchGeneric) {
+  check_lanes_fc<Lanes<1, 1, 16, 2039655759, -7, -128, -128, 127>>(20);
+  check_lanes_fc<Lanes<1, 16, 16, 1561796740, -6, -128, -128, 127>>(21);
+  check_lanes_fc<Lanes<1, 16, 1, 1518500250, -9, 5, -128, 127>>(22);
+}
+
+// Odd depths and part chunks (the input is read exactly), part blocks of outputs, groups
+// of four blocks plus a remainder, several batches, clamps and shifts from -1 to -31.
+TEST(FullyConnectedS8Lanes, ShapesAroundPairsChunksAndBlocksMatchGeneric) {
+  check_lanes_fc<Lanes<3, 17, 9, 1518500250, -8, 3, -100, 120>>(23);
+  check_lanes_fc<Lanes<1, 3, 7, 1073741824, -1, -7, -7, 127>>(24);
+  check_lanes_fc<Lanes<2, 40, 33, 2147483647, -12, 0, -128, 127>>(25);
+  check_lanes_fc<Lanes<1, 64, 32, 1240000000, -10, -20, -128, 100>>(26);
+  check_lanes_fc<Lanes<2, 100, 70, 1900000000, -11, 10, 10, 127>>(27);
+  check_lanes_fc<Lanes<1, 33, 8, 1500000000, -31, 0, -128, 127>>(28);
+  check_lanes_fc<Lanes<2, 2, 40, 1300000000, -3, 1, -128, 127>>(29);
 }
 
 TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {

@@ -134,19 +134,74 @@ void fix_fully_connected(KernelCall& k) {
   k.params = std::move(params);
 }
 
+namespace {
+
+// The weights of fully_connected_s8_lanes_fixed (layout in runtime fully_connected_lanes.h):
+// int16 (w - Z_w), blocks of eight outputs, per input pair the eight outputs' two weights.
+std::vector<int64_t> lanes_fc_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth, int64_t w_zero) {
+  const int64_t pairs = (depth + 1) / 2, blocks = (units + 7) / 8;
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(blocks * pairs * 16));
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t p = 0; p < pairs; ++p)
+      for (int64_t j = 0; j < 8; ++j)
+        for (int64_t k = 2 * p; k < 2 * p + 2; ++k) {
+          const int64_t o = 8 * b + j;
+          out.push_back(o < units && k < depth ? w[static_cast<size_t>(o * depth + k)] - w_zero : 0);
+        }
+  return out;
+}
+
+// Host: FULLY_CONNECTED with one requantization for the whole tensor in requantize_q31's
+// range becomes the outputs-in-lanes kernel (VPMADDWD on eight outputs, compile-time sizes
+// and requantization): the generic kernel's parameter loads, row set-up and horizontal sums
+// dominate small layers.
+void lane_fully_connected(KernelCall& k) {
+  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
+  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
+  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
+  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
+  std::vector<ParamField> params;
+  for (const char* name : {"batches", "input_depth", "output_depth", "multiplier", "shift", "output_zero_point",
+                           "act_min", "act_max"})
+    params.push_back(*find_param(k, name));
+  const int64_t w_zero = int_param(k, "weights_zero_point");
+  k.function = "fully_connected_s8_lanes_fixed";
+  k.params_type = "FullyConnectedS8WideConstants";
+  k.params_as_template = true;
+  k.params = std::move(params);
+  // The folded bias stays (bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w)),
+  // zero-padded to whole blocks.
+  for (ConstArray& a : k.arrays) {
+    if (a.suffix == "Weights") a = int_array("Weights", DType::Int16, lanes_fc_weights(a.ints, units, depth, w_zero));
+    if (a.suffix == "Bias") {
+      std::vector<int64_t> bias = a.ints;
+      bias.resize(static_cast<size_t>((units + 7) / 8 * 8), 0);
+      a = int_array("Bias", DType::Int32, std::move(bias));
+    }
+  }
+  for (KernelArg& a : k.args)
+    if (a.kind == KernelArg::Array && a.array == "Weights") a.c_type = dtype_c_type(DType::Int16);
+}
+
+}  // namespace
+
 void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
                         const std::string& target_family) {
   if (optimize == Optimize::Size) return;
   for (KernelCall& k : calls) {
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
-    // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction. Other 32-bit
-    // targets (the host's SSE2/AVX2 kernels, RV32, Xtensa) and code for no particular
-    // target keep the generic kernels.
+    // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction. The host: FC
+    // with outputs in AVX2 lanes (its convolutions keep the generic SSE2/AVX2 kernels).
+    // Other 32-bit targets (RV32, Xtensa) and code for no particular target keep the
+    // generic kernels.
     if (target_family == "avr") {
       fix_fully_connected(k);
     } else if (target_family == "cortex-m") {
       widen_fully_connected(k);
       widen_conv_1x1(g, k);
+    } else if (target_family == "host") {
+      lane_fully_connected(k);
     }
   }
 }

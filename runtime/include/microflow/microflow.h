@@ -13,6 +13,7 @@
 #include "fixed_point.h"
 #include "flash.h"
 #include "fully_connected.h"
+#include "fully_connected_lanes.h"
 #include "fully_connected_wide.h"
 #include "input_rows.h"
 #include "kernel_util.h"
