@@ -31,7 +31,8 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: regions keep the generic kernels their band executor calls row by row
   // (band_stream.h); the specialized variants only replace calls outside regions.
-  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family);
+  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family,
+                     input_rows != StreamingMode::Off);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);
   if (!out.streaming.measured) {

@@ -568,5 +568,101 @@ TEST_F(EndToEnd, FullyConnectedVariantsAreBitExact) {
   }
 }
 
+// DEPTHWISE_CONV_2D (one input channel) -> RESHAPE -> FULLY_CONNECTED: the fused call, at
+// --optimize=speed on a Cortex-M the wide kernel (int16 tap pairs, padded row buffer; the
+// compiler's re-layout and requantization pairs), must match TFLM's two layers bit for bit on
+// borders, strides, VALID/SAME, zero points and a ReLU; with --streaming-input on the call
+// keeps its generic kernel, which has the row form.
+TEST_F(EndToEnd, FusedDepthwiseFullyConnectedVariantsAreBitExact) {
+  struct Case {
+    tflm_ref::DepthwiseShape shape;
+    int units;
+    Act dw_act;
+  };
+  for (const Case& cs : {Case{{9, 10, 1, 4, 3, 3, 2, 2, true}, 3, Act::None},
+                         Case{{6, 13, 1, 8, 2, 5, 1, 2, false}, 2, Act::Relu},
+                         Case{{11, 8, 1, 4, 10, 8, 2, 2, true}, 4, Act::None}}) {
+    const tflm_ref::DepthwiseShape& d = cs.shape;
+    const int channels = d.depth * d.depth_multiplier, depth = d.out_height() * d.out_width() * channels;
+    const QParams kx{0.1f, -128}, km{0.05f, -7}, kw{0.002f, 0}, ky{0.4f, 14};
+    std::mt19937 rng(static_cast<unsigned>(d.height * 131 + d.width * 7 + channels));
+    auto s8 = [&](size_t n) {
+      std::vector<int8_t> v(n);
+      for (auto& e : v) e = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+      return v;
+    };
+    const std::vector<int8_t> dw_w = s8(static_cast<size_t>(d.filter_height * d.filter_width * channels));
+    std::vector<float> dw_scales;
+    std::vector<int32_t> dw_bias;
+    for (int c = 0; c < channels; ++c) {
+      dw_scales.push_back(0.004f + 0.001f * static_cast<float>(c % 3));
+      dw_bias.push_back(static_cast<int32_t>(rng() % 2001) - 1000);
+    }
+    const std::vector<int8_t> fc_w = s8(static_cast<size_t>(cs.units * depth));
+    std::vector<int32_t> fc_bias;
+    for (int u = 0; u < cs.units; ++u) fc_bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+
+    w::ModelWriter m;
+    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, d.height, d.width, 1}, q(kx.scale, kx.zero_point));
+    const int f = m.add_const_tensor("dw_filter", w::TensorType::INT8, {1, d.filter_height, d.filter_width, channels},
+                                     bytes_of(dw_w), w::Quantization::symmetric_per_channel(dw_scales, 3));
+    std::vector<float> dw_bias_scales;
+    for (float sc : dw_scales) dw_bias_scales.push_back(kx.scale * sc);
+    const int b = m.add_const_tensor("dw_bias", w::TensorType::INT32, {channels}, bytes_of(dw_bias),
+                                     w::Quantization::symmetric_per_channel(dw_bias_scales, 0));
+    const int mid = m.add_tensor("mid", w::TensorType::INT8, {1, d.out_height(), d.out_width(), channels},
+                                 q(km.scale, km.zero_point));
+    w::DepthwiseConv2DOptions o;
+    o.padding = d.same ? w::Padding::SAME : w::Padding::VALID;
+    o.stride_h = d.stride_h, o.stride_w = d.stride_w, o.depth_multiplier = d.depth_multiplier;
+    o.activation = cs.dw_act == Act::Relu ? w::Activation::RELU : w::Activation::NONE;
+    m.add_depthwise_conv_2d({x, f, b}, mid, o);
+    const int flat = m.add_tensor("flat", w::TensorType::INT8, {1, depth}, q(km.scale, km.zero_point));
+    m.add_reshape({mid}, flat, std::vector<int32_t>{1, depth});
+    const int wt = m.add_const_tensor("fc_w", w::TensorType::INT8, {cs.units, depth}, bytes_of(fc_w),
+                                      q(kw.scale, kw.zero_point));
+    const int bt = m.add_const_tensor("fc_b", w::TensorType::INT32, {cs.units}, bytes_of(fc_bias),
+                                      q(km.scale * kw.scale, 0));
+    const int y = m.add_tensor("y", w::TensorType::INT8, {1, cs.units}, q(ky.scale, ky.zero_point));
+    m.add_fully_connected({flat, wt, bt}, y, w::Activation::NONE);
+    m.set_outputs({y});
+    TempDir dir("dw_fc_variants");
+    const fs::path model = dir.path() / "dwfc.tflite";
+    write_file(model, m.finish());
+    fs::create_directories(dir.path() / "vectors");
+    int n = 0;
+    for (int i = 0; i < 12; ++i) {
+      std::vector<int8_t> xv = s8(static_cast<size_t>(d.height * d.width));
+      if (i < 2) std::fill(xv.begin(), xv.end(), static_cast<int8_t>(i == 0 ? -128 : 127));
+      const auto mv = tflm_ref::depthwise_conv_2d(xv, kx, d, dw_w, dw_scales, dw_bias, km, cs.dw_act);
+      const auto yv = tflm_ref::fully_connected(mv, km, fc_w, kw, fc_bias, ky, Act::None);
+      const std::string name = "v" + std::to_string(n++);
+      write_file(dir.path() / "vectors" / (name + ".in.bin"), w::to_bytes(xv));
+      write_file(dir.path() / "vectors" / (name + ".out.bin"), w::to_bytes(yv));
+    }
+    for (const char* level : {"speed", "size"}) {
+      const RunResult r = run("compile " + quoted(model) + " -o " + quoted(dir.path() / level) +
+                              " --name dwfc --target cortex-m4 --optimize " + level);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(contains(read_text(dir.path() / level / "dwfc.cpp"), "mf::depthwise_conv_2d_fully_connected_s8_wide_fixed<"),
+                std::string(level) == "speed");
+    }
+    const RunResult rows = run("compile " + quoted(model) + " -o " + quoted(dir.path() / "rows") +
+                               " --name dwfc --target cortex-m4 --streaming-input on");
+    ASSERT_EQ(rows.exit_code, 0) << rows.output;
+    EXPECT_TRUE(contains(read_text(dir.path() / "rows" / "dwfc.cpp"), "depthwise_conv_2d_fully_connected_input_rows_s8"));
+    std::vector<std::string> runs = {"--optimize speed", "--optimize size", "--streaming-input on"};
+    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0) {
+      runs.push_back("--optimize speed --target cortex-m4");
+      runs.push_back("--optimize speed --target cortex-m4 --streaming-input on");
+    }
+    for (const std::string& options : runs) {
+      const RunResult r = run("verify " + quoted(model) + " --vectors " + quoted(dir.path() / "vectors") + " " + options);
+      const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+      EXPECT_TRUE(contains(r.output, want)) << d.height << "x" << d.width << " " << options << ":\n" << r.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mftest

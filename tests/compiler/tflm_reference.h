@@ -115,6 +115,44 @@ inline std::vector<int8_t> fully_connected(const std::vector<int8_t>& x, QParams
   return y;
 }
 
+// §6: int8 DEPTHWISE_CONV_2D, one batch, NHWC, per-channel symmetric filter [1][KH][KW][OC],
+// dilation 1; out-of-image taps are skipped. Output channel oc reads input channel oc / dm.
+struct DepthwiseShape {
+  int32_t height, width, depth, depth_multiplier, filter_height, filter_width, stride_h, stride_w;
+  bool same;
+  int32_t out_height() const { return same ? (height + stride_h - 1) / stride_h : (height - filter_height) / stride_h + 1; }
+  int32_t out_width() const { return same ? (width + stride_w - 1) / stride_w : (width - filter_width) / stride_w + 1; }
+};
+
+inline std::vector<int8_t> depthwise_conv_2d(const std::vector<int8_t>& x, QParams pin, const DepthwiseShape& d,
+                                             const std::vector<int8_t>& w, const std::vector<float>& w_scales,
+                                             const std::vector<int32_t>& bias, QParams pout, Act act) {
+  const int32_t oh = d.out_height(), ow = d.out_width(), oc = d.depth * d.depth_multiplier;
+  const int32_t pad_top = d.same ? std::max((oh - 1) * d.stride_h + d.filter_height - d.height, 0) / 2 : 0;
+  const int32_t pad_left = d.same ? std::max((ow - 1) * d.stride_w + d.filter_width - d.width, 0) / 2 : 0;
+  const auto range = act_range(act, pout);
+  std::vector<int8_t> y;
+  for (int32_t oy = 0; oy < oh; ++oy)
+    for (int32_t ox = 0; ox < ow; ++ox)
+      for (int32_t c = 0; c < oc; ++c) {
+        int32_t acc = 0;
+        for (int32_t ky = 0; ky < d.filter_height; ++ky)
+          for (int32_t kx = 0; kx < d.filter_width; ++kx) {
+            const int32_t iy = oy * d.stride_h - pad_top + ky, ix = ox * d.stride_w - pad_left + kx;
+            if (iy < 0 || iy >= d.height || ix < 0 || ix >= d.width) continue;
+            acc += w[static_cast<size_t>((ky * d.filter_width + kx) * oc + c)] *
+                   (x[static_cast<size_t>((iy * d.width + ix) * d.depth + c / d.depth_multiplier)] - pin.zero_point);
+          }
+        acc += bias[static_cast<size_t>(c)];
+        // §2.1: convolution multipliers are computed in double.
+        const QM qm = quantize_multiplier(static_cast<double>(pin.scale) *
+                                          static_cast<double>(w_scales[static_cast<size_t>(c)]) /
+                                          static_cast<double>(pout.scale));
+        y.push_back(clamp8(mbqm(acc, qm.m, qm.s) + pout.zero_point, range));
+      }
+  return y;
+}
+
 // §11 int8 -> int8
 inline std::vector<int8_t> requantize(const std::vector<int8_t>& x, QParams pin, QParams pout) {
   const QM qm = quantize_multiplier(static_cast<double>(pin.scale) / static_cast<double>(pout.scale));

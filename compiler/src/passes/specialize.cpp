@@ -119,6 +119,99 @@ void widen_conv_1x1(const Graph& g, KernelCall& k) {
   k.args.push_back(output);
 }
 
+namespace {
+
+// The filter of depthwise_conv_2d_fully_connected_s8_wide_fixed (layout in runtime
+// depthwise_conv_2d_fully_connected_wide.h): w is [KH][KW][channels] (one input channel).
+std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64_t kh, int64_t kw, int64_t channels) {
+  const int64_t groups = (kw + 3) / 4;
+  auto at = [&](int64_t ky, int64_t kx, int64_t c) {
+    return kx < kw ? w[static_cast<size_t>((ky * kw + kx) * channels + c)] : 0;  // the row's padding taps
+  };
+  std::vector<int64_t> words;
+  for (int64_t b = 0; b < channels / 4; ++b)
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t c = 4 * b; c < 4 * b + 4; ++c) {
+          words.push_back(static_cast<int32_t>(pack16(at(ky, 4 * g, c), at(ky, 4 * g + 2, c))));
+          words.push_back(static_cast<int32_t>(pack16(at(ky, 4 * g + 1, c), at(ky, 4 * g + 3, c))));
+        }
+  return words;
+}
+
+const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
+  for (const ConstArray& a : k.arrays)
+    if (a.suffix == suffix) return a;
+  throw CompileError("internal: " + k.function + " has no array " + suffix);
+}
+
+// Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
+constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
+
+// DEPTHWISE_CONV_2D (one input channel, output channels in fours, dilation 1) fused with
+// FULLY_CONNECTED: the SMLAD kernel over a padded copy of the window rows. Every depthwise
+// channel's requantization must fit requantize_channel (multiplier in [2^30, 2^31), shift in
+// [-31, -1], accumulators below 2^30 in magnitude).
+void widen_depthwise_fully_connected(KernelCall& k) {
+  if (k.function != "depthwise_conv_2d_fully_connected_s8") return;
+  auto p = [&](const std::string& name) { return int_param(k, "depthwise." + name); };
+  const int64_t channels = p("output_depth"), kh = p("filter_height"), kw = p("filter_width");
+  if (p("input_depth") != 1 || channels % 4 != 0 || p("dilation_height") != 1 || p("dilation_width") != 1) return;
+  const int64_t row_taps = (kw + 3) / 4 * 4;
+  const int64_t buffer_width = (p("output_width") - 1) * p("stride_width") + row_taps;
+  if (kh * buffer_width > kWideDepthwiseRowBufferBytes) return;
+  const std::vector<int64_t>& filter = array_of(k, "DwFilter").ints;
+  const std::vector<int64_t>& bias = array_of(k, "DwBias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, "DwMultiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "DwShift").ints;
+  std::vector<int64_t> dw_requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < kh * kw; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (bound >= (int64_t{1} << 30)) return;
+    dw_requant.push_back(multiplier[i]);
+    dw_requant.push_back(-shift[i] - 1);
+  }
+  // The fully-connected requantization per unit, TFLM's (multiplier, shift).
+  const int64_t units = int_param(k, "fully_connected.output_depth");
+  const bool per_channel = find_param(k, "fully_connected.channel_multiplier")->value != "nullptr";
+  std::vector<int64_t> fc_requant;
+  for (int64_t u = 0; u < units; ++u) {
+    const size_t i = static_cast<size_t>(u);
+    fc_requant.push_back(per_channel ? array_of(k, "FcMultiplier").ints[i] : int_param(k, "fully_connected.multiplier"));
+    fc_requant.push_back(per_channel ? array_of(k, "FcShift").ints[i] : int_param(k, "fully_connected.shift"));
+  }
+  std::vector<ParamField> params;
+  for (const char* name : {"input_height", "input_width", "output_height", "output_width", "output_depth",
+                           "filter_height", "filter_width", "stride_height", "stride_width", "pad_top", "pad_left",
+                           "input_zero_point", "output_zero_point", "act_min", "act_max"})
+    params.push_back(*find_param(k, std::string("depthwise.") + name));
+  for (const char* name : {"output_depth", "weights_zero_point", "output_zero_point", "act_min", "act_max"})
+    params.push_back(*find_param(k, std::string("fully_connected.") + name));
+  std::vector<ConstArray> arrays = {
+      int_array("DwWeights", DType::Int32, wide_depthwise_weights(filter, kh, kw, channels)),
+      int_array("DwBias", DType::Int32, bias),
+      int_array("DwRequant", DType::Int32, std::move(dw_requant)),
+      array_of(k, "FcWeights"),
+      array_of(k, "FcBias"),
+      int_array("FcRequant", DType::Int32, std::move(fc_requant))};
+  // Arguments: input, the six arrays, accumulators, output.
+  const KernelArg input = k.args.front(), accumulators = k.args[k.args.size() - 2], output = k.args.back();
+  k.function = "depthwise_conv_2d_fully_connected_s8_wide_fixed";
+  k.params_type = "DepthwiseConv2DFullyConnectedS8WideConstants";
+  k.params_as_template = true;
+  k.params = std::move(params);
+  k.arrays.clear();
+  k.args = {input};
+  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
+  k.args.push_back(accumulators);
+  k.args.push_back(output);
+}
+
+}  // namespace
+
 // AVR: the generic kernel's int8 layout, with the parameters as template arguments.
 void fix_fully_connected(KernelCall& k) {
   if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
@@ -187,7 +280,7 @@ void lane_fully_connected(KernelCall& k) {
 }  // namespace
 
 void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
-                        const std::string& target_family) {
+                        const std::string& target_family, bool input_rows) {
   if (optimize == Optimize::Size) return;
   for (KernelCall& k : calls) {
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
@@ -200,6 +293,9 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
     } else if (target_family == "cortex-m") {
       widen_fully_connected(k);
       widen_conv_1x1(g, k);
+      // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
+      // its generic form has a row form.
+      if (!input_rows) widen_depthwise_fully_connected(k);
     } else if (target_family == "host") {
       lane_fully_connected(k);
     }

@@ -19,8 +19,10 @@ Optimize parse_optimize(const std::string& s);
 const char* optimize_name(Optimize o);
 
 // `target_family`: the family the code is for ("avr", "cortex-m", ...; empty: any). Some
-// variants only pay off with the target's multiply instructions.
+// variants only pay off with the target's multiply instructions. `input_rows`: the input
+// may be streamed row by row (--streaming-input on/auto), so the calls that have a row form
+// keep their generic kernels.
 void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
-                        const std::string& target_family);
+                        const std::string& target_family, bool input_rows);
 
 }  // namespace microflow

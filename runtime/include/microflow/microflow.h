@@ -10,6 +10,7 @@
 #include "conv_2d_packed.h"
 #include "depthwise_conv_2d.h"
 #include "depthwise_conv_2d_fully_connected.h"
+#include "depthwise_conv_2d_fully_connected_wide.h"
 #include "fixed_point.h"
 #include "flash.h"
 #include "fully_connected.h"
