@@ -29,8 +29,8 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
-  // After streaming: regions keep the generic kernels their band executor calls row by row
-  // (band_stream.h); the specialized variants only replace calls outside regions.
+  // After streaming: specialization sees the regions' stages, and only picks variants the band
+  // executor can call row by row (band_stream.h's BandKernel).
   specialize_kernels(out.graph, out.calls, options.optimize, options.target_family,
                      input_rows != StreamingMode::Off);
   choose_execution_order(out.graph, out.calls);

@@ -102,6 +102,22 @@ TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
       EXPECT_EQ(c->plan.offset_of(k.args[0].tensor), c->plan.offset_of(k.args[1].tensor));
     }
   EXPECT_EQ(aliases, 1);
+
+  // On Cortex-M the regions' stride-1 1x1 stages get the int16 SMLAD kernel instantiated for
+  // one output row's pixels; the plan is the same.
+  auto m4 = compile_model_file("person_detect", {microflow::Optimize::Speed, "cortex-m"});
+  EXPECT_EQ(m4->plan.arena_bytes, c->plan.arena_bytes);
+  int wide_stages = 0;
+  for (const auto& k : m4->calls)
+    for (size_t i = 0; i < k.stages.size(); ++i) {
+      const auto& st = k.stages[i];
+      if (k.bands[i].kernel != "kBandConv1x1Wide") continue;
+      ++wide_stages;
+      EXPECT_EQ(st.function, "conv_2d_1x1_s8_wide_fixed");
+      EXPECT_TRUE(st.params_as_template);
+      EXPECT_EQ(param(st, "pixels"), std::to_string(k.bands[i].output_row_bytes / std::stoll(param(st, "output_depth"))));
+    }
+  EXPECT_GT(wide_stages, 0);
 }
 
 TEST(ReferenceModels, EverySupportedModelPlansValidly) {

@@ -127,6 +127,38 @@ inline std::vector<int32_t> pack_filter_blocks(const std::vector<int8_t>& w, int
   return words;
 }
 
+// The int16 weight layout of fully_connected_wide.h (rows = output channels, K = depth),
+// written from its description there: blocks of four rows with K/4 groups of (even, odd)
+// pairs per row, then (row 0, row 1), (row 2, row 3) per remaining k; then each remaining row
+// alone, its last K % 4 values zero-padded to a word.
+inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int32_t rows, int32_t depth) {
+  std::vector<int32_t> words;
+  auto at = [&](int32_t r, int32_t k) { return static_cast<int32_t>(w[static_cast<size_t>(r * depth + k)]); };
+  auto pair = [&](int32_t lo, int32_t hi) {
+    words.push_back(static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16)));
+  };
+  const int32_t groups = depth / 4;
+  for (int32_t b = 0; b < rows / 4; ++b) {
+    for (int32_t g = 0; g < groups; ++g)
+      for (int32_t j = 0; j < 4; ++j) {
+        pair(at(4 * b + j, 4 * g), at(4 * b + j, 4 * g + 2));
+        pair(at(4 * b + j, 4 * g + 1), at(4 * b + j, 4 * g + 3));
+      }
+    for (int32_t k = 4 * groups; k < depth; ++k) {
+      pair(at(4 * b, k), at(4 * b + 1, k));
+      pair(at(4 * b + 2, k), at(4 * b + 3, k));
+    }
+  }
+  for (int32_t r = rows / 4 * 4; r < rows; ++r) {
+    for (int32_t g = 0; g < groups; ++g) {
+      pair(at(r, 4 * g), at(r, 4 * g + 2));
+      pair(at(r, 4 * g + 1), at(r, 4 * g + 3));
+    }
+    for (int32_t k = 4 * groups; k < depth; k += 2) pair(at(r, k), k + 1 < depth ? at(r, k + 1) : 0);
+  }
+  return words;
+}
+
 }  // namespace ref
 
 #endif  // MICROFLOW_TESTS_RUNTIME_REFERENCE_H_

@@ -29,20 +29,27 @@ struct Layer {
   mf::Pool2DS8Params pool{};
   std::vector<int8_t> dw_filter;
   std::vector<int32_t> packed, bias, multiplier, shift;
+  std::vector<int32_t> wide_filter, requant;  // kBandConv1x1Wide: int16 pairs, (multiplier, -shift - 1)
+  mf::BandWideRow wide_row = nullptr;
 
   const void* params() const {
     if (kernel == mf::kBandDepthwise) return &dw;
     if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
+    if (kernel == mf::kBandConv1x1Wide) return nullptr;  // sizes in the instance
     return &pool;
   }
   const void* filter() const {
     if (kernel == mf::kBandDepthwise) return dw_filter.data();
+    if (kernel == mf::kBandConv1x1Wide) return wide_filter.data();
     return packed.empty() ? nullptr : static_cast<const void*>(packed.data());
   }
   void run(const int8_t* x, int8_t* y) const {
     switch (kernel) {
       case mf::kBandDepthwise: mf::depthwise_conv_2d_s8(dw, x, dw_filter.data(), bias.data(), y); break;
-      case mf::kBandConv1x1: mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y); break;
+      case mf::kBandConv1x1:
+      case mf::kBandConv1x1Wide:  // the whole layer through the generic kernel: the reference
+        mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y);
+        break;
       case mf::kBandConvPacked: mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y); break;
       case mf::kBandAveragePool: mf::average_pool_2d_s8(pool, x, y); break;
       case mf::kBandMaxPool: mf::max_pool_2d_s8(pool, x, y); break;
@@ -92,6 +99,28 @@ Layer conv(ref::Random& rng, Shape in, int32_t oc, int32_t k, int32_t s, int32_t
   return l;
 }
 
+// A stride-1 1x1 conv on the int16 SMLAD kernel (what the compiler picks on Cortex-M).
+Layer wide_conv(ref::Random& rng, Shape in, int32_t oc) {
+  Layer l = conv(rng, in, oc, 1, 1, 1, false);
+  l.kernel = mf::kBandConv1x1Wide;
+  const auto w = rng.s8(static_cast<size_t>(oc * in.c), -127, 127);
+  l.packed = ref::pack_filter_blocks(w, oc, 1, in.c);
+  l.wide_filter = ref::wide_weight_words(w, oc, in.c);
+  for (int32_t c = 0; c < oc; ++c) {
+    l.requant.push_back(l.multiplier[static_cast<size_t>(c)]);
+    l.requant.push_back(-l.shift[static_cast<size_t>(c)] - 1);
+  }
+  return l;
+}
+
+// The stage table's instance for one output row of wide_conv's layers below.
+template <int32_t Width, int32_t Depth, int32_t Channels>
+void wide_row(const int8_t* input, const int32_t* weights, const int32_t* folded_bias, const int32_t* requant,
+              int8_t* output) {
+  mf::conv_2d_1x1_s8_wide_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, -7, -100, 127>>(
+      input, weights, folded_bias, requant, output);
+}
+
 Layer pool(Shape in, bool average, int32_t k, int32_t s, bool same) {
   Layer l;
   l.kernel = average ? mf::kBandAveragePool : mf::kBandMaxPool;
@@ -121,8 +150,9 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
     const Layer& l = layers[i];
     const int32_t offset = i == 0 ? -1 : scratch_bytes;
     if (i > 0) scratch_bytes += (l.span * l.in.w * l.in.c + 3) / 4 * 4;
-    stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(), l.in.h,
-                      l.in.w * l.in.c, l.out.h, l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset});
+    stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(),
+                      l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.in.h, l.in.w * l.in.c, l.out.h,
+                      l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset});
   }
   constexpr int32_t kGuard = 64;
   std::vector<int8_t> scratch(static_cast<size_t>(scratch_bytes + 2 * kGuard), 0x5a);
@@ -197,6 +227,22 @@ TEST(BandStream, DilatedWindowsAndTallFilters) {
   l.push_back(conv(rng, l.back().out, 4, 3, 1, 2, true));     // dilated rows in the packed conv
   l.push_back(depthwise(rng, l.back().out, 1, 5, 2, 1, false));
   check_chain(l, 40);
+}
+
+TEST(BandStream, WidePointwiseStagesEqualTheGenericKernel) {
+  // Channel counts that leave every remainder of the wide layout (depth % 4, channels % 4),
+  // first in the region (reads the region input) and later (reads a line buffer).
+  ref::Random rng(7);
+  std::vector<Layer> l;
+  l.push_back(wide_conv(rng, {9, 5, 7}, 6));
+  l.back().wide_row = &wide_row<5, 7, 6>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
+  l.push_back(wide_conv(rng, l.back().out, 9));
+  l.back().wide_row = &wide_row<5, 6, 9>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  l.push_back(wide_conv(rng, l.back().out, 4));
+  l.back().wide_row = &wide_row<3, 9, 4>;
+  check_chain(l, 70);
 }
 
 TEST(BandStream, ManySeedsOnOneChain) {

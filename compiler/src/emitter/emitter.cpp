@@ -65,16 +65,21 @@ void emit_constants(std::ostringstream& out, const KernelCall& k) {
 // its parameters, filter and folded bias (the first and second constant arrays) and its rows.
 void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
-      << "    // kernel, params, filter, folded bias, input rows, input row bytes, output rows, output row bytes,\n"
-      << "    // stride, pad_top, window rows, line buffer offset\n";
+      << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
+      << "    // output rows, output row bytes,"
+      << " stride, pad_top, window rows, line buffer offset\n";
   for (size_t i = 0; i < k.stages.size(); ++i) {
     const KernelCall& st = k.stages[i];
     const BandInfo& b = k.bands[i];
     std::vector<std::string> arrays;
     for (const KernelArg& a : st.args)
       if (a.kind == KernelArg::Array) arrays.push_back(symbol(st, a.array));
-    arrays.resize(2, "nullptr");
-    out << "    {mf::" << b.kernel << ", &" << symbol(st, "Params") << ", " << arrays[0] << ", " << arrays[1] << ", "
+    arrays.resize(3, "nullptr");
+    // A template instance takes its sizes as template arguments: no params, a function pointer.
+    const std::string params = st.params_as_template ? "nullptr" : "&" + symbol(st, "Params");
+    const std::string row = st.params_as_template ? "&mf::" + st.function + "<" + symbol(st, "Constants") + ">" : "nullptr";
+    out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
+        << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
         << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << "},\n";
   }

@@ -74,8 +74,10 @@ void widen_fully_connected(KernelCall& k) {
 }  // namespace
 
 // CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
-// accumulators below 2^30 in magnitude: the int16 matrix-product kernel.
-void widen_conv_1x1(const Graph& g, KernelCall& k) {
+// accumulators below 2^30 in magnitude: the int16 matrix-product kernel. `band`: the call is
+// a stage of a band-streamed region, computed one output row per call: the instance for one
+// row's pixels, called through the stage table.
+void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band) {
   if (k.function != "conv_2d_1x1_s8" || int_param(k, "stride_height") != 1 || int_param(k, "stride_width") != 1)
     return;
   std::vector<int64_t> multiplier, shift, bias;
@@ -112,6 +114,10 @@ void widen_conv_1x1(const Graph& g, KernelCall& k) {
   k.function = "conv_2d_1x1_s8_wide_fixed";
   k.params_type = "Conv2D1x1S8WideConstants";
   k.params_as_template = true;
+  if (band) {
+    params.front().value = std::to_string(int_param(k, "output_width"));
+    band->kernel = "kBandConv1x1Wide";
+  }
   k.params = std::move(params);
   k.arrays.clear();
   k.args = {input};
@@ -292,7 +298,8 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
       fix_fully_connected(k);
     } else if (target_family == "cortex-m") {
       widen_fully_connected(k);
-      widen_conv_1x1(g, k);
+      widen_conv_1x1(g, k, nullptr);
+      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i]);
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows) widen_depthwise_fully_connected(k);

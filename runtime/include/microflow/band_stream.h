@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conv_2d_1x1_wide.h"
 #include "conv_2d_packed.h"
 #include "depthwise_conv_2d.h"
 #include "flash.h"
@@ -27,7 +28,13 @@ enum BandKernel : int32_t {
   kBandConvPacked = 2,  // conv_2d_packed_s8: Conv2DS8Params, packed filter
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
+  kBandConv1x1Wide = 5, // BandStage::wide_row: int16 filter, requant; no params
 };
+
+// A stride-1 1x1 layer's output row on the int16 SMLAD kernel: conv_2d_1x1_s8_wide_fixed
+// instantiated with pixels = one row, so the sizes stay constants as outside regions.
+typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
+                            const int32_t* requant, int8_t* output);
 
 // One layer of a streamed chain (flash; written by the compiler).
 struct BandStage {
@@ -35,6 +42,8 @@ struct BandStage {
   const void* params;   // flash: the layer's parameters for the whole tensor (one batch)
   const void* filter;   // flash, nullptr for pooling
   const int32_t* bias;  // flash folded bias, nullptr for pooling
+  const int32_t* requant;  // kBandConv1x1Wide: flash per-channel (multiplier, -shift - 1), else nullptr
+  BandWideRow wide_row;    // kBandConv1x1Wide, else nullptr
   int32_t input_height, input_row_bytes, output_height, output_row_bytes;
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
   int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none
@@ -69,6 +78,9 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
       conv_2d_1x1_rows_s8(band_params<Conv2DS8Params>(s.params, 1, 0), in + (-pad) * s.input_row_bytes,
                           static_cast<const int32_t*>(s.filter), s.bias, out);
       break;
+    case kBandConv1x1Wide:  // likewise one input row
+      s.wide_row(in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
+      break;
     case kBandConvPacked:
       conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
                              static_cast<const int32_t*>(s.filter), s.bias, out);
@@ -76,6 +88,18 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
     case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
     default: max_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
   }
+}
+
+// memmove for dropping line-buffer rows (dst below src), a word at a time: picolibc's
+// size-optimized memmove copies byte by byte.
+inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
+  int32_t i = 0;
+  for (; i + 4 <= bytes; i += 4) {
+    uint32_t word;
+    memcpy(&word, src + i, 4);
+    memcpy(dst + i, &word, 4);
+  }
+  for (; i < bytes; ++i) dst[i] = src[i];
 }
 
 // First input row the stage still needs (input_height once it is done).
@@ -122,7 +146,7 @@ inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* st
     if (drop > nt.rows) drop = nt.rows;
     if (drop > 0) {
       int8_t* buffer = scratch + n.buffer_offset;
-      memmove(buffer, buffer + drop * n.input_row_bytes, static_cast<size_t>((nt.rows - drop) * n.input_row_bytes));
+      detail::move_rows_down(buffer, buffer + drop * n.input_row_bytes, (nt.rows - drop) * n.input_row_bytes);
       nt.first_row += drop;
       nt.rows -= drop;
     }
