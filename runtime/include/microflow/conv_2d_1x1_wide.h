@@ -25,9 +25,10 @@ struct Conv2D1x1S8WideConstants {
 namespace detail {
 
 // requantize_q31 + zero point + clamp for a multiplier in [2^30, 2^31) and n = -shift - 1 in
-// [0, 30], for |acc| < 2^30 (the compiler checks the layer's accumulator bound).
-MF_ALWAYS_INLINE int8_t requantize_channel(int32_t acc, int32_t multiplier, int32_t n, int32_t zero_point,
-                                           int32_t act_min, int32_t act_max) {
+// [0, 30], for |acc| < 2^30 (the compiler checks the layer's accumulator bound). As int32 for
+// callers that keep computing with the value (no sign extension after SSAT).
+MF_ALWAYS_INLINE int32_t requantize_channel_s32(int32_t acc, int32_t multiplier, int32_t n, int32_t zero_point,
+                                                int32_t act_min, int32_t act_max) {
 #if defined(MF_DOT_ARM_DSP)
   int32_t high;
   __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(acc), "r"(static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1)));
@@ -38,10 +39,15 @@ MF_ALWAYS_INLINE int8_t requantize_channel(int32_t acc, int32_t multiplier, int3
   __asm__("ssat %0, #8, %1, asr #1" : "=r"(v) : "r"((u >> n) + 1 + 2 * zero_point));
   if (act_min > -128 && v < act_min) v = act_min;
   if (act_max < 127 && v > act_max) v = act_max;
-  return static_cast<int8_t>(v);
+  return v;
 #else
   return clamp_to_s8(requantize_q31(acc, make_q31_channel(multiplier, -n - 1), zero_point), act_min, act_max);
 #endif
+}
+
+MF_ALWAYS_INLINE int8_t requantize_channel(int32_t acc, int32_t multiplier, int32_t n, int32_t zero_point,
+                                           int32_t act_min, int32_t act_max) {
+  return static_cast<int8_t>(requantize_channel_s32(acc, multiplier, n, zero_point, act_min, act_max));
 }
 
 }  // namespace detail
