@@ -40,15 +40,20 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
     out.streaming.arena_before = out.plan.arena_bytes;
   }
   out.whole_input_arena_bytes = out.plan.arena_bytes;
-  if (input_rows == StreamingMode::Off) return;
+  if (input_rows == StreamingMode::Off) {
+    use_in_place_kernels(out.calls, out.plan);
+    return;
+  }
   // A band region as the first call has no row form: streaming_blocker says so.
   const std::string blocker = streaming_blocker(out.graph, out.calls);
   if (!blocker.empty()) {
     if (input_rows == StreamingMode::On) fail(out.graph.source, "cannot take the input row by row: " + blocker);
+    use_in_place_kernels(out.calls, out.plan);
     return;
   }
   out.input_rows = make_streaming(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls, 4, out.input_rows);
+  use_in_place_kernels(out.calls, out.plan);
 }
 
 // `auto` keeps the whole input when rows would not save RAM (the arena's peak is in a

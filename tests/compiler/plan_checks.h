@@ -15,9 +15,16 @@ using microflow::MemoryPlan;
 
 struct Lifetime {
   int first = INT32_MAX, last = -1;
-  int64_t bytes = 0;
+  int64_t bytes = 0, offset = 0;  // the group's extent in the arena
   std::vector<int> tensors;
 };
+
+inline int64_t row_window_param(const microflow::KernelCall& k, const std::string& name) {
+  for (const auto& f : k.params)
+    if (f.name == name) return std::stoll(f.value);
+  ADD_FAILURE() << k.function << " has no parameter " << name;
+  return 0;
+}
 
 // Storage groups (RESHAPE aliases joined) and their lifetimes, from the
 // kernel calls alone.
@@ -56,16 +63,43 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
   for (int t : g.outputs) use(t, end);
 
   // An element-wise op may write its output over an input that dies at that
-  // step; then the two groups are one buffer. Check each such decision.
+  // step (at the input's offset); a row-window op (int8 depthwise / pooling, one
+  // batch) too, its output starting at least the rows its windows still need before
+  // the input. Then the two groups are one buffer. Check each such decision.
   for (const auto& ip : c.plan.in_place) {
     int step = -1;
     for (int s = 0; s < end; ++s)
       if (c.calls[static_cast<size_t>(s)].op->index == ip.op_index) step = s;
     EXPECT_GE(step, 0) << "in-place op " << ip.op_index << " is not in the execution order";
     if (step < 0) continue;
-    const auto& op = *c.calls[static_cast<size_t>(step)].op;
-    EXPECT_TRUE(op.kind == microflow::OpKind::Add || op.kind == microflow::OpKind::Quantize)
-        << "op " << ip.op_index << " is not element-wise";
+    const auto& k = c.calls[static_cast<size_t>(step)];
+    const auto& op = *k.op;
+    if (ip.row_window) {
+      EXPECT_TRUE(k.function == "depthwise_conv_2d_by_rows_s8" || k.function == "average_pool_2d_s8" ||
+                  k.function == "max_pool_2d_s8")
+          << "op " << ip.op_index << " runs " << k.function << ", which does not go row by row";
+      EXPECT_EQ(row_window_param(k, "batches"), 1);
+      EXPECT_EQ(k.input_tensor(), ip.input);
+      const bool pool = k.function.find("pool") != std::string::npos;
+      const int64_t in_row = row_window_param(k, "input_width") * row_window_param(k, pool ? "depth" : "input_depth");
+      const int64_t out_row = row_window_param(k, "output_width") * row_window_param(k, pool ? "depth" : "output_depth");
+      const int64_t gap = c.plan.offset_of(ip.input) - c.plan.offset_of(ip.output);
+      EXPECT_EQ(gap, ip.gap);
+      EXPECT_EQ(gap % c.plan.alignment, 0);
+      // When output row y is complete, the next read is input row max(0, y * stride - pad_top).
+      for (int64_t y = 0; y < row_window_param(k, "output_height"); ++y) {
+        const int64_t first = std::min(std::max<int64_t>(y * row_window_param(k, "stride_height") - row_window_param(k, "pad_top"), 0),
+                                       row_window_param(k, "input_height"));
+        EXPECT_LE((y + 1) * out_row, gap + first * in_row) << "op " << ip.op_index << " output row " << y;
+      }
+      const int64_t in_bytes = g.tensor(ip.input).bytes(), out_bytes = g.tensor(ip.output).bytes();
+      EXPECT_EQ(ip.saved, in_bytes + out_bytes - std::max(gap + in_bytes, out_bytes));
+      EXPECT_GT(ip.saved, 0);
+    } else {
+      EXPECT_TRUE(op.kind == microflow::OpKind::Add || op.kind == microflow::OpKind::Quantize)
+          << "op " << ip.op_index << " is not element-wise";
+      EXPECT_EQ(c.plan.offset_of(ip.input), c.plan.offset_of(ip.output));
+    }
     EXPECT_EQ(op.outputs[0], ip.output);
     EXPECT_NE(std::find(op.inputs.begin(), op.inputs.end(), ip.input), op.inputs.end());
     const int gi = group_of[static_cast<size_t>(ip.input)], go = group_of[static_cast<size_t>(ip.output)];
@@ -75,12 +109,23 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
     EXPECT_EQ(in.last, step) << "in-place input '" << g.tensor(ip.input).name << "' is read after op " << ip.op_index;
     EXPECT_EQ(out.first, step);
     in.last = std::max(in.last, out.last);
-    in.bytes = std::max(in.bytes, out.bytes);
     for (int t : out.tensors) {
       group_of[static_cast<size_t>(t)] = gi;
       in.tensors.push_back(t);
     }
     out = Lifetime{};  // emptied: no bytes, no tensors
+  }
+  // A group's bytes: from its lowest tensor to the end of its highest (a row-window
+  // pair takes gap + input or output bytes, whichever is more).
+  for (Lifetime& l : groups) {
+    if (l.tensors.empty() || !c.plan.in_arena(l.tensors[0])) continue;
+    int64_t lo = INT64_MAX, hi = 0;
+    for (int t : l.tensors) {
+      lo = std::min(lo, c.plan.offset_of(t));
+      hi = std::max(hi, c.plan.offset_of(t) + g.tensor(t).bytes());
+    }
+    l.offset = lo;
+    l.bytes = hi - lo;
   }
   groups.erase(std::remove_if(groups.begin(), groups.end(), [](const Lifetime& l) { return l.tensors.empty(); }),
                groups.end());
@@ -141,7 +186,7 @@ inline void check_plan(const Compiled& c) {
       const Lifetime &a = groups[i], &b = groups[j];
       if (a.bytes == 0 || b.bytes == 0) continue;
       if (a.first > b.last || b.first > a.last) continue;
-      const int64_t ao = plan.offset_of(a.tensors[0]), bo = plan.offset_of(b.tensors[0]);
+      const int64_t ao = a.offset, bo = b.offset;
       EXPECT_TRUE(ao + a.bytes <= bo || bo + b.bytes <= ao)
           << "'" << g.tensor(a.tensors[0]).name << "' [" << ao << "," << ao + a.bytes << ") steps " << a.first << ".."
           << a.last << " overlaps '" << g.tensor(b.tensors[0]).name << "' [" << bo << "," << bo + b.bytes

@@ -664,5 +664,89 @@ TEST_F(EndToEnd, FusedDepthwiseFullyConnectedVariantsAreBitExact) {
   }
 }
 
+// Depthwise and pooling written over their own input (planner: row-window in place, the
+// output a few rows in front of the input): x -> DEPTHWISE_CONV_2D -> d -> pooling -> y,
+// the arena smaller than with separate tensors, results bit-exact with TFLM's formulas.
+// Case 1: 3x3 SAME stride 1 (gap two rows), then AVERAGE_POOL 2x2 VALID stride 2.
+// Case 2: 3x3 SAME stride 2 with depth multiplier 2, then MAX_POOL 3x3 SAME stride 1.
+TEST_F(EndToEnd, DepthwiseAndPoolingInPlaceAreBitExact) {
+  struct Case {
+    int h, w, c, dm, dw_stride, pool_k, pool_stride;
+    bool average, pool_same;
+  };
+  for (const Case cs : {Case{12, 10, 8, 1, 1, 2, 2, true, false}, Case{12, 10, 4, 2, 2, 3, 1, false, true}}) {
+    const QParams kx{0.05f, -3}, kd{0.1f, -10};
+    const int oc = cs.c * cs.dm;
+    const tflm_ref::DepthwiseShape dshape{cs.h, cs.w, cs.c, cs.dm, 3, 3, cs.dw_stride, cs.dw_stride, true};
+    const int dh = dshape.out_height(), dwd = dshape.out_width();
+    const int ph = cs.pool_same ? (dh + cs.pool_stride - 1) / cs.pool_stride : (dh - cs.pool_k) / cs.pool_stride + 1;
+    const int pw = cs.pool_same ? (dwd + cs.pool_stride - 1) / cs.pool_stride : (dwd - cs.pool_k) / cs.pool_stride + 1;
+    const tflm_ref::Window pwin{cs.pool_k, cs.pool_k, cs.pool_stride, cs.pool_stride,
+                                cs.pool_same ? tflm_ref::same_pad_before(dh, ph, cs.pool_stride, cs.pool_k) : 0,
+                                cs.pool_same ? tflm_ref::same_pad_before(dwd, pw, cs.pool_stride, cs.pool_k) : 0};
+    std::mt19937 rng(static_cast<unsigned>(cs.c * 7 + cs.dm));
+    std::vector<int8_t> weights(static_cast<size_t>(9 * oc));
+    for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    std::vector<int32_t> bias(static_cast<size_t>(oc));
+    for (auto& v : bias) v = static_cast<int32_t>(rng() % 2001) - 1000;
+    std::vector<float> scales(static_cast<size_t>(oc));
+    for (size_t i = 0; i < scales.size(); ++i) scales[i] = 0.004f + 0.001f * static_cast<float>(i % 5);
+    std::vector<float> bias_scales(scales.size());
+    for (size_t i = 0; i < scales.size(); ++i) bias_scales[i] = kx.scale * scales[i];
+
+    w::ModelWriter m;
+    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, cs.h, cs.w, cs.c}, q(kx.scale, kx.zero_point));
+    const int wt = m.add_const_tensor("dw/w", w::TensorType::INT8, {1, 3, 3, oc}, bytes_of(weights),
+                                      w::Quantization::symmetric_per_channel(scales, 3));
+    const int bt = m.add_const_tensor("dw/b", w::TensorType::INT32, {oc}, bytes_of(bias),
+                                      w::Quantization::symmetric_per_channel(bias_scales, 0));
+    const int d = m.add_tensor("d", w::TensorType::INT8, {1, dh, dwd, oc}, q(kd.scale, kd.zero_point));
+    m.add_depthwise_conv_2d({x, wt, bt}, d,
+                            {.padding = w::Padding::SAME, .stride_w = cs.dw_stride, .stride_h = cs.dw_stride,
+                             .depth_multiplier = cs.dm, .activation = w::Activation::RELU});
+    const int y = m.add_tensor("y", w::TensorType::INT8, {1, ph, pw, oc}, q(kd.scale, kd.zero_point));
+    const w::Pool2DOptions po{.padding = cs.pool_same ? w::Padding::SAME : w::Padding::VALID, .stride_w = cs.pool_stride,
+                              .stride_h = cs.pool_stride, .filter_width = cs.pool_k, .filter_height = cs.pool_k};
+    if (cs.average) m.add_average_pool_2d(d, y, po);
+    else m.add_max_pool_2d(d, y, po);
+    m.set_outputs({y});
+    TempDir dir("dw_in_place");
+    const std::vector<uint8_t> model = m.finish();
+    write_file(dir.path() / "dwp.tflite", model);
+    fs::create_directories(dir.path() / "vectors");
+    int n = 0;
+    for (int i = 0; i < 12; ++i) {
+      std::vector<int8_t> xv(static_cast<size_t>(cs.h * cs.w * cs.c));
+      for (auto& v : xv) v = static_cast<int8_t>(i < 2 ? (i == 0 ? -128 : 127) : static_cast<int>(rng() % 256) - 128);
+      const auto dv = tflm_ref::depthwise_conv_2d(xv, kx, dshape, weights, scales, bias, kd, Act::Relu);
+      const auto yv = tflm_ref::pool_2d(cs.average, dv, dh, dwd, oc, pwin, ph, pw);
+      const std::string name = "v" + std::to_string(n++);
+      write_file(dir.path() / "vectors" / (name + ".in.bin"), w::to_bytes(xv));
+      write_file(dir.path() / "vectors" / (name + ".out.bin"), w::to_bytes(yv));
+    }
+    // Both layers run in place: inspect names them with their gaps, and the arena is
+    // smaller than without them.
+    const auto c = compile_bytes(model, "dwp.tflite");
+    ASSERT_EQ(c->plan.in_place.size(), 2u);
+    EXPECT_LT(c->plan.arena_bytes, c->plan.arena_without_row_windows);
+    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_by_rows_s8");
+    const RunResult inspect = run("inspect " + quoted(dir.path() / "dwp.tflite") + " --memory --patch-streaming off");
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+    EXPECT_TRUE(contains(inspect.output, "op 0 DEPTHWISE_CONV_2D writes tensor")) << inspect.output;
+    EXPECT_TRUE(contains(inspect.output, cs.average ? "op 1 AVERAGE_POOL_2D writes tensor" : "op 1 MAX_POOL_2D writes tensor"))
+        << inspect.output;
+    EXPECT_TRUE(contains(inspect.output, "-byte gap: saves ")) << inspect.output;
+    std::vector<std::string> runs = {"--optimize speed", "--optimize size"};
+    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0)
+      runs.push_back("--target cortex-m4");
+    for (const std::string& options : runs) {
+      const RunResult r = run("verify " + quoted(dir.path() / "dwp.tflite") + " --vectors " +
+                              quoted(dir.path() / "vectors") + " --patch-streaming off " + options);
+      const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+      EXPECT_TRUE(contains(r.output, want)) << "case dm " << cs.dm << " " << options << ":\n" << r.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mftest

@@ -323,6 +323,137 @@ TEST(Planner, InPlaceIsNotUsedWhenTheInputIsStillNeeded) {
   EXPECT_EQ(p.lower_bound, 16);
 }
 
+// The gap formula: max over output rows y of (end of output row y) - (first input row of
+// y's window) * input row bytes, never below 0. Rows of R bytes.
+TEST(Planner, RowWindowGapFormula) {
+  using microflow::row_window_gap;
+  const int64_t R = 96;
+  // 3x3 SAME stride 1 (pad_top 1): row y ends at (y + 1) R, its window starts at y - 1: 2 rows.
+  EXPECT_EQ(row_window_gap(10, R, 10, R, 1, 1), 2 * R);
+  // 3x3 VALID stride 1 on 10 x 16 x 6: output rows of 14 pixels, window at y: one output row.
+  EXPECT_EQ(row_window_gap(10, 16 * 6, 8, 14 * 6, 1, 0), 14 * 6);
+  // 3x3 SAME stride 2 on an even height (pad_top 0, the extra row at the bottom): half a row.
+  EXPECT_EQ(row_window_gap(10, R, 5, R / 2, 2, 0), R / 2);
+  // ... on an odd height (7 -> 4 rows, pad_top 1): row 0 reads from row 0, row 1 from row 1.
+  EXPECT_EQ(row_window_gap(7, R, 4, R / 2, 2, 1), R / 2);
+  // Depth multiplier 2, 3x3 SAME stride 1: output rows twice as long; the last row
+  // (y = 9) ends at 20 R and reads from row 8: 12 R; the pair takes 22 R, not 30 R.
+  EXPECT_EQ(row_window_gap(10, R, 10, 2 * R, 1, 1), 12 * R);
+  // Pooling 2x2 VALID stride 2 (depth kept): half a row; global pooling: one pixel.
+  EXPECT_EQ(row_window_gap(8, R, 4, R / 2, 2, 0), R / 2);
+  EXPECT_EQ(row_window_gap(7, 7 * 32, 1, 32, 1, 0), 32);
+  // A window reaching below the image start never lowers the bound under 0.
+  EXPECT_EQ(row_window_gap(3, R, 1, 1, 1, 5), 1);
+}
+
+// x[1,H,W,C] -> DEPTHWISE 3x3 (stride, padding, depth multiplier) -> out.
+int depthwise(w::ModelWriter& m, int in, int h, int wd, int c, int dm, int stride, bool same, const std::string& name,
+              int batches = 1) {
+  const int oc = c * dm;
+  const int oh = same ? (h + stride - 1) / stride : (h - 3) / stride + 1;
+  const int ow = same ? (wd + stride - 1) / stride : (wd - 3) / stride + 1;
+  std::vector<int8_t> wv(static_cast<size_t>(9 * oc));
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = static_cast<int8_t>(static_cast<int>(i % 11) - 5);
+  const int wt = m.add_const_tensor(name + "/w", w::TensorType::INT8, {1, 3, 3, oc}, bytes_of(wv),
+                                    w::Quantization::symmetric_per_channel(std::vector<float>(static_cast<size_t>(oc), 0.01f), 3));
+  const int out = m.add_tensor(name, w::TensorType::INT8, {batches, oh, ow, oc}, q(0.5f, 0));
+  m.add_depthwise_conv_2d({in, wt, -1}, out,
+                          {.padding = same ? w::Padding::SAME : w::Padding::VALID, .stride_w = stride,
+                           .stride_h = stride, .depth_multiplier = dm});
+  return out;
+}
+
+const microflow::InPlace* in_place_of(const MemoryPlan& p, int op) {
+  for (const auto& ip : p.in_place)
+    if (ip.op_index == op) return &ip;
+  return nullptr;
+}
+
+// in[1,12,10,8] -> DEPTHWISE -> d -> 2x2 pool -> out: each op's input dies there, and
+// the depthwise step is the peak. The plan's gaps are the formula's (checked row by row
+// in check_plan), and the arena shrinks.
+TEST(Planner, DepthwiseAndPoolingWriteOverTheirInputWithTheRowGap) {
+  struct Case {
+    int stride, dm;
+    bool same, max_pool;
+    int64_t dw_gap;
+  };
+  const int64_t R = 10 * 8;
+  for (const Case cs : {Case{1, 1, true, true, 2 * R}, Case{1, 1, false, false, 8 * 8}, Case{2, 1, true, true, R / 2},
+                        Case{1, 2, true, false, 14 * R}}) {
+    SCOPED_TRACE("stride " + std::to_string(cs.stride) + " dm " + std::to_string(cs.dm) + (cs.same ? " SAME" : " VALID"));
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 12, 10, 8}, q(0.5f, 0));
+    const int d = depthwise(m, in, 12, 10, 8, cs.dm, cs.stride, cs.same, "d");
+    const int dh = cs.same ? (12 + cs.stride - 1) / cs.stride : (12 - 3) / cs.stride + 1;
+    const int dw_width = cs.same ? (10 + cs.stride - 1) / cs.stride : (10 - 3) / cs.stride + 1;
+    const int out = m.add_tensor("out", w::TensorType::INT8, {1, dh / 2, dw_width / 2, 8 * cs.dm}, q(0.5f, 0));
+    const w::Pool2DOptions po{.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2, .filter_height = 2};
+    if (cs.max_pool) m.add_max_pool_2d(d, out, po);
+    else m.add_average_pool_2d(d, out, po);
+    m.set_outputs({out});
+    // Without band streaming, which would take the whole chain in the depth-multiplier case.
+    auto c = std::make_unique<Compiled>();
+    microflow::CompileOptions options;
+    options.streaming = microflow::StreamingMode::Off;
+    microflow::compile_model_buffer(m.finish(), kName, *c, options);
+    check_plan(*c);
+    const auto& p = c->plan;
+    const auto* dw = in_place_of(p, 0);
+    ASSERT_NE(dw, nullptr);
+    EXPECT_TRUE(dw->row_window);
+    EXPECT_EQ(dw->gap, cs.dw_gap);
+    EXPECT_EQ(p.offset_of(in) - p.offset_of(d), cs.dw_gap);
+    const int64_t in_bytes = 12 * R, d_bytes = c->graph.tensor(d).bytes();
+    EXPECT_EQ(dw->saved, in_bytes + d_bytes - std::max(cs.dw_gap + in_bytes, d_bytes));
+    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_by_rows_s8");
+    EXPECT_LT(p.arena_bytes, p.arena_without_row_windows);
+  }
+}
+
+// Not in place: the input is read again later (a second consumer), the layer has two
+// batches, or the pair would not lower the arena (the peak is elsewhere).
+TEST(Planner, RowWindowInPlaceOnlyWhereLegalAndUseful) {
+  {  // `in` also feeds the ADD after the depthwise.
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 6, 6, 4}, q(0.5f, 0));
+    const int d = depthwise(m, in, 6, 6, 4, 1, 1, true, "d");
+    const int out = m.add_tensor("out", w::TensorType::INT8, {1, 6, 6, 4}, q(1.f, 0));
+    m.add_add(d, in, out);
+    m.set_outputs({out});
+    auto c = compile_bytes(m.finish(), kName);
+    check_plan(*c);
+    const auto* ip = in_place_of(c->plan, 0);
+    EXPECT_TRUE(ip == nullptr) << "gap " << ip->gap;
+    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_s8");
+  }
+  {  // Two batches.
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT8, {2, 6, 6, 4}, q(0.5f, 0));
+    const int d = depthwise(m, in, 6, 6, 4, 1, 1, true, "d", 2);
+    m.set_outputs({d});
+    auto c = compile_bytes(m.finish(), kName);
+    check_plan(*c);
+    EXPECT_TRUE(c->plan.in_place.empty());
+  }
+  {  // The peak is the FC's wide output, not the depthwise: no pair (it would only cost the
+     // by-rows kernel's speed), but the arena is the same.
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 4, 4, 2}, q(0.5f, 0));
+    const int d = depthwise(m, in, 4, 4, 2, 1, 1, true, "d");
+    const int flat = m.add_tensor("flat", w::TensorType::INT8, {1, 32}, q(0.5f, 0));
+    m.add_reshape({d}, flat, std::vector<int32_t>{1, 32});
+    const int wide = fc(m, flat, 32, 400, "wide");
+    const int out = fc(m, wide, 400, 4, "out");
+    m.set_outputs({out});
+    auto c = compile_bytes(m.finish(), kName);
+    check_plan(*c);
+    EXPECT_TRUE(c->plan.in_place.empty());
+    EXPECT_EQ(c->plan.arena_bytes, c->plan.arena_without_row_windows);
+    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_s8");
+  }
+}
+
 TEST(Planner, ExecutionOrderOfBranchesMinimizesThePeak) {
   // Two branches, each a big temporary then a small result, joined by ADD.
   // The model interleaves them (a1, b1, a2, b2): both temporaries are alive

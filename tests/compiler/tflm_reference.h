@@ -153,6 +153,37 @@ inline std::vector<int8_t> depthwise_conv_2d(const std::vector<int8_t>& x, QPara
   return y;
 }
 
+// §4: SAME padding before the image (the extra row/column goes after it).
+inline int same_pad_before(int in, int out, int stride, int k) {
+  return std::max(0, (out - 1) * stride + k - in) / 2;
+}
+
+struct Window {
+  int kh, kw, stride_h, stride_w, pad_top, pad_left;
+};
+
+// §8: int8 average / max pooling, one batch, over the in-image cells of each window.
+inline std::vector<int8_t> pool_2d(bool average, const std::vector<int8_t>& x, int h, int wd, int c, const Window& win,
+                                   int oh, int ow) {
+  std::vector<int8_t> y(static_cast<size_t>(oh * ow * c));
+  for (int oy = 0; oy < oh; ++oy)
+    for (int ox = 0; ox < ow; ++ox)
+      for (int ch = 0; ch < c; ++ch) {
+        int32_t acc = average ? 0 : -128, n = 0;
+        for (int ky = 0; ky < win.kh; ++ky)
+          for (int kx = 0; kx < win.kw; ++kx) {
+            const int iy = oy * win.stride_h - win.pad_top + ky, ix = ox * win.stride_w - win.pad_left + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+            const int32_t v = x[static_cast<size_t>((iy * wd + ix) * c + ch)];
+            acc = average ? acc + v : std::max(acc, v);
+            ++n;
+          }
+        if (average) acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+        y[static_cast<size_t>((oy * ow + ox) * c + ch)] = clamp8(acc, {-128, 127});
+      }
+  return y;
+}
+
 // §11 int8 -> int8
 inline std::vector<int8_t> requantize(const std::vector<int8_t>& x, QParams pin, QParams pout) {
   const QM qm = quantize_multiplier(static_cast<double>(pin.scale) / static_cast<double>(pout.scale));

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "microflow/depthwise_conv_2d.h"
@@ -203,6 +204,55 @@ TEST(DepthwiseConv2DS8, WindowTooLargeForBlocks) {
   DwCase c = make_case(1, 12, 11, 4, 1, 10, 9, 1, 1, 1, 1, true);
   c.z_in = -7;
   check_random(c, 3300);
+}
+
+// By rows over its own input: the output starts `gap` bytes before the input in one buffer,
+// gap = max over output rows of (end of output row oy) - (first input row of its window),
+// rounded up to 4 like the planner's; the result must equal the reference on a separate
+// input. Depth multipliers 1, 2, 4, 8 reach every path (blocks, broadcast blocks, the
+// per-channel loop, AVX2 in the -mavx2 build); the whole-image depthwise_conv_2d_s8 fails
+// here (its block passes read rows again after writing all output rows).
+TEST(DepthwiseConv2DS8, ByRowsWritesOverItsInput) {
+  ref::Random rng(3400);
+  int32_t tested = 0;
+  for (uint32_t iter = 0; iter < 300; ++iter) {
+    const int32_t dm = 1 << rng.uniform(0, 3);
+    DwCase c = make_case(1, rng.uniform(1, 12), rng.uniform(1, 9), rng.uniform(1, dm > 2 ? 3 : 12), dm,
+                         rng.uniform(1, 5), rng.uniform(1, 4), rng.uniform(1, 3), rng.uniform(1, 2),
+                         rng.uniform(1, 2), 1, rng.uniform(0, 1) == 1);
+    if (c.oh <= 0 || c.ow <= 0) continue;
+    c.z_in = rng.uniform(-128, 127);
+    c.z_out = rng.uniform(-128, 127);
+    const int32_t in_row = c.iw * c.ic, out_row = c.ow * c.oc;
+    int32_t gap = 0;
+    for (int32_t oy = 0; oy < c.oh; ++oy) {
+      const int32_t first = std::min(std::max(oy * c.sh - c.pad_top, 0), c.ih);
+      gap = std::max(gap, (oy + 1) * out_row - first * in_row);
+    }
+    gap = (gap + 3) / 4 * 4;
+    const auto x = rng.s8(c.ih * in_row);
+    const auto w = rng.s8(c.kh * c.kw * c.oc, -127, 127);
+    const auto bias = rng.s32(c.oc, -5000, 5000);
+    std::vector<int32_t> m(c.oc), s(c.oc), folded(c.oc);
+    for (int32_t oc = 0; oc < c.oc; ++oc) {
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-11, -5)), &m[oc], &s[oc]);
+      int32_t wsum = 0;
+      for (int32_t t = 0; t < c.kh * c.kw; ++t) wsum += w[t * c.oc + oc];
+      folded[oc] = bias[oc] - c.z_in * wsum;
+    }
+    const mf::DepthwiseConv2DS8Params p = {
+        c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
+        c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
+        c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+    const int32_t out_bytes = c.oh * out_row;
+    std::vector<int8_t> arena(static_cast<size_t>(std::max(gap + c.ih * in_row, out_bytes)));
+    std::copy(x.begin(), x.end(), arena.begin() + gap);
+    mf::depthwise_conv_2d_by_rows_s8(p, arena.data() + gap, w.data(), folded.data(), arena.data());
+    const std::vector<int8_t> out(arena.begin(), arena.begin() + out_bytes);
+    ASSERT_EQ(out, reference_dw(c, x, w, bias, m, s)) << "iter " << iter << " gap " << gap;
+    tested += gap < out_bytes;  // the output really overlaps its input
+  }
+  EXPECT_GT(tested, 150);
 }
 
 TEST(DepthwiseConv2DF32, RandomGeometriesMatchReferenceBitExact) {

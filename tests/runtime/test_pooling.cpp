@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -165,6 +166,42 @@ TEST(MaxPool2DS8, RandomMatchesReferenceWithClamp) {
     mf::max_pool_2d_s8(p, x.data(), out.data());
     ASSERT_EQ(out, expected) << "iter " << iter;
   }
+}
+
+// Both int8 poolings over their own input (batch 1): the output `gap` bytes in front of the
+// input in one buffer, gap = max over output rows of (end of output row oy) - (first input
+// row of its window), the planner's bound; results equal the reference on a separate input.
+TEST(MaxPool2DS8, WritesOverItsInputWithTheRowGap) {
+  ref::Random rng(402);
+  int32_t overlapping = 0;
+  for (int iter = 0; iter < 200; ++iter) {
+    const auto p = s8_params(1, rng.uniform(1, 12), rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 4),
+                             rng.uniform(1, 4), rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1);
+    if (p.output_height <= 0 || p.output_width <= 0) continue;
+    const int32_t row = p.input_width * p.depth, out_row = p.output_width * p.depth;
+    const int32_t out_bytes = p.output_height * out_row;
+    int32_t gap = 0;
+    for (int32_t oy = 0; oy < p.output_height; ++oy)
+      gap = std::max(gap, (oy + 1) * out_row -
+                              std::min(std::max(oy * p.stride_height - p.pad_top, 0), p.input_height) * row);
+    const auto x = rng.s8(p.input_height * row);
+    for (bool average : {false, true}) {
+      const auto expected = reference_pool(p, x, [&](const std::vector<int8_t>& cells) {
+        int32_t v = average ? 0 : -128;
+        for (int8_t c : cells) v = average ? v + c : std::max<int32_t>(v, c);
+        const int32_t n = static_cast<int32_t>(cells.size());
+        return static_cast<int8_t>(!average ? v : v > 0 ? (v + n / 2) / n : (v - n / 2) / n);
+      });
+      std::vector<int8_t> arena(static_cast<size_t>(std::max(gap + p.input_height * row, out_bytes)));
+      std::copy(x.begin(), x.end(), arena.begin() + gap);
+      if (average) mf::average_pool_2d_s8(p, arena.data() + gap, arena.data());
+      else mf::max_pool_2d_s8(p, arena.data() + gap, arena.data());
+      ASSERT_EQ(std::vector<int8_t>(arena.begin(), arena.begin() + out_bytes), expected)
+          << "iter " << iter << (average ? " average" : " max") << " gap " << gap;
+    }
+    overlapping += gap < out_bytes;
+  }
+  EXPECT_GT(overlapping, 50);
 }
 
 TEST(AveragePool2DF32, RandomMatchesReferenceBitExact) {

@@ -41,6 +41,13 @@ void check_plan(const microflow::Graph& g, const microflow::MemoryPlan& plan, bo
       if (live_together && share_bytes && a.size > 0 && b.size > 0)
         bug("buffers " + std::to_string(i) + " and " + std::to_string(j) + " overlap while both are live");
     }
+  // Tensors sharing a buffer (aliases, in-place pairs) lie inside it.
+  for (const auto& t : g.tensors)
+    if (plan.in_arena(t.id)) {
+      const auto& b = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(t.id)]));
+      const int64_t at = plan.offset_in_buffer.at(static_cast<size_t>(t.id));
+      if (at < 0 || at + t.bytes() > b.size) bug("tensor " + std::to_string(t.id) + " outside its buffer");
+    }
   for (int t : g.inputs)
     if (!streamed && !plan.in_arena(t)) bug("model input " + std::to_string(t) + " has no arena space");
   for (int t : g.outputs)

@@ -9,14 +9,14 @@ namespace {
 
 struct Savings {
   int64_t aliases = 0;   // RESHAPE outputs that need no storage of their own
-  int64_t in_place = 0;  // element-wise outputs written over a dying input
+  int64_t in_place = 0;  // outputs written over a dying input (the pairs' bytes saved)
 };
 
 Savings savings(const CompiledModel& m) {
   Savings s;
   for (const KernelCall& k : m.calls)
     if (k.is_alias) s.aliases += m.graph.tensor(k.op->outputs[0]).bytes();
-  for (const InPlace& p : m.plan.in_place) s.in_place += m.graph.tensor(p.output).bytes();
+  for (const InPlace& p : m.plan.in_place) s.in_place += p.saved;
   return s;
 }
 
@@ -31,6 +31,23 @@ std::string buffer_label(const CompiledModel& m, const Buffer& b) {
   std::string s;
   for (int t : b.tensors) s += (s.empty() ? "" : " = ") + m.graph.tensor(t).name;
   return s;
+}
+
+// Tensor names as SVG text: markup characters become '_'.
+std::string xml_text(std::string s) {
+  for (char& c : s)
+    if (c == '<' || c == '>' || c == '&' || c == '"') c = '_';
+  return s;
+}
+
+// "op 3 DEPTHWISE_CONV_2D writes tensor 5 over tensor 4 'name' with a 1536-byte gap: saves 4608 B"
+std::string in_place_line(const CompiledModel& m, const InPlace& p) {
+  std::string kind;
+  for (const Operator& op : m.graph.ops)
+    if (op.index == p.op_index) kind = op_kind_name(op.kind);
+  return fmt::format("op {} {} writes tensor {} over tensor {} '{}'{}: saves {} B", p.op_index, kind, p.output, p.input,
+                     m.graph.tensor(p.input).name,
+                     p.row_window ? fmt::format(" with a {}-byte gap", p.gap) : std::string(), p.saved);
 }
 
 std::string with_commas(int64_t v) {
@@ -120,9 +137,10 @@ void print_memory_report(std::ostream& out, const CompiledModel& m) {
   out << fmt::format("peak live bytes (*): {} B; arena {} B ({} B above the lower bound)\n", plan.lower_bound,
                      plan.arena_bytes, plan.arena_bytes - plan.lower_bound);
   out << fmt::format("saved by RESHAPE aliasing: {} B; by in-place operators: {} B\n", s.aliases, s.in_place);
-  for (const InPlace& p : plan.in_place)
-    out << fmt::format("  in place: op {} writes tensor {} over tensor {} '{}'\n", p.op_index, p.output, p.input,
-                       m.graph.tensor(p.input).name);
+  for (const InPlace& p : plan.in_place) out << "  in place: " << in_place_line(m, p) << "\n";
+  out << fmt::format("row-window in place (depthwise/pooling over their input, where it lowers the arena): "
+                     "arena {} B without, {} B with\n",
+                     plan.arena_without_row_windows, plan.arena_bytes);
 }
 
 nlohmann::json memory_report_json(const CompiledModel& m) {
@@ -139,10 +157,23 @@ nlohmann::json memory_report_json(const CompiledModel& m) {
                      {"live_tensors", tensors}});
   }
   nlohmann::json in_place = nlohmann::json::array();
-  for (const InPlace& p : plan.in_place) in_place.push_back({{"op", p.op_index}, {"input", p.input}, {"output", p.output}});
+  for (const InPlace& p : plan.in_place)
+    in_place.push_back({{"op", p.op_index},
+                        {"input", p.input},
+                        {"output", p.output},
+                        {"kind", p.row_window ? "row window" : "element-wise"},
+                        {"gap_bytes", p.gap},
+                        {"saved_bytes", p.saved},
+                        {"text", in_place_line(m, p)}});
   const Savings s = savings(m);
-  return {{"arena_bytes", plan.arena_bytes}, {"lower_bound", plan.lower_bound}, {"placement", plan.strategy},
-          {"steps", steps}, {"in_place", in_place}, {"saved_by_aliases", s.aliases}, {"saved_by_in_place", s.in_place}};
+  return {{"arena_bytes", plan.arena_bytes},
+          {"lower_bound", plan.lower_bound},
+          {"placement", plan.strategy},
+          {"steps", steps},
+          {"in_place", in_place},
+          {"saved_by_aliases", s.aliases},
+          {"saved_by_in_place", s.in_place},
+          {"arena_without_row_window_in_place", plan.arena_without_row_windows}};
 }
 
 std::string memory_plan_svg(const CompiledModel& m) {
@@ -164,14 +195,23 @@ std::string memory_plan_svg(const CompiledModel& m) {
     const double y = top + height * static_cast<double>(b.offset) / arena;
     const double h = std::max(1.0, height * static_cast<double>(b.size) / arena);
     std::string label = buffer_label(m, b);
-    for (char& c : label)
-      if (c == '<' || c == '>' || c == '&' || c == '"') c = '_';
+    for (const InPlace& p : plan.in_place)
+      if (plan.buffer_of[static_cast<size_t>(p.output)] == static_cast<int>(i)) label += "; " + in_place_line(m, p);
+    label = xml_text(label);
     svg += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#222\">"
         "<title>{} ({} B at {}, steps {}..{})</title></rect>\n",
         x, y, w, h, kColors[i % 8], label, b.size, b.offset, b.first_step, b.last_step);
     if (h > 12 && w > 40)
       svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{} B</text>\n", x + 3, y + 11, b.size);
+    // A row-window pair: a dashed line where its input starts, `gap` bytes after the output.
+    for (const InPlace& p : plan.in_place)
+      if (p.row_window && plan.buffer_of[static_cast<size_t>(p.output)] == static_cast<int>(i)) {
+        const double yi = top + height * static_cast<double>(plan.offset_of(p.input)) / arena;
+        svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#222\" "
+                           "stroke-dasharray=\"4 2\"><title>{}</title></line>\n",
+                           x, yi, x + w, yi, xml_text(in_place_line(m, p)));
+      }
   }
   for (int64_t tick = 0; tick <= 4; ++tick)
     svg += fmt::format("<text x=\"4\" y=\"{:.1f}\">{}</text>\n", top + height * static_cast<double>(tick) / 4 + 4,

@@ -20,6 +20,9 @@ struct RowKernel {
 
 constexpr RowKernel kRowKernels[] = {
     {"depthwise_conv_2d_s8", "depthwise_conv_2d_input_rows_s8", "DepthwiseConv2DInputRowsS8Params", "depthwise.", "", 2},
+    // The planner's in-place form of the same call (one batch, identical parameters).
+    {"depthwise_conv_2d_by_rows_s8", "depthwise_conv_2d_input_rows_s8", "DepthwiseConv2DInputRowsS8Params", "depthwise.",
+     "", 2},
     {"depthwise_conv_2d_fully_connected_s8", "depthwise_conv_2d_fully_connected_input_rows_s8",
      "DepthwiseConv2DFullyConnectedInputRowsS8Params", "", "depthwise.", 3},
     {"conv_2d_s8", "conv_2d_input_rows_s8", "Conv2DInputRowsS8Params", "conv.", "", 2},

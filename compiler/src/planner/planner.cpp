@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <numeric>
+#include <set>
 
 #include "diagnostics.h"
 
@@ -43,6 +44,34 @@ std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
   return candidates;
 }
 
+// The row-window kernels every variant of which produces output rows in increasing
+// order and reads for row y only input rows from y * stride - pad_top on (depthwise:
+// in its by-rows form, which use_in_place_kernels substitutes; pooling.h: always).
+bool row_window_kernel(const std::string& function) {
+  return function == "depthwise_conv_2d_s8" || function == "depthwise_conv_2d_by_rows_s8" ||
+         function == "average_pool_2d_s8" || function == "max_pool_2d_s8";
+}
+
+int64_t param(const KernelCall& k, const std::string& name) {
+  for (const ParamField& f : k.params)
+    if (f.name == name) return std::stoll(f.value);
+  throw CompileError("internal: " + k.function + " has no parameter '" + name + "'");
+}
+
+// The gap of a row-window call (aligned), -1 when it cannot run in place: more than one
+// batch, fused, or the input not in the arena (a streamed first call has another function).
+int64_t call_gap(const KernelCall& k, int64_t alignment) {
+  if (k.is_alias || !k.fused.empty() || !k.stages.empty() || !row_window_kernel(k.function) ||
+      param(k, "batches") != 1)
+    return -1;
+  const bool pool = k.function.find("pool") != std::string::npos;
+  const int64_t gap =
+      row_window_gap(param(k, "input_height"), param(k, "input_width") * param(k, pool ? "depth" : "input_depth"),
+                     param(k, "output_height"), param(k, "output_width") * param(k, pool ? "depth" : "output_depth"),
+                     param(k, "stride_height"), param(k, "pad_top"));
+  return align_up(gap, alignment);
+}
+
 struct Lifetime {
   int first = 0, last = 0;
   bool touched = false;
@@ -53,8 +82,9 @@ struct Lifetime {
   }
 };
 
-std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, std::vector<int>& buffer_of,
-                                    std::vector<InPlace>& in_place, const StreamingInput& streaming) {
+// `refused`: op indices whose row-window pair is not to be taken.
+std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, MemoryPlan& plan,
+                                    const StreamingInput& streaming, const std::set<int>& refused) {
   Aliases aliases(g.tensors.size());
   for (const KernelCall& k : calls)
     if (k.is_alias) {
@@ -62,6 +92,8 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
       if (in.is_constant) fail(g, *k.op, describe(g, in.id, "input") + ": RESHAPE of a constant is not supported");
       aliases.join(k.args[1].tensor, k.args[0].tensor);
     }
+  // Offset of each tensor from its group's origin (aliases: 0; in-place outputs: the input's - gap).
+  std::vector<int64_t> shift(g.tensors.size(), 0);
 
   // Lifetimes per alias group: the step that writes it to the last that reads it.
   const int end = static_cast<int>(calls.size());
@@ -79,22 +111,46 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
   // the last row is in: the outputs are documented to last until the next row is written.)
   if (streaming.enabled) touch(streaming.state, end);
 
-  // In place: the output joins an input's group when that input dies here.
+  // In place: the output's group joins the input's when the input dies here and the
+  // output is first written here.
+  auto join = [&](const KernelCall& k, int step, int input, int64_t gap) {
+    const int in = aliases.root(input), out = aliases.root(k.op->outputs[0]);
+    Lifetime& li = life[static_cast<size_t>(in)];
+    const Lifetime lo = life[static_cast<size_t>(out)];
+    if (in == out || !li.touched || !lo.touched || li.last != step || lo.first != step) return false;
+    const int64_t move = shift[static_cast<size_t>(input)] - gap - shift[static_cast<size_t>(k.op->outputs[0])];
+    for (const Tensor& t : g.tensors)
+      if (aliases.root(t.id) == out) shift[static_cast<size_t>(t.id)] += move;
+    aliases.join(out, in);
+    li.last = lo.last;
+    return true;
+  };
   for (int step = 0; step < end; ++step) {
     const KernelCall& k = calls[static_cast<size_t>(step)];
+    bool done = false;
     for (size_t i : in_place_inputs(g, k)) {
-      const int in = aliases.root(k.op->inputs[i]), out = aliases.root(k.op->outputs[0]);
-      Lifetime& li = life[static_cast<size_t>(in)];
-      const Lifetime lo = life[static_cast<size_t>(out)];
-      if (in == out || li.last != step || lo.first != step) continue;
-      aliases.join(out, in);
-      li.last = lo.last;
-      in_place.push_back({k.op->index, k.op->inputs[i], k.op->outputs[0]});
+      if (!join(k, step, k.op->inputs[i], 0)) continue;
+      const Tensor &in = g.tensor(k.op->inputs[i]), &out = g.tensor(k.op->outputs[0]);
+      plan.in_place.push_back({k.op->index, in.id, out.id, false, 0, in.bytes() + out.bytes() - std::max(in.bytes(), out.bytes())});
+      done = true;
       break;
     }
+    if (done || refused.count(k.op->index)) continue;
+    const int64_t gap = call_gap(k, plan.alignment);
+    if (gap < 0) continue;
+    const int input = k.input_tensor();
+    const Tensor &in = g.tensor(input), &out = g.tensor(k.output_tensor());
+    const int64_t saved = in.bytes() + out.bytes() - std::max(gap + in.bytes(), out.bytes());
+    if (saved > 0 && join(k, step, input, gap)) plan.in_place.push_back({k.op->index, in.id, out.id, true, gap, saved});
   }
 
   std::vector<int> root_buffer(g.tensors.size(), -1);
+  std::vector<int64_t> origin(g.tensors.size(), 0);  // per root: the smallest member shift
+  for (const Tensor& t : g.tensors)
+    if (!t.is_constant) {
+      const size_t r = static_cast<size_t>(aliases.root(t.id));
+      origin[r] = std::min(origin[r], shift[static_cast<size_t>(t.id)]);
+    }
   std::vector<Buffer> buffers;
   for (const Tensor& t : g.tensors) {
     if (t.is_constant) continue;
@@ -106,9 +162,11 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
       b = static_cast<int>(buffers.size());
       buffers.push_back(Buffer{{}, 0, l.first, l.last, -1});
     }
-    buffer_of[static_cast<size_t>(t.id)] = b;
+    const int64_t at = shift[static_cast<size_t>(t.id)] - origin[static_cast<size_t>(r)];
+    plan.buffer_of[static_cast<size_t>(t.id)] = b;
+    plan.offset_in_buffer[static_cast<size_t>(t.id)] = at;
     buffers[static_cast<size_t>(b)].tensors.push_back(t.id);
-    buffers[static_cast<size_t>(b)].size = std::max(buffers[static_cast<size_t>(b)].size, t.bytes());
+    buffers[static_cast<size_t>(b)].size = std::max(buffers[static_cast<size_t>(b)].size, at + t.bytes());
   }
   return buffers;
 }
@@ -146,12 +204,15 @@ std::vector<int64_t> live_bytes_per_step(const MemoryPlan& plan, size_t steps) {
   return live;
 }
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment,
-                       const StreamingInput& streaming) {
+namespace {
+
+MemoryPlan plan_with(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment,
+                     const StreamingInput& streaming, const std::set<int>& refused) {
   MemoryPlan plan;
   plan.alignment = alignment;
   plan.buffer_of.assign(g.tensors.size(), -1);
-  plan.buffers = collect_buffers(g, calls, plan.buffer_of, plan.in_place, streaming);
+  plan.offset_in_buffer.assign(g.tensors.size(), 0);
+  plan.buffers = collect_buffers(g, calls, plan, streaming, refused);
   const auto live = live_bytes_per_step(plan, calls.size());
   plan.lower_bound = live.empty() ? 0 : *std::max_element(live.begin(), live.end());
 
@@ -188,6 +249,51 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int
   plan.buffers = std::move(best_buffers);
   plan.arena_bytes = best;
   return plan;
+}
+
+}  // namespace
+
+int64_t row_window_gap(int64_t input_height, int64_t input_row_bytes, int64_t output_height,
+                       int64_t output_row_bytes, int64_t stride, int64_t pad_top) {
+  int64_t gap = 0;
+  for (int64_t y = 0; y < output_height; ++y) {
+    const int64_t first = std::clamp<int64_t>(y * stride - pad_top, 0, input_height);
+    gap = std::max(gap, (y + 1) * output_row_bytes - first * input_row_bytes);
+  }
+  return gap;
+}
+
+MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment,
+                       const StreamingInput& streaming) {
+  // Every legal row-window pair, then each dropped again when the arena does not grow
+  // without it (ties keep the whole-image kernel and the plan without the pair); the
+  // plan without any pair wins ties too, so the arena never exceeds it (placement is a
+  // heuristic: dropping pairs one at a time need not reach it).
+  std::set<int> refused;
+  MemoryPlan plan = plan_with(g, calls, alignment, streaming, refused);
+  std::vector<int> taken;
+  for (const InPlace& p : plan.in_place)
+    if (p.row_window) taken.push_back(p.op_index);
+  plan.arena_without_row_windows = plan.arena_bytes;
+  if (taken.empty()) return plan;
+  for (int op : taken) {
+    refused.insert(op);
+    MemoryPlan trial = plan_with(g, calls, alignment, streaming, refused);
+    if (trial.arena_bytes <= plan.arena_bytes) plan = std::move(trial);
+    else refused.erase(op);
+  }
+  MemoryPlan none = plan_with(g, calls, alignment, streaming, std::set<int>(taken.begin(), taken.end()));
+  const int64_t without = none.arena_bytes;
+  if (without <= plan.arena_bytes) plan = std::move(none);
+  plan.arena_without_row_windows = without;
+  return plan;
+}
+
+void use_in_place_kernels(std::vector<KernelCall>& calls, const MemoryPlan& plan) {
+  for (const InPlace& p : plan.in_place)
+    for (KernelCall& k : calls)
+      if (p.row_window && k.op->index == p.op_index && k.function == "depthwise_conv_2d_s8")
+        k.function = "depthwise_conv_2d_by_rows_s8";
 }
 
 }  // namespace microflow

@@ -203,6 +203,29 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
   }
 }
 
+// The same layer (one batch) one output row at a time: output row oy is complete before any
+// byte of row oy + 1 is written, and it reads only input rows [oy * stride - pad_top, + span)
+// clipped to the image. (depthwise_conv_2d_s8 walks the whole image once per block of
+// channels, so it reads input rows again after writing every output row.) Input rows above
+// the current window are never read again: the compiler places the output `gap` bytes in front
+// of an input that dies here, so the output overwrites it as it goes (planner.cpp).
+inline void depthwise_conv_2d_by_rows_s8(const DepthwiseConv2DS8Params& params, const int8_t* input,
+                                         const int8_t* filter, const int32_t* folded_bias, int8_t* output) {
+  const auto p = flash_load(params);
+  const int32_t span = (p.filter_height - 1) * p.dilation_height + 1;
+  const int32_t row_bytes = p.input_width * p.input_depth;
+  DepthwiseConv2DS8Params row = p;
+  row.output_height = 1;
+  for (int32_t oy = 0; oy < p.output_height; ++oy, output += p.output_width * p.output_depth) {
+    const int32_t origin_y = oy * p.stride_height - p.pad_top;
+    const int32_t first = origin_y < 0 ? 0 : origin_y < p.input_height ? origin_y : p.input_height;
+    const int32_t end = origin_y + span < first ? first : origin_y + span < p.input_height ? origin_y + span : p.input_height;
+    row.input_height = end - first;
+    row.pad_top = first - origin_y;
+    detail::depthwise_image_s8(row, input + first * row_bytes, filter, folded_bias, detail::StoreSink{output});
+  }
+}
+
 // Streaming form of depthwise_conv_2d_s8 (one batch): `ring` holds params.rows.window_rows
 // input rows, `state` kInputRowsStateWords words; the next row goes to input_row_slot().
 // Returns true when the row just written completed the output.
