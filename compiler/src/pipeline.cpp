@@ -31,7 +31,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: specialization sees the regions' stages, and only picks variants the band
   // executor can call row by row (band_stream.h's BandKernel).
-  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family,
+  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family, options.target_isa,
                      input_rows != StreamingMode::Off);
   choose_execution_order(out.graph, out.calls);
   out.plan = plan_memory(out.graph, out.calls);

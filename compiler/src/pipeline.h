@@ -30,6 +30,8 @@ struct CompileOptions {
   Optimize optimize = Optimize::Speed;  // --optimize
   // The target family the code is for ("avr", "cortex-m", ...; empty: any): picks variants.
   std::string target_family;
+  // Its instruction-set extensions (targets.json "isa"): "mve" keeps int8 weights for Helium.
+  std::vector<std::string> target_isa = {};
   StreamingMode streaming = StreamingMode::Auto;  // --patch-streaming
   // --streaming-input: off = whole input, on = row by row or an error saying why not,
   // auto = row by row when the model allows it and the arena shrinks.

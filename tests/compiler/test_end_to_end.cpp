@@ -381,8 +381,10 @@ TEST_F(EndToEnd, CompileWritesHeaderWithTheModelApi) {
   for (const char* fn : {"mf::add_s8(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
     EXPECT_TRUE(contains(src, fn)) << "'" << fn << "' not in source";
   // For a Cortex-M and the host, --optimize=speed (the default) instantiates the target's FC
-  // kernel for this layer; size keeps the generic one.
+  // kernel for this layer; size keeps the generic one. The Cortex-M55 ("isa": ["dsp", "mve"])
+  // keeps the int8 rows its Helium loop reads.
   const std::pair<const char*, const char*> variants[] = {{"cortex-m4", "mf::fully_connected_s8_wide_fixed<"},
+                                                          {"cortex-m55", "mf::fully_connected_s8_rows_fixed<"},
                                                           {"host", "mf::fully_connected_s8_lanes_fixed<"}};
   for (const auto& [target, kernel] : variants)
     for (const char* level : {"speed", "size"}) {
@@ -526,8 +528,9 @@ TEST_F(EndToEnd, FullyConnectedVariantsAreBitExact) {
     float out_scale;
   };
   // Output scale 0.0015: the real multiplier 0.0006 / 0.0015 = 0.4 has shift -1 (n = 0).
+  // 37 x 6: two whole 16-value Helium steps and a predicated tail of 5, then two single rows.
   for (const Shape sh : {Shape{7, 6, 0.05f}, Shape{9, 5, 0.0015f}, Shape{2, 3, 0.02f}, Shape{12, 8, 0.05f},
-                         Shape{1, 1, 0.03f}}) {
+                         Shape{1, 1, 0.03f}, Shape{37, 6, 0.2f}}) {
     const QParams kx{0.03f, -5}, kw{0.02f, 6}, ky{sh.out_scale, -20};
     std::mt19937 rng(static_cast<unsigned>(sh.depth * 31 + sh.units));
     std::vector<int8_t> weights(static_cast<size_t>(sh.depth * sh.units));
@@ -555,10 +558,12 @@ TEST_F(EndToEnd, FullyConnectedVariantsAreBitExact) {
       write_file(dir.path() / "vectors" / (name + ".in.bin"), w::to_bytes(xv));
       write_file(dir.path() / "vectors" / (name + ".out.bin"), w::to_bytes(yv));
     }
-    // The Arm DSP inner loops too, where the cross compiler and QEMU are installed.
+    // The Arm DSP and Helium (MVE) inner loops too, where the cross compiler and QEMU are installed.
     std::vector<std::string> runs = {"--optimize speed", "--optimize size"};
-    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0)
+    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0) {
       runs.push_back("--optimize speed --target cortex-m4");
+      runs.push_back("--optimize speed --target cortex-m55");
+    }
     for (const std::string& options : runs) {
       const RunResult r = run("verify " + quoted(dir.path() / "fc.tflite") + " --vectors " +
                               quoted(dir.path() / "vectors") + " " + options);

@@ -3,8 +3,10 @@
 
 #include <vector>
 
+#include "microflow/conv_2d_1x1_wide.h"
 #include "microflow/fully_connected.h"
 #include "microflow/fully_connected_lanes.h"
+#include "microflow/fully_connected_wide.h"
 #include "reference.h"
 
 namespace {
@@ -226,6 +228,60 @@ TEST(FullyConnectedS8Lanes, ShapesAroundPairsChunksAndBlocksMatchGeneric) {
   check_lanes_fc<Lanes<2, 100, 70, 1900000000, -11, 10, 10, 127>>(27);
   check_lanes_fc<Lanes<1, 33, 8, 1500000000, -31, 0, -128, 127>>(28);
   check_lanes_fc<Lanes<2, 2, 40, 1300000000, -3, 1, -128, 127>>(29);
+}
+
+// fully_connected_s8_rows_fixed (the Helium variant: int8 rows, constants as template
+// arguments) against TFLM's formulation: depths around 16-value vector steps, blocks of four
+// rows plus single rows, symmetric and asymmetric weights.
+template <int32_t B, int32_t K, int32_t N, int32_t Zw>
+void check_rows_fixed(uint32_t seed) {
+  constexpr int32_t kMultiplier = 1518500250, kShift = -9;
+  ref::Random rng(seed);
+  const FcCase c = {B, K, N, -7, Zw, 3, false, -100, 120};
+  const auto x = rng.s8(c.batches * c.k);
+  const auto w = rng.s8(c.k * c.n, -127, 127);
+  const auto bias = rng.s32(c.n, -20000, 20000);
+  const std::vector<int32_t> m = {kMultiplier}, s = {kShift};
+  const std::vector<int32_t> folded = fold_bias(c, w, bias);
+  std::vector<int8_t> out(static_cast<size_t>(B * N));
+  mf::fully_connected_s8_rows_fixed<mf::FullyConnectedS8Constants<B, K, N, Zw, kMultiplier, kShift, 3, -100, 120>>(
+      x.data(), w.data(), folded.data(), out.data());
+  EXPECT_EQ(out, reference_fc(c, x, w, bias, m, s)) << "k " << K << " n " << N << " z_w " << Zw;
+}
+
+TEST(FullyConnectedS8RowsFixed, DepthsAroundVectorStepsAndRowBlocks) {
+  check_rows_fixed<1, 1, 1, 0>(21);
+  check_rows_fixed<2, 15, 5, 0>(22);
+  check_rows_fixed<2, 16, 8, 0>(23);
+  check_rows_fixed<1, 37, 6, 4>(24);
+  check_rows_fixed<3, 100, 7, -5>(25);
+}
+
+// conv_2d_1x1_s8_rows_fixed: each pixel is one FC row with per-channel (multiplier, -shift - 1).
+template <int32_t Pixels, int32_t K, int32_t N>
+void check_conv_1x1_rows_fixed(uint32_t seed) {
+  ref::Random rng(seed);
+  const FcCase c = {Pixels, K, N, 5, 0, -4, true, -128, 127};
+  const auto x = rng.s8(c.batches * c.k);
+  const auto w = rng.s8(c.k * c.n, -127, 127);
+  const auto bias = rng.s32(c.n, -20000, 20000);
+  std::vector<int32_t> m, s, requant;
+  for (int32_t o = 0; o < N; ++o) {
+    int32_t m0, s0;
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), -7 - o % 5), &m0, &s0);
+    m.push_back(m0), s.push_back(s0), requant.push_back(m0), requant.push_back(-s0 - 1);
+  }
+  const std::vector<int32_t> folded = fold_bias(c, w, bias);
+  std::vector<int8_t> out(static_cast<size_t>(Pixels * N));
+  mf::conv_2d_1x1_s8_rows_fixed<mf::Conv2D1x1S8WideConstants<Pixels, K, N, -4, -128, 127>>(
+      x.data(), w.data(), folded.data(), requant.data(), out.data());
+  EXPECT_EQ(out, reference_fc(c, x, w, bias, m, s)) << "k " << K << " n " << N;
+}
+
+TEST(Conv2D1x1S8RowsFixed, DepthsAroundVectorStepsAndChannelBlocks) {
+  check_conv_1x1_rows_fixed<3, 8, 16>(31);
+  check_conv_1x1_rows_fixed<2, 17, 6>(32);
+  check_conv_1x1_rows_fixed<4, 48, 9>(33);
 }
 
 TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {

@@ -57,7 +57,7 @@ int run_bench(const BenchArgs& a) {
   const int64_t page_bytes = a.weights.page();
   if (page_bytes) check_external_weights_target(target);
   const CompileOptions options =
-      pipeline_options(a.weights, a.optimize, target.family, a.streaming, a.streaming_input);
+      pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
   std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options);
   int64_t input_bytes = 0;
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();

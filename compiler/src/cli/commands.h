@@ -15,14 +15,15 @@ struct WeightsArgs {
 };
 
 struct CompileOptions;
+struct Target;
 // The pipeline options of compile / verify / bench. Paged weights keep the generic kernels (the
 // pager splits their calls by output channel), no band-streamed regions (their constants
 // live in a flash stage table the pager does not split) and no streaming input (the streamed
 // first layer has no paged form): --patch-streaming on or --streaming-input on with
-// --weights external is an error, auto means off.
-CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
-                                const std::string& target_family, const std::string& patch_streaming,
-                                const std::string& streaming_input);
+// --weights external is an error, auto means off. `target`: the code's target (its family
+// and ISA extensions pick kernel variants), nullptr for none in particular.
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize, const Target* target,
+                                const std::string& patch_streaming, const std::string& streaming_input);
 
 struct CompileArgs {
   std::string model, out_dir, name;

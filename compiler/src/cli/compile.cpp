@@ -36,12 +36,11 @@ std::string streaming_note(const CompiledModel& m) {
 
 }  // namespace
 
-CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize,
-                                const std::string& target_family, const std::string& patch_streaming,
-                                const std::string& streaming_input) {
+CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize, const Target* target,
+                                const std::string& patch_streaming, const std::string& streaming_input) {
   CompileOptions o;
   o.optimize = weights.page() ? Optimize::Size : parse_optimize(optimize);
-  o.target_family = target_family;
+  if (target) o.target_family = target->family, o.target_isa = target->isa;
   o.streaming = parse_streaming_mode(patch_streaming);
   o.input_rows = parse_streaming_mode(streaming_input, "--streaming-input");
   if (!weights.page()) return o;
@@ -57,9 +56,10 @@ CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& o
 
 int run_compile(const CompileArgs& a) {
   CompiledModel m;
+  const Target target = a.target.empty() ? Target{} : find_target(a.target);
   compile_model(a.model, m,
-                pipeline_options(a.weights, a.optimize, a.target.empty() ? "" : find_target(a.target).family,
-                                 a.streaming, a.streaming_input));
+                pipeline_options(a.weights, a.optimize, a.target.empty() ? nullptr : &target, a.streaming,
+                                 a.streaming_input));
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
   options.page_bytes = a.weights.page();

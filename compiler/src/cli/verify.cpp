@@ -130,7 +130,7 @@ int run_verify(const VerifyArgs& a) {
   const Target target = find_target(a.target);
   if (a.weights.page()) check_external_weights_target(target);
   const CompileOptions options =
-      pipeline_options(a.weights, a.optimize, target.family, a.streaming, a.streaming_input);
+      pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
   std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
   const Graph& g = model->graph;
 

@@ -1,5 +1,6 @@
 #include "passes/specialize.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -74,10 +75,11 @@ void widen_fully_connected(KernelCall& k) {
 }  // namespace
 
 // CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
-// accumulators below 2^30 in magnitude: the int16 matrix-product kernel. `band`: the call is
-// a stage of a band-streamed region, computed one output row per call: the instance for one
-// row's pixels, called through the stage table.
-void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band) {
+// accumulators below 2^30 in magnitude: the int16 matrix-product kernel, or with `int8_rows`
+// (Helium) the same kernel on TFLite's int8 [output_depth][input_depth] rows. `band`: the
+// call is a stage of a band-streamed region, computed one output row per call: the instance
+// for one row's pixels, called through the stage table (whose row kernel takes int16 weights).
+void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, bool int8_rows) {
   if (k.function != "conv_2d_1x1_s8" || int_param(k, "stride_height") != 1 || int_param(k, "stride_width") != 1)
     return;
   std::vector<int64_t> multiplier, shift, bias;
@@ -108,10 +110,11 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band) {
   for (const char* name : {"input_depth", "output_depth", "output_zero_point", "act_min", "act_max"})
     params.push_back(*find_param(k, name));
   const KernelArg input = k.args.front(), output = k.args.back();
-  std::vector<ConstArray> arrays = {int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
-                                    int_array("Bias", DType::Int32, bias),
-                                    int_array("Requant", DType::Int32, std::move(requant))};
-  k.function = "conv_2d_1x1_s8_wide_fixed";
+  std::vector<ConstArray> arrays = {
+      int8_rows ? int_array("Weights", DType::Int8, weights)
+                : int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
+      int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, std::move(requant))};
+  k.function = int8_rows ? "conv_2d_1x1_s8_rows_fixed" : "conv_2d_1x1_s8_wide_fixed";
   k.params_type = "Conv2D1x1S8WideConstants";
   k.params_as_template = true;
   if (band) {
@@ -218,8 +221,9 @@ void widen_depthwise_fully_connected(KernelCall& k) {
 
 }  // namespace
 
-// AVR: the generic kernel's int8 layout, with the parameters as template arguments.
-void fix_fully_connected(KernelCall& k) {
+// The generic kernel's int8 layout, with the parameters as template arguments: AVR's
+// fully_connected_s8_fixed, Helium's fully_connected_s8_rows_fixed.
+void fix_fully_connected(KernelCall& k, const char* function) {
   if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
   const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
   if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
@@ -227,7 +231,7 @@ void fix_fully_connected(KernelCall& k) {
   for (const char* name : {"batches", "input_depth", "output_depth", "weights_zero_point", "multiplier", "shift",
                            "output_zero_point", "act_min", "act_max"})
     params.push_back(*find_param(k, name));
-  k.function = "fully_connected_s8_fixed";
+  k.function = function;
   k.params_type = "FullyConnectedS8Constants";
   k.params_as_template = true;
   k.params = std::move(params);
@@ -286,20 +290,28 @@ void lane_fully_connected(KernelCall& k) {
 }  // namespace
 
 void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
-                        const std::string& target_family, bool input_rows) {
+                        const std::string& target_family, const std::vector<std::string>& target_isa,
+                        bool input_rows) {
   if (optimize == Optimize::Size) return;
+  const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
   for (KernelCall& k : calls) {
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
-    // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction. The host: FC
-    // with outputs in AVX2 lanes (its convolutions keep the generic SSE2/AVX2 kernels).
-    // Other 32-bit targets (RV32, Xtensa) and code for no particular target keep the
-    // generic kernels.
+    // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction; with Helium
+    // (Cortex-M55, "isa" "mve") FC and 1x1 convolutions keep TFLite's int8 rows, which feed
+    // VMLADAVA, 16 MACs per instruction. The host: FC with outputs in AVX2 lanes (its
+    // convolutions keep the generic SSE2/AVX2 kernels). Other 32-bit targets (RV32,
+    // Xtensa) and code for no particular target keep the generic kernels.
     if (target_family == "avr") {
-      fix_fully_connected(k);
+      fix_fully_connected(k, "fully_connected_s8_fixed");
     } else if (target_family == "cortex-m") {
-      widen_fully_connected(k);
-      widen_conv_1x1(g, k, nullptr);
-      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i]);
+      if (mve) {
+        fix_fully_connected(k, "fully_connected_s8_rows_fixed");
+        widen_conv_1x1(g, k, nullptr, /*int8_rows=*/true);
+      } else {
+        widen_fully_connected(k);
+        widen_conv_1x1(g, k, nullptr, /*int8_rows=*/false);
+      }
+      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], /*int8_rows=*/false);
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows) widen_depthwise_fully_connected(k);

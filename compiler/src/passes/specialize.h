@@ -19,10 +19,12 @@ Optimize parse_optimize(const std::string& s);
 const char* optimize_name(Optimize o);
 
 // `target_family`: the family the code is for ("avr", "cortex-m", ...; empty: any). Some
-// variants only pay off with the target's multiply instructions. `input_rows`: the input
+// variants only pay off with the target's multiply instructions; `target_isa` (targets.json
+// "isa") names the extensions its flags enable ("mve": Helium loops on int8 rows). `input_rows`: the input
 // may be streamed row by row (--streaming-input on/auto), so the calls that have a row form
 // keep their generic kernels.
 void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize optimize,
-                        const std::string& target_family, bool input_rows);
+                        const std::string& target_family, const std::vector<std::string>& target_isa,
+                        bool input_rows);
 
 }  // namespace microflow

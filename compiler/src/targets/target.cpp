@@ -71,6 +71,7 @@ Target find_target(const std::string& name) {
     Target t;
     t.name = name;
     t.family = j.at("family");
+    t.isa = strings(j, "isa");
     t.cxx = j.at("cxx");
     // {targets_dir} lets a flag name a file of the targets folder (e.g. a linker script).
     const std::map<std::string, std::string> dirs = {{"targets_dir", targets_dir().string()}};

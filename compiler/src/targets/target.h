@@ -13,6 +13,7 @@ namespace microflow {
 struct Target {
   std::string name;
   std::string family;  // avr, cortex-m, riscv, host
+  std::vector<std::string> isa;  // instruction-set extensions the cflags enable ("dsp", "mve")
   std::string cxx;     // compiler driver
   std::vector<std::string> cflags, ldflags;
   std::vector<std::string> platform_sources;  // absolute paths

@@ -85,6 +85,37 @@ inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weight
   }
 }
 
+// The same product on TFLite's int8 [output_depth][input_depth] rows, for cores whose int8
+// dot products are vector instructions (Helium/MVE: rows4_dot / dot_s8 take 16 int8 per
+// VMLADAVA, the tail predicated). folded_bias and requant as above. C: Conv2D1x1S8WideConstants<...>.
+template <typename C>
+inline void conv_2d_1x1_s8_rows_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
+                                      const int32_t* requant, int8_t* output) {
+  const int32_t depth = C::input_depth;
+  for (int32_t px = 0; px < C::pixels; ++px, input += depth) {
+    const int8_t* w = weights;
+    const int32_t* bias = folded_bias;
+    const int32_t* rq = requant;
+    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, rq += 8, w += 4 * depth) {
+      detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
+      detail::rows4_dot(acc, input, w, depth, depth);
+      output[0] = detail::requantize_channel(acc.a0, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[1] = detail::requantize_channel(acc.a1, flash_read(rq + 2), flash_read(rq + 3), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[2] = detail::requantize_channel(acc.a2, flash_read(rq + 4), flash_read(rq + 5), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output[3] = detail::requantize_channel(acc.a3, flash_read(rq + 6), flash_read(rq + 7), C::output_zero_point,
+                                             C::act_min, C::act_max);
+      output += 4;
+    }
+    for (int32_t i = 0; i < C::output_depth % 4; ++i, rq += 2, w += depth) {
+      *output++ = detail::requantize_channel(flash_read(bias++) + dot_s8(w, input, depth), flash_read(rq),
+                                             flash_read(rq + 1), C::output_zero_point, C::act_min, C::act_max);
+    }
+  }
+}
+
 }  // namespace mf
 
 #endif  // MICROFLOW_CONV_2D_1X1_WIDE_H_

@@ -1,7 +1,8 @@
 // int8 dot-product blocks behind the convolution kernels: one input vector against four
 // output channels of a packed filter. Three implementations of the same sums: Arm DSP
-// (SXTB16/SMLAD, two MACs per instruction), x86 SSE2 (PMADDWD, the host build) and plain
-// C for every other core. Integer sums are exact in any order, so all three agree.
+// (SXTB16/SMLAD, two MACs per instruction; on cores with Helium (MVE, Cortex-M55) the long
+// runs use VMLADAVA, eight or sixteen MACs per instruction), x86 SSE2 (PMADDWD, the host
+// build) and plain C for every other core. Integer sums are exact in any order, so all agree.
 //
 // Packed filter layout (compiler: lower_conv.cpp). Output channels come in blocks of four
 // (the last block padded with zero filters). A block stores each filter row of L values
@@ -22,6 +23,12 @@
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 #define MF_DOT_ARM_DSP 1
+// Bit 0 of __ARM_FEATURE_MVE: the integer Helium instructions. Flash is memory-mapped on
+// every Arm core, so vector loads read weights in place (flash_read is a plain load there).
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define MF_DOT_ARM_MVE 1
+#endif
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #define MF_DOT_SSE2 1
@@ -60,6 +67,17 @@ struct Block4Acc {
 
 inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
   int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
+#if defined(MF_DOT_ARM_MVE)
+  // An 8-chunk is one run of 8 weights per channel: eight int8 widened to int16 lanes, one
+  // VMLADAVA per channel (int16 products of int8 values sum exactly into the int32).
+  for (; n >= 8; n -= 8, x += 8, w += 32) {
+    const int16x8_t xv = vldrbq_s16(x);
+    a0 = vmladavaq_s16(a0, xv, vldrbq_s16(w));
+    a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w + 8));
+    a2 = vmladavaq_s16(a2, xv, vldrbq_s16(w + 16));
+    a3 = vmladavaq_s16(a3, xv, vldrbq_s16(w + 24));
+  }
+#else
   for (; n >= 8; n -= 8, x += 8, w += 32) {
     const int32_t lo = load_s8x4(x), hi = load_s8x4(x + 4);
     const int32_t lo_even = __sxtb16(lo), lo_odd = sxtb16_ror8(lo);
@@ -69,6 +87,7 @@ inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t
     a2 = mac_s8x4(w + 20, hi_even, hi_odd, mac_s8x4(w + 16, lo_even, lo_odd, a2));
     a3 = mac_s8x4(w + 28, hi_even, hi_odd, mac_s8x4(w + 24, lo_even, lo_odd, a3));
   }
+#endif
   if (n >= 4) {
     const int32_t v = load_s8x4(x);
     const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
@@ -247,7 +266,35 @@ inline void mac4_broadcast(Acc4& acc, int32_t s, const int8_t* w) {
 
 // Four rows of a plain [N][K] matrix (FULLY_CONNECTED weights) against one vector:
 // acc.a<j> += sum_{k<n} w[j*stride + k] * x[k].
-#if defined(MF_DOT_ARM_DSP)
+#if defined(MF_DOT_ARM_MVE)
+
+// Sixteen values of each row per step; the last n % 16 with tail-predicated loads, which
+// read no byte past the vector's or the row's end.
+inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
+  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
+  const int8_t* w1 = w + stride;
+  const int8_t* w2 = w1 + stride;
+  const int8_t* w3 = w2 + stride;
+  int32_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const int8x16_t xv = vldrbq_s8(x + k);
+    a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w + k));
+    a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1 + k));
+    a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2 + k));
+    a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3 + k));
+  }
+  if (k < n) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n - k));
+    const int8x16_t xv = vldrbq_z_s8(x + k, p);
+    a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w + k, p));
+    a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1 + k, p));
+    a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2 + k, p));
+    a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3 + k, p));
+  }
+  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
+}
+
+#elif defined(MF_DOT_ARM_DSP)
 
 inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
   int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;

@@ -20,6 +20,7 @@
 #include "dot_s8.h"
 #include "fixed_point.h"
 #include "flash.h"
+#include "fully_connected.h"
 #include "kernel_util.h"
 
 namespace mf {
@@ -170,6 +171,42 @@ inline void fully_connected_s8_wide_fixed(const int8_t* input, const int32_t* we
       w = detail::wide_row(acc, input, w, depth);
       *output++ = detail::wide_requantize(out, acc);
     }
+  }
+}
+
+// The variant for cores whose int8 dot products are vector instructions (Helium/MVE on the
+// Cortex-M55: rows4_dot / dot_s8 take 16 int8 per VMLADAVA): TFLite's own int8 [N][K] rows
+// and the generic kernel's folded bias (Z_w through the input sum), with the parameters as
+// template arguments and wide_requantize's output stage. C: FullyConnectedS8Constants<...>.
+template <typename C>
+inline void fully_connected_s8_rows_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
+                                          int8_t* output) {
+  static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
+                "fully_connected_s8_rows_fixed: requantize_q31 range only");
+  detail::WideOutput out;
+  out.q31 = make_q31_channel(C::multiplier, C::shift);
+  out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
+  const int32_t depth = C::input_depth;
+  for (int32_t b = 0; b < C::batches; ++b, input += depth) {
+    int32_t input_term = 0;
+    if (C::weights_zero_point != 0) {
+      for (int32_t d = 0; d < depth; ++d) input_term += input[d];
+      input_term *= C::weights_zero_point;
+    }
+    const int8_t* w = weights;
+    const int32_t* bias = folded_bias;
+    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, w += 4 * depth) {
+      detail::Acc4 acc = {flash_read(bias) - input_term, flash_read(bias + 1) - input_term,
+                          flash_read(bias + 2) - input_term, flash_read(bias + 3) - input_term};
+      detail::rows4_dot(acc, input, w, depth, depth);
+      output[0] = detail::wide_requantize(out, acc.a0);
+      output[1] = detail::wide_requantize(out, acc.a1);
+      output[2] = detail::wide_requantize(out, acc.a2);
+      output[3] = detail::wide_requantize(out, acc.a3);
+      output += 4;
+    }
+    for (int32_t i = 0; i < C::output_depth % 4; ++i, w += depth)
+      *output++ = detail::wide_requantize(out, flash_read(bias++) + dot_s8(w, input, depth) - input_term);
   }
 }
 
