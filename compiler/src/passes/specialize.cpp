@@ -49,22 +49,33 @@ std::vector<int64_t> wide_fc_weights(const std::vector<int64_t>& w, int64_t unit
   return words;
 }
 
-// FULLY_CONNECTED with one requantization for the whole tensor in requantize_q31's range:
-// the int16 (w - Z_w) kernel (no input sum at run time, no weight sign extension).
-void widen_fully_connected(KernelCall& k) {
-  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
+// Every FULLY_CONNECTED template variant needs one requantization for the whole tensor in
+// requantize_q31's range (multiplier in [2^30, 2^31), a right shift of at most 31). When the
+// generic call qualifies, it becomes `function`<`constants`> with the named params as template
+// arguments (the weights zero point only where the kernel still needs it) and returns true.
+bool make_fully_connected_template(KernelCall& k, const char* function, const char* constants,
+                                   bool weights_zero_point) {
+  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return false;
   const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
-  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
-  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
+  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return false;
   std::vector<ParamField> params;
-  for (const char* name : {"batches", "input_depth", "output_depth", "multiplier", "shift", "output_zero_point",
-                           "act_min", "act_max"})
-    params.push_back(*find_param(k, name));
-  const int64_t w_zero = int_param(k, "weights_zero_point");
-  k.function = "fully_connected_s8_wide_fixed";
-  k.params_type = "FullyConnectedS8WideConstants";
+  for (const char* name : {"batches", "input_depth", "output_depth", "weights_zero_point", "multiplier", "shift",
+                           "output_zero_point", "act_min", "act_max"})
+    if (weights_zero_point || std::string(name) != "weights_zero_point") params.push_back(*find_param(k, name));
+  k.function = function;
+  k.params_type = constants;
   k.params_as_template = true;
   k.params = std::move(params);
+  return true;
+}
+
+// The int16 (w - Z_w) kernel (no input sum at run time, no weight sign extension).
+void widen_fully_connected(KernelCall& k) {
+  if (k.function != "fully_connected_s8") return;
+  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
+  const int64_t w_zero = int_param(k, "weights_zero_point");
+  if (!make_fully_connected_template(k, "fully_connected_s8_wide_fixed", "FullyConnectedS8WideConstants", false))
+    return;
   // The folded bias stays: bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w).
   for (ConstArray& a : k.arrays)
     if (a.suffix == "Weights") a = int_array("Weights", DType::Int32, wide_fc_weights(a.ints, units, depth, w_zero));
@@ -224,17 +235,7 @@ void widen_depthwise_fully_connected(KernelCall& k) {
 // The generic kernel's int8 layout, with the parameters as template arguments: AVR's
 // fully_connected_s8_fixed, Helium's fully_connected_s8_rows_fixed.
 void fix_fully_connected(KernelCall& k, const char* function) {
-  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
-  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
-  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
-  std::vector<ParamField> params;
-  for (const char* name : {"batches", "input_depth", "output_depth", "weights_zero_point", "multiplier", "shift",
-                           "output_zero_point", "act_min", "act_max"})
-    params.push_back(*find_param(k, name));
-  k.function = function;
-  k.params_type = "FullyConnectedS8Constants";
-  k.params_as_template = true;
-  k.params = std::move(params);
+  make_fully_connected_template(k, function, "FullyConnectedS8Constants", true);
 }
 
 namespace {
@@ -260,19 +261,11 @@ std::vector<int64_t> lanes_fc_weights(const std::vector<int64_t>& w, int64_t uni
 // and requantization): the generic kernel's parameter loads, row set-up and horizontal sums
 // dominate small layers.
 void lane_fully_connected(KernelCall& k) {
-  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return;
-  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
-  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return;
+  if (k.function != "fully_connected_s8") return;
   const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
-  std::vector<ParamField> params;
-  for (const char* name : {"batches", "input_depth", "output_depth", "multiplier", "shift", "output_zero_point",
-                           "act_min", "act_max"})
-    params.push_back(*find_param(k, name));
   const int64_t w_zero = int_param(k, "weights_zero_point");
-  k.function = "fully_connected_s8_lanes_fixed";
-  k.params_type = "FullyConnectedS8WideConstants";
-  k.params_as_template = true;
-  k.params = std::move(params);
+  if (!make_fully_connected_template(k, "fully_connected_s8_lanes_fixed", "FullyConnectedS8WideConstants", false))
+    return;
   // The folded bias stays (bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w)),
   // zero-padded to whole blocks.
   for (ConstArray& a : k.arrays) {

@@ -50,6 +50,19 @@ MF_ALWAYS_INLINE int8_t requantize_channel(int32_t acc, int32_t multiplier, int3
   return static_cast<int8_t>(requantize_channel_s32(acc, multiplier, n, zero_point, act_min, act_max));
 }
 
+// Four channels' accumulators through their (multiplier, n) pairs at rq (flash) to output[0..3].
+template <typename C>
+MF_ALWAYS_INLINE void requantize_block4(const Acc4& acc, const int32_t* rq, int8_t* output) {
+  output[0] = requantize_channel(acc.a0, flash_read(rq), flash_read(rq + 1), C::output_zero_point, C::act_min,
+                                 C::act_max);
+  output[1] = requantize_channel(acc.a1, flash_read(rq + 2), flash_read(rq + 3), C::output_zero_point, C::act_min,
+                                 C::act_max);
+  output[2] = requantize_channel(acc.a2, flash_read(rq + 4), flash_read(rq + 5), C::output_zero_point, C::act_min,
+                                 C::act_max);
+  output[3] = requantize_channel(acc.a3, flash_read(rq + 6), flash_read(rq + 7), C::output_zero_point, C::act_min,
+                                 C::act_max);
+}
+
 }  // namespace detail
 
 // folded_bias[c] = bias[c] - Z_in * sum_k w[c][k]; weights: fully_connected_wide.h's layout with
@@ -66,14 +79,7 @@ inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weight
     for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, rq += 8) {
       detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
       w = detail::wide_block4(acc, input, w, depth);
-      output[0] = detail::requantize_channel(acc.a0, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[1] = detail::requantize_channel(acc.a1, flash_read(rq + 2), flash_read(rq + 3), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[2] = detail::requantize_channel(acc.a2, flash_read(rq + 4), flash_read(rq + 5), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[3] = detail::requantize_channel(acc.a3, flash_read(rq + 6), flash_read(rq + 7), C::output_zero_point,
-                                             C::act_min, C::act_max);
+      detail::requantize_block4<C>(acc, rq, output);
       output += 4;
     }
     for (int32_t i = 0; i < C::output_depth % 4; ++i, rq += 2) {
@@ -99,14 +105,7 @@ inline void conv_2d_1x1_s8_rows_fixed(const int8_t* input, const int8_t* weights
     for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, rq += 8, w += 4 * depth) {
       detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
       detail::rows4_dot(acc, input, w, depth, depth);
-      output[0] = detail::requantize_channel(acc.a0, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[1] = detail::requantize_channel(acc.a1, flash_read(rq + 2), flash_read(rq + 3), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[2] = detail::requantize_channel(acc.a2, flash_read(rq + 4), flash_read(rq + 5), C::output_zero_point,
-                                             C::act_min, C::act_max);
-      output[3] = detail::requantize_channel(acc.a3, flash_read(rq + 6), flash_read(rq + 7), C::output_zero_point,
-                                             C::act_min, C::act_max);
+      detail::requantize_block4<C>(acc, rq, output);
       output += 4;
     }
     for (int32_t i = 0; i < C::output_depth % 4; ++i, rq += 2, w += depth) {
