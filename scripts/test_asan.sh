@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CMake/CTest preset
+# `asan`): the compiler, the host runtime tests and every host golden and robustness test.
+# The simulator tests (labels mcu, targets) run in the normal pass only (scripts/test.sh).
+# Run after scripts/setup.sh (scripts/test.sh does it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake --preset asan
+cmake --build --preset asan
+ctest --preset asan "$@"
