@@ -57,19 +57,28 @@ std::vector<int8_t> reference_dw(const DwCase& c, const std::vector<int8_t>& x,
   return out;
 }
 
-std::vector<int8_t> run_dw(const DwCase& c, const std::vector<int8_t>& x,
-                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
-                           const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+// The compiler's folded bias: bias - Z_in * sum of the channel's taps.
+std::vector<int32_t> folded_bias(const DwCase& c, const std::vector<int8_t>& w, const std::vector<int32_t>& bias) {
   std::vector<int32_t> folded(c.oc);
   for (int32_t oc = 0; oc < c.oc; ++oc) {
     int32_t wsum = 0;
     for (int32_t t = 0; t < c.kh * c.kw; ++t) wsum += w[t * c.oc + oc];
     folded[oc] = bias[oc] - c.z_in * wsum;
   }
-  const mf::DepthwiseConv2DS8Params p = {
-      c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
-      c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
-      c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+  return folded;
+}
+
+mf::DepthwiseConv2DS8Params dw_params(const DwCase& c, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  return {c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
+          c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
+          c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+}
+
+std::vector<int8_t> run_dw(const DwCase& c, const std::vector<int8_t>& x,
+                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                           const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  const std::vector<int32_t> folded = folded_bias(c, w, bias);
+  const mf::DepthwiseConv2DS8Params p = dw_params(c, m, s);
   std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
   mf::depthwise_conv_2d_s8(p, x.data(), w.data(), folded.data(), out.data());
   return out;
@@ -233,17 +242,11 @@ TEST(DepthwiseConv2DS8, ByRowsWritesOverItsInput) {
     const auto x = rng.s8(c.ih * in_row);
     const auto w = rng.s8(c.kh * c.kw * c.oc, -127, 127);
     const auto bias = rng.s32(c.oc, -5000, 5000);
-    std::vector<int32_t> m(c.oc), s(c.oc), folded(c.oc);
-    for (int32_t oc = 0; oc < c.oc; ++oc) {
+    std::vector<int32_t> m(c.oc), s(c.oc);
+    for (int32_t oc = 0; oc < c.oc; ++oc)
       ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-11, -5)), &m[oc], &s[oc]);
-      int32_t wsum = 0;
-      for (int32_t t = 0; t < c.kh * c.kw; ++t) wsum += w[t * c.oc + oc];
-      folded[oc] = bias[oc] - c.z_in * wsum;
-    }
-    const mf::DepthwiseConv2DS8Params p = {
-        c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
-        c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
-        c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+    const std::vector<int32_t> folded = folded_bias(c, w, bias);
+    const mf::DepthwiseConv2DS8Params p = dw_params(c, m, s);
     const int32_t out_bytes = c.oh * out_row;
     std::vector<int8_t> arena(static_cast<size_t>(std::max(gap + c.ih * in_row, out_bytes)));
     std::copy(x.begin(), x.end(), arena.begin() + gap);
