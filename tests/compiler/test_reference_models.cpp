@@ -104,20 +104,29 @@ TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
   EXPECT_EQ(aliases, 1);
 
   // On Cortex-M the regions' stride-1 1x1 stages get the int16 SMLAD kernel instantiated for
-  // one output row's pixels; the plan is the same.
-  auto m4 = compile_model_file("person_detect", {microflow::Optimize::Speed, "cortex-m"});
-  EXPECT_EQ(m4->plan.arena_bytes, c->plan.arena_bytes);
-  int wide_stages = 0;
-  for (const auto& k : m4->calls)
-    for (size_t i = 0; i < k.stages.size(); ++i) {
-      const auto& st = k.stages[i];
-      if (k.bands[i].kernel != "kBandConv1x1Wide") continue;
-      ++wide_stages;
-      EXPECT_EQ(st.function, "conv_2d_1x1_s8_wide_fixed");
-      EXPECT_TRUE(st.params_as_template);
-      EXPECT_EQ(param(st, "pixels"), std::to_string(k.bands[i].output_row_bytes / std::stoll(param(st, "output_depth"))));
+  // one output row's pixels, on the host the AVX2 lanes kernel (as do the 1x1 layers outside
+  // regions); the plan is the same.
+  const std::pair<const char*, const char*> variants[] = {{"cortex-m", "conv_2d_1x1_s8_wide_fixed"},
+                                                          {"host", "conv_2d_1x1_s8_lanes_fixed"}};
+  for (const auto& [family, function] : variants) {
+    auto fast = compile_model_file("person_detect", {microflow::Optimize::Speed, family});
+    EXPECT_EQ(fast->plan.arena_bytes, c->plan.arena_bytes) << family;
+    int wide_stages = 0, generic_1x1 = 0;
+    for (const auto& k : fast->calls) {
+      if (k.function == "conv_2d_1x1_s8" && param(k, "stride_height") == "1") ++generic_1x1;
+      for (size_t i = 0; i < k.stages.size(); ++i) {
+        const auto& st = k.stages[i];
+        if (k.bands[i].kernel != "kBandConv1x1Wide") continue;
+        ++wide_stages;
+        EXPECT_EQ(st.function, function);
+        EXPECT_TRUE(st.params_as_template);
+        EXPECT_EQ(param(st, "pixels"),
+                  std::to_string(k.bands[i].output_row_bytes / std::stoll(param(st, "output_depth"))));
+      }
     }
-  EXPECT_GT(wide_stages, 0);
+    EXPECT_GT(wide_stages, 0) << family;
+    EXPECT_EQ(generic_1x1, 0) << family;
+  }
 }
 
 TEST(ReferenceModels, EverySupportedModelPlansValidly) {

@@ -159,6 +159,33 @@ inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int3
   return words;
 }
 
+// The layouts of conv_2d_1x1_lanes.h, written from its description there: int32 words
+// [ceil(rows / 8)][ceil(depth / 2)][8], word (b, p, j) = w[8b + j][2p] (low half),
+// w[8b + j][2p + 1] (high half), zeros past rows / depth; and per block of eight channels the
+// eight multipliers, then the eight n = -shift - 1 (padded lanes 2^30 and 0).
+inline std::vector<int32_t> lanes_weight_words(const std::vector<int8_t>& w, int32_t rows, int32_t depth) {
+  std::vector<int32_t> words;
+  auto at = [&](int32_t r, int32_t k) {
+    return r < rows && k < depth ? static_cast<int32_t>(w[static_cast<size_t>(r * depth + k)]) : 0;
+  };
+  for (int32_t b = 0; b < (rows + 7) / 8; ++b)
+    for (int32_t p = 0; p < (depth + 1) / 2; ++p)
+      for (int32_t j = 0; j < 8; ++j)
+        words.push_back(static_cast<int32_t>((static_cast<uint32_t>(at(8 * b + j, 2 * p)) & 0xFFFFu) |
+                                             (static_cast<uint32_t>(at(8 * b + j, 2 * p + 1)) << 16)));
+  return words;
+}
+
+inline std::vector<int32_t> lanes_requant(const std::vector<int32_t>& multiplier, const std::vector<int32_t>& shift) {
+  const int32_t channels = static_cast<int32_t>(multiplier.size());
+  std::vector<int32_t> out;
+  for (int32_t b = 0; b < (channels + 7) / 8; ++b) {
+    for (int32_t c = 8 * b; c < 8 * b + 8; ++c) out.push_back(c < channels ? multiplier[static_cast<size_t>(c)] : 1 << 30);
+    for (int32_t c = 8 * b; c < 8 * b + 8; ++c) out.push_back(c < channels ? -shift[static_cast<size_t>(c)] - 1 : 0);
+  }
+  return out;
+}
+
 }  // namespace ref
 
 #endif  // MICROFLOW_TESTS_RUNTIME_REFERENCE_H_

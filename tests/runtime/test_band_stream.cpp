@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "microflow/band_stream.h"
+#include "microflow/conv_2d_1x1_lanes.h"
 #include "reference.h"
 
 namespace {
@@ -118,6 +119,24 @@ template <int32_t Width, int32_t Depth, int32_t Channels>
 void wide_row(const int8_t* input, const int32_t* weights, const int32_t* folded_bias, const int32_t* requant,
               int8_t* output) {
   mf::conv_2d_1x1_s8_wide_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, -7, -100, 127>>(
+      input, weights, folded_bias, requant, output);
+}
+
+// The same layer on the host's lanes kernel (conv_2d_1x1_lanes.h), through the same stage kind.
+Layer lanes_conv(ref::Random& rng, Shape in, int32_t oc) {
+  Layer l = wide_conv(rng, in, oc);
+  const auto w = rng.s8(static_cast<size_t>(oc * in.c), -127, 127);
+  l.packed = ref::pack_filter_blocks(w, oc, 1, in.c);
+  l.wide_filter = ref::lanes_weight_words(w, oc, in.c);
+  l.requant = ref::lanes_requant(l.multiplier, l.shift);
+  l.bias.resize(static_cast<size_t>((oc + 7) / 8 * 8), 0);  // the generic kernel reads the first oc
+  return l;
+}
+
+template <int32_t Width, int32_t Depth, int32_t Channels>
+void lanes_row(const int8_t* input, const int32_t* weights, const int32_t* folded_bias, const int32_t* requant,
+               int8_t* output) {
+  mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, -7, -100, 127>>(
       input, weights, folded_bias, requant, output);
 }
 
@@ -243,6 +262,22 @@ TEST(BandStream, WidePointwiseStagesEqualTheGenericKernel) {
   l.push_back(wide_conv(rng, l.back().out, 4));
   l.back().wide_row = &wide_row<3, 9, 4>;
   check_chain(l, 70);
+}
+
+TEST(BandStream, LanesPointwiseStagesOnWidthOneRowsEqualTheGenericKernel) {
+  // str_ww_ref_model's shape in small: H x 1 rows, a dilated depthwise between 1x1 stages
+  // whose rows are one pixel; odd depths and part blocks of eight channels.
+  ref::Random rng(8);
+  std::vector<Layer> l;
+  l.push_back(lanes_conv(rng, {12, 1, 5}, 19));
+  l.back().wide_row = &lanes_row<1, 5, 19>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 2, true));
+  l.push_back(lanes_conv(rng, l.back().out, 8));
+  l.back().wide_row = &lanes_row<1, 19, 8>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  l.push_back(lanes_conv(rng, l.back().out, 3));
+  l.back().wide_row = &lanes_row<1, 8, 3>;
+  check_chain(l, 71);
 }
 
 TEST(BandStream, ManySeedsOnOneChain) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "microflow/conv_2d_1x1_lanes.h"
 #include "microflow/conv_2d_packed.h"
 #include "reference.h"
 
@@ -132,6 +133,48 @@ TEST(Conv2D1x1S8, DepthAboveTheAvx2WindowLimit) {
   Case c = make_case(1, 2, 3, 3000, 6, 1, 1, 1, 1, 1, false);
   c.z_in = -5;
   check(c, 523, true, -20, -16);
+}
+
+// conv_2d_1x1_s8_lanes_fixed (the host's 1x1 instance, C: Conv2D1x1S8WideConstants) against
+// the generic conv_2d_1x1_s8 and the reference, on random weights, inputs, biases, input zero
+// points and per-channel shifts from -1 to -31.
+template <int32_t Pixels, int32_t K, int32_t N, int32_t Zout, int32_t Lo, int32_t Hi>
+void check_lanes(uint32_t seed) {
+  ref::Random rng(seed);
+  for (int iter = 0; iter < 10; ++iter) {
+    Case c = make_case(1, Pixels, 1, K, N, 1, 1, 1, 1, 1, false);
+    c.z_in = rng.uniform(-128, 127), c.z_out = Zout, c.act_min = Lo, c.act_max = Hi;
+    const auto x = rng.s8(Pixels * K);
+    const auto w = rng.s8(N * K, -127, 127);
+    const auto bias = rng.s32(N, -20000, 20000);
+    std::vector<int32_t> m(N), s(N), folded(N);
+    for (int32_t co = 0; co < N; ++co) {
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-31, -1)), &m[co], &s[co]);
+      int32_t sum = 0;
+      for (int32_t i = 0; i < K; ++i) sum += w[co * K + i];
+      folded[co] = bias[co] - c.z_in * sum;
+    }
+    const mf::Conv2DS8Params p = {1,  Pixels, 1,      K,        Pixels,   1, N, 1, 1, K, 1, 1, 1, 1, 0, 0,
+                                  c.z_in, Zout, m.data(), s.data(), Lo,       Hi, N};
+    std::vector<int8_t> generic(static_cast<size_t>(Pixels * N)), out(generic.size());
+    mf::conv_2d_1x1_s8(p, x.data(), ref::pack_filter_blocks(w, N, 1, K).data(), folded.data(), generic.data());
+    folded.resize(static_cast<size_t>((N + 7) / 8 * 8), 0);
+    mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Pixels, K, N, Zout, Lo, Hi>>(
+        x.data(), ref::lanes_weight_words(w, N, K).data(), folded.data(), ref::lanes_requant(m, s).data(), out.data());
+    ASSERT_EQ(out, generic) << "iter " << iter;
+    ASSERT_EQ(out, reference(c, x, w, bias, m, s)) << "iter " << iter;
+  }
+}
+
+// Odd depths (a zero-padded last pair), part chunks of 16 input values (read exactly), part
+// blocks of eight channels, one to four blocks per pass plus a remainder, clamps.
+TEST(Conv2D1x1S8LanesFixed, OddDepthsAndChannelBlocksMatchGeneric) {
+  check_lanes<1, 1, 1, 0, -128, 127>(560);
+  check_lanes<3, 7, 5, -4, -128, 127>(561);
+  check_lanes<2, 17, 9, 3, -100, 120>(562);
+  check_lanes<5, 33, 41, -128, -128, 127>(563);
+  check_lanes<1, 40, 128, 10, 10, 127>(564);
+  check_lanes<2, 128, 36, -7, -128, 100>(565);
 }
 
 TEST(Conv2DPackedS8, SamePaddingStridesAndRowLengths) {

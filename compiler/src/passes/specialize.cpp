@@ -83,14 +83,59 @@ void widen_fully_connected(KernelCall& k) {
     if (a.kind == KernelArg::Array && a.array == "Weights") a.c_type = dtype_c_type(DType::Int32);
 }
 
+// The weights of fully_connected_s8_lanes_fixed (layout in runtime fully_connected_lanes.h):
+// int16 (w - Z_w), blocks of eight outputs, per input pair the eight outputs' two weights.
+std::vector<int64_t> lanes_fc_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth, int64_t w_zero) {
+  const int64_t pairs = (depth + 1) / 2, blocks = (units + 7) / 8;
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(blocks * pairs * 16));
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t p = 0; p < pairs; ++p)
+      for (int64_t j = 0; j < 8; ++j)
+        for (int64_t k = 2 * p; k < 2 * p + 2; ++k) {
+          const int64_t o = 8 * b + j;
+          out.push_back(o < units && k < depth ? w[static_cast<size_t>(o * depth + k)] - w_zero : 0);
+        }
+  return out;
+}
+
+// Pairs of lanes_fc_weights' int16 values as int32 words (low half first, as the runtime
+// reads them: conv_2d_1x1_lanes.h).
+std::vector<int64_t> lanes_conv_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth) {
+  const std::vector<int64_t> halves = lanes_fc_weights(w, units, depth, 0);
+  std::vector<int64_t> words;
+  for (size_t i = 0; i < halves.size(); i += 2) words.push_back(static_cast<int32_t>(pack16(halves[i], halves[i + 1])));
+  return words;
+}
+
+// The (multiplier, n = -shift - 1) pairs of conv_2d_1x1_s8_lanes_fixed: per block of eight
+// channels its eight multipliers, then its eight n; lanes past the channels 2^30 and 0.
+std::vector<int64_t> lanes_requant(const std::vector<int64_t>& pairs) {
+  const int64_t channels = static_cast<int64_t>(pairs.size() / 2), blocks = (channels + 7) / 8;
+  std::vector<int64_t> out;
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t half = 0; half < 2; ++half)
+      for (int64_t j = 0; j < 8; ++j) {
+        const int64_t c = 8 * b + j;
+        out.push_back(c < channels ? pairs[static_cast<size_t>(2 * c + half)] : half == 0 ? int64_t{1} << 30 : 0);
+      }
+  return out;
+}
+
 }  // namespace
 
+enum class Conv1x1Layout {
+  Wide,      // conv_2d_1x1_s8_wide_fixed: int16 blocks of four channels (SMLAD)
+  Int8Rows,  // conv_2d_1x1_s8_rows_fixed: TFLite's int8 [output_depth][input_depth] rows (Helium)
+  Lanes,     // conv_2d_1x1_s8_lanes_fixed: eight channels in AVX2 lanes (host)
+};
+
 // CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
-// accumulators below 2^30 in magnitude: the int16 matrix-product kernel, or with `int8_rows`
-// (Helium) the same kernel on TFLite's int8 [output_depth][input_depth] rows. `band`: the
+// accumulators below 2^30 in magnitude: the matrix-product kernel of `layout`. `band`: the
 // call is a stage of a band-streamed region, computed one output row per call: the instance
-// for one row's pixels, called through the stage table (whose row kernel takes int16 weights).
-void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, bool int8_rows) {
+// for one row's pixels, called through the stage table (whose row kernel takes int32 words
+// of int16 weights, which the Wide and Lanes layouts are).
+void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout layout) {
   if (k.function != "conv_2d_1x1_s8" || int_param(k, "stride_height") != 1 || int_param(k, "stride_width") != 1)
     return;
   std::vector<int64_t> multiplier, shift, bias;
@@ -121,11 +166,19 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, bool int8_row
   for (const char* name : {"input_depth", "output_depth", "output_zero_point", "act_min", "act_max"})
     params.push_back(*find_param(k, name));
   const KernelArg input = k.args.front(), output = k.args.back();
-  std::vector<ConstArray> arrays = {
-      int8_rows ? int_array("Weights", DType::Int8, weights)
-                : int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
-      int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, std::move(requant))};
-  k.function = int8_rows ? "conv_2d_1x1_s8_rows_fixed" : "conv_2d_1x1_s8_wide_fixed";
+  std::vector<ConstArray> arrays;
+  if (layout == Conv1x1Layout::Lanes) {
+    bias.resize(static_cast<size_t>((channels + 7) / 8 * 8), 0);
+    arrays = {int_array("Weights", DType::Int32, lanes_conv_weights(weights, channels, depth)),
+              int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, lanes_requant(requant))};
+    k.function = "conv_2d_1x1_s8_lanes_fixed";
+  } else {
+    const bool int8_rows = layout == Conv1x1Layout::Int8Rows;
+    arrays = {int8_rows ? int_array("Weights", DType::Int8, weights)
+                        : int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
+              int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, std::move(requant))};
+    k.function = int8_rows ? "conv_2d_1x1_s8_rows_fixed" : "conv_2d_1x1_s8_wide_fixed";
+  }
   k.params_type = "Conv2D1x1S8WideConstants";
   k.params_as_template = true;
   if (band) {
@@ -240,22 +293,6 @@ void fix_fully_connected(KernelCall& k, const char* function) {
 
 namespace {
 
-// The weights of fully_connected_s8_lanes_fixed (layout in runtime fully_connected_lanes.h):
-// int16 (w - Z_w), blocks of eight outputs, per input pair the eight outputs' two weights.
-std::vector<int64_t> lanes_fc_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth, int64_t w_zero) {
-  const int64_t pairs = (depth + 1) / 2, blocks = (units + 7) / 8;
-  std::vector<int64_t> out;
-  out.reserve(static_cast<size_t>(blocks * pairs * 16));
-  for (int64_t b = 0; b < blocks; ++b)
-    for (int64_t p = 0; p < pairs; ++p)
-      for (int64_t j = 0; j < 8; ++j)
-        for (int64_t k = 2 * p; k < 2 * p + 2; ++k) {
-          const int64_t o = 8 * b + j;
-          out.push_back(o < units && k < depth ? w[static_cast<size_t>(o * depth + k)] - w_zero : 0);
-        }
-  return out;
-}
-
 // Host: FULLY_CONNECTED with one requantization for the whole tensor in requantize_q31's
 // range becomes the outputs-in-lanes kernel (VPMADDWD on eight outputs, compile-time sizes
 // and requantization): the generic kernel's parameter loads, row set-up and horizontal sums
@@ -291,25 +328,28 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
     // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction; with Helium
     // (Cortex-M55, "isa" "mve") FC and 1x1 convolutions keep TFLite's int8 rows, which feed
-    // VMLADAVA, 16 MACs per instruction. The host: FC with outputs in AVX2 lanes (its
-    // convolutions keep the generic SSE2/AVX2 kernels). Other 32-bit targets (RV32,
-    // Xtensa) and code for no particular target keep the generic kernels.
+    // VMLADAVA, 16 MACs per instruction. The host: FC and 1x1 convolutions (also band
+    // stages) with outputs in AVX2 lanes (its other convolutions keep the generic SSE2/AVX2
+    // kernels). Other 32-bit targets (RV32, Xtensa) and code for no particular target keep
+    // the generic kernels.
     if (target_family == "avr") {
       fix_fully_connected(k, "fully_connected_s8_fixed");
     } else if (target_family == "cortex-m") {
       if (mve) {
         fix_fully_connected(k, "fully_connected_s8_rows_fixed");
-        widen_conv_1x1(g, k, nullptr, /*int8_rows=*/true);
+        widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Int8Rows);
       } else {
         widen_fully_connected(k);
-        widen_conv_1x1(g, k, nullptr, /*int8_rows=*/false);
+        widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
       }
-      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], /*int8_rows=*/false);
+      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows) widen_depthwise_fully_connected(k);
     } else if (target_family == "host") {
       lane_fully_connected(k);
+      widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Lanes);
+      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Lanes);
     }
   }
 }

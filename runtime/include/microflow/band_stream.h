@@ -31,8 +31,10 @@ enum BandKernel : int32_t {
   kBandConv1x1Wide = 5, // BandStage::wide_row: int16 filter, requant; no params
 };
 
-// A stride-1 1x1 layer's output row on the int16 SMLAD kernel: conv_2d_1x1_s8_wide_fixed
-// instantiated with pixels = one row, so the sizes stay constants as outside regions.
+// A stride-1 1x1 layer's output row on a specialized instance with pixels = one row, so the
+// sizes stay constants as outside regions: conv_2d_1x1_s8_wide_fixed (int16 SMLAD blocks,
+// Cortex-M) or conv_2d_1x1_s8_lanes_fixed (AVX2 lanes, host); the stage's filter and requant
+// are in that instance's layout.
 typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                             const int32_t* requant, int8_t* output);
 
@@ -42,7 +44,7 @@ struct BandStage {
   const void* params;   // flash: the layer's parameters for the whole tensor (one batch)
   const void* filter;   // flash, nullptr for pooling
   const int32_t* bias;  // flash folded bias, nullptr for pooling
-  const int32_t* requant;  // kBandConv1x1Wide: flash per-channel (multiplier, -shift - 1), else nullptr
+  const int32_t* requant;  // kBandConv1x1Wide: flash per-channel requantization of wide_row, else nullptr
   BandWideRow wide_row;    // kBandConv1x1Wide, else nullptr
   int32_t input_height, input_row_bytes, output_height, output_row_bytes;
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)

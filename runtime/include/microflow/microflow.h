@@ -6,6 +6,7 @@
 #include "add.h"
 #include "band_stream.h"
 #include "conv_2d.h"
+#include "conv_2d_1x1_lanes.h"
 #include "conv_2d_1x1_wide.h"
 #include "conv_2d_packed.h"
 #include "depthwise_conv_2d.h"
