@@ -197,6 +197,28 @@ TEST(DepthwiseConv2DS8, BlocksWithGeneralRequantization) {
   EXPECT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s));
 }
 
+TEST(DepthwiseConv2DS8, BlocksOfEightWithOneChannelOutsideQ31) {
+  // 24 channels (three blocks of eight on the AVX2 path, which checks each block's
+  // requantization while preparing it): one channel in the second block breaks one bound of
+  // requantize_q31 (multiplier < 2^30, shift 0, shift > 0), so the whole layer takes the
+  // general path; the bounds themselves (multiplier 2^30, shift -1 and -31) stay q31.
+  DwCase c = make_case(1, 6, 3, 24, 1, 3, 3, 1, 1, 1, 1, true);
+  c.z_in = -3, c.z_out = 4;
+  ref::Random rng(3300);
+  const auto x = rng.s8(c.ih * c.iw * c.ic);
+  const auto w = rng.s8(9 * c.oc, -127, 127);
+  const auto bias = rng.s32(c.oc, -5000, 5000);
+  const std::pair<int32_t, int32_t> odd[] = {{(1 << 30) - 1, -8}, {1 << 30, 0}, {1 << 30, 1},
+                                             {1 << 30, -1},       {1 << 30, -31}};
+  for (const auto& [odd_m, odd_s] : odd) {
+    std::vector<int32_t> m(c.oc), s(c.oc);
+    for (int32_t oc = 0; oc < c.oc; ++oc)
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-11, -5)), &m[oc], &s[oc]);
+    m[11] = odd_m, s[11] = odd_s;
+    EXPECT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s)) << odd_m << " " << odd_s;
+  }
+}
+
 TEST(DepthwiseConv2DS8, BlocksBroadcastMultiplier16AndManyChannels) {
   // depth_multiplier 16 (blocks of eight read one input channel); 1040 channels (more than
   // the AVX2 path's 128 blocks of eight take the other paths).

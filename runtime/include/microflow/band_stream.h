@@ -93,8 +93,13 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
 }
 
 // memmove for dropping line-buffer rows (dst below src), a word at a time: picolibc's
-// size-optimized memmove copies byte by byte.
+// size-optimized memmove copies byte by byte. The x86-64 host's C library (glibc) moves a
+// vector at a time, fewer instructions than the word loop (person_detect on the host:
+// 104 K fewer per invoke), so there it is memmove itself.
 inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
+#if defined(__x86_64__)
+  memmove(dst, src, static_cast<size_t>(bytes));
+#else
   int32_t i = 0;
   for (; i + 4 <= bytes; i += 4) {
     uint32_t word;
@@ -102,6 +107,7 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
     memcpy(dst + i, &word, 4);
   }
   for (; i < bytes; ++i) dst[i] = src[i];
+#endif
 }
 
 // First input row the stage still needs (input_height once it is done).

@@ -1,6 +1,7 @@
 // x86 AVX2 (the host build, -mavx2) for depthwise_image_s8: eight output channels per block
 // and two taps per VPMADDWD (int16 [c0 t, c0 u, c1 t, c1 u, ...]); every block's tap pairs,
-// bias and requantization constants are prepared once per layer. Each output pixel first
+// bias and requantization constants are prepared once per call, with vector loads and
+// compares (band regions call once per output row). Each output pixel first
 // gets a pointer per tap: inside the image the tap's pixel, outside a row of Z_in, so border
 // windows take the same loop (x = Z_in cancels the Z_in * sum(w) folded into the bias, which
 // is TFLM skipping the tap). Eight results are requantized together (requantize8_q31) and
@@ -56,30 +57,32 @@ inline int32_t depthwise_avx2_s8(const Params& p, const int8_t* image, const int
   if ((!elementwise && dm % 8 != 0) || blocks == 0 || blocks > kDepthwiseAvx2MaxBlocks ||
       pairs * blocks > kDepthwiseAvx2MaxPairs || taps > kDepthwiseMaxTaps)
     return 0;
-  for (int32_t c = 0; c < 8 * blocks; ++c)
-    if (!is_q31_requantization(flash_read(p.channel_multiplier + c), flash_read(p.channel_shift + c))) return 0;
   __m256i weights[kDepthwiseAvx2MaxPairs];  // [block][pair]
   __m256i bias[kDepthwiseAvx2MaxBlocks], multiplier[kDepthwiseAvx2MaxBlocks], shift[kDepthwiseAvx2MaxBlocks];
+  const __m256i below_q31 = _mm256_set1_epi32((static_cast<int32_t>(1) << 30) - 1);
+  const __m256i zero = _mm256_setzero_si256(), below_shift = _mm256_set1_epi32(-32);
   for (int32_t b = 0; b < blocks; ++b) {
-    for (int32_t q = 0; q < pairs; ++q) {
-      int16_t v[16];
-      for (int32_t j = 0; j < 8; ++j) {
-        const int8_t* w = filter + 2 * q * depth + 8 * b + j;
-        v[2 * j] = flash_read(w);
-        v[2 * j + 1] = static_cast<int16_t>(2 * q + 1 < taps ? flash_read(w + depth) : 0);
-      }
-      memcpy(&weights[b * pairs + q], v, 32);
-    }
-    int32_t m[8], n[8];
-    for (int32_t j = 0; j < 8; ++j)
-      m[j] = flash_read(p.channel_multiplier + 8 * b + j), n[j] = -flash_read(p.channel_shift + 8 * b + j) - 1;
+    __m256i m, s;
+    flash_copy(&m, p.channel_multiplier + 8 * b, 32);
+    flash_copy(&s, p.channel_shift + 8 * b, 32);
+    // is_q31_requantization for the eight channels: multiplier >= 2^30, -31 <= shift < 0.
+    const __m256i shift_ok = _mm256_and_si256(_mm256_cmpgt_epi32(zero, s), _mm256_cmpgt_epi32(s, below_shift));
+    const __m256i q31 = _mm256_and_si256(_mm256_cmpgt_epi32(m, below_q31), shift_ok);
+    if (_mm256_movemask_epi8(q31) != -1) return 0;
+    multiplier[b] = m;
+    shift[b] = _mm256_sub_epi32(_mm256_sub_epi32(zero, s), _mm256_set1_epi32(1));  // n = -shift - 1
     flash_copy(&bias[b], folded_bias + 8 * b, 32);
-    memcpy(&multiplier[b], m, 32);
-    memcpy(&shift[b], n, 32);
+    for (int32_t q = 0; q < pairs; ++q) {  // taps 2q and 2q + 1 of the block's channels, interleaved
+      const int8_t* w = filter + 2 * q * depth + 8 * b;
+      int64_t t, u = 0;
+      flash_copy(&t, w, 8);
+      if (2 * q + 1 < taps) flash_copy(&u, w + depth, 8);
+      weights[b * pairs + q] = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(_mm_cvtsi64_si128(t), _mm_cvtsi64_si128(u)));
+    }
   }
   // Out-of-image taps read input channel ic of this row.
   int8_t outside[8 * kDepthwiseAvx2MaxBlocks];
-  memset(outside, static_cast<int8_t>(p.input_zero_point), sizeof outside);
+  memset(outside, static_cast<int8_t>(p.input_zero_point), static_cast<size_t>(8 * blocks));
   int32_t offsets[kDepthwiseMaxTaps];
   for (int32_t ky = 0, i = 0; ky < p.filter_height; ++ky)
     for (int32_t kx = 0; kx < p.filter_width; ++kx, ++i)
