@@ -753,5 +753,100 @@ TEST_F(EndToEnd, DepthwiseAndPoolingInPlaceAreBitExact) {
   }
 }
 
+// Band regions ending in sinks (--patch-streaming on): x -> DEPTHWISE_CONV_2D -> d -> pooling
+// -> RESHAPE -> FULLY_CONNECTED, bit-exact with TFLM's formulas. Case 1: a global VALID
+// average pooling (sink) then the FC (sink) on its one row. Case 2: a max pooling with one
+// output row, SAME (window taller than the image: a padded row above it; three-column
+// windows at stride 2: edge windows are smaller). Case 3: a 2x2 average pooling with many
+// output rows (a line-buffer stage), so the FC sink meets each of its rows with that row's
+// slice of the weights.
+TEST_F(EndToEnd, BandRegionSinksAreBitExact) {
+  struct Case {
+    int h, w, dm, dw_stride, pool_kh, pool_kw, pool_sh, pool_sw, units;
+    bool dw_same, average, pool_same;
+    const char* sinks;  // what inspect --memory names
+  };
+  for (const Case cs : {Case{9, 7, 2, 1, 9, 7, 9, 7, 3, true, true, false, "(AVERAGE_POOL_2D+FULLY_CONNECTED sink)"},
+                        Case{11, 9, 3, 2, 8, 3, 8, 2, 5, true, false, true, "(MAX_POOL_2D+FULLY_CONNECTED sink)"},
+                        Case{8, 6, 2, 1, 2, 2, 1, 1, 4, false, true, false, "(FULLY_CONNECTED sink)"}}) {
+    const QParams kx{0.05f, -3}, kd{0.1f, -10}, kw{0.003f, 0}, ky{0.3f, 4};
+    const int oc = 2 * cs.dm;
+    const tflm_ref::DepthwiseShape dshape{cs.h, cs.w, 2, cs.dm, 3, 3, cs.dw_stride, cs.dw_stride, cs.dw_same};
+    const int dh = dshape.out_height(), dwd = dshape.out_width();
+    auto out = [](bool same, int in, int k, int s) { return same ? (in + s - 1) / s : (in - k) / s + 1; };
+    const int ph = out(cs.pool_same, dh, cs.pool_kh, cs.pool_sh), pw = out(cs.pool_same, dwd, cs.pool_kw, cs.pool_sw);
+    const tflm_ref::Window pwin{cs.pool_kh, cs.pool_kw, cs.pool_sh, cs.pool_sw,
+                                cs.pool_same ? tflm_ref::same_pad_before(dh, ph, cs.pool_sh, cs.pool_kh) : 0,
+                                cs.pool_same ? tflm_ref::same_pad_before(dwd, pw, cs.pool_sw, cs.pool_kw) : 0};
+    const int depth = ph * pw * oc;
+    std::mt19937 rng(static_cast<unsigned>(cs.h * 17 + cs.units));
+    auto s8 = [&](size_t n) {
+      std::vector<int8_t> v(n);
+      for (auto& e : v) e = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+      return v;
+    };
+    const std::vector<int8_t> dw_w = s8(static_cast<size_t>(9 * oc)), fc_w = s8(static_cast<size_t>(cs.units * depth));
+    std::vector<float> scales, bias_scales;
+    std::vector<int32_t> dw_bias, fc_bias;
+    for (int c = 0; c < oc; ++c) {
+      scales.push_back(0.004f + 0.001f * static_cast<float>(c % 3));
+      bias_scales.push_back(kx.scale * scales.back());
+      dw_bias.push_back(static_cast<int32_t>(rng() % 2001) - 1000);
+    }
+    for (int u = 0; u < cs.units; ++u) fc_bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+
+    w::ModelWriter m;
+    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, cs.h, cs.w, 2}, q(kx.scale, kx.zero_point));
+    const int wt = m.add_const_tensor("dw/w", w::TensorType::INT8, {1, 3, 3, oc}, bytes_of(dw_w),
+                                      w::Quantization::symmetric_per_channel(scales, 3));
+    const int bt = m.add_const_tensor("dw/b", w::TensorType::INT32, {oc}, bytes_of(dw_bias),
+                                      w::Quantization::symmetric_per_channel(bias_scales, 0));
+    const int d = m.add_tensor("d", w::TensorType::INT8, {1, dh, dwd, oc}, q(kd.scale, kd.zero_point));
+    m.add_depthwise_conv_2d({x, wt, bt}, d,
+                            {.padding = cs.dw_same ? w::Padding::SAME : w::Padding::VALID, .stride_w = cs.dw_stride,
+                             .stride_h = cs.dw_stride, .depth_multiplier = cs.dm, .activation = w::Activation::RELU});
+    const int p = m.add_tensor("p", w::TensorType::INT8, {1, ph, pw, oc}, q(kd.scale, kd.zero_point));
+    const w::Pool2DOptions po{.padding = cs.pool_same ? w::Padding::SAME : w::Padding::VALID, .stride_w = cs.pool_sw,
+                              .stride_h = cs.pool_sh, .filter_width = cs.pool_kw, .filter_height = cs.pool_kh};
+    if (cs.average) m.add_average_pool_2d(d, p, po);
+    else m.add_max_pool_2d(d, p, po);
+    const int flat = m.add_tensor("flat", w::TensorType::INT8, {1, depth}, q(kd.scale, kd.zero_point));
+    m.add_reshape({p}, flat, std::vector<int32_t>{1, depth});
+    const int fw = m.add_const_tensor("fc/w", w::TensorType::INT8, {cs.units, depth}, bytes_of(fc_w),
+                                      q(kw.scale, kw.zero_point));
+    const int fb = m.add_const_tensor("fc/b", w::TensorType::INT32, {cs.units}, bytes_of(fc_bias),
+                                      q(kd.scale * kw.scale, 0));
+    const int y = m.add_tensor("y", w::TensorType::INT8, {1, cs.units}, q(ky.scale, ky.zero_point));
+    m.add_fully_connected({flat, fw, fb}, y, w::Activation::NONE);
+    m.set_outputs({y});
+    TempDir dir("band_sinks");
+    write_file(dir.path() / "sinks.tflite", m.finish());
+    fs::create_directories(dir.path() / "vectors");
+    int n = 0;
+    for (int i = 0; i < 12; ++i) {
+      std::vector<int8_t> xv = s8(static_cast<size_t>(cs.h * cs.w * 2));
+      if (i < 2) std::fill(xv.begin(), xv.end(), static_cast<int8_t>(i == 0 ? -128 : 127));
+      const auto dv = tflm_ref::depthwise_conv_2d(xv, kx, dshape, dw_w, scales, dw_bias, kd, Act::Relu);
+      const auto pv = tflm_ref::pool_2d(cs.average, dv, dh, dwd, oc, pwin, ph, pw);
+      const auto yv = tflm_ref::fully_connected(pv, kd, fc_w, kw, fc_bias, ky, Act::None);
+      const std::string name = "v" + std::to_string(n++);
+      write_file(dir.path() / "vectors" / (name + ".in.bin"), w::to_bytes(xv));
+      write_file(dir.path() / "vectors" / (name + ".out.bin"), w::to_bytes(yv));
+    }
+    const RunResult inspect = run("inspect " + quoted(dir.path() / "sinks.tflite") + " --memory --patch-streaming on");
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+    EXPECT_TRUE(contains(inspect.output, std::string("region ops 0+1+2+3 ") + cs.sinks)) << inspect.output;
+    std::vector<std::string> runs = {"--optimize speed", "--optimize size"};
+    if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0)
+      runs.push_back("--target cortex-m4");
+    for (const std::string& options : runs) {
+      const RunResult r = run("verify " + quoted(dir.path() / "sinks.tflite") + " --vectors " +
+                              quoted(dir.path() / "vectors") + " --patch-streaming on " + options);
+      const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+      EXPECT_TRUE(contains(r.output, want)) << "case " << cs.sinks << " " << options << ":\n" << r.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mftest

@@ -53,6 +53,52 @@ std::vector<uint8_t> mobilenet_head(bool tap) {
   return m.finish();
 }
 
+// input [1,24,24,1] -> depthwise x8 -> 1x1 conv to 16 (24x24x16 = 9,216 B) -> `tail`:
+//   Pool: global average pooling -> RESHAPE -> FC to 4 (the pooling's window is the whole
+//         conv output: as a sink it needs one row and 16 sums; the FC on its 16 values pays
+//         only under `on`);
+//   Fc:   RESHAPE -> FC to 4 on the whole conv output (9,216 inputs: one row and 4 sums);
+//   FcTapped: Fc, with the conv output also a model output;
+//   FcSecondReader: Fc, with a max pooling reading the conv output as well.
+enum class Tail { Pool, Fc, FcTapped, FcSecondReader };
+
+std::vector<uint8_t> head_with_tail(Tail tail) {
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, 24, 24, 1}, q(0.02f, -1));
+  const int dwf = m.add_const_tensor("dw/w", w::TensorType::INT8, {1, 3, 3, 8}, weights(72, 37),
+                                     w::Quantization::symmetric_per_channel(std::vector<float>(8, 0.02f), 3));
+  const int d = m.add_tensor("dw", w::TensorType::INT8, {1, 24, 24, 8}, q(0.05f, -128));
+  m.add_depthwise_conv_2d({x, dwf, -1}, d, {.depth_multiplier = 8, .activation = w::Activation::RELU6});
+  const int pwf = m.add_const_tensor("pw/w", w::TensorType::INT8, {16, 1, 1, 8}, weights(128, 53),
+                                     w::Quantization::symmetric_per_channel(std::vector<float>(16, 0.01f), 0));
+  const int c = m.add_tensor("pw", w::TensorType::INT8, {1, 24, 24, 16}, q(0.05f, -128));
+  m.add_conv_2d({d, pwf, -1}, c, {.activation = w::Activation::RELU6});
+  std::vector<int> outputs;
+  int flat_in = c, depth = 24 * 24 * 16;
+  if (tail == Tail::Pool) {
+    flat_in = m.add_tensor("pool", w::TensorType::INT8, {1, 1, 1, 16}, q(0.05f, -128));
+    m.add_average_pool_2d(c, flat_in, {.padding = w::Padding::VALID, .stride_w = 24, .stride_h = 24, .filter_width = 24,
+                                      .filter_height = 24});
+    depth = 16;
+  }
+  if (tail == Tail::FcTapped) outputs.push_back(c);
+  if (tail == Tail::FcSecondReader) {
+    const int mp = m.add_tensor("max", w::TensorType::INT8, {1, 12, 12, 16}, q(0.05f, -128));
+    m.add_max_pool_2d(c, mp, {.padding = w::Padding::VALID, .stride_w = 2, .stride_h = 2, .filter_width = 2,
+                              .filter_height = 2});
+    outputs.push_back(mp);
+  }
+  const int flat = m.add_tensor("flat", w::TensorType::INT8, {1, depth}, q(0.05f, -128));
+  m.add_reshape({flat_in}, flat, std::vector<int32_t>{1, depth});
+  const int fw = m.add_const_tensor("fc/w", w::TensorType::INT8, {4, depth}, weights(static_cast<size_t>(4 * depth), 71),
+                                    q(0.002f, 0));
+  const int y = m.add_tensor("y", w::TensorType::INT8, {1, 4}, q(0.5f, 1));
+  m.add_fully_connected({flat, fw, -1}, y);
+  outputs.push_back(y);
+  m.set_outputs(outputs);
+  return m.finish();
+}
+
 std::unique_ptr<Compiled> compile_with(const std::vector<uint8_t>& bytes, StreamingMode mode) {
   auto c = std::make_unique<Compiled>();
   CompileOptions options;
@@ -124,6 +170,74 @@ TEST(Streaming, ATensorWithASecondReaderEndsTheChain) {
   auto on = compile_with(mobilenet_head(true), StreamingMode::On);
   ASSERT_EQ(regions(*on), (std::vector<std::vector<int>>{{1, 2, 3, 4}}));
   check_plan(*on);
+}
+
+std::vector<std::string> kernels(const microflow::KernelCall& k) {
+  std::vector<std::string> r;
+  for (const auto& b : k.bands) r.push_back(b.kernel);
+  return r;
+}
+
+const microflow::KernelCall& only_region(const Compiled& c) {
+  for (const auto& k : c.calls)
+    if (!k.stages.empty()) return k;
+  throw std::runtime_error("no region");
+}
+
+TEST(Streaming, OnEndsTheRegionInAPoolingAndFullyConnectedSink) {
+  auto on = compile_with(head_with_tail(Tail::Pool), StreamingMode::On);
+  // ops: 0 depthwise, 1 conv, 2 pooling, 3 RESHAPE, 4 FC: one call, the RESHAPE folded in.
+  ASSERT_EQ(regions(*on), (std::vector<std::vector<int>>{{0, 1, 2, 4}}));
+  ASSERT_EQ(on->calls.size(), 1u);
+  const auto& k = on->calls[0];
+  EXPECT_EQ(k.op_indices(), "0+1+2+3+4");
+  EXPECT_EQ(kernels(k), (std::vector<std::string>{"kBandDepthwise", "kBandConv1x1", "kBandAveragePoolSink",
+                                                  "kBandFullyConnectedSink"}));
+  // The pooling sink: one conv output row (24 x 16 B) and 16 sums; the FC: its 16 inputs
+  // as one row and 4 sums plus the input sum.
+  EXPECT_EQ(k.bands[2].accumulator_bytes, 64);
+  EXPECT_EQ(k.bands[2].buffer_bytes, 384 + 64);
+  EXPECT_EQ(k.bands[3].input_height, 1);
+  EXPECT_EQ(k.bands[3].accumulator_bytes, 20);
+  EXPECT_EQ(k.bands[3].buffer_bytes, 16 + 20);
+  // The conv's line buffer is one depthwise output row (24 x 8 B); the depthwise reads the input.
+  EXPECT_EQ(on->graph.tensor(k.args[1].tensor).bytes(), 192 + 448 + 36);
+  EXPECT_EQ(on->graph.tensor(k.output_tensor()).name, "y");
+  // input 576 + output 4 + scratch
+  EXPECT_EQ(on->plan.lower_bound, 576 + 4 + 192 + 448 + 36);
+  check_plan(*on);
+}
+
+TEST(Streaming, AutoTakesASinkOnlyWhereItLowersTheArena) {
+  // The pooling's window spans the whole 9,216 B conv output: as a sink it takes 448 B. The
+  // FC after it would take 36 B of scratch to save a 16 B tensor: auto leaves it alone.
+  auto pool = compile_with(head_with_tail(Tail::Pool), StreamingMode::Auto);
+  ASSERT_EQ(regions(*pool), (std::vector<std::vector<int>>{{0, 1, 2}}));
+  EXPECT_EQ(kernels(only_region(*pool)).back(), "kBandAveragePoolSink");
+  auto on = compile_with(head_with_tail(Tail::Pool), StreamingMode::On);
+  EXPECT_LT(pool->plan.arena_bytes, on->plan.arena_bytes);
+  EXPECT_LT(pool->plan.arena_bytes, pool->streaming.arena_before);
+  check_plan(*pool);
+  // The FC reading the whole conv output: its sink replaces 9,216 B by one row and 5 sums.
+  auto fc = compile_with(head_with_tail(Tail::Fc), StreamingMode::Auto);
+  ASSERT_EQ(regions(*fc), (std::vector<std::vector<int>>{{0, 1, 3}}));
+  const auto& k = only_region(*fc);
+  EXPECT_EQ(k.op_indices(), "0+1+2+3");
+  EXPECT_EQ(k.bands[2].kernel, "kBandFullyConnectedSink");
+  EXPECT_EQ(k.bands[2].input_height, 24);
+  EXPECT_EQ(k.bands[2].buffer_bytes, 384 + 20);
+  EXPECT_EQ(fc->plan.arena_bytes, 576 + 4 + 192 + 404);
+  check_plan(*fc);
+}
+
+TEST(Streaming, ASecondReaderOrAModelOutputKeepsTheFinalTensorWhole) {
+  for (Tail tail : {Tail::FcTapped, Tail::FcSecondReader}) {
+    auto on = compile_with(head_with_tail(tail), StreamingMode::On);
+    ASSERT_EQ(regions(*on), (std::vector<std::vector<int>>{{0, 1}})) << static_cast<int>(tail);
+    for (const auto& k : on->calls)
+      for (const auto& b : k.bands) EXPECT_EQ(b.accumulator_bytes, 0);
+    check_plan(*on);
+  }
 }
 
 TEST(Streaming, ModeNamesParse) {

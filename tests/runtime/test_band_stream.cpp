@@ -1,6 +1,7 @@
 // band_stream_s8 against the same layers run whole, one after the other: every chain must
 // give the identical bytes (top, middle and bottom bands, strides larger than the window,
-// dilation, VALID and SAME padding, every stage kernel).
+// dilation, VALID and SAME padding, every stage kernel), and chains ending in sinks (a global
+// pooling or a FULLY_CONNECTED fed row by row) against the whole-tensor pooling / FC kernels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,6 +29,8 @@ struct Layer {
   mf::DepthwiseConv2DS8Params dw{};
   mf::Conv2DS8Params conv{};
   mf::Pool2DS8Params pool{};
+  mf::FullyConnectedS8Params fc{};
+  std::vector<int8_t> fc_weights;
   std::vector<int8_t> dw_filter;
   std::vector<int32_t> packed, bias, multiplier, shift;
   std::vector<int32_t> wide_filter, requant;  // kBandConv1x1Wide: int16 pairs, (multiplier, -shift - 1)
@@ -37,11 +40,13 @@ struct Layer {
     if (kernel == mf::kBandDepthwise) return &dw;
     if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
     if (kernel == mf::kBandConv1x1Wide) return nullptr;  // sizes in the instance
+    if (kernel == mf::kBandFullyConnectedSink) return &fc;
     return &pool;
   }
   const void* filter() const {
     if (kernel == mf::kBandDepthwise) return dw_filter.data();
     if (kernel == mf::kBandConv1x1Wide) return wide_filter.data();
+    if (kernel == mf::kBandFullyConnectedSink) return fc_weights.data();
     return packed.empty() ? nullptr : static_cast<const void*>(packed.data());
   }
   void run(const int8_t* x, int8_t* y) const {
@@ -52,8 +57,11 @@ struct Layer {
         mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y);
         break;
       case mf::kBandConvPacked: mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y); break;
-      case mf::kBandAveragePool: mf::average_pool_2d_s8(pool, x, y); break;
-      case mf::kBandMaxPool: mf::max_pool_2d_s8(pool, x, y); break;
+      case mf::kBandAveragePool:
+      case mf::kBandAveragePoolSink: mf::average_pool_2d_s8(pool, x, y); break;
+      case mf::kBandMaxPool:
+      case mf::kBandMaxPoolSink: mf::max_pool_2d_s8(pool, x, y); break;
+      case mf::kBandFullyConnectedSink: mf::fully_connected_s8(fc, x, fc_weights.data(), bias.data(), y); break;
     }
   }
 };
@@ -152,6 +160,43 @@ Layer pool(Shape in, bool average, int32_t k, int32_t s, bool same) {
   return l;
 }
 
+// A pooling with one output row (filter_h rows, stride_h >= the input height) as a sink:
+// VALID or SAME, so edge pixels see fewer columns (and rows) than others.
+Layer pool_sink(Shape in, bool average, int32_t fh, int32_t sh, int32_t fw, int32_t sw, bool same) {
+  Layer l;
+  l.kernel = average ? mf::kBandAveragePoolSink : mf::kBandMaxPoolSink;
+  l.in = in;
+  l.out = {out_size(in.h, fh, sh, 1, same), out_size(in.w, fw, sw, 1, same), in.c};
+  EXPECT_EQ(l.out.h, 1);
+  const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, sh, fh, 1) : 0;
+  const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, sw, fw, 1) : 0;
+  l.stride = sh, l.pad_top = pad_top, l.span = fh;
+  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, fh, fw, sh, sw, pad_top, pad_left, -110, 125};
+  return l;
+}
+
+// FULLY_CONNECTED on the flattened input as a sink; per-channel or per-tensor
+// requantization, optionally a nonzero weight zero point (the input-sum term).
+Layer fc_sink(ref::Random& rng, Shape in, int32_t units, bool per_channel, int32_t weights_zero_point) {
+  Layer l;
+  l.kernel = mf::kBandFullyConnectedSink;
+  l.in = in;
+  l.out = {1, 1, units};
+  l.stride = 1, l.pad_top = 0, l.span = in.h;
+  l.fc_weights = rng.s8(static_cast<size_t>(units * in.bytes()), -127, 127);
+  requantization(rng, l, units);
+  for (int32_t& m : l.multiplier) m /= 8;  // K up to a few thousand products: keep outputs off the clamps
+  l.fc = {1, in.bytes(), units, weights_zero_point, -9, per_channel ? 0 : l.multiplier[0], per_channel ? 0 : l.shift[0],
+          per_channel ? l.multiplier.data() : nullptr, per_channel ? l.shift.data() : nullptr, -128, 120, units};
+  return l;
+}
+
+int32_t accumulator_count(const Layer& l) {
+  if (l.kernel == mf::kBandFullyConnectedSink) return l.out.c + 1;  // and the input sum
+  if (l.kernel == mf::kBandAveragePoolSink || l.kernel == mf::kBandMaxPoolSink) return l.out.w * l.out.c;
+  return 0;
+}
+
 // Runs the chain whole and streamed; the streamed line buffers sit in a scratch area with
 // guard bytes around it that must stay untouched.
 void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
@@ -168,21 +213,26 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
     const int32_t offset = i == 0 ? -1 : scratch_bytes;
-    if (i > 0) scratch_bytes += (l.span * l.in.w * l.in.c + 3) / 4 * 4;
+    const int32_t row = l.in.w * l.in.c;
+    const int32_t sums = accumulator_count(l);  // a sink: one row, then its accumulators
+    if (i > 0) scratch_bytes += sums ? (row + 3) / 4 * 4 + 4 * sums : (l.span * row + 3) / 4 * 4;
     stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(),
                       l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.in.h, l.in.w * l.in.c, l.out.h,
                       l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset});
   }
   constexpr int32_t kGuard = 64;
-  std::vector<int8_t> scratch(static_cast<size_t>(scratch_bytes + 2 * kGuard), 0x5a);
+  // Whole words: a sink's int32 accumulators follow its row at a multiple of 4.
+  std::vector<int32_t> words(static_cast<size_t>((scratch_bytes + 2 * kGuard) / 4 + 1));
+  int8_t* const base = reinterpret_cast<int8_t*>(words.data());
+  memset(base, 0x5a, static_cast<size_t>(scratch_bytes + 2 * kGuard));
   std::vector<int8_t> streamed(static_cast<size_t>(layers.back().out.bytes()), 0);
   std::vector<mf::BandState> state(layers.size());
   mf::band_stream_s8(stages.data(), static_cast<int32_t>(stages.size()), state.data(), input.data(),
-                     scratch.data() + kGuard, streamed.data());
+                     base + kGuard, streamed.data());
   EXPECT_EQ(streamed, a) << "seed " << seed;
   for (int32_t i = 0; i < kGuard; ++i) {
-    ASSERT_EQ(scratch[static_cast<size_t>(i)], 0x5a) << "below the scratch, seed " << seed;
-    ASSERT_EQ(scratch[static_cast<size_t>(kGuard + scratch_bytes + i)], 0x5a) << "above the scratch, seed " << seed;
+    ASSERT_EQ(base[i], 0x5a) << "below the scratch, seed " << seed;
+    ASSERT_EQ(base[kGuard + scratch_bytes + i], 0x5a) << "above the scratch, seed " << seed;
   }
 }
 
@@ -290,6 +340,76 @@ TEST(BandStream, ManySeedsOnOneChain) {
     l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
     check_chain(l, seed);
   }
+}
+
+TEST(BandStream, GlobalAveragePoolSinkIsBitExact) {
+  // kws's end in small: the pooling's whole input is never held, only one row and the sums.
+  for (uint32_t seed = 200; seed < 206; ++seed) {
+    ref::Random rng(seed);
+    std::vector<Layer> l;
+    const int32_t h = rng.uniform(3, 13), w = rng.uniform(3, 7);
+    l.push_back(depthwise(rng, {h, w, 5}, 1, 3, rng.uniform(1, 2), 1, seed % 2 == 0));
+    l.push_back(conv(rng, l.back().out, 7, 1, 1, 1, false));
+    l.push_back(pool_sink(l.back().out, true, l.back().out.h, l.back().out.h, l.back().out.w, 1, false));
+    check_chain(l, seed);
+  }
+}
+
+TEST(BandStream, PoolSinksWithPaddingAndUnreadRows) {
+  // SAME widths: edge pixels average fewer columns; a window taller than the image (rows
+  // above it padded) and one that ends before the last row (never folded in).
+  ref::Random rng(8);
+  for (bool average : {true, false}) {
+    std::vector<Layer> l;
+    l.push_back(conv(rng, {5, 9, 3}, 6, 3, 1, 1, true));
+    l.push_back(pool_sink(l.back().out, average, 7, 5, 3, 2, true));  // pad_top 1, rows 0..4
+    check_chain(l, average ? 80 : 81);
+    l.clear();
+    l.push_back(depthwise(rng, {6, 7, 4}, 1, 3, 1, 1, true));
+    l.push_back(pool_sink(l.back().out, average, 3, 6, 2, 2, true));  // rows 0..2 only
+    check_chain(l, average ? 82 : 83);
+  }
+}
+
+TEST(BandStream, MaxPoolSinkIsBitExact) {
+  ref::Random rng(9);
+  std::vector<Layer> l;
+  l.push_back(conv(rng, {11, 5, 2}, 9, 3, 2, 1, true));
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, false));
+  l.push_back(pool_sink(l.back().out, false, l.back().out.h, l.back().out.h, l.back().out.w, 1, false));
+  check_chain(l, 90);
+}
+
+TEST(BandStream, FullyConnectedSinkIsBitExact) {
+  // The FC reads the last stage's rows flattened: every row meets its slice of the weights.
+  ref::Random rng(10);
+  for (int32_t units : {1, 3, 4, 9}) {
+    std::vector<Layer> l;
+    l.push_back(depthwise(rng, {9, 5, 3}, 2, 3, 1, 1, true));
+    l.push_back(conv(rng, l.back().out, 5, 1, 1, 1, false));
+    l.push_back(fc_sink(rng, l.back().out, units, units % 2 == 1, 0));
+    check_chain(l, static_cast<uint32_t>(100 + units));
+  }
+  std::vector<Layer> l;  // a nonzero weight zero point: the input sum's term
+  l.push_back(depthwise(rng, {7, 3, 2}, 1, 3, 2, 1, true));
+  l.push_back(fc_sink(rng, l.back().out, 6, false, 3));
+  check_chain(l, 120);
+}
+
+TEST(BandStream, PoolSinkThenFullyConnectedSink) {
+  // vww / kws: global average pool, then the FC on its one output row; and a pooling as
+  // the first stage (it reads the whole input) feeding the FC sink.
+  ref::Random rng(11);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {8, 6, 4}, 1, 3, 2, 1, true));
+  l.push_back(conv(rng, l.back().out, 12, 1, 1, 1, false));
+  l.push_back(pool_sink(l.back().out, true, l.back().out.h, l.back().out.h, l.back().out.w, 1, false));
+  l.push_back(fc_sink(rng, l.back().out, 5, true, 0));
+  check_chain(l, 130);
+  l.clear();
+  l.push_back(pool({6, 6, 8}, true, 6, 6, false));
+  l.push_back(fc_sink(rng, l.back().out, 3, false, 0));
+  check_chain(l, 131);
 }
 
 }  // namespace

@@ -70,15 +70,22 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
     for (const BandInfo& b : k.bands) buffers += b.buffer_bytes;
     const Tensor& in = m.graph.tensor(k.input_tensor());
     const Tensor& o = m.graph.tensor(k.output_tensor());
-    out << fmt::format("  region ops {}: {}{} -> {}{}, line buffers {} B\n", k.op_indices(), dtype_name(in.type),
-                       in.shape_string(), dtype_name(o.type), o.shape_string(), with_commas(buffers));
+    std::string sinks;
+    for (size_t i = 0; i < k.stages.size(); ++i)
+      if (k.bands[i].accumulator_bytes) sinks += std::string(sinks.empty() ? "" : "+") + op_kind_name(k.stages[i].op->kind);
+    out << fmt::format("  region ops {}{}: {}{} -> {}{}, line buffers {} B\n", k.op_indices(),
+                       sinks.empty() ? "" : " (" + sinks + " sink)", dtype_name(in.type), in.shape_string(),
+                       dtype_name(o.type), o.shape_string(), with_commas(buffers));
     for (size_t i = 0; i < k.stages.size(); ++i) {
       const BandInfo& b = k.bands[i];
+      std::string holds = fmt::format("buffer {} x {} B = {} B", b.span, b.input_row_bytes, b.buffer_bytes);
+      if (i == 0) holds = "reads the whole input";
+      if (b.accumulator_bytes)
+        holds = fmt::format("sink: one row of {} B + int32 sums {} B = {} B", b.input_row_bytes, b.accumulator_bytes,
+                            b.buffer_bytes);
       out << fmt::format("    op {:>3} {:<18} rows {:>3} -> {:>3}, window {} row(s), stride {}, {}\n",
                          k.stages[i].op->index, op_kind_name(k.stages[i].op->kind), b.input_height, b.output_height,
-                         b.span, b.stride,
-                         i == 0 ? std::string("reads the whole input")
-                                : fmt::format("buffer {} x {} B = {} B", b.span, b.input_row_bytes, b.buffer_bytes));
+                         b.span, b.stride, holds);
     }
   }
   out << fmt::format("peak live bytes without streaming {} B, with {} B (saved {} B); arena {} B -> {} B\n",
@@ -99,7 +106,8 @@ nlohmann::json streaming_report_json(const CompiledModel& m) {
       buffers += b.buffer_bytes;
       stages.push_back({{"op", k.stages[i].op->index}, {"kernel", k.stages[i].function}, {"input_rows", b.input_height},
                         {"output_rows", b.output_height}, {"window_rows", b.span}, {"stride", b.stride},
-                        {"line_buffer_bytes", b.buffer_bytes}});
+                        {"line_buffer_bytes", b.buffer_bytes}, {"sink", b.accumulator_bytes > 0},
+                        {"accumulator_bytes", b.accumulator_bytes}});
     }
     regions.push_back({{"input", k.input_tensor()}, {"output", k.output_tensor()}, {"scratch", k.args[1].tensor},
                        {"line_buffer_bytes", buffers}, {"stages", stages}});

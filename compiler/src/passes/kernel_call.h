@@ -42,6 +42,8 @@ struct BandInfo {
   int64_t stride = 1, pad_top = 0, span = 1;
   int64_t buffer_offset = -1;  // line buffer in the region's scratch; -1 for the first layer
   int64_t buffer_bytes = 0;
+  // A sink (kBand*Sink): int32 accumulators after its one input row; buffer_bytes includes them.
+  int64_t accumulator_bytes = 0;
 };
 
 struct KernelCall {

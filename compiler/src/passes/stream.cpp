@@ -44,14 +44,58 @@ BandInfo band_info(const KernelCall& k) {
   return b;
 }
 
+bool is_fully_connected(const KernelCall& k) { return k.function == "fully_connected_s8"; }
+
+// How layer k runs as a stage of a region after the stage `prev` (nullptr: k is the first
+// and reads the region input whole). A FULLY_CONNECTED is always a sink (band_stream.h): it
+// holds one input row and its sums (and the input sum). A pooling with one output row is a
+// sink under `on` (`prefer_sink`) or where its row and sums take fewer bytes than its
+// window's rows; otherwise it keeps a line buffer like the other layers.
+BandInfo stage_info(const KernelCall& k, const BandInfo* prev, bool prefer_sink) {
+  if (is_fully_connected(k)) {
+    BandInfo b;
+    b.kernel = "kBandFullyConnectedSink";
+    b.input_height = b.span = prev->output_height;
+    b.input_row_bytes = prev->output_row_bytes;
+    b.output_height = 1;
+    b.output_row_bytes = param(k, "output_depth");
+    b.accumulator_bytes = 4 * (b.output_row_bytes + 1);
+    b.buffer_bytes = align4(b.input_row_bytes) + b.accumulator_bytes;
+    return b;
+  }
+  BandInfo b = band_info(k);
+  if (!prev) {
+    b.buffer_bytes = 0;
+    return b;
+  }
+  const bool pool = b.kernel == std::string("kBandAveragePool") || b.kernel == std::string("kBandMaxPool");
+  const int64_t sink_bytes = align4(b.input_row_bytes) + 4 * b.output_row_bytes;
+  if (pool && b.output_height == 1 && (prefer_sink || sink_bytes < b.buffer_bytes)) {
+    b.kernel += "Sink";
+    b.accumulator_bytes = 4 * b.output_row_bytes;
+    b.buffer_bytes = sink_bytes;
+  }
+  return b;
+}
+
 bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
 
-// Maximal chains of eligible calls, each feeding only the next (indices into calls).
-std::vector<std::vector<size_t>> find_chains(const Graph& g, const std::vector<KernelCall>& calls) {
+// A chain of eligible calls (indices into calls), each feeding only the next; it may end in
+// a FULLY_CONNECTED sink reading the last one's output through `reshapes` (RESHAPE calls).
+struct Chain {
+  std::vector<size_t> calls, reshapes;
+};
+
+// Maximal chains.
+std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& calls) {
   std::vector<int> readers(g.tensors.size(), 0);
-  for (const KernelCall& k : calls)
-    for (const KernelArg& a : k.args)
-      if (a.kind == KernelArg::Input) ++readers[static_cast<size_t>(a.tensor)];
+  std::map<int, size_t> reader;  // tensor -> a call reading it (the one when readers == 1)
+  for (size_t i = 0; i < calls.size(); ++i)
+    for (const KernelArg& a : calls[i].args)
+      if (a.kind == KernelArg::Input) {
+        ++readers[static_cast<size_t>(a.tensor)];
+        reader[a.tensor] = i;
+      }
   std::map<int, size_t> consumer;  // tensor -> the eligible call reading it as its input
   for (size_t i = 0; i < calls.size(); ++i)
     if (eligible(calls[i])) consumer[calls[i].input_tensor()] = i;
@@ -64,19 +108,44 @@ std::vector<std::vector<size_t>> find_chains(const Graph& g, const std::vector<K
   std::vector<bool> has_prev(calls.size(), false);
   for (size_t i = 0; i < calls.size(); ++i)
     if (long j = next(i); j >= 0) has_prev[static_cast<size_t>(j)] = true;
-  std::vector<std::vector<size_t>> chains;
+  // The FULLY_CONNECTED (one batch, the generic int8 kernel) that is the only reader of
+  // call `last`'s output, directly or through RESHAPEs that are each the only reader of
+  // theirs; nothing else may see the tensors in between (no model outputs).
+  auto fully_connected_after = [&](size_t last, std::vector<size_t>& reshapes) -> long {
+    for (int t = calls[last].output_tensor();;) {
+      if (is_model_output(g, t) || readers[static_cast<size_t>(t)] != 1) return -1;
+      const size_t r = reader.at(t);
+      const KernelCall& k = calls[r];
+      if (k.is_alias) {
+        reshapes.push_back(r);
+        t = k.output_tensor();
+        continue;
+      }
+      const bool fits = is_fully_connected(k) && k.fused.empty() && param(k, "batches") == 1 &&
+                        k.input_tensor() == t && param(k, "input_depth") == g.tensor(t).bytes();
+      return fits ? static_cast<long>(r) : -1;
+    }
+  };
+  std::vector<Chain> chains;
   for (size_t i = 0; i < calls.size(); ++i) {
     if (has_prev[i] || !eligible(calls[i])) continue;
-    std::vector<size_t> chain = {i};
-    for (long j = next(i); j >= 0; j = next(static_cast<size_t>(j))) chain.push_back(static_cast<size_t>(j));
-    if (chain.size() >= 2) chains.push_back(std::move(chain));
+    Chain chain;
+    chain.calls = {i};
+    for (long j = next(i); j >= 0; j = next(static_cast<size_t>(j))) chain.calls.push_back(static_cast<size_t>(j));
+    std::vector<size_t> reshapes;
+    if (long fc = fully_connected_after(chain.calls.back(), reshapes); fc >= 0) {
+      chain.calls.push_back(static_cast<size_t>(fc));
+      chain.reshapes = std::move(reshapes);
+    }
+    if (chain.calls.size() >= 2) chains.push_back(std::move(chain));
   }
   return chains;
 }
 
 // Peak-lowest split of a chain into plain layers and regions [first, last]: a
 // plain layer needs its input and output, a region its input, its output and
-// the line buffers of its later layers. Ties: fewer streamed layers.
+// the line buffers (a sink: its row and sums) of its later layers. Ties: fewer
+// streamed layers.
 std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vector<KernelCall>& calls,
                                                   const std::vector<size_t>& chain) {
   const size_t n = chain.size();
@@ -92,7 +161,10 @@ std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vec
     int64_t buffers = 0;
     for (size_t i = j; i-- > 0;) {
       // Segment [i, j-1].
-      if (i + 1 < j) buffers += band_info(calls[chain[i + 1]]).buffer_bytes;
+      if (i + 1 < j) {
+        const BandInfo prev = band_info(calls[chain[i]]);  // never a FULLY_CONNECTED: that ends the chain
+        buffers += stage_info(calls[chain[i + 1]], &prev, false).buffer_bytes;
+      }
       const int64_t cost = in_bytes(i) + out_bytes(j - 1) + buffers;
       const int64_t streamed = best[i].streamed + (i + 1 < j ? static_cast<int64_t>(j - i) : 0);
       const int64_t peak = std::max(best[i].peak, cost);
@@ -107,23 +179,24 @@ std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vec
   return regions;
 }
 
-KernelCall make_region(Graph& g, std::vector<KernelCall> stages) {
+// `reshapes`: the RESHAPE operators between the last two stages (a FULLY_CONNECTED sink's).
+KernelCall make_region(Graph& g, std::vector<KernelCall> stages, const std::vector<const Operator*>& reshapes,
+                       bool prefer_sinks) {
   KernelCall k;
   k.function = "band_stream_s8";
   k.op = stages.back().op;
   int64_t scratch = 0;
   for (size_t i = 0; i < stages.size(); ++i) {
-    BandInfo b = band_info(stages[i]);
+    BandInfo b = stage_info(stages[i], i > 0 ? &k.bands.back() : nullptr, prefer_sinks);
     if (i > 0) {
       b.buffer_offset = scratch;
       scratch += b.buffer_bytes;
-    } else {
-      b.buffer_bytes = 0;
     }
     k.bands.push_back(b);
     k.macs += stages[i].macs;
     if (i + 1 < stages.size()) k.fused.push_back(stages[i].op);
   }
+  k.fused.insert(k.fused.end(), reshapes.begin(), reshapes.end());
   Tensor t;
   t.id = static_cast<int>(g.tensors.size());
   t.name = g.tensor(stages.back().output_tensor()).name + "/line_buffers";
@@ -140,27 +213,39 @@ KernelCall make_region(Graph& g, std::vector<KernelCall> stages) {
 
 using Split = std::vector<std::vector<std::pair<size_t, size_t>>>;  // per chain: regions [first, last]
 
-// The calls with the chosen regions (each at the place of its last layer).
-std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, const std::vector<std::vector<size_t>>& chains,
-                              const Split& split) {
+// The calls with the chosen regions (each at the place of its last layer; a region with a
+// FULLY_CONNECTED sink takes the RESHAPEs in front of it along).
+std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, const std::vector<Chain>& chains,
+                              const Split& split, bool prefer_sinks) {
+  constexpr long kGone = -2;  // a RESHAPE folded into a region
   std::vector<long> region_of(calls.size(), -1);
   std::vector<std::vector<size_t>> members;
+  std::vector<std::vector<const Operator*>> reshapes;
   for (size_t c = 0; c < chains.size(); ++c)
     for (auto [first, last] : split[c]) {
-      members.emplace_back(chains[c].begin() + static_cast<long>(first), chains[c].begin() + static_cast<long>(last) + 1);
+      const std::vector<size_t>& chain = chains[c].calls;
+      members.emplace_back(chain.begin() + static_cast<long>(first), chain.begin() + static_cast<long>(last) + 1);
       for (size_t i : members.back()) region_of[i] = static_cast<long>(members.size() - 1);
+      reshapes.emplace_back();
+      if (is_fully_connected(calls[chain[last]]))
+        for (size_t r : chains[c].reshapes) {
+          region_of[r] = kGone;
+          reshapes.back().push_back(calls[r].op);
+        }
     }
   std::vector<KernelCall> out;
   for (size_t i = 0; i < calls.size(); ++i) {
-    if (region_of[i] < 0) {
+    if (region_of[i] == -1) {
       out.push_back(calls[i]);
       continue;
     }
-    const std::vector<size_t>& m = members[static_cast<size_t>(region_of[i])];
+    if (region_of[i] == kGone) continue;
+    const size_t region = static_cast<size_t>(region_of[i]);
+    const std::vector<size_t>& m = members[region];
     if (i != m.back()) continue;
     std::vector<KernelCall> stages;
     for (size_t j : m) stages.push_back(calls[j]);
-    out.push_back(make_region(g, std::move(stages)));
+    out.push_back(make_region(g, std::move(stages), reshapes[region], prefer_sinks));
   }
   return out;
 }
@@ -190,7 +275,8 @@ const char* streaming_mode_name(StreamingMode m) {
 StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode) {
   StreamingReport r;
   r.mode = mode;
-  const std::vector<std::vector<size_t>> chains = find_chains(g, calls);
+  const std::vector<Chain> chains = find_chains(g, calls);
+  const bool prefer_sinks = mode == StreamingMode::On;
   r.chains = static_cast<int64_t>(chains.size());
   if (mode == StreamingMode::Off || chains.empty()) return r;  // the pipeline fills in "before" = the plan
   {
@@ -204,14 +290,14 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
 
   Split split(chains.size());
   for (size_t c = 0; c < chains.size(); ++c)
-    split[c] = mode == StreamingMode::On ? std::vector<std::pair<size_t, size_t>>{{0, chains[c].size() - 1}}
-                                         : best_split(g, calls, chains[c]);
+    split[c] = mode == StreamingMode::On ? std::vector<std::pair<size_t, size_t>>{{0, chains[c].calls.size() - 1}}
+                                         : best_split(g, calls, chains[c].calls);
   if (mode == StreamingMode::Auto) {
     // Keep a chain's regions only where they lower the arena: trial plans, with
     // the trial's scratch tensors removed again afterwards.
     const size_t tensors = g.tensors.size();
     auto arena_with = [&](const Split& s) {
-      const int64_t a = arena_of(g, apply(g, calls, chains, s));
+      const int64_t a = arena_of(g, apply(g, calls, chains, s, prefer_sinks));
       g.tensors.resize(tensors);
       return a;
     };
@@ -220,7 +306,7 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
     // nothing streamed are tried as well; ties keep the fewer streamed layers.
     int64_t arena = arena_with(split);
     for (size_t c = 0; c < chains.size(); ++c) {
-      const std::vector<std::pair<size_t, size_t>> whole = {{0, chains[c].size() - 1}};
+      const std::vector<std::pair<size_t, size_t>> whole = {{0, chains[c].calls.size() - 1}};
       for (const auto& alternative : {std::vector<std::pair<size_t, size_t>>{}, whole}) {
         if (alternative == split[c]) continue;
         Split trial = split;
@@ -234,7 +320,7 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
     }
     if (arena >= r.arena_before) return r;
   }
-  calls = apply(g, calls, chains, split);
+  calls = apply(g, calls, chains, split, prefer_sinks);
   return r;
 }
 

@@ -7,6 +7,13 @@
 // = 1 and pad_top shifted so the window lands on the held rows. Rows outside the image are
 // exactly the rows outside the buffer, so the kernels' padding rules (and their results) are
 // unchanged: the output is bit-identical to running the layers one after the other.
+//
+// A stage with one output row that reads every input row it needs once (a global pooling,
+// a FULLY_CONNECTED on the flattened previous tensor) can instead be a *sink*: it keeps one
+// input row and int32 accumulators, folds each row in as it arrives (integer sums and maxima
+// do not depend on the order, so results stay exact) and finishes its output row after the
+// last one, exactly as the whole-tensor kernel requantizes. Its input tensor then never
+// holds more than one row.
 #ifndef MICROFLOW_BAND_STREAM_H_
 #define MICROFLOW_BAND_STREAM_H_
 
@@ -17,6 +24,7 @@
 #include "conv_2d_packed.h"
 #include "depthwise_conv_2d.h"
 #include "flash.h"
+#include "fully_connected.h"
 #include "pooling.h"
 
 namespace mf {
@@ -29,6 +37,11 @@ enum BandKernel : int32_t {
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
   kBandConv1x1Wide = 5, // BandStage::wide_row: int16 filter, requant; no params
+  // Sinks (never the first stage): one input row, then the accumulators (below).
+  kBandAveragePoolSink = 6,     // Pool2DS8Params, output_height 1: int32 sum per output value
+  kBandMaxPoolSink = 7,         // Pool2DS8Params, output_height 1: int32 running max per output value
+  kBandFullyConnectedSink = 8,  // FullyConnectedS8Params, int8 [N][K] weights, folded bias (fully_connected_s8's):
+                                // N sums and the input sum; input row r is the flat input [r*row, (r+1)*row)
 };
 
 // A stride-1 1x1 layer's output row on a specialized instance with pixels = one row, so the
@@ -48,7 +61,8 @@ struct BandStage {
   BandWideRow wide_row;    // kBandConv1x1Wide, else nullptr
   int32_t input_height, input_row_bytes, output_height, output_row_bytes;
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
-  int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none
+  int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none. A
+                          // sink: one input row, then its int32 accumulators at the next multiple of 4 bytes
 };
 
 // Per stage at run time: the input rows held are [first_row, first_row + rows); the next
@@ -92,6 +106,46 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
   }
 }
 
+inline bool band_sink(const BandStage& s) { return s.kernel >= kBandAveragePoolSink; }
+
+inline int32_t* band_accumulators(const BandStage& s, int8_t* scratch) {
+  return reinterpret_cast<int32_t*>(scratch + s.buffer_offset + (s.input_row_bytes + 3) / 4 * 4);
+}
+
+// Past the last input row a sink folds in (its window's end, inside the image).
+inline int32_t band_sink_end(const BandStage& s) {
+  const int32_t end = s.span - s.pad_top;
+  return end < s.input_height ? end : s.input_height;
+}
+
+inline void band_sink_begin(const BandStage& s, int32_t* acc) {
+  if (s.kernel == kBandFullyConnectedSink) {
+    const FullyConnectedS8Params fc = flash_load(*static_cast<const FullyConnectedS8Params*>(s.params));
+    fully_connected_sums_begin(fc, s.bias, acc);
+    acc[fc.output_depth] = 0;  // the input sum
+    return;
+  }
+  const int32_t start = s.kernel == kBandAveragePoolSink ? 0 : -128;
+  for (int32_t i = 0; i < s.output_row_bytes; ++i) acc[i] = start;
+}
+
+// Folds input row `r` (at `in`) into the sink's accumulators; with `out`, it is the last
+// row and the output row is finished there.
+inline void band_sink_row(const BandStage& s, const int8_t* in, int32_t r, int32_t* acc, int8_t* out) {
+  if (s.kernel == kBandFullyConnectedSink) {
+    const FullyConnectedS8Params fc = flash_load(*static_cast<const FullyConnectedS8Params*>(s.params));
+    fully_connected_sums_part(fc, static_cast<const int8_t*>(s.filter), r * s.input_row_bytes, in,
+                              s.input_row_bytes, acc, acc[fc.output_depth]);
+    if (out) fully_connected_sums_end(fc, acc, acc[fc.output_depth], out);
+    return;
+  }
+  const Pool2DS8Params p = flash_load(*static_cast<const Pool2DS8Params*>(s.params));
+  const int32_t top = s.pad_top > 0 ? 0 : -s.pad_top;
+  const int32_t rows = band_sink_end(s) - top;  // in-image rows of the one window
+  if (s.kernel == kBandAveragePoolSink) pool_2d_sums_row_s8<true>(p, in, acc, rows, out);
+  else pool_2d_sums_row_s8<false>(p, in, acc, rows, out);
+}
+
 // memmove for dropping line-buffer rows (dst below src), a word at a time: picolibc's
 // size-optimized memmove copies byte by byte. The x86-64 host's C library (glibc) moves a
 // vector at a time, fewer instructions than the word loop (person_detect on the host:
@@ -124,26 +178,50 @@ inline bool band_window_ready(const BandStage& s, const BandState& st) {
   return st.first_row + st.rows >= end;
 }
 
+inline bool band_ready(const BandStage& s, const BandState& st) {
+  if (band_sink(s)) return st.rows > 0 && st.next_output < s.output_height;
+  return band_window_ready(s, st);
+}
+
 }  // namespace detail
 
 // input: the first stage's whole input tensor; scratch: the line buffers; output: the last
 // stage's whole output tensor; state: `count` entries of caller RAM.
 inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
                            int8_t* scratch, int8_t* output) {
-  for (int32_t i = 0; i < count; ++i) state[i] = BandState{0, 0, 0};
+  for (int32_t i = 0; i < count; ++i) {
+    state[i] = BandState{0, 0, 0};
+    const BandStage s = flash_load(stages[i]);
+    if (detail::band_sink(s)) detail::band_sink_begin(s, detail::band_accumulators(s, scratch));
+  }
   state[0].rows = flash_read(&stages[0].input_height);  // the whole input is there
   for (;;) {
     int32_t i = count - 1;
     BandStage s = flash_load(stages[i]);
-    while (!detail::band_window_ready(s, state[i])) {
+    while (!detail::band_ready(s, state[i])) {
       if (--i < 0) return;  // not reached: some window is always complete until the end
       s = flash_load(stages[i]);
     }
     BandState& st = state[i];
     const int8_t* in = i == 0 ? input : scratch + s.buffer_offset;
+    const bool sink = detail::band_sink(s);
+    int32_t sink_row = 0;
+    if (sink) {  // consume the held row; all but the window's last only go into the sums
+      sink_row = st.first_row++;
+      st.rows = 0;
+      if (sink_row + 1 < detail::band_sink_end(s)) {
+        detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), nullptr);
+        continue;
+      }
+    }
     const int32_t y = st.next_output++;
+    // Computes output row y of stage i into `out`.
+    auto run = [&](int8_t* out) {
+      if (sink) detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), out);
+      else detail::band_row_s8(s, in, st.first_row, st.rows, y, out);
+    };
     if (i == count - 1) {
-      detail::band_row_s8(s, in, st.first_row, st.rows, y, output + y * s.output_row_bytes);
+      run(output + y * s.output_row_bytes);
       if (st.next_output == s.output_height) return;
       continue;
     }
@@ -162,7 +240,7 @@ inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* st
       ++nt.first_row;  // a row no window reads (stride > window): never computed
       continue;
     }
-    detail::band_row_s8(s, in, st.first_row, st.rows, y, scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
+    run(scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
     ++nt.rows;
   }
 }

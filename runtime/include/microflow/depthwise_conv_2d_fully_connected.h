@@ -50,22 +50,6 @@ struct FullyConnectedSink {
 #endif
 };
 
-inline void fully_connected_sums_begin(const FullyConnectedS8Params& fc, const int32_t* fc_folded_bias,
-                                       int32_t* accumulators) {
-  for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
-}
-
-inline void fully_connected_sums_end(const FullyConnectedS8Params& fc, const int32_t* accumulators, int32_t input_sum,
-                                     int8_t* output) {
-  const bool per_channel = fc.channel_multiplier != nullptr;
-  for (int32_t o = 0; o < fc.output_depth; ++o) {
-    const int32_t multiplier = per_channel ? flash_read(fc.channel_multiplier + o) : fc.multiplier;
-    const int32_t shift = per_channel ? flash_read(fc.channel_shift + o) : fc.shift;
-    output[o] = requantize_to_s8(accumulators[o] - fc.weights_zero_point * input_sum, multiplier, shift,
-                                 fc.output_zero_point, fc.act_min, fc.act_max);
-  }
-}
-
 }  // namespace detail
 
 // accumulators: RAM scratch of fully_connected.output_depth int32 (in the arena). The

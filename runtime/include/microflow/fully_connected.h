@@ -61,6 +61,42 @@ inline int8_t fc_requantize(const FcOutput& o, int32_t acc, int32_t channel) {
                           o.zero_point, o.act_min, o.act_max);
 }
 
+// The layer's sums built up piece by piece, for inputs that arrive in parts (the fused
+// depthwise + FC kernel, a band region's FC sink): accumulators[o] starts at the folded
+// bias, gets every part's w·x, and is requantized once at the end; `input_sum` (the sum of
+// all inputs) brings in the weight zero point's term then.
+inline void fully_connected_sums_begin(const FullyConnectedS8Params& fc, const int32_t* fc_folded_bias,
+                                       int32_t* accumulators) {
+  for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
+}
+
+// Adds the `n` inputs x[0..n) that sit at flat positions [offset, offset + n) of the input.
+inline void fully_connected_sums_part(const FullyConnectedS8Params& fc, const int8_t* weights, int32_t offset,
+                                      const int8_t* x, int32_t n, int32_t* accumulators, int32_t& input_sum) {
+  const int32_t depth = fc.input_depth;
+  const int8_t* w = weights + offset;
+  int32_t o = 0;
+  for (; o + 4 <= fc.output_depth; o += 4, w += 4 * depth) {
+    Acc4 acc = {accumulators[o], accumulators[o + 1], accumulators[o + 2], accumulators[o + 3]};
+    rows4_dot(acc, x, w, depth, n);
+    accumulators[o] = acc.a0, accumulators[o + 1] = acc.a1, accumulators[o + 2] = acc.a2, accumulators[o + 3] = acc.a3;
+  }
+  for (; o < fc.output_depth; ++o, w += depth) accumulators[o] += dot_s8(w, x, n);
+  if (fc.weights_zero_point != 0)
+    for (int32_t d = 0; d < n; ++d) input_sum += x[d];
+}
+
+inline void fully_connected_sums_end(const FullyConnectedS8Params& fc, const int32_t* accumulators, int32_t input_sum,
+                                     int8_t* output) {
+  const bool per_channel = fc.channel_multiplier != nullptr;
+  for (int32_t o = 0; o < fc.output_depth; ++o) {
+    const int32_t multiplier = per_channel ? flash_read(fc.channel_multiplier + o) : fc.multiplier;
+    const int32_t shift = per_channel ? flash_read(fc.channel_shift + o) : fc.shift;
+    output[o] = requantize_to_s8(accumulators[o] - fc.weights_zero_point * input_sum, multiplier, shift,
+                                 fc.output_zero_point, fc.act_min, fc.act_max);
+  }
+}
+
 }  // namespace detail
 
 // folded_bias[o] = bias[o] - Z_in * sum_d w[o][d] + K * Z_in * Z_w (compiler-computed), so

@@ -72,6 +72,12 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
   return acc;
 }
 
+// TFLM's int8 average: the raw-q sum over `count` cells rounded half away from zero with
+// C truncating division.
+inline int32_t rounded_average(int32_t sum, int32_t count) {
+  return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 }  // namespace detail
 
 // The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
@@ -84,8 +90,7 @@ inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, i
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t sum = detail::fold_window(x + c, w, static_cast<int32_t>(0),
                                               [](int32_t acc, int8_t v) { return acc + v; });
-      const int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-      *out++ = clamp_to_s8(average, p.act_min, p.act_max);
+      *out++ = clamp_to_s8(detail::rounded_average(sum, count), p.act_min, p.act_max);
     }
   });
 }
@@ -97,6 +102,33 @@ inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_
           detail::fold_window(x + c, w, static_cast<int32_t>(-128),
                               [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
       *out++ = clamp_to_s8(max, p.act_min, p.act_max);
+    }
+  });
+}
+
+// A pooling with one output row fed its input one row at a time (a band region's sink,
+// band_stream.h): per output pixel and channel an int32 accumulator, the in-image cells'
+// sum (average; start 0) or running max (start -128) in any row order, since integer sums
+// and maxima do not depend on it. `row` is one input row; with `out`, that row is the
+// window's last one: each accumulator is finished (`window_rows` in-image rows of the
+// window, times the pixel's in-image columns, cells for the average) into one output row.
+template <bool Average>
+inline void pool_2d_sums_row_s8(const Pool2DS8Params& p, const int8_t* row, int32_t* accumulators,
+                                int32_t window_rows, int8_t* out) {
+  Pool2DS8Params view = p;  // the row alone: one window row, no padding above it
+  view.batches = 1;
+  view.input_height = 1;
+  view.output_height = 1;
+  view.filter_height = 1;
+  view.pad_top = 0;
+  detail::for_each_pool_window(view, row, [&](const int8_t* x, const detail::PoolWindow& w) {
+    for (int32_t c = 0; c < p.depth; ++c, ++accumulators) {
+      const int32_t acc = detail::fold_window(x + c, w, *accumulators, [](int32_t a, int8_t v) {
+        return Average ? a + v : (v > a ? static_cast<int32_t>(v) : a);
+      });
+      *accumulators = acc;
+      if (out)
+        *out++ = clamp_to_s8(Average ? detail::rounded_average(acc, window_rows * w.cols) : acc, p.act_min, p.act_max);
     }
   });
 }
