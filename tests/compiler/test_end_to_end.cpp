@@ -759,7 +759,7 @@ TEST_F(EndToEnd, DepthwiseAndPoolingInPlaceAreBitExact) {
 // output row, SAME (window taller than the image: a padded row above it; three-column
 // windows at stride 2: edge windows are smaller). Case 3: a 2x2 average pooling with many
 // output rows (a line-buffer stage), so the FC sink meets each of its rows with that row's
-// slice of the weights.
+// slice of the weights. Host, and where the simulators are there Cortex-M4 and ATmega328P.
 TEST_F(EndToEnd, BandRegionSinksAreBitExact) {
   struct Case {
     int h, w, dm, dw_stride, pool_kh, pool_kw, pool_sh, pool_sw, units;
@@ -839,6 +839,8 @@ TEST_F(EndToEnd, BandRegionSinksAreBitExact) {
     std::vector<std::string> runs = {"--optimize speed", "--optimize size"};
     if (std::system("command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null") == 0)
       runs.push_back("--target cortex-m4");
+    // AVR: the sinks read params, weights and biases from program memory.
+    if (MICROFLOW_HAS_SIMAVR && std::system("command -v avr-g++ >/dev/null") == 0) runs.push_back("--target atmega328p");
     for (const std::string& options : runs) {
       const RunResult r = run("verify " + quoted(dir.path() / "sinks.tflite") + " --vectors " +
                               quoted(dir.path() / "vectors") + " --patch-streaming on " + options);
