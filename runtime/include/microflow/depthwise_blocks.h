@@ -64,10 +64,29 @@ MF_ALWAYS_INLINE void emit4(const OutputRange& o, const Requant4& rq, const Acc4
   }
 }
 
+#if defined(MF_DOT_ARM_MVE)
+// The same on Helium's vector of four sums: q31 requantization lane-wise, four int8 to
+// sink.put4. VQRDMULH is SRDHM (no saturation: the multiplier is below 2^31); VRSHL by
+// shift < 0 rounds halves up, TFLM's RoundingDivideByPOT rounds them away from zero, so a
+// negative t first loses one: ((t - (t < 0)) + 2^(n-1)) >> n, as requantize_q31.
+template <typename Sink>
+MF_ALWAYS_INLINE void emit4(const OutputRange& o, const Requant4& rq, int32x4_t acc, int32_t index, Sink& sink) {
+  if (rq.all_q31) {
+    const int32x4_t t = vqrdmulhq_s32(acc, vldrwq_s32(rq.multiplier));
+    const int32x4_t r = vrshlq_s32(vaddq_s32(t, vshrq_n_s32(t, 31)), vldrwq_s32(rq.shift));
+    const int32x4_t v = vaddq_n_s32(r, o.zero_point);
+    sink.put4(index, vminq_s32(vmaxq_s32(v, vdupq_n_s32(o.act_min)), vdupq_n_s32(o.act_max)));
+    return;
+  }
+  const Acc4 sums = {vgetq_lane_s32(acc, 0), vgetq_lane_s32(acc, 1), vgetq_lane_s32(acc, 2), vgetq_lane_s32(acc, 3)};
+  emit4(o, rq, sums, index, sink);
+}
+#endif
+
 // A window crossing the image border, in TFLM's formulation: from the unfolded bias, the
 // in-image taps only, each as w * (x - Z_in).
 template <DepthwiseBlock Mode>
-inline Acc4 border_window4(const Acc4& bias, const DepthwiseGeometry& g, const int8_t* image, int32_t origin_y,
+inline Sum4 border_window4(const Acc4& bias, const DepthwiseGeometry& g, const int8_t* image, int32_t origin_y,
                            int32_t origin_x, int32_t ic, const TapWeights4& t) {
   BorderAcc acc = border_begin(bias);
   for (int32_t ky = 0, i = 0; ky < g.filter_height; ++ky) {

@@ -153,6 +153,10 @@ struct StoreSink {
 #if defined(__AVX2__)
   void put8(int32_t index, const int8_t* values) { memcpy(out + index, values, 8); }  // depthwise_avx2_s8
 #endif
+#if defined(MF_DOT_ARM_MVE)
+  // The low byte of each lane (values already clamped to int8), one VSTRB.
+  void put4(int32_t index, int32x4_t values) { vstrbq_s32(out + index, values); }  // depthwise_blocks_s8
+#endif
 };
 
 // Every output of one image, to sink(index, value); returns the sink.

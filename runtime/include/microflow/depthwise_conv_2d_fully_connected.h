@@ -48,6 +48,14 @@ struct FullyConnectedSink {
     fc_sink_put8(weights, depth, units, accumulators, input_sum, index, values);
   }
 #endif
+#if defined(MF_DOT_ARM_MVE)
+  // Four values (int32 lanes, clamped to int8) per unit in one VMLADAVA.
+  void put4(int32_t index, int32x4_t values) {  // depthwise_blocks_s8
+    input_sum = vaddvaq_s32(input_sum, values);
+    const int8_t* w = weights + index;
+    for (int32_t o = 0; o < units; ++o, w += depth) accumulators[o] = vmladavaq_s32(accumulators[o], vldrbq_s32(w), values);
+  }
+#endif
 };
 
 }  // namespace detail

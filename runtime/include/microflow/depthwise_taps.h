@@ -1,11 +1,13 @@
 // The inner loops of the depthwise blocks (depthwise_blocks.h): one block of four output
 // channels, its filter taps cached in the form each core's MACs want.
+//   Helium (MVE): the raw int8, the four channels in the int32 lanes of one vector.
 //   Arm DSP: per tap the sign-extended even/odd int16 pairs (one LDRD), SMLAxy per channel.
 //   x86 SSE2: taps in pairs, int16 [c0 t, c0 t+1, c1 t, ...], one PMADDWD per pair.
 //   Others: the raw int8 out of flash.
 // window4: a window inside the image (tap i at x + offsets[i]); tap_zp4: one tap of a
 // window crossing the border, as w * (x - Z_in) (the caller starts from the unfolded bias
-// and skips out-of-image taps, TFLM's formulation).
+// and skips out-of-image taps, TFLM's formulation). Both end in a Sum4 (the four sums: an
+// Acc4, a vector on Helium) that emit4 requantizes.
 #ifndef MICROFLOW_DEPTHWISE_TAPS_H_
 #define MICROFLOW_DEPTHWISE_TAPS_H_
 
@@ -27,7 +29,71 @@ constexpr int32_t kDepthwiseMaxTaps = 81;
 // (depth_multiplier 1) or all the same one (depth_multiplier a multiple of 4).
 enum class DepthwiseBlock { kElementwise, kBroadcast };
 
-#if defined(MF_DOT_ARM_DSP)
+#if defined(MF_DOT_ARM_MVE)
+
+// VLDRB widens four int8 to int32 lanes as it loads, so the taps stay int8 (half the DSP
+// cache on a 2 KB stack). Elementwise: one VMUL + VADD per tap (MVE has no lane-wise
+// vector-by-vector multiply-accumulate); broadcast: one VMLA by the scalar input.
+struct TapWeights4 {
+  int8_t w[4 * kDepthwiseMaxTaps];
+};
+
+inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride) {
+  for (int32_t i = 0; i < taps; ++i, w += tap_stride) flash_copy(t.w + 4 * i, w, 4);
+}
+
+using Sum4 = int32x4_t;
+
+inline int32x4_t acc4_vector(const Acc4& a) {
+  int32x4_t v = vdupq_n_s32(a.a0);
+  v = vsetq_lane_s32(a.a1, v, 1);
+  v = vsetq_lane_s32(a.a2, v, 2);
+  return vsetq_lane_s32(a.a3, v, 3);
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE int32x4_t tap_mac4(int32x4_t acc, const int8_t* x, const int8_t* w) {
+  const int32x4_t wv = vldrbq_s32(w);
+  if (Mode == DepthwiseBlock::kBroadcast) return vmlaq_n_s32(acc, wv, *x);
+  return vaddq_s32(acc, vmulq_s32(vldrbq_s32(x), wv));
+}
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE int32x4_t window4(const Acc4& acc, const int8_t* x, const int32_t* offsets, const TapWeights4& t,
+                                   int32_t taps) {
+  int32x4_t sum = acc4_vector(acc);
+  const int8_t* w = t.w;
+  if (taps == 9) {  // 3x3, unrolled
+    sum = tap_mac4<Mode>(sum, x + offsets[0], w);
+    sum = tap_mac4<Mode>(sum, x + offsets[1], w + 4);
+    sum = tap_mac4<Mode>(sum, x + offsets[2], w + 8);
+    sum = tap_mac4<Mode>(sum, x + offsets[3], w + 12);
+    sum = tap_mac4<Mode>(sum, x + offsets[4], w + 16);
+    sum = tap_mac4<Mode>(sum, x + offsets[5], w + 20);
+    sum = tap_mac4<Mode>(sum, x + offsets[6], w + 24);
+    sum = tap_mac4<Mode>(sum, x + offsets[7], w + 28);
+    sum = tap_mac4<Mode>(sum, x + offsets[8], w + 32);
+    return sum;
+  }
+  for (int32_t i = 0; i < taps; ++i, w += 4) sum = tap_mac4<Mode>(sum, x + offsets[i], w);
+  return sum;
+}
+
+using BorderAcc = int32x4_t;
+inline BorderAcc border_begin(const Acc4& a) { return acc4_vector(a); }
+inline Sum4 border_end(const BorderAcc& a) { return a; }
+
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_zp4(int32x4_t& a, const int8_t* x, int32_t zero_point, const TapWeights4& t, int32_t i) {
+  const int32x4_t wv = vldrbq_s32(t.w + 4 * i);
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    a = vmlaq_n_s32(a, wv, *x - zero_point);
+  } else {
+    a = vaddq_s32(a, vmulq_s32(vsubq_s32(vldrbq_s32(x), vdupq_n_s32(zero_point)), wv));
+  }
+}
+
+#elif defined(MF_DOT_ARM_DSP)
 
 struct TapWeights4 {
   int32_t w[2 * kDepthwiseMaxTaps];
@@ -101,6 +167,7 @@ MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets,
   return acc;
 }
 
+using Sum4 = Acc4;
 using BorderAcc = Acc4;
 inline BorderAcc border_begin(const Acc4& a) { return a; }
 inline Acc4 border_end(const BorderAcc& a) { return a; }
@@ -173,6 +240,7 @@ MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets,
   return to_acc4(sum);
 }
 
+using Sum4 = Acc4;
 using BorderAcc = __m128i;
 inline BorderAcc border_begin(const Acc4& a) { return acc4_vector(a); }
 inline Acc4 border_end(const BorderAcc& a) { return to_acc4(a); }
@@ -221,6 +289,7 @@ MF_ALWAYS_INLINE Acc4 window4(Acc4 acc, const int8_t* x, const int32_t* offsets,
   return acc;
 }
 
+using Sum4 = Acc4;
 using BorderAcc = Acc4;
 inline BorderAcc border_begin(const Acc4& a) { return a; }
 inline Acc4 border_end(const BorderAcc& a) { return a; }
