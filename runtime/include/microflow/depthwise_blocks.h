@@ -89,17 +89,18 @@ template <DepthwiseBlock Mode>
 inline Sum4 border_window4(const Acc4& bias, const DepthwiseGeometry& g, const int8_t* image, int32_t origin_y,
                            int32_t origin_x, int32_t ic, const TapWeights4& t) {
   BorderAcc acc = border_begin(bias);
-  for (int32_t ky = 0, i = 0; ky < g.filter_height; ++ky) {
+  const int32_t width = g.input_width, depth = g.input_depth, zero_point = g.input_zero_point;
+  const int32_t tap_step = g.dilation_width * depth;
+  // Columns kx in [kx_begin, kx_end) are inside the image, the same in every row: the tap
+  // loop below needs no bounds checks (and gets the geometry in registers).
+  int32_t kx_begin = 0, kx_end = g.filter_width;
+  while (kx_begin < kx_end && origin_x + kx_begin * g.dilation_width < 0) ++kx_begin;
+  while (kx_end > kx_begin && origin_x + (kx_end - 1) * g.dilation_width >= width) --kx_end;
+  for (int32_t ky = 0, i = kx_begin; ky < g.filter_height; ++ky, i += g.filter_width) {
     const int32_t iy = origin_y + ky * g.dilation_height;
-    if (iy < 0 || iy >= g.input_height) {
-      i += g.filter_width;
-      continue;
-    }
-    for (int32_t kx = 0; kx < g.filter_width; ++kx, ++i) {
-      const int32_t ix = origin_x + kx * g.dilation_width;
-      if (ix >= 0 && ix < g.input_width)
-        tap_zp4<Mode>(acc, image + (iy * g.input_width + ix) * g.input_depth + ic, g.input_zero_point, t, i);
-    }
+    if (iy < 0 || iy >= g.input_height) continue;
+    const int8_t* x = image + (iy * width + origin_x + kx_begin * g.dilation_width) * depth + ic;
+    for (int32_t kx = kx_begin, k = i; kx < kx_end; ++kx, ++k, x += tap_step) tap_zp4<Mode>(acc, x, zero_point, t, k);
   }
   return border_end(acc);
 }
@@ -148,6 +149,14 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
                window_inside(end * g.stride_width - g.pad_left, g.filter_width, g.dilation_width, g.input_width))
           ++end;
         const int8_t* x = image + (origin_y * g.input_width + origin_x) * g.input_depth + ic;
+#if defined(MF_DOT_ARM_MVE)
+        for (; ox + 2 <= end; ox += 2, index += 2 * g.output_depth, x += 2 * pixel_step) {
+          int32x4_t first, second;
+          window4x2<Mode>(bias, x, pixel_step, offsets, weights, taps, first, second);
+          emit4(range, rq, first, index, sink);
+          emit4(range, rq, second, index + g.output_depth, sink);
+        }
+#endif
         for (; ox < end; ++ox, index += g.output_depth, x += pixel_step)
           emit4(range, rq, window4<Mode>(bias, x, offsets, weights, taps), index, sink);
       }

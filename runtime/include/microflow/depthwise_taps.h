@@ -79,6 +79,40 @@ MF_ALWAYS_INLINE int32x4_t window4(const Acc4& acc, const int8_t* x, const int32
   return sum;
 }
 
+// One tap of two windows `step` bytes apart (adjacent output pixels): the weights load once.
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void tap_mac4x2(int32x4_t& a, int32x4_t& b, const int8_t* x, int32_t step, const int8_t* w) {
+  const int32x4_t wv = vldrbq_s32(w);
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    a = vmlaq_n_s32(a, wv, x[0]);
+    b = vmlaq_n_s32(b, wv, x[step]);
+  } else {
+    a = vaddq_s32(a, vmulq_s32(vldrbq_s32(x), wv));
+    b = vaddq_s32(b, vmulq_s32(vldrbq_s32(x + step), wv));
+  }
+}
+
+// window4 of the pixel at x (into a) and of the next one, `step` bytes on (into b).
+template <DepthwiseBlock Mode>
+MF_ALWAYS_INLINE void window4x2(const Acc4& acc, const int8_t* x, int32_t step, const int32_t* offsets,
+                                const TapWeights4& t, int32_t taps, int32x4_t& a, int32x4_t& b) {
+  a = b = acc4_vector(acc);
+  const int8_t* w = t.w;
+  if (taps == 9) {  // 3x3, unrolled
+    tap_mac4x2<Mode>(a, b, x + offsets[0], step, w);
+    tap_mac4x2<Mode>(a, b, x + offsets[1], step, w + 4);
+    tap_mac4x2<Mode>(a, b, x + offsets[2], step, w + 8);
+    tap_mac4x2<Mode>(a, b, x + offsets[3], step, w + 12);
+    tap_mac4x2<Mode>(a, b, x + offsets[4], step, w + 16);
+    tap_mac4x2<Mode>(a, b, x + offsets[5], step, w + 20);
+    tap_mac4x2<Mode>(a, b, x + offsets[6], step, w + 24);
+    tap_mac4x2<Mode>(a, b, x + offsets[7], step, w + 28);
+    tap_mac4x2<Mode>(a, b, x + offsets[8], step, w + 32);
+    return;
+  }
+  for (int32_t i = 0; i < taps; ++i, w += 4) tap_mac4x2<Mode>(a, b, x + offsets[i], step, w);
+}
+
 using BorderAcc = int32x4_t;
 inline BorderAcc border_begin(const Acc4& a) { return acc4_vector(a); }
 inline Sum4 border_end(const BorderAcc& a) { return a; }
@@ -89,7 +123,7 @@ MF_ALWAYS_INLINE void tap_zp4(int32x4_t& a, const int8_t* x, int32_t zero_point,
   if (Mode == DepthwiseBlock::kBroadcast) {
     a = vmlaq_n_s32(a, wv, *x - zero_point);
   } else {
-    a = vaddq_s32(a, vmulq_s32(vsubq_s32(vldrbq_s32(x), vdupq_n_s32(zero_point)), wv));
+    a = vaddq_s32(a, vmulq_s32(vsubq_n_s32(vldrbq_s32(x), zero_point), wv));
   }
 }
 
