@@ -58,24 +58,24 @@ MF_ALWAYS_INLINE int32x4_t tap_mac4(int32x4_t acc, const int8_t* x, const int8_t
   return vaddq_s32(acc, vmulq_s32(vldrbq_s32(x), wv));
 }
 
+// Calls tap(i) for every tap i of a window, the 3x3 window unrolled (the callers' lambdas
+// are always_inline: without it GCC keeps some calls, +0.1 % instructions on person_detect).
+template <typename Tap>
+MF_ALWAYS_INLINE void each_tap(int32_t taps, Tap tap) {
+  if (taps == 9) {
+    tap(0); tap(1); tap(2); tap(3); tap(4); tap(5); tap(6); tap(7); tap(8);
+    return;
+  }
+  for (int32_t i = 0; i < taps; ++i) tap(i);
+}
+
 template <DepthwiseBlock Mode>
 MF_ALWAYS_INLINE int32x4_t window4(const Acc4& acc, const int8_t* x, const int32_t* offsets, const TapWeights4& t,
                                    int32_t taps) {
   int32x4_t sum = acc4_vector(acc);
-  const int8_t* w = t.w;
-  if (taps == 9) {  // 3x3, unrolled
-    sum = tap_mac4<Mode>(sum, x + offsets[0], w);
-    sum = tap_mac4<Mode>(sum, x + offsets[1], w + 4);
-    sum = tap_mac4<Mode>(sum, x + offsets[2], w + 8);
-    sum = tap_mac4<Mode>(sum, x + offsets[3], w + 12);
-    sum = tap_mac4<Mode>(sum, x + offsets[4], w + 16);
-    sum = tap_mac4<Mode>(sum, x + offsets[5], w + 20);
-    sum = tap_mac4<Mode>(sum, x + offsets[6], w + 24);
-    sum = tap_mac4<Mode>(sum, x + offsets[7], w + 28);
-    sum = tap_mac4<Mode>(sum, x + offsets[8], w + 32);
-    return sum;
-  }
-  for (int32_t i = 0; i < taps; ++i, w += 4) sum = tap_mac4<Mode>(sum, x + offsets[i], w);
+  each_tap(taps, [&](int32_t i) __attribute__((always_inline)) {
+    sum = tap_mac4<Mode>(sum, x + offsets[i], t.w + 4 * i);
+  });
   return sum;
 }
 
@@ -97,20 +97,9 @@ template <DepthwiseBlock Mode>
 MF_ALWAYS_INLINE void window4x2(const Acc4& acc, const int8_t* x, int32_t step, const int32_t* offsets,
                                 const TapWeights4& t, int32_t taps, int32x4_t& a, int32x4_t& b) {
   a = b = acc4_vector(acc);
-  const int8_t* w = t.w;
-  if (taps == 9) {  // 3x3, unrolled
-    tap_mac4x2<Mode>(a, b, x + offsets[0], step, w);
-    tap_mac4x2<Mode>(a, b, x + offsets[1], step, w + 4);
-    tap_mac4x2<Mode>(a, b, x + offsets[2], step, w + 8);
-    tap_mac4x2<Mode>(a, b, x + offsets[3], step, w + 12);
-    tap_mac4x2<Mode>(a, b, x + offsets[4], step, w + 16);
-    tap_mac4x2<Mode>(a, b, x + offsets[5], step, w + 20);
-    tap_mac4x2<Mode>(a, b, x + offsets[6], step, w + 24);
-    tap_mac4x2<Mode>(a, b, x + offsets[7], step, w + 28);
-    tap_mac4x2<Mode>(a, b, x + offsets[8], step, w + 32);
-    return;
-  }
-  for (int32_t i = 0; i < taps; ++i, w += 4) tap_mac4x2<Mode>(a, b, x + offsets[i], step, w);
+  each_tap(taps, [&](int32_t i) __attribute__((always_inline)) {
+    tap_mac4x2<Mode>(a, b, x + offsets[i], step, t.w + 4 * i);
+  });
 }
 
 using BorderAcc = int32x4_t;
