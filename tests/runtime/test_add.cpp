@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "microflow/add.h"
+#include "microflow/kernels/add.h"
 #include "reference.h"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
-#include "microflow/band_stream.h"
-#include "microflow/conv_2d_1x1_lanes.h"
+#include "microflow/exec/band_stream.h"
+#include "microflow/variants/conv_2d_1x1_lanes.h"
 #include "reference.h"
 
 namespace {

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "microflow/conv_2d.h"
+#include "microflow/kernels/conv_2d.h"
 #include "reference.h"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "microflow/conv_2d_1x1_lanes.h"
-#include "microflow/conv_2d_packed.h"
+#include "microflow/variants/conv_2d_1x1_lanes.h"
+#include "microflow/kernels/conv_2d_packed.h"
 #include "reference.h"
 
 namespace {

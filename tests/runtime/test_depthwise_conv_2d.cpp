@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "microflow/depthwise_conv_2d.h"
+#include "microflow/kernels/depthwise_conv_2d.h"
 #include "reference.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "microflow/depthwise_conv_2d_fully_connected.h"
+#include "microflow/kernels/depthwise_conv_2d_fully_connected.h"
 #include "reference.h"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "microflow/depthwise_conv_2d_fully_connected.h"
-#include "microflow/depthwise_conv_2d_fully_connected_wide.h"
+#include "microflow/kernels/depthwise_conv_2d_fully_connected.h"
+#include "microflow/variants/depthwise_conv_2d_fully_connected_wide.h"
 #include "reference.h"
 
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "microflow/flash.h"
+#include "microflow/exec/flash.h"
 
 namespace {
 

@@ -3,10 +3,10 @@
 
 #include <vector>
 
-#include "microflow/conv_2d_1x1_wide.h"
-#include "microflow/fully_connected.h"
-#include "microflow/fully_connected_lanes.h"
-#include "microflow/fully_connected_wide.h"
+#include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/kernels/fully_connected.h"
+#include "microflow/variants/fully_connected_lanes.h"
+#include "microflow/variants/fully_connected_wide.h"
 #include "reference.h"
 
 namespace {

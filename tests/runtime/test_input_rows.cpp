@@ -8,9 +8,9 @@
 #include <functional>
 #include <vector>
 
-#include "microflow/conv_2d.h"
-#include "microflow/depthwise_conv_2d_fully_connected.h"
-#include "microflow/pooling.h"
+#include "microflow/kernels/conv_2d.h"
+#include "microflow/kernels/depthwise_conv_2d_fully_connected.h"
+#include "microflow/kernels/pooling.h"
 #include "reference.h"
 
 namespace {

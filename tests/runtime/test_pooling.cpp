@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "microflow/pooling.h"
+#include "microflow/kernels/pooling.h"
 #include "reference.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "microflow/quantize.h"
+#include "microflow/kernels/quantize.h"
 #include "reference.h"
 
 namespace {

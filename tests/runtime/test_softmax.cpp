@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "microflow/softmax.h"
+#include "microflow/kernels/softmax.h"
 #include "reference.h"
 
 namespace {

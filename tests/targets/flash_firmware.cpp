@@ -1,4 +1,4 @@
-// On-target test of the flash-access layer (runtime/include/microflow/flash.h): values of
+// On-target test of the flash-access layer (runtime/include/microflow/exec/flash.h): values of
 // every size the kernels read (int8, int16, int32, float, params-like structs of odd size)
 // at every offset, flash_copy of every source offset and length, and reads that alternate
 // between distant arrays, all compared with RAM copies of the same initializers. Built with
@@ -6,7 +6,7 @@
 // "flash: checks=N failures=M" and exits 0 only when M == 0.
 // -DMF_FLASH_DIRECT_LOAD instead reads one MF_FLASH byte with a plain dereference, which the
 // ESP8266 answers with LoadStoreError: on xtensa-lx106 the run must end as a fault (125).
-#include <microflow/flash.h>
+#include <microflow/exec/flash.h>
 
 #include "platform.h"
 #include "print.h"

@@ -2,7 +2,7 @@
 // window of rows (CONV_2D, DEPTHWISE_CONV_2D, fused DEPTHWISE+FULLY_CONNECTED, pooling)
 // and nothing else reads the input, the generated code can take the input one row at
 // a time: the arena then holds a ring of the last `window_rows` rows instead of the
-// whole input (runtime/include/microflow/input_rows.h).
+// whole input (runtime/include/microflow/exec/input_rows.h).
 #pragma once
 
 #include <cstdint>

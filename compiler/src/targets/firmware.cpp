@@ -77,7 +77,7 @@ static void open_weights() {{
 // streaming input each row copied to the row buffer and pushed.
 std::string harness_prelude(const CompiledModel* m, const std::string& weights_path) {
   const Graph* g = m ? &m->graph : nullptr;
-  std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/flash.h>\n\n#include \"platform.h\"\n";
+  std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/exec/flash.h>\n\n#include \"platform.h\"\n";
   if (g) s += fmt::format("#include \"{0}.h\"\n\nstatic {0}::Model model;\n", kFirmwareModelName);
   if (g && !weights_path.empty()) s += weights_reader(weights_path);
   s += R"(

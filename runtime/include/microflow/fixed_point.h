@@ -8,7 +8,7 @@
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 #elif defined(__AVR__)
-#include "fixed_point_avr.h"
+#include "microflow/arch/fixed_point_avr.h"
 #endif
 
 namespace mf {

@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "fixed_point.h"
-#include "flash.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
 
 // Helium (MVE) integer instructions (Cortex-M55): dot_s8 below, and dot_s8.h's blocks.
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)

@@ -20,8 +20,8 @@
 
 #include <stdint.h>
 
-#include "conv_2d_1x1_wide.h"
-#include "fully_connected_lanes.h"
+#include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/variants/fully_connected_lanes.h"
 
 namespace mf {
 

@@ -6,7 +6,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "fixed_point.h"
+#include "microflow/fixed_point.h"
 
 namespace mf {
 namespace detail {

@@ -4,12 +4,12 @@
 
 #include <stdint.h>
 
-#include "dot_s8.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 #if defined(__AVX2__)
-#include "fully_connected_avx2.h"
+#include "microflow/variants/fully_connected_avx2.h"
 #endif
 
 namespace mf {

@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>

@@ -17,11 +17,11 @@
 
 #include <stdint.h>
 
-#include "dot_s8.h"
-#include "fixed_point.h"
-#include "flash.h"
-#include "fully_connected.h"
-#include "kernel_util.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernels/fully_connected.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

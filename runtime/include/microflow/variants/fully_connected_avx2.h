@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "flash.h"
-#include "kernel_util.h"
-#include "requantize_avx2.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
+#include "microflow/arch/requantize_avx2.h"
 
 namespace mf {
 namespace detail {

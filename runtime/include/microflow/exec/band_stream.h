@@ -20,12 +20,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_2d_1x1_wide.h"
-#include "conv_2d_packed.h"
-#include "depthwise_conv_2d.h"
-#include "flash.h"
-#include "fully_connected.h"
-#include "pooling.h"
+#include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/kernels/conv_2d_packed.h"
+#include "microflow/kernels/depthwise_conv_2d.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernels/fully_connected.h"
+#include "microflow/kernels/pooling.h"
 
 namespace mf {
 

@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dot_s8.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 namespace detail {

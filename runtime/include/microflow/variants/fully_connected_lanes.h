@@ -21,15 +21,15 @@
 
 #include <stdint.h>
 
-#include "fixed_point.h"
-#include "flash.h"
-#include "fully_connected_wide.h"
-#include "kernel_util.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
+#include "microflow/variants/fully_connected_wide.h"
+#include "microflow/kernel_util.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-#include "requantize_avx2.h"
+#include "microflow/arch/requantize_avx2.h"
 #endif
 
 namespace mf {

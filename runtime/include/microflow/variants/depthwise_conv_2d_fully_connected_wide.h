@@ -26,10 +26,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_2d_1x1_wide.h"
-#include "dot_s8.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

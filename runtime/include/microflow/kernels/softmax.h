@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "fixed_point.h"
-#include "flash.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
 
 namespace mf {
 

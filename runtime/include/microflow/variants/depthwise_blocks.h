@@ -7,10 +7,10 @@
 
 #include <stdint.h>
 
-#include "depthwise_taps.h"
-#include "dot_s8.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/arch/depthwise_taps.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 namespace detail {

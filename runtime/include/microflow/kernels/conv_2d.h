@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#include "flash.h"
-#include "input_rows.h"
-#include "kernel_util.h"
+#include "microflow/exec/flash.h"
+#include "microflow/exec/input_rows.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

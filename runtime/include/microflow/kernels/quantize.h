@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#include "fixed_point.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

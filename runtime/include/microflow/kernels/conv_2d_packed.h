@@ -8,16 +8,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_2d.h"
-#include "dot_s8.h"
-#include "flash.h"
-#include "kernel_util.h"
+#include "microflow/kernels/conv_2d.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
 
 #if defined(MF_DOT_SSE2)
-#include "conv_2d_1x1_sse2.h"
+#include "microflow/variants/conv_2d_1x1_sse2.h"
 #endif
 #if defined(__AVX2__)
-#include "conv_2d_avx2.h"
+#include "microflow/variants/conv_2d_avx2.h"
 #endif
 
 namespace mf {

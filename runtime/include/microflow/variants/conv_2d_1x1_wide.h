@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#include "fixed_point.h"
-#include "flash.h"
-#include "fully_connected_wide.h"
-#include "kernel_util.h"
+#include "microflow/fixed_point.h"
+#include "microflow/exec/flash.h"
+#include "microflow/variants/fully_connected_wide.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

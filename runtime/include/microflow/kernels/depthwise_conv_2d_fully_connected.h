@@ -8,11 +8,11 @@
 
 #include <stdint.h>
 
-#include "depthwise_conv_2d.h"
-#include "flash.h"
-#include "fully_connected.h"
-#include "input_rows.h"
-#include "kernel_util.h"
+#include "microflow/kernels/depthwise_conv_2d.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernels/fully_connected.h"
+#include "microflow/exec/input_rows.h"
+#include "microflow/kernel_util.h"
 
 namespace mf {
 

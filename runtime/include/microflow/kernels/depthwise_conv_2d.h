@@ -6,13 +6,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "depthwise_blocks.h"
-#include "flash.h"
-#include "input_rows.h"
-#include "kernel_util.h"
+#include "microflow/variants/depthwise_blocks.h"
+#include "microflow/exec/flash.h"
+#include "microflow/exec/input_rows.h"
+#include "microflow/kernel_util.h"
 
 #if defined(__AVX2__)
-#include "depthwise_conv_2d_avx2.h"
+#include "microflow/variants/depthwise_conv_2d_avx2.h"
 #endif
 
 namespace mf {

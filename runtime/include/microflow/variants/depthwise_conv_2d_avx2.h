@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "depthwise_taps.h"
-#include "flash.h"
-#include "kernel_util.h"
-#include "requantize_avx2.h"
+#include "microflow/arch/depthwise_taps.h"
+#include "microflow/exec/flash.h"
+#include "microflow/kernel_util.h"
+#include "microflow/arch/requantize_avx2.h"
 
 namespace mf {
 namespace detail {

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_2d.h"
-#include "flash.h"
-#include "requantize_avx2.h"
+#include "microflow/kernels/conv_2d.h"
+#include "microflow/exec/flash.h"
+#include "microflow/arch/requantize_avx2.h"
 
 namespace mf {
 namespace detail {

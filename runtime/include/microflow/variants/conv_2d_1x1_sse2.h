@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv_2d.h"
-#include "dot_s8.h"
-#include "flash.h"
+#include "microflow/kernels/conv_2d.h"
+#include "microflow/arch/dot_s8.h"
+#include "microflow/exec/flash.h"
 
 namespace mf {
 namespace detail {
