@@ -5,7 +5,7 @@ namespace microflow {
 void fail(const std::string& file, const std::string& what) { throw CompileError(file + ": " + what); }
 
 void fail(const Graph& g, const Operator& op, const std::string& what) {
-  fail(g.source, "op " + std::to_string(op.index) + " (" + op_kind_name(op.kind) + "): " + what);
+  fail(g.source, "op " + std::to_string(op.index) + " (" + op.name + "): " + what);
 }
 
 std::string describe(const Graph& g, int tensor_id, const std::string& role) {

@@ -20,9 +20,9 @@ struct Lifetime {
 };
 
 inline int64_t row_window_param(const microflow::KernelCall& k, const std::string& name) {
-  for (const auto& f : k.params)
+  for (const auto& f : k.params.fields())
     if (f.name == name) return std::stoll(f.value);
-  ADD_FAILURE() << k.function << " has no parameter " << name;
+  ADD_FAILURE() << k.function() << " has no parameter " << name;
   return 0;
 }
 
@@ -75,12 +75,12 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
     const auto& k = c.calls[static_cast<size_t>(step)];
     const auto& op = *k.op;
     if (ip.row_window) {
-      EXPECT_TRUE(k.function == "depthwise_conv_2d_by_rows_s8" || k.function == "average_pool_2d_s8" ||
-                  k.function == "max_pool_2d_s8")
-          << "op " << ip.op_index << " runs " << k.function << ", which does not go row by row";
+      EXPECT_TRUE(k.function() == "depthwise_conv_2d_by_rows_s8" || k.function() == "average_pool_2d_s8" ||
+                  k.function() == "max_pool_2d_s8")
+          << "op " << ip.op_index << " runs " << k.function() << ", which does not go row by row";
       EXPECT_EQ(row_window_param(k, "batches"), 1);
       EXPECT_EQ(k.input_tensor(), ip.input);
-      const bool pool = k.function.find("pool") != std::string::npos;
+      const bool pool = k.function().find("pool") != std::string::npos;
       const int64_t in_row = row_window_param(k, "input_width") * row_window_param(k, pool ? "depth" : "input_depth");
       const int64_t out_row = row_window_param(k, "output_width") * row_window_param(k, pool ? "depth" : "output_depth");
       const int64_t gap = c.plan.offset_of(ip.input) - c.plan.offset_of(ip.output);
@@ -96,7 +96,7 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
       EXPECT_EQ(ip.saved, in_bytes + out_bytes - std::max(gap + in_bytes, out_bytes));
       EXPECT_GT(ip.saved, 0);
     } else {
-      EXPECT_TRUE(op.kind == microflow::OpKind::Add || op.kind == microflow::OpKind::Quantize)
+      EXPECT_TRUE(std::string(op.name) == "ADD" || std::string(op.name) == "QUANTIZE")
           << "op " << ip.op_index << " is not element-wise";
       EXPECT_EQ(c.plan.offset_of(ip.input), c.plan.offset_of(ip.output));
     }

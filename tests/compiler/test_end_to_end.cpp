@@ -734,7 +734,7 @@ TEST_F(EndToEnd, DepthwiseAndPoolingInPlaceAreBitExact) {
     const auto c = compile_bytes(model, "dwp.tflite");
     ASSERT_EQ(c->plan.in_place.size(), 2u);
     EXPECT_LT(c->plan.arena_bytes, c->plan.arena_without_row_windows);
-    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_by_rows_s8");
+    EXPECT_EQ(c->calls[0].function(), "depthwise_conv_2d_by_rows_s8");
     const RunResult inspect = run("inspect " + quoted(dir.path() / "dwp.tflite") + " --memory --patch-streaming off");
     ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
     EXPECT_TRUE(contains(inspect.output, "op 0 DEPTHWISE_CONV_2D writes tensor")) << inspect.output;

@@ -406,7 +406,7 @@ TEST(Planner, DepthwiseAndPoolingWriteOverTheirInputWithTheRowGap) {
     EXPECT_EQ(p.offset_of(in) - p.offset_of(d), cs.dw_gap);
     const int64_t in_bytes = 12 * R, d_bytes = c->graph.tensor(d).bytes();
     EXPECT_EQ(dw->saved, in_bytes + d_bytes - std::max(cs.dw_gap + in_bytes, d_bytes));
-    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_by_rows_s8");
+    EXPECT_EQ(c->calls[0].function(), "depthwise_conv_2d_by_rows_s8");
     EXPECT_LT(p.arena_bytes, p.arena_without_row_windows);
   }
 }
@@ -425,7 +425,7 @@ TEST(Planner, RowWindowInPlaceOnlyWhereLegalAndUseful) {
     check_plan(*c);
     const auto* ip = in_place_of(c->plan, 0);
     EXPECT_TRUE(ip == nullptr) << "gap " << ip->gap;
-    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_s8");
+    EXPECT_EQ(c->calls[0].function(), "depthwise_conv_2d_s8");
   }
   {  // Two batches.
     w::ModelWriter m;
@@ -450,7 +450,7 @@ TEST(Planner, RowWindowInPlaceOnlyWhereLegalAndUseful) {
     check_plan(*c);
     EXPECT_TRUE(c->plan.in_place.empty());
     EXPECT_EQ(c->plan.arena_bytes, c->plan.arena_without_row_windows);
-    EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_s8");
+    EXPECT_EQ(c->calls[0].function(), "depthwise_conv_2d_s8");
   }
 }
 

@@ -1,4 +1,4 @@
-// Build-time quantization arithmetic of the compiler (passes/quantization.h)
+// Build-time quantization arithmetic of the compiler (ops/quantization.h)
 // against the facts of shared/docs/tflm-arithmetic.md §2-§4.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <random>
 
-#include "passes/quantization.h"
+#include "ops/quantization.h"
 
 namespace microflow {
 namespace {

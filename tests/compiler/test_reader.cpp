@@ -12,13 +12,13 @@
 #include <cstring>
 
 #include "seed_models.h"
+#include "ops/options.h"
 #include "test_util.h"
 
 namespace mftest {
 namespace {
 
 using microflow::DType;
-using microflow::OpKind;
 
 const std::string kName = "test.tflite";
 
@@ -776,7 +776,7 @@ TEST(Lowering, PoolStrideOverflowingIntIsRejectedOrValid) {
   try {
     auto c = compile_bytes(bytes, kName);
     ASSERT_EQ(c->calls.size(), 1u);
-    for (const auto& p : c->calls[0].params) {
+    for (const auto& p : c->calls[0].params.fields()) {
       if (p.name == "pad_top" || p.name == "pad_left") {
         EXPECT_EQ(p.value, "0") << p.name;
       }
@@ -955,7 +955,7 @@ TEST(Reader, ValidModelReadsBackShapesQuantizationAndOptions) {
 
   ASSERT_EQ(g.ops.size(), 5u);
   const microflow::Operator& conv = g.ops[0];
-  EXPECT_EQ(conv.kind, OpKind::Conv2D);
+  EXPECT_STREQ(conv.name, "CONV_2D");
   EXPECT_EQ(conv.inputs, (std::vector<int>{x, f, b}));
   EXPECT_EQ(conv.outputs, std::vector<int>{c});
   const auto& co = conv.opts<microflow::ConvOptions>();
@@ -967,21 +967,21 @@ TEST(Reader, ValidModelReadsBackShapesQuantizationAndOptions) {
   EXPECT_EQ(co.activation, microflow::Activation::Relu6);
 
   const auto& po = g.ops[1].opts<microflow::PoolOptions>();
-  EXPECT_EQ(g.ops[1].kind, OpKind::MaxPool2D);
+  EXPECT_STREQ(g.ops[1].name, "MAX_POOL_2D");
   EXPECT_EQ(po.padding, microflow::Padding::Same);
   EXPECT_EQ(po.filter_h, 2);
   EXPECT_EQ(po.filter_w, 3);
   EXPECT_EQ(po.stride_h, 2);
   EXPECT_EQ(po.activation, microflow::Activation::ReluN1To1);
 
-  EXPECT_EQ(g.ops[2].kind, OpKind::Reshape);
-  EXPECT_EQ(g.ops[3].kind, OpKind::FullyConnected);
+  EXPECT_STREQ(g.ops[2].name, "RESHAPE");
+  EXPECT_STREQ(g.ops[3].name, "FULLY_CONNECTED");
   EXPECT_EQ(g.ops[3].inputs, (std::vector<int>{r, fw, -1}));  // absent bias kept as -1
   EXPECT_EQ(g.ops[3].input(2), -1);
   const auto& fo_opts = g.ops[3].opts<microflow::FullyConnectedOptions>();
   EXPECT_EQ(fo_opts.activation, microflow::Activation::Relu);
   EXPECT_TRUE(fo_opts.keep_num_dims);
-  EXPECT_EQ(g.ops[4].kind, OpKind::Softmax);
+  EXPECT_STREQ(g.ops[4].name, "SOFTMAX");
   EXPECT_EQ(g.ops[4].opts<microflow::SoftmaxOptions>().beta, 0.5f);
   for (size_t i = 0; i < g.ops.size(); ++i) EXPECT_EQ(g.ops[i].index, static_cast<int>(i));
 
@@ -1009,7 +1009,7 @@ TEST(Reader, DepthwiseOptionsReadBack) {
   EXPECT_FALSE(g.tensor(x).quant.present());
   auto c = compile_bytes(bytes, kName);
   ASSERT_EQ(c->calls.size(), 1u);
-  EXPECT_EQ(c->calls[0].function, "depthwise_conv_2d_f32");
+  EXPECT_EQ(c->calls[0].function(), "depthwise_conv_2d_f32");
 }
 
 }  // namespace

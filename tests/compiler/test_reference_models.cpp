@@ -25,9 +25,9 @@ std::unique_ptr<Compiled> compile_model_file(const std::string& name, const micr
 }
 
 std::string param(const microflow::KernelCall& k, const std::string& name) {
-  for (const auto& p : k.params)
+  for (const auto& p : k.params.fields())
     if (p.name == name) return p.value;
-  ADD_FAILURE() << k.function << " has no parameter " << name;
+  ADD_FAILURE() << k.function() << " has no parameter " << name;
   return "";
 }
 
@@ -37,8 +37,8 @@ TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
   auto c = compile_model_file("sine_int8", {microflow::Optimize::Size, ""});
   ASSERT_EQ(c->calls.size(), 3u);
   const microflow::KernelCall& k = c->calls[0];
-  ASSERT_EQ(k.function, "fully_connected_s8");
-  ASSERT_EQ(k.op->kind, microflow::OpKind::FullyConnected);
+  ASSERT_EQ(k.function(), "fully_connected_s8");
+  ASSERT_STREQ(k.op->name, "FULLY_CONNECTED");
   // doc §2.1: M = 2039655759 from the float32 product (2039655736 if computed in double), s = -7.
   EXPECT_EQ(param(k, "multiplier"), "2039655759");
   EXPECT_EQ(param(k, "shift"), "-7");
@@ -76,8 +76,8 @@ TEST(ReferenceModels, SineInt8FirstFullyConnectedUsesTheFloat32ScaleProduct) {
     ASSERT_EQ(fast->calls.size(), 3u);
     for (size_t i = 0; i < 3; ++i) {
       const microflow::KernelCall& f = fast->calls[i];
-      EXPECT_EQ(f.function, function) << family;
-      EXPECT_TRUE(f.params_as_template);
+      EXPECT_EQ(f.function(), function) << family;
+      EXPECT_TRUE(f.kernel->template_constants);
       EXPECT_EQ(param(f, "multiplier"), param(c->calls[i], "multiplier"));
       EXPECT_EQ(param(f, "shift"), param(c->calls[i], "shift"));
     }
@@ -113,13 +113,13 @@ TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
     EXPECT_EQ(fast->plan.arena_bytes, c->plan.arena_bytes) << family;
     int wide_stages = 0, generic_1x1 = 0;
     for (const auto& k : fast->calls) {
-      if (k.function == "conv_2d_1x1_s8" && param(k, "stride_height") == "1") ++generic_1x1;
+      if (k.function() == "conv_2d_1x1_s8" && param(k, "stride_height") == "1") ++generic_1x1;
       for (size_t i = 0; i < k.stages.size(); ++i) {
         const auto& st = k.stages[i];
         if (k.bands[i].kernel != "kBandConv1x1Wide") continue;
         ++wide_stages;
-        EXPECT_EQ(st.function, function);
-        EXPECT_TRUE(st.params_as_template);
+        EXPECT_EQ(st.function(), function);
+        EXPECT_TRUE(st.kernel->template_constants);
         EXPECT_EQ(param(st, "pixels"),
                   std::to_string(k.bands[i].output_row_bytes / std::stoll(param(st, "output_depth"))));
       }

@@ -137,7 +137,7 @@ TEST(Streaming, AutoStreamsTheChainWhereItLowersThePeak) {
       buffers += b.buffer_bytes;
     }
     EXPECT_EQ(c->graph.tensor(k.args[1].tensor).bytes(), buffers);
-    EXPECT_EQ(k.function, "band_stream_s8");
+    EXPECT_EQ(k.function(), "band_stream_s8");
   }
 }
 

@@ -130,7 +130,7 @@ TEST(Streaming, DepthwiseFullyConnectedStreamsWithARingOfWindowRows) {
   EXPECT_LT(c->plan.arena_bytes, whole->plan.arena_bytes);
   // The RESHAPE in front is gone: the streamed call is the first.
   EXPECT_EQ(c->calls.size(), whole->calls.size() - 1);
-  EXPECT_EQ(c->calls[s.call].function, s.kernel);
+  EXPECT_EQ(c->calls[s.call].function(), s.kernel);
 
   const auto code = microflow::emit_cpp(c->graph, c->calls, c->plan, "net", {}, s, c->whole_input_arena_bytes);
   for (const char* part : {"constexpr size_t kInputRows = 12;", "constexpr size_t kInputRowElements = 12;",

@@ -44,7 +44,7 @@ std::string xml_text(std::string s) {
 std::string in_place_line(const CompiledModel& m, const InPlace& p) {
   std::string kind;
   for (const Operator& op : m.graph.ops)
-    if (op.index == p.op_index) kind = op_kind_name(op.kind);
+    if (op.index == p.op_index) kind = op.name;
   return fmt::format("op {} {} writes tensor {} over tensor {} '{}'{}: saves {} B", p.op_index, kind, p.output, p.input,
                      m.graph.tensor(p.input).name,
                      p.row_window ? fmt::format(" with a {}-byte gap", p.gap) : std::string(), p.saved);
@@ -72,7 +72,7 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
     const Tensor& o = m.graph.tensor(k.output_tensor());
     std::string sinks;
     for (size_t i = 0; i < k.stages.size(); ++i)
-      if (k.bands[i].accumulator_bytes) sinks += std::string(sinks.empty() ? "" : "+") + op_kind_name(k.stages[i].op->kind);
+      if (k.bands[i].accumulator_bytes) sinks += std::string(sinks.empty() ? "" : "+") + k.stages[i].op->name;
     out << fmt::format("  region ops {}{}: {}{} -> {}{}, line buffers {} B\n", k.op_indices(),
                        sinks.empty() ? "" : " (" + sinks + " sink)", dtype_name(in.type), in.shape_string(),
                        dtype_name(o.type), o.shape_string(), with_commas(buffers));
@@ -84,7 +84,7 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
         holds = fmt::format("sink: one row of {} B + int32 sums {} B = {} B", b.input_row_bytes, b.accumulator_bytes,
                             b.buffer_bytes);
       out << fmt::format("    op {:>3} {:<18} rows {:>3} -> {:>3}, window {} row(s), stride {}, {}\n",
-                         k.stages[i].op->index, op_kind_name(k.stages[i].op->kind), b.input_height, b.output_height,
+                         k.stages[i].op->index, k.stages[i].op->name, b.input_height, b.output_height,
                          b.span, b.stride, holds);
     }
   }
@@ -104,7 +104,7 @@ nlohmann::json streaming_report_json(const CompiledModel& m) {
     for (size_t i = 0; i < k.stages.size(); ++i) {
       const BandInfo& b = k.bands[i];
       buffers += b.buffer_bytes;
-      stages.push_back({{"op", k.stages[i].op->index}, {"kernel", k.stages[i].function}, {"input_rows", b.input_height},
+      stages.push_back({{"op", k.stages[i].op->index}, {"kernel", k.stages[i].function()}, {"input_rows", b.input_height},
                         {"output_rows", b.output_height}, {"window_rows", b.span}, {"stride", b.stride},
                         {"line_buffer_bytes", b.buffer_bytes}, {"sink", b.accumulator_bytes > 0},
                         {"accumulator_bytes", b.accumulator_bytes}});
@@ -130,7 +130,7 @@ void print_memory_report(std::ostream& out, const CompiledModel& m) {
   out << fmt::format("{:>4}  {:<18} {:>10}  {}\n", "step", "op", "live B", "live tensors [offset, end)");
   for (size_t step = 0; step <= m.calls.size(); ++step) {
     const std::string op = step < m.calls.size()
-                               ? fmt::format("{} {}", m.calls[step].op->index, op_kind_name(m.calls[step].op->kind))
+                               ? fmt::format("{} {}", m.calls[step].op->index, m.calls[step].op->name)
                                : "(outputs)";
     std::string tensors;
     for (int b : live_buffers(plan, static_cast<int>(step))) {

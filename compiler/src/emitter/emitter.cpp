@@ -49,14 +49,15 @@ void emit_array(std::ostringstream& out, const KernelCall& k, const ConstArray& 
 // A call's constant arrays and its parameter struct.
 void emit_constants(std::ostringstream& out, const KernelCall& k) {
   for (const ConstArray& a : k.arrays) emit_array(out, k, a);
-  if (k.params_as_template) {
-    out << "using " << symbol(k, "Constants") << " = mf::" << k.params_type << "<\n";
-    for (size_t i = 0; i < k.params.size(); ++i)
-      out << "    " << k.params[i].value << (i + 1 < k.params.size() ? ",  // " : ">;  // ") << k.params[i].name << "\n";
+  const std::vector<ParamField> fields = k.params.fields();
+  if (k.kernel->template_constants) {
+    out << "using " << symbol(k, "Constants") << " = mf::" << k.params.type_name() << "<\n";
+    for (size_t i = 0; i < fields.size(); ++i)
+      out << "    " << fields[i].value << (i + 1 < fields.size() ? ",  // " : ">;  // ") << fields[i].name << "\n";
     return;
   }
-  out << "const mf::" << k.params_type << " " << symbol(k, "Params") << " MF_FLASH = {\n";
-  for (const ParamField& f : k.params)
+  out << "const mf::" << k.params.type_name() << " " << symbol(k, "Params") << " MF_FLASH = {\n";
+  for (const ParamField& f : fields)
     out << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";
   out << "};\n";
 }
@@ -76,14 +77,26 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
       if (a.kind == KernelArg::Array) arrays.push_back(symbol(st, a.array));
     arrays.resize(3, "nullptr");
     // A template instance takes its sizes as template arguments: no params, a function pointer.
-    const std::string params = st.params_as_template ? "nullptr" : "&" + symbol(st, "Params");
-    const std::string row = st.params_as_template ? "&mf::" + st.function + "<" + symbol(st, "Constants") + ">" : "nullptr";
+    const bool instance = st.kernel->template_constants;
+    const std::string params = instance ? "nullptr" : "&" + symbol(st, "Params");
+    const std::string row = instance ? "&mf::" + st.function() + "<" + symbol(st, "Constants") + ">" : "nullptr";
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
         << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << "},\n";
   }
   out << "};\n";
+}
+
+// The runtime headers of the model's kernels (and of the float conversions of the API):
+// a small model does not make the compiler parse every kernel.
+std::set<std::string> runtime_headers(const std::vector<KernelCall>& calls) {
+  std::set<std::string> headers = {"microflow/exec/flash.h", "microflow/kernels/quantize.h"};
+  for (const KernelCall& k : calls) {
+    if (k.kernel) headers.insert(k.kernel->header);
+    for (const KernelCall& st : k.stages) headers.insert(st.kernel->header);
+  }
+  return headers;
 }
 
 std::string tensor_summary(const Graph& g, int id) {
@@ -322,10 +335,11 @@ void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& n
 // The kernel call statement (without `;`), e.g. "mf::conv_2d_s8(kOp1Params, ...)".
 std::string call_expression(const Graph& g, const MemoryPlan& plan, const KernelCall& k) {
   // Specialized kernels take their constants as a template argument instead of a params struct.
-  std::string c = k.params_as_template ? "mf::" + k.function + "<" + symbol(k, "Constants") + ">("
-                                       : "mf::" + k.function + "(" + symbol(k, "Params");
+  const bool instance = k.kernel->template_constants;
+  std::string c = instance ? "mf::" + k.function() + "<" + symbol(k, "Constants") + ">("
+                           : "mf::" + k.function() + "(" + symbol(k, "Params");
   for (const KernelArg& a : k.args) {
-    if (!k.params_as_template || &a != &k.args.front()) c += ", ";
+    if (!instance || &a != &k.args.front()) c += ", ";
     switch (a.kind) {
       case KernelArg::Input: c += arena_pointer(g, plan, a.tensor, true); break;
       case KernelArg::Output: c += arena_pointer(g, plan, a.tensor, false); break;
@@ -349,10 +363,10 @@ void emit_bounds_check(std::ostringstream& s, const Graph& g, const MemoryPlan& 
 // The params struct of one group size of a paged call: group channels, per-channel
 // arrays in the page.
 void emit_paged_params(std::ostringstream& s, const KernelCall& k, const PageGroup& group, const std::string& symbol_name) {
-  s << "const mf::" << k.params_type << " " << symbol_name << " MF_FLASH = {\n";
-  for (const ParamField& f : k.params) {
+  const Params params = group.channels > 0 ? k.kernel->channel_split->group(k.params, group.channels) : k.params;
+  s << "const mf::" << params.type_name() << " " << symbol_name << " MF_FLASH = {\n";
+  for (const ParamField& f : params.fields()) {
     std::string value = f.value;
-    if (f.name == "output_depth" && group.channels > 0) value = std::to_string(group.channels);
     if (value[0] == '@') {
       // Params point only at int32 arrays (multipliers, shifts): a plain offset into the
       // int32 page keeps the struct a constant initializer.
@@ -371,7 +385,7 @@ void emit_paged_call(std::ostringstream& s, const Graph& g, const MemoryPlan& pl
                      const PageGroup& group, const std::string& params, const std::string& record,
                      const std::string& first_channel, const std::string& indent) {
   s << indent << "read_weights(" << record << ", weight_page, " << group.record_bytes << "u);\n";
-  s << indent << "mf::" << k.function << "(" << params;
+  s << indent << "mf::" << k.function() << "(" << params;
   for (const KernelArg& a : k.args) {
     s << ", ";
     switch (a.kind) {
@@ -398,7 +412,8 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
                  const std::string& name, const EmitOptions& options, const WeightPages* pages,
                  const StreamingInput& streaming) {
   s << "// " << name << ".cpp: generated by microflow " << kMicroflowVersion << ". Do not edit.\n"
-    << "#include \"" << name << ".h\"\n\n#include <string.h>\n\n#include <microflow/microflow.h>\n";
+    << "#include \"" << name << ".h\"\n\n#include <string.h>\n\n";
+  for (const std::string& header : runtime_headers(calls)) s << "#include <" << header << ">\n";
   if (options.tensor_bounds_check) s << "#include <sanitizer/asan_interface.h>\n";
   if (pages)
     s << "\n#if defined(__AVR__)\n#error \"external weights: AVR kernels read constants from program memory and cannot "

@@ -1,5 +1,7 @@
 #include "graph/graph.h"
 
+#include <stdexcept>
+
 namespace microflow {
 
 const char* dtype_name(DType t) {
@@ -53,20 +55,8 @@ std::string Tensor::shape_string() const {
   return s + "]";
 }
 
-const char* op_kind_name(OpKind k) {
-  switch (k) {
-    case OpKind::FullyConnected: return "FULLY_CONNECTED";
-    case OpKind::Conv2D: return "CONV_2D";
-    case OpKind::DepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-    case OpKind::AveragePool2D: return "AVERAGE_POOL_2D";
-    case OpKind::MaxPool2D: return "MAX_POOL_2D";
-    case OpKind::Reshape: return "RESHAPE";
-    case OpKind::Softmax: return "SOFTMAX";
-    case OpKind::Add: return "ADD";
-    case OpKind::Quantize: return "QUANTIZE";
-    case OpKind::Dequantize: return "DEQUANTIZE";
-  }
-  return "?";
+void Operator::bad_options() const {
+  throw std::logic_error(std::string("internal: op ") + std::to_string(index) + " (" + name + ") has options of another type");
 }
 
 const char* activation_name(Activation a) {

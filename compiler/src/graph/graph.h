@@ -3,9 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace microflow {
@@ -45,49 +45,35 @@ struct Tensor {
   template <typename T> const T* data_as() const { return reinterpret_cast<const T*>(data.data()); }
 };
 
-enum class OpKind {
-  FullyConnected, Conv2D, DepthwiseConv2D, AveragePool2D, MaxPool2D,
-  Reshape, Softmax, Add, Quantize, Dequantize
-};
-const char* op_kind_name(OpKind k);
+struct OpDef;  // ops/op_def.h: the operator's definition in the registry
 
 enum class Activation { None, Relu, ReluN1To1, Relu6 };
 const char* activation_name(Activation a);
 enum class Padding { Same, Valid };
 
-struct ConvOptions {
-  Padding padding = Padding::Same;
-  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  Activation activation = Activation::None;
+// An operator's options as its definition reads them (ops/*.cpp declare the types).
+struct OpOptions {
+  virtual ~OpOptions() = default;
 };
-struct DepthwiseOptions : ConvOptions {
-  int depth_multiplier = 1;
-};
-struct PoolOptions {
-  Padding padding = Padding::Same;
-  int stride_h = 1, stride_w = 1, filter_h = 1, filter_w = 1;
-  Activation activation = Activation::None;
-};
-struct FullyConnectedOptions {
-  Activation activation = Activation::None;
-  bool keep_num_dims = false;
-};
-struct SoftmaxOptions { float beta = 1.f; };
-struct AddOptions { Activation activation = Activation::None; };
-struct NoOptions {};
-
-using OpOptions = std::variant<NoOptions, ConvOptions, DepthwiseOptions, PoolOptions,
-                               FullyConnectedOptions, SoftmaxOptions, AddOptions>;
 
 struct Operator {
   int index = -1;  // position in the model's operator list (for messages)
-  OpKind kind = OpKind::Reshape;
+  const OpDef* def = nullptr;
+  const char* name = "";     // the TFLite builtin name, e.g. "CONV_2D"
   std::vector<int> inputs;   // tensor ids; -1 marks an absent optional input
   std::vector<int> outputs;
-  OpOptions options;
+  std::shared_ptr<const OpOptions> options;
 
-  template <typename T> const T& opts() const { return std::get<T>(options); }
+  // The options as the definition's type; another type is an internal error.
+  template <typename T> const T& opts() const {
+    const T* o = dynamic_cast<const T*>(options.get());
+    if (!o) bad_options();
+    return *o;
+  }
   int input(size_t i) const { return i < inputs.size() ? inputs[i] : -1; }
+
+ private:
+  [[noreturn]] void bad_options() const;
 };
 
 struct Graph {

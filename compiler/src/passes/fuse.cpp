@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "passes/lower_util.h"
+#include "kernels/fully_connected.h"
+#include "ops/lower_util.h"
 
 namespace microflow {
 namespace {
@@ -21,33 +22,33 @@ std::vector<size_t> readers_of(const std::vector<KernelCall>& calls, int t) {
   return r;
 }
 
-int64_t param_value(const KernelCall& k, const std::string& name) {
-  for (const ParamField& f : k.params)
-    if (f.name == name) return std::stoll(f.value);
-  return -1;
-}
-
-// The two calls' parameters and arrays under one roof: fields keep their
-// order (the fused params struct nests both), array names get a prefix.
-void append_prefixed(KernelCall& fused, const KernelCall& k, const std::string& prefix, const std::string& field_prefix) {
-  for (const ParamField& f : k.params)
-    fused.params.push_back({field_prefix + f.name, f.value[0] == '@' ? "@" + prefix + f.value.substr(1) : f.value});
+// The two calls' arrays under one roof, renamed with a prefix.
+void append_arrays(KernelCall& fused, const KernelCall& k, const std::string& prefix) {
   for (ConstArray a : k.arrays) {
     a.suffix = prefix + a.suffix;
     fused.arrays.push_back(std::move(a));
   }
 }
 
+ArrayRef prefixed(const ArrayRef& a, const std::string& prefix) { return a.null() ? a : ArrayRef{prefix + a.suffix}; }
+
 KernelCall fuse(Graph& g, const KernelCall& dw, const KernelCall* reshape, const KernelCall& fc) {
+  DepthwiseConv2DFullyConnectedS8Params p;
+  p.depthwise = dw.params.as<DepthwiseConv2DS8Params>();
+  p.depthwise.channel_multiplier = prefixed(p.depthwise.channel_multiplier, "Dw");
+  p.depthwise.channel_shift = prefixed(p.depthwise.channel_shift, "Dw");
+  p.fully_connected = fc.params.as<FullyConnectedS8Params>();
+  p.fully_connected.channel_multiplier = prefixed(p.fully_connected.channel_multiplier, "Fc");
+  p.fully_connected.channel_shift = prefixed(p.fully_connected.channel_shift, "Fc");
   KernelCall k;
   k.op = fc.op;
+  k.kernel = dw.kernel->fuses_fully_connected;
+  k.params = p;
   k.fused = {dw.op};
   if (reshape) k.fused.push_back(reshape->op);
-  k.function = "depthwise_conv_2d_fully_connected_s8";
-  k.params_type = "DepthwiseConv2DFullyConnectedS8Params";
   k.macs = dw.macs + fc.macs;
-  append_prefixed(k, dw, "Dw", "depthwise.");
-  append_prefixed(k, fc, "Fc", "fully_connected.");
+  append_arrays(k, dw, "Dw");
+  append_arrays(k, fc, "Fc");
   // Arguments: dw input, dw filter, dw bias, fc weights, fc bias, accumulators, output.
   for (const KernelArg& a : dw.args)
     if (a.kind == KernelArg::Input) k.args.push_back(a);
@@ -59,7 +60,7 @@ KernelCall fuse(Graph& g, const KernelCall& dw, const KernelCall* reshape, const
   scratch.name = g.tensor(fc.output_tensor()).name + "/accumulators";
   scratch.type = DType::Int32;
   scratch.type_name = "INT32";
-  scratch.shape = {static_cast<int32_t>(param_value(fc, "output_depth"))};
+  scratch.shape = {static_cast<int32_t>(p.fully_connected.output_depth)};
   g.tensors.push_back(scratch);
   k.args.push_back({KernelArg::Output, scratch.id, "", "int32_t"});
   k.args.push_back({KernelArg::Output, fc.output_tensor(), "", "int8_t"});
@@ -70,7 +71,9 @@ KernelCall fuse(Graph& g, const KernelCall& dw, const KernelCall* reshape, const
 
 void fuse_layers(Graph& g, std::vector<KernelCall>& calls) {
   for (size_t i = 0; i < calls.size(); ++i) {
-    if (calls[i].function != "depthwise_conv_2d_s8" || param_value(calls[i], "batches") != 1) continue;
+    const KernelDef* kernel = calls[i].kernel;
+    if (!kernel || !kernel->fuses_fully_connected || calls[i].params.as<DepthwiseConv2DS8Params>().batches != 1)
+      continue;
     const int intermediate = calls[i].output_tensor();
     if (is_model_output(g, intermediate)) continue;
     std::vector<size_t> readers = readers_of(calls, intermediate);
@@ -86,10 +89,11 @@ void fuse_layers(Graph& g, std::vector<KernelCall>& calls) {
     }
     const KernelCall& f = calls[fc];
     // The FC must read the intermediate as its (flattened, single-batch) input.
-    if (f.function != "fully_connected_s8" || param_value(f, "batches") != 1 || f.input_tensor() != (reshape ? reshape->output_tensor() : intermediate))
+    if (f.kernel != &kFullyConnectedS8 || f.params.as<FullyConnectedS8Params>().batches != 1 ||
+        f.input_tensor() != (reshape ? reshape->output_tensor() : intermediate))
       continue;
     // Pays when the accumulators are smaller than the tensor they replace.
-    if (4 * param_value(f, "output_depth") >= g.tensor(intermediate).bytes()) continue;
+    if (4 * f.params.as<FullyConnectedS8Params>().output_depth >= g.tensor(intermediate).bytes()) continue;
     KernelCall fused = fuse(g, calls[i], reshape, f);
     const size_t reshape_index = reshape ? static_cast<size_t>(reshape - calls.data()) : calls.size();
     calls[fc] = std::move(fused);

@@ -1,9 +1,5 @@
 #include "passes/kernel_call.h"
 
-#include <cfloat>
-#include <cmath>
-#include <cstdio>
-
 namespace microflow {
 
 int64_t ConstArray::bytes() const { return static_cast<int64_t>(size()) * dtype_size(type); }
@@ -35,24 +31,8 @@ std::string KernelCall::op_indices() const {
 
 std::string KernelCall::op_names() const {
   std::string s;
-  for (const Operator* o : fused) s += std::string(op_kind_name(o->kind)) + "+";
-  return s + op_kind_name(op->kind);
-}
-
-std::string literal(int64_t v) {
-  // INT32_MIN cannot be written as a plain negative literal.
-  if (v == INT32_MIN) return "(-2147483647 - 1)";
-  return std::to_string(v);
-}
-
-std::string literal(float v) {
-  if (std::isinf(v)) return v > 0 ? "__builtin_inff()" : "-__builtin_inff()";
-  if (std::isnan(v)) return std::signbit(v) ? "-__builtin_nanf(\"\")" : "__builtin_nanf(\"\")";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-  std::string s = buf;
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s + "f";
+  for (const Operator* o : fused) s += std::string(o->name) + "+";
+  return s + op->name;
 }
 
 }  // namespace microflow

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "kernels/kernel.h"
 
 namespace microflow {
 
@@ -18,13 +19,6 @@ struct ConstArray {
   std::vector<float> floats;  // for float arrays
   int64_t bytes() const;
   size_t size() const { return type == DType::Float32 ? floats.size() : ints.size(); }
-};
-
-// One field of a kernel's parameter struct, in declaration order. A value
-// "@Suffix" refers to the op's constant array of that suffix.
-struct ParamField {
-  std::string name;
-  std::string value;
 };
 
 struct KernelArg {
@@ -48,15 +42,14 @@ struct BandInfo {
 
 struct KernelCall {
   const Operator* op = nullptr;
-  std::string function;     // e.g. "conv_2d_s8" in namespace mf
-  std::string params_type;  // e.g. "Conv2DS8Params"
-  // The params as template arguments of params_type (a constants struct) instead of a
-  // struct in flash: the kernel is instantiated for this layer (--optimize=speed).
-  bool params_as_template = false;
-  std::vector<ParamField> params;
+  const KernelDef* kernel = nullptr;  // nullptr for an alias
+  // The kernel's parameter struct (or, for KernelDef::template_constants, its template
+  // arguments), typed: kernels/*.h.
+  Params params;
   std::vector<ConstArray> arrays;
   std::vector<KernelArg> args;  // after the params argument
   int64_t macs = 0;
+  std::string function() const { return kernel ? kernel->function : ""; }
   // RESHAPE: output shares the input's storage, no call is emitted.
   bool is_alias = false;
   // Operators folded into this call besides `op` (which produced the output),
@@ -76,8 +69,5 @@ struct KernelCall {
   std::string op_indices() const;
   std::string op_names() const;
 };
-
-std::string literal(int64_t v);
-std::string literal(float v);
 
 }  // namespace microflow

@@ -5,7 +5,8 @@
 #include <cstdio>
 
 #include "diagnostics.h"
-#include "passes/quantization.h"
+#include "ops/op_def.h"
+#include "ops/quantization.h"
 
 namespace microflow {
 namespace {
@@ -20,17 +21,13 @@ std::string number(float v) {
 // take one scale per output channel (or one for all) and an int8 zero point,
 // so the quantization must say exactly that before any lowering uses it.
 void check_weights_quantization(const Graph& g, const Operator& op) {
-  int channel_axis = 0;
-  switch (op.kind) {
-    case OpKind::Conv2D: case OpKind::FullyConnected: channel_axis = 0; break;
-    case OpKind::DepthwiseConv2D: channel_axis = 3; break;
-    default: return;
-  }
-  const int id = op.input(1);
+  if (op.def->weights_input < 0) return;
+  const int channel_axis = op.def->channel_axis;
+  const int id = op.input(static_cast<size_t>(op.def->weights_input));
   if (id < 0) return;  // the lowering reports the missing input
   const Tensor& w = g.tensor(id);
   if (w.type != DType::Int8 || !w.quant.present()) return;
-  const char* role = op.kind == OpKind::FullyConnected ? "weights" : "filter";
+  const char* role = op.def->weights_role;
   for (size_t c = 0; c < w.quant.scales.size(); ++c)
     if (!(w.quant.scales[c] > 0.f) || !std::isfinite(w.quant.scales[c]))
       fail(g, op, describe(g, id, role) + ": scale " + number(w.quant.scales[c]) +
@@ -61,7 +58,7 @@ void check_shifts(const Graph& g, const KernelCall& k) {
       fail(g, *k.op, "requantization " + what + " " + (v == kInvalidShift ? "is not finite" : std::to_string(v) + " is out of range") +
                          ": the input, weight and output scales are inconsistent (their ratio must stay below 2^31)");
   };
-  for (const ParamField& f : k.params) {
+  for (const ParamField& f : k.params.fields()) {
     if (!f.name.ends_with("shift")) continue;
     int64_t v = 0;
     const auto [end, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
@@ -85,18 +82,7 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
     if (g.tensor(op.outputs[0]).elements() == 0)
       fail(g, op, describe(g, op.outputs[0], "output") + ": shape " + g.tensor(op.outputs[0]).shape_string() + " is empty");
     check_weights_quantization(g, op);
-    switch (op.kind) {
-      case OpKind::FullyConnected: calls.push_back(lower_fully_connected(g, op)); break;
-      case OpKind::Conv2D: calls.push_back(lower_conv_2d(g, op)); break;
-      case OpKind::DepthwiseConv2D: calls.push_back(lower_depthwise_conv_2d(g, op)); break;
-      case OpKind::AveragePool2D:
-      case OpKind::MaxPool2D: calls.push_back(lower_pool_2d(g, op)); break;
-      case OpKind::Softmax: calls.push_back(lower_softmax(g, op)); break;
-      case OpKind::Add: calls.push_back(lower_add(g, op)); break;
-      case OpKind::Quantize: calls.push_back(lower_quantize(g, op)); break;
-      case OpKind::Dequantize: calls.push_back(lower_dequantize(g, op)); break;
-      case OpKind::Reshape: calls.push_back(lower_reshape(g, op)); break;
-    }
+    calls.push_back(op.def->lower(g, op));
     check_shifts(g, calls.back());
   }
   return calls;

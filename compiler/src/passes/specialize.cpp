@@ -5,18 +5,11 @@
 #include <cstdlib>
 
 #include "diagnostics.h"
-#include "passes/lower_util.h"
+#include "kernels/catalog.h"
+#include "ops/lower_util.h"
 
 namespace microflow {
 namespace {
-
-const ParamField* find_param(const KernelCall& k, const std::string& name) {
-  for (const ParamField& f : k.params)
-    if (f.name == name) return &f;
-  return nullptr;
-}
-
-int64_t int_param(const KernelCall& k, const std::string& name) { return std::stoll(find_param(k, name)->value); }
 
 uint32_t pack16(int64_t lo, int64_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
@@ -50,32 +43,37 @@ std::vector<int64_t> wide_fc_weights(const std::vector<int64_t>& w, int64_t unit
 }
 
 // Every FULLY_CONNECTED template variant needs one requantization for the whole tensor in
-// requantize_q31's range (multiplier in [2^30, 2^31), a right shift of at most 31). When the
-// generic call qualifies, it becomes `function`<`constants`> with the named params as template
-// arguments (the weights zero point only where the kernel still needs it) and returns true.
-bool make_fully_connected_template(KernelCall& k, const char* function, const char* constants,
-                                   bool weights_zero_point) {
-  if (k.function != "fully_connected_s8" || find_param(k, "channel_multiplier")->value != "nullptr") return false;
-  const int64_t multiplier = int_param(k, "multiplier"), shift = int_param(k, "shift");
-  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return false;
-  std::vector<ParamField> params;
-  for (const char* name : {"batches", "input_depth", "output_depth", "weights_zero_point", "multiplier", "shift",
-                           "output_zero_point", "act_min", "act_max"})
-    if (weights_zero_point || std::string(name) != "weights_zero_point") params.push_back(*find_param(k, name));
-  k.function = function;
-  k.params_type = constants;
-  k.params_as_template = true;
-  k.params = std::move(params);
-  return true;
+// requantize_q31's range (multiplier in [2^30, 2^31), a right shift of at most 31).
+bool fixed_requantization(const KernelCall& k) {
+  if (k.kernel != &kFullyConnectedS8) return false;
+  const auto& p = k.params.as<FullyConnectedS8Params>();
+  return !p.per_channel() && p.multiplier >= (int64_t{1} << 30) && p.shift < 0 && p.shift >= -31;
+}
+
+// The generic call's parameters as the template arguments of `Constants` (FullyConnectedS8Constants,
+// or FullyConnectedS8WideConstants where the weights zero point is folded into the weights).
+template <typename Constants>
+Constants fully_connected_constants(const FullyConnectedS8Params& p) {
+  Constants c;
+  c.batches = p.batches;
+  c.input_depth = p.input_depth;
+  c.output_depth = p.output_depth;
+  if constexpr (requires { c.weights_zero_point; }) c.weights_zero_point = p.weights_zero_point;
+  c.multiplier = p.multiplier;
+  c.shift = p.shift;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  return c;
 }
 
 // The int16 (w - Z_w) kernel (no input sum at run time, no weight sign extension).
 void widen_fully_connected(KernelCall& k) {
-  if (k.function != "fully_connected_s8") return;
-  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
-  const int64_t w_zero = int_param(k, "weights_zero_point");
-  if (!make_fully_connected_template(k, "fully_connected_s8_wide_fixed", "FullyConnectedS8WideConstants", false))
-    return;
+  if (!fixed_requantization(k)) return;
+  const auto p = k.params.as<FullyConnectedS8Params>();
+  const int64_t depth = p.input_depth, units = p.output_depth, w_zero = p.weights_zero_point;
+  k.kernel = &kFullyConnectedS8WideFixed;
+  k.params = fully_connected_constants<FullyConnectedS8WideConstants>(p);
   // The folded bias stays: bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w).
   for (ConstArray& a : k.arrays)
     if (a.suffix == "Weights") a = int_array("Weights", DType::Int32, wide_fc_weights(a.ints, units, depth, w_zero));
@@ -136,8 +134,9 @@ enum class Conv1x1Layout {
 // for one row's pixels, called through the stage table (whose row kernel takes int32 words
 // of int16 weights, which the Wide and Lanes layouts are).
 void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout layout) {
-  if (k.function != "conv_2d_1x1_s8" || int_param(k, "stride_height") != 1 || int_param(k, "stride_width") != 1)
-    return;
+  if (k.kernel != &kConv2D1x1S8) return;
+  const auto& p = k.params.as<Conv2DS8Params>();
+  if (p.stride_height != 1 || p.stride_width != 1) return;
   std::vector<int64_t> multiplier, shift, bias;
   for (const ConstArray& a : k.arrays) {
     if (a.suffix == "Multiplier") multiplier = a.ints;
@@ -145,7 +144,7 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
     if (a.suffix == "Bias") bias = a.ints;
   }
   const Tensor& filter = g.tensor(k.op->inputs[1]);
-  const int64_t depth = int_param(k, "input_depth"), channels = int_param(k, "output_depth");
+  const int64_t depth = p.input_depth, channels = p.output_depth;
   const int8_t* w = filter.data_as<int8_t>();
   std::vector<int64_t> weights(static_cast<size_t>(channels * depth)), requant;
   for (int64_t c = 0; c < channels; ++c) {
@@ -161,31 +160,30 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
     requant.push_back(multiplier[i]);
     requant.push_back(-shift[i] - 1);
   }
-  const int64_t pixels = int_param(k, "batches") * int_param(k, "output_height") * int_param(k, "output_width");
-  std::vector<ParamField> params = {{"pixels", std::to_string(pixels)}};
-  for (const char* name : {"input_depth", "output_depth", "output_zero_point", "act_min", "act_max"})
-    params.push_back(*find_param(k, name));
+  Conv2D1x1S8WideConstants c;
+  // A band stage computes one output row per call.
+  c.pixels = band ? p.output_width : p.batches * p.output_height * p.output_width;
+  c.input_depth = p.input_depth;
+  c.output_depth = p.output_depth;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
   const KernelArg input = k.args.front(), output = k.args.back();
   std::vector<ConstArray> arrays;
   if (layout == Conv1x1Layout::Lanes) {
     bias.resize(static_cast<size_t>((channels + 7) / 8 * 8), 0);
     arrays = {int_array("Weights", DType::Int32, lanes_conv_weights(weights, channels, depth)),
               int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, lanes_requant(requant))};
-    k.function = "conv_2d_1x1_s8_lanes_fixed";
+    k.kernel = &kConv2D1x1S8LanesFixed;
   } else {
     const bool int8_rows = layout == Conv1x1Layout::Int8Rows;
     arrays = {int8_rows ? int_array("Weights", DType::Int8, weights)
                         : int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
               int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, std::move(requant))};
-    k.function = int8_rows ? "conv_2d_1x1_s8_rows_fixed" : "conv_2d_1x1_s8_wide_fixed";
+    k.kernel = int8_rows ? &kConv2D1x1S8RowsFixed : &kConv2D1x1S8WideFixed;
   }
-  k.params_type = "Conv2D1x1S8WideConstants";
-  k.params_as_template = true;
-  if (band) {
-    params.front().value = std::to_string(int_param(k, "output_width"));
-    band->kernel = "kBandConv1x1Wide";
-  }
-  k.params = std::move(params);
+  if (band) band->kernel = k.kernel->band;
+  k.params = c;
   k.arrays.clear();
   k.args = {input};
   for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
@@ -215,7 +213,7 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
 const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
   for (const ConstArray& a : k.arrays)
     if (a.suffix == suffix) return a;
-  throw CompileError("internal: " + k.function + " has no array " + suffix);
+  throw CompileError("internal: " + k.function() + " has no array " + suffix);
 }
 
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
@@ -226,12 +224,14 @@ constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
 // channel's requantization must fit requantize_channel (multiplier in [2^30, 2^31), shift in
 // [-31, -1], accumulators below 2^30 in magnitude).
 void widen_depthwise_fully_connected(KernelCall& k) {
-  if (k.function != "depthwise_conv_2d_fully_connected_s8") return;
-  auto p = [&](const std::string& name) { return int_param(k, "depthwise." + name); };
-  const int64_t channels = p("output_depth"), kh = p("filter_height"), kw = p("filter_width");
-  if (p("input_depth") != 1 || channels % 4 != 0 || p("dilation_height") != 1 || p("dilation_width") != 1) return;
+  if (k.kernel != &kDepthwiseConv2DFullyConnectedS8) return;
+  const auto& fused = k.params.as<DepthwiseConv2DFullyConnectedS8Params>();
+  const DepthwiseConv2DS8Params& dw = fused.depthwise;
+  const FullyConnectedS8Params& fc = fused.fully_connected;
+  const int64_t channels = dw.output_depth, kh = dw.filter_height, kw = dw.filter_width;
+  if (dw.input_depth != 1 || channels % 4 != 0 || dw.dilation_height != 1 || dw.dilation_width != 1) return;
   const int64_t row_taps = (kw + 3) / 4 * 4;
-  const int64_t buffer_width = (p("output_width") - 1) * p("stride_width") + row_taps;
+  const int64_t buffer_width = (dw.output_width - 1) * dw.stride_width + row_taps;
   if (kh * buffer_width > kWideDepthwiseRowBufferBytes) return;
   const std::vector<int64_t>& filter = array_of(k, "DwFilter").ints;
   const std::vector<int64_t>& bias = array_of(k, "DwBias").ints;
@@ -248,21 +248,34 @@ void widen_depthwise_fully_connected(KernelCall& k) {
     dw_requant.push_back(-shift[i] - 1);
   }
   // The fully-connected requantization per unit, TFLM's (multiplier, shift).
-  const int64_t units = int_param(k, "fully_connected.output_depth");
-  const bool per_channel = find_param(k, "fully_connected.channel_multiplier")->value != "nullptr";
+  const int64_t units = fc.output_depth;
   std::vector<int64_t> fc_requant;
   for (int64_t u = 0; u < units; ++u) {
     const size_t i = static_cast<size_t>(u);
-    fc_requant.push_back(per_channel ? array_of(k, "FcMultiplier").ints[i] : int_param(k, "fully_connected.multiplier"));
-    fc_requant.push_back(per_channel ? array_of(k, "FcShift").ints[i] : int_param(k, "fully_connected.shift"));
+    fc_requant.push_back(fc.per_channel() ? array_of(k, "FcMultiplier").ints[i] : fc.multiplier);
+    fc_requant.push_back(fc.per_channel() ? array_of(k, "FcShift").ints[i] : fc.shift);
   }
-  std::vector<ParamField> params;
-  for (const char* name : {"input_height", "input_width", "output_height", "output_width", "output_depth",
-                           "filter_height", "filter_width", "stride_height", "stride_width", "pad_top", "pad_left",
-                           "input_zero_point", "output_zero_point", "act_min", "act_max"})
-    params.push_back(*find_param(k, std::string("depthwise.") + name));
-  for (const char* name : {"output_depth", "weights_zero_point", "output_zero_point", "act_min", "act_max"})
-    params.push_back(*find_param(k, std::string("fully_connected.") + name));
+  DepthwiseConv2DFullyConnectedS8WideConstants c;
+  c.input_height = dw.input_height;
+  c.input_width = dw.input_width;
+  c.output_height = dw.output_height;
+  c.output_width = dw.output_width;
+  c.channels = dw.output_depth;
+  c.filter_height = dw.filter_height;
+  c.filter_width = dw.filter_width;
+  c.stride_height = dw.stride_height;
+  c.stride_width = dw.stride_width;
+  c.pad_top = dw.pad_top;
+  c.pad_left = dw.pad_left;
+  c.input_zero_point = dw.input_zero_point;
+  c.output_zero_point = dw.output_zero_point;
+  c.act_min = dw.act_min;
+  c.act_max = dw.act_max;
+  c.units = fc.output_depth;
+  c.weights_zero_point = fc.weights_zero_point;
+  c.fc_output_zero_point = fc.output_zero_point;
+  c.fc_act_min = fc.act_min;
+  c.fc_act_max = fc.act_max;
   std::vector<ConstArray> arrays = {
       int_array("DwWeights", DType::Int32, wide_depthwise_weights(filter, kh, kw, channels)),
       int_array("DwBias", DType::Int32, bias),
@@ -272,10 +285,8 @@ void widen_depthwise_fully_connected(KernelCall& k) {
       int_array("FcRequant", DType::Int32, std::move(fc_requant))};
   // Arguments: input, the six arrays, accumulators, output.
   const KernelArg input = k.args.front(), accumulators = k.args[k.args.size() - 2], output = k.args.back();
-  k.function = "depthwise_conv_2d_fully_connected_s8_wide_fixed";
-  k.params_type = "DepthwiseConv2DFullyConnectedS8WideConstants";
-  k.params_as_template = true;
-  k.params = std::move(params);
+  k.kernel = &kDepthwiseConv2DFullyConnectedS8WideFixed;
+  k.params = c;
   k.arrays.clear();
   k.args = {input};
   for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
@@ -287,8 +298,10 @@ void widen_depthwise_fully_connected(KernelCall& k) {
 
 // The generic kernel's int8 layout, with the parameters as template arguments: AVR's
 // fully_connected_s8_fixed, Helium's fully_connected_s8_rows_fixed.
-void fix_fully_connected(KernelCall& k, const char* function) {
-  make_fully_connected_template(k, function, "FullyConnectedS8Constants", true);
+void fix_fully_connected(KernelCall& k, const KernelDef& kernel) {
+  if (!fixed_requantization(k)) return;
+  k.params = fully_connected_constants<FullyConnectedS8Constants>(k.params.as<FullyConnectedS8Params>());
+  k.kernel = &kernel;
 }
 
 namespace {
@@ -298,11 +311,11 @@ namespace {
 // and requantization): the generic kernel's parameter loads, row set-up and horizontal sums
 // dominate small layers.
 void lane_fully_connected(KernelCall& k) {
-  if (k.function != "fully_connected_s8") return;
-  const int64_t depth = int_param(k, "input_depth"), units = int_param(k, "output_depth");
-  const int64_t w_zero = int_param(k, "weights_zero_point");
-  if (!make_fully_connected_template(k, "fully_connected_s8_lanes_fixed", "FullyConnectedS8WideConstants", false))
-    return;
+  if (!fixed_requantization(k)) return;
+  const auto p = k.params.as<FullyConnectedS8Params>();
+  const int64_t depth = p.input_depth, units = p.output_depth, w_zero = p.weights_zero_point;
+  k.kernel = &kFullyConnectedS8LanesFixed;
+  k.params = fully_connected_constants<FullyConnectedS8WideConstants>(p);
   // The folded bias stays (bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w)),
   // zero-padded to whole blocks.
   for (ConstArray& a : k.arrays) {
@@ -333,10 +346,10 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
     // kernels). Other 32-bit targets (RV32, Xtensa) and code for no particular target keep
     // the generic kernels.
     if (target_family == "avr") {
-      fix_fully_connected(k, "fully_connected_s8_fixed");
+      fix_fully_connected(k, kFullyConnectedS8Fixed);
     } else if (target_family == "cortex-m") {
       if (mve) {
-        fix_fully_connected(k, "fully_connected_s8_rows_fixed");
+        fix_fully_connected(k, kFullyConnectedS8RowsFixed);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Int8Rows);
       } else {
         widen_fully_connected(k);

@@ -4,47 +4,38 @@
 #include <map>
 
 #include "diagnostics.h"
+#include "kernels/catalog.h"
 #include "planner/planner.h"
 
 namespace microflow {
 namespace {
 
-int64_t param(const KernelCall& k, const std::string& name) {
-  for (const ParamField& f : k.params)
-    if (f.name == name) return std::stoll(f.value);
-  throw CompileError("internal: " + k.function + " has no parameter '" + name + "'");
+// A plain call of a kernel that can be a band stage (every stage's kernel reads its
+// input through a row window).
+bool eligible(const KernelCall& k) {
+  if (k.is_alias || !k.fused.empty() || !k.stages.empty() || !k.kernel || !k.kernel->band) return false;
+  return k.params.as<WindowedParams>().window().batches == 1;
 }
-
-const char* band_kernel(const KernelCall& k) {
-  if (k.is_alias || !k.fused.empty() || !k.stages.empty()) return nullptr;
-  if (k.function == "depthwise_conv_2d_s8") return "kBandDepthwise";
-  if (k.function == "conv_2d_1x1_s8") return "kBandConv1x1";
-  if (k.function == "conv_2d_packed_s8") return "kBandConvPacked";
-  if (k.function == "average_pool_2d_s8") return "kBandAveragePool";
-  if (k.function == "max_pool_2d_s8") return "kBandMaxPool";
-  return nullptr;
-}
-
-bool eligible(const KernelCall& k) { return band_kernel(k) != nullptr && param(k, "batches") == 1; }
 
 int64_t align4(int64_t v) { return (v + 3) / 4 * 4; }
 
 BandInfo band_info(const KernelCall& k) {
+  const RowWindow w = k.params.as<WindowedParams>().window();
   BandInfo b;
-  b.kernel = band_kernel(k);
-  const bool pool = k.function.find("pool") != std::string::npos;
-  b.input_height = param(k, "input_height");
-  b.input_row_bytes = param(k, "input_width") * param(k, pool ? "depth" : "input_depth");
-  b.output_height = param(k, "output_height");
-  b.output_row_bytes = param(k, "output_width") * param(k, pool ? "depth" : "output_depth");
-  b.stride = param(k, "stride_height");
-  b.pad_top = param(k, "pad_top");
-  b.span = (param(k, "filter_height") - 1) * (pool ? 1 : param(k, "dilation_height")) + 1;
+  b.kernel = k.kernel->band;
+  b.input_height = w.input_height;
+  b.input_row_bytes = w.input_row_bytes();
+  b.output_height = w.output_height;
+  b.output_row_bytes = w.output_row_bytes();
+  b.stride = w.stride;
+  b.pad_top = w.pad_top;
+  b.span = w.span;
   b.buffer_bytes = align4(b.span * b.input_row_bytes);
   return b;
 }
 
-bool is_fully_connected(const KernelCall& k) { return k.function == "fully_connected_s8"; }
+// A FULLY_CONNECTED that can end a region as a sink: the generic int8 kernel.
+bool is_fully_connected_sink(const KernelCall& k) { return k.kernel && k.kernel->band_sink && !k.kernel->band; }
 
 // How layer k runs as a stage of a region after the stage `prev` (nullptr: k is the first
 // and reads the region input whole). A FULLY_CONNECTED is always a sink (band_stream.h): it
@@ -52,13 +43,13 @@ bool is_fully_connected(const KernelCall& k) { return k.function == "fully_conne
 // sink under `on` (`prefer_sink`) or where its row and sums take fewer bytes than its
 // window's rows; otherwise it keeps a line buffer like the other layers.
 BandInfo stage_info(const KernelCall& k, const BandInfo* prev, bool prefer_sink) {
-  if (is_fully_connected(k)) {
+  if (is_fully_connected_sink(k)) {
     BandInfo b;
-    b.kernel = "kBandFullyConnectedSink";
+    b.kernel = k.kernel->band_sink;
     b.input_height = b.span = prev->output_height;
     b.input_row_bytes = prev->output_row_bytes;
     b.output_height = 1;
-    b.output_row_bytes = param(k, "output_depth");
+    b.output_row_bytes = k.params.as<FullyConnectedS8Params>().output_depth;
     b.accumulator_bytes = 4 * (b.output_row_bytes + 1);
     b.buffer_bytes = align4(b.input_row_bytes) + b.accumulator_bytes;
     return b;
@@ -68,10 +59,9 @@ BandInfo stage_info(const KernelCall& k, const BandInfo* prev, bool prefer_sink)
     b.buffer_bytes = 0;
     return b;
   }
-  const bool pool = b.kernel == std::string("kBandAveragePool") || b.kernel == std::string("kBandMaxPool");
   const int64_t sink_bytes = align4(b.input_row_bytes) + 4 * b.output_row_bytes;
-  if (pool && b.output_height == 1 && (prefer_sink || sink_bytes < b.buffer_bytes)) {
-    b.kernel += "Sink";
+  if (k.kernel->band_sink && b.output_height == 1 && (prefer_sink || sink_bytes < b.buffer_bytes)) {
+    b.kernel = k.kernel->band_sink;
     b.accumulator_bytes = 4 * b.output_row_bytes;
     b.buffer_bytes = sink_bytes;
   }
@@ -121,8 +111,9 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
         t = k.output_tensor();
         continue;
       }
-      const bool fits = is_fully_connected(k) && k.fused.empty() && param(k, "batches") == 1 &&
-                        k.input_tensor() == t && param(k, "input_depth") == g.tensor(t).bytes();
+      const bool fits = is_fully_connected_sink(k) && k.fused.empty() &&
+                        k.params.as<FullyConnectedS8Params>().batches == 1 && k.input_tensor() == t &&
+                        k.params.as<FullyConnectedS8Params>().input_depth == g.tensor(t).bytes();
       return fits ? static_cast<long>(r) : -1;
     }
   };
@@ -183,7 +174,7 @@ std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vec
 KernelCall make_region(Graph& g, std::vector<KernelCall> stages, const std::vector<const Operator*>& reshapes,
                        bool prefer_sinks) {
   KernelCall k;
-  k.function = "band_stream_s8";
+  k.kernel = &kBandStreamS8;
   k.op = stages.back().op;
   int64_t scratch = 0;
   for (size_t i = 0; i < stages.size(); ++i) {
@@ -227,7 +218,7 @@ std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, co
       members.emplace_back(chain.begin() + static_cast<long>(first), chain.begin() + static_cast<long>(last) + 1);
       for (size_t i : members.back()) region_of[i] = static_cast<long>(members.size() - 1);
       reshapes.emplace_back();
-      if (is_fully_connected(calls[chain[last]]))
+      if (is_fully_connected_sink(calls[chain[last]]))
         for (size_t r : chains[c].reshapes) {
           region_of[r] = kGone;
           reshapes.back().push_back(calls[r].op);

@@ -10,16 +10,14 @@ namespace {
 
 int64_t align4(int64_t n) { return (n + 3) & ~int64_t{3}; }
 
-int64_t param_value(const KernelCall& k, const std::string& name) {
-  for (const ParamField& f : k.params)
-    if (f.name == name) return std::stoll(f.value);
-  throw CompileError("internal: " + k.function + " has no parameter " + name);
-}
-
 bool is_weights(const ConstArray& a) { return a.suffix == "Filter" || a.suffix == "Weights"; }
 
-// Packed convolution filters come in blocks of four channels (dot_s8.h).
-bool is_packed(const KernelCall& k) { return k.function == "conv_2d_1x1_s8" || k.function == "conv_2d_packed_s8"; }
+// Output channels per record unit (4: packed convolution filter blocks, dot_s8.h); 0 when
+// the call does not split by output channel.
+int channel_group_unit(const KernelCall& k) {
+  if (k.is_alias || k.arrays.empty() || !k.kernel || !k.kernel->channel_split) return 0;
+  return k.kernel->channel_split->unit(k.params);
+}
 
 void append_le(std::vector<uint8_t>& out, int64_t v, int64_t bytes) {
   const auto u = static_cast<uint64_t>(v);
@@ -84,12 +82,12 @@ PageGroup whole_record(const KernelCall& k) {
 
 Layout layout_of(const KernelCall& k) {
   Layout l;
-  l.channels = param_value(k, "output_depth");
+  l.channels = k.kernel->channel_split->channels(k.params);
   for (const ConstArray& a : k.arrays) {
     if (is_weights(a)) l.weights = &a;
     else l.per_channel.push_back(&a);
   }
-  l.unit = is_packed(k) ? 4 : 1;
+  l.unit = channel_group_unit(k);
   l.unit_bytes = l.weights->bytes() / ((l.channels + l.unit - 1) / l.unit);
   return l;
 }
@@ -102,13 +100,7 @@ int64_t PageGroup::offset_of(const std::string& suffix) const {
   throw CompileError("internal: no paged array " + suffix);
 }
 
-bool is_pageable(const KernelCall& k) {
-  if (k.is_alias || k.arrays.empty()) return false;
-  if (k.function == "fully_connected_s8" || is_packed(k)) return true;
-  // The general convolution splits only without groups (each output channel then reads
-  // the whole input pixel).
-  return k.function == "conv_2d_s8" && param_value(k, "filter_depth") == param_value(k, "input_depth");
-}
+bool is_pageable(const KernelCall& k) { return channel_group_unit(k) > 0; }
 
 WeightPages plan_weight_pages(const std::vector<KernelCall>& calls, int64_t page_bytes, const std::string& source) {
   if (page_bytes < 4 || page_bytes % 4 != 0)

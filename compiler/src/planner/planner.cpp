@@ -6,6 +6,7 @@
 #include <set>
 
 #include "diagnostics.h"
+#include "kernels/window.h"
 
 namespace microflow {
 namespace {
@@ -30,45 +31,29 @@ std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
   if (k.is_alias || !k.fused.empty() || k.op->outputs.empty()) return {};
   const Tensor& out = g.tensor(k.op->outputs[0]);
   std::vector<size_t> candidates;
+  if (!k.kernel || k.kernel->in_place != InPlaceKind::Elementwise) return candidates;
   for (size_t i = 0; i < k.op->inputs.size(); ++i) {
     if (k.op->inputs[i] < 0) continue;
     const Tensor& in = g.tensor(k.op->inputs[i]);
     if (in.is_constant || in.shape != out.shape) continue;
-    const bool same_width = dtype_size(in.type) == dtype_size(out.type);
-    switch (k.op->kind) {
-      case OpKind::Add: if (same_width) candidates.push_back(i); break;
-      case OpKind::Quantize: if (dtype_size(out.type) <= dtype_size(in.type)) candidates.push_back(i); break;
-      default: break;
-    }
+    if (dtype_size(out.type) <= dtype_size(in.type)) candidates.push_back(i);
   }
   return candidates;
 }
 
-// The row-window kernels every variant of which produces output rows in increasing
-// order and reads for row y only input rows from y * stride - pad_top on (depthwise:
-// in its by-rows form, which use_in_place_kernels substitutes; pooling.h: always).
-bool row_window_kernel(const std::string& function) {
-  return function == "depthwise_conv_2d_s8" || function == "depthwise_conv_2d_by_rows_s8" ||
-         function == "average_pool_2d_s8" || function == "max_pool_2d_s8";
-}
-
-int64_t param(const KernelCall& k, const std::string& name) {
-  for (const ParamField& f : k.params)
-    if (f.name == name) return std::stoll(f.value);
-  throw CompileError("internal: " + k.function + " has no parameter '" + name + "'");
-}
-
 // The gap of a row-window call (aligned), -1 when it cannot run in place: more than one
-// batch, fused, or the input not in the arena (a streamed first call has another function).
+// batch, fused, or the input not in the arena (a streamed first call has another kernel).
+// Row-window kernels produce output rows in increasing order and read for row y only input
+// rows from y * stride - pad_top on (depthwise: in its by-rows form, which
+// use_in_place_kernels substitutes; pooling.h: always).
 int64_t call_gap(const KernelCall& k, int64_t alignment) {
-  if (k.is_alias || !k.fused.empty() || !k.stages.empty() || !row_window_kernel(k.function) ||
-      param(k, "batches") != 1)
+  if (k.is_alias || !k.fused.empty() || !k.stages.empty() || !k.kernel ||
+      k.kernel->in_place != InPlaceKind::RowWindow)
     return -1;
-  const bool pool = k.function.find("pool") != std::string::npos;
-  const int64_t gap =
-      row_window_gap(param(k, "input_height"), param(k, "input_width") * param(k, pool ? "depth" : "input_depth"),
-                     param(k, "output_height"), param(k, "output_width") * param(k, pool ? "depth" : "output_depth"),
-                     param(k, "stride_height"), param(k, "pad_top"));
+  const RowWindow w = k.params.as<WindowedParams>().window();
+  if (w.batches != 1) return -1;
+  const int64_t gap = row_window_gap(w.input_height, w.input_row_bytes(), w.output_height, w.output_row_bytes(),
+                                     w.stride, w.pad_top);
   return align_up(gap, alignment);
 }
 
@@ -292,8 +277,8 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int
 void use_in_place_kernels(std::vector<KernelCall>& calls, const MemoryPlan& plan) {
   for (const InPlace& p : plan.in_place)
     for (KernelCall& k : calls)
-      if (p.row_window && k.op->index == p.op_index && k.function == "depthwise_conv_2d_s8")
-        k.function = "depthwise_conv_2d_by_rows_s8";
+      if (p.row_window && k.op->index == p.op_index && k.kernel && k.kernel->in_place_form)
+        k.kernel = k.kernel->in_place_form;
 }
 
 }  // namespace microflow

@@ -29,29 +29,6 @@ constexpr std::array<const char*, 127> kBuiltinNames = {
 
 }  // namespace
 
-std::optional<OpKind> op_kind_from_builtin(int code) {
-  switch (code) {
-    case 0: return OpKind::Add;
-    case 1: return OpKind::AveragePool2D;
-    case 3: return OpKind::Conv2D;
-    case 4: return OpKind::DepthwiseConv2D;
-    case 6: return OpKind::Dequantize;
-    case 9: return OpKind::FullyConnected;
-    case 17: return OpKind::MaxPool2D;
-    case 22: return OpKind::Reshape;
-    case 25: return OpKind::Softmax;
-    case 114: return OpKind::Quantize;
-    default: return std::nullopt;
-  }
-}
-
-std::string supported_ops_list() {
-  std::string list;
-  for (size_t code = 0; code < 128; ++code)
-    if (op_kind_from_builtin(static_cast<int>(code))) list += (list.empty() ? "" : ", ") + builtin_op_name(static_cast<int>(code));
-  return list;
-}
-
 std::string builtin_op_name(int code) {
   if (code >= 0 && static_cast<size_t>(code) < kBuiltinNames.size()) return kBuiltinNames[static_cast<size_t>(code)];
   return "builtin operator " + std::to_string(code);

@@ -1,17 +1,11 @@
-// TFLite BuiltinOperator codes: the ones microflow compiles, plus names for
-// the rest so an unsupported operator is reported by name.
+// TFLite's names of its BuiltinOperator codes, so an operator microflow does not
+// compile is reported by name (ops/registry.cpp lists the ones it does).
 #pragma once
 
-#include <optional>
 #include <string>
-
-#include "graph/graph.h"
 
 namespace microflow {
 
-std::optional<OpKind> op_kind_from_builtin(int code);
 std::string builtin_op_name(int code);
-// "ADD, AVERAGE_POOL_2D, ..." for messages.
-std::string supported_ops_list();
 
 }  // namespace microflow

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "diagnostics.h"
+#include "ops/op_def.h"
 #include "reader/builtin_ops.h"
 #include "tflite_subset_generated.h"
 
@@ -26,25 +27,6 @@ DType to_dtype(tfl::TensorType t) {
     case tfl::TensorType::BOOL: return DType::Bool;
     default: return DType::Unsupported;
   }
-}
-
-Activation to_activation(tfl::ActivationFunctionType a, const std::string& where) {
-  switch (a) {
-    case tfl::ActivationFunctionType::NONE: return Activation::None;
-    case tfl::ActivationFunctionType::RELU: return Activation::Relu;
-    case tfl::ActivationFunctionType::RELU_N1_TO_1: return Activation::ReluN1To1;
-    case tfl::ActivationFunctionType::RELU6: return Activation::Relu6;
-    default: break;
-  }
-  std::string name = tfl::EnumNameActivationFunctionType(a);
-  if (name.empty()) name = std::to_string(static_cast<int>(a)) + " (not a TFLite activation)";
-  throw CompileError(where + ": fused activation " + name + " is not supported");
-}
-
-Padding to_padding(tfl::Padding p, const std::string& where) {
-  if (p == tfl::Padding::SAME) return Padding::Same;
-  if (p == tfl::Padding::VALID) return Padding::Valid;
-  throw CompileError(where + ": padding " + std::to_string(static_cast<int>(p)) + " is neither SAME (0) nor VALID (1)");
 }
 
 class Reader {
@@ -177,8 +159,8 @@ class Reader {
                                 std::to_string(codes ? codes->size() : 0) + " operator codes)");
       const tfl::OperatorCode* code = codes->Get(op->opcode_index());
       int builtin = std::max<int>(code->deprecated_builtin_code(), code->builtin_code());
-      std::optional<OpKind> kind = op_kind_from_builtin(builtin);
-      if (!kind) {
+      const OpDef* def = find_op(builtin);
+      if (!def) {
         std::string what = builtin == 32 ? "custom operator '" +
                                                printable(code->custom_code() ? code->custom_code()->str() : std::string()) + "'"
                                          : "operator " + builtin_op_name(builtin);
@@ -187,70 +169,16 @@ class Reader {
       }
       Operator out;
       out.index = static_cast<int>(i);
-      out.kind = *kind;
-      where += std::string(" (") + op_kind_name(out.kind) + ")";
+      out.def = def;
+      out.name = def->name;
+      where += std::string(" (") + def->name + ")";
       if (op->inputs())
         for (int32_t t : *op->inputs()) out.inputs.push_back(tensor_index(t, true, where + ": input"));
       if (op->outputs())
         for (int32_t t : *op->outputs()) out.outputs.push_back(tensor_index(t, false, where + ": output"));
-      out.options = read_options(*op, out.kind, graph_.source + ": " + where);
+      if (def->read_options) out.options = def->read_options(*op, graph_.source + ": " + where);
       graph_.ops.push_back(std::move(out));
     }
-  }
-
-  // Convolutions and pooling have no meaningful defaults: their options are required.
-  template <typename T>
-  const T* options_as(const tfl::Operator& op, const std::string& where) {
-    const T* o = op.builtin_options_as<T>();
-    if (!o)
-      throw CompileError(where + ": builtin options missing or of the wrong type (" +
-                         tfl::EnumNameBuiltinOptions(op.builtin_options_type()) + ")");
-    return o;
-  }
-
-  OpOptions read_options(const tfl::Operator& op, OpKind kind, const std::string& where) {
-    switch (kind) {
-      case OpKind::Conv2D: {
-        const auto* o = options_as<tfl::Conv2DOptions>(op, where);
-        return ConvOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(), o->dilation_h_factor(),
-                           o->dilation_w_factor(), to_activation(o->fused_activation_function(), where)};
-      }
-      case OpKind::DepthwiseConv2D: {
-        const auto* o = options_as<tfl::DepthwiseConv2DOptions>(op, where);
-        DepthwiseOptions d;
-        static_cast<ConvOptions&>(d) = ConvOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(),
-                                                   o->dilation_h_factor(), o->dilation_w_factor(),
-                                                   to_activation(o->fused_activation_function(), where)};
-        d.depth_multiplier = o->depth_multiplier();
-        return d;
-      }
-      case OpKind::AveragePool2D:
-      case OpKind::MaxPool2D: {
-        const auto* o = options_as<tfl::Pool2DOptions>(op, where);
-        return PoolOptions{to_padding(o->padding(), where), o->stride_h(), o->stride_w(), o->filter_height(),
-                           o->filter_width(), to_activation(o->fused_activation_function(), where)};
-      }
-      case OpKind::FullyConnected: {
-        const auto* o = op.builtin_options_as<tfl::FullyConnectedOptions>();
-        if (!o) return FullyConnectedOptions{};
-        if (o->weights_format() != tfl::FullyConnectedOptionsWeightsFormat::DEFAULT)
-          throw CompileError(where + ": shuffled weights format is not supported");
-        return FullyConnectedOptions{to_activation(o->fused_activation_function(), where), o->keep_num_dims()};
-      }
-      case OpKind::Softmax: {
-        const auto* o = op.builtin_options_as<tfl::SoftmaxOptions>();
-        return SoftmaxOptions{o ? o->beta() : 1.f};
-      }
-      case OpKind::Add: {
-        const auto* o = op.builtin_options_as<tfl::AddOptions>();
-        return AddOptions{o ? to_activation(o->fused_activation_function(), where) : Activation::None};
-      }
-      case OpKind::Reshape:
-      case OpKind::Quantize:
-      case OpKind::Dequantize:
-        return NoOptions{};
-    }
-    return NoOptions{};
   }
 
   const std::vector<uint8_t>& bytes_;

@@ -1,4 +1,4 @@
-#include "passes/quantization.h"
+#include "ops/quantization.h"
 
 #include <algorithm>
 #include <cfloat>

@@ -1,8 +1,22 @@
-#include "passes/lower.h"
-#include "passes/lower_util.h"
-#include "passes/quantization.h"
+#include "kernels/fully_connected.h"
+#include "ops/lower_util.h"
+#include "ops/options.h"
+#include "ops/quantization.h"
 
 namespace microflow {
+namespace {
+
+// The options are optional: converters omit them for a plain layer.
+std::shared_ptr<const OpOptions> read_fully_connected_options(const tfl::Operator& op, const std::string& where) {
+  auto f = std::make_shared<FullyConnectedOptions>();
+  if (const auto* o = op.builtin_options_as<tfl::FullyConnectedOptions>()) {
+    if (o->weights_format() != tfl::FullyConnectedOptionsWeightsFormat::DEFAULT)
+      throw CompileError(where + ": shuffled weights format is not supported");
+    f->activation = to_activation(o->fused_activation_function(), where);
+    f->keep_num_dims = o->keep_num_dims();
+  }
+  return f;
+}
 
 KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
   const Precision p = op_precision(g, op);
@@ -27,17 +41,18 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
                     std::to_string(bias->elements()));
 
   const auto& opts = op.opts<FullyConnectedOptions>();
-  KernelCall k;
-  k.op = &op;
-  k.macs = batches * depth * units;
-  add_param(k, "batches", batches);
-  add_param(k, "input_depth", depth);
-  add_param(k, "output_depth", units);
+  const int64_t macs = batches * depth * units;
 
   if (p == Precision::Float32) {
-    k.function = "fully_connected_f32";
-    k.params_type = "FullyConnectedF32Params";
-    add_activation_params(k, opts.activation, out, p);
+    FullyConnectedF32Params f;
+    f.batches = batches;
+    f.input_depth = depth;
+    f.output_depth = units;
+    const FloatRange r = activation_f32(opts.activation);
+    f.act_min = r.min;
+    f.act_max = r.max;
+    KernelCall k = make_call(op, kFullyConnectedF32, f);
+    k.macs = macs;
     add_input_arg(k, in);
     add_array_arg(k, float_array_from("Weights", w));
     if (bias) add_array_arg(k, float_array_from("Bias", *bias));
@@ -75,10 +90,14 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
     folded[static_cast<size_t>(o)] = v;
   }
 
-  k.function = "fully_connected_s8";
-  k.params_type = "FullyConnectedS8Params";
-  add_param(k, "weights_zero_point", int64_t{w_zero});
-  add_param(k, "output_zero_point", int64_t{out.quant.zero_point()});
+  FullyConnectedS8Params s;
+  s.batches = batches;
+  s.input_depth = depth;
+  s.output_depth = units;
+  s.weights_zero_point = w_zero;
+  s.output_zero_point = out.quant.zero_point();
+  KernelCall k = make_call(op, kFullyConnectedS8, Params{});
+  k.macs = macs;
   if (per_channel) {
     std::vector<int64_t> mult, shift;
     for (int64_t c = 0; c < units; ++c) {
@@ -86,28 +105,38 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
       mult.push_back(q.multiplier);
       shift.push_back(q.shift);
     }
-    add_param(k, "multiplier", int64_t{0});
-    add_param(k, "shift", int64_t{0});
     k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
     k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
-    add_param_ref(k, "channel_multiplier", "Multiplier");
-    add_param_ref(k, "channel_shift", "Shift");
+    s.channel_multiplier = {"Multiplier"};
+    s.channel_shift = {"Shift"};
   } else {
     // TFLM multiplies the two scales in float32 before widening (doc §2.1).
     const float product = in.quant.scale() * w.quant.scale();
     QuantizedMultiplier q = quantize_multiplier(static_cast<double>(product) / out_scale);
-    add_param(k, "multiplier", int64_t{q.multiplier});
-    add_param(k, "shift", int64_t{q.shift});
-    k.params.push_back({"channel_multiplier", "nullptr"});
-    k.params.push_back({"channel_shift", "nullptr"});
+    s.multiplier = q.multiplier;
+    s.shift = q.shift;
   }
-  add_activation_params(k, opts.activation, out, p);
-  add_param(k, "output_stride", units);
+  const IntRange r = activation_s8(opts.activation, out);
+  s.act_min = r.min;
+  s.act_max = r.max;
+  s.output_stride = units;
+  k.params = s;
   add_input_arg(k, in);
   add_array_arg(k, int8_array_from("Weights", w));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));
   add_output_arg(k, out);
   return k;
 }
+
+}  // namespace
+
+extern const OpDef kFullyConnectedOp{.code = 9,
+                                     .name = "FULLY_CONNECTED",
+                                     .read_options = read_fully_connected_options,
+                                     .lower = lower_fully_connected,
+                                     .weights_input = 1,
+                                     .bias_input = 2,
+                                     .channel_axis = 0,
+                                     .kernels = {&kFullyConnectedS8, &kFullyConnectedF32}};
 
 }  // namespace microflow

@@ -1,9 +1,9 @@
-#include "passes/lower_util.h"
+#include "ops/lower_util.h"
 
 #include <cmath>
 #include <cstring>
 
-#include "passes/quantization.h"
+#include "ops/quantization.h"
 
 namespace microflow {
 
@@ -56,14 +56,12 @@ Precision op_precision(const Graph& g, const Operator& op) {
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const Tensor* t = optional_input(g, op, i);
     if (!t) continue;
-    bool is_bias = i == 2 && (op.kind == OpKind::Conv2D || op.kind == OpKind::DepthwiseConv2D ||
-                              op.kind == OpKind::FullyConnected);
+    const bool is_bias = static_cast<int>(i) == op.def->bias_input;
     DType want = p == Precision::Float32 ? DType::Float32 : is_bias ? DType::Int32 : DType::Int8;
-    if (op.kind == OpKind::Reshape && i == 1) continue;  // the shape tensor is int32 and unused
     if (t->type != want)
       fail(g, op, describe(g, t->id, is_bias ? "bias" : "input") + ": type " + t->type_name + ", expected " +
                       dtype_name(want) + " for a " + (p == Precision::Int8 ? "int8" : "float32") + " " +
-                      op_kind_name(op.kind));
+                      op.name);
   }
   for (int id : op.outputs)
     if (g.tensor(id).type != in.type)
@@ -75,10 +73,12 @@ Precision op_precision(const Graph& g, const Operator& op) {
   return p;
 }
 
-void add_param(KernelCall& k, const std::string& name, int64_t v) { k.params.push_back({name, literal(v)}); }
-void add_param(KernelCall& k, const std::string& name, float v) { k.params.push_back({name, literal(v)}); }
-void add_param_ref(KernelCall& k, const std::string& name, const std::string& suffix) {
-  k.params.push_back({name, "@" + suffix});
+KernelCall make_call(const Operator& op, const KernelDef& kernel, Params params) {
+  KernelCall k;
+  k.op = &op;
+  k.kernel = &kernel;
+  k.params = std::move(params);
+  return k;
 }
 
 void add_input_arg(KernelCall& k, const Tensor& t) {
@@ -151,16 +151,14 @@ float channel_scale(const Tensor& t, int64_t c) {
   return t.quant.scales.size() > 1 ? t.quant.scales[static_cast<size_t>(c)] : t.quant.scale();
 }
 
-void add_activation_params(KernelCall& k, Activation act, const Tensor& output, Precision p) {
-  if (p == Precision::Float32) {
-    auto [lo, hi] = activation_range_f32(act);
-    add_param(k, "act_min", lo);
-    add_param(k, "act_max", hi);
-  } else {
-    auto [lo, hi] = activation_range_s8(act, output.quant.scale(), output.quant.zero_point());
-    add_param(k, "act_min", static_cast<int64_t>(lo));
-    add_param(k, "act_max", static_cast<int64_t>(hi));
-  }
+IntRange activation_s8(Activation act, const Tensor& output) {
+  auto [lo, hi] = activation_range_s8(act, output.quant.scale(), output.quant.zero_point());
+  return {lo, hi};
+}
+
+FloatRange activation_f32(Activation act) {
+  auto [lo, hi] = activation_range_f32(act);
+  return {lo, hi};
 }
 
 }  // namespace microflow

@@ -1,10 +1,18 @@
 #include <cmath>
 
-#include "passes/lower.h"
-#include "passes/lower_util.h"
-#include "passes/quantization.h"
+#include "kernels/softmax.h"
+#include "ops/lower_util.h"
+#include "ops/options.h"
+#include "ops/quantization.h"
 
 namespace microflow {
+namespace {
+
+std::shared_ptr<const OpOptions> read_softmax_options(const tfl::Operator& op, const std::string&) {
+  auto s = std::make_shared<SoftmaxOptions>();
+  if (const auto* o = op.builtin_options_as<tfl::SoftmaxOptions>()) s->beta = o->beta();
+  return s;
+}
 
 KernelCall lower_softmax(const Graph& g, const Operator& op) {
   const Precision p = op_precision(g, op);
@@ -16,14 +24,14 @@ KernelCall lower_softmax(const Graph& g, const Operator& op) {
                     in.shape_string());
   const int64_t depth = in.shape.back();
   const float beta = op.opts<SoftmaxOptions>().beta;
+  const int64_t rows = in.elements() / std::max<int64_t>(depth, 1);
   KernelCall k;
-  k.op = &op;
-  add_param(k, "rows", in.elements() / std::max<int64_t>(depth, 1));
-  add_param(k, "depth", depth);
   if (p == Precision::Float32) {
-    k.function = "softmax_f32";
-    k.params_type = "SoftmaxF32Params";
-    add_param(k, "beta", beta);
+    SoftmaxF32Params f;
+    f.rows = rows;
+    f.depth = depth;
+    f.beta = beta;
+    k = make_call(op, kSoftmaxF32, f);
   } else {
     // TFLM accepts only this output quantization for int8 softmax.
     if (out.quant.scale() != 1.f / 256 || out.quant.zero_point() != -128)
@@ -38,15 +46,25 @@ KernelCall lower_softmax(const Graph& g, const Operator& op) {
     const double radius = ((int64_t{1} << kInputIntegerBits) - 1) *
                           static_cast<double>(int64_t{1} << (31 - kInputIntegerBits)) /
                           static_cast<double>(int64_t{1} << q.shift);
-    k.function = "softmax_s8";
-    k.params_type = "SoftmaxS8Params";
-    add_param(k, "input_beta_multiplier", int64_t{q.multiplier});
-    add_param(k, "input_beta_left_shift", int64_t{q.shift});
-    add_param(k, "diff_min", -static_cast<int64_t>(std::floor(radius)));
+    SoftmaxS8Params s;
+    s.rows = rows;
+    s.depth = depth;
+    s.input_beta_multiplier = q.multiplier;
+    s.input_beta_left_shift = q.shift;
+    s.diff_min = -static_cast<int64_t>(std::floor(radius));
+    k = make_call(op, kSoftmaxS8, s);
   }
   add_input_arg(k, in);
   add_output_arg(k, out);
   return k;
 }
+
+}  // namespace
+
+extern const OpDef kSoftmaxOp{.code = 25,
+                              .name = "SOFTMAX",
+                              .read_options = read_softmax_options,
+                              .lower = lower_softmax,
+                              .kernels = {&kSoftmaxS8, &kSoftmaxF32}};
 
 }  // namespace microflow

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "diagnostics.h"
+#include "ops/op_def.h"
 #include "passes/kernel_call.h"
 
 namespace microflow {
@@ -22,9 +23,9 @@ void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t
 enum class Precision { Int8, Float32 };
 Precision op_precision(const Graph& g, const Operator& op);
 
-void add_param(KernelCall& k, const std::string& name, int64_t v);
-void add_param(KernelCall& k, const std::string& name, float v);
-void add_param_ref(KernelCall& k, const std::string& name, const std::string& array_suffix);
+// A new call of `kernel` for op with its typed parameters.
+KernelCall make_call(const Operator& op, const KernelDef& kernel, Params params);
+
 void add_input_arg(KernelCall& k, const Tensor& t);
 void add_output_arg(KernelCall& k, const Tensor& t);
 void add_array_arg(KernelCall& k, ConstArray a);
@@ -45,7 +46,14 @@ ConstArray packed_filter_array(const std::string& suffix, const int8_t* filter, 
 // Scale of channel c (a single scale applies to every channel).
 float channel_scale(const Tensor& t, int64_t c);
 
-// Activation bounds for the op's output, as parameters act_min/act_max.
-void add_activation_params(KernelCall& k, Activation act, const Tensor& output, Precision p);
+// Activation bounds for an int8 output / a float output.
+struct IntRange {
+  int64_t min = 0, max = 0;
+};
+IntRange activation_s8(Activation act, const Tensor& output);
+struct FloatRange {
+  float min = 0, max = 0;
+};
+FloatRange activation_f32(Activation act);
 
 }  // namespace microflow

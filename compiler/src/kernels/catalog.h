@@ -1,0 +1,23 @@
+// The kernels passes create from lowered calls (row forms, in-place forms,
+// fused calls, band regions, --optimize=speed variants), beside the ones each
+// operator's lowering produces (ops/registry.h lists those).
+#pragma once
+
+#include <vector>
+
+#include "kernels/conv.h"
+#include "kernels/elementwise.h"
+#include "kernels/fully_connected.h"
+#include "kernels/input_rows.h"
+#include "kernels/pooling.h"
+#include "kernels/softmax.h"
+#include "kernels/variants.h"
+
+namespace microflow {
+
+// A band-streamed region (passes/stream.cpp): the stage table is its parameter.
+inline const KernelDef kBandStreamS8{.function = "band_stream_s8", .header = "microflow/exec/band_stream.h"};
+
+const std::vector<const KernelDef*>& derived_kernels();
+
+}  // namespace microflow

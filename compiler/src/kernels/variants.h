@@ -1,0 +1,67 @@
+// The --optimize=speed kernel variants (runtime variants/): the layer's sizes and
+// requantization as template arguments, weights re-laid-out per target family
+// (passes/specialize.cpp).
+#pragma once
+
+#include "kernels/kernel.h"
+
+namespace microflow {
+
+// FullyConnectedS8Constants (AVR, Helium): the generic kernel's int8 weights.
+struct FullyConnectedS8Constants : ParamsBase {
+  int64_t batches = 0, input_depth = 0, output_depth = 0, weights_zero_point = 0, multiplier = 0, shift = 0;
+  int64_t output_zero_point = 0, act_min = 0, act_max = 0;
+  MF_PARAMS(FullyConnectedS8Constants, batches, input_depth, output_depth, weights_zero_point, multiplier, shift,
+            output_zero_point, act_min, act_max)
+};
+
+// FullyConnectedS8WideConstants: int16 (w - Z_w) weights, so no weights zero point.
+struct FullyConnectedS8WideConstants : ParamsBase {
+  int64_t batches = 0, input_depth = 0, output_depth = 0, multiplier = 0, shift = 0;
+  int64_t output_zero_point = 0, act_min = 0, act_max = 0;
+  MF_PARAMS(FullyConnectedS8WideConstants, batches, input_depth, output_depth, multiplier, shift, output_zero_point,
+            act_min, act_max)
+};
+
+struct Conv2D1x1S8WideConstants : ParamsBase {
+  int64_t pixels = 0, input_depth = 0, output_depth = 0, output_zero_point = 0, act_min = 0, act_max = 0;
+  MF_PARAMS(Conv2D1x1S8WideConstants, pixels, input_depth, output_depth, output_zero_point, act_min, act_max)
+};
+
+struct DepthwiseConv2DFullyConnectedS8WideConstants : ParamsBase {
+  int64_t input_height = 0, input_width = 0, output_height = 0, output_width = 0, channels = 0;
+  int64_t filter_height = 0, filter_width = 0, stride_height = 1, stride_width = 1, pad_top = 0, pad_left = 0;
+  int64_t input_zero_point = 0, output_zero_point = 0, act_min = 0, act_max = 0;
+  int64_t units = 0, weights_zero_point = 0, fc_output_zero_point = 0, fc_act_min = 0, fc_act_max = 0;
+  MF_PARAMS(DepthwiseConv2DFullyConnectedS8WideConstants, input_height, input_width, output_height, output_width,
+            channels, filter_height, filter_width, stride_height, stride_width, pad_top, pad_left, input_zero_point,
+            output_zero_point, act_min, act_max, units, weights_zero_point, fc_output_zero_point, fc_act_min,
+            fc_act_max)
+};
+
+template <typename Constants>
+constexpr KernelDef template_kernel(const char* function, const char* header, const char* band = nullptr) {
+  return {.function = function, .header = header, .template_constants = true, .band = band,
+          .sample_params = sample_of<Constants>};
+}
+
+inline const KernelDef kFullyConnectedS8Fixed =
+    template_kernel<FullyConnectedS8Constants>("fully_connected_s8_fixed", "microflow/kernels/fully_connected.h");
+inline const KernelDef kFullyConnectedS8RowsFixed = template_kernel<FullyConnectedS8Constants>(
+    "fully_connected_s8_rows_fixed", "microflow/variants/fully_connected_wide.h");
+inline const KernelDef kFullyConnectedS8WideFixed = template_kernel<FullyConnectedS8WideConstants>(
+    "fully_connected_s8_wide_fixed", "microflow/variants/fully_connected_wide.h");
+inline const KernelDef kFullyConnectedS8LanesFixed = template_kernel<FullyConnectedS8WideConstants>(
+    "fully_connected_s8_lanes_fixed", "microflow/variants/fully_connected_lanes.h");
+// As band stages these run one output row through the stage table's row pointer.
+inline const KernelDef kConv2D1x1S8WideFixed = template_kernel<Conv2D1x1S8WideConstants>(
+    "conv_2d_1x1_s8_wide_fixed", "microflow/variants/conv_2d_1x1_wide.h", "kBandConv1x1Wide");
+inline const KernelDef kConv2D1x1S8RowsFixed = template_kernel<Conv2D1x1S8WideConstants>(
+    "conv_2d_1x1_s8_rows_fixed", "microflow/variants/conv_2d_1x1_wide.h");
+inline const KernelDef kConv2D1x1S8LanesFixed = template_kernel<Conv2D1x1S8WideConstants>(
+    "conv_2d_1x1_s8_lanes_fixed", "microflow/variants/conv_2d_1x1_lanes.h", "kBandConv1x1Wide");
+inline const KernelDef kDepthwiseConv2DFullyConnectedS8WideFixed =
+    template_kernel<DepthwiseConv2DFullyConnectedS8WideConstants>(
+        "depthwise_conv_2d_fully_connected_s8_wide_fixed", "microflow/variants/depthwise_conv_2d_fully_connected_wide.h");
+
+}  // namespace microflow

@@ -1,0 +1,42 @@
+// One definition per TFLite builtin operator: how the reader takes its options
+// and how lowering turns it into a kernel call. ops/registry.cpp lists them;
+// everything operator-specific in the front end lives in the operator's file.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "kernels/kernel.h"
+#include "passes/kernel_call.h"
+
+namespace microflow {
+
+namespace tfl {
+struct Operator;
+}
+
+using OptionsReader = std::shared_ptr<const OpOptions> (*)(const tfl::Operator& op, const std::string& where);
+using Lowering = KernelCall (*)(const Graph& g, const Operator& op);
+
+struct OpDef {
+  int code = -1;          // TFLite BuiltinOperator
+  const char* name = "";  // TFLite's name for it
+  OptionsReader read_options = nullptr;  // nullptr: the operator has no options
+  Lowering lower = nullptr;
+  // Constant weights and bias (-1: none): the reader checks their quantization (one
+  // positive scale per output channel along `channel_axis`, int8 zero points).
+  int weights_input = -1, bias_input = -1, channel_axis = 0;
+  const char* weights_role = "weights";  // in messages: "weights" / "filter"
+  // The kernels the lowering may produce (for tests that cover every kernel).
+  std::vector<const KernelDef*> kernels;
+};
+
+// The definition of builtin operator `code`, nullptr when microflow does not compile it.
+const OpDef* find_op(int code);
+const std::vector<const OpDef*>& all_ops();
+// "ADD, AVERAGE_POOL_2D, ..." for messages.
+std::string supported_ops_list();
+
+}  // namespace microflow

@@ -1,0 +1,75 @@
+// QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE (int8 -> float32).
+#include "kernels/elementwise.h"
+#include "ops/lower_util.h"
+#include "ops/quantization.h"
+
+namespace microflow {
+namespace {
+
+KernelCall lower_quantize(const Graph& g, const Operator& op) {
+  const Tensor& in = op_input(g, op, 0, "input");
+  const Tensor& out = op_output(g, op);
+  expect_activation(g, op, in, "input");
+  if (out.type != DType::Int8)
+    fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + " is not supported (int8 is)");
+  expect_per_tensor_quant(g, op, out, "output");
+  if (in.elements() != out.elements()) fail(g, op, "input and output sizes differ");
+  KernelCall k;
+  if (in.type == DType::Float32) {
+    QuantizeF32ToS8Params q;
+    q.size = in.elements();
+    q.scale = out.quant.scale();
+    q.zero_point = out.quant.zero_point();
+    k = make_call(op, kQuantizeF32ToS8, q);
+  } else if (in.type == DType::Int8) {
+    expect_per_tensor_quant(g, op, in, "input");
+    const QuantizedMultiplier m = quantize_multiplier(static_cast<double>(in.quant.scale()) /
+                                                      static_cast<double>(out.quant.scale()));
+    RequantizeS8Params r;
+    r.size = in.elements();
+    r.input_zero_point = in.quant.zero_point();
+    r.output_zero_point = out.quant.zero_point();
+    r.multiplier = m.multiplier;
+    r.shift = m.shift;
+    k = make_call(op, kRequantizeS8, r);
+  } else {
+    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (float32 and int8 are)");
+  }
+  add_input_arg(k, in);
+  add_output_arg(k, out);
+  return k;
+}
+
+KernelCall lower_dequantize(const Graph& g, const Operator& op) {
+  const Tensor& in = op_input(g, op, 0, "input");
+  const Tensor& out = op_output(g, op);
+  expect_activation(g, op, in, "input");
+  if (in.type != DType::Int8)
+    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (int8 is)");
+  if (out.type != DType::Float32)
+    fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + " is not supported (float32 is)");
+  expect_per_tensor_quant(g, op, in, "input");
+  if (in.elements() != out.elements()) fail(g, op, "input and output sizes differ");
+  DequantizeS8ToF32Params d;
+  d.size = in.elements();
+  d.scale = in.quant.scale();
+  d.zero_point = in.quant.zero_point();
+  KernelCall k = make_call(op, kDequantizeS8ToF32, d);
+  add_input_arg(k, in);
+  add_output_arg(k, out);
+  return k;
+}
+
+}  // namespace
+
+extern const OpDef kQuantizeOp{.code = 114,
+                               .name = "QUANTIZE",
+                               .lower = lower_quantize,
+                               .kernels = {&kQuantizeF32ToS8, &kRequantizeS8}};
+
+extern const OpDef kDequantizeOp{.code = 6,
+                                 .name = "DEQUANTIZE",
+                                 .lower = lower_dequantize,
+                                 .kernels = {&kDequantizeS8ToF32}};
+
+}  // namespace microflow

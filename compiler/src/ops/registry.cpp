@@ -1,0 +1,53 @@
+// The operator registry: one line per builtin operator microflow compiles. The
+// definition (options reader, lowering, weight roles) lives in ops/<file>.cpp.
+#include <algorithm>
+#include <map>
+
+#include "ops/op_def.h"
+#include "reader/builtin_ops.h"
+
+namespace microflow {
+
+#define MF_OPERATORS(X) \
+  X(kAddOp)             \
+  X(kAveragePool2DOp)   \
+  X(kConv2DOp)          \
+  X(kDepthwiseConv2DOp) \
+  X(kDequantizeOp)      \
+  X(kFullyConnectedOp)  \
+  X(kMaxPool2DOp)       \
+  X(kQuantizeOp)        \
+  X(kReshapeOp)         \
+  X(kSoftmaxOp)
+
+#define MF_DECLARE_OP(def) extern const OpDef def;
+MF_OPERATORS(MF_DECLARE_OP)
+#undef MF_DECLARE_OP
+
+const std::vector<const OpDef*>& all_ops() {
+#define MF_LIST_OP(def) &def,
+  static const std::vector<const OpDef*> ops = {MF_OPERATORS(MF_LIST_OP)};
+#undef MF_LIST_OP
+  return ops;
+}
+
+const OpDef* find_op(int code) {
+  static const std::map<int, const OpDef*> by_code = [] {
+    std::map<int, const OpDef*> m;
+    for (const OpDef* d : all_ops()) m.emplace(d->code, d);
+    return m;
+  }();
+  const auto it = by_code.find(code);
+  return it == by_code.end() ? nullptr : it->second;
+}
+
+std::string supported_ops_list() {
+  std::vector<std::string> names;
+  for (const OpDef* d : all_ops()) names.push_back(d->name);
+  std::sort(names.begin(), names.end());
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
+}  // namespace microflow
