@@ -286,6 +286,11 @@ std::vector<Defect> defects() {
                  return b;
                },
                {"corrupt or truncated"}});
+  // TFLM runs a model only when model->version() == TFLITE_SCHEMA_VERSION (3): older and newer alike are rejected.
+  d.push_back({"schema_version_2", [] { return add_model([](w::ModelWriter& m) { m.set_version(2); }); },
+               {"model schema version 2 is not supported (TFLM requires version 3)"}});
+  d.push_back({"schema_version_4", [] { return add_model([](w::ModelWriter& m) { m.set_version(4); }); },
+               {"model schema version 4 is not supported (TFLM requires version 3)"}});
   d.push_back({"no_subgraphs", [] { return raw_model({.no_subgraphs = true}); }, {"no subgraph"}});
   d.push_back({"no_operators",
                [] {

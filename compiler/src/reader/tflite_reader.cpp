@@ -15,6 +15,7 @@ namespace {
 namespace tfl = microflow::tfl;
 
 constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+constexpr uint32_t kSchemaVersion = 3;  // TFLITE_SCHEMA_VERSION
 
 DType to_dtype(tfl::TensorType t) {
   switch (t) {
@@ -36,6 +37,11 @@ class Reader {
   Graph read() {
     verify();
     const tfl::Model* model = tfl::GetModel(bytes_.data());
+    // As TFLM's applications check before building an interpreter: model->version() must equal
+    // TFLITE_SCHEMA_VERSION (3), so older and newer files alike are rejected.
+    if (model->version() != kSchemaVersion)
+      fail(graph_.source, "model schema version " + std::to_string(model->version()) +
+                              " is not supported (TFLM requires version " + std::to_string(kSchemaVersion) + ")");
     if (!model->subgraphs() || model->subgraphs()->size() == 0) fail(graph_.source, "the model has no subgraph");
     if (model->description()) graph_.description = model->description()->str();
     const tfl::SubGraph* sg = model->subgraphs()->Get(0);
