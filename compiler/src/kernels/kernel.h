@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/params.h"
 
 namespace microflow {
+
+struct KernelCall;
 
 // Where a kernel's output may go relative to an input that dies at the call
 // (planner/planner.cpp).
@@ -66,6 +69,10 @@ struct KernelDef {
   // Weights from external memory: how the call splits by output channel (nullptr:
   // its constants are read whole).
   const ChannelSplit* channel_split = nullptr;
+  // Constant folding (passes/fold.cpp): runs the runtime kernel itself on the host.
+  // `tensors` are host buffers for the call's tensor arguments (KernelArg Input /
+  // Output, in argument order), inputs filled; nullptr when the kernel cannot fold.
+  void (*evaluate)(const KernelCall& call, const std::vector<uint8_t*>& tensors) = nullptr;
   // A new, default instance of the parameter type, for the layout test.
   Params (*sample_params)() = nullptr;
 };

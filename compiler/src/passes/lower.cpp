@@ -75,12 +75,16 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
   std::vector<KernelCall> calls;
   calls.reserve(g.ops.size());
   for (const Operator& op : g.ops) {
-    if (op.outputs.size() != 1) fail(g, op, "expected exactly one output, got " + std::to_string(op.outputs.size()));
+    if (op.outputs.empty()) fail(g, op, "the operator has no output");
+    if (op.def->num_outputs >= 0 && op.outputs.size() != static_cast<size_t>(op.def->num_outputs))
+      fail(g, op, "expected exactly " + std::string(op.def->num_outputs == 1 ? "one output" : std::to_string(op.def->num_outputs) + " outputs") +
+                      ", got " + std::to_string(op.outputs.size()));
     for (size_t i = 0; i < op.inputs.size(); ++i)
       if (op.inputs[i] >= 0 && g.tensor(op.inputs[i]).elements() == 0)
         fail(g, op, describe(g, op.inputs[i], "input") + ": shape " + g.tensor(op.inputs[i]).shape_string() + " is empty");
-    if (g.tensor(op.outputs[0]).elements() == 0)
-      fail(g, op, describe(g, op.outputs[0], "output") + ": shape " + g.tensor(op.outputs[0]).shape_string() + " is empty");
+    for (int id : op.outputs)
+      if (g.tensor(id).elements() == 0)
+        fail(g, op, describe(g, id, "output") + ": shape " + g.tensor(id).shape_string() + " is empty");
     check_weights_quantization(g, op);
     calls.push_back(op.def->lower(g, op));
     check_shifts(g, calls.back());
