@@ -26,6 +26,7 @@ namespace {
 
 void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingMode input_rows) {
   schedule(out.graph);
+  out.folded = fold_constants(out.graph);
   out.calls = lower_graph(out.graph);
   fuse_layers(out.graph, out.calls);
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);

@@ -7,6 +7,7 @@
 
 #include "graph/graph.h"
 #include "passes/kernel_call.h"
+#include "passes/fold.h"
 #include "passes/input_rows.h"
 #include "passes/specialize.h"
 #include "passes/stream.h"
@@ -16,6 +17,7 @@ namespace microflow {
 
 struct CompiledModel {
   Graph graph;
+  std::vector<FoldedOp> folded;   // operators computed at build time or removed as dead
   std::vector<KernelCall> calls;  // pointers into graph.ops: keep the object in place
   MemoryPlan plan;
   StreamingReport streaming;           // band streaming

@@ -46,13 +46,18 @@ void print_text(const CompiledModel& m) {
   std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", "op", "operator", "input", "output",
                            "MACs", "const B", "output tensor");
   for (const KernelCall& k : m.calls) {
-    const Tensor& in = g.tensor(k.input_tensor());
+    const int in_id = k.input_tensor();
     const Tensor& out = g.tensor(k.output_tensor());
-    std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op_indices(), k.op_names(),
-                             std::string(dtype_name(in.type)) + in.shape_string(),
+    const std::string in =
+        in_id < 0 ? "-" : std::string(dtype_name(g.tensor(in_id).type)) + g.tensor(in_id).shape_string();
+    std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op_indices(), k.op_names(), in,
                              std::string(dtype_name(out.type)) + out.shape_string(), k.macs, k.constant_bytes(),
                              out.name);
   }
+  for (const FoldedOp& f : m.folded)
+    std::cout << fmt::format("{:>5}  {:<18} {}\n", f.op_index, f.op_name,
+                             f.evaluated ? "folded: computed at build time, its outputs are constants"
+                                         : "removed: nothing reads its outputs");
   std::cout << fmt::format("\ntotal: {} ops, {} MACs, {} bytes of constants (flash)\n", m.calls.size(), m.macs(),
                            m.weight_bytes());
   std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n", m.plan.arena_bytes,
@@ -148,6 +153,9 @@ int run_inspect(const InspectArgs& a) {
                    {"fused_ops", fused}, {"inputs", inputs}, {"outputs", outputs}, {"macs", k.macs},
                    {"weight_bytes", k.constant_bytes()}});
   }
+  nlohmann::json folded = nlohmann::json::array();
+  for (const FoldedOp& f : m.folded)
+    folded.push_back({{"index", f.op_index}, {"op", f.op_name}, {"how", f.evaluated ? "evaluated" : "dead"}});
   nlohmann::json tensors = nlohmann::json::array();
   for (const Tensor& t : m.graph.tensors) tensors.push_back(tensor_json(m, t.id));
   nlohmann::json j = {{"model", m.graph.source},
@@ -159,6 +167,7 @@ int run_inspect(const InspectArgs& a) {
                       {"outputs", m.graph.outputs},
                       {"streaming", streaming_report_json(m)},
                       {"ops", ops},
+                      {"folded", folded},
                       {"tensors", tensors}};
   if (a.memory) {
     j["memory"] = memory_report_json(m);
