@@ -6,6 +6,7 @@
 #include "passes/fuse.h"
 #include "passes/lower.h"
 #include "passes/schedule.h"
+#include "passes/views.h"
 #include "reader/tflite_reader.h"
 
 namespace microflow {
@@ -32,6 +33,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: specialization sees the regions' stages, and only picks variants the band
   // executor can call row by row (band_stream.h's BandKernel).
+  place_views(out.graph, out.calls);
   specialize_kernels(out.graph, out.calls, options.optimize, options.target_family, options.target_isa,
                      input_rows != StreamingMode::Off);
   choose_execution_order(out.graph, out.calls);

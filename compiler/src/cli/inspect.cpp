@@ -149,7 +149,7 @@ int run_inspect(const InspectArgs& a) {
       if (a.kind == KernelArg::Input) inputs.push_back(a.tensor);
       else if (a.kind == KernelArg::Output) outputs.push_back(a.tensor);
     for (const Operator* o : k.fused) fused.push_back(o->index);
-    ops.push_back({{"index", k.op->index}, {"op", k.op_names()}, {"kernel", k.is_alias ? "alias" : k.function()},
+    ops.push_back({{"index", k.op->index}, {"op", k.op_names()}, {"kernel", k.is_alias ? "alias" : k.views ? "views" : k.function()},
                    {"fused_ops", fused}, {"inputs", inputs}, {"outputs", outputs}, {"macs", k.macs},
                    {"weight_bytes", k.constant_bytes()}});
   }

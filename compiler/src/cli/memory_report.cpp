@@ -10,6 +10,7 @@ namespace {
 struct Savings {
   int64_t aliases = 0;   // RESHAPE outputs that need no storage of their own
   int64_t in_place = 0;  // outputs written over a dying input (the pairs' bytes saved)
+  int64_t views = 0;     // CONCATENATION inputs / SPLIT outputs stored inside the other tensor
 };
 
 Savings savings(const CompiledModel& m) {
@@ -17,6 +18,9 @@ Savings savings(const CompiledModel& m) {
   for (const KernelCall& k : m.calls)
     if (k.is_alias) s.aliases += m.graph.tensor(k.op->outputs[0]).bytes();
   for (const InPlace& p : m.plan.in_place) s.in_place += p.saved;
+  for (const KernelCall& k : m.calls)
+    if (k.views)
+      for (const Block& b : k.blocks) s.views += m.graph.tensor(b.part).bytes();
   return s;
 }
 
@@ -144,7 +148,8 @@ void print_memory_report(std::ostream& out, const CompiledModel& m) {
   const Savings s = savings(m);
   out << fmt::format("peak live bytes (*): {} B; arena {} B ({} B above the lower bound)\n", plan.lower_bound,
                      plan.arena_bytes, plan.arena_bytes - plan.lower_bound);
-  out << fmt::format("saved by RESHAPE aliasing: {} B; by in-place operators: {} B\n", s.aliases, s.in_place);
+  out << fmt::format("saved by RESHAPE aliasing: {} B; by in-place operators: {} B; by zero-copy views: {} B\n",
+                     s.aliases, s.in_place, s.views);
   for (const InPlace& p : plan.in_place) out << "  in place: " << in_place_line(m, p) << "\n";
   out << fmt::format("row-window in place (depthwise/pooling over their input, where it lowers the arena): "
                      "arena {} B without, {} B with\n",
@@ -181,6 +186,7 @@ nlohmann::json memory_report_json(const CompiledModel& m) {
           {"in_place", in_place},
           {"saved_by_aliases", s.aliases},
           {"saved_by_in_place", s.in_place},
+          {"saved_by_views", s.views},
           {"arena_without_row_window_in_place", plan.arena_without_row_windows}};
 }
 

@@ -41,6 +41,7 @@ inline const KernelDef kFullyConnectedS8{.function = "fully_connected_s8",
                                          .header = "microflow/kernels/fully_connected.h",
                                          .band_sink = "kBandFullyConnectedSink",
                                          .channel_split = &kSplitByOutputDepth<FullyConnectedS8Params, fully_connected_channel_group_unit>,
+                                         .set_output_stride = set_output_stride_of<FullyConnectedS8Params>,
                                          .sample_params = sample_of<FullyConnectedS8Params>};
 inline const KernelDef kFullyConnectedF32{.function = "fully_connected_f32",
                                           .header = "microflow/kernels/fully_connected.h",

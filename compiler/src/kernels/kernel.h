@@ -43,6 +43,12 @@ inline const ChannelSplit kSplitByOutputDepth = {
       return group;
     }};
 
+// set_output_stride of kernels whose params P have output_stride.
+template <typename P>
+void set_output_stride_of(Params& p, int64_t elements) {
+  p.as<P>().output_stride = elements;
+}
+
 struct KernelDef {
   const char* function = "";  // in namespace mf
   const char* header = "";    // what generated code includes for it, e.g. "microflow/kernels/conv_2d.h"
@@ -69,6 +75,9 @@ struct KernelDef {
   // Weights from external memory: how the call splits by output channel (nullptr:
   // its constants are read whole).
   const ChannelSplit* channel_split = nullptr;
+  // A kernel that can write its output with a larger distance between output rows
+  // (pixels / batches): sets that distance in elements (passes/views.cpp).
+  void (*set_output_stride)(Params& params, int64_t elements) = nullptr;
   // Constant folding (passes/fold.cpp): runs the runtime kernel itself on the host.
   // `tensors` are host buffers for the call's tensor arguments (KernelArg Input /
   // Output, in argument order), inputs filled; nullptr when the kernel cannot fold.

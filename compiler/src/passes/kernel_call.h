@@ -40,6 +40,15 @@ struct BandInfo {
   int64_t accumulator_bytes = 0;
 };
 
+// A tensor stored inside another: `part` is `rows` runs of `row_bytes` bytes, `row_stride`
+// bytes apart, starting `offset` bytes into `whole` (a CONCATENATION input in its output,
+// a SPLIT output in its input).
+struct Block {
+  int part = -1, whole = -1;
+  int64_t offset = 0, rows = 1, row_bytes = 0, row_stride = 0;
+  bool contiguous() const { return rows == 1 || row_bytes == row_stride; }
+};
+
 struct KernelCall {
   const Operator* op = nullptr;
   const KernelDef* kernel = nullptr;  // nullptr for an alias
@@ -52,6 +61,15 @@ struct KernelCall {
   std::string function() const { return kernel ? kernel->function : ""; }
   // RESHAPE: output shares the input's storage, no call is emitted.
   bool is_alias = false;
+  // Data movement whose tensors are blocks of one another (the lowering fills `blocks`);
+  // when passes/views.cpp can store every part inside its whole, `views` is set and the
+  // call copies nothing (no call is emitted).
+  std::vector<Block> blocks;
+  bool views = false;
+  // The output is a strided part of a larger tensor (its producer writes with an output
+  // stride): kernel variants without one must not replace this call.
+  bool strided_output = false;
+  bool emits_code() const { return !is_alias && !views; }
   // Operators folded into this call besides `op` (which produced the output),
   // in execution order.
   std::vector<const Operator*> fused;

@@ -338,6 +338,7 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
   if (optimize == Optimize::Size) return;
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
   for (KernelCall& k : calls) {
+    if (k.strided_output) continue;  // the generic kernel writes its part of a larger tensor
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
     // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction; with Helium
     // (Cortex-M55, "isa" "mve") FC and 1x1 convolutions keep TFLite's int8 rows, which feed

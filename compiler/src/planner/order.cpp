@@ -98,8 +98,12 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     while (group[static_cast<size_t>(t)] != t) t = group[static_cast<size_t>(t)];
     return t;
   };
-  for (const KernelCall& k : calls)
+  for (const KernelCall& k : calls) {
     if (k.is_alias) group[static_cast<size_t>(root(k.output_tensor()))] = root(k.input_tensor());
+    if (k.views)
+      for (const Block& b : k.blocks)
+        if (root(b.part) != root(b.whole)) group[static_cast<size_t>(root(b.part))] = root(b.whole);
+  }
 
   OrderProblem p;
   p.n = calls.size();
@@ -118,7 +122,9 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     return gi;
   };
   std::vector<int> producer(g.tensors.size(), -1);
-  for (size_t i = 0; i < calls.size(); ++i) producer[static_cast<size_t>(calls[i].output_tensor())] = static_cast<int>(i);
+  for (size_t i = 0; i < calls.size(); ++i)
+    for (const KernelArg& a : calls[i].args)
+      if (a.kind == KernelArg::Output) producer[static_cast<size_t>(a.tensor)] = static_cast<int>(i);
   p.preds.assign(p.n, 0);
   p.reads.resize(p.n);
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -132,7 +138,7 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
       if (producer[static_cast<size_t>(a.tensor)] >= 0) p.preds[i] |= uint64_t{1} << producer[static_cast<size_t>(a.tensor)];
     }
     p.output_group.push_back(group_index(calls[i].output_tensor()));
-    p.output_bytes.push_back(calls[i].is_alias ? 0 : written);
+    p.output_bytes.push_back(calls[i].emits_code() ? written : 0);
   }
   for (int t : g.inputs) p.preexisting[static_cast<size_t>(group_index(t))] = true;
   for (int t : g.outputs) p.keep[static_cast<size_t>(group_index(t))] = true;

@@ -28,7 +28,7 @@ struct Aliases {
 // Element-wise kernels that read element i before writing element i (and
 // write no more bytes than they read up to i) may write over their input.
 std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
-  if (k.is_alias || !k.fused.empty() || k.op->outputs.empty()) return {};
+  if (!k.emits_code() || !k.fused.empty() || k.op->outputs.empty()) return {};
   const Tensor& out = g.tensor(k.op->outputs[0]);
   std::vector<size_t> candidates;
   if (!k.kernel || k.kernel->in_place != InPlaceKind::Elementwise) return candidates;
@@ -47,7 +47,7 @@ std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
 // rows from y * stride - pad_top on (depthwise: in its by-rows form, which
 // use_in_place_kernels substitutes; pooling.h: always).
 int64_t call_gap(const KernelCall& k, int64_t alignment) {
-  if (k.is_alias || !k.fused.empty() || !k.stages.empty() || !k.kernel ||
+  if (!k.emits_code() || !k.fused.empty() || !k.stages.empty() || !k.kernel ||
       k.kernel->in_place != InPlaceKind::RowWindow)
     return -1;
   const RowWindow w = k.params.as<WindowedParams>().window();
@@ -71,14 +71,26 @@ struct Lifetime {
 std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall>& calls, MemoryPlan& plan,
                                     const StreamingInput& streaming, const std::set<int>& refused) {
   Aliases aliases(g.tensors.size());
-  for (const KernelCall& k : calls)
+  // Offset of each tensor from its group's origin (aliases: 0; views: their block's
+  // offset; in-place outputs: the input's - gap).
+  std::vector<int64_t> shift(g.tensors.size(), 0);
+  // Stores `part`'s group inside `whole`'s, `offset` bytes after `whole`.
+  auto place_inside = [&](int part, int whole, int64_t offset) {
+    const int from = aliases.root(part);
+    const int64_t move = shift[static_cast<size_t>(whole)] + offset - shift[static_cast<size_t>(part)];
+    for (const Tensor& t : g.tensors)
+      if (aliases.root(t.id) == from) shift[static_cast<size_t>(t.id)] += move;
+    aliases.join(part, whole);
+  };
+  for (const KernelCall& k : calls) {
     if (k.is_alias) {
       const Tensor& in = g.tensor(k.args[0].tensor);
       if (in.is_constant) fail(g, *k.op, describe(g, in.id, "input") + ": RESHAPE of a constant is not supported");
-      aliases.join(k.args[1].tensor, k.args[0].tensor);
+      place_inside(k.args[1].tensor, k.args[0].tensor, 0);
     }
-  // Offset of each tensor from its group's origin (aliases: 0; in-place outputs: the input's - gap).
-  std::vector<int64_t> shift(g.tensors.size(), 0);
+    if (k.views)
+      for (const Block& b : k.blocks) place_inside(b.part, b.whole, b.offset);
+  }
 
   // Lifetimes per alias group: the step that writes it to the last that reads it.
   const int end = static_cast<int>(calls.size());
