@@ -21,6 +21,20 @@ std::vector<uint8_t> read_bytes(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// An integer element in decimal (the vectors are little-endian, like every host).
+int64_t element_value(DType type, const uint8_t* p) {
+  int16_t i16;
+  int32_t i32;
+  int64_t i64;
+  switch (type) {
+    case DType::Int8: return static_cast<int8_t>(*p);
+    case DType::Int16: return std::memcpy(&i16, p, 2), i16;
+    case DType::Int32: return std::memcpy(&i32, p, 4), i32;
+    case DType::Int64: return std::memcpy(&i64, p, 8), i64;
+    default: return *p;  // uint8, bool
+  }
+}
+
 }  // namespace
 
 GoldenInputs read_golden_inputs(const fs::path& dir, const Graph& g, size_t limit) {
@@ -92,9 +106,8 @@ Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, cons
       } else {
         const size_t bytes = static_cast<size_t>(dtype_size(t.type));
         if (std::memcmp(&got[offset + bytes * i], &want[offset + bytes * i], bytes) != 0 && mismatches++ == 0)
-          c.detail = fmt::format("element {}: got {}, expected {}", i,
-                                 static_cast<int>(static_cast<int8_t>(got[offset + bytes * i])),
-                                 static_cast<int>(static_cast<int8_t>(want[offset + bytes * i])));
+          c.detail = fmt::format("element {}: got {}, expected {}", i, element_value(t.type, &got[offset + bytes * i]),
+                                 element_value(t.type, &want[offset + bytes * i]));
       }
     }
     offset += static_cast<size_t>(t.bytes());
