@@ -13,8 +13,8 @@ in step with the compiler. The list only shrinks: this script never adds a line.
         remove:   MODEL  it compiles now                   (--write deletes the line)
         stale:    MODEL  is no longer under DIR            (--write deletes the line)
         changed:  MODEL  rejected with another message     (edit the line by hand)
-        unlisted: MODEL  rejected or failing, not listed   (fix the compiler; list it by
-                  hand only if the message names an unsupported operator or type)
+        unlisted: MODEL  rejected but not listed, or failing (fix the compiler; list it
+                  by hand only if the message names an unsupported operator or type)
       Exit status 1 when anything is printed.
 """
 import argparse
@@ -109,12 +109,12 @@ def update(args):
                 continue
             kind, model, rest = m.groups()
             result, _, why = rest.partition(" -- UNEXPECTED: ")
-            if model in listed and kind != "REJECTED":
+            if why.startswith("it compiles now"):
                 delete.add(listed[model])
                 report.append(f"remove: {model}  it compiles now: {kind}{result}")
             elif model in listed and why:
                 report.append(f"changed: {model}  rejected with another message{result} ({why})")
-            elif model not in listed and (why or kind == "FAIL"):
+            elif why or kind == "FAIL":
                 report.append(f"unlisted: {model}  {kind}{result}")
         if out.returncode not in (0, 1) or "verify: " not in out.stdout:
             report.append(f"error: microflow verify --batch failed:\n{out.stderr}")
