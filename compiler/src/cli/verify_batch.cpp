@@ -258,8 +258,8 @@ int run_verify_batch(const VerifyArgs& a) {
     if (entries[i].compiled) runnable.push_back(i);
   }
   const double compile_seconds = seconds_since(start);
-  std::cerr << fmt::format("verify: {} of {} models compiled ({:.1f} s); building one program for them...\n",
-                           runnable.size(), entries.size(), compile_seconds);
+  std::cerr << fmt::format("verify: {} of {} models compiled ({:.1f} s){}\n", runnable.size(), entries.size(),
+                           compile_seconds, runnable.empty() ? "" : "; building one program for them...");
 
   const fs::path work = a.work_dir.empty()
                             ? fs::temp_directory_path() / fmt::format("microflow-verify-batch-{}", getpid())
