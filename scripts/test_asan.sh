@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CMake/CTest preset
-# `asan`): the compiler, the host runtime tests and every host golden and robustness test.
+# `asan`): the compiler, the host runtime tests and every host golden and robustness test,
+# the golden batches (golden.batch.*) on a sample (tests/golden/CMakeLists.txt says which).
 # The simulator tests (labels mcu, targets) run in the normal pass only (scripts/test.sh).
 # Run after scripts/setup.sh (scripts/test.sh does it).
 set -euo pipefail

@@ -34,4 +34,14 @@ TEST(VerifyOutput, MalformedLinesAreCompileErrors) {
   EXPECT_EQ(microflow::parse_vector_outputs("V0 ff\n", 1, 1)[0][0], 0xff);
 }
 
+// `verify --batch` splits its program's output at the "M<index>" headers; what a crashed
+// model printed (a sanitizer report) stays with it, lines before any header are dropped.
+TEST(VerifyOutput, BatchSectionsByModel) {
+  const auto s = microflow::split_batch_output("banner\nM2\nV0 01\nM3\nV0 02\nMX\nM4x\n==1==ERROR: AddressSanitizer\n");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.at(2), "V0 01\n");
+  EXPECT_EQ(s.at(3), "V0 02\nMX\nM4x\n==1==ERROR: AddressSanitizer\n");
+  EXPECT_EQ(microflow::parse_vector_outputs(s.at(2), 1, 1)[0][0], 0x01);
+}
+
 }  // namespace

@@ -46,6 +46,11 @@ int run_inspect(const InspectArgs& a);
 
 struct VerifyArgs {
   std::string model, vectors, target = "host", work_dir;
+  // --batch LIST: the models of LIST (one directory with model.tflite and vectors/, or one
+  // .tflite file next to vectors/, per line), relative to --models-dir, in one host program.
+  std::string batch, models_dir;
+  // --expect-rejections FILE: "MODEL  MESSAGE_SUBSTRING" lines, the rejections a batch expects.
+  std::string expect_rejections;
   std::string streaming_input = "auto";  // auto = only when the whole input does not fit the target
   size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
@@ -55,6 +60,7 @@ struct VerifyArgs {
   std::string streaming = "auto";  // --patch-streaming auto|on|off
 };
 int run_verify(const VerifyArgs& a);
+int run_verify_batch(const VerifyArgs& a);
 
 struct BenchArgs {
   std::string model, target = "host", input, work_dir;

@@ -37,8 +37,23 @@ int main(int argc, char** argv) {
 
   VerifyArgs verify;
   auto* v = app.add_subcommand("verify", "Build the generated code for the host and compare it with golden vectors");
-  v->add_option("model", verify.model, "The .tflite model")->required()->check(CLI::ExistingFile);
-  v->add_option("--vectors", verify.vectors, "Directory of NAME.in.bin / NAME.out.bin pairs")->required();
+  auto* verify_model = v->add_option("model", verify.model, "The .tflite model")->check(CLI::ExistingFile);
+  auto* verify_vectors = v->add_option("--vectors", verify.vectors, "Directory of NAME.in.bin / NAME.out.bin pairs");
+  auto* verify_batch =
+      v->add_option("--batch", verify.batch,
+                    "Instead of MODEL --vectors DIR: every model in this list file (one per line: a directory with "
+                    "model.tflite and vectors/, or a .tflite file next to vectors/; # comments), compiled and run in "
+                    "one host program; one PASS / FAIL / REJECTED line per model")
+          ->check(CLI::ExistingFile)
+          ->excludes(verify_model)
+          ->excludes(verify_vectors);
+  v->add_option("--models-dir", verify.models_dir, "With --batch: the directory the list's paths are relative to")
+      ->needs(verify_batch);
+  v->add_option("--expect-rejections", verify.expect_rejections,
+                "With --batch: the rejections to expect, one 'MODEL  MESSAGE_PART' line each (MODEL as in the "
+                "list); any other rejection, or a listed model that compiles, fails the batch")
+      ->check(CLI::ExistingFile)
+      ->needs(verify_batch);
   v->add_option("--tolerance", verify.tolerance, "Max relative error for float outputs")->capture_default_str();
   v->add_option("--work-dir", verify.work_dir, "Where to build (default: a temporary directory, removed after)");
   v->add_flag("--keep", verify.keep, "Keep the temporary build directory");
@@ -96,7 +111,12 @@ int main(int argc, char** argv) {
   try {
     if (*c) return run_compile(compile);
     if (*i) return run_inspect(inspect);
-    if (*v) return run_verify(verify);
+    if (*v) {
+      if (!verify.batch.empty()) return run_verify_batch(verify);
+      if (verify.model.empty() || verify.vectors.empty())
+        throw CompileError("verify needs MODEL and --vectors DIR, or --batch LIST");
+      return run_verify(verify);
+    }
     if (*b) return run_bench(bench);
   } catch (const CompileError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -3,13 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/golden_vectors.h"
 #include "diagnostics.h"
 #include "pipeline.h"
 #include "targets/firmware.h"
@@ -19,59 +17,6 @@ namespace microflow {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw CompileError(p.string() + ": cannot read file");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct Comparison {
-  bool pass = true;
-  std::string detail;
-  double max_rel_error = 0;
-};
-
-Comparison compare_outputs(const Graph& g, const std::vector<uint8_t>& got, const std::vector<uint8_t>& want,
-                           double tolerance) {
-  Comparison c;
-  if (got.size() != want.size()) {
-    c.pass = false;
-    c.detail = fmt::format("output has {} bytes, reference {}", got.size(), want.size());
-    return c;
-  }
-  size_t offset = 0, mismatches = 0;
-  for (int id : g.outputs) {
-    const Tensor& t = g.tensor(id);
-    const auto n = static_cast<size_t>(t.elements());
-    for (size_t i = 0; i < n; ++i) {
-      if (t.type == DType::Float32) {
-        float a, b;
-        std::memcpy(&a, &got[offset + 4 * i], 4);
-        std::memcpy(&b, &want[offset + 4 * i], 4);
-        // Relative to the reference, with a floor so values near zero are
-        // judged on the scale of 1e-6 rather than their own magnitude.
-        double err = std::abs(static_cast<double>(a) - b) / std::max(std::abs(static_cast<double>(b)), 1e-6);
-        if (std::isnan(a) != std::isnan(b)) err = INFINITY;
-        c.max_rel_error = std::max(c.max_rel_error, err);
-        if (err > tolerance && mismatches++ == 0)
-          c.detail = fmt::format("element {}: got {:.9g}, expected {:.9g}", i, a, b);
-      } else {
-        const size_t bytes = static_cast<size_t>(dtype_size(t.type));
-        if (std::memcmp(&got[offset + bytes * i], &want[offset + bytes * i], bytes) != 0 && mismatches++ == 0)
-          c.detail = fmt::format("element {}: got {}, expected {}", i,
-                                 static_cast<int>(static_cast<int8_t>(got[offset + bytes * i])),
-                                 static_cast<int>(static_cast<int8_t>(want[offset + bytes * i])));
-      }
-    }
-    offset += static_cast<size_t>(t.bytes());
-  }
-  if (mismatches) {
-    c.pass = false;
-    c.detail = fmt::format("{} elements differ; first: {}", mismatches, c.detail);
-  }
-  return c;
-}
 
 // How many input vectors one firmware image can carry besides the model: a guess for
 // the first image, then what the first image's measured flash leaves room for.
@@ -132,48 +77,26 @@ int run_verify(const VerifyArgs& a) {
   const CompileOptions options =
       pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
   std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
-  const Graph& g = model->graph;
-
-  std::vector<std::string> vectors;
-  if (!fs::is_directory(a.vectors)) throw CompileError(a.vectors + ": not a directory");
-  for (const auto& e : fs::directory_iterator(a.vectors)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() > 7 && f.ends_with(".in.bin")) vectors.push_back(f.substr(0, f.size() - 7));
-  }
-  std::sort(vectors.begin(), vectors.end());
-  if (vectors.empty()) throw CompileError(a.vectors + ": no *.in.bin vectors");
-  if (a.limit > 0 && vectors.size() > a.limit) vectors.resize(a.limit);
-
-  int64_t input_bytes = 0, output_bytes = 0;
-  for (int id : g.inputs) input_bytes += g.tensor(id).bytes();
-  for (int id : g.outputs) output_bytes += g.tensor(id).bytes();
-  std::vector<std::vector<uint8_t>> inputs;
-  for (const std::string& v : vectors) {
-    const fs::path in = fs::path(a.vectors) / (v + ".in.bin");
-    inputs.push_back(read_bytes(in));
-    if (static_cast<int64_t>(inputs.back().size()) != input_bytes)
-      throw CompileError(fmt::format("{}: {} bytes, the model's inputs take {}", in.string(), inputs.back().size(), input_bytes));
-  }
+  const GoldenInputs golden = read_golden_inputs(a.vectors, model->graph, a.limit);
+  const std::vector<std::string>& vectors = golden.names;
+  const int64_t input_bytes = microflow::input_bytes(model->graph), output_bytes = microflow::output_bytes(model->graph);
 
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
                                            : fs::path(a.work_dir);
   std::vector<std::vector<uint8_t>> outputs;
   try {
-    outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
+    outputs = run_vectors(a, target, *model, golden.inputs, input_bytes, output_bytes, work);
   } catch (const DoesNotFit& e) {
     model = switch_to_streaming(a.model, options, *model, target, e, "verify");
-    outputs = run_vectors(a, target, *model, inputs, input_bytes, output_bytes, work);
+    outputs = run_vectors(a, target, *model, golden.inputs, input_bytes, output_bytes, work);
   }
 
-  const Graph& graph = model->graph;
-  const bool is_float = std::any_of(graph.outputs.begin(), graph.outputs.end(),
-                                    [&](int id) { return graph.tensor(id).type == DType::Float32; });
+  const bool is_float = has_float_output(model->graph);
   int passed = 0;
   double max_err = 0;
   for (size_t i = 0; i < vectors.size(); ++i) {
-    const fs::path ref = fs::path(a.vectors) / (vectors[i] + ".out.bin");
-    if (!fs::exists(ref)) throw CompileError(ref.string() + ": missing reference output");
-    Comparison c = compare_outputs(model->graph, outputs[i], read_bytes(ref), a.tolerance);
+    const Comparison c =
+        compare_outputs(model->graph, outputs[i], read_golden_output(a.vectors, vectors[i]), a.tolerance);
     max_err = std::max(max_err, c.max_rel_error);
     passed += c.pass;
     if (is_float)

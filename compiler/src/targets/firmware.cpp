@@ -72,15 +72,11 @@ static void open_weights() {{
                      kFirmwareModelName, c_string(weights_path));
 }
 
-// Shared by both harnesses: output in hex through the platform, and
-// run_model(): the input copied from flash into the arena and invoke(), or with
-// streaming input each row copied to the row buffer and pushed.
-std::string harness_prelude(const CompiledModel* m, const std::string& weights_path) {
-  const Graph* g = m ? &m->graph : nullptr;
-  std::string s = "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/exec/flash.h>\n\n#include \"platform.h\"\n";
-  if (g) s += fmt::format("#include \"{0}.h\"\n\nstatic {0}::Model model;\n", kFirmwareModelName);
-  if (g && !weights_path.empty()) s += weights_reader(weights_path);
-  s += R"(
+const char* const kHarnessIncludes =
+    "#include <stddef.h>\n#include <stdint.h>\n\n#include <microflow/exec/flash.h>\n\n#include \"platform.h\"\n";
+
+// Output in hex through the platform.
+const char* const kHarnessOutput = R"(
 static void write_str(const char* s) {
   size_t n = 0;
   while (s[n]) ++n;
@@ -113,29 +109,66 @@ static void write_hex(const uint8_t* p, size_t n) {
   mf_platform_write(buf, used);
 }
 )";
-  if (!g) return s;
+
+// The model object of namespace `ns`, run_model(): the input copied from flash into the
+// arena and invoke(), or with streaming input each row copied to the row buffer and
+// pushed; and write_outputs().
+std::string model_runner(const CompiledModel& m, const std::string& ns) {
+  const Graph& g = m.graph;
   int64_t in_bytes = 0;
-  for (int id : g->inputs) in_bytes += g->tensor(id).bytes();
-  s += fmt::format("\nstatic const size_t kInputBytes = {};\n\nstatic inline void run_model(const uint8_t* src) {{\n", in_bytes);
-  if (m->input_rows.enabled) {
+  for (int id : g.inputs) in_bytes += g.tensor(id).bytes();
+  std::string s = fmt::format("\nstatic {}::Model model;\n\nstatic const size_t kInputBytes = {};\n\n"
+                              "static inline void run_model(const uint8_t* src) {{\n",
+                              ns, in_bytes);
+  if (m.input_rows.enabled) {
     s += fmt::format("  for (size_t r = 0; r < {0}::kInputRows; ++r) {{\n"
                      "    mf::flash_copy(model.row_buffer(), src + r * {0}::kInputRowElements, {0}::kInputRowElements);\n"
                      "    model.push_row();\n  }}\n",
-                     kFirmwareModelName);
+                     ns);
   } else {
     int64_t offset = 0;
-    for (size_t i = 0; i < g->inputs.size(); ++i) {
-      const int64_t bytes = g->tensor(g->inputs[i]).bytes();
-      s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), src + {}, {});\n", kFirmwareModelName, i, offset, bytes);
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      const int64_t bytes = g.tensor(g.inputs[i]).bytes();
+      s += fmt::format("  mf::flash_copy({}::input{}(model.arena()), src + {}, {});\n", ns, i, offset, bytes);
       offset += bytes;
     }
     s += "  model.invoke();\n";
   }
   s += "}\n\nstatic void write_outputs() {\n";
-  for (size_t i = 0; i < g->outputs.size(); ++i)
-    s += fmt::format("  write_hex(reinterpret_cast<const uint8_t*>({}::output{}(model.arena())), {});\n",
-                     kFirmwareModelName, i, g->tensor(g->outputs[i]).bytes());
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    s += fmt::format("  write_hex(reinterpret_cast<const uint8_t*>({}::output{}(model.arena())), {});\n", ns, i,
+                     g.tensor(g.outputs[i]).bytes());
   return s + "}\n";
+}
+
+// Shared by both single-model harnesses.
+std::string harness_prelude(const CompiledModel* m, const std::string& weights_path) {
+  std::string s = kHarnessIncludes;
+  if (m) s += fmt::format("#include \"{}.h\"\n", kFirmwareModelName);
+  if (m && !weights_path.empty()) s += weights_reader(weights_path);
+  s += kHarnessOutput;
+  return m ? s + model_runner(*m, kFirmwareModelName) : s;
+}
+
+// kInputs: every vector's inputs, one after another.
+std::string vector_inputs(const std::vector<std::vector<uint8_t>>& inputs) {
+  std::vector<uint8_t> all;
+  for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
+  return byte_array("kInputs", all);
+}
+
+// Runs the `count` vectors of kInputs, printing "V<index> <outputs in hex>" for each.
+std::string vector_loop(size_t count) {
+  return fmt::format(R"(  for (size_t v = 0; v < {}; ++v) {{
+    run_model(kInputs + v * kInputBytes);
+    write_str("V");
+    write_uint(static_cast<uint32_t>(v));
+    write_str(" ");
+    write_outputs();
+    write_str("\n");
+  }}
+)",
+                     count);
 }
 
 FirmwareSizes measure(const Target& t, const fs::path& elf) {
@@ -205,26 +238,44 @@ fs::path weights_image_path(const fs::path& work) {
 
 std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
                            const std::string& weights_path) {
-  std::vector<uint8_t> all;
-  for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
-  std::string s = harness_prelude(&m, weights_path) + "\n" + byte_array("kInputs", all);
-  s += fmt::format(R"(
-int main() {{
-  mf_platform_init();{}
-  for (size_t v = 0; v < {}; ++v) {{
-    run_model(kInputs + v * kInputBytes);
-    write_str("V");
-    write_uint(static_cast<uint32_t>(v));
-    write_str(" ");
-    write_outputs();
+  std::string s = harness_prelude(&m, weights_path) + "\n" + vector_inputs(inputs);
+  s += fmt::format("\nint main() {{\n  mf_platform_init();{}\n", weights_path.empty() ? "" : "\n  open_weights();");
+  return s + vector_loop(inputs.size()) + "  mf_platform_exit(0);\n  return 0;\n}\n";
+}
+
+std::string batch_verify_harness(const std::vector<BatchModel>& models) {
+  // stdio for fflush: the batch harness is for the host only.
+  std::string s = std::string(kHarnessIncludes) + "#include <stdio.h>\n" + kHarnessOutput;
+  std::string table;
+  for (const BatchModel& b : models) {
+    s += fmt::format("\n#include \"{0}.cpp\"\n\nnamespace {0}_run {{\n", b.name) + model_runner(*b.model, b.name) +
+         "\n" + vector_inputs(b.inputs) + "\nstatic void run() {\n" + vector_loop(b.inputs.size()) +
+         "}\n\n}  // namespace " + b.name + "_run\n";
+    table += fmt::format("    {}_run::run,\n", b.name);
+  }
+  return s + fmt::format(R"(
+static void (*const kModels[])() = {{
+{}}};
+
+int main(int argc, char** argv) {{
+  mf_platform_init();
+  // A restart after a crash passes the index of the model to go on with.
+  size_t first = 0;
+  for (const char* p = argc > 1 ? argv[1] : ""; *p; ++p) first = first * 10 + static_cast<size_t>(*p - '0');
+  for (size_t m = first; m < {}; ++m) {{
+    write_str("M");
+    write_uint(static_cast<uint32_t>(m));
     write_str("\n");
+    // Everything before this model's header leaves the buffer, so a crash in it
+    // loses none of the earlier models' lines.
+    fflush(stdout);
+    kModels[m]();
   }}
   mf_platform_exit(0);
   return 0;
 }}
 )",
-                   weights_path.empty() ? "" : "\n  open_weights();", inputs.size());
-  return s;
+                         table, models.size());
 }
 
 std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& input, const std::string& weights_path) {
@@ -255,31 +306,35 @@ std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& in
   return s + "  mf_platform_exit(0);\n  return 0;\n}\n";
 }
 
+fs::path write_model_sources(const Target& t, const CompiledModel& m, const std::string& name, const fs::path& work,
+                             int64_t page_bytes) {
+  fs::create_directories(work);
+  EmitOptions emit;
+  emit.page_bytes = page_bytes;
+  // With AddressSanitizer, each kernel may touch only its own tensors' arena bytes.
+  if (t.family == "host")
+    for (const std::string& f : host_extra_flags())
+      if (f.starts_with("-fsanitize=") && f.find("address") != std::string::npos) emit.tensor_bounds_check = true;
+  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, emit, m.input_rows, m.whole_input_arena_bytes);
+  if (!code.weights_file.empty())
+    write_text(weights_image_path(work), std::string(code.weights_image.begin(), code.weights_image.end()));
+  write_text(work / code.header_file, code.header);
+  write_text(work / code.source_file, code.source);
+  return work / code.source_file;
+}
+
 Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work,
                         int64_t page_bytes) {
   fs::create_directories(work);
   std::vector<std::string> cmd = {t.cxx};
   cmd.insert(cmd.end(), t.cflags.begin(), t.cflags.end());
-  EmitOptions emit;
   if (t.family == "host") {
     const std::vector<std::string> extra = host_extra_flags();
     cmd.insert(cmd.end(), extra.begin(), extra.end());
-    // With AddressSanitizer, each kernel may touch only its own tensors' arena bytes.
-    for (const std::string& f : extra)
-      if (f.starts_with("-fsanitize=") && f.find("address") != std::string::npos) emit.tensor_bounds_check = true;
   }
   cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
   for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
-  emit.page_bytes = page_bytes;
-  if (m) {
-    GeneratedCode code =
-        emit_cpp(m->graph, m->calls, m->plan, kFirmwareModelName, emit, m->input_rows, m->whole_input_arena_bytes);
-    if (!code.weights_file.empty())
-      write_text(weights_image_path(work), std::string(code.weights_image.begin(), code.weights_image.end()));
-    write_text(work / code.header_file, code.header);
-    write_text(work / code.source_file, code.source);
-    cmd.push_back((work / code.source_file).string());
-  }
+  if (m) cmd.push_back(write_model_sources(t, *m, kFirmwareModelName, work, page_bytes).string());
   write_text(work / "harness.cpp", harness);
   cmd.push_back((work / "harness.cpp").string());
   cmd.insert(cmd.end(), t.platform_sources.begin(), t.platform_sources.end());
@@ -380,6 +435,25 @@ std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output
   for (size_t v = 0; v < vectors; ++v)
     if (!seen[v]) throw CompileError(fmt::format("the firmware printed no output for vector {}", v));
   return result;
+}
+
+std::map<size_t, std::string> split_batch_output(const std::string& output) {
+  std::map<size_t, std::string> sections;
+  std::string* section = nullptr;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    size_t m = 0;
+    const char* end = line.data() + line.size();
+    if (line.size() > 1 && line[0] == 'M') {
+      const auto [after_index, ec] = std::from_chars(line.data() + 1, end, m);
+      if (ec == std::errc() && after_index == end) {
+        section = &sections[m];
+        continue;
+      }
+    }
+    if (section) *section += line + "\n";
+  }
+  return sections;
 }
 
 void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_bytes, const std::string& what) {

@@ -35,6 +35,18 @@ inline constexpr const char* kFirmwareModelName = "mf_model";
 // platform (semihosting under QEMU) and the bench harness prints the number of reads.
 std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
                            const std::string& weights_path = "");
+// One model of a batch program (host only): `name` is its namespace and file stem.
+struct BatchModel {
+  const CompiledModel* model = nullptr;
+  std::string name;
+  std::vector<std::vector<uint8_t>> inputs;  // as for verify_harness
+};
+// Many models in one program, a unity build that includes each NAME.cpp
+// (write_model_sources). For each model from the one given as the program's argument
+// (default 0) on it prints "M<index>" and then that model's "V<index> <hex>" lines;
+// output before each header is flushed, so a crash names the model it happened in
+// and loses no earlier model's lines.
+std::string batch_verify_harness(const std::vector<BatchModel>& models);
 // One invoke() between the benchmark markers (with streaming input: every
 // row's copy out of flash and push_row()), stack painted before; prints
 // "stack=<bytes>". With no model (`m == nullptr`) it is the empty harness
@@ -55,6 +67,10 @@ struct Firmware {
   FirmwareSizes sizes;
 };
 
+// Writes NAME.h / NAME.cpp (and with page_bytes > 0 the weight image at
+// weights_image_path) into `work`, generated as build_firmware does; returns the source.
+std::filesystem::path write_model_sources(const Target& t, const CompiledModel& m, const std::string& name,
+                                          const std::filesystem::path& work, int64_t page_bytes = 0);
 // Writes the model (if any) and harness into `work` and builds them. page_bytes > 0: the
 // model's weights go to an external image (weights_image_path) paged through that RAM page.
 Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness,
@@ -73,6 +89,8 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesyste
 
 // The "V<i> <hex>" lines of a verify run, in order.
 std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);
+// A batch run's output by model: the lines after each "M<index>" header.
+std::map<size_t, std::string> split_batch_output(const std::string& output);
 
 // Before building: fails (DoesNotFit) when the model alone (constants in flash,
 // arena in RAM) exceeds the chip, naming both figures.
