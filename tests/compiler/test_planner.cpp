@@ -137,17 +137,20 @@ TEST(Planner, ReshapeOutputSharesItsInputsStorage) {
   EXPECT_EQ(p.arena_bytes, p.lower_bound);
 }
 
-TEST(Planner, DeadOutputStillGetsStorageWhileWritten) {
-  // An op output nobody reads is written at its step: it needs its own bytes then.
+TEST(Planner, DeadOperatorIsRemoved) {
+  // An operator whose output nothing reads (and that is no model output) does not run.
   w::ModelWriter m;
   const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 8}, q(0.5f, 0));
   const int dead = fc(m, in, 8, 24, "dead");
   const int out = fc(m, in, 8, 4, "out");
   m.set_outputs({out});
-  (void)dead;
   auto c = compile_bytes(m.finish(), kName);
   check_plan(*c);
-  EXPECT_TRUE(c->plan.in_arena(dead));
+  EXPECT_FALSE(c->plan.in_arena(dead));
+  ASSERT_EQ(c->calls.size(), 1u);
+  ASSERT_EQ(c->folded.size(), 1u);
+  EXPECT_EQ(c->folded[0].op_index, 0);
+  EXPECT_FALSE(c->folded[0].evaluated);
 }
 
 TEST(Planner, ReshapeOfAConstantIsRejected) {

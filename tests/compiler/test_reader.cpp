@@ -501,13 +501,16 @@ TEST(Reader, UnsupportedBuiltinLaterInTheGraphHasItsIndex) {
 }
 
 TEST(Reader, BuiltinCodeAboveTheDeprecatedLimitIsNamed) {
-  // Codes >= 127 live only in builtin_code (deprecated_builtin_code = 127).
-  w::ModelWriter m;
-  const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, 4}, q(1.f, 0));
-  const int b = m.add_tensor("b", w::TensorType::INT8, {1, 4}, q(1.f, 0));
-  m.add_operator(static_cast<w::BuiltinOperator>(150), {a}, {b});
-  m.set_outputs({b});
-  EXPECT_COMPILE_ERROR(microflow::read_tflite_buffer(m.finish(), kName), kName, "op 0 (", "150", "not supported");
+  // Codes >= 127 live only in builtin_code (deprecated_builtin_code = 127); a code past
+  // TFLite's list is named by its number.
+  for (const auto& [code, name] : {std::pair<int, std::string>{150, "GELU"}, {250, "builtin operator 250"}}) {
+    w::ModelWriter m;
+    const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, 4}, q(1.f, 0));
+    const int b = m.add_tensor("b", w::TensorType::INT8, {1, 4}, q(1.f, 0));
+    m.add_operator(static_cast<w::BuiltinOperator>(code), {a}, {b});
+    m.set_outputs({b});
+    EXPECT_COMPILE_ERROR(microflow::read_tflite_buffer(m.finish(), kName), kName, "op 0 (", name, "not supported");
+  }
 }
 
 TEST(Reader, CustomOperatorNamesItsCustomCode) {

@@ -92,6 +92,8 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
                          b.span, b.stride, holds);
     }
   }
+  for (const StreamingReport::ChainEnd& e : r.chain_ends)
+    out << fmt::format("  the chain ending at op {} stops there: {}\n", e.last_op, e.why);
   out << fmt::format("peak live bytes without streaming {} B, with {} B (saved {} B); arena {} B -> {} B\n",
                      with_commas(r.lower_bound_before), with_commas(m.plan.lower_bound),
                      with_commas(r.lower_bound_before - m.plan.lower_bound), with_commas(r.arena_before),
@@ -116,8 +118,11 @@ nlohmann::json streaming_report_json(const CompiledModel& m) {
     regions.push_back({{"input", k.input_tensor()}, {"output", k.output_tensor()}, {"scratch", k.args[1].tensor},
                        {"line_buffer_bytes", buffers}, {"stages", stages}});
   }
+  nlohmann::json ends = nlohmann::json::array();
+  for (const StreamingReport::ChainEnd& e : r.chain_ends) ends.push_back({{"last_op", e.last_op}, {"why", e.why}});
   return {{"mode", streaming_mode_name(r.mode)},
           {"eligible_chains", r.chains},
+          {"chain_ends", ends},
           {"regions", regions},
           {"lower_bound_before", r.lower_bound_before},
           {"arena_before", r.arena_before},

@@ -74,6 +74,7 @@ bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin()
 // a FULLY_CONNECTED sink reading the last one's output through `reshapes` (RESHAPE calls).
 struct Chain {
   std::vector<size_t> calls, reshapes;
+  std::string end;  // why the chain does not go on after its last layer
 };
 
 // Maximal chains.
@@ -117,16 +118,30 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
       return fits ? static_cast<long>(r) : -1;
     }
   };
+  // Why call i's output does not feed a further band stage.
+  auto end_of = [&](size_t i) -> std::string {
+    const int out = calls[i].output_tensor();
+    if (is_model_output(g, out)) return "its output is a model output";
+    const int n = readers[static_cast<size_t>(out)];
+    if (n != 1) return n == 0 ? "nothing reads its output" : "its output is read by " + std::to_string(n) + " operators";
+    const KernelCall& r = calls[reader.at(out)];
+    const std::string who = "op " + r.op_indices() + " (" + r.op_names() + ")";
+    if (!r.kernel || !r.kernel->band) return who + " has no band form (" + (r.is_alias ? "RESHAPE" : r.function()) + ")";
+    if (r.input_tensor() != out) return who + " reads it as another operand";
+    return who + " runs " + std::to_string(r.params.as<WindowedParams>().window().batches) + " batches";
+  };
   std::vector<Chain> chains;
   for (size_t i = 0; i < calls.size(); ++i) {
     if (has_prev[i] || !eligible(calls[i])) continue;
     Chain chain;
     chain.calls = {i};
     for (long j = next(i); j >= 0; j = next(static_cast<size_t>(j))) chain.calls.push_back(static_cast<size_t>(j));
+    chain.end = end_of(chain.calls.back());
     std::vector<size_t> reshapes;
     if (long fc = fully_connected_after(chain.calls.back(), reshapes); fc >= 0) {
       chain.calls.push_back(static_cast<size_t>(fc));
       chain.reshapes = std::move(reshapes);
+      chain.end = "it ends in a FULLY_CONNECTED sink";
     }
     if (chain.calls.size() >= 2) chains.push_back(std::move(chain));
   }
@@ -269,6 +284,7 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
   const std::vector<Chain> chains = find_chains(g, calls);
   const bool prefer_sinks = mode == StreamingMode::On;
   r.chains = static_cast<int64_t>(chains.size());
+  for (const Chain& c : chains) r.chain_ends.push_back({calls[c.calls.back()].op->index, c.end});
   if (mode == StreamingMode::Off || chains.empty()) return r;  // the pipeline fills in "before" = the plan
   {
     std::vector<KernelCall> plain = calls;

@@ -32,6 +32,12 @@ struct StreamingReport {
   int64_t lower_bound_before = 0, arena_before = 0;  // the plan without streaming
   int64_t chains = 0;  // eligible chains of two or more layers
   bool measured = false;  // false: nothing to stream, "before" is the final plan
+  // Why each eligible chain stops where it does (the op after its last layer), for inspect.
+  struct ChainEnd {
+    int last_op = -1;
+    std::string why;
+  };
+  std::vector<ChainEnd> chain_ends;
 };
 
 // Replaces chosen chains of calls by region calls (adds their scratch tensors to `g`).
