@@ -71,7 +71,9 @@ int normalize_axis(const Graph& g, const Operator& op, int64_t axis, size_t rank
 
 CopyBox whole_box(int source, int target, const std::vector<int32_t>& shape, const std::vector<int64_t>& source_strides) {
   const std::vector<int64_t> target_strides = row_major_strides(shape);
-  CopyBox b{.source = source, .target = target};
+  CopyBox b;
+  b.source = source;
+  b.target = target;
   for (size_t i = 0; i < shape.size(); ++i) b.dims.push_back({shape[i], source_strides[i], target_strides[i]});
   return b;
 }

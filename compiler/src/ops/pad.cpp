@@ -56,7 +56,8 @@ Paddings read_paddings(const Graph& g, const Operator& op, const Tensor& in, con
 CopyBox border_box(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& out_shape, const Paddings& p,
                    size_t d, int64_t start, int64_t count, int target) {
   const std::vector<int64_t> out_strides = row_major_strides(out_shape);
-  CopyBox b{.target = target};
+  CopyBox b;
+  b.target = target;
   for (size_t k = 0; k < out_shape.size(); ++k) {
     const int64_t first = k < d ? p.before[k] : k == d ? start : 0;
     const int64_t n = k < d ? in_shape[k] : k == d ? count : out_shape[k];
@@ -69,7 +70,9 @@ CopyBox border_box(const std::vector<int32_t>& in_shape, const std::vector<int32
 // The interior: the input at (before[0], before[1], ...) of the output.
 CopyBox interior_box(const Tensor& in, const Tensor& out, const Paddings& p) {
   const std::vector<int64_t> in_strides = row_major_strides(in.shape), out_strides = row_major_strides(out.shape);
-  CopyBox b{.source = 0, .target = 1};
+  CopyBox b;
+  b.source = 0;
+  b.target = 1;
   for (size_t k = 0; k < in.shape.size(); ++k) {
     b.target_offset += p.before[k] * out_strides[k];
     b.dims.push_back({in.shape[k], in_strides[k], out_strides[k]});
@@ -155,7 +158,7 @@ KernelCall lower_mirror_pad(const Graph& g, const Operator& op) {
     const int64_t before = paddings.before[d], size = in.shape[d], after = paddings.after[d];
     // Output position i < before mirrors interior position 2 * before + edge - 1 - i;
     // before + size + j mirrors before + size - 1 - edge - j.
-    for (const auto [start, count, mirror_start] :
+    for (const auto& [start, count, mirror_start] :
          {std::tuple{int64_t{0}, before, 2 * before + edge - 1}, std::tuple{before + size, after, before + size - 1 - edge}}) {
       if (count == 0) continue;
       CopyBox b = border_box(in.shape, out.shape, paddings, d, start, count, 1);

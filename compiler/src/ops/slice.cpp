@@ -42,7 +42,9 @@ KernelCall slice_call(const Graph& g, const Operator& op, const Tensor& in, cons
                       const std::vector<int64_t>& step, std::initializer_list<DType> types) {
   const DType type = expect_data_type(g, op, {&in, &out}, types);
   const std::vector<int64_t> in_strides = row_major_strides(in.shape);
-  CopyBox box{.source = 0, .target = 1};
+  CopyBox box;
+  box.source = 0;
+  box.target = 1;
   int64_t target_stride = 1;
   for (size_t d = in.shape.size(); d-- > 0;) {
     box.source_offset += start[d] * in_strides[d];

@@ -24,19 +24,24 @@ KernelCall boxes_call(const Graph& g, const Operator& op, const Tensor& in, cons
   return copy_call(g, op, {&in}, {&out}, params, std::move(boxes));
 }
 
-int block_size(const Graph& g, const Operator& op) {
-  const int b = op.opts<BlockSizeOptions>().block_size;
-  if (b < 1) fail(g, op, "block_size " + std::to_string(b) + " is not positive");
-  return b;
+// SPACE_TO_DEPTH / DEPTH_TO_SPACE: a 4-D input, float32 or int8, and a positive block size.
+struct DepthBlocks {
+  DType type;
+  int32_t bs, batches, height, width, depth;
+};
+
+DepthBlocks depth_blocks(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out) {
+  const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
+  expect_rank(g, op, in, "input", 4);
+  const int bs = op.opts<BlockSizeOptions>().block_size;
+  if (bs < 1) fail(g, op, "block_size " + std::to_string(bs) + " is not positive");
+  return {type, bs, in.shape[0], in.shape[1], in.shape[2], in.shape[3]};
 }
 
 KernelCall lower_space_to_depth(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
-  expect_rank(g, op, in, "input", 4);
-  const int bs = block_size(g, op);
-  const int32_t batches = in.shape[0], height = in.shape[1], width = in.shape[2], depth = in.shape[3];
+  const auto [type, bs, batches, height, width, depth] = depth_blocks(g, op, in, out);
   if (height % bs != 0 || width % bs != 0)
     fail(g, op, describe(g, in.id, "input") + ": height and width must be multiples of block_size " +
                     std::to_string(bs));
@@ -51,10 +56,7 @@ KernelCall lower_space_to_depth(const Graph& g, const Operator& op) {
 KernelCall lower_depth_to_space(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
-  expect_rank(g, op, in, "input", 4);
-  const int bs = block_size(g, op);
-  const int32_t batches = in.shape[0], height = in.shape[1], width = in.shape[2], depth = in.shape[3];
+  const auto [type, bs, batches, height, width, depth] = depth_blocks(g, op, in, out);
   if (depth % (bs * bs) != 0)
     fail(g, op, describe(g, in.id, "input") + ": depth " + std::to_string(depth) + " is not a multiple of block_size² " +
                     std::to_string(bs * bs));
@@ -73,6 +75,7 @@ int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 // The 3-D (NHC) or 4-D (NHWC) geometry of a BATCH_TO_SPACE_ND / SPACE_TO_BATCH_ND, 3-D as
 // NH1C as TFLM does: block and crops / paddings of height and width.
 struct BlockGeometry {
+  DType type = DType::Float32;               // float32 or int8, as TFLM takes
   std::vector<int32_t> in_shape, out_shape;  // 4-D
   int64_t block_h = 1, block_w = 1, top = 0, bottom = 0, left = 0, right = 0;
 };
@@ -101,6 +104,7 @@ BlockGeometry block_geometry(const Graph& g, const Operator& op, const Tensor& i
   for (int64_t e : edges)
     if (e < 0) fail(g, op, describe(g, edges_tensor.id, edges_role) + ": " + std::to_string(e) + " is negative");
   BlockGeometry geo;
+  geo.type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   auto nhwc = [](const std::vector<int32_t>& s) {
     return s.size() == 4 ? s : std::vector<int32_t>{s[0], s[1], 1, s[2]};
   };
@@ -120,7 +124,6 @@ BlockGeometry block_geometry(const Graph& g, const Operator& op, const Tensor& i
 KernelCall lower_batch_to_space(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   const BlockGeometry geo = block_geometry(g, op, in, out, "crops");
   const std::vector<int32_t>& is = geo.in_shape;
   const int64_t blocks = geo.block_h * geo.block_w;
@@ -158,13 +161,12 @@ KernelCall lower_batch_to_space(const Graph& g, const Operator& op) {
                                 {x1 - x0, in_strides[2], geo.block_w * out_strides[2]},
                                 {os[3], 1, 1}}});
     }
-  return boxes_call(g, op, in, out, type, std::move(boxes));
+  return boxes_call(g, op, in, out, geo.type, std::move(boxes));
 }
 
 KernelCall lower_space_to_batch(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   const BlockGeometry geo = block_geometry(g, op, in, out, "paddings");
   const std::vector<int32_t>& is = geo.in_shape;
   const int64_t padded_h = is[1] + geo.top + geo.bottom, padded_w = is[2] + geo.left + geo.right;
@@ -203,7 +205,7 @@ KernelCall lower_space_to_batch(const Graph& g, const Operator& op) {
                                 {x1 - x0, geo.block_w * in_strides[2], out_strides[2]},
                                 {is[3], 1, 1}}});
     }
-  return boxes_call(g, op, in, out, type, std::move(boxes));
+  return boxes_call(g, op, in, out, geo.type, std::move(boxes));
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #include "ops/options.h"
 
 namespace microflow {
+
+extern const OpDef kReshapeOp;
+
 namespace {
 
 struct SqueezeOptions : OpOptions {
@@ -17,19 +20,11 @@ std::shared_ptr<const OpOptions> read_squeeze_options(const tfl::Operator& op, c
   return s;
 }
 
-KernelCall alias_call(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out,
-                      const std::vector<int32_t>& expected, const std::string& how) {
-  if (in.type == DType::Unsupported)
-    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported");
-  if (out.type != in.type)
-    fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + " differs from the input's " + in.type_name);
+// After the shape check, the alias RESHAPE makes of the op's first input and its output.
+KernelCall alias_call(const Graph& g, const Operator& op, const Tensor& out, const std::vector<int32_t>& expected,
+                      const std::string& how) {
   expect_shape(g, op, out, "output", expected, how);
-  KernelCall k;
-  k.op = &op;
-  k.is_alias = true;
-  add_input_arg(k, in);
-  add_output_arg(k, out);
-  return k;
+  return kReshapeOp.lower(g, op);
 }
 
 KernelCall lower_squeeze(const Graph& g, const Operator& op) {
@@ -47,7 +42,7 @@ KernelCall lower_squeeze(const Graph& g, const Operator& op) {
   std::vector<int32_t> expected;
   for (size_t d = 0; d < in.shape.size(); ++d)
     if (!(squeezed[d] && in.shape[d] == 1)) expected.push_back(in.shape[d]);
-  return alias_call(g, op, in, out, expected, "the input without the squeezed dimensions");
+  return alias_call(g, op, out, expected, "the input without the squeezed dimensions");
 }
 
 KernelCall lower_expand_dims(const Graph& g, const Operator& op) {
@@ -60,7 +55,7 @@ KernelCall lower_expand_dims(const Graph& g, const Operator& op) {
   const int a = normalize_axis(g, op, axis[0], in.shape.size() + 1, "axis");
   std::vector<int32_t> expected = in.shape;
   expected.insert(expected.begin() + a, 1);
-  return alias_call(g, op, in, out, expected, "the input with a dimension of 1 at axis " + std::to_string(a));
+  return alias_call(g, op, out, expected, "the input with a dimension of 1 at axis " + std::to_string(a));
 }
 
 }  // namespace

@@ -7,6 +7,10 @@
 namespace microflow {
 namespace {
 
+// REVERSE_V2 and BROADCAST_TO move elements of every type TFLM has for them.
+const std::initializer_list<DType> kEveryType = {DType::Float32, DType::Int8,  DType::UInt8, DType::Int16,
+                                                 DType::Int32,   DType::Int64, DType::Bool};
+
 KernelCall one_box_call(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out, DType type,
                         CopyBox box) {
   CopyBoxesParams params;
@@ -51,9 +55,7 @@ KernelCall lower_transpose(const Graph& g, const Operator& op) {
 KernelCall lower_reverse(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(
-      g, op, {&in, &out},
-      {DType::Float32, DType::Int8, DType::UInt8, DType::Int16, DType::Int32, DType::Int64, DType::Bool});
+  const DType type = expect_data_type(g, op, {&in, &out}, kEveryType);
   expect_rank_at_most(g, op, in, "input", static_cast<size_t>(kMaxBoxRank));
   expect_shape(g, op, out, "output", in.shape, "the input's");
   const Tensor& axis_tensor = op_input(g, op, 1, "axis");
@@ -80,9 +82,7 @@ KernelCall lower_reverse(const Graph& g, const Operator& op) {
 KernelCall lower_broadcast_to(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  const DType type = expect_data_type(
-      g, op, {&in, &out},
-      {DType::Float32, DType::Int8, DType::UInt8, DType::Int16, DType::Int32, DType::Int64, DType::Bool});
+  const DType type = expect_data_type(g, op, {&in, &out}, kEveryType);
   expect_rank_at_most(g, op, out, "output", static_cast<size_t>(kMaxBoxRank));
   const Tensor& shape_tensor = op_input(g, op, 1, "shape");
   const std::vector<int64_t> shape = constant_ints(g, op, shape_tensor, "shape", true);
