@@ -11,14 +11,33 @@ namespace microflow {
 #define MF_OPERATORS(X) \
   X(kAddOp)             \
   X(kAveragePool2DOp)   \
+  X(kBatchToSpaceNDOp)  \
+  X(kBroadcastToOp)     \
+  X(kConcatenationOp)   \
   X(kConv2DOp)          \
+  X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
+  X(kExpandDimsOp)      \
   X(kFullyConnectedOp)  \
   X(kMaxPool2DOp)       \
+  X(kMirrorPadOp)       \
+  X(kPackOp)            \
+  X(kPadOp)             \
+  X(kPadV2Op)           \
   X(kQuantizeOp)        \
   X(kReshapeOp)         \
-  X(kSoftmaxOp)
+  X(kReverseV2Op)       \
+  X(kSliceOp)           \
+  X(kSoftmaxOp)         \
+  X(kSpaceToBatchNDOp)  \
+  X(kSpaceToDepthOp)    \
+  X(kSplitOp)           \
+  X(kSplitVOp)          \
+  X(kSqueezeOp)         \
+  X(kStridedSliceOp)    \
+  X(kTransposeOp)       \
+  X(kUnpackOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;
 MF_OPERATORS(MF_DECLARE_OP)

@@ -19,7 +19,7 @@ struct OrderProblem {
   size_t n = 0;
   std::vector<uint64_t> preds;           // ops that must run before op i
   std::vector<int64_t> output_bytes;     // bytes op i adds (0 for an alias)
-  std::vector<int> output_group;         // storage group op i writes
+  std::vector<std::vector<int>> output_groups;  // storage groups op i writes (SPLIT: several)
   std::vector<std::vector<int>> reads;   // groups op i reads
   std::vector<uint64_t> readers;         // per group: ops reading it
   std::vector<int64_t> group_bytes;
@@ -31,7 +31,9 @@ int64_t live_after(const OrderProblem& p, uint64_t done) {
   int64_t live = 0;
   for (size_t gi = 0; gi < p.group_bytes.size(); ++gi) {
     bool exists = p.preexisting[gi];
-    for (size_t i = 0; i < p.n && !exists; ++i) exists = (done >> i & 1) && p.output_group[i] == static_cast<int>(gi);
+    for (size_t i = 0; i < p.n && !exists; ++i)
+      exists = (done >> i & 1) && std::find(p.output_groups[i].begin(), p.output_groups[i].end(),
+                                            static_cast<int>(gi)) != p.output_groups[i].end();
     if (!exists) continue;
     if (p.keep[gi] || (p.readers[gi] & ~done) != 0) live += p.group_bytes[gi];
   }
@@ -128,16 +130,19 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
   p.preds.assign(p.n, 0);
   p.reads.resize(p.n);
   for (size_t i = 0; i < calls.size(); ++i) {
-    int64_t written = 0;  // the output plus any scratch the call needs at its step
+    int64_t written = 0;  // the outputs plus any scratch the call needs at its step
+    p.output_groups.emplace_back();
     for (const KernelArg& a : calls[i].args) {
-      if (a.kind == KernelArg::Output) written += g.tensor(a.tensor).bytes();
+      if (a.kind == KernelArg::Output) {
+        written += g.tensor(a.tensor).bytes();
+        p.output_groups.back().push_back(group_index(a.tensor));
+      }
       if (a.kind != KernelArg::Input || g.tensor(a.tensor).is_constant) continue;
       const int gi = group_index(a.tensor);
       p.reads[i].push_back(gi);
       p.readers[static_cast<size_t>(gi)] |= uint64_t{1} << i;
       if (producer[static_cast<size_t>(a.tensor)] >= 0) p.preds[i] |= uint64_t{1} << producer[static_cast<size_t>(a.tensor)];
     }
-    p.output_group.push_back(group_index(calls[i].output_tensor()));
     p.output_bytes.push_back(calls[i].emits_code() ? written : 0);
   }
   for (int t : g.inputs) p.preexisting[static_cast<size_t>(group_index(t))] = true;
