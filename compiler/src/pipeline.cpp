@@ -5,6 +5,7 @@
 #include "diagnostics.h"
 #include "passes/fuse.h"
 #include "passes/lower.h"
+#include "passes/pad_fold.h"
 #include "passes/schedule.h"
 #include "passes/views.h"
 #include "reader/tflite_reader.h"
@@ -29,6 +30,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   schedule(out.graph);
   out.folded = fold_constants(out.graph);
   out.calls = lower_graph(out.graph);
+  fold_padding(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: specialization sees the regions' stages, and only picks variants the band

@@ -24,13 +24,13 @@ int KernelCall::output_tensor() const {
 }
 
 std::string KernelCall::op_indices() const {
-  std::string s;
+  std::string s = folded_pad ? std::to_string(folded_pad->index) + "+" : "";
   for (const Operator* o : fused) s += std::to_string(o->index) + "+";
   return s + std::to_string(op->index);
 }
 
 std::string KernelCall::op_names() const {
-  std::string s;
+  std::string s = folded_pad ? std::string(folded_pad->name) + "+" : "";
   for (const Operator* o : fused) s += std::string(o->name) + "+";
   return s + op->name;
 }

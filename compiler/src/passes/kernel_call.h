@@ -73,6 +73,8 @@ struct KernelCall {
   // Operators folded into this call besides `op` (which produced the output),
   // in execution order.
   std::vector<const Operator*> fused;
+  // A PAD whose padding this convolution applies (passes/pad_fold.cpp): it runs no code.
+  const Operator* folded_pad = nullptr;
   // A band-streamed region: its layers, each a complete call of its own, with
   // band_stream_s8 as `function`; args are the region input, the scratch
   // (line buffers) and the region output.

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "kernels/copy_boxes.h"
+
 namespace microflow {
 namespace {
 
@@ -12,6 +14,64 @@ bool listed(const std::vector<int>& ids, int t) { return std::find(ids.begin(), 
 bool is_output_of(const KernelCall& k, int t) {
   return std::any_of(k.args.begin(), k.args.end(),
                      [&](const KernelArg& a) { return a.kind == KernelArg::Output && a.tensor == t; });
+}
+
+// The rows x run layout of one side of a box (dims already merged): rows of `run`
+// elements `stride` elements apart; false when it is not such a layout.
+bool rows_of(const std::vector<BoxDim>& dims, bool source, int64_t& rows, int64_t& run, int64_t& stride) {
+  auto st = [&](const BoxDim& d) { return source ? d.source_stride : d.target_stride; };
+  if (dims.size() == 1 && st(dims[0]) == 1) {
+    rows = 1;
+    run = stride = dims[0].count;
+    return true;
+  }
+  if (dims.size() == 2 && st(dims[1]) == 1 && st(dims[0]) >= dims[1].count) {
+    rows = dims[0].count;
+    run = dims[1].count;
+    stride = st(dims[0]);
+    return true;
+  }
+  return false;
+}
+
+// The blocks of a box-copy call (kernels/copy_boxes.h) whose every box moves one whole
+// tensor (the part, stored contiguously) to or from a rows x run block of one other
+// tensor (the whole): CONCATENATION and PACK inputs in their output; SPLIT, UNPACK,
+// SLICE, STRIDED_SLICE outputs that are blocks of their input. Empty otherwise.
+std::vector<Block> blocks_of(const Graph& g, const KernelCall& k) {
+  const CopyBoxesParams* p = k.params.get<CopyBoxesParams>();
+  // PAD fills part of its output: not a plain block move.
+  if (k.kernel != &kCopyBoxes || !p || k.params.get<PadParams>() || p->box_list.empty()) return {};
+  std::vector<int> tensors;  // the box numbering: inputs, then outputs
+  for (const KernelArg& a : k.args)
+    if (a.kind == KernelArg::Input) tensors.push_back(a.tensor);
+  for (const KernelArg& a : k.args)
+    if (a.kind == KernelArg::Output) tensors.push_back(a.tensor);
+  std::vector<Block> blocks;
+  for (const CopyBox& box : p->box_list) {
+    if (box.source == kFillSource) return {};
+    int64_t elements = 1;
+    for (const BoxDim& d : box.dims) elements *= d.count;
+    const int source = tensors.at(static_cast<size_t>(box.source)), target = tensors.at(static_cast<size_t>(box.target));
+    int64_t rows = 0, run = 0, stride = 0, part_rows = 0, part_run = 0, part_stride = 0;
+    Block b;
+    if (g.tensor(source).elements() == elements && rows_of(box.dims, true, part_rows, part_run, part_stride) &&
+        part_rows * part_run == elements && part_stride == part_run && rows_of(box.dims, false, rows, run, stride)) {
+      b = {source, target, box.target_offset, rows, run, stride};  // the source is stored inside the target
+    } else if (g.tensor(target).elements() == elements && rows_of(box.dims, false, part_rows, part_run, part_stride) &&
+               part_stride == part_run && rows_of(box.dims, true, rows, run, stride)) {
+      b = {target, source, box.source_offset, rows, run, stride};  // the target is a block of the source
+    } else {
+      return {};
+    }
+    const int64_t element = p->element_bytes;
+    b.offset *= element;
+    b.row_bytes = b.row_bytes * element;
+    b.row_stride = b.row_stride * element;
+    if (!blocks.empty() && blocks.front().whole != b.whole) return {};
+    blocks.push_back(b);
+  }
+  return blocks;
 }
 
 }  // namespace
@@ -26,7 +86,9 @@ void place_views(const Graph& g, std::vector<KernelCall>& calls) {
     }
   std::set<int> placed;  // tensors already stored inside another
   for (KernelCall& k : calls) {
-    if (k.blocks.empty() || !k.emits_code()) continue;
+    if (!k.emits_code()) continue;
+    k.blocks = blocks_of(g, k);
+    if (k.blocks.empty()) continue;
     std::vector<size_t> strided_producers;
     std::set<int> parts;
     bool ok = true;
@@ -46,7 +108,10 @@ void place_views(const Graph& g, std::vector<KernelCall>& calls) {
       if (!ok) break;
       strided_producers.push_back(p->second);
     }
-    if (!ok) continue;
+    if (!ok) {
+      k.blocks.clear();
+      continue;
+    }
     for (size_t i = 0; i < k.blocks.size(); ++i) {
       const Block& b = k.blocks[i];
       placed.insert(b.part);
