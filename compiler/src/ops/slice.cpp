@@ -97,7 +97,8 @@ KernelCall lower_strided_slice(const Graph& g, const Operator& op) {
   const Tensor& out = op_output(g, op);
   const size_t rank = in.shape.size();
   if (rank > 5)
-    fail(g, op, describe(g, in.id, "input") + ": " + std::to_string(rank) + " dimensions, TFLM slices at most 5");
+    fail(g, op, describe(g, in.id, "input") + ": " + std::to_string(rank) +
+                    " dimensions, at most 5 are supported (TFLM's reference StridedSlice works in 5-D)");
   const auto& o = op.opts<StridedSliceOptions>();
   const std::vector<int64_t> begin = per_dimension(g, op, 1, "begin", rank, false);
   const std::vector<int64_t> end = per_dimension(g, op, 2, "end", rank, false);

@@ -82,6 +82,8 @@ struct BlockGeometry {
 
 BlockGeometry block_geometry(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out,
                              const char* edges_role) {
+  BlockGeometry geo;
+  geo.type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   const size_t rank = in.shape.size();
   if (rank < 3 || rank > 4)
     fail(g, op, describe(g, in.id, "input") + ": " + std::to_string(rank) + " dimensions, TFLM takes 3 (NHC) or 4 (NHWC)");
@@ -103,8 +105,6 @@ BlockGeometry block_geometry(const Graph& g, const Operator& op, const Tensor& i
     if (b < 1) fail(g, op, describe(g, block_tensor.id, "block_shape") + ": " + std::to_string(b) + " is not positive");
   for (int64_t e : edges)
     if (e < 0) fail(g, op, describe(g, edges_tensor.id, edges_role) + ": " + std::to_string(e) + " is negative");
-  BlockGeometry geo;
-  geo.type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   auto nhwc = [](const std::vector<int32_t>& s) {
     return s.size() == 4 ? s : std::vector<int32_t>{s[0], s[1], 1, s[2]};
   };

@@ -59,33 +59,42 @@ inline void copy_run(const uint8_t* src, int32_t src_stride, uint8_t* dst, int32
 
 template <typename T>
 inline void fill_run(T value, uint8_t* dst, int32_t dst_stride, int32_t n) {
-  for (int32_t i = 0; i < n; ++i, dst += dst_stride) memcpy(dst, &value, sizeof(T));
+  // A value of one repeated byte (0, -1, any int8) in a contiguous run is one memset.
+  uint8_t bytes[sizeof(T)];
+  memcpy(bytes, &value, sizeof(T));
+  bool uniform = dst_stride == static_cast<int32_t>(sizeof(T));
+  for (size_t i = 1; i < sizeof(T) && uniform; ++i) uniform = bytes[i] == bytes[0];
+  if (uniform) {
+    memset(dst, bytes[0], static_cast<size_t>(n) * sizeof(T));
+    return;
+  }
+  for (int32_t i = 0; i < n; ++i, dst += dst_stride) memcpy(dst, bytes, sizeof(T));
 }
 
 // One box: the outer dimensions as an odometer, the innermost as a run. `src` is null for
-// a fill box. dims: rank x (count, source stride, target stride) in elements.
+// a fill box. dims: rank x (count, source stride, target stride) in elements, turned into
+// byte steps in place.
 template <typename T>
-inline void copy_box(const int32_t* dims, int32_t rank, const uint8_t* src, uint8_t* dst, T fill) {
-  const int32_t size = static_cast<int32_t>(sizeof(T));
-  int32_t count[kMaxBoxRank], src_step[kMaxBoxRank], dst_step[kMaxBoxRank], index[kMaxBoxRank];
+inline void copy_box(int32_t* dims, int32_t rank, const uint8_t* src, uint8_t* dst, T fill) {
+  int32_t index[kMaxBoxRank];
   for (int32_t d = 0; d < rank; ++d) {
-    count[d] = dims[3 * d];
-    src_step[d] = dims[3 * d + 1] * size;
-    dst_step[d] = dims[3 * d + 2] * size;
+    dims[3 * d + 1] *= static_cast<int32_t>(sizeof(T));
+    dims[3 * d + 2] *= static_cast<int32_t>(sizeof(T));
     index[d] = 0;
   }
-  const int32_t inner = rank - 1;
+  const int32_t* inner = dims + 3 * (rank - 1);
   for (;;) {
-    if (src) copy_run<T>(src, src_step[inner], dst, dst_step[inner], count[inner]);
-    else fill_run(fill, dst, dst_step[inner], count[inner]);
-    int32_t d = inner - 1;
+    if (src) copy_run<T>(src, inner[1], dst, inner[2], inner[0]);
+    else fill_run(fill, dst, inner[2], inner[0]);
+    int32_t d = rank - 2;
     for (; d >= 0; --d) {
-      if (src) src += src_step[d];
-      dst += dst_step[d];
-      if (++index[d] < count[d]) break;
+      const int32_t count = dims[3 * d], src_step = dims[3 * d + 1], dst_step = dims[3 * d + 2];
+      if (src) src += src_step;
+      dst += dst_step;
+      if (++index[d] < count) break;
       index[d] = 0;
-      if (src) src -= src_step[d] * count[d];
-      dst -= dst_step[d] * count[d];
+      if (src) src -= src_step * count;
+      dst -= dst_step * count;
     }
     if (d < 0) return;
   }
