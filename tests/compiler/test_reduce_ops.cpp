@@ -170,5 +170,28 @@ TEST(ReduceOps, Int32ReductionsFold) {
             (std::vector<int32_t>{1, 0, 1}));
 }
 
+// In a model: SUM of a constant computes a RESHAPE's shape operand at build time (the
+// lowering accepts a constant int32 input for that) and disappears.
+TEST(ReduceOps, SumOfAConstantFoldsAway) {
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::FLOAT32, {2, 6});
+  const int dims = m.add_const_tensor("dims", w::TensorType::INT32, {2, 2}, w::to_bytes(std::vector<int32_t>{1, 2, 3, 1}));
+  const int axis = m.add_const_tensor("axis", w::TensorType::INT32, {1}, w::to_bytes(std::vector<int32_t>{1}));
+  const int shape = m.add_tensor("shape", w::TensorType::INT32, {2});
+  m.add_operator(kSum, {dims, axis}, {shape});  // {3, 4}
+  const int y = m.add_tensor("y", w::TensorType::FLOAT32, {3, 4});
+  m.add_reshape({x, shape}, y);
+  const int z = m.add_tensor("z", w::TensorType::FLOAT32, {3, 4});
+  m.add_add(y, y, z);
+  m.set_outputs({z});
+  const auto c = compile_bytes(m.finish(), kName);
+  ASSERT_EQ(c->folded.size(), 1u);
+  EXPECT_EQ(c->folded[0].op_name, "SUM");
+  EXPECT_TRUE(c->folded[0].evaluated);
+  const auto& folded = c->graph.tensor(shape);
+  ASSERT_TRUE(folded.is_constant);
+  EXPECT_EQ(std::vector<int32_t>(folded.data_as<int32_t>(), folded.data_as<int32_t>() + 2), (std::vector<int32_t>{3, 4}));
+}
+
 }  // namespace
 }  // namespace mftest

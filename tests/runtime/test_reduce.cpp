@@ -87,6 +87,8 @@ size_t elements(const std::vector<int32_t>& shape) {
   return n;
 }
 
+size_t outputs_of(const Case& c) { return elements(c.shape) / static_cast<size_t>(count_of(c.shape, c.reduced)); }
+
 // TFLM's QuantizedMeanOrSum with the kernel's (M, s): MBQM(sum - Z_in * n, M, s) + Z_out,
 // clamped to the type.
 template <typename T>
@@ -167,7 +169,7 @@ TEST(ReduceS8, MaxMinMatchReference) {
     const Case c = random_case(rng);
     const auto x = rng.s8(elements(c.shape));
     const auto p = geometry<mf::ReduceParams>(c.shape, c.reduced);
-    std::vector<int8_t> out(elements(c.shape) / static_cast<size_t>(count_of(c.shape, c.reduced)));
+    std::vector<int8_t> out(outputs_of(c));
     mf::reduce_max_s8(p, x.data(), out.data());
     ASSERT_EQ(out, reference_reduce(x, c.shape, c.reduced, int8_t{-128},
                                     [](int8_t a, int8_t v) { return std::max(a, v); }));
@@ -183,7 +185,7 @@ TEST(ReduceS32, SumMaxMin) {
     const Case c = random_case(rng);
     const auto x = rng.s32(elements(c.shape), -1000000, 1000000);
     const auto p = geometry<mf::ReduceParams>(c.shape, c.reduced);
-    std::vector<int32_t> out(elements(c.shape) / static_cast<size_t>(count_of(c.shape, c.reduced)));
+    std::vector<int32_t> out(outputs_of(c));
     mf::reduce_sum_s32(p, x.data(), out.data());
     ASSERT_EQ(out, reference_reduce(x, c.shape, c.reduced, 0, [](int32_t a, int32_t v) { return a + v; }));
     mf::reduce_max_s32(p, x.data(), out.data());
@@ -202,7 +204,7 @@ TEST(ReduceRequantize, Int8SumAndMeanMatchQuantizedMeanOrSum) {
     const int32_t z_in = rng.uniform(-128, 127), z_out = rng.uniform(-128, 127);
     const double real = std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-8, 2));
     const auto p = requantize_params(c, real, z_in, z_out, mean);
-    std::vector<int8_t> out(elements(c.shape) / static_cast<size_t>(count_of(c.shape, c.reduced)));
+    std::vector<int8_t> out(outputs_of(c));
     mf::reduce_sum_requantize_s8(p, x.data(), out.data());
     ASSERT_EQ(out, reference_quantized(x, c, p, z_in)) << "iter " << iter;
   }
@@ -217,7 +219,7 @@ TEST(ReduceRequantize, Int16MeanMatchesQuantizedMeanOrSum) {
     const bool mean = iter % 2 == 0;
     const double real = std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-12, 1));
     const auto p = requantize_params(c, real, 0, 0, mean);
-    std::vector<int16_t> out(elements(c.shape) / static_cast<size_t>(count_of(c.shape, c.reduced)));
+    std::vector<int16_t> out(outputs_of(c));
     mf::reduce_sum_requantize_s16(p, x.data(), out.data());
     ASSERT_EQ(out, reference_quantized(x, c, p, 0)) << "iter " << iter;
   }

@@ -54,7 +54,7 @@ KernelCall lower_arg_min_max(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& axis = op_input(g, op, 1, "axis");
   const Tensor& out = op_output(g, op);
-  expect_activation(g, op, in, "input");
+  expect_foldable_or_activation(g, op, in);
   const std::vector<DType> inputs = {DType::Float32, DType::Int8, DType::Int32};
   expect_type(g, op, in, "input", inputs, "TFLM takes float32 and int8; int32 as TFLite, for shape arithmetic");
   expect_type(g, op, out, "output", {DType::Int32, DType::Int64}, "TFLM writes int32 indices; int64 as TFLite");

@@ -149,7 +149,7 @@ KernelCall lower_reduce(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& axes = op_input(g, op, 1, "axis");
   const Tensor& out = op_output(g, op);
-  expect_activation(g, op, in, "input");
+  expect_foldable_or_activation(g, op, in);
   expect_type(g, op, in, "input", op_types(R), op_types_note(R));
   if (out.type != in.type)
     fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + ", expected the input's " + in.type_name);

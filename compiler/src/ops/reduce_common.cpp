@@ -25,6 +25,10 @@ std::vector<int> resolve_axes(const Graph& g, const Operator& op, const Tensor& 
   return resolved;
 }
 
+void expect_foldable_or_activation(const Graph& g, const Operator& op, const Tensor& in) {
+  if (in.type != DType::Int32) expect_activation(g, op, in, "input");
+}
+
 std::string type_list(const std::vector<DType>& types) {
   std::string s;
   for (DType t : types) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));

@@ -20,6 +20,10 @@ std::vector<int> resolve_axes(const Graph& g, const Operator& op, const Tensor& 
 void expect_type(const Graph& g, const Operator& op, const Tensor& t, const char* role,
                  const std::vector<DType>& allowed, const char* why);
 
+// int32 data may be constant: constant folding (passes/fold.cpp) runs those calls on the
+// host through KernelDef::evaluate. Other types must be activations.
+void expect_foldable_or_activation(const Graph& g, const Operator& op, const Tensor& in);
+
 // "int8, float32"
 std::string type_list(const std::vector<DType>& types);
 
