@@ -193,5 +193,20 @@ TEST(ReduceOps, SumOfAConstantFoldsAway) {
   EXPECT_EQ(std::vector<int32_t>(folded.data_as<int32_t>(), folded.data_as<int32_t>() + 2), (std::vector<int32_t>{3, 4}));
 }
 
+// Folding leaves model outputs to run time, where a constant input has no arena buffer.
+TEST(ReduceOps, ConstantInputOfAModelOutputIsRejected) {
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::FLOAT32, {2});
+  const int y = m.add_tensor("y", w::TensorType::FLOAT32, {2});
+  m.add_add(x, x, y);
+  const int c = m.add_const_tensor("c", w::TensorType::INT32, {2, 3}, w::to_bytes(std::vector<int32_t>{3, -1, 7, 2, 9, -4}));
+  const int axis = m.add_const_tensor("axis", w::TensorType::INT32, {1}, w::to_bytes(std::vector<int32_t>{1}));
+  const int s = m.add_tensor("s", w::TensorType::INT32, {2});
+  m.add_operator(kSum, {c, axis}, {s});
+  m.set_outputs({y, s});
+  EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 1 (SUM)", "input tensor 2 'c'", "is constant",
+                       "model output");
+}
+
 }  // namespace
 }  // namespace mftest

@@ -26,7 +26,12 @@ std::vector<int> resolve_axes(const Graph& g, const Operator& op, const Tensor& 
 }
 
 void expect_foldable_or_activation(const Graph& g, const Operator& op, const Tensor& in) {
-  if (in.type != DType::Int32) expect_activation(g, op, in, "input");
+  if (in.type != DType::Int32) return expect_activation(g, op, in, "input");
+  for (int t : op.outputs)
+    if (in.is_constant && std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end())
+      fail(g, op, describe(g, in.id, "input") + ": is constant and " + describe(g, t, "output") +
+                      " is a model output, which constant folding leaves to run time (where constant inputs are "
+                      "not supported)");
 }
 
 std::string type_list(const std::vector<DType>& types) {

@@ -21,7 +21,8 @@ void expect_type(const Graph& g, const Operator& op, const Tensor& t, const char
                  const std::vector<DType>& allowed, const char* why);
 
 // int32 data may be constant: constant folding (passes/fold.cpp) runs those calls on the
-// host through KernelDef::evaluate. Other types must be activations.
+// host through KernelDef::evaluate, unless an output is a model output (then, as for other
+// types, the input must be an activation).
 void expect_foldable_or_activation(const Graph& g, const Operator& op, const Tensor& in);
 
 // "int8, float32"
