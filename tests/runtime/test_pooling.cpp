@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "microflow/kernels/l2_pool_2d.h"
 #include "microflow/kernels/pooling.h"
 #include "reference.h"
 
@@ -252,6 +253,27 @@ TEST(MaxPool2DF32, RandomMatchesReference) {
     });
     std::vector<float> out(expected.size());
     mf::max_pool_2d_f32(p, x.data(), out.data());
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
+// TFLM's L2Pool: sqrt(sum of squares in (fy, fx) order / in-image count), then the clamp.
+TEST(L2Pool2DF32, RandomMatchesReference) {
+  ref::Random rng(404);
+  for (int iter = 0; iter < 100; ++iter) {
+    const auto q =
+        s8_params(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 4), rng.uniform(1, 4),
+                  rng.uniform(1, 4), rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(0, 1) == 1);
+    if (q.output_height <= 0 || q.output_width <= 0) continue;
+    const auto p = f32_params(q, 0.f, 6.f);
+    const auto x = rng.f32(q.batches * q.input_height * q.input_width * q.depth, -10.f, 10.f);
+    const auto expected = reference_pool(q, x, [](const std::vector<float>& cells) {
+      float squares = 0.f;
+      for (float v : cells) squares += v * v;
+      return ref::clampf(std::sqrt(squares / static_cast<int>(cells.size())), 0.f, 6.f);
+    });
+    std::vector<float> out(expected.size());
+    mf::l2_pool_2d_f32(p, x.data(), out.data());
     ASSERT_EQ(out, expected) << "iter " << iter;
   }
 }

@@ -1,4 +1,5 @@
-// ADD with numpy broadcasting (int8, float32).
+// ADD with numpy broadcasting (int8, float32), of two activations or of an activation and a
+// constant.
 #include "kernels/elementwise.h"
 #include "ops/broadcast.h"
 #include "ops/options.h"
@@ -6,6 +7,16 @@
 
 namespace microflow {
 namespace {
+
+// The second input is a constant array in flash (runtime kernels/add_const.h).
+constexpr KernelDef kAddConstS8{.function = "add_const_s8",
+                                .header = "microflow/kernels/add_const.h",
+                                .in_place = InPlaceKind::Elementwise,
+                                .sample_params = sample_of<AddS8Params>};
+constexpr KernelDef kAddConstF32{.function = "add_const_f32",
+                                 .header = "microflow/kernels/add_const.h",
+                                 .in_place = InPlaceKind::Elementwise,
+                                 .sample_params = sample_of<AddF32Params>};
 
 std::shared_ptr<const OpOptions> read_add_options(const tfl::Operator& op, const std::string& where) {
   auto a = std::make_shared<ActivationOptions>();
@@ -16,11 +27,16 @@ std::shared_ptr<const OpOptions> read_add_options(const tfl::Operator& op, const
 
 KernelCall lower_add(const Graph& g, const Operator& op) {
   const Precision p = op_precision(g, op);
-  const Tensor& a = op_input(g, op, 0, "first");
-  const Tensor& b = op_input(g, op, 1, "second");
+  // A constant operand (bias-like) stays in flash and is passed second: ADD is symmetric
+  // (each input has its own rescaling, then the two are added), so swapping is exact.
+  const Tensor& first = op_input(g, op, 0, "first");
+  const Tensor& second = op_input(g, op, 1, "second");
+  const Tensor& a = first.is_constant ? second : first;  // an activation
+  const Tensor& b = first.is_constant ? first : second;  // an activation or a constant
+  const char* b_role = first.is_constant ? "first input" : "second input";
   const Tensor& out = op_output(g, op);
-  expect_activation(g, op, a, "first input");
-  expect_activation(g, op, b, "second input");
+  if (a.is_constant) fail(g, op, "both inputs are constant: nothing to compute at run time");
+  const bool constant = b.is_constant;
   const Broadcast4 shape = broadcast_4d(g, op, a, b, out);
   const Activation act = op.opts<ActivationOptions>().activation;
   KernelCall k;
@@ -32,9 +48,9 @@ KernelCall lower_add(const Graph& g, const Operator& op) {
     const FloatRange r = activation_f32(act);
     f.act_min = r.min;
     f.act_max = r.max;
-    k = make_call(op, kAddF32, f);
+    k = make_call(op, constant ? kAddConstF32 : kAddF32, f);
   } else {
-    expect_per_tensor_quant(g, op, b, "second input");
+    expect_per_tensor_quant(g, op, b, b_role);
     constexpr int kLeftShift = 20;
     const double s1 = a.quant.scale(), s2 = b.quant.scale(), so = out.quant.scale();
     const double twice_max = 2 * std::max(s1, s2);
@@ -60,10 +76,13 @@ KernelCall lower_add(const Graph& g, const Operator& op) {
     const IntRange r = activation_s8(act, out);
     s.act_min = r.min;
     s.act_max = r.max;
-    k = make_call(op, kAddS8, s);
+    k = make_call(op, constant ? kAddConstS8 : kAddS8, s);
   }
   add_input_arg(k, a);
-  add_input_arg(k, b);
+  if (constant)
+    add_array_arg(k, p == Precision::Float32 ? float_array_from("Constant", b) : int8_array_from("Constant", b));
+  else
+    add_input_arg(k, b);
   add_output_arg(k, out);
   return k;
 }
@@ -74,6 +93,6 @@ extern const OpDef kAddOp{.code = 0,
                           .name = "ADD",
                           .read_options = read_add_options,
                           .lower = lower_add,
-                          .kernels = {&kAddS8, &kAddF32}};
+                          .kernels = {&kAddS8, &kAddF32, &kAddConstS8, &kAddConstF32}};
 
 }  // namespace microflow

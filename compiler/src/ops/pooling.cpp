@@ -1,4 +1,4 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D.
+// AVERAGE_POOL_2D, MAX_POOL_2D and L2_POOL_2D.
 #include "kernels/pooling.h"
 #include "ops/lower_util.h"
 #include "ops/options.h"
@@ -7,9 +7,18 @@
 namespace microflow {
 namespace {
 
-template <bool Average>
+// TFLM's L2_POOL_2D has no quantized form (runtime kernels/l2_pool_2d.h).
+constexpr KernelDef kL2Pool2DF32{.function = "l2_pool_2d_f32",
+                                 .header = "microflow/kernels/l2_pool_2d.h",
+                                 .sample_params = sample_of<Pool2DF32Params>};
+
+enum class Pool { Average, Max, L2 };
+
+template <Pool Kind>
 KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   const Precision p = op_precision(g, op);
+  if (Kind == Pool::L2 && p != Precision::Float32)
+    fail(g, op, describe(g, op.inputs[0], "input") + ": L2_POOL_2D is float32 only (TFLM has no quantized L2 pooling)");
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
   expect_activation(g, op, in, "input");
@@ -49,14 +58,14 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
     const IntRange r = activation_s8(o.activation, out);
     s.act_min = r.min;
     s.act_max = r.max;
-    k = make_call(op, Average ? kAveragePool2DS8 : kMaxPool2DS8, s);
+    k = make_call(op, Kind == Pool::Average ? kAveragePool2DS8 : kMaxPool2DS8, s);
   } else {
     Pool2DF32Params f;
     static_cast<PoolGeometryFields&>(f) = geo;
     const FloatRange r = activation_f32(o.activation);
     f.act_min = r.min;
     f.act_max = r.max;
-    k = make_call(op, Average ? kAveragePool2DF32 : kMaxPool2DF32, f);
+    k = make_call(op, Kind == Pool::Average ? kAveragePool2DF32 : Kind == Pool::Max ? kMaxPool2DF32 : kL2Pool2DF32, f);
   }
   add_input_arg(k, in);
   add_output_arg(k, out);
@@ -68,13 +77,19 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
 extern const OpDef kAveragePool2DOp{.code = 1,
                                     .name = "AVERAGE_POOL_2D",
                                     .read_options = read_pool_options,
-                                    .lower = lower_pool_2d<true>,
+                                    .lower = lower_pool_2d<Pool::Average>,
                                     .kernels = {&kAveragePool2DS8, &kAveragePool2DF32}};
 
 extern const OpDef kMaxPool2DOp{.code = 17,
                                 .name = "MAX_POOL_2D",
                                 .read_options = read_pool_options,
-                                .lower = lower_pool_2d<false>,
+                                .lower = lower_pool_2d<Pool::Max>,
                                 .kernels = {&kMaxPool2DS8, &kMaxPool2DF32}};
+
+extern const OpDef kL2Pool2DOp{.code = 12,
+                               .name = "L2_POOL_2D",
+                               .read_options = read_pool_options,
+                               .lower = lower_pool_2d<Pool::L2>,
+                               .kernels = {&kL2Pool2DF32}};
 
 }  // namespace microflow

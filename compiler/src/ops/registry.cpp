@@ -10,22 +10,29 @@ namespace microflow {
 
 #define MF_OPERATORS(X) \
   X(kAddOp)             \
+  X(kArgMaxOp)          \
+  X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastToOp)     \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
+  X(kCumsumOp)          \
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
   X(kExpandDimsOp)      \
   X(kFullyConnectedOp)  \
+  X(kL2Pool2DOp)        \
   X(kMaxPool2DOp)       \
+  X(kMeanOp)            \
   X(kMirrorPadOp)       \
   X(kPackOp)            \
   X(kPadOp)             \
   X(kPadV2Op)           \
   X(kQuantizeOp)        \
+  X(kReduceMaxOp)       \
+  X(kReduceMinOp)       \
   X(kReshapeOp)         \
   X(kReverseV2Op)       \
   X(kSliceOp)           \
@@ -36,6 +43,7 @@ namespace microflow {
   X(kSplitVOp)          \
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
+  X(kSumOp)             \
   X(kTransposeOp)       \
   X(kUnpackOp)
 

@@ -28,10 +28,19 @@ struct AddF32Params {
 
 namespace detail {
 
+// Reads an element of the second input: from RAM here, from flash for a constant operand
+// (add_const.h).
+struct LoadRam {
+  template <typename T>
+  T operator()(const T* p) const {
+    return *p;
+  }
+};
+
 // Calls op(a, b) for every output element in row-major order, with a and b the
 // broadcast source elements; writes its result to out.
-template <typename Params, typename T, typename Op>
-inline void broadcast_binary(const Params& p, const T* in1, const T* in2, T* out, Op op) {
+template <typename Params, typename T, typename Op, typename Load2 = LoadRam>
+inline void broadcast_binary(const Params& p, const T* in1, const T* in2, T* out, Op op, Load2 load2 = Load2()) {
   for (int32_t i0 = 0; i0 < p.dims[0]; ++i0) {
     const T* a0 = in1 + i0 * p.input1_strides[0];
     const T* b0 = in2 + i0 * p.input2_strides[0];
@@ -42,30 +51,33 @@ inline void broadcast_binary(const Params& p, const T* in1, const T* in2, T* out
         const T* a2 = a1 + i2 * p.input1_strides[2];
         const T* b2 = b1 + i2 * p.input2_strides[2];
         for (int32_t i3 = 0; i3 < p.dims[3]; ++i3) {
-          *out++ = op(a2[i3 * p.input1_strides[3]], b2[i3 * p.input2_strides[3]]);
+          *out++ = op(a2[i3 * p.input1_strides[3]], load2(b2 + i3 * p.input2_strides[3]));
         }
       }
     }
   }
 }
 
-}  // namespace detail
-
 // Both inputs are rescaled to a common scale with 20 bits of headroom, added, and the
 // sum requantized; every multiply is TFLM's double-rounding MBQM.
+inline int8_t add_s8_element(const AddS8Params& p, int8_t x1, int8_t x2) {
+  const int32_t shifted1 = (x1 + p.input1_offset) * (static_cast<int32_t>(1) << p.left_shift);
+  const int32_t shifted2 = (x2 + p.input2_offset) * (static_cast<int32_t>(1) << p.left_shift);
+  const int32_t scaled1 =
+      multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
+  const int32_t scaled2 =
+      multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
+  const int32_t sum =
+      multiply_by_quantized_multiplier(scaled1 + scaled2, p.output_multiplier, p.output_shift);
+  return clamp_to_s8(sum + p.output_zero_point, p.act_min, p.act_max);
+}
+
+}  // namespace detail
+
 inline void add_s8(const AddS8Params& params, const int8_t* in1, const int8_t* in2, int8_t* out) {
   const auto p = flash_load(params);
-  detail::broadcast_binary(p, in1, in2, out, [&p](int8_t x1, int8_t x2) {
-    const int32_t shifted1 = (x1 + p.input1_offset) * (static_cast<int32_t>(1) << p.left_shift);
-    const int32_t shifted2 = (x2 + p.input2_offset) * (static_cast<int32_t>(1) << p.left_shift);
-    const int32_t scaled1 =
-        multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
-    const int32_t scaled2 =
-        multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
-    const int32_t sum =
-        multiply_by_quantized_multiplier(scaled1 + scaled2, p.output_multiplier, p.output_shift);
-    return clamp_to_s8(sum + p.output_zero_point, p.act_min, p.act_max);
-  });
+  detail::broadcast_binary(p, in1, in2, out,
+                           [&p](int8_t x1, int8_t x2) { return detail::add_s8_element(p, x1, x2); });
 }
 
 inline void add_f32(const AddF32Params& params, const float* in1, const float* in2, float* out) {
