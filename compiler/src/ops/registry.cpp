@@ -12,14 +12,21 @@ namespace microflow {
   X(kAddOp)             \
   X(kAveragePool2DOp)   \
   X(kBatchToSpaceNDOp)  \
+  X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
+  X(kCastOp)            \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
+  X(kDynamicUpdateSliceOp) \
+  X(kEmbeddingLookupOp) \
   X(kExpandDimsOp)      \
+  X(kFillOp)            \
   X(kFullyConnectedOp)  \
+  X(kGatherNdOp)        \
+  X(kGatherOp)          \
   X(kMaxPool2DOp)       \
   X(kMirrorPadOp)       \
   X(kPackOp)            \
@@ -27,7 +34,11 @@ namespace microflow {
   X(kPadV2Op)           \
   X(kQuantizeOp)        \
   X(kReshapeOp)         \
+  X(kResizeBilinearOp)  \
+  X(kResizeNearestNeighborOp) \
   X(kReverseV2Op)       \
+  X(kSelectV2Op)        \
+  X(kShapeOp)           \
   X(kSliceOp)           \
   X(kSoftmaxOp)         \
   X(kSpaceToBatchNDOp)  \
@@ -37,7 +48,8 @@ namespace microflow {
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
   X(kTransposeOp)       \
-  X(kUnpackOp)
+  X(kUnpackOp)          \
+  X(kZerosLikeOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;
 MF_OPERATORS(MF_DECLARE_OP)
