@@ -67,7 +67,7 @@ KernelCall lower_gather(const Graph& g, const Operator& op) {
   p.positions = dims_product(indices.shape, bd, index_rank);
   p.inner_bytes = dims_product(data.shape, ax + 1, rank) * dtype_size(data.type);
   KernelCall k = make_call(op, kGather, GatherParams{});
-  p.data_in_flash = add_operand_arg(k, data, "Params");
+  p.data_in_flash = add_operand_arg(k, data, "Data");
   p.indices_in_flash = add_operand_arg(k, indices, "Indices");
   add_output_arg(k, out);
   k.params = p;
@@ -112,7 +112,7 @@ KernelCall lower_gather_nd(const Graph& g, const Operator& op) {
     }
   }
   KernelCall k = make_call(op, kGatherNd, GatherNdParams{});
-  p.data_in_flash = add_operand_arg(k, data, "Params");
+  p.data_in_flash = add_operand_arg(k, data, "Data");
   p.indices_in_flash = add_operand_arg(k, indices, "Indices");
   add_output_arg(k, out);
   k.params = p;
