@@ -308,7 +308,13 @@ void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& n
   s << "}  // namespace\n\n";
 
   auto convert = [&](const std::vector<int>& ids, const char* kind, const char* signature, const char* fn) {
-    s << "void Model::" << signature << " {\n  switch (i) {\n";
+    s << "void Model::" << signature << " {\n";
+    // Tensors of other types (int16, int32, int64, bool) have no float form.
+    if (std::none_of(ids.begin(), ids.end(), [&](int id) {
+          return g.tensor(id).type == DType::Int8 || g.tensor(id).type == DType::Float32;
+        }))
+      s << "  static_cast<void>(values);\n";
+    s << "  switch (i) {\n";
     for (size_t i = 0; i < ids.size(); ++i) {
       const Tensor& t = g.tensor(ids[i]);
       const std::string ptr = name + "::" + (std::string(kind) == "Input" ? "input" : "output") + std::to_string(i) + "(arena_)";

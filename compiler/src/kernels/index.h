@@ -33,8 +33,8 @@ struct GatherNdParams : ParamsBase {
 struct EmbeddingLookupDequantizeParams : ParamsBase {
   int64_t ids = 0, rows = 0, columns = 0;
   float scale = 1;
-  int64_t ids_in_flash = 0, table_in_flash = 0;
-  MF_PARAMS(EmbeddingLookupDequantizeParams, ids, rows, columns, scale, ids_in_flash, table_in_flash)
+  int64_t data_in_flash = 0, indices_in_flash = 0;  // table, ids
+  MF_PARAMS(EmbeddingLookupDequantizeParams, ids, rows, columns, scale, data_in_flash, indices_in_flash)
 };
 
 struct SelectV2Params : ParamsBase {

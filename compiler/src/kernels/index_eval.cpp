@@ -125,7 +125,7 @@ void evaluate_gather_nd(const KernelCall& call, const std::vector<uint8_t*>& ten
 void evaluate_embedding_lookup_dequantize(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
   const auto& t = call.params.as<EmbeddingLookupDequantizeParams>();
   const mf::EmbeddingLookupDequantizeParams p{i32(t.ids), i32(t.rows), i32(t.columns),
-                                              t.scale,    i32(t.ids_in_flash), i32(t.table_in_flash)};
+                                              t.scale,    i32(t.data_in_flash), i32(t.indices_in_flash)};
   const HostArgs a(call, tensors);
   mf::embedding_lookup_dequantize(p, a.at<const int8_t>(0), a.at<const int32_t>(1), a.at<float>(2));
 }

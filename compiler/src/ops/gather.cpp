@@ -33,6 +33,19 @@ void check_constant_indices(const Graph& g, const Operator& op, const Tensor& in
   }
 }
 
+// The call of a gather kernel: the data and index operands (each a flash array when
+// constant, which its params record), then the output.
+template <typename P>
+KernelCall gather_call(const Operator& op, const KernelDef& kernel, P p, const Tensor& data, const char* data_name,
+                       const Tensor& indices, const char* index_name, const Tensor& out) {
+  KernelCall k = make_call(op, kernel, P{});
+  p.data_in_flash = add_operand_arg(k, data, data_name);
+  p.indices_in_flash = add_operand_arg(k, indices, index_name);
+  add_output_arg(k, out);
+  k.params = p;
+  return k;
+}
+
 const char* const kParamTypes = "TFLM's kernel takes float32 and int8 data";
 const char* const kIndexTypes = "TFLM's kernel takes int32 indices only";
 
@@ -66,12 +79,7 @@ KernelCall lower_gather(const Graph& g, const Operator& op) {
   p.axis_size = data.shape[ax];
   p.positions = dims_product(indices.shape, bd, index_rank);
   p.inner_bytes = dims_product(data.shape, ax + 1, rank) * dtype_size(data.type);
-  KernelCall k = make_call(op, kGather, GatherParams{});
-  p.data_in_flash = add_operand_arg(k, data, "Data");
-  p.indices_in_flash = add_operand_arg(k, indices, "Indices");
-  add_output_arg(k, out);
-  k.params = p;
-  return k;
+  return gather_call(op, kGather, p, data, "Data", indices, "Indices", out);
 }
 
 KernelCall lower_gather_nd(const Graph& g, const Operator& op) {
@@ -111,12 +119,7 @@ KernelCall lower_gather_nd(const Graph& g, const Operator& op) {
                         data.shape_string());
     }
   }
-  KernelCall k = make_call(op, kGatherNd, GatherNdParams{});
-  p.data_in_flash = add_operand_arg(k, data, "Data");
-  p.indices_in_flash = add_operand_arg(k, indices, "Indices");
-  add_output_arg(k, out);
-  k.params = p;
-  return k;
+  return gather_call(op, kGatherNd, p, data, "Data", indices, "Indices", out);
 }
 
 KernelCall lower_embedding_lookup(const Graph& g, const Operator& op) {
@@ -144,12 +147,7 @@ KernelCall lower_embedding_lookup(const Graph& g, const Operator& op) {
     p.rows = rows;
     p.columns = columns;
     p.scale = table.quant.scale();
-    KernelCall k = make_call(op, kEmbeddingLookupDequantize, EmbeddingLookupDequantizeParams{});
-    p.table_in_flash = add_operand_arg(k, table, "Table");
-    p.ids_in_flash = add_operand_arg(k, ids, "Ids");
-    add_output_arg(k, out);
-    k.params = p;
-    return k;
+    return gather_call(op, kEmbeddingLookupDequantize, p, table, "Table", ids, "Ids", out);
   }
   // A row lookup is a GATHER on axis 0.
   GatherParams p;
@@ -158,12 +156,7 @@ KernelCall lower_embedding_lookup(const Graph& g, const Operator& op) {
   p.axis_size = rows;
   p.positions = ids.shape[0];
   p.inner_bytes = columns * dtype_size(table.type);
-  KernelCall k = make_call(op, kGather, GatherParams{});
-  p.data_in_flash = add_operand_arg(k, table, "Table");
-  p.indices_in_flash = add_operand_arg(k, ids, "Ids");
-  add_output_arg(k, out);
-  k.params = p;
-  return k;
+  return gather_call(op, kGather, p, table, "Table", ids, "Ids", out);
 }
 
 }  // namespace

@@ -89,21 +89,21 @@ struct EmbeddingLookupDequantizeParams {
   int32_t rows;
   int32_t columns;  // values per row
   float scale;
-  int32_t ids_in_flash, table_in_flash;
+  int32_t data_in_flash, indices_in_flash;  // table, ids
 };
 
 inline void embedding_lookup_dequantize(const EmbeddingLookupDequantizeParams& params, const int8_t* table,
                                         const int32_t* ids, float* out) {
   const EmbeddingLookupDequantizeParams p = flash_load(params);
   for (int32_t i = 0; i < p.ids; ++i, out += p.columns) {
-    const int32_t id = load_operand(ids + i, p.ids_in_flash);
+    const int32_t id = load_operand(ids + i, p.indices_in_flash);
     if (id < 0 || id >= p.rows) {
       for (int32_t c = 0; c < p.columns; ++c) out[c] = 0.f;
       continue;
     }
     const int8_t* row = table + static_cast<size_t>(id) * static_cast<size_t>(p.columns);
     for (int32_t c = 0; c < p.columns; ++c) {
-      out[c] = static_cast<float>(load_operand(row + c, p.table_in_flash)) * p.scale;
+      out[c] = static_cast<float>(load_operand(row + c, p.data_in_flash)) * p.scale;
     }
   }
 }
