@@ -44,6 +44,9 @@ struct SelectV2Params : ParamsBase {
             y_in_flash)
 };
 
+// DynamicUpdateSliceParams::start_source, as the runtime's DynamicUpdateSliceStart.
+enum class StartSource : int64_t { Constant = 0, Int32 = 1, Int64 = 2 };
+
 struct DynamicUpdateSliceParams : ParamsBase {
   int64_t rank = 0;
   std::vector<int64_t> update_dims, max_start, strides;  // kDynamicUpdateSliceMaxRank each

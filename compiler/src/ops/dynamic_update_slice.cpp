@@ -54,9 +54,9 @@ KernelCall lower_dynamic_update_slice(const Graph& g, const Operator& op) {
   if (start.is_constant) {
     const std::vector<int64_t> v = int_values(start);
     for (size_t d = 0; d < rank; ++d) p.start[d] = std::clamp<int64_t>(v[d], 0, p.max_start[d]);
-    p.start_source = 0;  // kStartConstant
+    p.start_source = static_cast<int64_t>(StartSource::Constant);
   } else {
-    p.start_source = start.type == DType::Int32 ? 1 : 2;  // kStartInt32 / kStartInt64
+    p.start_source = static_cast<int64_t>(start.type == DType::Int32 ? StartSource::Int32 : StartSource::Int64);
   }
   KernelCall k = make_call(op, kDynamicUpdateSlice, DynamicUpdateSliceParams{});
   p.operand_in_flash = add_operand_arg(k, operand, "Operand");
