@@ -186,6 +186,28 @@ TEST(IndexOps, ConstantOperandsFold) {
   }
 }
 
+// SHAPE of a computed tensor folds (its output depends on static shapes only), and the
+// constant it leaves reaches the next operator as a flash operand.
+TEST(IndexOps, ShapeOfAComputedTensorFolds) {
+  w::ModelWriter m;
+  const int32_t x = m.add_input_tensor("x", TensorType::FLOAT32, {2, 3});
+  const int32_t dims = m.add_tensor("dims", TensorType::INT32, {2});
+  m.add_operator(op_code(kShape), {x}, {dims});
+  const int32_t y = m.add_tensor("y", TensorType::FLOAT32, {2});
+  m.add_operator(op_code(kCast), {dims}, {y});
+  m.set_outputs({y});
+  const auto c = compile_bytes(m.finish(), "m.tflite");
+  ASSERT_EQ(c->folded.size(), 1u);
+  EXPECT_EQ(c->folded[0].op_name, "SHAPE");
+  EXPECT_TRUE(c->folded[0].evaluated);
+  ASSERT_EQ(c->calls.size(), 1u);
+  const microflow::KernelCall& cast = c->calls[0];
+  EXPECT_EQ(cast.function(), "cast");
+  ASSERT_EQ(cast.arrays.size(), 1u);
+  EXPECT_EQ(cast.arrays[0].ints, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(cast.params.as<microflow::CastParams>().input_in_flash, 1);
+}
+
 // SELECT_V2 with a constant branch, DYNAMIC_UPDATE_SLICE with a constant update and a
 // run-time start, GATHER of a constant table: the constants stay in flash (on AVR read
 // through program memory) and the results match.

@@ -45,14 +45,14 @@ KernelCall lower_dynamic_update_slice(const Graph& g, const Operator& op) {
   for (size_t d = 0; d < rank; ++d) {
     p.update_dims[d] = update.shape[d];
     p.max_start[d] = operand.shape[d] - update.shape[d];
-    p.strides[d] = dims_product(operand.shape, d + 1, rank) * element;
+    p.strides[d] = shape_product(operand.shape, d + 1, rank) * element;
   }
   p.operand_bytes = operand.bytes();
   p.update_row_bytes = rank ? update.shape.back() * element : element;
-  p.update_rows = rank ? dims_product(update.shape, 0, rank - 1) : 1;
+  p.update_rows = rank ? shape_product(update.shape, 0, rank - 1) : 1;
   p.whole = update.elements() == operand.elements();
   if (start.is_constant) {
-    const std::vector<int64_t> v = int_values(start);
+    const std::vector<int64_t> v = constant_ints(g, op, start, "start indices", true);
     for (size_t d = 0; d < rank; ++d) p.start[d] = std::clamp<int64_t>(v[d], 0, p.max_start[d]);
     p.start_source = static_cast<int64_t>(StartSource::Constant);
   } else {

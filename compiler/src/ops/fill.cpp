@@ -16,9 +16,8 @@ KernelCall lower_fill(const Graph& g, const Operator& op) {
   expect_rank(g, op, value, "value", 0);
   expect_output(g, op, out, value.type, out.shape);
   if (dims.is_constant) {
-    expect_type(g, op, dims, "dims", {DType::Int32, DType::Int64}, "dims are int32 or int64");
     expect_rank(g, op, dims, "dims", 1);
-    const std::vector<int64_t> v = int_values(dims);
+    const std::vector<int64_t> v = constant_ints(g, op, dims, "dims", true);
     if (v != std::vector<int64_t>(out.shape.begin(), out.shape.end()))
       fail(g, op, describe(g, dims.id, "dims") + ": values differ from the output shape " + out.shape_string());
   }
@@ -47,6 +46,7 @@ KernelCall lower_zeros_like(const Graph& g, const Operator& op) {
 }  // namespace
 
 extern const OpDef kFillOp{.code = 94, .name = "FILL", .lower = lower_fill, .kernels = {&kFill}};
-extern const OpDef kZerosLikeOp{.code = 93, .name = "ZEROS_LIKE", .lower = lower_zeros_like, .kernels = {&kZerosLike}};
+extern const OpDef kZerosLikeOp{
+    .code = 93, .name = "ZEROS_LIKE", .lower = lower_zeros_like, .shape_only = true, .kernels = {&kZerosLike}};
 
 }  // namespace microflow

@@ -25,7 +25,7 @@ std::shared_ptr<const OpOptions> read_gather_options(const tfl::Operator& op, co
 void check_constant_indices(const Graph& g, const Operator& op, const Tensor& indices, const char* role,
                             int64_t limit) {
   if (!indices.is_constant) return;
-  const std::vector<int64_t> v = int_values(indices);
+  const std::vector<int64_t> v = constant_ints(g, op, indices, role);
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] < 0 || v[i] >= limit)
       fail(g, op, describe(g, indices.id, role) + ": value " + std::to_string(v[i]) + " at position " +
@@ -57,7 +57,7 @@ KernelCall lower_gather(const Graph& g, const Operator& op) {
   expect_type(g, op, indices, "indices", {DType::Int32}, kIndexTypes);
   const auto& o = op.opts<GatherOptions>();
   const size_t rank = data.shape.size(), index_rank = indices.shape.size();
-  const int axis = normalized_axis(g, op, o.axis, rank, "axis");
+  const int axis = normalize_axis(g, op, o.axis, rank, "axis");
   const int batch_dims = o.batch_dims < 0 ? o.batch_dims + static_cast<int>(index_rank) : o.batch_dims;
   if (batch_dims < 0 || batch_dims > axis || batch_dims > static_cast<int>(index_rank))
     fail(g, op, "batch_dims " + std::to_string(o.batch_dims) + " must lie in [0, min(axis " + std::to_string(axis) +
@@ -74,11 +74,11 @@ KernelCall lower_gather(const Graph& g, const Operator& op) {
   check_constant_indices(g, op, indices, "indices", data.shape[ax]);
 
   GatherParams p;
-  p.batches = dims_product(data.shape, 0, bd);
-  p.outer = dims_product(data.shape, bd, ax);
+  p.batches = shape_product(data.shape, 0, bd);
+  p.outer = shape_product(data.shape, bd, ax);
   p.axis_size = data.shape[ax];
-  p.positions = dims_product(indices.shape, bd, index_rank);
-  p.inner_bytes = dims_product(data.shape, ax + 1, rank) * dtype_size(data.type);
+  p.positions = shape_product(indices.shape, bd, index_rank);
+  p.inner_bytes = shape_product(data.shape, ax + 1, rank) * dtype_size(data.type);
   return gather_call(op, kGather, p, data, "Data", indices, "Indices", out);
 }
 
@@ -101,16 +101,16 @@ KernelCall lower_gather_nd(const Graph& g, const Operator& op) {
   expect_output(g, op, out, data.type, shape);
 
   GatherNdParams p;
-  p.slices = dims_product(indices.shape, 0, index_rank - 1);
+  p.slices = shape_product(indices.shape, 0, index_rank - 1);
   p.depth = static_cast<int64_t>(depth);
   p.strides.assign(static_cast<size_t>(kGatherNdMaxDepth), 0);
-  for (size_t j = 0; j < depth; ++j) p.strides[j] = dims_product(data.shape, j + 1, rank);
-  p.slice_elements = dims_product(data.shape, depth, rank);
+  for (size_t j = 0; j < depth; ++j) p.strides[j] = shape_product(data.shape, j + 1, rank);
+  p.slice_elements = shape_product(data.shape, depth, rank);
   p.data_elements = data.elements();
   p.element_bytes = dtype_size(data.type);
   // TFLM checks only that each tuple's slice lies inside the data (its flat position).
   if (indices.is_constant) {
-    const std::vector<int64_t> v = int_values(indices);
+    const std::vector<int64_t> v = constant_ints(g, op, indices, "indices");
     for (size_t s = 0; s < static_cast<size_t>(p.slices); ++s) {
       int64_t from = 0;
       for (size_t j = 0; j < depth; ++j) from += v[s * depth + j] * p.strides[j];
@@ -137,7 +137,7 @@ KernelCall lower_embedding_lookup(const Graph& g, const Operator& op) {
   expect_output(g, op, out, dequantize ? DType::Float32 : table.type, shape);
   check_constant_indices(g, op, ids, "ids", table.shape[0]);
 
-  const int64_t rows = table.shape[0], columns = dims_product(table.shape, 1, table.shape.size());
+  const int64_t rows = table.shape[0], columns = shape_product(table.shape, 1, table.shape.size());
   if (dequantize) {
     if (table.quant.zero_point() != 0)
       fail(g, op, describe(g, table.id, "table") + ": zero point " + std::to_string(table.quant.zero_point()) +

@@ -58,32 +58,7 @@ void expect_type(const Graph& g, const Operator& op, const Tensor& t, const char
 void expect_output(const Graph& g, const Operator& op, const Tensor& out, DType type, const std::vector<int32_t>& shape) {
   if (out.type != type)
     fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + ", expected " + dtype_name(type));
-  if (out.shape != shape) {
-    Tensor expected;
-    expected.shape = shape;
-    fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + ", the operator gives " +
-                    expected.shape_string());
-  }
-}
-
-std::vector<int64_t> int_values(const Tensor& t) {
-  if (t.type != DType::Int32 && t.type != DType::Int64)
-    throw CompileError("internal: integer values of a " + t.type_name + " tensor");
-  if (t.type == DType::Int64) return widened<int64_t>(t);
-  return widened<int32_t>(t);
-}
-
-int64_t dims_product(const std::vector<int32_t>& shape, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to && i < shape.size(); ++i) n *= shape[i];
-  return n;
-}
-
-int normalized_axis(const Graph& g, const Operator& op, int axis, size_t rank, const std::string& what) {
-  const int r = static_cast<int>(rank);
-  if (axis < -r || axis >= r)
-    fail(g, op, what + " " + std::to_string(axis) + " is outside [" + std::to_string(-r) + ", " + std::to_string(r) + ")");
-  return axis < 0 ? axis + r : axis;
+  expect_shape(g, op, out, "output", shape, "what the operator gives");
 }
 
 }  // namespace microflow

@@ -1,13 +1,13 @@
 // Shared by the index, shape and data-movement lowerings (gather.cpp, select.cpp,
 // dynamic_update_slice.cpp, fill.cpp, cast.cpp, shape.cpp, resize.cpp): operands that
-// may be constants, element types, integer tensor contents.
+// may be constants, element types, the output's type and shape.
 #pragma once
 
 #include <initializer_list>
 #include <string>
 #include <vector>
 
-#include "ops/lower_util.h"
+#include "ops/copy_boxes.h"
 
 namespace microflow {
 
@@ -20,16 +20,8 @@ int64_t add_operand_arg(KernelCall& k, const Tensor& t, const std::string& suffi
 void expect_type(const Graph& g, const Operator& op, const Tensor& t, const char* role,
                  std::initializer_list<DType> allowed, const std::string& why);
 
-// Fails unless the output has this type and shape (the operator's rule for it).
+// Fails unless the output has this type and shape (the operator's rule for it). Shared
+// helpers of ops/copy_boxes.h serve the rest: shape_product, normalize_axis, constant_ints.
 void expect_output(const Graph& g, const Operator& op, const Tensor& out, DType type, const std::vector<int32_t>& shape);
-
-// The values of an int32 or int64 constant tensor.
-std::vector<int64_t> int_values(const Tensor& t);
-
-// Product of t's dims [from, to).
-int64_t dims_product(const std::vector<int32_t>& shape, size_t from, size_t to);
-
-// A dimension index that may be negative (counted from the end), checked against `rank`.
-int normalized_axis(const Graph& g, const Operator& op, int axis, size_t rank, const std::string& what);
 
 }  // namespace microflow

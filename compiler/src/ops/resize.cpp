@@ -38,11 +38,9 @@ ResizeShape resize_shape(const Graph& g, const Operator& op) {
   const Tensor& size = op_input(g, op, 1, "size");
   const Tensor& out = op_output(g, op);
   expect_rank(g, op, in, "input", 4);
-  expect_type(g, op, size, "size", {DType::Int32}, "the size must be int32 (TFLM)");
   expect_rank(g, op, size, "size", 1);
   if (size.shape[0] != 2) fail(g, op, describe(g, size.id, "size") + ": must hold 2 values (height, width)");
-  if (!size.is_constant) fail(g, op, describe(g, size.id, "size") + ": must be a constant (TFLM rejects a computed size)");
-  const std::vector<int64_t> hw = int_values(size);
+  const std::vector<int64_t> hw = constant_ints(g, op, size, "size");
   if (hw[0] < 1 || hw[1] < 1)
     fail(g, op, describe(g, size.id, "size") + ": " + std::to_string(hw[0]) + "x" + std::to_string(hw[1]) +
                     " is not a positive size");

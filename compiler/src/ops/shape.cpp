@@ -46,7 +46,8 @@ KernelCall lower_broadcast_args(const Graph& g, const Operator& op) {
 
 }  // namespace
 
-extern const OpDef kShapeOp{.code = 77, .name = "SHAPE", .lower = lower_shape, .kernels = {&kShape}};
+extern const OpDef kShapeOp{
+    .code = 77, .name = "SHAPE", .lower = lower_shape, .shape_only = true, .kernels = {&kShape}};
 extern const OpDef kBroadcastArgsOp{.code = 145,
                                     .name = "BROADCAST_ARGS",
                                     .lower = lower_broadcast_args,
