@@ -108,10 +108,12 @@ std::string tensor_summary(const Graph& g, int id) {
 std::string layer_comment(const Graph& g, const KernelCall& k) {
   std::string s = (k.fused.empty() ? "op " : "ops ") + k.op_indices() + ": " + k.op_names() + " '" +
                   comment_safe(g.tensor(k.output_tensor()).name) + "' ";
-  // A call streamed from the input reads no whole input: it shows its ring of input rows.
+  // A call streamed from the input reads no whole input: it shows its ring of input rows
+  // (its first argument). A call that reads no tensor (SHAPE, constant operands) shows none.
   const int in = k.input_tensor();
-  s += (in >= 0 ? tensor_summary(g, in) : tensor_summary(g, k.args[0].tensor) + " rows") + " -> " +
-       tensor_summary(g, k.output_tensor());
+  const bool ring = in < 0 && k.args[0].kind == KernelArg::Output && k.args[0].tensor != k.output_tensor();
+  s += (in >= 0 ? tensor_summary(g, in) : ring ? tensor_summary(g, k.args[0].tensor) + " rows" : "constants") +
+       std::string(" -> ") + tensor_summary(g, k.output_tensor());
   if (!k.stages.empty()) s += " (streamed in bands: the intermediate tensors are never stored whole)";
   else if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
   if (k.macs) s += ", " + with_commas(k.macs) + " MACs";
@@ -306,7 +308,13 @@ void emit_io_helpers(std::ostringstream& s, const Graph& g, const std::string& n
   s << "}  // namespace\n\n";
 
   auto convert = [&](const std::vector<int>& ids, const char* kind, const char* signature, const char* fn) {
-    s << "void Model::" << signature << " {\n  switch (i) {\n";
+    s << "void Model::" << signature << " {\n";
+    // Tensors of other types (int16, int32, int64, bool) have no float form.
+    if (std::none_of(ids.begin(), ids.end(), [&](int id) {
+          return g.tensor(id).type == DType::Int8 || g.tensor(id).type == DType::Float32;
+        }))
+      s << "  static_cast<void>(values);\n";
+    s << "  switch (i) {\n";
     for (size_t i = 0; i < ids.size(); ++i) {
       const Tensor& t = g.tensor(ids[i]);
       const std::string ptr = name + "::" + (std::string(kind) == "Input" ? "input" : "output") + std::to_string(i) + "(arena_)";

@@ -29,6 +29,9 @@ struct OpDef {
   // positive scale per output channel along `channel_axis`, int8 zero points).
   int weights_input = -1, bias_input = -1, channel_axis = 0;
   const char* weights_role = "weights";  // in messages: "weights" / "filter"
+  // The output depends only on the inputs' (static) shapes, never on their values (SHAPE,
+  // ZEROS_LIKE): constant folding evaluates it even when the inputs are computed.
+  bool shape_only = false;
   int num_outputs = 1;  // -1: as many as the options say (SPLIT, UNPACK); the lowering checks
   // The kernels the lowering may produce (for tests that cover every kernel).
   std::vector<const KernelDef*> kernels;

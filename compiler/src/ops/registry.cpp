@@ -14,15 +14,22 @@ namespace microflow {
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
   X(kBatchToSpaceNDOp)  \
+  X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
+  X(kCastOp)            \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
   X(kCumsumOp)          \
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
+  X(kDynamicUpdateSliceOp) \
+  X(kEmbeddingLookupOp) \
   X(kExpandDimsOp)      \
+  X(kFillOp)            \
   X(kFullyConnectedOp)  \
+  X(kGatherNdOp)        \
+  X(kGatherOp)          \
   X(kL2Pool2DOp)        \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
@@ -34,7 +41,11 @@ namespace microflow {
   X(kReduceMaxOp)       \
   X(kReduceMinOp)       \
   X(kReshapeOp)         \
+  X(kResizeBilinearOp)  \
+  X(kResizeNearestNeighborOp) \
   X(kReverseV2Op)       \
+  X(kSelectV2Op)        \
+  X(kShapeOp)           \
   X(kSliceOp)           \
   X(kSoftmaxOp)         \
   X(kSpaceToBatchNDOp)  \
@@ -45,7 +56,8 @@ namespace microflow {
   X(kStridedSliceOp)    \
   X(kSumOp)             \
   X(kTransposeOp)       \
-  X(kUnpackOp)
+  X(kUnpackOp)          \
+  X(kZerosLikeOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;
 MF_OPERATORS(MF_DECLARE_OP)

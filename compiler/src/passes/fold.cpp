@@ -67,7 +67,7 @@ std::vector<FoldedOp> fold_constants(Graph& g) {
   std::vector<bool> gone(g.ops.size(), false);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Operator& op = g.ops[i];
-    if (!all_inputs_constant(g, op) || !evaluate(g, op)) continue;
+    if (!(all_inputs_constant(g, op) || op.def->shape_only) || !evaluate(g, op)) continue;
     gone[i] = true;
     report.push_back({op.index, op.name, true});
   }
