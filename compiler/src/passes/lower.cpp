@@ -87,6 +87,11 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
         fail(g, op, describe(g, id, "output") + ": shape " + g.tensor(id).shape_string() + " is empty");
     check_weights_quantization(g, op);
     calls.push_back(op.def->lower(g, op));
+    // A constant reaches a kernel as a flash array; as a tensor argument it would need
+    // arena space (only folding, which runs the call at build time, takes such calls).
+    for (const KernelArg& a : calls.back().args)
+      if (a.kind == KernelArg::Input && g.tensor(a.tensor).is_constant)
+        fail(g, op, describe(g, a.tensor, "input") + ": constant tensors are not supported here");
     check_shifts(g, calls.back());
   }
   return calls;
