@@ -80,21 +80,35 @@ void check_bias(const Graph& g, const Operator& op, const Tensor* bias, int64_t 
                     std::to_string(bias->elements()));
 }
 
-// The float call: input, filter, bias (or nullptr), output.
-void add_float_args(KernelCall& k, const Tensor& in, const Tensor& filter, const Tensor* bias, const Tensor& out) {
+// The float call (geometry, activation; input, filter, bias or nullptr, output), `f` with
+// its own fields set.
+template <typename F32Params>
+KernelCall float_conv_call(const Operator& op, const KernelDef& kernel, F32Params f, const ConvGeometryFields& c,
+                           Activation act, int64_t macs, const Tensor& in, const Tensor& filter, const Tensor* bias,
+                           const Tensor& out) {
+  static_cast<ConvGeometryFields&>(f) = c;
+  const FloatRange r = activation_f32(act);
+  f.act_min = r.min;
+  f.act_max = r.max;
+  KernelCall k = make_call(op, kernel, f);
+  k.macs = macs;
   add_input_arg(k, in);
   add_array_arg(k, float_array_from("Filter", filter));
   if (bias) add_array_arg(k, float_array_from("Bias", *bias));
   else add_null_arg(k);
   add_output_arg(k, out);
+  return k;
 }
 
-// Per-channel requantization and folded biases of an int8 convolution:
-// filter_sum(c) = sum of the filter taps feeding output channel c.
+// The int8 call, `p` with its own fields set: geometry, per-channel requantization,
+// folded biases (filter_sum(c) = sum of the filter taps feeding output channel c) and the
+// arguments (input, filter as `filter_array`, folded bias, output).
 template <typename S8Params, typename FilterSum>
-void requantize_channels(const Graph& g, const Operator& op, KernelCall& k, S8Params& p, const Tensor& in,
-                         const Tensor& filter, const Tensor* bias, const Tensor& out, Activation act,
-                         FilterSum filter_sum, ConstArray filter_array) {
+KernelCall s8_conv_call(const Graph& g, const Operator& op, const KernelDef& kernel, S8Params p,
+                        const ConvGeometryFields& geo, Activation act, int64_t macs, const Tensor& in,
+                        const Tensor& filter, const Tensor* bias, const Tensor& out, FilterSum filter_sum,
+                        ConstArray filter_array) {
+  static_cast<ConvGeometryFields&>(p) = geo;
   const int64_t channels = p.output_depth;
   if (!filter.quant.present()) fail(g, op, describe(g, filter.id, "filter") + ": int8 filter has no quantization parameters");
   if (filter.quant.per_channel() && static_cast<int64_t>(filter.quant.scales.size()) != channels)
@@ -115,17 +129,20 @@ void requantize_channels(const Graph& g, const Operator& op, KernelCall& k, S8Pa
   }
   p.input_zero_point = in_zero;
   p.output_zero_point = out.quant.zero_point();
-  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
-  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
   p.channel_multiplier = {"Multiplier"};
   p.channel_shift = {"Shift"};
   const IntRange r = activation_s8(act, out);
   p.act_min = r.min;
   p.act_max = r.max;
+  KernelCall k = make_call(op, kernel, p);
+  k.macs = macs;
+  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
+  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
   add_input_arg(k, in);
   add_array_arg(k, std::move(filter_array));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));
   add_output_arg(k, out);
+  return k;
 }
 
 KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
@@ -149,19 +166,11 @@ KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
 
   if (p == Precision::Float32) {
     Conv2DF32Params f;
-    static_cast<ConvGeometryFields&>(f) = c;
     f.filter_depth = filter_depth;
-    const FloatRange r = activation_f32(o.activation);
-    f.act_min = r.min;
-    f.act_max = r.max;
-    KernelCall k = make_call(op, kConv2DF32, f);
-    k.macs = macs;
-    add_float_args(k, in, filter, bias, out);
-    return k;
+    return float_conv_call(op, kConv2DF32, f, c, o.activation, macs, in, filter, bias, out);
   }
 
   Conv2DS8Params s;
-  static_cast<ConvGeometryFields&>(s) = c;
   s.filter_depth = filter_depth;
   s.output_stride = c.output_depth;
   const int64_t taps = c.filter_height * c.filter_width * filter_depth;
@@ -175,18 +184,14 @@ KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
     kernel = pointwise ? &kConv2D1x1S8 : &kConv2DPackedS8;
     filter_array = packed_filter_array("Filter", w, c.output_depth, c.filter_height, c.filter_width * filter_depth);
   }
-  KernelCall k = make_call(op, *kernel, Params{});
-  k.macs = macs;
-  requantize_channels(
-      g, op, k, s, in, filter, bias, out, o.activation,
+  return s8_conv_call(
+      g, op, *kernel, s, c, o.activation, macs, in, filter, bias, out,
       [&](int64_t ch) {
         int64_t sum = 0;
         for (int64_t i = 0; i < taps; ++i) sum += w[ch * taps + i];
         return sum;
       },
       std::move(filter_array));
-  k.params = s;
-  return k;
 }
 
 KernelCall lower_depthwise_conv_2d(const Graph& g, const Operator& op) {
@@ -208,34 +213,22 @@ KernelCall lower_depthwise_conv_2d(const Graph& g, const Operator& op) {
 
   if (p == Precision::Float32) {
     DepthwiseConv2DF32Params f;
-    static_cast<ConvGeometryFields&>(f) = c;
     f.depth_multiplier = o.depth_multiplier;
-    const FloatRange r = activation_f32(o.activation);
-    f.act_min = r.min;
-    f.act_max = r.max;
-    KernelCall k = make_call(op, kDepthwiseConv2DF32, f);
-    k.macs = macs;
-    add_float_args(k, in, filter, bias, out);
-    return k;
+    return float_conv_call(op, kDepthwiseConv2DF32, f, c, o.activation, macs, in, filter, bias, out);
   }
 
   DepthwiseConv2DS8Params s;
-  static_cast<ConvGeometryFields&>(s) = c;
   s.depth_multiplier = o.depth_multiplier;
   const int64_t taps = c.filter_height * c.filter_width, channels = c.output_depth;
   const int8_t* w = filter.data_as<int8_t>();
-  KernelCall k = make_call(op, kDepthwiseConv2DS8, Params{});
-  k.macs = macs;
-  requantize_channels(
-      g, op, k, s, in, filter, bias, out, o.activation,
+  return s8_conv_call(
+      g, op, kDepthwiseConv2DS8, s, c, o.activation, macs, in, filter, bias, out,
       [&](int64_t ch) {
         int64_t sum = 0;
         for (int64_t i = 0; i < taps; ++i) sum += w[i * channels + ch];
         return sum;
       },
       int8_array_from("Filter", filter));
-  k.params = s;
-  return k;
 }
 
 }  // namespace
