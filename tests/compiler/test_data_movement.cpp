@@ -33,6 +33,7 @@ constexpr const char* kName = "data.tflite";
 enum class Op : int {
   ADD = 0,
   CONCATENATION = 2,
+  SPACE_TO_DEPTH = 26,
   TRANSPOSE = 39,
   PAD = 34,
   STRIDED_SLICE = 45,
@@ -374,6 +375,15 @@ TEST(DataMovement, ConstantBesideComputedInputsIsRejected) {
 }
 
 TEST(DataMovement, RejectionsNameTheOperatorAndTheReason) {
+  {  // SPACE_TO_DEPTH: a block_size whose square overflows int32 (found by the fuzzer: UB)
+    Model m;
+    const int in = m.tensor("in", tfl::TensorType::INT8, {1, 4, 4, 2}, {}, 1.f, 0);
+    const int out = m.tensor("out", tfl::TensorType::INT8, {1, 1, 1, 32}, {}, 1.f, 0);
+    m.op(Op::SPACE_TO_DEPTH, {in}, {out}, tfl::BuiltinOptions::SpaceToDepthOptions,
+         [](flatbuffers::FlatBufferBuilder& fb) { return tfl::CreateSpaceToDepthOptions(fb, 150994947).Union(); });
+    const microflow::Graph g = m.graph();
+    EXPECT_COMPILE_ERROR(microflow::lower_graph(g), kName, "(SPACE_TO_DEPTH)", "block_size 150994947");
+  }
   {  // MIRROR_PAD: int16 is not among TFLM's types
     Model m;
     const int in = m.tensor("in", tfl::TensorType::INT16, {4, 4}, {}, 1.f, 0);

@@ -34,7 +34,8 @@ DepthBlocks depth_blocks(const Graph& g, const Operator& op, const Tensor& in, c
   const DType type = expect_data_type(g, op, {&in, &out}, {DType::Float32, DType::Int8});
   expect_rank(g, op, in, "input", 4);
   const int bs = op.opts<BlockSizeOptions>().block_size;
-  if (bs < 1) fail(g, op, "block_size " + std::to_string(bs) + " is not positive");
+  // block_size² must stay an int32 (a block holds that many pixels).
+  if (bs < 1 || bs > 46340) fail(g, op, "block_size " + std::to_string(bs) + " is not in [1, 46340]");
   return {type, bs, in.shape[0], in.shape[1], in.shape[2], in.shape[3]};
 }
 
@@ -45,7 +46,10 @@ KernelCall lower_space_to_depth(const Graph& g, const Operator& op) {
   if (height % bs != 0 || width % bs != 0)
     fail(g, op, describe(g, in.id, "input") + ": height and width must be multiples of block_size " +
                     std::to_string(bs));
-  expect_shape(g, op, out, "output", {batches, height / bs, width / bs, depth * bs * bs}, "the input's blocks as depth");
+  const int64_t out_depth = int64_t{depth} * bs * bs;
+  if (out_depth > INT32_MAX) fail(g, op, "output depth " + std::to_string(out_depth) + " does not fit int32");
+  expect_shape(g, op, out, "output", {batches, height / bs, width / bs, static_cast<int32_t>(out_depth)},
+               "the input's blocks as depth");
   // Output [b][oy][ox][by][bx][c] = input [b][oy * bs + by][ox * bs + bx][c].
   const std::vector<int64_t> is = row_major_strides(in.shape);
   const CopyBox b = whole_box(0, 1, {batches, height / bs, width / bs, bs, bs, depth},
