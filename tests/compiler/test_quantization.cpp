@@ -74,31 +74,38 @@ TEST(QuantizeMultiplier, RandomValuesReconstructWithinHalfAnUlpOfQ31) {
 // §3.1: act range = clamp(Z + round_f32(f / S)) per activation.
 TEST(ActivationRangeS8, HandComputedExample) {
   // S = 0.05, Z = -10: Q(0) = -10, Q(6) = -10 + 120 = 110, Q(-1) = -30, Q(1) = 10.
-  EXPECT_EQ(activation_range_s8(Activation::None, 0.05f, -10), std::make_pair(-128, 127));
-  EXPECT_EQ(activation_range_s8(Activation::Relu, 0.05f, -10), std::make_pair(-10, 127));
-  EXPECT_EQ(activation_range_s8(Activation::Relu6, 0.05f, -10), std::make_pair(-10, 110));
-  EXPECT_EQ(activation_range_s8(Activation::ReluN1To1, 0.05f, -10), std::make_pair(-30, 10));
+  EXPECT_EQ(activation_range_quantized(Activation::None, 0.05f, -10, -128, 127), std::make_pair(-128, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu, 0.05f, -10, -128, 127), std::make_pair(-10, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu6, 0.05f, -10, -128, 127), std::make_pair(-10, 110));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.05f, -10, -128, 127), std::make_pair(-30, 10));
 }
 
 TEST(ActivationRangeS8, BoundsAreClampedToInt8) {
   // Z = -128: RELU clamps nothing extra.
-  EXPECT_EQ(activation_range_s8(Activation::Relu, 0.1f, -128), std::make_pair(-128, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu, 0.1f, -128, -128, 127), std::make_pair(-128, 127));
   // S = 0.01, Z = 0: Q(6) = 600 -> 127, Q(+-1) = +-100.
-  EXPECT_EQ(activation_range_s8(Activation::Relu6, 0.01f, 0), std::make_pair(0, 127));
-  EXPECT_EQ(activation_range_s8(Activation::ReluN1To1, 0.01f, 0), std::make_pair(-100, 100));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu6, 0.01f, 0, -128, 127), std::make_pair(0, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.01f, 0, -128, 127), std::make_pair(-100, 100));
   // S = 0.1, Z = 100: RELU6 top 100 + 60 = 160 -> 127.
-  EXPECT_EQ(activation_range_s8(Activation::Relu6, 0.1f, 100), std::make_pair(100, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu6, 0.1f, 100, -128, 127), std::make_pair(100, 127));
   // S = 0.001, Z = 50: RELU_N1_TO_1 bounds 50 -+ 1000 -> [-128, 127].
-  EXPECT_EQ(activation_range_s8(Activation::ReluN1To1, 0.001f, 50), std::make_pair(-128, 127));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.001f, 50, -128, 127), std::make_pair(-128, 127));
 }
 
 TEST(ActivationRangeS8, RoundsHalfAwayFromZeroInFloat) {
   // 1.f / 0.4f is exactly 2.5f in float32; std::round(2.5f) = 3, std::round(-2.5f) = -3.
   ASSERT_EQ(1.f / 0.4f, 2.5f);
-  EXPECT_EQ(activation_range_s8(Activation::ReluN1To1, 0.4f, 0), std::make_pair(-3, 3));
-  EXPECT_EQ(activation_range_s8(Activation::ReluN1To1, 0.4f, 7), std::make_pair(4, 10));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.4f, 0, -128, 127), std::make_pair(-3, 3));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.4f, 7, -128, 127), std::make_pair(4, 10));
   // 6.f / 0.4f is exactly 15.
-  EXPECT_EQ(activation_range_s8(Activation::Relu6, 0.4f, 7), std::make_pair(7, 22));
+  EXPECT_EQ(activation_range_quantized(Activation::Relu6, 0.4f, 7, -128, 127), std::make_pair(7, 22));
+}
+
+TEST(ActivationRangeS16, BoundsAreClampedToInt16) {
+  // S = 0.0001, Z = 0: Q(6) = 60000 -> 32767, Q(-1) = -10000.
+  EXPECT_EQ(activation_range_quantized(Activation::Relu6, 0.0001f, 0, -32768, 32767), std::make_pair(0, 32767));
+  EXPECT_EQ(activation_range_quantized(Activation::ReluN1To1, 0.0001f, 0, -32768, 32767), std::make_pair(-10000, 10000));
+  EXPECT_EQ(activation_range_quantized(Activation::None, 0.0001f, 0, -32768, 32767), std::make_pair(-32768, 32767));
 }
 
 TEST(ActivationRangeF32, MatchesTflm) {

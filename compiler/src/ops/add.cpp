@@ -73,7 +73,7 @@ KernelCall lower_add(const Graph& g, const Operator& op) {
     s.output_multiplier = qo.multiplier;
     s.output_shift = qo.shift;
     s.output_zero_point = out.quant.zero_point();
-    const IntRange r = activation_s8(act, out);
+    const IntRange r = activation_quantized(act, out);
     s.act_min = r.min;
     s.act_max = r.max;
     k = make_call(op, constant ? kAddConstS8 : kAddS8, s);

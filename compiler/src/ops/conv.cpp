@@ -131,7 +131,7 @@ KernelCall s8_conv_call(const Graph& g, const Operator& op, const KernelDef& ker
   p.output_zero_point = out.quant.zero_point();
   p.channel_multiplier = {"Multiplier"};
   p.channel_shift = {"Shift"};
-  const IntRange r = activation_s8(act, out);
+  const IntRange r = activation_quantized(act, out);
   p.act_min = r.min;
   p.act_max = r.max;
   KernelCall k = make_call(op, kernel, p);

@@ -116,7 +116,7 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
     s.multiplier = q.multiplier;
     s.shift = q.shift;
   }
-  const IntRange r = activation_s8(opts.activation, out);
+  const IntRange r = activation_quantized(opts.activation, out);
   s.act_min = r.min;
   s.act_max = r.max;
   s.output_stride = units;

@@ -1,5 +1,6 @@
 #include "ops/lower_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -48,27 +49,55 @@ void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t
     fail(g, op, describe(g, t.id, role) + ": zero point " + std::to_string(t.quant.zero_points[0]) + " is outside int8");
 }
 
-Precision op_precision(const Graph& g, const Operator& op) {
+namespace {
+
+const char* precision_name(Precision p) {
+  switch (p) {
+    case Precision::Int8: return "int8";
+    case Precision::Int16: return "int16";
+    case Precision::Float32: return "float32";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Precision op_precision(const Graph& g, const Operator& op, std::initializer_list<Precision> allowed) {
   const Tensor& in = op_input(g, op, 0, "input");
-  if (in.type != DType::Int8 && in.type != DType::Float32)
-    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (int8 and float32 are)");
-  const Precision p = in.type == DType::Int8 ? Precision::Int8 : Precision::Float32;
+  const Precision p = in.type == DType::Int8    ? Precision::Int8
+                      : in.type == DType::Int16 ? Precision::Int16
+                                                : Precision::Float32;
+  if ((in.type != DType::Float32 && p == Precision::Float32) ||
+      std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
+    std::string list;
+    for (Precision a : allowed) list += std::string(list.empty() ? "" : " and ") + precision_name(a);
+    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (" + list + (allowed.size() > 1 ? " are)" : " is)"));
+  }
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const Tensor* t = optional_input(g, op, i);
     if (!t) continue;
     const bool is_bias = static_cast<int>(i) == op.def->bias_input;
-    DType want = p == Precision::Float32 ? DType::Float32 : is_bias ? DType::Int32 : DType::Int8;
+    const bool is_weights = static_cast<int>(i) == op.def->weights_input;
+    DType want = in.type;
+    if (p != Precision::Float32 && is_weights) want = DType::Int8;
+    if (p == Precision::Int8 && is_bias) want = DType::Int32;
+    if (p == Precision::Int16 && is_bias) want = t->type == DType::Int32 ? DType::Int32 : DType::Int64;
     if (t->type != want)
-      fail(g, op, describe(g, t->id, is_bias ? "bias" : "input") + ": type " + t->type_name + ", expected " +
-                      dtype_name(want) + " for a " + (p == Precision::Int8 ? "int8" : "float32") + " " +
-                      op.name);
+      fail(g, op, describe(g, t->id, is_bias ? "bias" : is_weights ? op.def->weights_role : "input") + ": type " +
+                      t->type_name + ", expected " + dtype_name(want) + " for a " + precision_name(p) + " " + op.name);
   }
   for (int id : op.outputs)
     if (g.tensor(id).type != in.type)
       fail(g, op, describe(g, id, "output") + ": type " + g.tensor(id).type_name + ", expected " + dtype_name(in.type));
-  if (p == Precision::Int8) {
-    expect_per_tensor_quant(g, op, in, "input");
-    for (int id : op.outputs) expect_per_tensor_quant(g, op, g.tensor(id), "output");
+  if (p != Precision::Float32) {
+    std::vector<std::pair<int, const char*>> activations = {{in.id, "input"}};
+    for (int id : op.outputs) activations.push_back({id, "output"});
+    for (auto [id, role] : activations) {
+      expect_per_tensor_quant(g, op, g.tensor(id), role);
+      if (p == Precision::Int16 && g.tensor(id).quant.zero_point() != 0)
+        fail(g, op, describe(g, id, role) + ": int16 zero point " + std::to_string(g.tensor(id).quant.zero_point()) +
+                        " (TFLM's int16 kernels require 0)");
+    }
   }
   return p;
 }
@@ -151,8 +180,10 @@ float channel_scale(const Tensor& t, int64_t c) {
   return t.quant.scales.size() > 1 ? t.quant.scales[static_cast<size_t>(c)] : t.quant.scale();
 }
 
-IntRange activation_s8(Activation act, const Tensor& output) {
-  auto [lo, hi] = activation_range_s8(act, output.quant.scale(), output.quant.zero_point());
+IntRange activation_quantized(Activation act, const Tensor& output) {
+  const bool wide = output.type == DType::Int16;
+  auto [lo, hi] = activation_range_quantized(act, output.quant.scale(), output.quant.zero_point(), wide ? -32768 : -128,
+                                             wide ? 32767 : 127);
   return {lo, hi};
 }
 

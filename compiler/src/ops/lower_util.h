@@ -1,6 +1,7 @@
 // Checks and small builders shared by the per-operator lowerings.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
 #include "diagnostics.h"
@@ -19,9 +20,14 @@ void expect_constant(const Graph& g, const Operator& op, const Tensor& t, const 
 void expect_activation(const Graph& g, const Operator& op, const Tensor& t, const char* role);
 void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t, const char* role);
 
-// Either every tensor of the op is int8 (int32 bias) or every one is float32.
-enum class Precision { Int8, Float32 };
-Precision op_precision(const Graph& g, const Operator& op);
+// The op's arithmetic, from its first input. Every other input and every output has the
+// same type, except the weights (OpDef::weights_input: int8 for int8 and int16 ops) and the
+// bias (OpDef::bias_input: int32 for int8, int64 or int32 for int16, as TFLM's 16x8
+// kernels take). Quantized activations have one scale; int16 ones zero point 0 (TFLM's
+// int16 kernels require it). `allowed` lists what the lowering implements.
+enum class Precision { Int8, Int16, Float32 };
+Precision op_precision(const Graph& g, const Operator& op,
+                       std::initializer_list<Precision> allowed = {Precision::Int8, Precision::Float32});
 
 // A new call of `kernel` for op with its typed parameters.
 KernelCall make_call(const Operator& op, const KernelDef& kernel, Params params);
@@ -46,11 +52,11 @@ ConstArray packed_filter_array(const std::string& suffix, const int8_t* filter, 
 // Scale of channel c (a single scale applies to every channel).
 float channel_scale(const Tensor& t, int64_t c);
 
-// Activation bounds for an int8 output / a float output.
+// Activation bounds for a quantized (int8 / int16) output / a float output.
 struct IntRange {
   int64_t min = 0, max = 0;
 };
-IntRange activation_s8(Activation act, const Tensor& output);
+IntRange activation_quantized(Activation act, const Tensor& output);
 struct FloatRange {
   float min = 0, max = 0;
 };

@@ -55,7 +55,7 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   if (p == Precision::Int8) {
     Pool2DS8Params s;
     static_cast<PoolGeometryFields&>(s) = geo;
-    const IntRange r = activation_s8(o.activation, out);
+    const IntRange r = activation_quantized(o.activation, out);
     s.act_min = r.min;
     s.act_max = r.max;
     k = make_call(op, Kind == Pool::Average ? kAveragePool2DS8 : kMaxPool2DS8, s);

@@ -22,8 +22,8 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier) {
   return {static_cast<int32_t>(q), exponent};
 }
 
-std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_scale, int32_t output_zero_point) {
-  const int32_t qmin = -128, qmax = 127;
+std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,
+                                                       int32_t qmin, int32_t qmax) {
   // Clamped before the conversion so a tiny (but valid) scale cannot overflow
   // int32; the result is clamped to [qmin, qmax] anyway.
   auto quantize = [&](float f) {

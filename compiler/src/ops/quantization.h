@@ -21,8 +21,9 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier);
 inline constexpr int kMaxShift = 31;
 inline constexpr int kInvalidShift = 1000;
 
-// CalculateActivationRangeQuantized for int8 outputs.
-std::pair<int32_t, int32_t> activation_range_s8(Activation act, float output_scale, int32_t output_zero_point);
+// CalculateActivationRangeQuantized for an output of the integer type [qmin, qmax].
+std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,
+                                                       int32_t qmin, int32_t qmax);
 // CalculateActivationRange for float outputs (NONE clamps to +-FLT_MAX).
 std::pair<float, float> activation_range_f32(Activation act);
 
