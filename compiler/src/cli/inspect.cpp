@@ -63,6 +63,10 @@ void print_text(const CompiledModel& m) {
   std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n", m.plan.arena_bytes,
                            m.plan.lower_bound, m.plan.strategy);
   print_streaming_report(std::cout, m);
+  if (m.views.calls)
+    std::cout << fmt::format("zero-copy views: {} call(s); arena {} B with them, {} B with copies: {}\n",
+                             m.views.calls, m.views.arena_with, m.views.arena_without,
+                             m.views.kept ? "views kept" : "copies kept (the views' whole tensors live longer)");
   std::cout << "\ntensors in the arena:\n";
   for (const Buffer& b : m.plan.buffers)
     for (int id : b.tensors) {
@@ -127,6 +131,7 @@ int run_inspect(const InspectArgs& a) {
   CompiledModel m;
   CompileOptions options;
   options.streaming = parse_streaming_mode(a.streaming);
+  options.rewrites = a.rewrites == "on";
   compile_model(a.model, m, options);
   if (!a.svg.empty()) {
     std::ofstream svg(a.svg);
@@ -166,6 +171,10 @@ int run_inspect(const InspectArgs& a) {
                       {"inputs", m.graph.inputs},
                       {"outputs", m.graph.outputs},
                       {"streaming", streaming_report_json(m)},
+                      {"views", {{"calls", m.views.calls},
+                                 {"arena_with", m.views.arena_with},
+                                 {"arena_without", m.views.arena_without},
+                                 {"kept", m.views.kept}}},
                       {"ops", ops},
                       {"folded", folded},
                       {"tensors", tensors}};
