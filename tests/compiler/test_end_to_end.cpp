@@ -378,7 +378,7 @@ TEST_F(EndToEnd, CompileWritesHeaderWithTheModelApi) {
   EXPECT_TRUE(contains(h, "arena + " + std::to_string(c->plan.offset_of(g.outputs[1])) + ")")) << h;
 
   EXPECT_TRUE(contains(src, "namespace dag_net {")) << src;
-  for (const char* fn : {"mf::add_s8(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
+  for (const char* fn : {"mf::binary_quantized<mf::OpAdd>(", "mf::fully_connected_s8(", "mf::requantize_s8(", "mf::dequantize_s8_to_f32("})
     EXPECT_TRUE(contains(src, fn)) << "'" << fn << "' not in source";
   // For a Cortex-M and the host, --optimize=speed (the default) instantiates the target's FC
   // kernel for this layer; size keeps the generic one. The Cortex-M55 ("isa": ["dsp", "mve"])
