@@ -9,6 +9,7 @@
 namespace microflow {
 
 #define MF_OPERATORS(X) \
+  X(kAddNOp) \
   X(kAddOp)             \
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
@@ -23,17 +24,32 @@ namespace microflow {
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
+  X(kDivOp) \
   X(kDynamicUpdateSliceOp) \
   X(kEmbeddingLookupOp) \
+  X(kEqualOp) \
   X(kExpandDimsOp)      \
   X(kFillOp)            \
+  X(kFloorDivOp) \
+  X(kFloorModOp) \
   X(kFullyConnectedOp)  \
   X(kGatherNdOp)        \
   X(kGatherOp)          \
+  X(kGreaterEqualOp) \
+  X(kGreaterOp) \
   X(kL2Pool2DOp)        \
+  X(kLessEqualOp) \
+  X(kLessOp) \
+  X(kLogicalAndOp) \
+  X(kLogicalNotOp) \
+  X(kLogicalOrOp) \
+  X(kMaximumOp) \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
+  X(kMinimumOp) \
   X(kMirrorPadOp)       \
+  X(kMulOp) \
+  X(kNotEqualOp) \
   X(kPackOp)            \
   X(kPadOp)             \
   X(kPadV2Op)           \
@@ -52,8 +68,10 @@ namespace microflow {
   X(kSpaceToDepthOp)    \
   X(kSplitOp)           \
   X(kSplitVOp)          \
+  X(kSquaredDifferenceOp) \
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
+  X(kSubOp) \
   X(kSumOp)             \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
