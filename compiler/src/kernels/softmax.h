@@ -1,4 +1,4 @@
-// SOFTMAX kernels (runtime kernels/softmax.h).
+// SOFTMAX and LOG_SOFTMAX kernels (runtime kernels/softmax.h, kernels/log_softmax.h).
 #pragma once
 
 #include "kernels/kernel.h"
@@ -11,6 +11,13 @@ struct SoftmaxS8Params : ParamsBase {
   MF_PARAMS(SoftmaxS8Params, rows, depth, input_beta_multiplier, input_beta_left_shift, diff_min)
 };
 
+struct SoftmaxS16Params : ParamsBase {
+  int64_t rows = 0, depth = 0;
+  int64_t input_multiplier = 0, input_shift = 0;
+  ArrayRef exp_lut, one_over_one_plus_x_lut;
+  MF_PARAMS(SoftmaxS16Params, rows, depth, input_multiplier, input_shift, exp_lut, one_over_one_plus_x_lut)
+};
+
 struct SoftmaxF32Params : ParamsBase {
   int64_t rows = 0, depth = 0;
   float beta = 1;
@@ -20,6 +27,13 @@ struct SoftmaxF32Params : ParamsBase {
 inline const KernelDef kSoftmaxS8{.function = "softmax_s8",
                                   .header = "microflow/kernels/softmax.h",
                                   .sample_params = sample_of<SoftmaxS8Params>};
+// int8 input, int16 output (SoftmaxS8Params).
+inline const KernelDef kSoftmaxS8S16{.function = "softmax_s8_s16",
+                                     .header = "microflow/kernels/softmax.h",
+                                     .sample_params = sample_of<SoftmaxS8Params>};
+inline const KernelDef kSoftmaxS16{.function = "softmax_s16",
+                                   .header = "microflow/kernels/softmax.h",
+                                   .sample_params = sample_of<SoftmaxS16Params>};
 inline const KernelDef kSoftmaxF32{.function = "softmax_f32",
                                    .header = "microflow/kernels/softmax.h",
                                    .sample_params = sample_of<SoftmaxF32Params>};
