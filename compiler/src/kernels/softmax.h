@@ -24,6 +24,19 @@ struct SoftmaxF32Params : ParamsBase {
   MF_PARAMS(SoftmaxF32Params, rows, depth, beta)
 };
 
+struct LogSoftmaxS8Params : ParamsBase {
+  int64_t rows = 0, depth = 0;
+  int64_t input_multiplier = 0, input_left_shift = 0, reverse_scaling_divisor = 0, reverse_scaling_shift = 0;
+  int64_t diff_min = 0;
+  MF_PARAMS(LogSoftmaxS8Params, rows, depth, input_multiplier, input_left_shift, reverse_scaling_divisor,
+            reverse_scaling_shift, diff_min)
+};
+
+struct LogSoftmaxF32Params : ParamsBase {
+  int64_t rows = 0, depth = 0;
+  MF_PARAMS(LogSoftmaxF32Params, rows, depth)
+};
+
 inline const KernelDef kSoftmaxS8{.function = "softmax_s8",
                                   .header = "microflow/kernels/softmax.h",
                                   .sample_params = sample_of<SoftmaxS8Params>};
@@ -37,5 +50,16 @@ inline const KernelDef kSoftmaxS16{.function = "softmax_s16",
 inline const KernelDef kSoftmaxF32{.function = "softmax_f32",
                                    .header = "microflow/kernels/softmax.h",
                                    .sample_params = sample_of<SoftmaxF32Params>};
+
+}  // namespace microflow
+
+namespace microflow {
+
+inline const KernelDef kLogSoftmaxS8{.function = "log_softmax_s8",
+                                     .header = "microflow/kernels/log_softmax.h",
+                                     .sample_params = sample_of<LogSoftmaxS8Params>};
+inline const KernelDef kLogSoftmaxF32{.function = "log_softmax_f32",
+                                      .header = "microflow/kernels/log_softmax.h",
+                                      .sample_params = sample_of<LogSoftmaxF32Params>};
 
 }  // namespace microflow

@@ -31,6 +31,7 @@ namespace microflow {
   X(kGatherNdOp)        \
   X(kGatherOp)          \
   X(kL2Pool2DOp)        \
+  X(kLogSoftmaxOp)      \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
   X(kMirrorPadOp)       \

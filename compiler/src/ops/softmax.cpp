@@ -1,3 +1,5 @@
+// SOFTMAX and LOG_SOFTMAX: one file, as they share TFLM's int8 input scaling
+// (PreprocessSoftmaxScaling, CalculateInputRadius).
 #include <cmath>
 
 #include "kernels/softmax.h"
@@ -92,16 +94,23 @@ KernelCall lower_int16_output(const Graph& g, const Operator& op, const Tensor& 
   return k;
 }
 
-KernelCall lower_softmax(const Graph& g, const Operator& op) {
-  const Tensor& in = op_input(g, op, 0, "input");
-  const Tensor& out = op_output(g, op);
+struct Rows {
+  int64_t rows = 0, depth = 0;  // the last dimension and the rest
+};
+
+Rows softmax_rows(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out) {
   expect_activation(g, op, in, "input");
   if (in.shape.empty() || in.elements() != out.elements())
     fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + " does not match input " +
                     in.shape_string());
-  const int64_t depth = in.shape.back();
+  return {in.elements() / std::max<int64_t>(in.shape.back(), 1), in.shape.back()};
+}
+
+KernelCall lower_softmax(const Graph& g, const Operator& op) {
+  const Tensor& in = op_input(g, op, 0, "input");
+  const Tensor& out = op_output(g, op);
+  const auto [rows, depth] = softmax_rows(g, op, in, out);
   const float beta = op.opts<SoftmaxOptions>().beta;
-  const int64_t rows = in.elements() / std::max<int64_t>(depth, 1);
   if (in.type == DType::Int16 || out.type == DType::Int16) return lower_int16_output(g, op, in, out, beta, rows, depth);
 
   const Precision p = op_precision(g, op);
@@ -127,7 +136,58 @@ KernelCall lower_softmax(const Graph& g, const Operator& op) {
   return k;
 }
 
+KernelCall lower_log_softmax(const Graph& g, const Operator& op) {
+  const Precision p = op_precision(g, op);
+  const Tensor& in = op_input(g, op, 0, "input");
+  const Tensor& out = op_output(g, op);
+  if (in.shape != out.shape)
+    fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + " differs from the input's " +
+                    in.shape_string());
+  const auto [rows, depth] = softmax_rows(g, op, in, out);
+  KernelCall k;
+  if (p == Precision::Float32) {
+    LogSoftmaxF32Params f;
+    f.rows = rows;
+    f.depth = depth;
+    k = make_call(op, kLogSoftmaxF32, f);
+  } else {
+    // TFLM's Prepare: exactly this output quantization, beta 1.
+    if (out.quant.scale() != 16.f / 256 || out.quant.zero_point() != 127)
+      fail(g, op, describe(g, out.id, "output") + ": int8 log_softmax needs output scale 16/256 and zero point 127 (got " +
+                      std::to_string(out.quant.scale()) + ", " + std::to_string(out.quant.zero_point()) + ")");
+    const SoftmaxS8Params scaling = s8_input_params(g, op, in, 1.f);
+    // PreprocessLogSoftmaxScalingExp: the inverse of the input rescaling, (1 << (31 - shift))
+    // / multiplier, which TFLM computes as an int shift (shift 0 would overflow it).
+    if (scaling.input_beta_left_shift < 1)
+      fail(g, op, describe(g, in.id, "input") + ": scale " + std::to_string(in.quant.scale()) +
+                      " is too large for TFLM's int8 log_softmax (needs < 2^-26 * 2^31)");
+    const double reverse = static_cast<double>(int64_t{1} << (31 - scaling.input_beta_left_shift)) /
+                           static_cast<double>(scaling.input_beta_multiplier);
+    if (!(reverse > 0.0 && reverse < 1.0))
+      fail(g, op, describe(g, in.id, "input") + ": scale " + std::to_string(in.quant.scale()) +
+                      " gives no reverse scaling below 1 (TFLM's int8 log_softmax)");
+    const QuantizedMultiplier r = quantize_multiplier(reverse);
+    LogSoftmaxS8Params s;
+    s.rows = rows;
+    s.depth = depth;
+    s.input_multiplier = scaling.input_beta_multiplier;
+    s.input_left_shift = scaling.input_beta_left_shift;
+    s.reverse_scaling_divisor = r.multiplier;
+    s.reverse_scaling_shift = r.shift;
+    s.diff_min = scaling.diff_min;
+    k = make_call(op, kLogSoftmaxS8, s);
+  }
+  add_input_arg(k, in);
+  add_output_arg(k, out);
+  return k;
+}
+
 }  // namespace
+
+extern const OpDef kLogSoftmaxOp{.code = 50,
+                                 .name = "LOG_SOFTMAX",
+                                 .lower = lower_log_softmax,
+                                 .kernels = {&kLogSoftmaxS8, &kLogSoftmaxF32}};
 
 extern const OpDef kSoftmaxOp{.code = 25,
                               .name = "SOFTMAX",
