@@ -30,6 +30,7 @@ namespace microflow {
   X(kFullyConnectedOp)  \
   X(kGatherNdOp)        \
   X(kGatherOp)          \
+  X(kL2NormalizationOp) \
   X(kL2Pool2DOp)        \
   X(kLogSoftmaxOp)      \
   X(kMaxPool2DOp)       \
