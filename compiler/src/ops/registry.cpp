@@ -13,6 +13,7 @@ namespace microflow {
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
+  X(kBatchMatMulOp)     \
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
