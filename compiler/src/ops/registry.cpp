@@ -58,6 +58,7 @@ namespace microflow {
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
   X(kSumOp)             \
+  X(kTransposeConvOp)   \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
   X(kZerosLikeOp)
