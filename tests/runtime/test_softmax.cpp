@@ -215,7 +215,7 @@ TEST(SoftmaxS16, MatchesTflmGoldenVectors) {
   int32_t m, s;
   ref::quantize_multiplier(std::ldexp(1.0, -12) / (10.0 / 65535.0), &m, &s);
   std::vector<int16_t> out(16);
-  mf::softmax_s16({1, 16, m, s, t.exp_lut.data(), t.recip_lut.data()}, in.data(), out.data());
+  mf::softmax_s16({1, 16, m, s}, in.data(), t.exp_lut.data(), t.recip_lut.data(), out.data());
   EXPECT_EQ(out, expected);
 }
 
@@ -230,11 +230,11 @@ TEST(SoftmaxS16, MatchesTflmFormulation) {
     ref::quantize_multiplier(real, &m, &s);
     const auto in = rng.s16(static_cast<size_t>(rows * depth), iter % 2 ? -32768 : -300, iter % 2 ? 32767 : 300);
     std::vector<int16_t> out(in.size());
-    mf::softmax_s16({rows, depth, m, s, t.exp_lut.data(), t.recip_lut.data()}, in.data(), out.data());
+    mf::softmax_s16({rows, depth, m, s}, in.data(), t.exp_lut.data(), t.recip_lut.data(), out.data());
     ASSERT_EQ(out, softmax_s16_reference(in, depth, m, s, t.exp_lut, t.recip_lut)) << "iter " << iter;
     // In place, as TFLM's own use of the output row allows.
     std::vector<int16_t> same = in;
-    mf::softmax_s16({rows, depth, m, s, t.exp_lut.data(), t.recip_lut.data()}, same.data(), same.data());
+    mf::softmax_s16({rows, depth, m, s}, same.data(), t.exp_lut.data(), t.recip_lut.data(), same.data());
     ASSERT_EQ(same, out) << "iter " << iter;
   }
 }

@@ -14,8 +14,7 @@ struct SoftmaxS8Params : ParamsBase {
 struct SoftmaxS16Params : ParamsBase {
   int64_t rows = 0, depth = 0;
   int64_t input_multiplier = 0, input_shift = 0;
-  ArrayRef exp_lut, one_over_one_plus_x_lut;
-  MF_PARAMS(SoftmaxS16Params, rows, depth, input_multiplier, input_shift, exp_lut, one_over_one_plus_x_lut)
+  MF_PARAMS(SoftmaxS16Params, rows, depth, input_multiplier, input_shift)
 };
 
 struct SoftmaxF32Params : ParamsBase {

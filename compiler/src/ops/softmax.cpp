@@ -82,14 +82,12 @@ KernelCall lower_int16_output(const Graph& g, const Operator& op, const Tensor& 
   s.depth = depth;
   s.input_multiplier = q.multiplier;
   s.input_shift = q.shift;
-  s.exp_lut = {"ExpLut"};
-  s.one_over_one_plus_x_lut = {"OneOverOnePlusXLut"};
   KernelCall k = make_call(op, kSoftmaxS16, s);
-  k.arrays.push_back(int_array("ExpLut", DType::Int16,
-                               int16_lut([](float v) { return std::exp(v); }, -10.f, 0.f, -1.f, 1.f)));
-  k.arrays.push_back(int_array("OneOverOnePlusXLut", DType::Int16,
-                               int16_lut([](float v) { return 1.f / (1.f + v); }, 0.f, 1.f, -1.f, 1.f)));
   add_input_arg(k, in);
+  add_array_arg(k, int_array("ExpLut", DType::Int16,
+                             int16_lut([](float v) { return std::exp(v); }, -10.f, 0.f, -1.f, 1.f)));
+  add_array_arg(k, int_array("OneOverOnePlusXLut", DType::Int16,
+                             int16_lut([](float v) { return 1.f / (1.f + v); }, 0.f, 1.f, -1.f, 1.f)));
   add_output_arg(k, out);
   return k;
 }

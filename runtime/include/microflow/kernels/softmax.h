@@ -27,8 +27,6 @@ struct SoftmaxS16Params {
   int32_t rows, depth;
   int32_t input_multiplier;  // QuantizeMultiplier(S_in * beta / (10 / 65535))
   int32_t input_shift;
-  const int16_t* exp_lut;    // 513 entries in flash
-  const int16_t* one_over_one_plus_x_lut;
 };
 
 struct SoftmaxF32Params {
@@ -149,7 +147,7 @@ inline void softmax_from_s8(const SoftmaxS8Params& params, const int8_t* in, Out
         static_cast<int32_t>((static_cast<uint32_t>(sum_of_exps) << headroom_plus_one) -
                              (static_cast<uint32_t>(1) << 31));
     const int32_t reciprocal = detail::one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
-    const int output_shift = num_bits_over_unit + 31 - kOutBits;
+    const int32_t output_shift = num_bits_over_unit + 31 - kOutBits;
 
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t diff = in[c] - max;
@@ -179,16 +177,18 @@ namespace detail {
 
 // TFLM's SoftMaxCalculateExp: the difference to the row maximum rescaled so that
 // [-65535, 0] spans the exp table's [-10, 0], recentred to the table's int16 input.
-inline int32_t softmax_s16_exp(const SoftmaxS16Params& p, int32_t diff) {
+inline int32_t softmax_s16_exp(const SoftmaxS16Params& p, const int16_t* exp_lut, int32_t diff) {
   const int32_t scaled = multiply_by_quantized_multiplier(diff, p.input_multiplier, p.input_shift) + 32767;
-  return lut_lookup_s16(p.exp_lut, scaled < -32768 ? -32768 : (scaled > 32767 ? 32767 : scaled));
+  return lut_lookup_s16(exp_lut, scaled < -32768 ? -32768 : (scaled > 32767 ? 32767 : scaled));
 }
 
 }  // namespace detail
 
-// TFLM's SoftmaxInt16. The exponentials are kept in the output row between the two passes,
-// as TFLM does (each element is read before its output is written).
-inline void softmax_s16(const SoftmaxS16Params& params, const int16_t* in, int16_t* out) {
+// TFLM's SoftmaxInt16; the two tables (513 entries each) in flash. The exponentials are kept
+// in the output row between the two passes, as TFLM does (each element is read before its
+// output is written).
+inline void softmax_s16(const SoftmaxS16Params& params, const int16_t* in, const int16_t* exp_lut,
+                        const int16_t* one_over_one_plus_x_lut, int16_t* out) {
   const auto p = flash_load(params);
   for (int32_t r = 0; r < p.rows; ++r, in += p.depth, out += p.depth) {
     int32_t max = -32768;
@@ -196,7 +196,7 @@ inline void softmax_s16(const SoftmaxS16Params& params, const int16_t* in, int16
 
     int32_t sum_of_exps = 0;  // Q16.15
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t e = detail::softmax_s16_exp(p, in[c] - max);
+      const int32_t e = detail::softmax_s16_exp(p, exp_lut, in[c] - max);
       out[c] = static_cast<int16_t>(e);
       sum_of_exps += static_cast<int16_t>(e);
     }
@@ -209,7 +209,7 @@ inline void softmax_s16(const SoftmaxS16Params& params, const int16_t* in, int16
         ((static_cast<uint32_t>(sum_of_exps) << (headroom_plus_one - 1)) + (static_cast<uint32_t>(1) << 13)) >> 14);
     int32_t sym_shifted_sum = shifted_sum - ((static_cast<int32_t>(1) << 15) + (static_cast<int32_t>(1) << 16));
     sym_shifted_sum = sym_shifted_sum < -32768 ? -32768 : (sym_shifted_sum > 32767 ? 32767 : sym_shifted_sum);
-    const int32_t reciprocal = lut_lookup_s16(p.one_over_one_plus_x_lut, sym_shifted_sum);
+    const int32_t reciprocal = lut_lookup_s16(one_over_one_plus_x_lut, sym_shifted_sum);
 
     // TFLM rounds the int64 product e * reciprocal; both are int16, so |product| <= 2^30 and
     // with the rounding term (< 2^30) it stays exact in int32.
