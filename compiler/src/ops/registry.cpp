@@ -14,6 +14,7 @@ namespace microflow {
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
+  X(kBatchMatMulOp)     \
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
@@ -37,9 +38,11 @@ namespace microflow {
   X(kGatherOp)          \
   X(kGreaterEqualOp) \
   X(kGreaterOp) \
+  X(kL2NormalizationOp) \
   X(kL2Pool2DOp)        \
   X(kLessEqualOp) \
   X(kLessOp) \
+  X(kLogSoftmaxOp)      \
   X(kLogicalAndOp) \
   X(kLogicalNotOp) \
   X(kLogicalOrOp) \
@@ -73,6 +76,7 @@ namespace microflow {
   X(kStridedSliceOp)    \
   X(kSubOp) \
   X(kSumOp)             \
+  X(kTransposeConvOp)   \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
   X(kZerosLikeOp)
