@@ -9,6 +9,7 @@
 namespace microflow {
 
 #define MF_OPERATORS(X) \
+  X(kAbsOp)             \
   X(kAddOp)             \
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
@@ -17,44 +18,63 @@ namespace microflow {
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
   X(kCastOp)            \
+  X(kCeilOp)            \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
+  X(kCosOp)             \
   X(kCumsumOp)          \
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
   X(kDynamicUpdateSliceOp) \
+  X(kEluOp)             \
   X(kEmbeddingLookupOp) \
   X(kExpandDimsOp)      \
+  X(kExpOp)             \
   X(kFillOp)            \
+  X(kFloorOp)           \
   X(kFullyConnectedOp)  \
   X(kGatherNdOp)        \
   X(kGatherOp)          \
+  X(kHardSwishOp)       \
   X(kL2Pool2DOp)        \
+  X(kLeakyReluOp)       \
+  X(kLogisticOp)        \
+  X(kLogOp)             \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
   X(kMirrorPadOp)       \
+  X(kNegOp)             \
   X(kPackOp)            \
   X(kPadOp)             \
   X(kPadV2Op)           \
+  X(kPreluOp)           \
   X(kQuantizeOp)        \
   X(kReduceMaxOp)       \
   X(kReduceMinOp)       \
+  X(kRelu6Op)           \
+  X(kReluOp)            \
   X(kReshapeOp)         \
   X(kResizeBilinearOp)  \
   X(kResizeNearestNeighborOp) \
   X(kReverseV2Op)       \
+  X(kRoundOp)           \
+  X(kRsqrtOp)           \
   X(kSelectV2Op)        \
   X(kShapeOp)           \
+  X(kSinOp)             \
   X(kSliceOp)           \
   X(kSoftmaxOp)         \
   X(kSpaceToBatchNDOp)  \
   X(kSpaceToDepthOp)    \
   X(kSplitOp)           \
   X(kSplitVOp)          \
+  X(kSqrtOp)            \
+  X(kSquareOp)          \
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
   X(kSumOp)             \
+  X(kTanhOp)            \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
   X(kZerosLikeOp)

@@ -1,0 +1,75 @@
+// PRELU (TFLM prelu.cc / prelu_common.cc): x >= 0 ? x : alpha * x with alpha broadcast
+// against the input; int8 (int8 alpha), int16 (int8 alpha, TFLM's only int16 form), float32.
+// A constant alpha stays in flash (int16's widened to int16 so one broadcast loop serves).
+#include "ops/broadcast.h"
+#include "ops/quantization.h"
+#include "ops/unary_common.h"
+
+namespace microflow {
+namespace {
+
+KernelCall lower_prelu(const Graph& g, const Operator& op) {
+  const Tensor& in = op_input(g, op, 0, "input");
+  const Tensor& alpha = op_input(g, op, 1, "alpha");
+  const Tensor& out = op_output(g, op);
+  expect_activation(g, op, in, "input");
+  if (in.type != DType::Int8 && in.type != DType::Int16 && in.type != DType::Float32)
+    fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (int8, int16 and float32 are)");
+  if (out.type != in.type)
+    fail(g, op, describe(g, out.id, "output") + ": type " + out.type_name + ", expected " + dtype_name(in.type));
+  const DType alpha_type = in.type == DType::Int16 ? DType::Int8 : in.type;
+  if (alpha.type != alpha_type)
+    fail(g, op, describe(g, alpha.id, "alpha") + ": type " + alpha.type_name + ", expected " + dtype_name(alpha_type) +
+                    " for a " + dtype_name(in.type) + " PRELU");
+  const Broadcast4 shape = broadcast_4d(g, op, in, alpha, out);
+  KernelCall k;
+  if (in.type == DType::Float32) {
+    PreluF32Params p;
+    p.dims = shape.dims;
+    p.input1_strides = shape.input1_strides;
+    p.input2_strides = shape.input2_strides;
+    k = make_call(op, alpha.is_constant ? kPreluConstF32 : kPreluF32, p);
+  } else {
+    for (auto [t, role] : {std::pair{&in, "input"}, {&alpha, "alpha"}, {&out, "output"}})
+      expect_quantized_activation(g, op, *t, role);
+    if (in.type == DType::Int16 && !alpha.is_constant)
+      fail(g, op, describe(g, alpha.id, "alpha") + ": an int16 PRELU's alpha must be a constant");
+    const double s_in = in.quant.scale(), s_alpha = alpha.quant.scale(), s_out = out.quant.scale();
+    const QuantizedMultiplier identity = quantize_multiplier(s_in / s_out);
+    const QuantizedMultiplier negative = quantize_multiplier(s_in * s_alpha / s_out);
+    PreluParams p;
+    p.dims = shape.dims;
+    p.input1_strides = shape.input1_strides;
+    p.input2_strides = shape.input2_strides;
+    p.input_offset = -int64_t{in.quant.zero_point()};
+    p.alpha_offset = -int64_t{alpha.quant.zero_point()};
+    p.output_offset = out.quant.zero_point();
+    p.identity_multiplier = identity.multiplier;
+    p.identity_shift = identity.shift;
+    p.alpha_multiplier = negative.multiplier;
+    p.alpha_shift = negative.shift;
+    const KernelDef& kernel = in.type == DType::Int16 ? kPreluConstS16 : alpha.is_constant ? kPreluConstS8 : kPreluS8;
+    k = make_call(op, kernel, p);
+  }
+  add_input_arg(k, in);
+  if (!alpha.is_constant) {
+    add_input_arg(k, alpha);
+  } else if (in.type == DType::Float32) {
+    add_array_arg(k, float_array_from("Alpha", alpha));
+  } else {
+    ConstArray a = int8_array_from("Alpha", alpha);
+    a.type = in.type;  // int16 PRELU: the int8 alpha values as int16
+    add_array_arg(k, a);
+  }
+  add_output_arg(k, out);
+  return k;
+}
+
+}  // namespace
+
+extern const OpDef kPreluOp{.code = 54,
+                            .name = "PRELU",
+                            .lower = lower_prelu,
+                            .kernels = {&kPreluS8, &kPreluConstS8, &kPreluConstS16, &kPreluF32, &kPreluConstF32}};
+
+}  // namespace microflow
