@@ -65,17 +65,26 @@ KernelCall lower_int8_by_table(const Graph& g, const Operator& op) {
   return k;
 }
 
-std::string int8_table_note(const KernelCall& k) {
-  if (!k.op || !has_int8_table(*k.op)) return "";
-  const std::string op = k.op->def->name;
-  if (k.kernel == &kLookupS8)
-    return "table (256 B): " + op + "'s int8 arithmetic evaluated at build time for all 256 inputs";
-  if (k.kernel == &kClampS8) {
-    const auto& c = k.params.as<ClampParams>();
-    return "clamp [" + std::to_string(c.min) + ", " + std::to_string(c.max) + "]: " + op +
-           "'s int8 table is a clamp (no table)";
+std::optional<Int8TableUse> int8_table_use(const Graph& g, const KernelCall& k) {
+  if (!k.op || !has_int8_table(*k.op) || (k.kernel != &kLookupS8 && k.kernel != &kClampS8)) return std::nullopt;
+  Int8TableUse u;
+  u.table = k.kernel == &kLookupS8;
+  u.bytes = k.constant_bytes();
+  if (!u.table) {
+    u.clamp_min = k.params.as<ClampParams>().min;
+    u.clamp_max = k.params.as<ClampParams>().max;
   }
-  return "";
+  u.op = k.op->def->name;
+  u.reference_kernel = k.op->def->int8_reference(g, *k.op).function();
+  return u;
+}
+
+std::string Int8TableUse::note() const {
+  if (table)
+    return "table (" + std::to_string(bytes) + " B): " + op + "'s int8 arithmetic (" + reference_kernel +
+           ") evaluated at build time for all 256 inputs";
+  return "clamp [" + std::to_string(clamp_min) + ", " + std::to_string(clamp_max) + "]: " + op + "'s int8 table (" +
+         reference_kernel + ") is a clamp, no table";
 }
 
 }  // namespace microflow

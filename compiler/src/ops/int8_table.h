@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "graph/graph.h"
@@ -36,7 +37,15 @@ Int8Table int8_table_for(const Graph& g, const Operator& op);
 // table is a clamp.
 KernelCall lower_int8_by_table(const Graph& g, const Operator& op);
 
-// What a lookup_s8 / clamp_s8 call made from a table does, for inspect ("" for other calls).
-std::string int8_table_note(const KernelCall& k);
+// How an int8 operator with a table form was lowered, for inspect: a lookup_s8 call (its
+// table's bytes) or clamp_s8, and the reference kernel the table was evaluated with.
+struct Int8TableUse {
+  bool table = false;  // false: the table is a clamp, clamp_s8 runs without one
+  int64_t bytes = 0;   // the table in flash
+  int64_t clamp_min = 0, clamp_max = 0;  // the clamp's bounds
+  std::string op, reference_kernel;
+  std::string note() const;  // one line for inspect's text
+};
+std::optional<Int8TableUse> int8_table_use(const Graph& g, const KernelCall& k);
 
 }  // namespace microflow
