@@ -121,11 +121,15 @@ struct ReshapeOptions {
 struct QuantizeOptions {};
 struct DequantizeOptions {};
 
+struct LeakyReluOptions {
+  float alpha = 0.2f;
+};
+
 // std::monostate writes an operator without builtin options.
 using BuiltinOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, SoftmaxOptions, AddOptions, ReshapeOptions,
-                 QuantizeOptions, DequantizeOptions>;
+                 QuantizeOptions, DequantizeOptions, LeakyReluOptions>;
 
 // Raw little-endian bytes of values, the layout of TFLite buffers.
 template <typename T>
