@@ -35,15 +35,20 @@ inline void map_f32(const UnaryF32Params& params, const float* in, float* out, O
   for (int32_t i = 0; i < p.size; ++i) out[i] = op(in[i]);
 }
 
-inline float expm1_f32(float x) {
-#if defined(__AVR__)
-  // Kahan: (u - 1) * x / log(u) with u = exp(x) keeps the relative accuracy of expm1
-  // near 0, where exp(x) - 1 alone cancels.
+// Kahan's exp(x) - 1 from exp and log, (u - 1) * x / log(u) with u = exp(x): it keeps
+// expm1's relative accuracy near 0, where exp(x) - 1 alone cancels. For libms without
+// expm1 (avr-libc).
+inline float expm1_from_exp(float x) {
   const float u = expf(x);
   if (u == 1.0f) return x;
   const float um1 = u - 1.0f;
   if (um1 == -1.0f) return -1.0f;
   return um1 * x / logf(u);
+}
+
+inline float expm1_f32(float x) {
+#if defined(__AVR__)
+  return expm1_from_exp(x);
 #else
   return expm1f(x);
 #endif
