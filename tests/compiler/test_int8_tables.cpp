@@ -187,6 +187,36 @@ TEST(Int8Tables, Tanh) {
   }
 }
 
+// A constant input folds: the table call (or the float kernel) runs at build time, and the
+// ADD that reads the result takes it as its constant operand.
+TEST(Int8Tables, ConstantInputsFold) {
+  for (bool int8 : {true, false}) {
+    w::ModelWriter m;
+    const auto type = int8 ? w::TensorType::INT8 : w::TensorType::FLOAT32;
+    auto quant = [&](float s, int64_t z) { return int8 ? std::optional(q(s, z)) : std::nullopt; };
+    const std::vector<uint8_t> bytes = int8 ? w::to_bytes(std::vector<int8_t>{-100, 0, 100})
+                                            : w::to_bytes(std::vector<float>{-1.f, 0.f, 2.f});
+    const int c = m.add_const_tensor("c", type, {3}, bytes, quant(0.05f, 0));
+    const int act = m.add_tensor("act", type, {3}, quant(1.0f / 256, -128));
+    const int x = m.add_input_tensor("x", type, {3}, quant(0.01f, 0));
+    const int y = m.add_tensor("y", type, {3}, quant(0.02f, 0));
+    m.add_operator(int8 ? w::BuiltinOperator::Logistic : static_cast<Op>(47), {c}, {act});  // EXP
+    m.add_add(x, act, y);
+    m.set_outputs({y});
+    const auto compiled = compile_bytes(m.finish(), "fold.tflite");
+    ASSERT_EQ(compiled->folded.size(), 1u);
+    EXPECT_TRUE(compiled->folded[0].evaluated);
+    ASSERT_EQ(compiled->calls.size(), 1u);
+    const microflow::ConstArray& folded = compiled->calls[0].arrays.at(0);
+    if (int8) {
+      // logistic(-5), logistic(0), logistic(5) in 1/256 steps from -128.
+      EXPECT_EQ(folded.ints, (std::vector<int64_t>{-126, 0, 126}));
+    } else {
+      EXPECT_EQ(folded.floats, (std::vector<float>{std::exp(-1.f), 1.f, std::exp(2.f)}));
+    }
+  }
+}
+
 TEST(Int8Tables, InspectNamesTheTableAndItsReferenceKernel) {
   const auto c = compile_bytes(one_op(w::BuiltinOperator::Tanh, {0.1f, 0}, {1.0f / 128, 0}), "table.tflite");
   const auto use = microflow::int8_table_use(c->graph, c->calls[0]);

@@ -12,7 +12,6 @@ KernelCall lower_prelu(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& alpha = op_input(g, op, 1, "alpha");
   const Tensor& out = op_output(g, op);
-  expect_activation(g, op, in, "input");
   if (in.type != DType::Int8 && in.type != DType::Int16 && in.type != DType::Float32)
     fail(g, op, describe(g, in.id, "input") + ": type " + in.type_name + " is not supported (int8, int16 and float32 are)");
   if (out.type != in.type)

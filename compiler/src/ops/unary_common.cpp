@@ -30,7 +30,6 @@ void expect_quantized_activation(const Graph& g, const Operator& op, const Tenso
 void expect_unary_operands(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
-  expect_activation(g, op, in, "input");
   if (in.elements() != out.elements())
     fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + " holds " +
                     std::to_string(out.elements()) + " elements, the input " + in.shape_string() + " " +

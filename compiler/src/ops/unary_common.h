@@ -9,8 +9,7 @@
 
 namespace microflow {
 
-// The op's arithmetic from its input, which must be an activation with as many elements as
-// the output. As op_precision, except that with `int16_any_zero_point` int16 tensors may
+// The op's arithmetic from its input, which must have as many elements as the output. As op_precision, except that with `int16_any_zero_point` int16 tensors may
 // have any zero point (TFLM's RELU6 and LEAKY_RELU take them; its other int16 kernels
 // require 0).
 Precision unary_precision(const Graph& g, const Operator& op, std::initializer_list<Precision> allowed,
@@ -19,7 +18,8 @@ Precision unary_precision(const Graph& g, const Operator& op, std::initializer_l
 // One positive scale and a zero point within the tensor's type (int8 or int16).
 void expect_quantized_activation(const Graph& g, const Operator& op, const Tensor& t, const char* role);
 
-// The input is an activation with as many elements as the output.
+// The input has as many elements as the output. (A constant input is fine: constant folding
+// runs the call; lower_graph rejects it otherwise.)
 void expect_unary_operands(const Graph& g, const Operator& op);
 
 // A call of `kernel` (in, out) with `params`, its element count set.
