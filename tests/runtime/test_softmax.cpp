@@ -121,10 +121,10 @@ TEST(SoftmaxS8, CloseToRealSoftmax) {
 TEST(SoftmaxS8, ExpOnNegativeValuesAccuracy) {
   // gemmlowp's exp is a degree-4 polynomial on [-1/4, 0) times exact-bit constants: its
   // relative error stays below 1e-6 over the whole Q5.26 range.
-  EXPECT_EQ(mf::detail::exp_on_negative_values(0), ref::kMax);
+  EXPECT_EQ(mf::detail::exp_on_negative_values<5>(0), ref::kMax);
   for (int32_t a = -(1 << 26) * 31; a < 0; a += 999983) {
     const double expected = std::exp(a / 67108864.0) * 2147483648.0;
-    ASSERT_NEAR(mf::detail::exp_on_negative_values(a), expected, 2 + expected * 1e-6) << a;
+    ASSERT_NEAR(mf::detail::exp_on_negative_values<5>(a), expected, 2 + expected * 1e-6) << a;
   }
 }
 

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/memory_report.h"
 #include "diagnostics.h"
+#include "ops/int8_table.h"
 #include "pipeline.h"
 
 namespace microflow {
@@ -53,6 +54,8 @@ void print_text(const CompiledModel& m) {
     std::cout << fmt::format("{:>5}  {:<18} {:<22} {:<22} {:>12} {:>10}  {}\n", k.op_indices(), k.op_names(), in,
                              std::string(dtype_name(out.type)) + out.shape_string(), k.macs, k.constant_bytes(),
                              out.name);
+    if (const auto t = int8_table_use(g, k))
+      std::cout << fmt::format("{:>5}  kernel {}: {}\n", "", k.function(), t->note());
   }
   for (const FoldedOp& f : m.folded)
     std::cout << fmt::format("{:>5}  {:<18} {}\n", f.op_index, f.op_name,
@@ -157,6 +160,12 @@ int run_inspect(const InspectArgs& a) {
     ops.push_back({{"index", k.op->index}, {"op", k.op_names()}, {"kernel", k.is_alias ? "alias" : k.views ? "views" : k.function()},
                    {"fused_ops", fused}, {"inputs", inputs}, {"outputs", outputs}, {"macs", k.macs},
                    {"weight_bytes", k.constant_bytes()}});
+    if (const auto t = int8_table_use(m.graph, k)) {
+      nlohmann::json table = {{"form", t->table ? "table" : "clamp"}, {"bytes", t->bytes}, {"evaluates", t->op},
+                              {"reference_kernel", t->reference_kernel}, {"note", t->note()}};
+      if (!t->table) table["clamp"] = {t->clamp_min, t->clamp_max};
+      ops.back()["int8_table"] = table;
+    }
   }
   nlohmann::json folded = nlohmann::json::array();
   for (const FoldedOp& f : m.folded)

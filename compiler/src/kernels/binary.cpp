@@ -21,17 +21,6 @@ template <> constexpr const char* c_name<int32_t>() { return "int32_t"; }
 template <> constexpr const char* c_name<int64_t>() { return "int64_t"; }
 template <> constexpr const char* c_name<float>() { return "float"; }
 
-template <typename P>
-P runtime_shape(const BinaryParams& t) {
-  P p{};
-  copy_ints(p.dims, t.dims);
-  copy_ints(p.input1_strides, t.input1_strides);
-  copy_ints(p.input2_strides, t.input2_strides);
-  p.input1_in_flash = i32(t.input1_in_flash);
-  p.input2_in_flash = i32(t.input2_in_flash);
-  return p;
-}
-
 // Runs `run(T{})` for the T among Ts whose C name is the first argument's element type.
 template <typename... Ts, typename F>
 void for_input_type(const KernelCall& call, const HostArgs& a, F run) {
@@ -42,7 +31,7 @@ void for_input_type(const KernelCall& call, const HostArgs& a, F run) {
 
 template <typename Op, typename... Ts>
 void evaluate_plain(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
-  const auto p = runtime_shape<mf::BinaryParams>(call.params.as<BinaryParams>());
+  const auto p = runtime_broadcast<mf::BinaryParams>(call.params.as<BinaryParams>());
   const HostArgs a(call, tensors);
   for_input_type<Ts...>(call, a, [&](auto t) {
     using T = decltype(t);
@@ -54,7 +43,7 @@ void evaluate_plain(const KernelCall& call, const std::vector<uint8_t*>& tensors
 template <typename Op>
 void evaluate_s32(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
   const auto& t = call.params.as<BinaryS32Params>();
-  auto p = runtime_shape<mf::BinaryS32Params>(t);
+  auto p = runtime_broadcast<mf::BinaryS32Params>(t);
   p.act_min = i32(t.act_min);
   p.act_max = i32(t.act_max);
   const HostArgs a(call, tensors);
@@ -64,7 +53,7 @@ void evaluate_s32(const KernelCall& call, const std::vector<uint8_t*>& tensors) 
 template <typename Op>
 void evaluate_f32(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
   const auto& t = call.params.as<BinaryF32Params>();
-  auto p = runtime_shape<mf::BinaryF32Params>(t);
+  auto p = runtime_broadcast<mf::BinaryF32Params>(t);
   p.act_min = t.act_min;
   p.act_max = t.act_max;
   const HostArgs a(call, tensors);
@@ -75,7 +64,7 @@ void evaluate_f32(const KernelCall& call, const std::vector<uint8_t*>& tensors) 
 template <typename Op, bool Compare, typename... Ts>
 void evaluate_quantized(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
   const auto& t = call.params.as<BinaryQuantizedParams>();
-  auto p = runtime_shape<mf::BinaryQuantizedParams>(t);
+  auto p = runtime_broadcast<mf::BinaryQuantizedParams>(t);
   p.input1_offset = i32(t.input1_offset);
   p.input2_offset = i32(t.input2_offset);
   p.left_shift = i32(t.left_shift);

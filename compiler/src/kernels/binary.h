@@ -19,6 +19,22 @@ struct BinaryParams : ParamsBase {
   MF_PARAMS(BinaryParams, dims, input1_strides, input2_strides, input1_in_flash, input2_in_flash)
 };
 
+// The runtime struct P (mf::BinaryParams or one that starts as it does) with the
+// broadcast fields of t; the rest zero (kernels' host evaluation).
+template <typename P>
+P runtime_broadcast(const BinaryParams& t) {
+  P p{};
+  for (int i = 0; i < kBinaryMaxRank; ++i) {
+    const auto at = [i](const std::vector<int64_t>& v) { return static_cast<int32_t>(i < static_cast<int>(v.size()) ? v[i] : 0); };
+    p.dims[i] = at(t.dims);
+    p.input1_strides[i] = at(t.input1_strides);
+    p.input2_strides[i] = at(t.input2_strides);
+  }
+  p.input1_in_flash = static_cast<int32_t>(t.input1_in_flash);
+  p.input2_in_flash = static_cast<int32_t>(t.input2_in_flash);
+  return p;
+}
+
 struct BinaryS32Params : BinaryParams {
   int64_t act_min = 0, act_max = 0;
   MF_PARAMS(BinaryS32Params, dims, input1_strides, input2_strides, input1_in_flash, input2_in_flash, act_min,

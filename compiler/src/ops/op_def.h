@@ -33,6 +33,9 @@ struct OpDef {
   // ZEROS_LIKE): constant folding evaluates it even when the inputs are computed.
   bool shape_only = false;
   int num_outputs = 1;  // -1: as many as the options say (SPLIT, UNPACK); the lowering checks
+  // int8 single-input operators: the call of their reference kernel (TFLM's int8 arithmetic)
+  // that ops/int8_table.h runs over all 256 inputs to make the operator's table.
+  Lowering int8_reference = nullptr;
   // The kernels the lowering may produce (for tests that cover every kernel).
   std::vector<const KernelDef*> kernels;
 };

@@ -26,6 +26,17 @@ int32_t reduce_multiplier_to_q15(int32_t multiplier) {
   return multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
 }
 
+QuantizedMultiplier quantize_multiplier_signed(double real_multiplier) {
+  if (!(real_multiplier < 0.0)) return quantize_multiplier(real_multiplier);
+  if (!std::isfinite(real_multiplier)) return {0, kInvalidShift};
+  int exponent = 0;
+  const double fraction = std::frexp(real_multiplier, &exponent);  // in (-1, -0.5]
+  // round(fraction * 2^31) lies in [-2^31, -2^30]: no carry, and -2^31 fits int32.
+  const auto q = static_cast<int64_t>(std::round(fraction * static_cast<double>(int64_t{1} << 31)));
+  if (exponent < -31) return {};
+  return {static_cast<int32_t>(q), exponent};
+}
+
 std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,
                                                        int32_t qmin, int32_t qmax) {
   // Clamped before the conversion so a tiny (but valid) scale cannot overflow

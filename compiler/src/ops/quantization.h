@@ -18,6 +18,9 @@ struct QuantizedMultiplier {
 // A multiplier that is negative, NaN or infinite gives shift kInvalidShift;
 // lower_graph rejects every shift above kMaxShift.
 QuantizedMultiplier quantize_multiplier(double real_multiplier);
+// The same for any sign: TFLM's QuantizeMultiplier on a negative multiplier (LEAKY_RELU with
+// a negative alpha) gives a negative Q31 multiplier, which its kernels apply as such.
+QuantizedMultiplier quantize_multiplier_signed(double real_multiplier);
 inline constexpr int kMaxShift = 31;
 inline constexpr int kInvalidShift = 1000;
 

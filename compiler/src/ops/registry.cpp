@@ -9,6 +9,7 @@
 namespace microflow {
 
 #define MF_OPERATORS(X) \
+  X(kAbsOp)             \
   X(kAddNOp) \
   X(kAddOp)             \
   X(kArgMaxOp)          \
@@ -19,63 +20,82 @@ namespace microflow {
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
   X(kCastOp)            \
+  X(kCeilOp)            \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
+  X(kCosOp)             \
   X(kCumsumOp)          \
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
   X(kDivOp) \
   X(kDynamicUpdateSliceOp) \
+  X(kEluOp)             \
   X(kEmbeddingLookupOp) \
   X(kEqualOp) \
   X(kExpandDimsOp)      \
+  X(kExpOp)             \
   X(kFillOp)            \
   X(kFloorDivOp) \
   X(kFloorModOp) \
+  X(kFloorOp)           \
   X(kFullyConnectedOp)  \
   X(kGatherNdOp)        \
   X(kGatherOp)          \
   X(kGreaterEqualOp) \
   X(kGreaterOp) \
+  X(kHardSwishOp)       \
   X(kL2NormalizationOp) \
   X(kL2Pool2DOp)        \
+  X(kLeakyReluOp)       \
   X(kLessEqualOp) \
   X(kLessOp) \
+  X(kLogOp)             \
   X(kLogSoftmaxOp)      \
   X(kLogicalAndOp) \
   X(kLogicalNotOp) \
   X(kLogicalOrOp) \
+  X(kLogisticOp)        \
   X(kMaximumOp) \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
   X(kMinimumOp) \
   X(kMirrorPadOp)       \
   X(kMulOp) \
+  X(kNegOp)             \
   X(kNotEqualOp) \
   X(kPackOp)            \
   X(kPadOp)             \
   X(kPadV2Op)           \
+  X(kPreluOp)           \
   X(kQuantizeOp)        \
   X(kReduceMaxOp)       \
   X(kReduceMinOp)       \
+  X(kRelu6Op)           \
+  X(kReluOp)            \
   X(kReshapeOp)         \
   X(kResizeBilinearOp)  \
   X(kResizeNearestNeighborOp) \
   X(kReverseV2Op)       \
+  X(kRoundOp)           \
+  X(kRsqrtOp)           \
   X(kSelectV2Op)        \
   X(kShapeOp)           \
+  X(kSinOp)             \
   X(kSliceOp)           \
   X(kSoftmaxOp)         \
   X(kSpaceToBatchNDOp)  \
   X(kSpaceToDepthOp)    \
   X(kSplitOp)           \
   X(kSplitVOp)          \
+  X(kSqrtOp)            \
+  X(kSquareOp)          \
   X(kSquaredDifferenceOp) \
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
   X(kSubOp) \
   X(kSumOp)             \
+  X(kTanhOp)            \
   X(kTransposeConvOp)   \
   X(kTransposeOp)       \
   X(kUnpackOp)          \

@@ -16,8 +16,8 @@
 #include "microflow/exec/flash.h"
 #include "microflow/exec/operand.h"
 #include "microflow/fixed_point.h"
+#include "microflow/fixed_point_math.h"
 #include "microflow/kernel_util.h"
-#include "microflow/kernels/softmax.h"
 
 namespace mf {
 

@@ -10,7 +10,7 @@
 
 #include "microflow/exec/flash.h"
 #include "microflow/fixed_point.h"
-#include "microflow/kernels/softmax.h"
+#include "microflow/fixed_point_math.h"
 
 namespace mf {
 

@@ -109,7 +109,7 @@ inline void log_softmax_s8(const LogSoftmaxS8Params& params, const int8_t* in, i
       const int32_t diff = in[c] - max;
       if (diff >= p.diff_min) {
         const int32_t diff_q5 = multiply_by_quantized_multiplier(diff, p.input_multiplier, p.input_left_shift);
-        sum_of_exps_q12 += rounding_divide_by_pot(detail::exp_on_negative_values(diff_q5), 12);
+        sum_of_exps_q12 += rounding_divide_by_pot(detail::exp_on_negative_values<5>(diff_q5), 12);
       }
     }
     const int32_t log_sum_q5 = detail::log_q12_to_q5(sum_of_exps_q12);

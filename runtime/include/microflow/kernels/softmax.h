@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "microflow/fixed_point.h"
+#include "microflow/fixed_point_math.h"
 #include "microflow/lut.h"
 #include "microflow/exec/flash.h"
 
@@ -36,89 +37,13 @@ struct SoftmaxF32Params {
 
 namespace detail {
 
-// gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0.
-inline int32_t saturating_shift_left(int32_t x, int exponent) {
-  const int32_t threshold = static_cast<int32_t>((static_cast<uint32_t>(1) << (31 - exponent)) - 1);
-  if (x > threshold) return kInt32Max;
-  if (x < -threshold) return kInt32Min;
-  return static_cast<int32_t>(static_cast<uint32_t>(x) << exponent);
-}
-
-// exp(a) for a in [-1/4, 0), Q0.31 in and out: Taylor series around -1/8.
-inline int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a) {
-  const int32_t exp_minus_one_eighth = 1895147668;
-  const int32_t one_third = 715827883;
-  const int32_t x = a + (static_cast<int32_t>(1) << 28);
-  const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
-  const int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
-  const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
-  const int32_t x4_over_4 = rounding_divide_by_pot(x4, 2);
-  const int32_t polynomial = rounding_divide_by_pot(
-      saturating_rounding_doubling_high_mul(x4_over_4 + x3, one_third) + x2, 1);
-  return exp_minus_one_eighth +
-         saturating_rounding_doubling_high_mul(exp_minus_one_eighth, x + polynomial);
-}
-
-inline int32_t multiply_if_bit_set(int32_t value, int32_t bits, int bit, int32_t factor) {
-  return (bits & (static_cast<int32_t>(1) << bit)) != 0
-             ? saturating_rounding_doubling_high_mul(value, factor)
-             : value;
-}
-
-// exp(a) for a <= 0; a in Q5.26, result in Q0.31.
-inline int32_t exp_on_negative_values(int32_t a) {
-  if (a == 0) return kInt32Max;
-  const int32_t one_quarter = static_cast<int32_t>(1) << 24;
-  const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
-  // Rescale Q5.26 -> Q0.31 is a saturating shift by 5 that cannot saturate here:
-  // |a_mod_quarter_minus_one_quarter| <= 2^24.
-  int32_t result =
-      exp_on_interval_between_negative_one_quarter_and_0_excl(a_mod_quarter_minus_one_quarter * 32);
-  // The remaining multiple of 1/4 is applied bit by bit: bit 24 + k multiplies by
-  // exp(-2^(k-2)) in Q0.31, k = 0 .. 6.
-  const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
-  result = multiply_if_bit_set(result, remainder, 24, 1672461947);
-  result = multiply_if_bit_set(result, remainder, 25, 1302514674);
-  result = multiply_if_bit_set(result, remainder, 26, 790015084);
-  result = multiply_if_bit_set(result, remainder, 27, 290630308);
-  result = multiply_if_bit_set(result, remainder, 28, 39332535);
-  result = multiply_if_bit_set(result, remainder, 29, 720401);
-  result = multiply_if_bit_set(result, remainder, 30, 242);
-  return result;
-}
-
-// 1 / (1 + a) for a in [0, 1), Q0.31 in and out: three Newton-Raphson steps in Q2.29.
-inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
-  // RoundingHalfSum(a, 1.0): (a + INT32_MAX) / 2 rounded half away from zero.
-  const int64_t sum = static_cast<int64_t>(a) + kInt32Max;
-  const int32_t half_denominator = static_cast<int32_t>((sum + (sum >= 0 ? 1 : -1)) / 2);
-  const int32_t constant_48_over_17 = 1515870810;
-  const int32_t constant_neg_32_over_17 = -1010580540;
-  const int32_t one_q2_29 = static_cast<int32_t>(1) << 29;
-  int32_t x = constant_48_over_17 +
-              saturating_rounding_doubling_high_mul(half_denominator, constant_neg_32_over_17);
-  for (int i = 0; i < 3; ++i) {
-    const int32_t one_minus_half_denominator_times_x =
-        one_q2_29 - saturating_rounding_doubling_high_mul(half_denominator, x);
-    x += saturating_shift_left(
-        saturating_rounding_doubling_high_mul(x, one_minus_half_denominator_times_x), 2);
-  }
-  return saturating_shift_left(x, 1);
-}
-
-inline int count_leading_zeros(uint32_t x) {
-  int n = 0;
-  for (uint32_t bit = static_cast<uint32_t>(1) << 31; bit != 0 && (x & bit) == 0; bit >>= 1) ++n;
-  return n;
-}
-
 // exp(beta * S_in * (x - max)) in Q0.31 for an element with diff = x - max >= diff_min.
 inline int32_t softmax_exp(const SoftmaxS8Params& p, int32_t diff) {
   // MultiplyByQuantizedMultiplierGreaterThanOne: no final rounding shift. diff_min keeps
   // diff * 2^left_shift inside int32.
   const int32_t scaled =
       static_cast<int32_t>(static_cast<uint32_t>(diff) << p.input_beta_left_shift);
-  return exp_on_negative_values(
+  return exp_on_negative_values<5>(
       saturating_rounding_doubling_high_mul(scaled, p.input_beta_multiplier));
 }
 
