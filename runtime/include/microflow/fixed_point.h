@@ -132,6 +132,23 @@ inline int8_t clamp_to_s8(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
 }
 
+// Fused activation on int16 outputs; lo/hi already lie within [-32768, 32767].
+inline int16_t clamp_to_s16(int32_t v, int32_t lo, int32_t hi) {
+  return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// TFLM's MultiplyByQuantizedMultiplier for an int64 accumulator (its 16x8 kernels with an
+// int64 bias; tflm-arithmetic.md §1.4): one rounding, ties toward +infinity, with the 15-bit
+// multiplier min((M + 2^15) >> 16, 0x7FFF) that the compiler folds (reduce_multiplier_s64)
+// and QuantizeMultiplier's shift, at most 14. The result is truncated to int32 as TFLM's
+// return truncates it; the unsigned product wraps where TFLM's would overflow.
+inline int32_t multiply_by_reduced_multiplier_s64(int64_t x, int32_t reduced_multiplier, int32_t shift) {
+  const int32_t total_shift = 15 - shift;
+  const uint64_t product = static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier));
+  const int64_t rounded = static_cast<int64_t>(product + (static_cast<uint64_t>(1) << (total_shift - 1)));
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(rounded >> total_shift)));
+}
+
 }  // namespace mf
 
 #endif  // MICROFLOW_FIXED_POINT_H_
