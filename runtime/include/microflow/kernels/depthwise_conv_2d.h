@@ -130,8 +130,10 @@ inline void for_each_depthwise_output(const Params& p, const T* input, const W* 
       const int32_t origin_y = oy * p.stride_height - p.pad_top;
       for (int32_t ox = 0; ox < p.output_width; ++ox) {
         const int32_t origin_x = ox * p.stride_width - p.pad_left;
-        for (int32_t oc = 0; oc < p.output_depth; ++oc)
-          *output++ = value(origin_y, origin_x, input + oc / p.depth_multiplier, filter + oc, oc);
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < p.input_depth; ++ic)
+          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc)
+            *output++ = value(origin_y, origin_x, input + ic, filter + oc, oc);
       }
     }
   }
