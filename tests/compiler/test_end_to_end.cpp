@@ -255,6 +255,107 @@ TEST_F(EndToEnd, ExternalWeightsAreRejectedOnAvr) {
   EXPECT_TRUE(contains(r.output, "--weights external is not supported on atmega328p")) << r.output;
 }
 
+// int16 PAD (zeros) in front of CONV_2D and DEPTHWISE_CONV_2D folds into the convolution:
+// with zero point 0 the taps the 16x8 kernels skip outside the image are the padded zeros.
+// x[1,5,6,3] -> PAD (1,1 rows; 2,0 cols) -> CONV_2D 3x3 VALID (4 channels, int64 bias)
+// -> PAD (0,2 rows; 1,1 cols) -> DEPTHWISE_CONV_2D 2x2 VALID (multiplier 1, no bias).
+struct PadConvS16 {
+  std::vector<int8_t> conv_w, dw_w;
+  std::vector<int64_t> conv_bias;
+  std::vector<float> conv_scales = {0.004f, 0.006f, 0.003f, 0.005f}, dw_scales = {0.01f, 0.02f, 0.015f, 0.012f};
+  float in_scale = 1.f / 8192, mid_scale = 1.f / 2048, out_scale = 1.f / 1024;
+};
+
+// A VALID convolution of the zero-padded image, TFLM's 16x8 arithmetic (int64 sums,
+// mbqm64); `depthwise` reads input channel oc for output channel oc.
+std::vector<int16_t> conv_s16_reference(const std::vector<int16_t>& x, int h, int wd, int c, int top, int bottom,
+                                        int left, int right, const std::vector<int8_t>& w, int k, int oc, bool depthwise,
+                                        const std::vector<int64_t>& bias, float in_scale,
+                                        const std::vector<float>& w_scales, float out_scale) {
+  const int ph = h + top + bottom, pw = wd + left + right, oh = ph - k + 1, ow = pw - k + 1;
+  auto at = [&](int y, int xx, int ch) -> int32_t {
+    y -= top, xx -= left;
+    return y < 0 || y >= h || xx < 0 || xx >= wd ? 0 : x[(y * wd + xx) * c + ch];
+  };
+  std::vector<int16_t> out;
+  for (int y = 0; y < oh; ++y)
+    for (int xx = 0; xx < ow; ++xx)
+      for (int o = 0; o < oc; ++o) {
+        int64_t acc = bias.empty() ? 0 : bias[o];
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            if (depthwise) acc += int64_t{w[(ky * k + kx) * oc + o]} * at(y + ky, xx + kx, o);
+            else
+              for (int ci = 0; ci < c; ++ci) acc += int64_t{w[((o * k + ky) * k + kx) * c + ci]} * at(y + ky, xx + kx, ci);
+          }
+        const tflm_ref::QM q = tflm_ref::quantize_multiplier(static_cast<double>(in_scale) * w_scales[o] / out_scale);
+        out.push_back(static_cast<int16_t>(std::min(32767, std::max(-32768, tflm_ref::mbqm64(acc, q.m, q.s)))));
+      }
+  return out;
+}
+
+TEST_F(EndToEnd, Int16PadFoldsIntoTheConvolutionsBitExact) {
+  PadConvS16 t;
+  std::mt19937 rng(1616);
+  t.conv_w.resize(4 * 3 * 3 * 3);
+  for (auto& v : t.conv_w) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  t.dw_w.resize(2 * 2 * 4);
+  for (auto& v : t.dw_w) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  t.conv_bias = {1000000, -2000000, 0, 123456789};
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", w::TensorType::INT16, {1, 5, 6, 3}, q(t.in_scale, 0));
+  const int pads1 = m.add_const_tensor("pads1", w::TensorType::INT32, {4, 2}, bytes_of(std::vector<int32_t>{0, 0, 1, 1, 2, 0, 0, 0}));
+  const int padded1 = m.add_tensor("padded1", w::TensorType::INT16, {1, 7, 8, 3}, q(t.in_scale, 0));
+  m.add_operator(static_cast<w::BuiltinOperator>(34), {x, pads1}, {padded1});
+  const int cw = m.add_const_tensor("conv_w", w::TensorType::INT8, {4, 3, 3, 3}, bytes_of(t.conv_w),
+                                    w::Quantization::symmetric_per_channel(t.conv_scales, 0));
+  const int cb = m.add_const_tensor("conv_b", w::TensorType::INT64, {4}, bytes_of(t.conv_bias));
+  const int mid = m.add_tensor("mid", w::TensorType::INT16, {1, 5, 6, 4}, q(t.mid_scale, 0));
+  w::Conv2DOptions conv;
+  conv.padding = w::Padding::VALID;
+  m.add_conv_2d({padded1, cw, cb}, mid, conv);
+  const int pads2 = m.add_const_tensor("pads2", w::TensorType::INT32, {4, 2}, bytes_of(std::vector<int32_t>{0, 0, 0, 2, 1, 1, 0, 0}));
+  const int padded2 = m.add_tensor("padded2", w::TensorType::INT16, {1, 7, 8, 4}, q(t.mid_scale, 0));
+  m.add_operator(static_cast<w::BuiltinOperator>(34), {mid, pads2}, {padded2});
+  const int dw = m.add_const_tensor("dw_w", w::TensorType::INT8, {1, 2, 2, 4}, bytes_of(t.dw_w),
+                                    w::Quantization::symmetric_per_channel(t.dw_scales, 3));
+  const int y = m.add_tensor("y", w::TensorType::INT16, {1, 6, 7, 4}, q(t.out_scale, 0));
+  w::DepthwiseConv2DOptions dwo;
+  dwo.padding = w::Padding::VALID;
+  m.add_depthwise_conv_2d({padded2, dw, -1}, y, dwo);
+  m.set_outputs({y});
+  const std::vector<uint8_t> bytes = m.finish();
+
+  // Both PADs fold: two calls, each reading the unpadded tensor.
+  const auto c = compile_bytes(bytes, "pad_conv_s16.tflite");
+  ASSERT_EQ(c->calls.size(), 2u);
+  for (const microflow::KernelCall& k : c->calls) {
+    ASSERT_NE(k.folded_pad, nullptr) << k.function();
+    EXPECT_STREQ(k.folded_pad->name, "PAD");
+  }
+  EXPECT_EQ(c->calls[0].input_tensor(), x);
+
+  TempDir dir("pad_conv_s16");
+  write_file(dir.path() / "pad_conv_s16.tflite", bytes);
+  fs::create_directories(dir.path() / "vectors");
+  const int n = 8;
+  for (int v = 0; v < n; ++v) {
+    std::vector<int16_t> in(5 * 6 * 3);
+    for (auto& e : in) e = static_cast<int16_t>(static_cast<int>(rng() % 65536) - 32768);
+    const auto h = conv_s16_reference(in, 5, 6, 3, 1, 1, 2, 0, t.conv_w, 3, 4, false, t.conv_bias, t.in_scale,
+                                      t.conv_scales, t.mid_scale);
+    const auto out = conv_s16_reference(h, 5, 6, 4, 0, 2, 1, 1, t.dw_w, 2, 4, true, {}, t.mid_scale, t.dw_scales,
+                                        t.out_scale);
+    const std::string name = "v" + std::to_string(v);
+    write_file(dir.path() / "vectors" / (name + ".in.bin"), bytes_of(in));
+    write_file(dir.path() / "vectors" / (name + ".out.bin"), bytes_of(out));
+  }
+  const RunResult r = run("verify " + quoted(dir.path() / "pad_conv_s16.tflite") + " --vectors " + quoted(dir.path() / "vectors"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+  EXPECT_TRUE(contains(r.output, want)) << "expected '" << want << "' in:\n" << r.output;
+}
+
 TEST_F(EndToEnd, CorruptedInt8ReferenceIsReportedAsMismatch) {
   TempDir dir("dag8bad");
   const DagModel d = dag_model(/*float_output=*/false);

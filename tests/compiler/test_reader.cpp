@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <cstring>
 
 #include "seed_models.h"
@@ -714,6 +715,64 @@ TEST(Lowering, FullyConnectedBiasScaleMismatchIsRejected) {
   m.set_outputs({out});
   EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (FULLY_CONNECTED)", "tensor 2 'bias'",
                        "does not match");
+}
+
+// 16x8 layers whose TFLM kernels would misread or not take them: an int32 bias where the
+// int16 DEPTHWISE_CONV_2D / FULLY_CONNECTED read int64, per-channel int16 FULLY_CONNECTED
+// weights, an output scale too small for the int64 rescale (shift over 14), and QUANTIZE
+// pairs TFLM has no kernel for.
+TEST(Lowering, Int16LayersTflmCannotRunAreRejected) {
+  const float s = 1.f / 4096;
+  {
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT16, {1, 3, 3, 2}, q(s, 0));
+    const int f = m.add_const_tensor("filter", w::TensorType::INT8, {1, 1, 1, 2}, std::vector<uint8_t>(2, 1), q(0.01f, 0));
+    const int b = m.add_const_tensor("bias", w::TensorType::INT32, {2}, bytes_of(std::vector<int32_t>{1, 2}));
+    const int out = m.add_tensor("out", w::TensorType::INT16, {1, 3, 3, 2}, q(s, 0));
+    m.add_depthwise_conv_2d({in, f, b}, out, {});
+    m.set_outputs({out});
+    EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (DEPTHWISE_CONV_2D)", "tensor 2 'bias'",
+                         "INT32, expected int64 for an int16 DEPTHWISE_CONV_2D");
+  }
+  for (bool per_channel : {false, true}) {
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT16, {1, 4}, q(s, 0));
+    const int wt = m.add_const_tensor("weights", w::TensorType::INT8, {2, 4}, std::vector<uint8_t>(8, 1),
+                                      per_channel ? w::Quantization::symmetric_per_channel({0.01f, 0.02f}, 0)
+                                                  : q(0.01f, 0));
+    const int b = per_channel ? -1
+                              : m.add_const_tensor("bias", w::TensorType::INT32, {2}, bytes_of(std::vector<int32_t>{0, 0}),
+                                                   q(s * 0.01f, 0));
+    const int out = m.add_tensor("out", w::TensorType::INT16, {1, 2}, q(s, 0));
+    m.add_fully_connected({in, wt, b}, out);
+    m.set_outputs({out});
+    if (per_channel)
+      EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (FULLY_CONNECTED)", "tensor 1 'weights'",
+                           "per-channel weights with an int16 input");
+    else
+      EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (FULLY_CONNECTED)", "tensor 2 'bias'",
+                           "expected int64");
+  }
+  {
+    // S_in * S_w / S_out = 2^15: QuantizeMultiplier's shift 16.
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", w::TensorType::INT16, {1, 2, 2, 1}, q(1.f, 0));
+    const int f = m.add_const_tensor("filter", w::TensorType::INT8, {1, 1, 1, 1}, std::vector<uint8_t>(1, 1), q(1.f, 0));
+    const int b = m.add_const_tensor("bias", w::TensorType::INT64, {1}, bytes_of(std::vector<int64_t>{0}));
+    const int out = m.add_tensor("out", w::TensorType::INT16, {1, 2, 2, 1}, q(1.f / 32768, 0));
+    m.add_conv_2d({in, f, b}, out, {});
+    m.set_outputs({out});
+    EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (CONV_2D)", "requantization shift 16 exceeds 14");
+  }
+  for (auto [from, to, message] : {std::tuple{w::TensorType::FLOAT32, w::TensorType::INT32, "(int8 and int16 are)"},
+                                   std::tuple{w::TensorType::INT32, w::TensorType::INT32, "int32 quantizes to int8 and int16"}}) {
+    w::ModelWriter m;
+    const int in = m.add_input_tensor("in", from, {4}, from == w::TensorType::FLOAT32 ? std::nullopt : std::optional(q(s, 0)));
+    const int out = m.add_tensor("out", to, {4}, q(s, 0));
+    m.add_quantize(in, out);
+    m.set_outputs({out});
+    EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (QUANTIZE)", message);
+  }
 }
 
 TEST(Lowering, ConvWithZeroInputChannelsIsRejectedNotCrashing) {

@@ -34,6 +34,13 @@ inline int32_t mbqm(int32_t x, int32_t m, int s) {
   return rdbpot(srdhm(shifted, m), right);
 }
 
+// §1.4: the int64 form of the 16x8 kernels (15-bit multiplier, one rounding, truncated).
+inline int32_t mbqm64(int64_t x, int32_t m, int s) {
+  const int32_t reduced = m < 0x7FFF0000 ? (m + (1 << 15)) >> 16 : 0x7FFF;
+  const int total = 15 - s;
+  return static_cast<int32_t>((x * reduced + (int64_t{1} << (total - 1))) >> total);
+}
+
 struct QM {
   int32_t m = 0;
   int s = 0;

@@ -63,14 +63,6 @@ inline void quantize_multiplier(double d, int32_t* m, int32_t* s) {
   *s = exponent;
 }
 
-// TFLM's MultiplyByQuantizedMultiplier(int64_t x, ...): the multiplier rounded to 15 bits,
-// one rounding (16x8 kernels).
-inline int32_t mbqm64(int64_t x, int32_t m, int s) {
-  const int32_t reduced = m < 0x7FFF0000 ? (m + (1 << 15)) >> 16 : 0x7FFF;
-  const int total_shift = 15 - s;
-  return static_cast<int32_t>((x * reduced + (int64_t{1} << (total_shift - 1))) >> total_shift);
-}
-
 // TFLM's gen_lut<float, int16_t, int16_t> (513 entries) and LUTLookup(int16_t, lut).
 inline std::vector<int16_t> gen_lut_s16(float (*func)(float), float input_min, float input_max, float output_min,
                                         float output_max) {
@@ -108,6 +100,21 @@ inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(std::min(std::max(v, lo), hi));
 }
 
+inline int16_t clamp16(int32_t v, int32_t lo, int32_t hi) {
+  return static_cast<int16_t>(std::min(std::max(v, lo), hi));
+}
+
+// The 15-bit multiplier of TFLM's int64 MultiplyByQuantizedMultiplier (common.cc).
+inline int32_t reduce_multiplier_to_q15(int32_t m) { return m < 0x7FFF0000 ? (m + (1 << 15)) >> 16 : 0x7FFF; }
+
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, M, s) of the double-rounding build:
+// (x * M15 + 2^(14 - s)) >> (15 - s), truncated to int32.
+inline int32_t mbqm64(int64_t x, int32_t m, int s) {
+  const int total_shift = 15 - s;
+  x = x * reduce_multiplier_to_q15(m) + (int64_t{1} << (total_shift - 1));
+  return static_cast<int32_t>(x >> total_shift);
+}
+
 inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
 
 // TFLM padding_values: (total padding) / 2 for SAME, 0 for VALID.
@@ -140,6 +147,11 @@ struct Random {
   std::vector<int16_t> s16(size_t n, int32_t lo = -32768, int32_t hi = 32767) {
     std::vector<int16_t> v(n);
     for (auto& x : v) x = static_cast<int16_t>(uniform(lo, hi));
+    return v;
+  }
+  std::vector<int64_t> s64(size_t n, int64_t lo, int64_t hi) {
+    std::vector<int64_t> v(n);
+    for (auto& x : v) x = std::uniform_int_distribution<int64_t>(lo, hi)(gen);
     return v;
   }
   std::vector<int32_t> s32(size_t n, int32_t lo, int32_t hi) {

@@ -291,4 +291,121 @@ TEST(Conv2DF32, RandomGeometriesMatchReferenceBitExact) {
   }
 }
 
+// 16x8: int16 input and output (zero points 0), int8 filter. TFLM's ConvPerChannel<Acc> with
+// Acc = int64 (int64 bias: the int64 MultiplyByQuantizedMultiplier) or int32 (int32 bias or
+// none: the sum wraps, then the int32 one). `bias` null: no bias.
+template <typename Acc, typename Bias>
+std::vector<int16_t> reference_conv_s16(const ConvCase& c, const std::vector<int16_t>& x, const std::vector<int8_t>& w,
+                                        const Bias* bias, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int16_t> out;
+  const int32_t groups = c.ic / c.kd, per_group = c.oc / groups;
+  for (int32_t b = 0; b < c.batches; ++b)
+    for (int32_t oy = 0; oy < c.oh; ++oy)
+      for (int32_t ox = 0; ox < c.ow; ++ox)
+        for (int32_t co = 0; co < c.oc; ++co) {
+          const int32_t g = co / per_group;
+          Acc acc = 0;
+          for (int32_t ky = 0; ky < c.kh; ++ky)
+            for (int32_t kx = 0; kx < c.kw; ++kx) {
+              const int32_t iy = oy * c.sh - c.pad_top + ky * c.dh;
+              const int32_t ix = ox * c.sw - c.pad_left + kx * c.dw;
+              if (iy < 0 || iy >= c.ih || ix < 0 || ix >= c.iw) continue;
+              for (int32_t ci = 0; ci < c.kd; ++ci) {
+                const int32_t xv = x[((b * c.ih + iy) * c.iw + ix) * c.ic + g * c.kd + ci];
+                const int32_t wv = w[((co * c.kh + ky) * c.kw + kx) * c.kd + ci];
+                // int32 accumulation wraps (unsigned arithmetic here avoids the UB).
+                acc = static_cast<Acc>(static_cast<uint64_t>(acc) + static_cast<uint64_t>(int64_t{wv * xv}));
+              }
+            }
+          if (bias) acc = static_cast<Acc>(static_cast<uint64_t>(acc) + static_cast<uint64_t>(int64_t{bias[co]}));
+          const int32_t scaled = sizeof(Acc) == 8 ? ref::mbqm64(acc, m[co], s[co])
+                                                  : ref::mbqm(static_cast<int32_t>(acc), m[co], s[co]);
+          out.push_back(ref::clamp16(scaled, c.act_min, c.act_max));
+        }
+  return out;
+}
+
+mf::Conv2DS16Params s16_params(const ConvCase& c, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  return {c.batches, c.ih, c.iw, c.ic, c.oh, c.ow, c.oc, c.kh, c.kw, c.kd, c.sh, c.sw, c.dh, c.dw,
+          c.pad_top, c.pad_left, m.data(), s.data(), c.act_min, c.act_max};
+}
+
+// conv_2d_s16 takes the compiler's 15-bit multipliers; conv_2d_s16_acc32 QuantizeMultiplier's.
+std::vector<int16_t> run_conv_s16(const ConvCase& c, const std::vector<int16_t>& x, const std::vector<int8_t>& w,
+                                  const int64_t* bias, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int32_t> reduced(m.size());
+  std::transform(m.begin(), m.end(), reduced.begin(), ref::reduce_multiplier_to_q15);
+  std::vector<int16_t> out(c.batches * c.oh * c.ow * c.oc);
+  mf::conv_2d_s16(s16_params(c, reduced, s), x.data(), w.data(), bias, out.data());
+  return out;
+}
+
+std::vector<int16_t> run_conv_s16(const ConvCase& c, const std::vector<int16_t>& x, const std::vector<int8_t>& w,
+                                  const int32_t* bias, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
+  std::vector<int16_t> out(c.batches * c.oh * c.ow * c.oc);
+  mf::conv_2d_s16_acc32(s16_params(c, m, s), x.data(), w.data(), bias, out.data());
+  return out;
+}
+
+ConvCase s16_case(ConvCase c) {
+  c.act_min = -32768;
+  c.act_max = 32767;
+  return c;
+}
+
+TEST(Conv2DS16, HandComputedBorderTapsAreSkipped) {
+  // 3x3 image 1..9 (x1000), all-ones 3x3 filter, SAME, identity requantization (2^30, 1):
+  // each output is its window's in-image sum, e.g. 12000 at the corner.
+  const ConvCase c = s16_case(make_case(1, 3, 3, 1, 1, 3, 3, 1, 1, 1, 1, 1, true));
+  const std::vector<int16_t> x = {1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000};
+  const std::vector<int8_t> w(9, 1);
+  const std::vector<int16_t> expected = {12000, 21000, 16000, 27000, 32767, 32767, 24000, 32767, 28000};
+  const int64_t bias64[] = {0};
+  const int32_t bias32[] = {0};
+  EXPECT_EQ(run_conv_s16(c, x, w, bias64, {kIdentity}, {1}), expected);
+  EXPECT_EQ(run_conv_s16(c, x, w, bias32, {kIdentity}, {1}), expected);
+}
+
+TEST(Conv2DS16, Int32AccumulatorWrapsWhereInt64DoesNot) {
+  // 1x1 conv over 600 channels of 32767 with weights 127: the sum 2,496,845,400 exceeds
+  // int32. TFLM's int32 accumulator (int32 bias) wraps to a negative value; the int64 one
+  // keeps it. Multiplier 2^-17 (2^30, -16).
+  const ConvCase c = s16_case(make_case(1, 1, 1, 600, 1, 1, 1, 1, 1, 1, 1, 1, false));
+  const std::vector<int16_t> x(600, 32767);
+  const std::vector<int8_t> w(600, 127);
+  const int64_t bias64[] = {0};
+  const int32_t bias32[] = {0};
+  const int64_t sum = int64_t{600} * 32767 * 127;
+  EXPECT_EQ(run_conv_s16(c, x, w, bias64, {kIdentity}, {-16})[0], ref::mbqm64(sum, kIdentity, -16));
+  EXPECT_EQ(run_conv_s16(c, x, w, bias32, {kIdentity}, {-16})[0],
+            ref::mbqm(static_cast<int32_t>(static_cast<uint32_t>(sum)), kIdentity, -16));
+  EXPECT_GT(ref::mbqm64(sum, kIdentity, -16), 0);
+  EXPECT_LT(ref::mbqm(static_cast<int32_t>(static_cast<uint32_t>(sum)), kIdentity, -16), 0);
+}
+
+TEST(Conv2DS16, RandomGeometriesMatchReference) {
+  ref::Random rng(300);
+  for (uint32_t iter = 0; iter < 300; ++iter) {
+    const int32_t groups = rng.uniform(1, 3);
+    ConvCase c = s16_case(make_case(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 4) * groups,
+                                    groups * rng.uniform(1, 3), rng.uniform(1, 4), rng.uniform(1, 4), groups,
+                                    rng.uniform(1, 3), rng.uniform(1, 3), rng.uniform(1, 2), rng.uniform(1, 2),
+                                    rng.uniform(0, 1) == 1));
+    if (c.oh <= 0 || c.ow <= 0) continue;
+    if (iter % 3 == 0) c.act_min = 0;  // RELU
+    const auto x = rng.s16(c.batches * c.ih * c.iw * c.ic);
+    const auto w = rng.s8(c.oc * c.kh * c.kw * c.kd, -127, 127);
+    std::vector<int32_t> m(c.oc), s(c.oc);
+    for (int32_t co = 0; co < c.oc; ++co)
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-22, -8)), &m[co], &s[co]);
+    const auto bias64 = rng.s64(c.oc, -(int64_t{1} << 36), int64_t{1} << 36);
+    const auto bias32 = rng.s32(c.oc, -(1 << 28), 1 << 28);
+    const bool with_bias = iter % 4 != 0;
+    const int64_t* b64 = with_bias ? bias64.data() : nullptr;
+    const int32_t* b32 = with_bias ? bias32.data() : nullptr;
+    ASSERT_EQ(run_conv_s16(c, x, w, b64, m, s), (reference_conv_s16<int64_t>(c, x, w, b64, m, s))) << iter;
+    ASSERT_EQ(run_conv_s16(c, x, w, b32, m, s), (reference_conv_s16<int32_t>(c, x, w, b32, m, s))) << iter;
+  }
+}
+
 }  // namespace

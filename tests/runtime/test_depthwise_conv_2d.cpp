@@ -321,4 +321,50 @@ TEST(DepthwiseConv2DF32, RandomGeometriesMatchReferenceBitExact) {
   }
 }
 
+// 16x8: TFLM's DepthwiseConvPerChannel for int16 (zero points 0): int64 sums over in-image
+// taps, an optional int64 bias, the int64 MultiplyByQuantizedMultiplier.
+TEST(DepthwiseConv2DS16, RandomGeometriesMatchReference) {
+  ref::Random rng(400);
+  for (uint32_t iter = 0; iter < 300; ++iter) {
+    DwCase c = make_case(rng.uniform(1, 2), rng.uniform(1, 8), rng.uniform(1, 8), rng.uniform(1, 5),
+                         rng.uniform(1, 3), rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(1, 2), rng.uniform(1, 2),
+                         rng.uniform(1, 2), rng.uniform(1, 2), rng.uniform(0, 1) == 1);
+    if (c.oh <= 0 || c.ow <= 0) continue;
+    c.act_min = iter % 3 == 0 ? 0 : -32768;
+    c.act_max = 32767;
+    const auto x = rng.s16(c.batches * c.ih * c.iw * c.ic);
+    const auto w = rng.s8(c.kh * c.kw * c.oc, -127, 127);
+    const auto bias = rng.s64(c.oc, -(int64_t{1} << 34), int64_t{1} << 34);
+    const bool with_bias = iter % 4 != 0;
+    std::vector<int32_t> m(c.oc), s(c.oc), reduced(c.oc);
+    for (int32_t oc = 0; oc < c.oc; ++oc) {
+      ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-20, -4)), &m[oc], &s[oc]);
+      reduced[oc] = ref::reduce_multiplier_to_q15(m[oc]);
+    }
+    const mf::DepthwiseConv2DS16Params p = {c.batches, c.ih, c.iw,      c.ic,       c.oh,           c.ow,
+                                            c.oc,      c.kh, c.kw,      c.dm,       c.sh,           c.sw,
+                                            c.dh,      c.dw, c.pad_top, c.pad_left, reduced.data(), s.data(),
+                                            c.act_min, c.act_max};
+    std::vector<int16_t> out(c.batches * c.oh * c.ow * c.oc);
+    mf::depthwise_conv_2d_s16(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, out.data());
+    std::vector<int16_t> expected;
+    for (int32_t b = 0; b < c.batches; ++b)
+      for (int32_t oy = 0; oy < c.oh; ++oy)
+        for (int32_t ox = 0; ox < c.ow; ++ox)
+          for (int32_t oc = 0; oc < c.oc; ++oc) {
+            int64_t acc = 0;
+            for (int32_t ky = 0; ky < c.kh; ++ky)
+              for (int32_t kx = 0; kx < c.kw; ++kx) {
+                const int32_t iy = oy * c.sh - c.pad_top + ky * c.dh;
+                const int32_t ix = ox * c.sw - c.pad_left + kx * c.dw;
+                if (iy < 0 || iy >= c.ih || ix < 0 || ix >= c.iw) continue;
+                acc += int64_t{w[(ky * c.kw + kx) * c.oc + oc]} * x[((b * c.ih + iy) * c.iw + ix) * c.ic + oc / c.dm];
+              }
+            if (with_bias) acc += bias[oc];
+            expected.push_back(ref::clamp16(ref::mbqm64(acc, m[oc], s[oc]), c.act_min, c.act_max));
+          }
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
 }  // namespace

@@ -158,3 +158,49 @@ TEST(ClampToS8, ClampsToActivationRange) {
 }
 
 }  // namespace
+
+namespace {
+
+int32_t reduced_s64(int64_t x, int32_t m, int32_t s) {
+  return mf::multiply_by_reduced_multiplier_s64(x, ref::reduce_multiplier_to_q15(m), s);
+}
+
+}  // namespace
+
+// TFLM's int64 MultiplyByQuantizedMultiplier (16x8 kernels): a single rounding, ties toward
+// +infinity, with the 15-bit multiplier.
+TEST(MultiplyByReducedMultiplierS64, TiesTowardPlusInfinity) {
+  // M = 2^30 reduces to 2^14; shift 0: x * 2^14 / 2^15 = x / 2.
+  EXPECT_EQ(reduced_s64(1, kHalf, 0), 1);    // 0.5 -> 1
+  EXPECT_EQ(reduced_s64(-1, kHalf, 0), 0);   // -0.5 -> 0
+  EXPECT_EQ(reduced_s64(-3, kHalf, 0), -1);  // -1.5 -> -1
+  EXPECT_EQ(reduced_s64(3, kHalf, 0), 2);    // 1.5 -> 2
+}
+
+TEST(MultiplyByReducedMultiplierS64, ReductionAndItsCap) {
+  // (M + 2^15) >> 16: 2^30 + 2^15 - 1 still reduces to 2^14, 2^30 + 2^15 to 2^14 + 1; M at or
+  // above 0x7FFF0000 caps at 0x7FFF instead of rounding up to 2^15.
+  EXPECT_EQ(ref::reduce_multiplier_to_q15(kHalf + (1 << 15) - 1), 1 << 14);
+  EXPECT_EQ(ref::reduce_multiplier_to_q15(kHalf + (1 << 15)), (1 << 14) + 1);
+  EXPECT_EQ(ref::reduce_multiplier_to_q15(0x7FFEFFFF), 0x7FFF);
+  EXPECT_EQ(ref::reduce_multiplier_to_q15(kMax), 0x7FFF);
+  // Shift 1: 2^20 * 0x7FFF / 2^14 = 2^6 * 0x7FFF.
+  EXPECT_EQ(reduced_s64(int64_t{1} << 20, kMax, 1), 64 * 0x7FFF);
+}
+
+TEST(MultiplyByReducedMultiplierS64, TruncatesToInt32) {
+  // 2^40 * 2^14 / 2^8 (shift 7) = 2^46, whose low 32 bits are 0.
+  EXPECT_EQ(reduced_s64(int64_t{1} << 40, kHalf, 7), 0);
+  EXPECT_EQ(reduced_s64((int64_t{1} << 40) + (1 << 10), kHalf, 7), 1 << 16);
+}
+
+TEST(MultiplyByReducedMultiplierS64, MatchesReferenceOverShiftsAndAccumulators) {
+  ref::Random rng(5);
+  for (int i = 0; i < 100000; ++i) {
+    int32_t m, s;
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-31, 14)), &m, &s);
+    if (s > 14) continue;
+    const int64_t x = rng.s64(1, -(int64_t{1} << 47), (int64_t{1} << 47) - 1)[0] >> rng.uniform(0, 40);
+    ASSERT_EQ(reduced_s64(x, m, s), ref::mbqm64(x, m, s)) << x << " " << m << " " << s;
+  }
+}

@@ -346,4 +346,33 @@ TEST(FullyConnectedF32, RandomMatchesReferenceBitExact) {
   }
 }
 
+// 16x8: TFLM's FullyConnected for int16 (per tensor, zero points of x and y 0): int64
+// acc = bias + sum (w - Z_w) * x, the int64 MultiplyByQuantizedMultiplier.
+TEST(FullyConnectedS16, RandomMatchesReference) {
+  ref::Random rng(500);
+  for (uint32_t iter = 0; iter < 200; ++iter) {
+    const int32_t batches = rng.uniform(1, 3), k = rng.uniform(1, 700), n = rng.uniform(1, 9);
+    const int32_t z_w = iter % 3 == 0 ? rng.uniform(-5, 5) : 0;
+    const int32_t act_min = iter % 2 == 0 ? 0 : -32768;
+    const auto x = rng.s16(batches * k);
+    const auto w = rng.s8(n * k, -127, 127);
+    const auto bias = rng.s64(n, -(int64_t{1} << 36), int64_t{1} << 36);
+    const bool with_bias = iter % 4 != 1;
+    int32_t m, s;
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-24, -8)), &m, &s);
+    const mf::FullyConnectedS16Params p = {batches, k, n, z_w, ref::reduce_multiplier_to_q15(m), s, act_min, 32767};
+    std::vector<int16_t> out(batches * n);
+    mf::fully_connected_s16(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, out.data());
+    std::vector<int16_t> expected;
+    for (int32_t b = 0; b < batches; ++b)
+      for (int32_t o = 0; o < n; ++o) {
+        int64_t acc = 0;
+        for (int32_t d = 0; d < k; ++d) acc += (w[o * k + d] - z_w) * x[b * k + d];
+        if (with_bias) acc += bias[o];
+        expected.push_back(ref::clamp16(ref::mbqm64(acc, m, s), act_min, 32767));
+      }
+    ASSERT_EQ(out, expected) << "iter " << iter;
+  }
+}
+
 }  // namespace

@@ -278,4 +278,44 @@ TEST(L2Pool2DF32, RandomMatchesReference) {
   }
 }
 
+// int16: TFLM's int16 reference poolings, the int8 arithmetic on int16 values (int32 sums,
+// max from -32768), with RELU-style clamps.
+TEST(Pool2DS16, RandomMatchesReference) {
+  ref::Random rng(403);
+  for (int iter = 0; iter < 200; ++iter) {
+    const int32_t lo = iter % 2 == 0 ? 0 : -32768, hi = iter % 3 == 0 ? 20000 : 32767;
+    const mf::Pool2DS16Params p = s8_params(rng.uniform(1, 2), rng.uniform(1, 9), rng.uniform(1, 9), rng.uniform(1, 5),
+                                            rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(1, 3), rng.uniform(1, 3),
+                                            rng.uniform(0, 1) == 1, lo, hi);
+    if (p.output_height <= 0 || p.output_width <= 0) continue;
+    const auto x = rng.s16(p.batches * p.input_height * p.input_width * p.depth);
+    const auto average = reference_pool(p, x, [&](const std::vector<int16_t>& cells) {
+      int32_t sum = 0;
+      for (int16_t v : cells) sum += v;
+      const int32_t n = static_cast<int32_t>(cells.size());
+      return ref::clamp16(sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n, lo, hi);
+    });
+    const auto max = reference_pool(p, x, [&](const std::vector<int16_t>& cells) {
+      return ref::clamp16(*std::max_element(cells.begin(), cells.end()), lo, hi);
+    });
+    std::vector<int16_t> out(average.size());
+    mf::average_pool_2d_s16(p, x.data(), out.data());
+    ASSERT_EQ(out, average) << "iter " << iter;
+    mf::max_pool_2d_s16(p, x.data(), out.data());
+    ASSERT_EQ(out, max) << "iter " << iter;
+  }
+}
+
+TEST(Pool2DS16, HandComputed) {
+  // 1x4 image, 1x2 windows stride 2: averages (-32768 - 32767) / 2 = -0.5 -> -1 and
+  // (301 + 302) / 2 = 301.5 -> 302; maxima the larger of each pair.
+  const auto p = s8_params(1, 1, 4, 1, 1, 2, 1, 2, false, -32768, 32767);
+  const std::vector<int16_t> x = {-32768, 32767, 301, 302};
+  std::vector<int16_t> out(2);
+  mf::average_pool_2d_s16(p, x.data(), out.data());
+  EXPECT_EQ(out, (std::vector<int16_t>{-1, 302}));
+  mf::max_pool_2d_s16(p, x.data(), out.data());
+  EXPECT_EQ(out, (std::vector<int16_t>{32767, 302}));
+}
+
 }  // namespace

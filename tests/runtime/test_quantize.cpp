@@ -141,4 +141,56 @@ TEST(RequantizeS8, HandComputed) {
   EXPECT_EQ(out[1], 9);
 }
 
+TEST(QuantizeF32ToS16, RoundsThenSaturatesToInt16) {
+  // x / 2^-12: 1.0001220703125 * 4096 = 4096.5 -> 4097; +-10 saturate; -0.00018310546875 *
+  // 4096 = -0.75 -> -1.
+  const std::vector<float> x = {1.0001220703125f, 10.f, -10.f, -0.00018310546875f};
+  std::vector<int16_t> out(4);
+  mf::quantize_f32_to_s16({4, 1.f / 4096, 0}, x.data(), out.data());
+  EXPECT_EQ(out, (std::vector<int16_t>{4097, 32767, -32768, -1}));
+}
+
+TEST(DequantizeS16ToF32, MatchesDoubleProductForAllInputs) {
+  const float scale = 0.000183111057f;
+  std::vector<int16_t> in(65536);
+  std::vector<float> out(65536);
+  for (int i = 0; i < 65536; ++i) in[i] = static_cast<int16_t>(i - 32768);
+  mf::dequantize_s16_to_f32({65536, scale, 0}, in.data(), out.data());
+  for (int i = 0; i < 65536; ++i) ASSERT_EQ(out[i], static_cast<float>(static_cast<double>(scale) * in[i]));
+}
+
+// TFLM's Requantize<In, Out>: clamp(MBQM(x - Z_in) + Z_out) to Out's range.
+template <typename In, typename Out>
+void check_requantize(uint32_t seed, int32_t z_in_limit, int32_t z_out_limit) {
+  ref::Random rng(seed);
+  for (int iter = 0; iter < 20; ++iter) {
+    int32_t m, s;
+    ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-20, 12)), &m, &s);
+    const int32_t zi = rng.uniform(-z_in_limit, z_in_limit), zo = rng.uniform(-z_out_limit, z_out_limit);
+    std::vector<In> in(1000);
+    for (auto& v : in)
+      v = static_cast<In>(rng.uniform(std::numeric_limits<In>::min() / 2, std::numeric_limits<In>::max() / 2));
+    in[0] = std::numeric_limits<In>::min(), in[1] = std::numeric_limits<In>::max();
+    std::vector<Out> out(in.size());
+    mf::requantize(mf::RequantizeParams{static_cast<int32_t>(in.size()), zi, zo, m, s}, in.data(), out.data());
+    for (size_t i = 0; i < in.size(); ++i) {
+      // int32 arithmetic that wraps, as TFLM's does in practice.
+      const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(in[i]) - static_cast<uint32_t>(zi));
+      const int32_t q = static_cast<int32_t>(static_cast<uint32_t>(ref::mbqm(x, m, s)) + static_cast<uint32_t>(zo));
+      const int32_t lo = std::numeric_limits<Out>::min(), hi = std::numeric_limits<Out>::max();
+      ASSERT_EQ(out[i], static_cast<Out>(std::min(std::max(q, lo), hi))) << i << " " << m << " " << s;
+    }
+  }
+}
+
+TEST(Requantize, BetweenInt8Int16AndInt32MatchesReference) {
+  check_requantize<int16_t, int8_t>(702, 0, 128);
+  check_requantize<int8_t, int16_t>(703, 128, 0);
+  check_requantize<int16_t, int16_t>(704, 100, 100);
+  check_requantize<int16_t, int32_t>(705, 0, 1000);
+  check_requantize<int32_t, int16_t>(706, 1000, 0);
+  check_requantize<int32_t, int8_t>(707, 1000, 100);
+  check_requantize<int8_t, int32_t>(708, 100, 1000);
+}
+
 }  // namespace

@@ -64,6 +64,27 @@ struct DepthwiseConv2DF32Params : WindowedParams, ConvGeometryFields {
             dilation_height, dilation_width, pad_top, pad_left, act_min, act_max)
 };
 
+// int16 activations with int8 filters (TFLM's 16x8 kernels): no input offset to fold, biases
+// as the model has them. Not windowed parameters: band streaming, streaming input and row-gap
+// placement assume int8 rows, and these kernels have none of those forms.
+struct Conv2DS16Params : ParamsBase, ConvGeometryFields {
+  int64_t filter_depth = 0;
+  ArrayRef channel_multiplier, channel_shift;
+  int64_t act_min = 0, act_max = 0;
+  MF_PARAMS(Conv2DS16Params, batches, input_height, input_width, input_depth, output_height, output_width,
+            output_depth, filter_height, filter_width, filter_depth, stride_height, stride_width, dilation_height,
+            dilation_width, pad_top, pad_left, channel_multiplier, channel_shift, act_min, act_max)
+};
+
+struct DepthwiseConv2DS16Params : ParamsBase, ConvGeometryFields {
+  int64_t depth_multiplier = 1;
+  ArrayRef channel_multiplier, channel_shift;
+  int64_t act_min = 0, act_max = 0;
+  MF_PARAMS(DepthwiseConv2DS16Params, batches, input_height, input_width, input_depth, output_height, output_width,
+            output_depth, filter_height, filter_width, depth_multiplier, stride_height, stride_width,
+            dilation_height, dilation_width, pad_top, pad_left, channel_multiplier, channel_shift, act_min, act_max)
+};
+
 int conv_channel_group_unit(const Params& p);    // general conv: 1 without groups, else 0
 int packed_channel_group_unit(const Params& p);  // packed filters: blocks of 4 channels
 
@@ -99,6 +120,17 @@ inline const KernelDef kDepthwiseConv2DS8{.function = "depthwise_conv_2d_s8",
                                           .in_place = InPlaceKind::RowWindow,
                                           .in_place_form = &kDepthwiseConv2DByRowsS8,
                                           .sample_params = sample_of<DepthwiseConv2DS8Params>};
+// 16x8: an int64 bias (or, for DEPTHWISE_CONV_2D, none) runs TFLM's int64 accumulator,
+// CONV_2D's int32 bias or none its int32 one. Generic kernels only: no traits.
+inline const KernelDef kConv2DS16{.function = "conv_2d_s16",
+                                  .header = "microflow/kernels/conv_2d.h",
+                                  .sample_params = sample_of<Conv2DS16Params>};
+inline const KernelDef kConv2DS16Acc32{.function = "conv_2d_s16_acc32",
+                                       .header = "microflow/kernels/conv_2d.h",
+                                       .sample_params = sample_of<Conv2DS16Params>};
+inline const KernelDef kDepthwiseConv2DS16{.function = "depthwise_conv_2d_s16",
+                                           .header = "microflow/kernels/depthwise_conv_2d.h",
+                                           .sample_params = sample_of<DepthwiseConv2DS16Params>};
 inline const KernelDef kDepthwiseConv2DF32{.function = "depthwise_conv_2d_f32",
                                            .header = "microflow/kernels/depthwise_conv_2d.h",
                                            .sample_params = sample_of<DepthwiseConv2DF32Params>};

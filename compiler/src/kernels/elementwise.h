@@ -26,6 +26,16 @@ struct DequantizeS8ToF32Params : ParamsBase {
   MF_PARAMS(DequantizeS8ToF32Params, size, scale, zero_point)
 };
 
+// The int16 and integer-to-integer forms (runtime: typedefs of the int8 structs).
+struct QuantizeF32ToS16Params : QuantizeF32ToS8Params {
+  MF_PARAMS(QuantizeF32ToS16Params, size, scale, zero_point)
+};
+struct DequantizeS16ToF32Params : DequantizeS8ToF32Params {
+  MF_PARAMS(DequantizeS16ToF32Params, size, scale, zero_point)
+};
+struct RequantizeParams : RequantizeS8Params {
+  MF_PARAMS(RequantizeParams, size, input_zero_point, output_zero_point, multiplier, shift)
+};
 inline const KernelDef kQuantizeF32ToS8{.function = "quantize_f32_to_s8",
                                         .header = "microflow/kernels/quantize.h",
                                         .in_place = InPlaceKind::Elementwise,
@@ -34,6 +44,19 @@ inline const KernelDef kRequantizeS8{.function = "requantize_s8",
                                      .header = "microflow/kernels/quantize.h",
                                      .in_place = InPlaceKind::Elementwise,
                                      .sample_params = sample_of<RequantizeS8Params>};
+inline const KernelDef kQuantizeF32ToS16{.function = "quantize_f32_to_s16",
+                                         .header = "microflow/kernels/quantize.h",
+                                         .in_place = InPlaceKind::Elementwise,
+                                         .sample_params = sample_of<QuantizeF32ToS16Params>};
+// mf::requantize<In, Out> between int8, int16 and int32, the types deduced from the
+// arguments (the planner puts it in place only where the output is no wider).
+inline const KernelDef kRequantize{.function = "requantize",
+                                   .header = "microflow/kernels/quantize.h",
+                                   .in_place = InPlaceKind::Elementwise,
+                                   .sample_params = sample_of<RequantizeParams>};
+inline const KernelDef kDequantizeS16ToF32{.function = "dequantize_s16_to_f32",
+                                           .header = "microflow/kernels/quantize.h",
+                                           .sample_params = sample_of<DequantizeS16ToF32Params>};
 inline const KernelDef kDequantizeS8ToF32{.function = "dequantize_s8_to_f32",
                                           .header = "microflow/kernels/quantize.h",
                                           .sample_params = sample_of<DequantizeS8ToF32Params>};

@@ -19,6 +19,16 @@ struct FullyConnectedS8Params : ParamsBase {
             multiplier, shift, channel_multiplier, channel_shift, act_min, act_max, output_stride)
 };
 
+// int16 input and output, int8 weights (TFLM's 16x8 FullyConnected: per tensor, int64 sums).
+struct FullyConnectedS16Params : ParamsBase {
+  int64_t batches = 0, input_depth = 0, output_depth = 0;
+  int64_t weights_zero_point = 0;
+  int64_t multiplier = 0, shift = 0;  // reduce_multiplier_to_q15's multiplier, QuantizeMultiplier's shift
+  int64_t act_min = 0, act_max = 0;
+  MF_PARAMS(FullyConnectedS16Params, batches, input_depth, output_depth, weights_zero_point, multiplier, shift,
+            act_min, act_max)
+};
+
 struct FullyConnectedF32Params : ParamsBase {
   int64_t batches = 0, input_depth = 0, output_depth = 0;
   float act_min = 0, act_max = 0;
@@ -43,6 +53,9 @@ inline const KernelDef kFullyConnectedS8{.function = "fully_connected_s8",
                                          .channel_split = &kSplitByOutputDepth<FullyConnectedS8Params, fully_connected_channel_group_unit>,
                                          .set_output_stride = set_output_stride_of<FullyConnectedS8Params>,
                                          .sample_params = sample_of<FullyConnectedS8Params>};
+inline const KernelDef kFullyConnectedS16{.function = "fully_connected_s16",
+                                          .header = "microflow/kernels/fully_connected.h",
+                                          .sample_params = sample_of<FullyConnectedS16Params>};
 inline const KernelDef kFullyConnectedF32{.function = "fully_connected_f32",
                                           .header = "microflow/kernels/fully_connected.h",
                                           .sample_params = sample_of<FullyConnectedF32Params>};

@@ -39,6 +39,7 @@ void Params::bad_cast(const char* wanted) const {
 std::string literal(int64_t v) {
   // INT32_MIN cannot be written as a plain negative literal.
   if (v == INT32_MIN) return "(-2147483647 - 1)";
+  if (v == INT64_MIN) return "(-9223372036854775807LL - 1)";  // int64 biases
   return std::to_string(v);
 }
 

@@ -23,6 +23,14 @@ struct Pool2DS8Params : WindowedParams, PoolGeometryFields {
             filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max)
 };
 
+// The int16 poolings (runtime: the same struct as int8). Not windowed parameters: band
+// streaming, streaming input and row-gap placement assume int8 rows.
+struct Pool2DS16Params : ParamsBase, PoolGeometryFields {
+  int64_t act_min = 0, act_max = 0;
+  MF_PARAMS(Pool2DS16Params, batches, input_height, input_width, depth, output_height, output_width, filter_height,
+            filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max)
+};
+
 struct Pool2DF32Params : WindowedParams, PoolGeometryFields {
   float act_min = 0, act_max = 0;
   RowWindow window() const override { return pool_window(); }
@@ -46,6 +54,12 @@ inline const KernelDef kMaxPool2DS8{.function = "max_pool_2d_s8",
                                     .row_form = &kMaxPool2DInputRowsS8,
                                     .in_place = InPlaceKind::RowWindow,
                                     .sample_params = sample_of<Pool2DS8Params>};
+inline const KernelDef kAveragePool2DS16{.function = "average_pool_2d_s16",
+                                         .header = "microflow/kernels/pooling.h",
+                                         .sample_params = sample_of<Pool2DS16Params>};
+inline const KernelDef kMaxPool2DS16{.function = "max_pool_2d_s16",
+                                     .header = "microflow/kernels/pooling.h",
+                                     .sample_params = sample_of<Pool2DS16Params>};
 inline const KernelDef kAveragePool2DF32{.function = "average_pool_2d_f32",
                                          .header = "microflow/kernels/pooling.h",
                                          .sample_params = sample_of<Pool2DF32Params>};

@@ -100,6 +100,21 @@ KernelCall float_conv_call(const Operator& op, const KernelDef& kernel, F32Param
   return k;
 }
 
+// Per output channel, QuantizeMultiplier(S_in * S_w[c] / S_out), all in double (doc §2.1).
+std::vector<QuantizedMultiplier> channel_multipliers(const Graph& g, const Operator& op, const Tensor& in,
+                                                     const Tensor& filter, const Tensor& out, int64_t channels) {
+  if (!filter.quant.present()) fail(g, op, describe(g, filter.id, "filter") + ": int8 filter has no quantization parameters");
+  if (filter.quant.per_channel() && static_cast<int64_t>(filter.quant.scales.size()) != channels)
+    fail(g, op, describe(g, filter.id, "filter") + ": " + std::to_string(filter.quant.scales.size()) +
+                    " per-channel scales for " + std::to_string(channels) + " output channels");
+  std::vector<QuantizedMultiplier> m;
+  for (int64_t c = 0; c < channels; ++c)
+    m.push_back(quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                                    static_cast<double>(channel_scale(filter, c)) /
+                                    static_cast<double>(out.quant.scale())));
+  return m;
+}
+
 // The int8 call, `p` with its own fields set: geometry, per-channel requantization,
 // folded biases (filter_sum(c) = sum of the filter taps feeding output channel c) and the
 // arguments (input, filter as `filter_array`, folded bias, output).
@@ -110,19 +125,12 @@ KernelCall s8_conv_call(const Graph& g, const Operator& op, const KernelDef& ker
                         ConstArray filter_array) {
   static_cast<ConvGeometryFields&>(p) = geo;
   const int64_t channels = p.output_depth;
-  if (!filter.quant.present()) fail(g, op, describe(g, filter.id, "filter") + ": int8 filter has no quantization parameters");
-  if (filter.quant.per_channel() && static_cast<int64_t>(filter.quant.scales.size()) != channels)
-    fail(g, op, describe(g, filter.id, "filter") + ": " + std::to_string(filter.quant.scales.size()) +
-                    " per-channel scales for " + std::to_string(channels) + " output channels");
+  const std::vector<QuantizedMultiplier> requantization = channel_multipliers(g, op, in, filter, out, channels);
   const int32_t in_zero = in.quant.zero_point();
   std::vector<int64_t> folded, mult, shift;
   for (int64_t c = 0; c < channels; ++c) {
-    // Conv requantization is computed all in double (doc §2.1).
-    QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                static_cast<double>(channel_scale(filter, c)) /
-                                                static_cast<double>(out.quant.scale()));
-    mult.push_back(q.multiplier);
-    shift.push_back(q.shift);
+    mult.push_back(requantization[static_cast<size_t>(c)].multiplier);
+    shift.push_back(requantization[static_cast<size_t>(c)].shift);
     int64_t v = (bias ? bias->data_as<int32_t>()[c] : 0) - int64_t{in_zero} * filter_sum(c);
     if (v < INT32_MIN || v > INT32_MAX) fail(g, op, "folded bias of channel " + std::to_string(c) + " overflows int32");
     folded.push_back(v);
@@ -145,8 +153,43 @@ KernelCall s8_conv_call(const Graph& g, const Operator& op, const KernelDef& ker
   return k;
 }
 
+// The 16x8 call (int16 activations, int8 filter), `p` with its own fields set: geometry,
+// per-channel requantization (for TFLM's int64 accumulator the 15-bit multipliers it
+// reduces to), and the bias as the model has it: zero points are 0, nothing to fold.
+template <typename S16Params>
+KernelCall s16_conv_call(const Graph& g, const Operator& op, const KernelDef& kernel, S16Params p,
+                         const ConvGeometryFields& geo, Activation act, int64_t macs, const Tensor& in,
+                         const Tensor& filter, const Tensor* bias, const Tensor& out, bool int64_accumulator) {
+  static_cast<ConvGeometryFields&>(p) = geo;
+  std::vector<int64_t> mult, shift;
+  for (const QuantizedMultiplier& q : channel_multipliers(g, op, in, filter, out, p.output_depth)) {
+    mult.push_back(int64_accumulator ? checked_reduce_multiplier_s64(g, op, q) : q.multiplier);
+    shift.push_back(q.shift);
+  }
+  p.channel_multiplier = {"Multiplier"};
+  p.channel_shift = {"Shift"};
+  const IntRange r = activation_quantized(act, out);
+  p.act_min = r.min;
+  p.act_max = r.max;
+  KernelCall k = make_call(op, kernel, p);
+  k.macs = macs;
+  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
+  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
+  add_input_arg(k, in);
+  add_array_arg(k, int8_array_from("Filter", filter));
+  if (!bias) add_null_arg(k);
+  else if (bias->type == DType::Int64)
+    add_array_arg(k, int_array("Bias", DType::Int64, std::vector<int64_t>(bias->data_as<int64_t>(),
+                                                                          bias->data_as<int64_t>() + bias->elements())));
+  else
+    add_array_arg(k, int_array("Bias", DType::Int32, std::vector<int64_t>(bias->data_as<int32_t>(),
+                                                                          bias->data_as<int32_t>() + bias->elements())));
+  add_output_arg(k, out);
+  return k;
+}
+
 KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
-  const Precision p = op_precision(g, op);
+  const Precision p = op_precision(g, op, {Precision::Int8, Precision::Int16, Precision::Float32});
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& filter = op_input(g, op, 1, "filter");
   const Tensor* bias = optional_input(g, op, 2);
@@ -168,6 +211,15 @@ KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
     Conv2DF32Params f;
     f.filter_depth = filter_depth;
     return float_conv_call(op, kConv2DF32, f, c, o.activation, macs, in, filter, bias, out);
+  }
+
+  if (p == Precision::Int16) {
+    // TFLM runs an int64 bias with an int64 accumulator, an int32 bias or none with int32.
+    const bool int64_bias = bias && bias->type == DType::Int64;
+    Conv2DS16Params s;
+    s.filter_depth = filter_depth;
+    return s16_conv_call(g, op, int64_bias ? kConv2DS16 : kConv2DS16Acc32, s, c, o.activation, macs, in, filter,
+                         bias, out, int64_bias);
   }
 
   Conv2DS8Params s;
@@ -195,7 +247,7 @@ KernelCall lower_conv_2d(const Graph& g, const Operator& op) {
 }
 
 KernelCall lower_depthwise_conv_2d(const Graph& g, const Operator& op) {
-  const Precision p = op_precision(g, op);
+  const Precision p = op_precision(g, op, {Precision::Int8, Precision::Int16, Precision::Float32});
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& filter = op_input(g, op, 1, "filter");
   const Tensor* bias = optional_input(g, op, 2);
@@ -215,6 +267,13 @@ KernelCall lower_depthwise_conv_2d(const Graph& g, const Operator& op) {
     DepthwiseConv2DF32Params f;
     f.depth_multiplier = o.depth_multiplier;
     return float_conv_call(op, kDepthwiseConv2DF32, f, c, o.activation, macs, in, filter, bias, out);
+  }
+
+  if (p == Precision::Int16) {
+    expect_int64_bias(g, op, bias);
+    DepthwiseConv2DS16Params s;
+    s.depth_multiplier = o.depth_multiplier;
+    return s16_conv_call(g, op, kDepthwiseConv2DS16, s, c, o.activation, macs, in, filter, bias, out, true);
   }
 
   DepthwiseConv2DS8Params s;
@@ -241,7 +300,8 @@ extern const OpDef kConv2DOp{.code = 3,
                              .bias_input = 2,
                              .channel_axis = 0,
                              .weights_role = "filter",
-                             .kernels = {&kConv2DS8, &kConv2D1x1S8, &kConv2DPackedS8, &kConv2DF32}};
+                             .kernels = {&kConv2DS8, &kConv2D1x1S8, &kConv2DPackedS8, &kConv2DF32, &kConv2DS16,
+                                         &kConv2DS16Acc32}};
 
 extern const OpDef kDepthwiseConv2DOp{.code = 4,
                                       .name = "DEPTHWISE_CONV_2D",
@@ -251,6 +311,6 @@ extern const OpDef kDepthwiseConv2DOp{.code = 4,
                                       .bias_input = 2,
                                       .channel_axis = 3,
                                       .weights_role = "filter",
-                                      .kernels = {&kDepthwiseConv2DS8, &kDepthwiseConv2DF32}};
+                                      .kernels = {&kDepthwiseConv2DS8, &kDepthwiseConv2DF32, &kDepthwiseConv2DS16}};
 
 }  // namespace microflow

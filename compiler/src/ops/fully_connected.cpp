@@ -19,7 +19,7 @@ std::shared_ptr<const OpOptions> read_fully_connected_options(const tfl::Operato
 }
 
 KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
-  const Precision p = op_precision(g, op);
+  const Precision p = op_precision(g, op, {Precision::Int8, Precision::Int16, Precision::Float32});
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& w = op_input(g, op, 1, "weights");
   const Tensor* bias = optional_input(g, op, 2);
@@ -63,6 +63,12 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
 
   if (!w.quant.present()) fail(g, op, describe(g, w.id, "weights") + ": int8 weights have no quantization parameters");
   const bool per_channel = w.quant.per_channel();
+  if (p == Precision::Int16) {
+    expect_int64_bias(g, op, bias);
+    if (per_channel)
+      fail(g, op, describe(g, w.id, "weights") + ": per-channel weights with an int16 input (TFLM quantizes int16 "
+                                                 "FULLY_CONNECTED per tensor only)");
+  }
   if (per_channel && static_cast<int64_t>(w.quant.scales.size()) != units)
     fail(g, op, describe(g, w.id, "weights") + ": " + std::to_string(w.quant.scales.size()) +
                     " per-channel scales for " + std::to_string(units) + " output channels");
@@ -77,6 +83,34 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
     if (std::abs(in_scale * w.quant.scale() - bias_scale) / out_scale > 0.02)
       fail(g, op, describe(g, bias->id, "bias") + ": scale " + std::to_string(bias_scale) +
                       " does not match input scale x weight scale");
+  }
+
+  if (p == Precision::Int16) {
+    // TFLM multiplies the two scales in float32 before widening (doc §2.1); its int64
+    // rescaling takes the 15-bit multiplier. Zero points of input and output are 0.
+    const float product = in.quant.scale() * w.quant.scale();
+    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(product) / out_scale);
+    FullyConnectedS16Params s;
+    s.batches = batches;
+    s.input_depth = depth;
+    s.output_depth = units;
+    s.weights_zero_point = w.quant.zero_point();
+    s.multiplier = checked_reduce_multiplier_s64(g, op, q);
+    s.shift = q.shift;
+    const IntRange r = activation_quantized(opts.activation, out);
+    s.act_min = r.min;
+    s.act_max = r.max;
+    KernelCall k = make_call(op, kFullyConnectedS16, s);
+    k.macs = macs;
+    add_input_arg(k, in);
+    add_array_arg(k, int8_array_from("Weights", w));
+    if (bias)
+      add_array_arg(k, int_array("Bias", DType::Int64, std::vector<int64_t>(bias->data_as<int64_t>(),
+                                                                            bias->data_as<int64_t>() + units)));
+    else
+      add_null_arg(k);
+    add_output_arg(k, out);
+    return k;
   }
 
   std::vector<int64_t> folded(static_cast<size_t>(units));
@@ -137,6 +171,6 @@ extern const OpDef kFullyConnectedOp{.code = 9,
                                      .weights_input = 1,
                                      .bias_input = 2,
                                      .channel_axis = 0,
-                                     .kernels = {&kFullyConnectedS8, &kFullyConnectedF32}};
+                                     .kernels = {&kFullyConnectedS8, &kFullyConnectedF32, &kFullyConnectedS16}};
 
 }  // namespace microflow

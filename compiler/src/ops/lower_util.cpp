@@ -40,13 +40,30 @@ void expect_activation(const Graph& g, const Operator& op, const Tensor& t, cons
 
 void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t, const char* role) {
   if (!t.quant.present() || t.quant.zero_points.empty())
-    fail(g, op, describe(g, t.id, role) + ": int8 tensor has no quantization parameters");
+    fail(g, op, describe(g, t.id, role) + ": " + dtype_name(t.type) + " tensor has no quantization parameters");
   if (t.quant.per_channel())
     fail(g, op, describe(g, t.id, role) + ": expected one scale, got " + std::to_string(t.quant.scales.size()));
   if (!(t.quant.scale() > 0.f) || !std::isfinite(t.quant.scale()))
     fail(g, op, describe(g, t.id, role) + ": scale " + std::to_string(t.quant.scale()) + " is not a positive number");
-  if (t.quant.zero_points[0] < -128 || t.quant.zero_points[0] > 127)
-    fail(g, op, describe(g, t.id, role) + ": zero point " + std::to_string(t.quant.zero_points[0]) + " is outside int8");
+  // The zero point lies in the tensor's type (int8 unless int16 or int32).
+  const DType range = t.type == DType::Int16 || t.type == DType::Int32 ? t.type : DType::Int8;
+  const int64_t bits = 8 * dtype_size(range), zero_point = t.quant.zero_points[0];
+  if (zero_point < -(int64_t{1} << (bits - 1)) || zero_point >= (int64_t{1} << (bits - 1)))
+    fail(g, op, describe(g, t.id, role) + ": zero point " + std::to_string(zero_point) + " is outside " + dtype_name(range));
+}
+
+void expect_int64_bias(const Graph& g, const Operator& op, const Tensor* bias) {
+  if (bias && bias->type != DType::Int64)
+    fail(g, op, describe(g, bias->id, "bias") + ": type " + bias->type_name + ", expected int64 for an int16 " +
+                    op.name + " (TFLM's 16x8 kernel reads the bias as int64)");
+}
+
+int32_t checked_reduce_multiplier_s64(const Graph& g, const Operator& op, QuantizedMultiplier q) {
+  // Larger shifts are left to lower_graph's range check (kMaxShift).
+  if (q.shift > kMaxShiftS64 && q.shift <= kMaxShift)
+    fail(g, op, "requantization shift " + std::to_string(q.shift) + " exceeds " + std::to_string(kMaxShiftS64) +
+                    ", which TFLM's int64 rescaling of int16 outputs cannot apply (the output scale is too small)");
+  return reduce_multiplier_to_q15(q.multiplier);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include "diagnostics.h"
 #include "ops/op_def.h"
+#include "ops/quantization.h"
 #include "passes/kernel_call.h"
 
 namespace microflow {
@@ -19,6 +20,13 @@ void expect_rank(const Graph& g, const Operator& op, const Tensor& t, const char
 void expect_constant(const Graph& g, const Operator& op, const Tensor& t, const char* role);
 void expect_activation(const Graph& g, const Operator& op, const Tensor& t, const char* role);
 void expect_per_tensor_quant(const Graph& g, const Operator& op, const Tensor& t, const char* role);
+// TFLM's int16 DEPTHWISE_CONV_2D and FULLY_CONNECTED read their bias as int64 (an int32
+// bias would be misread): the bias, if any, must be int64.
+void expect_int64_bias(const Graph& g, const Operator& op, const Tensor* bias);
+
+// The 15-bit multiplier of TFLM's int64 rescaling (16x8 kernels with int64 sums) for q,
+// whose shift must be at most kMaxShiftS64.
+int32_t checked_reduce_multiplier_s64(const Graph& g, const Operator& op, QuantizedMultiplier q);
 
 // The op's arithmetic, from its first input. Every other input and every output has the
 // same type, except the weights (OpDef::weights_input: int8 for int8 and int16 ops) and the

@@ -14,9 +14,18 @@ constexpr KernelDef kL2Pool2DF32{.function = "l2_pool_2d_f32",
 
 enum class Pool { Average, Max, L2 };
 
+template <typename P>
+P quantized_pool_params(const PoolGeometryFields& geo, IntRange act) {
+  P s;
+  static_cast<PoolGeometryFields&>(s) = geo;
+  s.act_min = act.min;
+  s.act_max = act.max;
+  return s;
+}
+
 template <Pool Kind>
 KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
-  const Precision p = op_precision(g, op);
+  const Precision p = op_precision(g, op, {Precision::Int8, Precision::Int16, Precision::Float32});
   if (Kind == Pool::L2 && p != Precision::Float32)
     fail(g, op, describe(g, op.inputs[0], "input") + ": L2_POOL_2D is float32 only (TFLM has no quantized L2 pooling)");
   const Tensor& in = op_input(g, op, 0, "input");
@@ -28,9 +37,9 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   for (int v : {o.stride_h, o.stride_w, o.filter_h, o.filter_w})
     if (v < 1 || v > kMaxWindowParameter)
       fail(g, op, "filter size and strides must be in [1, " + std::to_string(kMaxWindowParameter) + "], got " + std::to_string(v));
-  if (p == Precision::Int8 &&
+  if (p != Precision::Float32 &&
       (std::abs(in.quant.scale() - out.quant.scale()) > 1e-6f || in.quant.zero_point() != out.quant.zero_point()))
-    fail(g, op, describe(g, out.id, "output") + ": int8 pooling needs the same scale and zero point as the input");
+    fail(g, op, describe(g, out.id, "output") + ": quantized pooling needs the same scale and zero point as the input");
   const PaddedSize ph = compute_padding(o.padding, in.shape[1], o.filter_h, o.stride_h, 1);
   const PaddedSize pw = compute_padding(o.padding, in.shape[2], o.filter_w, o.stride_w, 1);
   if (out.shape[0] != in.shape[0] || out.shape[1] != ph.output || out.shape[2] != pw.output ||
@@ -53,12 +62,11 @@ KernelCall lower_pool_2d(const Graph& g, const Operator& op) {
   geo.pad_left = pw.pad_before;
   KernelCall k;
   if (p == Precision::Int8) {
-    Pool2DS8Params s;
-    static_cast<PoolGeometryFields&>(s) = geo;
-    const IntRange r = activation_quantized(o.activation, out);
-    s.act_min = r.min;
-    s.act_max = r.max;
-    k = make_call(op, Kind == Pool::Average ? kAveragePool2DS8 : kMaxPool2DS8, s);
+    k = make_call(op, Kind == Pool::Average ? kAveragePool2DS8 : kMaxPool2DS8,
+                  quantized_pool_params<Pool2DS8Params>(geo, activation_quantized(o.activation, out)));
+  } else if (p == Precision::Int16) {
+    k = make_call(op, Kind == Pool::Average ? kAveragePool2DS16 : kMaxPool2DS16,
+                  quantized_pool_params<Pool2DS16Params>(geo, activation_quantized(o.activation, out)));
   } else {
     Pool2DF32Params f;
     static_cast<PoolGeometryFields&>(f) = geo;
@@ -78,13 +86,13 @@ extern const OpDef kAveragePool2DOp{.code = 1,
                                     .name = "AVERAGE_POOL_2D",
                                     .read_options = read_pool_options,
                                     .lower = lower_pool_2d<Pool::Average>,
-                                    .kernels = {&kAveragePool2DS8, &kAveragePool2DF32}};
+                                    .kernels = {&kAveragePool2DS8, &kAveragePool2DF32, &kAveragePool2DS16}};
 
 extern const OpDef kMaxPool2DOp{.code = 17,
                                 .name = "MAX_POOL_2D",
                                 .read_options = read_pool_options,
                                 .lower = lower_pool_2d<Pool::Max>,
-                                .kernels = {&kMaxPool2DS8, &kMaxPool2DF32}};
+                                .kernels = {&kMaxPool2DS8, &kMaxPool2DF32, &kMaxPool2DS16}};
 
 extern const OpDef kL2Pool2DOp{.code = 12,
                                .name = "L2_POOL_2D",

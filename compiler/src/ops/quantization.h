@@ -24,9 +24,12 @@ QuantizedMultiplier quantize_multiplier_signed(double real_multiplier);
 inline constexpr int kMaxShift = 31;
 inline constexpr int kInvalidShift = 1000;
 
-// The 15-bit multiplier TFLM's int64 MultiplyByQuantizedMultiplier rounds `multiplier` to
-// (runtime multiply_by_reduced_multiplier_s64, fixed_point.h).
+// TFLM's MultiplyByQuantizedMultiplier for int64 accumulators (16x8 kernels) uses a 15-bit
+// multiplier, (M + 2^15) >> 16 capped at 0x7FFF, and a right shift of 15 - shift: that
+// shift must be positive, so `shift` at most kMaxShiftS64 (runtime
+// multiply_by_reduced_multiplier_s64, fixed_point.h, takes both).
 int32_t reduce_multiplier_to_q15(int32_t multiplier);
+inline constexpr int kMaxShiftS64 = 14;
 
 // CalculateActivationRangeQuantized for an output of the integer type [qmin, qmax].
 std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,

@@ -23,9 +23,12 @@ ConvGeometryFields* conv_geometry(KernelCall& k, int64_t& outside) {
     outside = p.input_zero_point;
     return &p;
   }
-  outside = 0;  // float: out-of-image taps contribute nothing, as a padded 0.0f does
+  // Float and int16 (zero point 0): out-of-image taps contribute nothing, as a padded 0 does.
+  outside = 0;
   if (k.kernel == &kConv2DF32) return &k.params.as<Conv2DF32Params>();
   if (k.kernel == &kDepthwiseConv2DF32) return &k.params.as<DepthwiseConv2DF32Params>();
+  if (k.kernel == &kConv2DS16 || k.kernel == &kConv2DS16Acc32) return &k.params.as<Conv2DS16Params>();
+  if (k.kernel == &kDepthwiseConv2DS16) return &k.params.as<DepthwiseConv2DS16Params>();
   return nullptr;
 }
 

@@ -127,19 +127,26 @@ inline int32_t requantize_q31(int32_t x, const Q31Channel& c, int32_t zero_point
   return round_shift_q31(t, c.shift) + zero_point;
 }
 
-// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift) (16x8 kernels with
-// int64 accumulators): single rounding, ties toward +infinity, with the multiplier reduced
-// to 15 bits. `multiplier_q15` is that reduced multiplier, computed by the compiler
-// (reduce_multiplier_to_q15 in ops/quantization.h); shift in [-31, 7] as TFLM requires.
-inline int32_t multiply_by_reduced_multiplier_s64(int64_t x, int32_t multiplier_q15, int32_t shift) {
-  const int32_t total_shift = 15 - shift;
-  const int64_t round = static_cast<int64_t>(1) << (total_shift - 1);
-  return static_cast<int32_t>((x * multiplier_q15 + round) >> total_shift);
-}
-
 // Fused activation on int8 outputs; lo/hi already lie within [-128, 127].
 inline int8_t clamp_to_s8(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// Fused activation on int16 outputs; lo/hi already lie within [-32768, 32767].
+inline int16_t clamp_to_s16(int32_t v, int32_t lo, int32_t hi) {
+  return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// TFLM's MultiplyByQuantizedMultiplier for an int64 accumulator (its 16x8 kernels with an
+// int64 bias; tflm-arithmetic.md §1.4): one rounding, ties toward +infinity, with the 15-bit
+// multiplier min((M + 2^15) >> 16, 0x7FFF) that the compiler folds (reduce_multiplier_to_q15)
+// and QuantizeMultiplier's shift, at most 14. The result is truncated to int32 as TFLM's
+// return truncates it; the unsigned product wraps where TFLM's would overflow.
+inline int32_t multiply_by_reduced_multiplier_s64(int64_t x, int32_t reduced_multiplier, int32_t shift) {
+  const int32_t total_shift = 15 - shift;
+  const uint64_t product = static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier));
+  const int64_t rounded = static_cast<int64_t>(product + (static_cast<uint64_t>(1) << (total_shift - 1)));
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(rounded >> total_shift)));
 }
 
 }  // namespace mf

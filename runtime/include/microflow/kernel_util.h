@@ -50,6 +50,22 @@ inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift, i
 }
 #endif
 
+// TFLM's 16x8 output stage with an int64 accumulator (an int64 bias, or none for
+// DEPTHWISE_CONV_2D and FULLY_CONNECTED).
+inline int16_t requantize_s16(int64_t sum, const int64_t* bias, int32_t channel, int32_t reduced_multiplier,
+                              int32_t shift, int32_t act_min, int32_t act_max) {
+  const int64_t acc = bias != nullptr ? sum + flash_read(bias + channel) : sum;
+  return clamp_to_s16(multiply_by_reduced_multiplier_s64(acc, reduced_multiplier, shift), act_min, act_max);
+}
+
+// With an int32 accumulator (CONV_2D with an int32 bias or none): the sum wraps as TFLM's
+// int32 accumulator does, then the int32 MultiplyByQuantizedMultiplier.
+inline int16_t requantize_s16(int64_t sum, const int32_t* bias, int32_t channel, int32_t multiplier, int32_t shift,
+                              int32_t act_min, int32_t act_max) {
+  const uint32_t acc = static_cast<uint32_t>(sum) + static_cast<uint32_t>(bias != nullptr ? flash_read(bias + channel) : 0);
+  return clamp_to_s16(multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift), act_min, act_max);
+}
+
 // int8 * int8 always fits 16 bits. On AVR an opaque 16-bit product keeps avr-gcc
 // from widening both operands to a 32-bit multiply call (~2x slower per MAC).
 inline int32_t mul_s8(int8_t a, int8_t b) {
@@ -114,6 +130,45 @@ inline int32_t sum_flash_s8(const int8_t* w, int32_t n) {
   int32_t sum = 0;
   for (int32_t i = 0; i < n; ++i) sum += flash_read(w + i);
   return sum;
+}
+
+// Sum_i w[i] * x[i] for int8 weights (flash) and int16 inputs (TFLM's 16x8 kernels), exact:
+// |w * x| <= 2^22, so int32 partial sums of 256 products cannot overflow.
+inline int64_t dot_s8_s16(const int8_t* w, const int16_t* x, int32_t n) {
+  int64_t total = 0;
+  while (n > 0) {
+    const int32_t chunk = n < 256 ? n : 256;
+    int32_t part = 0;
+    for (int32_t i = 0; i < chunk; ++i)
+      part += static_cast<int32_t>(flash_read(w + i)) * static_cast<int32_t>(x[i]);
+    total += part;
+    w += chunk, x += chunk, n -= chunk;
+  }
+  return total;
+}
+
+// The value range of an integer element type (no <limits> in freestanding builds; functions,
+// so that no static member needs a definition, and not named min/max, which Arduino defines
+// as macros).
+template <typename T> struct IntBounds;
+template <> struct IntBounds<int8_t> {
+  static constexpr int32_t lowest() { return -128; }
+  static constexpr int32_t highest() { return 127; }
+};
+template <> struct IntBounds<int16_t> {
+  static constexpr int32_t lowest() { return -32768; }
+  static constexpr int32_t highest() { return 32767; }
+};
+template <> struct IntBounds<int32_t> {
+  static constexpr int32_t lowest() { return kInt32Min; }
+  static constexpr int32_t highest() { return kInt32Max; }
+};
+
+// v clamped to T's range.
+template <typename T>
+inline T saturate_to(int32_t v) {
+  return static_cast<T>(v < IntBounds<T>::lowest() ? IntBounds<T>::lowest()
+                                                   : v > IntBounds<T>::highest() ? IntBounds<T>::highest() : v);
 }
 
 // Continues a float running sum in index order (the order fixes the rounding).

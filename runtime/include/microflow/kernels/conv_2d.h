@@ -34,6 +34,23 @@ struct Conv2DInputRowsS8Params {
   Conv2DS8Params conv;
 };
 
+// int16 activations with int8 filters (TFLM's 16x8 ConvPerChannel). Zero points are 0, so
+// there is no input offset and out-of-image taps, which TFLM skips, would add 0 anyway.
+struct Conv2DS16Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;
+  int32_t filter_height, filter_width, filter_depth;
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+  // [output_depth] flash. conv_2d_s16: the 15-bit multipliers of
+  // multiply_by_reduced_multiplier_s64 and QuantizeMultiplier's shifts; conv_2d_s16_acc32:
+  // QuantizeMultiplier's (multiplier, shift) pairs.
+  const int32_t* channel_multiplier;
+  const int32_t* channel_shift;
+  int32_t act_min, act_max;
+};
+
 struct Conv2DF32Params {
   int32_t batches;
   int32_t input_height, input_width, input_depth;
@@ -102,17 +119,19 @@ inline int32_t conv_window_dot_s8(const Conv2DS8Params& p, const ConvWindow& win
   return acc;
 }
 
-// Float window sum in TFLM's order (ky, kx, ci), skipping out-of-image taps.
-inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win, const float* x,
-                                 const float* w) {
+// Folds the window's in-image taps into `total` in TFLM's order (ky, kx, ci), skipping
+// out-of-image ones: total = step(total, w, x, n) per contiguous run of n taps. The float and
+// int16 kernels (whose zero point is 0) take it; int8 counts outside taps as Z_in instead.
+template <typename Params, typename T, typename W, typename Total, typename Step>
+MF_ALWAYS_INLINE Total conv_window_fold(const Params& p, const ConvWindow& win, const T* x, const W* w, Total total,
+                                        Step step) {
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
-  float total = 0.f;
   if (win.interior) {
-    const float* x_row = x + win.origin_y * row_stride + win.origin_x * pixel_stride;
+    const T* x_row = x + win.origin_y * row_stride + win.origin_x * pixel_stride;
     for (int32_t ky = 0; ky < p.filter_height; ++ky) {
       for (int32_t r = 0; r < win.runs; ++r) {
-        total = dot_f32(total, w, x_row + r * p.dilation_width * pixel_stride, win.run);
+        total = step(total, w, x_row + r * p.dilation_width * pixel_stride, win.run);
         w += win.run;
       }
       x_row += p.dilation_height * row_stride;
@@ -124,11 +143,50 @@ inline float conv_window_dot_f32(const Conv2DF32Params& p, const ConvWindow& win
     for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.filter_depth) {
       const int32_t ix = win.origin_x + kx * p.dilation_width;
       if (iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width) {
-        total = dot_f32(total, w, x + iy * row_stride + ix * pixel_stride, p.filter_depth);
+        total = step(total, w, x + iy * row_stride + ix * pixel_stride, p.filter_depth);
       }
     }
   }
   return total;
+}
+
+// Every output pixel and channel in order: *output++ = value(window, x, w, channel), x at
+// the channel's group in the image, w at the channel's filter [KH][KW][filter_depth].
+template <typename Params, typename T, typename W, typename Out, typename Value>
+inline void for_each_conv_output(const Params& p, const T* input, const W* filter, Out* output, Value value) {
+  const int32_t groups = p.input_depth / p.filter_depth;
+  const int32_t channels_per_group = p.output_depth / groups;
+  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const ConvWindow win = conv_window(p, oy, ox);
+        const W* w = filter;
+        int32_t co = 0;
+        for (int32_t g = 0; g < groups; ++g) {
+          const T* x = input + g * p.filter_depth;
+          for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) *output++ = value(win, x, w, co);
+        }
+      }
+    }
+  }
+}
+
+template <typename Bias>
+inline void conv_2d_s16_layer(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter, const Bias* bias,
+                        int16_t* output) {
+  const auto p = flash_load(params);
+  for_each_conv_output(p, input, filter, output,
+                       [&](const ConvWindow& win, const int16_t* x, const int8_t* w, int32_t co) {
+                         const int64_t sum = conv_window_fold(
+                             p, win, x, w, static_cast<int64_t>(0),
+                             [](int64_t t, const int8_t* wr, const int16_t* xr, int32_t n) {
+                               return t + dot_s8_s16(wr, xr, n);
+                             });
+                         return requantize_s16(sum, bias, co, flash_read(p.channel_multiplier + co),
+                                               flash_read(p.channel_shift + co), p.act_min, p.act_max);
+                       });
 }
 
 }  // namespace detail
@@ -201,31 +259,32 @@ inline bool conv_2d_input_rows_s8(const Conv2DInputRowsS8Params& params, int8_t*
   return detail::input_rows_push(rows, ring, state, kernel);
 }
 
+// int16 input and output, int8 filter: flash [output_depth][KH][KW][filter_depth];
+// bias: flash int64 [output_depth] or nullptr. TFLM's int64 accumulator.
+inline void conv_2d_s16(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
+                        const int64_t* bias, int16_t* output) {
+  detail::conv_2d_s16_layer(params, input, filter, bias, output);
+}
+
+// The same with an int32 bias (or none), which TFLM runs with an int32 accumulator.
+inline void conv_2d_s16_acc32(const Conv2DS16Params& params, const int16_t* input, const int8_t* filter,
+                              const int32_t* bias, int16_t* output) {
+  detail::conv_2d_s16_layer(params, input, filter, bias, output);
+}
+
 // filter: flash [output_depth][KH][KW][filter_depth]; bias: flash [output_depth] or nullptr.
 inline void conv_2d_f32(const Conv2DF32Params& params, const float* input, const float* filter,
                         const float* bias, float* output) {
   const auto p = flash_load(params);
-  const int32_t groups = p.input_depth / p.filter_depth;
-  const int32_t channels_per_group = p.output_depth / groups;
-  const int32_t filter_size = p.filter_height * p.filter_width * p.filter_depth;
-  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
-    for (int32_t oy = 0; oy < p.output_height; ++oy) {
-      for (int32_t ox = 0; ox < p.output_width; ++ox) {
-        const detail::ConvWindow win = detail::conv_window(p, oy, ox);
-        const float* w = filter;
-        int32_t co = 0;
-        for (int32_t g = 0; g < groups; ++g) {
-          const float* x = input + g * p.filter_depth;
-          for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
-            const float total = detail::conv_window_dot_f32(p, win, x, w);
-            const float bias_value = bias != nullptr ? flash_read(bias + co) : 0.f;
-            *output++ = clamp_f32(total + bias_value, p.act_min, p.act_max);
-          }
-        }
-      }
-    }
-  }
+  detail::for_each_conv_output(p, input, filter, output,
+                               [&](const detail::ConvWindow& win, const float* x, const float* w, int32_t co) {
+                                 const float total = detail::conv_window_fold(
+                                     p, win, x, w, 0.f, [](float t, const float* wr, const float* xr, int32_t n) {
+                                       return dot_f32(t, wr, xr, n);
+                                     });
+                                 const float bias_value = bias != nullptr ? flash_read(bias + co) : 0.f;
+                                 return clamp_f32(total + bias_value, p.act_min, p.act_max);
+                               });
 }
 
 }  // namespace mf

@@ -38,6 +38,22 @@ struct DepthwiseConv2DInputRowsS8Params {
   DepthwiseConv2DS8Params depthwise;
 };
 
+// int16 activations with int8 filters (TFLM's 16x8 DepthwiseConvPerChannel, an int64
+// accumulator). Zero points are 0: out-of-image taps, which TFLM skips, would add 0.
+struct DepthwiseConv2DS16Params {
+  int32_t batches;
+  int32_t input_height, input_width, input_depth;
+  int32_t output_height, output_width, output_depth;
+  int32_t filter_height, filter_width, depth_multiplier;
+  int32_t stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left;
+  // [output_depth] flash: the 15-bit multipliers of multiply_by_reduced_multiplier_s64 and
+  // QuantizeMultiplier's shifts.
+  const int32_t* channel_multiplier;
+  const int32_t* channel_shift;
+  int32_t act_min, act_max;
+};
+
 struct DepthwiseConv2DF32Params {
   int32_t batches;
   int32_t input_height, input_width, input_depth;
@@ -83,22 +99,44 @@ inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t
   return acc;
 }
 
-// Float window sum in TFLM's order (ky, kx), skipping out-of-image taps.
-inline float depthwise_window_dot_f32(const DepthwiseConv2DF32Params& p, int32_t origin_y,
-                                      int32_t origin_x, const float* x, const float* w) {
+// Folds the window's in-image taps of output channel oc into `total` in TFLM's order
+// (ky, kx), skipping out-of-image ones: total = step(total, w, x) per tap. `x` points at
+// input channel ic of the image, `w` at filter column oc (flash, stride output_depth).
+// The float and int16 kernels (zero point 0) take it.
+template <typename Params, typename T, typename W, typename Total, typename Step>
+MF_ALWAYS_INLINE Total depthwise_window_fold(const Params& p, int32_t origin_y, int32_t origin_x, const T* x,
+                                             const W* w, Total total, Step step) {
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
-  float total = 0.f;
   for (int32_t ky = 0; ky < p.filter_height; ++ky) {
     const int32_t iy = origin_y + ky * p.dilation_height;
     for (int32_t kx = 0; kx < p.filter_width; ++kx, w += p.output_depth) {
       const int32_t ix = origin_x + kx * p.dilation_width;
       if (iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width) {
-        total += x[iy * row_stride + ix * pixel_stride] * flash_read(w);
+        total = step(total, flash_read(w), x[iy * row_stride + ix * pixel_stride]);
       }
     }
   }
   return total;
+}
+
+// Every output pixel and channel in order (output channel oc = ic * depth_multiplier + m):
+// *output++ = value(origin_y, origin_x, x at input channel ic, w at filter column oc, oc).
+template <typename Params, typename T, typename W, typename Out, typename Value>
+inline void for_each_depthwise_output(const Params& p, const T* input, const W* filter, Out* output, Value value) {
+  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
+  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
+    for (int32_t oy = 0; oy < p.output_height; ++oy) {
+      const int32_t origin_y = oy * p.stride_height - p.pad_top;
+      for (int32_t ox = 0; ox < p.output_width; ++ox) {
+        const int32_t origin_x = ox * p.stride_width - p.pad_left;
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < p.input_depth; ++ic)
+          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc)
+            *output++ = value(origin_y, origin_x, input + ic, filter + oc, oc);
+      }
+    }
+  }
 }
 
 // Output channels oc_begin.. of every pixel, one channel at a time (any depth multiplier);
@@ -254,28 +292,32 @@ inline bool depthwise_conv_2d_input_rows_s8(const DepthwiseConv2DInputRowsS8Para
   return detail::input_rows_push(rows, ring, state, kernel);
 }
 
+// int16 input and output, int8 filter: flash [1][KH][KW][output_depth]; bias: flash int64
+// [output_depth] or nullptr.
+inline void depthwise_conv_2d_s16(const DepthwiseConv2DS16Params& params, const int16_t* input,
+                                  const int8_t* filter, const int64_t* bias, int16_t* output) {
+  const auto p = flash_load(params);
+  detail::for_each_depthwise_output(
+      p, input, filter, output, [&](int32_t origin_y, int32_t origin_x, const int16_t* x, const int8_t* w, int32_t oc) {
+        const int64_t sum = detail::depthwise_window_fold(
+            p, origin_y, origin_x, x, w, static_cast<int64_t>(0),
+            [](int64_t t, int8_t wv, int16_t xv) { return t + static_cast<int32_t>(wv) * static_cast<int32_t>(xv); });
+        return requantize_s16(sum, bias, oc, flash_read(p.channel_multiplier + oc), flash_read(p.channel_shift + oc),
+                              p.act_min, p.act_max);
+      });
+}
+
 // filter: flash [1][KH][KW][output_depth]; bias: flash [output_depth] or nullptr.
 inline void depthwise_conv_2d_f32(const DepthwiseConv2DF32Params& params, const float* input,
                                   const float* filter, const float* bias, float* output) {
   const auto p = flash_load(params);
-  const int32_t image_size = p.input_height * p.input_width * p.input_depth;
-  for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
-    for (int32_t oy = 0; oy < p.output_height; ++oy) {
-      const int32_t origin_y = oy * p.stride_height - p.pad_top;
-      for (int32_t ox = 0; ox < p.output_width; ++ox) {
-        const int32_t origin_x = ox * p.stride_width - p.pad_left;
-        int32_t oc = 0;
-        for (int32_t ic = 0; ic < p.input_depth; ++ic) {
-          for (int32_t m = 0; m < p.depth_multiplier; ++m, ++oc) {
-            const float total =
-                detail::depthwise_window_dot_f32(p, origin_y, origin_x, input + ic, filter + oc);
-            const float bias_value = bias != nullptr ? flash_read(bias + oc) : 0.f;
-            *output++ = clamp_f32(total + bias_value, p.act_min, p.act_max);
-          }
-        }
-      }
-    }
-  }
+  detail::for_each_depthwise_output(
+      p, input, filter, output, [&](int32_t origin_y, int32_t origin_x, const float* x, const float* w, int32_t oc) {
+        const float total = detail::depthwise_window_fold(p, origin_y, origin_x, x, w, 0.f,
+                                                          [](float t, float wv, float xv) { return t + xv * wv; });
+        const float bias_value = bias != nullptr ? flash_read(bias + oc) : 0.f;
+        return clamp_f32(total + bias_value, p.act_min, p.act_max);
+      });
 }
 
 }  // namespace mf

@@ -215,6 +215,34 @@ inline void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights,
 }
 #endif
 
+// int16 activations with int8 weights (TFLM's 16x8 FullyConnected: per-tensor requantization,
+// an int64 accumulator). Zero points of input and output are 0.
+struct FullyConnectedS16Params {
+  int32_t batches, input_depth, output_depth;
+  int32_t weights_zero_point;  // TFLM applies it: acc = sum (w - Z_w) * x
+  int32_t multiplier;          // the 15-bit multiplier of multiply_by_reduced_multiplier_s64
+  int32_t shift;               // QuantizeMultiplier's shift
+  int32_t act_min, act_max;
+};
+
+// weights: flash [N][K]; bias: flash int64 [N] or nullptr.
+inline void fully_connected_s16(const FullyConnectedS16Params& params, const int16_t* input, const int8_t* weights,
+                                const int64_t* bias, int16_t* output) {
+  const auto p = flash_load(params);
+  for (int32_t b = 0; b < p.batches; ++b, input += p.input_depth) {
+    int64_t input_term = 0;  // Z_w * sum x, which sum w * x includes and TFLM's sum does not
+    if (p.weights_zero_point != 0) {
+      for (int32_t d = 0; d < p.input_depth; ++d) input_term += input[d];
+      input_term *= p.weights_zero_point;
+    }
+    const int8_t* w = weights;
+    for (int32_t o = 0; o < p.output_depth; ++o, w += p.input_depth) {
+      const int64_t sum = dot_s8_s16(w, input, p.input_depth) - input_term;
+      *output++ = requantize_s16(sum, bias, o, p.multiplier, p.shift, p.act_min, p.act_max);
+    }
+  }
+}
+
 struct FullyConnectedF32Params {
   int32_t batches, input_depth, output_depth;
   float act_min, act_max;

@@ -16,6 +16,9 @@ struct Pool2DS8Params {
       filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max;
 };
 
+// The int16 poolings take the same parameters.
+typedef Pool2DS8Params Pool2DS16Params;
+
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
 struct Pool2DInputRowsS8Params {
   InputRowsParams rows;
@@ -80,30 +83,46 @@ inline int32_t rounded_average(int32_t sum, int32_t count) {
 
 }  // namespace detail
 
-// The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
-// one band's, the input-row forms one output row's).
-// Average: rounds the raw-q average half away from zero with C truncating division, exactly
-// as TFLM. Every window must contain at least one in-image cell (TFLM errors otherwise).
-inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
+namespace detail {
+
+// The integer poolings over int8 or int16 elements (input and output share scale and zero
+// point). Average: the raw-q sum in int32 rounded half away from zero with C truncating
+// division, exactly as TFLM. Every window must contain at least one in-image cell (TFLM
+// errors otherwise).
+template <typename T>
+inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
+  for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t sum = detail::fold_window(x + c, w, static_cast<int32_t>(0),
-                                              [](int32_t acc, int8_t v) { return acc + v; });
-      *out++ = clamp_to_s8(detail::rounded_average(sum, count), p.act_min, p.act_max);
+      const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, T v) { return acc + v; });
+      const int32_t average = rounded_average(sum, count);
+      *out++ = static_cast<T>(average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average);
     }
   });
 }
 
-inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  detail::for_each_pool_window(p, in, [&](const int8_t* x, const detail::PoolWindow& w) {
+// Max: from the type's lowest value, as TFLM starts.
+template <typename T>
+inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
+  for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t max =
-          detail::fold_window(x + c, w, static_cast<int32_t>(-128),
-                              [](int32_t acc, int8_t v) { return v > acc ? v : acc; });
-      *out++ = clamp_to_s8(max, p.act_min, p.act_max);
+      const int32_t max = fold_window(x + c, w, IntBounds<T>::lowest(),
+                                      [](int32_t acc, T v) { return v > acc ? static_cast<int32_t>(v) : acc; });
+      *out++ = static_cast<T>(max < p.act_min ? p.act_min : max > p.act_max ? p.act_max : max);
     }
   });
+}
+
+}  // namespace detail
+
+// The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
+// one band's, the input-row forms one output row's).
+inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  detail::average_pool_2d_rows(p, in, out);
+}
+
+inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
+  detail::max_pool_2d_rows(p, in, out);
 }
 
 // A pooling with one output row fed its input one row at a time (a band region's sink,
@@ -182,6 +201,16 @@ inline bool average_pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params,
 inline bool max_pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params, int8_t* ring, int32_t* state,
                                       int8_t* out) {
   return detail::pool_2d_input_rows_s8<false>(params, ring, state, out);
+}
+
+// int16 (TFLM's int16 reference poolings: the int8 arithmetic on int16 values). The
+// parameters are the int8 kernels' (Pool2DS16Params), act_min/act_max within int16.
+inline void average_pool_2d_s16(const Pool2DS16Params& params, const int16_t* in, int16_t* out) {
+  detail::average_pool_2d_rows(flash_load(params), in, out);
+}
+
+inline void max_pool_2d_s16(const Pool2DS16Params& params, const int16_t* in, int16_t* out) {
+  detail::max_pool_2d_rows(flash_load(params), in, out);
 }
 
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.
