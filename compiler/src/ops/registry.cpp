@@ -10,12 +10,14 @@ namespace microflow {
 
 #define MF_OPERATORS(X) \
   X(kAddOp)             \
+  X(kAssignVariableOp)  \
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
+  X(kCallOnceOp)        \
   X(kCastOp)            \
   X(kConcatenationOp)   \
   X(kConv2DOp)          \
@@ -39,6 +41,7 @@ namespace microflow {
   X(kPadV2Op)           \
   X(kQuantizeOp)        \
   X(kReduceMaxOp)       \
+  X(kReadVariableOp)    \
   X(kReduceMinOp)       \
   X(kReshapeOp)         \
   X(kResizeBilinearOp)  \
@@ -55,8 +58,10 @@ namespace microflow {
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
   X(kSumOp)             \
+  X(kSvdfOp)            \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
+  X(kVarHandleOp)       \
   X(kZerosLikeOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;
