@@ -484,9 +484,10 @@ void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_
   if (t.flash_bytes > 0 && constant_bytes > t.flash_bytes)
     throw DoesNotFit(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
                                    t.name, constant_bytes, t.flash_bytes));
-  if (t.ram_bytes > 0 && m.plan.arena_bytes > t.ram_bytes)
-    throw DoesNotFit(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
-                                   t.name, m.plan.arena_bytes, t.ram_bytes));
+  const int64_t ram = m.plan.arena_bytes + m.plan.state_bytes;
+  if (t.ram_bytes > 0 && ram > t.ram_bytes)
+    throw DoesNotFit(fmt::format("{} does not fit {}: its arena{} alone needs {} B of RAM, the chip has {} B", what,
+                                   t.name, m.plan.state_bytes ? " and state" : "", ram, t.ram_bytes));
 }
 
 void check_external_weights_target(const Target& t) {
