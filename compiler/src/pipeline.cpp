@@ -1,5 +1,6 @@
 #include "pipeline.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "diagnostics.h"
@@ -30,16 +31,31 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   schedule(out.graph);
   out.folded = fold_constants(out.graph);
   out.calls = lower_graph(out.graph);
-  fold_padding(out.graph, out.calls);
+  if (options.rewrites) fold_padding(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: specialization sees the regions' stages, and only picks variants the band
   // executor can call row by row (band_stream.h's BandKernel).
-  place_views(out.graph, out.calls);
-  specialize_kernels(out.graph, out.calls, options.optimize, options.target_family, options.target_isa,
-                     input_rows != StreamingMode::Off);
-  choose_execution_order(out.graph, out.calls);
-  out.plan = plan_memory(out.graph, out.calls);
+  std::vector<KernelCall> without_views = out.calls;
+  if (options.rewrites) place_views(out.graph, out.calls);
+  auto order_and_plan = [&](std::vector<KernelCall>& calls) {
+    specialize_kernels(out.graph, calls, options.optimize, options.target_family, options.target_isa,
+                       input_rows != StreamingMode::Off);
+    choose_execution_order(out.graph, calls);
+    return plan_memory(out.graph, calls);
+  };
+  out.plan = order_and_plan(out.calls);
+  out.views.calls = static_cast<int>(std::count_if(out.calls.begin(), out.calls.end(), [](const KernelCall& k) { return k.views; }));
+  if (out.views.calls) {
+    MemoryPlan copies = order_and_plan(without_views);
+    out.views.arena_with = out.plan.arena_bytes;
+    out.views.arena_without = copies.arena_bytes;
+    out.views.kept = out.views.arena_with <= out.views.arena_without;
+    if (!out.views.kept) {
+      out.calls = std::move(without_views);
+      out.plan = std::move(copies);
+    }
+  }
   if (!out.streaming.measured) {
     out.streaming.lower_bound_before = out.plan.lower_bound;
     out.streaming.arena_before = out.plan.arena_bytes;

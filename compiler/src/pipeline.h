@@ -15,12 +15,22 @@
 
 namespace microflow {
 
+// Zero-copy views (passes/views.cpp) keep a whole tensor live from its first part's
+// producer on, which can raise the arena's peak: the pipeline plans with and without
+// them and keeps them unless that costs arena bytes.
+struct ViewsReport {
+  int calls = 0;                 // box-copy calls that could be views
+  int64_t arena_with = 0, arena_without = 0;
+  bool kept = false;
+};
+
 struct CompiledModel {
   Graph graph;
   std::vector<FoldedOp> folded;   // operators computed at build time or removed as dead
   std::vector<KernelCall> calls;  // pointers into graph.ops: keep the object in place
   MemoryPlan plan;
   StreamingReport streaming;           // band streaming
+  ViewsReport views;
   StreamingInput input_rows;           // enabled: the input comes row by row
   int64_t whole_input_arena_bytes = 0;  // the arena of the whole-input form (= plan's without input rows)
 
@@ -38,6 +48,9 @@ struct CompileOptions {
   // --streaming-input: off = whole input, on = row by row or an error saying why not,
   // auto = row by row when the model allows it and the arena shrinks.
   StreamingMode input_rows = StreamingMode::Off;
+  // Layer rewrites that remove tensors and copies (PAD folded into the next layer,
+  // zero-copy views); off gives the plain form, to measure what they save (--rewrites).
+  bool rewrites = true;
 };
 
 // Throws CompileError with a message naming the file and operator.

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "kernels/binary.h"
 #include "test_util.h"
 
 namespace mftest {
@@ -110,7 +111,7 @@ TEST(ReduceOps, L2PoolIsFloatOnly) {
   EXPECT_COMPILE_ERROR(compile_bytes(m.finish(), kName), kName, "op 0 (L2_POOL_2D)", "float32 only");
 }
 
-// ADD(constant, x): the constant becomes the kernel's flash array, the activation its input.
+// ADD(constant, x): the constant stays in flash as the kernel's first operand.
 TEST(ReduceOps, AddTakesAConstantOperandFromFlash) {
   w::ModelWriter m;
   const int c = m.add_const_tensor("c", w::TensorType::INT8, {4}, w::to_bytes(std::vector<int8_t>{1, -2, 3, -4}),
@@ -121,14 +122,22 @@ TEST(ReduceOps, AddTakesAConstantOperandFromFlash) {
   m.set_outputs({out});
   const auto compiled = compile_bytes(m.finish(), kName);
   const auto& k = compiled->calls[0];
-  EXPECT_EQ(k.function(), "add_const_s8");
+  EXPECT_EQ(k.function(), "binary_quantized<mf::OpAdd>");
   ASSERT_EQ(k.args.size(), 3u);
-  EXPECT_EQ(k.args[0].kind, microflow::KernelArg::Input);
-  EXPECT_EQ(k.args[0].tensor, x);
-  EXPECT_EQ(k.args[1].kind, microflow::KernelArg::Array);
+  EXPECT_EQ(k.args[0].kind, microflow::KernelArg::Array);
   EXPECT_EQ(k.arrays[0].ints, (std::vector<int64_t>{1, -2, 3, -4}));
+  EXPECT_EQ(k.args[1].kind, microflow::KernelArg::Input);
+  EXPECT_EQ(k.args[1].tensor, x);
   EXPECT_EQ(k.args[2].tensor, out);
+  const auto& p = k.params.as<microflow::BinaryQuantizedParams>();
+  EXPECT_EQ(p.input1_in_flash, 1);
+  EXPECT_EQ(p.input2_in_flash, 0);
+  // [4] against [1,3,4]: one loop of 12 outputs would not do; rows of 4, the constant repeated.
+  EXPECT_EQ(p.dims, (std::vector<int64_t>{1, 1, 1, 3, 4}));
+  EXPECT_EQ(p.input1_strides, (std::vector<int64_t>{0, 0, 0, 0, 1}));
+  EXPECT_EQ(p.input2_strides, (std::vector<int64_t>{0, 0, 0, 4, 1}));
 
+  // ADD of two constants folds; the second ADD reads the sum from flash.
   w::ModelWriter both;
   const int c1 = both.add_const_tensor("c1", w::TensorType::FLOAT32, {2}, w::to_bytes(std::vector<float>{1, 2}));
   const int c2 = both.add_const_tensor("c2", w::TensorType::FLOAT32, {2}, w::to_bytes(std::vector<float>{3, 4}));
@@ -138,7 +147,10 @@ TEST(ReduceOps, AddTakesAConstantOperandFromFlash) {
   both.add_add(c1, c2, sum);
   both.add_add(sum, x2, y);
   both.set_outputs({y});
-  EXPECT_COMPILE_ERROR(compile_bytes(both.finish(), kName), kName, "op 0 (ADD)", "both inputs are constant");
+  const auto folded = compile_bytes(both.finish(), kName);
+  ASSERT_EQ(folded->calls.size(), 1u);
+  EXPECT_EQ(folded->calls[0].function(), "binary_f32<mf::OpAdd>");
+  EXPECT_EQ(folded->calls[0].arrays.at(0).floats, (std::vector<float>{4, 6}));
 }
 
 // Constant folding: the lowered call's evaluate runs the runtime kernel on host buffers.

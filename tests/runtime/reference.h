@@ -63,6 +63,47 @@ inline void quantize_multiplier(double d, int32_t* m, int32_t* s) {
   *s = exponent;
 }
 
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, ...): the multiplier rounded to 15 bits,
+// one rounding (16x8 kernels).
+inline int32_t mbqm64(int64_t x, int32_t m, int s) {
+  const int32_t reduced = m < 0x7FFF0000 ? (m + (1 << 15)) >> 16 : 0x7FFF;
+  const int total_shift = 15 - s;
+  return static_cast<int32_t>((x * reduced + (int64_t{1} << (total_shift - 1))) >> total_shift);
+}
+
+// TFLM's gen_lut<float, int16_t, int16_t> (513 entries) and LUTLookup(int16_t, lut).
+inline std::vector<int16_t> gen_lut_s16(float (*func)(float), float input_min, float input_max, float output_min,
+                                        float output_max) {
+  const int nb_steps = 512;
+  const float step = (input_max - input_min) / nb_steps;
+  const float half_step = step / 2;
+  const float output_scaling_inv = static_cast<float>(32767 - (-32768) + 1) / (output_max - output_min);
+  std::vector<int16_t> lut(nb_steps + 1);
+  for (int i = 0; i < nb_steps; i++) {
+    const float val = func(input_min + i * step);
+    const float val_midpoint = func(input_min + i * step + half_step);
+    const float val_next = func(input_min + (i + 1) * step);
+    const float sample_val = std::round(val * output_scaling_inv);
+    const float midpoint_interp_val = std::round((val_next * output_scaling_inv + std::round(val * output_scaling_inv)) / 2);
+    const float midpoint_val = std::round(val_midpoint * output_scaling_inv);
+    const float midpoint_err = midpoint_interp_val - midpoint_val;
+    const float bias = std::round(midpoint_err / 2);
+    lut[i] = static_cast<int16_t>(std::min<float>(std::max<float>(sample_val - bias, -32768.f), 32767.f));
+  }
+  lut[nb_steps] = static_cast<int16_t>(
+      std::min<float>(std::max<float>(std::round(func(input_max) * output_scaling_inv), -32768.f), 32767.f));
+  return lut;
+}
+
+inline int16_t lut_lookup(int16_t value, const int16_t* lut) {
+  const uint16_t index = static_cast<uint16_t>(256 + (value >> 7));
+  const int16_t offset = value & 0x7f;
+  const int16_t base = lut[index];
+  const int16_t slope = lut[index + 1] - lut[index];
+  const int delta = (slope * offset + 64) >> 7;
+  return static_cast<int16_t>(base + delta);
+}
+
 inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(std::min(std::max(v, lo), hi));
 }
@@ -94,6 +135,11 @@ struct Random {
   std::vector<float> f32(size_t n, float lo = -6.f, float hi = 6.f) {
     std::vector<float> v(n);
     for (auto& x : v) x = uniform_f(lo, hi);
+    return v;
+  }
+  std::vector<int16_t> s16(size_t n, int32_t lo = -32768, int32_t hi = 32767) {
+    std::vector<int16_t> v(n);
+    for (auto& x : v) x = static_cast<int16_t>(uniform(lo, hi));
     return v;
   }
   std::vector<int32_t> s32(size_t n, int32_t lo, int32_t hi) {

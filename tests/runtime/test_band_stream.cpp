@@ -126,7 +126,7 @@ Layer wide_conv(ref::Random& rng, Shape in, int32_t oc) {
 template <int32_t Width, int32_t Depth, int32_t Channels>
 void wide_row(const int8_t* input, const int32_t* weights, const int32_t* folded_bias, const int32_t* requant,
               int8_t* output) {
-  mf::conv_2d_1x1_s8_wide_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, -7, -100, 127>>(
+  mf::conv_2d_1x1_s8_wide_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, Channels, -7, -100, 127>>(
       input, weights, folded_bias, requant, output);
 }
 
@@ -144,7 +144,7 @@ Layer lanes_conv(ref::Random& rng, Shape in, int32_t oc) {
 template <int32_t Width, int32_t Depth, int32_t Channels>
 void lanes_row(const int8_t* input, const int32_t* weights, const int32_t* folded_bias, const int32_t* requant,
                int8_t* output) {
-  mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, -7, -100, 127>>(
+  mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, Channels, -7, -100, 127>>(
       input, weights, folded_bias, requant, output);
 }
 

@@ -137,8 +137,9 @@ TEST(Conv2D1x1S8, DepthAboveTheAvx2WindowLimit) {
 
 // conv_2d_1x1_s8_lanes_fixed (the host's 1x1 instance, C: Conv2D1x1S8WideConstants) against
 // the generic conv_2d_1x1_s8 and the reference, on random weights, inputs, biases, input zero
-// points and per-channel shifts from -1 to -31.
-template <int32_t Pixels, int32_t K, int32_t N, int32_t Zout, int32_t Lo, int32_t Hi>
+// points and per-channel shifts from -1 to -31. Stride > N: the output is a channel slice of
+// a wider tensor (a CONCATENATION view); the other channels must stay untouched.
+template <int32_t Pixels, int32_t K, int32_t N, int32_t Zout, int32_t Lo, int32_t Hi, int32_t Stride = N>
 void check_lanes(uint32_t seed) {
   ref::Random rng(seed);
   for (int iter = 0; iter < 10; ++iter) {
@@ -156,11 +157,19 @@ void check_lanes(uint32_t seed) {
     }
     const mf::Conv2DS8Params p = {1,  Pixels, 1,      K,        Pixels,   1, N, 1, 1, K, 1, 1, 1, 1, 0, 0,
                                   c.z_in, Zout, m.data(), s.data(), Lo,       Hi, N};
-    std::vector<int8_t> generic(static_cast<size_t>(Pixels * N)), out(generic.size());
+    std::vector<int8_t> generic(static_cast<size_t>(Pixels * N)), strided(static_cast<size_t>(Pixels * Stride), 0x55);
     mf::conv_2d_1x1_s8(p, x.data(), ref::pack_filter_blocks(w, N, 1, K).data(), folded.data(), generic.data());
     folded.resize(static_cast<size_t>((N + 7) / 8 * 8), 0);
-    mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Pixels, K, N, Zout, Lo, Hi>>(
-        x.data(), ref::lanes_weight_words(w, N, K).data(), folded.data(), ref::lanes_requant(m, s).data(), out.data());
+    mf::conv_2d_1x1_s8_lanes_fixed<mf::Conv2D1x1S8WideConstants<Pixels, K, N, Stride, Zout, Lo, Hi>>(
+        x.data(), ref::lanes_weight_words(w, N, K).data(), folded.data(), ref::lanes_requant(m, s).data(),
+        strided.data());
+    std::vector<int8_t> out;
+    for (int32_t px = 0; px < Pixels; ++px)
+      for (int32_t ch = 0; ch < Stride; ++ch) {
+        const int8_t v = strided[static_cast<size_t>(px * Stride + ch)];
+        if (ch < N) out.push_back(v);
+        else ASSERT_EQ(v, 0x55) << "pixel " << px << " channel " << ch << " is not this call's";
+      }
     ASSERT_EQ(out, generic) << "iter " << iter;
     ASSERT_EQ(out, reference(c, x, w, bias, m, s)) << "iter " << iter;
   }
@@ -175,6 +184,11 @@ TEST(Conv2D1x1S8LanesFixed, OddDepthsAndChannelBlocksMatchGeneric) {
   check_lanes<5, 33, 41, -128, -128, 127>(563);
   check_lanes<1, 40, 128, 10, 10, 127>(564);
   check_lanes<2, 128, 36, -7, -128, 100>(565);
+}
+
+TEST(Conv2D1x1S8LanesFixed, WritesAChannelSliceOfAWiderOutput) {
+  check_lanes<3, 7, 5, -4, -128, 127, 12>(566);
+  check_lanes<2, 33, 16, 3, -100, 120, 40>(567);
 }
 
 TEST(Conv2DPackedS8, SamePaddingStridesAndRowLengths) {

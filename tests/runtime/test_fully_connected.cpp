@@ -257,9 +257,11 @@ TEST(FullyConnectedS8RowsFixed, DepthsAroundVectorStepsAndRowBlocks) {
   check_rows_fixed<3, 100, 7, -5>(25);
 }
 
-// conv_2d_1x1_s8_rows_fixed: each pixel is one FC row with per-channel (multiplier, -shift - 1).
-template <int32_t Pixels, int32_t K, int32_t N>
-void check_conv_1x1_rows_fixed(uint32_t seed) {
+// conv_2d_1x1_s8_rows_fixed (int8 rows) and conv_2d_1x1_s8_wide_fixed (Wide: int16 SMLAD
+// layout): each pixel is one FC row with per-channel (multiplier, -shift - 1).
+// Stride > N: every pixel's N outputs land Stride apart, the channels between untouched.
+template <int32_t Pixels, int32_t K, int32_t N, int32_t Stride = N, bool Wide = false>
+void check_conv_1x1_fixed(uint32_t seed) {
   ref::Random rng(seed);
   const FcCase c = {Pixels, K, N, 5, 0, -4, true, -128, 127};
   const auto x = rng.s8(c.batches * c.k);
@@ -272,16 +274,32 @@ void check_conv_1x1_rows_fixed(uint32_t seed) {
     m.push_back(m0), s.push_back(s0), requant.push_back(m0), requant.push_back(-s0 - 1);
   }
   const std::vector<int32_t> folded = fold_bias(c, w, bias);
-  std::vector<int8_t> out(static_cast<size_t>(Pixels * N));
-  mf::conv_2d_1x1_s8_rows_fixed<mf::Conv2D1x1S8WideConstants<Pixels, K, N, -4, -128, 127>>(
-      x.data(), w.data(), folded.data(), requant.data(), out.data());
+  std::vector<int8_t> strided(static_cast<size_t>(Pixels * Stride), 0x55), out;
+  using C = mf::Conv2D1x1S8WideConstants<Pixels, K, N, Stride, -4, -128, 127>;
+  if (Wide)
+    mf::conv_2d_1x1_s8_wide_fixed<C>(x.data(), ref::wide_weight_words(w, N, K).data(), folded.data(), requant.data(),
+                                     strided.data());
+  else
+    mf::conv_2d_1x1_s8_rows_fixed<C>(x.data(), w.data(), folded.data(), requant.data(), strided.data());
+  for (int32_t px = 0; px < Pixels; ++px)
+    for (int32_t ch = 0; ch < Stride; ++ch) {
+      const int8_t v = strided[static_cast<size_t>(px * Stride + ch)];
+      if (ch < N) out.push_back(v);
+      else EXPECT_EQ(v, 0x55) << "pixel " << px << " channel " << ch << " is not this call's";
+    }
   EXPECT_EQ(out, reference_fc(c, x, w, bias, m, s)) << "k " << K << " n " << N;
 }
 
 TEST(Conv2D1x1S8RowsFixed, DepthsAroundVectorStepsAndChannelBlocks) {
-  check_conv_1x1_rows_fixed<3, 8, 16>(31);
-  check_conv_1x1_rows_fixed<2, 17, 6>(32);
-  check_conv_1x1_rows_fixed<4, 48, 9>(33);
+  check_conv_1x1_fixed<3, 8, 16>(31);
+  check_conv_1x1_fixed<2, 17, 6>(32);
+  check_conv_1x1_fixed<4, 48, 9>(33);
+}
+
+TEST(Conv2D1x1S8Fixed, WritesAChannelSliceOfAWiderOutput) {
+  check_conv_1x1_fixed<3, 17, 6, 10>(34);
+  check_conv_1x1_fixed<3, 17, 6, 10, true>(35);
+  check_conv_1x1_fixed<2, 8, 9, 20, true>(36);
 }
 
 TEST(FullyConnectedF32, HandComputedWithBiasAndRelu6) {

@@ -137,6 +137,118 @@ TEST(SoftmaxS8, OneOverOnePlusX) {
   }
 }
 
+// PreprocessSoftmaxScaling(beta, S_in, 5 integer bits) and the radius, as TFLM's Prepare.
+mf::SoftmaxS8Params s8_scaling(double beta, double scale, int32_t rows, int32_t depth) {
+  int32_t m, s;
+  ref::quantize_multiplier(std::min(beta * scale * (1 << 26), 2147483647.0), &m, &s);
+  return {rows, depth, m, s, -static_cast<int32_t>(std::floor(31.0 * (1 << 26) / std::ldexp(1.0, s)))};
+}
+
+TEST(SoftmaxS8S16, MatchesTflmGoldenVectors) {
+  // operators/SOFTMAX/int8_to_int16 rand_000, first row: S_in = 0.1, beta 1.
+  const std::vector<int8_t> in = {83, 85, -91, 74, 61, 35, -92, -128, -126, 93, 24, 62, 29, 39, -104, 108};
+  const std::vector<int16_t> expected = {-29084, -28268, -32768, -31270, -32360, -32738, -32768, -32768,
+                                         -32768, -22754, -32758, -32317, -32751, -32723, -32768, 12111};
+  std::vector<int16_t> out(16);
+  mf::softmax_s8_s16(s8_scaling(1.0, static_cast<double>(0.1f), 1, 16), in.data(), out.data());
+  EXPECT_EQ(out, expected);
+}
+
+TEST(SoftmaxS8S16, TwoHundredFiftySixTimesFinerThanInt8) {
+  // The same fixed-point probabilities rounded to 16 instead of 8 bits: the int8 output
+  // (+128) is the int16 one (+32768) / 256 to within rounding (int8 saturates at 255).
+  ref::Random rng(7);
+  for (int iter = 0; iter < 100; ++iter) {
+    const int32_t depth = rng.uniform(1, 40);
+    const auto p = s8_scaling(1.0, std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-7, -2)), 1, depth);
+    const auto in = rng.s8(depth);
+    std::vector<int8_t> narrow(depth);
+    std::vector<int16_t> wide(depth);
+    mf::softmax_s8(p, in.data(), narrow.data());
+    mf::softmax_s8_s16(p, in.data(), wide.data());
+    for (int32_t c = 0; c < depth; ++c)
+      ASSERT_NEAR(std::min((wide[c] + 32768) / 256.0, 255.0), narrow[c] + 128, 0.51) << iter << " " << c;
+  }
+}
+
+// TFLM's SoftmaxInt16 as written (int64 products, int16 lookups).
+std::vector<int16_t> softmax_s16_reference(const std::vector<int16_t>& in, int32_t depth, int32_t m, int32_t s,
+                                           const std::vector<int16_t>& exp_lut,
+                                           const std::vector<int16_t>& recip_lut) {
+  std::vector<int16_t> out(in.size());
+  for (size_t r = 0; r < in.size() / depth; ++r) {
+    const int16_t* x = &in[r * depth];
+    int16_t* y = &out[r * depth];
+    int16_t max = -32768;
+    for (int32_t c = 0; c < depth; ++c) max = std::max(max, x[c]);
+    int32_t sum = 0;
+    for (int32_t c = 0; c < depth; ++c) {
+      const int32_t sym = ref::mbqm(x[c] - max, m, s) + 32767;
+      y[c] = ref::lut_lookup(static_cast<int16_t>(std::min(std::max(sym, -32768), 32767)), exp_lut.data());
+      sum += y[c];
+    }
+    const int h = __builtin_clz(static_cast<uint32_t>(sum));
+    const int32_t shifted = static_cast<int32_t>(((static_cast<int64_t>(sum) << (h - 1)) + (1 << 13)) >> 14);
+    const int32_t sym = shifted - ((1 << 15) + (1 << 16));
+    const int16_t recip =
+        ref::lut_lookup(static_cast<int16_t>(std::min(std::max(sym, -32768), 32767)), recip_lut.data());
+    for (int32_t c = 0; c < depth; ++c) {
+      const int right = 31 - h;
+      const int32_t v = static_cast<int32_t>((static_cast<int64_t>(y[c]) * recip + (int64_t{1} << (right - 1))) >> right);
+      y[c] = static_cast<int16_t>(std::min(std::max(v, 0), 32767));
+    }
+  }
+  return out;
+}
+
+struct Int16Tables {
+  std::vector<int16_t> exp_lut = ref::gen_lut_s16([](float v) { return std::exp(v); }, -10.f, 0.f, -1.f, 1.f);
+  std::vector<int16_t> recip_lut = ref::gen_lut_s16([](float v) { return 1.f / (1.f + v); }, 0.f, 1.f, -1.f, 1.f);
+};
+
+TEST(SoftmaxS16, MatchesTflmGoldenVectors) {
+  // operators/SOFTMAX/int16 rand_000, first row: S_in = 2^-12, beta 1.
+  const std::vector<int16_t> in = {24158, -31202, -16418, 14911, -27969, 2347,  -26371, -25330,
+                                   -23322, -1790, 30571,  13064, -25140, -17451, 3416,  29261};
+  const std::vector<int16_t> expected = {3468, 1, 1, 363, 1, 17, 1, 1, 1, 6, 16597, 231, 1, 1, 22, 12054};
+  const Int16Tables t;
+  int32_t m, s;
+  ref::quantize_multiplier(std::ldexp(1.0, -12) / (10.0 / 65535.0), &m, &s);
+  std::vector<int16_t> out(16);
+  mf::softmax_s16({1, 16, m, s}, in.data(), t.exp_lut.data(), t.recip_lut.data(), out.data());
+  EXPECT_EQ(out, expected);
+}
+
+TEST(SoftmaxS16, MatchesTflmFormulation) {
+  const Int16Tables t;
+  ref::Random rng(16);
+  for (int iter = 0; iter < 300; ++iter) {
+    const int32_t depth = rng.uniform(1, 70), rows = rng.uniform(1, 3);
+    const double real = std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-16, -8)) * rng.uniform_f(0.25f, 3.f) /
+                        (10.0 / 65535.0);
+    int32_t m, s;
+    ref::quantize_multiplier(real, &m, &s);
+    const auto in = rng.s16(static_cast<size_t>(rows * depth), iter % 2 ? -32768 : -300, iter % 2 ? 32767 : 300);
+    std::vector<int16_t> out(in.size());
+    mf::softmax_s16({rows, depth, m, s}, in.data(), t.exp_lut.data(), t.recip_lut.data(), out.data());
+    ASSERT_EQ(out, softmax_s16_reference(in, depth, m, s, t.exp_lut, t.recip_lut)) << "iter " << iter;
+    // In place, as TFLM's own use of the output row allows.
+    std::vector<int16_t> same = in;
+    mf::softmax_s16({rows, depth, m, s}, same.data(), t.exp_lut.data(), t.recip_lut.data(), same.data());
+    ASSERT_EQ(same, out) << "iter " << iter;
+  }
+}
+
+TEST(SoftmaxS16, LutLookupInterpolates) {
+  // A linear table interpolates to within the rounding: lut[i] = 64 * i - 16384 is value / 2.
+  std::vector<int16_t> lut(513);
+  for (int i = 0; i < 513; ++i) lut[i] = static_cast<int16_t>(std::min(64 * i - 16384, 32767));
+  for (int32_t v = -32768; v < 32767; v += 61) {
+    EXPECT_EQ(mf::lut_lookup_s16(lut.data(), v), ref::lut_lookup(static_cast<int16_t>(v), lut.data())) << v;
+    EXPECT_NEAR(mf::lut_lookup_s16(lut.data(), v), v / 2.0, 0.5) << v;
+  }
+}
+
 TEST(SoftmaxF32, MatchesTflmGoldenVectors) {
   // shared/models/ops/softmax_float rand_000 and rand_001 (beta = 1) as IEEE-754 bit
   // patterns; bit-exact with the host's glibc expf, as the goldens were made with it.

@@ -54,10 +54,9 @@ nlohmann::json to_json(const Measurement& m, const std::string& counter) {
 
 int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
-  const int64_t page_bytes = a.weights.page();
+  const int64_t page_bytes = a.pipeline.weights.page();
   if (page_bytes) check_external_weights_target(target);
-  const CompileOptions options =
-      pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
+  const CompileOptions options = pipeline_options(a.pipeline, &target);
   std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options);
   int64_t input_bytes = 0;
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
@@ -96,7 +95,7 @@ int run_bench(const BenchArgs& a) {
   const std::string counter = target.count == "cycles" ? "cycles" : "instructions";
   if (a.json) {
     nlohmann::json j = to_json(model, counter);
-    j.update({{"model", a.model}, {"target", target.name}, {"optimize", a.optimize},
+    j.update({{"model", a.model}, {"target", target.name}, {"optimize", a.pipeline.optimize},
               {"arena_bytes", m.plan.arena_bytes}, {"state_bytes", m.plan.state_bytes},
               {"streaming_input", m.input_rows.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
@@ -110,7 +109,7 @@ int run_bench(const BenchArgs& a) {
     return 0;
   }
   const char* method = target.count == "cycles" ? "simavr, exact" : target.count == "callgrind" ? "callgrind" : "QEMU plugin, exact";
-  std::cout << fmt::format("model: {}\ntarget: {}\noptimize: {}\n", a.model, target.name, a.optimize)
+  std::cout << fmt::format("model: {}\ntarget: {}\noptimize: {}\n", a.model, target.name, a.pipeline.optimize)
             << fmt::format("{} per invoke(): {} ({}), {} MACs, {:.3f} MACs per {}\n", counter, model.count, method,
                            m.macs(), model.count ? static_cast<double>(m.macs()) / static_cast<double>(model.count) : 0.0,
                            counter == "cycles" ? "cycle" : "instruction")

@@ -14,6 +14,15 @@ struct WeightsArgs {
   int64_t page() const { return weights == "external" ? page_bytes : 0; }
 };
 
+// The pipeline choices compile, verify and bench share (inspect takes streaming and rewrites).
+struct PipelineArgs {
+  WeightsArgs weights;
+  std::string optimize = "speed";    // --optimize speed|size
+  std::string streaming = "auto";    // --patch-streaming auto|on|off
+  std::string streaming_input;       // --streaming-input off|on|auto (defaults differ per command)
+  std::string rewrites = "on";       // --rewrites on|off
+};
+
 struct CompileOptions;
 struct Target;
 // The pipeline options of compile / verify / bench. Paged weights keep the generic kernels (the
@@ -22,16 +31,12 @@ struct Target;
 // first layer has no paged form): --patch-streaming on or --streaming-input on with
 // --weights external is an error, auto means off. `target`: the code's target (its family
 // and ISA extensions pick kernel variants), nullptr for none in particular.
-CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize, const Target* target,
-                                const std::string& patch_streaming, const std::string& streaming_input);
+CompileOptions pipeline_options(const PipelineArgs& p, const Target* target);
 
 struct CompileArgs {
   std::string model, out_dir, name;
-  std::string streaming_input = "off";  // --streaming-input off|on|auto
-  WeightsArgs weights;
-  std::string optimize = "speed";
   std::string target;  // optional: lets the compiler pick variants for this target
-  std::string streaming = "auto";  // --patch-streaming auto|on|off
+  PipelineArgs pipeline{.streaming_input = "off"};
 };
 int run_compile(const CompileArgs& a);
 
@@ -41,6 +46,7 @@ struct InspectArgs {
   bool memory = false;  // per-step live tensors, lower bound, savings
   std::string svg;      // write the arena plan as an SVG picture here
   std::string streaming = "auto";  // --patch-streaming auto|on|off
+  std::string rewrites = "on";     // --rewrites on|off
 };
 int run_inspect(const InspectArgs& a);
 
@@ -54,24 +60,19 @@ struct VerifyArgs {
   std::string batch, models_dir;
   // --expect-rejections FILE: "MODEL  MESSAGE_SUBSTRING" lines, the rejections a batch expects.
   std::string expect_rejections;
-  std::string streaming_input = "auto";  // auto = only when the whole input does not fit the target
   size_t limit = 0;  // run only the first N vectors (0 = all)
   bool keep = false;
   double tolerance = 1e-5;  // float outputs: max relative error
-  WeightsArgs weights;
-  std::string optimize = "speed";
-  std::string streaming = "auto";  // --patch-streaming auto|on|off
+  // streaming input auto = only when the whole input does not fit the target
+  PipelineArgs pipeline{.streaming_input = "auto"};
 };
 int run_verify(const VerifyArgs& a);
 int run_verify_batch(const VerifyArgs& a);
 
 struct BenchArgs {
   std::string model, target = "host", input, work_dir;
-  std::string streaming_input = "auto";  // as for verify
   bool json = false;
-  WeightsArgs weights;
-  std::string optimize = "speed";
-  std::string streaming = "auto";  // --patch-streaming auto|on|off
+  PipelineArgs pipeline{.streaming_input = "auto"};  // as for verify
 };
 int run_bench(const BenchArgs& a);
 

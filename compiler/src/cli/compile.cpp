@@ -36,14 +36,14 @@ std::string streaming_note(const CompiledModel& m) {
 
 }  // namespace
 
-CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& optimize, const Target* target,
-                                const std::string& patch_streaming, const std::string& streaming_input) {
+CompileOptions pipeline_options(const PipelineArgs& p, const Target* target) {
   CompileOptions o;
-  o.optimize = weights.page() ? Optimize::Size : parse_optimize(optimize);
+  o.optimize = p.weights.page() ? Optimize::Size : parse_optimize(p.optimize);
   if (target) o.target_family = target->family, o.target_isa = target->isa;
-  o.streaming = parse_streaming_mode(patch_streaming);
-  o.input_rows = parse_streaming_mode(streaming_input, "--streaming-input");
-  if (!weights.page()) return o;
+  o.streaming = parse_streaming_mode(p.streaming);
+  o.input_rows = parse_streaming_mode(p.streaming_input, "--streaming-input");
+  o.rewrites = p.rewrites == "on";
+  if (!p.weights.page()) return o;
   if (o.streaming == StreamingMode::On)
     throw CompileError("--patch-streaming on: not available with --weights external (streamed regions keep their "
                        "weights in flash); use auto or off");
@@ -57,12 +57,10 @@ CompileOptions pipeline_options(const WeightsArgs& weights, const std::string& o
 int run_compile(const CompileArgs& a) {
   CompiledModel m;
   const Target target = a.target.empty() ? Target{} : find_target(a.target);
-  compile_model(a.model, m,
-                pipeline_options(a.weights, a.optimize, a.target.empty() ? nullptr : &target, a.streaming,
-                                 a.streaming_input));
+  compile_model(a.model, m, pipeline_options(a.pipeline, a.target.empty() ? nullptr : &target));
   const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
   EmitOptions options;
-  options.page_bytes = a.weights.page();
+  options.page_bytes = a.pipeline.weights.page();
   GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, options, m.input_rows, m.whole_input_arena_bytes);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);
@@ -77,7 +75,7 @@ int run_compile(const CompileArgs& a) {
             << " B" << streaming_note(m) << ")\n";
   if (!code.weights_file.empty())
     std::cout << "microflow: external weights -> " << (fs::path(a.out_dir) / code.weights_file).string() << " ("
-              << code.weights_image.size() << " B, read through a " << a.weights.page() << " B page; "
+              << code.weights_image.size() << " B, read through a " << a.pipeline.weights.page() << " B page; "
               << code.internal_constant_bytes << " B of constants stay in internal flash)\n";
   return 0;
 }

@@ -76,6 +76,10 @@ void print_text(const CompiledModel& m) {
     std::cout << fmt::format("run once (CALL_ONCE's init subgraph, at the first invoke after reset()): op {}\n",
                              fmt::join(once, ", "));
   print_streaming_report(std::cout, m);
+  if (m.views.calls)
+    std::cout << fmt::format("zero-copy views: {} call(s); arena {} B with them, {} B with copies: {}\n",
+                             m.views.calls, m.views.arena_with, m.views.arena_without,
+                             m.views.kept ? "views kept" : "copies kept (the views' whole tensors live longer)");
   std::cout << "\ntensors in the arena:\n";
   for (const Buffer& b : m.plan.buffers)
     for (int id : b.tensors) {
@@ -151,6 +155,7 @@ int run_inspect(const InspectArgs& a) {
   CompiledModel m;
   CompileOptions options;
   options.streaming = parse_streaming_mode(a.streaming);
+  options.rewrites = a.rewrites == "on";
   compile_model(a.model, m, options);
   if (!a.svg.empty()) {
     std::ofstream svg(a.svg);
@@ -193,6 +198,10 @@ int run_inspect(const InspectArgs& a) {
                       {"inputs", m.graph.inputs},
                       {"outputs", m.graph.outputs},
                       {"streaming", streaming_report_json(m)},
+                      {"views", {{"calls", m.views.calls},
+                                 {"arena_with", m.views.arena_with},
+                                 {"arena_without", m.views.arena_without},
+                                 {"kept", m.views.kept}}},
                       {"ops", ops},
                       {"folded", folded},
                       {"tensors", tensors}};

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "diagnostics.h"
@@ -16,16 +17,6 @@ int main(int argc, char** argv) {
   c->add_option("model", compile.model, "The .tflite model")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--output", compile.out_dir, "Output directory")->required();
   c->add_option("--name", compile.name, "C++ namespace and file name (default: the model's file stem)");
-  c->add_option("--streaming-input", compile.streaming_input,
-                "off: the whole input in the arena, invoke(); on: input row by row (push_row()), only a window of "
-                "rows in RAM, error if the model cannot; auto: row by row when the model allows it and that makes the "
-                "arena smaller")
-      ->check(CLI::IsMember({"off", "on", "auto"}))
-      ->capture_default_str();
-  c->add_option("--optimize", compile.optimize,
-                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
-      ->check(CLI::IsMember({"speed", "size"}))
-      ->capture_default_str();
   c->add_option("--target", compile.target, "The target the code is for (kernel variants; default: any)");
 
   InspectArgs inspect;
@@ -66,15 +57,6 @@ int main(int argc, char** argv) {
   v->add_option("--target", verify.target, "Where to run: host, atmega328p, cortex-m0/m4/m7/m33/m55, rv32imc, xtensa-lx106")
       ->capture_default_str();
   v->add_option("--limit", verify.limit, "Run only the first N vectors (sorted by name)");
-  v->add_option("--streaming-input", verify.streaming_input,
-                "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; "
-                "on / off: always / never")
-      ->check(CLI::IsMember({"off", "on", "auto"}))
-      ->capture_default_str();
-  v->add_option("--optimize", verify.optimize,
-                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
-      ->check(CLI::IsMember({"speed", "size"}))
-      ->capture_default_str();
 
   BenchArgs bench;
   auto* b = app.add_subcommand("bench", "Measure instructions per invoke(), flash and RAM of the generated code");
@@ -84,34 +66,48 @@ int main(int argc, char** argv) {
   b->add_option("--input", bench.input, "Input tensor bytes to run on (default: zeros)");
   b->add_flag("--json", bench.json, "Print one JSON object");
   b->add_option("--work-dir", bench.work_dir, "Where to build (default: a temporary directory, removed after)");
-  b->add_option("--streaming-input", bench.streaming_input,
-                "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; "
-                "on / off: always / never")
-      ->check(CLI::IsMember({"off", "on", "auto"}))
-      ->capture_default_str();
-  b->add_option("--optimize", bench.optimize,
-                 "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
-      ->check(CLI::IsMember({"speed", "size"}))
-      ->capture_default_str();
 
-  for (auto [command, weights] : {std::pair{c, &compile.weights}, {v, &verify.weights}, {b, &bench.weights}}) {
-    command->add_option("--weights", weights->weights,
+  const char* compile_rows_help =
+      "off: the whole input in the arena, invoke(); on: input row by row (push_row()), only a window of rows in RAM, "
+      "error if the model cannot; auto: row by row when the model allows it and that makes the arena smaller";
+  const char* run_rows_help =
+      "auto: feed the input row by row only when the whole-input form does not fit the target's RAM; on / off: "
+      "always / never";
+  for (auto [command, p, rows_help] : {std::tuple{c, &compile.pipeline, compile_rows_help},
+                                       std::tuple{v, &verify.pipeline, run_rows_help},
+                                       std::tuple{b, &bench.pipeline, run_rows_help}}) {
+    command->add_option("--streaming-input", p->streaming_input, rows_help)
+        ->check(CLI::IsMember({"off", "on", "auto"}))
+        ->capture_default_str();
+    command->add_option("--optimize", p->optimize,
+                        "speed: specialized kernels per layer (re-laid-out constants); size: the shared generic ones")
+        ->check(CLI::IsMember({"speed", "size"}))
+        ->capture_default_str();
+    command->add_option("--weights", p->weights.weights,
                         "internal: every constant in flash; external: the large layers' weights in a separate "
                         "image (NAME.weights.bin) read through read_weights() into a RAM page")
         ->check(CLI::IsMember({"internal", "external"}))
         ->capture_default_str();
-    command->add_option("--page-bytes", weights->page_bytes,
+    command->add_option("--page-bytes", p->weights.page_bytes,
                         "With --weights external: the RAM page the weights are read into, a multiple of 4")
         ->capture_default_str();
   }
   const char* streaming_help =
       "Band (patch) streaming of conv/depthwise/pooling chains: auto (where it lowers the arena), on (every "
       "eligible chain, whole), off";
-  for (auto [cmd, value] : {std::pair{c, &compile.streaming}, std::pair{i, &inspect.streaming},
-                            std::pair{v, &verify.streaming}, std::pair{b, &bench.streaming}})
-    cmd->add_option("--patch-streaming", *value, streaming_help)
+  const char* rewrites_help =
+      "on: fold PAD into the next layer and place slices (CONCATENATION, SPLIT...) as views without copies; off: "
+      "the plain form, to measure what they save";
+  for (auto [cmd, streaming, rewrites] :
+       {std::tuple{c, &compile.pipeline.streaming, &compile.pipeline.rewrites},
+        std::tuple{i, &inspect.streaming, &inspect.rewrites},
+        std::tuple{v, &verify.pipeline.streaming, &verify.pipeline.rewrites},
+        std::tuple{b, &bench.pipeline.streaming, &bench.pipeline.rewrites}}) {
+    cmd->add_option("--patch-streaming", *streaming, streaming_help)
         ->check(CLI::IsMember({"auto", "on", "off"}))
         ->capture_default_str();
+    cmd->add_option("--rewrites", *rewrites, rewrites_help)->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  }
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -40,7 +40,7 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
                                               const std::vector<std::vector<uint8_t>>& inputs, int64_t input_bytes,
                                               int64_t output_bytes, const fs::path& work) {
   const bool sequence = !a.sequence.empty();
-  const int64_t page_bytes = a.weights.page();
+  const int64_t page_bytes = a.pipeline.weights.page();
   const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
   check_model_fits(target, m, constant_bytes, a.model);
   const std::string model_name = fs::path(a.model).filename().string();
@@ -77,9 +77,8 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
 
 int run_verify(const VerifyArgs& a) {
   const Target target = find_target(a.target);
-  if (a.weights.page()) check_external_weights_target(target);
-  const CompileOptions options =
-      pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
+  if (a.pipeline.weights.page()) check_external_weights_target(target);
+  const CompileOptions options = pipeline_options(a.pipeline, &target);
   std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
   const bool sequence = !a.sequence.empty();
   const std::string dir = sequence ? a.sequence : a.vectors;

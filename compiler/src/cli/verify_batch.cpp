@@ -261,10 +261,10 @@ int run_verify_batch(const VerifyArgs& a) {
   if (target.family != "host")
     throw CompileError(fmt::format("verify --batch runs on the host only, not on {} (verify one model at a time there)",
                                    target.name));
-  if (a.weights.page()) throw CompileError("verify --batch does not take --weights external");
+  if (a.pipeline.weights.page()) throw CompileError("verify --batch does not take --weights external");
   std::vector<BatchEntry> entries = read_batch_list(a);
   const std::map<std::string, std::string> expected = read_expected_rejections(a.expect_rejections);
-  const CompileOptions options = pipeline_options(a.weights, a.optimize, &target, a.streaming, a.streaming_input);
+  const CompileOptions options = pipeline_options(a.pipeline, &target);
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<size_t> runnable;

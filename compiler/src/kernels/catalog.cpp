@@ -4,16 +4,16 @@ namespace microflow {
 namespace {
 
 template <typename Call>
-Params row_form_sample(const char* type, const char* field) {
-  return RowFormParams(type, InputRowsParams{}, Call{}, field);
+Params row_form_sample(const RowFormLayout& layout) {
+  return RowFormParams(layout, InputRowsParams{}, Call{});
 }
 
 }  // namespace
 
 void RowFormParams::describe(FieldSink& sink) const {
   sink.nest("rows", rows_);
-  if (field_.empty()) call_.base().describe(sink);
-  else sink.nest(field_, call_.base());
+  if (*layout_.call_field == '\0') call_.base().describe(sink);
+  else sink.nest(layout_.call_field, call_.base());
 }
 
 int conv_channel_group_unit(const Params& p) {
@@ -28,36 +28,37 @@ int fully_connected_channel_group_unit(const Params&) { return 1; }
 const KernelDef kConv2DInputRowsS8{
     .function = "conv_2d_input_rows_s8",
     .header = "microflow/kernels/conv_2d.h",
-    .sample_params = [] { return row_form_sample<Conv2DS8Params>("Conv2DInputRowsS8Params", "conv"); }};
+    .row_params = {"Conv2DInputRowsS8Params", "conv", 2},
+    .sample_params = [] { return row_form_sample<Conv2DS8Params>(kConv2DInputRowsS8.row_params); }};
 const KernelDef kDepthwiseConv2DInputRowsS8{
     .function = "depthwise_conv_2d_input_rows_s8",
     .header = "microflow/kernels/depthwise_conv_2d.h",
-    .sample_params = [] {
-      return row_form_sample<DepthwiseConv2DS8Params>("DepthwiseConv2DInputRowsS8Params", "depthwise");
-    }};
+    .row_params = {"DepthwiseConv2DInputRowsS8Params", "depthwise", 2},
+    .sample_params = [] { return row_form_sample<DepthwiseConv2DS8Params>(kDepthwiseConv2DInputRowsS8.row_params); }};
 // The planner's in-place form: one output row at a time, identical results.
 const KernelDef kDepthwiseConv2DByRowsS8{.function = "depthwise_conv_2d_by_rows_s8",
                                          .header = "microflow/kernels/depthwise_conv_2d.h",
                                          .row_form = &kDepthwiseConv2DInputRowsS8,
-                                         .row_field = "depthwise",
-                                         .row_state_words = 2,
                                          .in_place = InPlaceKind::RowWindow,
                                          .sample_params = sample_of<DepthwiseConv2DS8Params>};
 const KernelDef kDepthwiseConv2DFullyConnectedInputRowsS8{
     .function = "depthwise_conv_2d_fully_connected_input_rows_s8",
     .header = "microflow/kernels/depthwise_conv_2d_fully_connected.h",
+    .row_params = {"DepthwiseConv2DFullyConnectedInputRowsS8Params", "", 3},
     .sample_params = [] {
-      return row_form_sample<DepthwiseConv2DFullyConnectedS8Params>("DepthwiseConv2DFullyConnectedInputRowsS8Params",
-                                                                    "");
+      return row_form_sample<DepthwiseConv2DFullyConnectedS8Params>(
+          kDepthwiseConv2DFullyConnectedInputRowsS8.row_params);
     }};
 const KernelDef kAveragePool2DInputRowsS8{
     .function = "average_pool_2d_input_rows_s8",
     .header = "microflow/kernels/pooling.h",
-    .sample_params = [] { return row_form_sample<Pool2DS8Params>("Pool2DInputRowsS8Params", "pool"); }};
+    .row_params = {"Pool2DInputRowsS8Params", "pool", 2},
+    .sample_params = [] { return row_form_sample<Pool2DS8Params>(kAveragePool2DInputRowsS8.row_params); }};
 const KernelDef kMaxPool2DInputRowsS8{
     .function = "max_pool_2d_input_rows_s8",
     .header = "microflow/kernels/pooling.h",
-    .sample_params = [] { return row_form_sample<Pool2DS8Params>("Pool2DInputRowsS8Params", "pool"); }};
+    .row_params = {"Pool2DInputRowsS8Params", "pool", 2},
+    .sample_params = [] { return row_form_sample<Pool2DS8Params>(kMaxPool2DInputRowsS8.row_params); }};
 
 const std::vector<const KernelDef*>& derived_kernels() {
   static const std::vector<const KernelDef*> kernels = {

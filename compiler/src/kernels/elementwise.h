@@ -1,4 +1,4 @@
-// ADD, QUANTIZE and DEQUANTIZE kernels (runtime kernels/add.h, kernels/quantize.h).
+// QUANTIZE and DEQUANTIZE kernels (runtime kernels/quantize.h).
 #pragma once
 
 #include <vector>
@@ -6,23 +6,6 @@
 #include "kernels/kernel.h"
 
 namespace microflow {
-
-struct AddS8Params : ParamsBase {
-  std::vector<int64_t> dims, input1_strides, input2_strides;  // 4 each
-  int64_t input1_offset = 0, input2_offset = 0, left_shift = 0;
-  int64_t input1_multiplier = 0, input1_shift = 0, input2_multiplier = 0, input2_shift = 0;
-  int64_t output_multiplier = 0, output_shift = 0, output_zero_point = 0;
-  int64_t act_min = 0, act_max = 0;
-  MF_PARAMS(AddS8Params, dims, input1_strides, input2_strides, input1_offset, input2_offset, left_shift,
-            input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift,
-            output_zero_point, act_min, act_max)
-};
-
-struct AddF32Params : ParamsBase {
-  std::vector<int64_t> dims, input1_strides, input2_strides;
-  float act_min = 0, act_max = 0;
-  MF_PARAMS(AddF32Params, dims, input1_strides, input2_strides, act_min, act_max)
-};
 
 struct QuantizeF32ToS8Params : ParamsBase {
   int64_t size = 0;
@@ -43,14 +26,6 @@ struct DequantizeS8ToF32Params : ParamsBase {
   MF_PARAMS(DequantizeS8ToF32Params, size, scale, zero_point)
 };
 
-inline const KernelDef kAddS8{.function = "add_s8",
-                              .header = "microflow/kernels/add.h",
-                              .in_place = InPlaceKind::Elementwise,
-                              .sample_params = sample_of<AddS8Params>};
-inline const KernelDef kAddF32{.function = "add_f32",
-                               .header = "microflow/kernels/add.h",
-                               .in_place = InPlaceKind::Elementwise,
-                               .sample_params = sample_of<AddF32Params>};
 inline const KernelDef kQuantizeF32ToS8{.function = "quantize_f32_to_s8",
                                         .header = "microflow/kernels/quantize.h",
                                         .in_place = InPlaceKind::Elementwise,

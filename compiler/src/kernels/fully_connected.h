@@ -50,7 +50,6 @@ inline const KernelDef kDepthwiseConv2DFullyConnectedS8{
     .function = "depthwise_conv_2d_fully_connected_s8",
     .header = "microflow/kernels/depthwise_conv_2d_fully_connected.h",
     .row_form = &kDepthwiseConv2DFullyConnectedInputRowsS8,
-    .row_state_words = 3,
     .sample_params = sample_of<DepthwiseConv2DFullyConnectedS8Params>};
 
 }  // namespace microflow

@@ -1,11 +1,10 @@
 // Constant folding of the index / shape / data-movement kernels: each evaluate builds the
 // runtime params struct from the call's typed parameters and runs the runtime kernel
 // itself on host buffers (on the host, flash is plain memory).
-#include <cstring>
-#include <deque>
 #include <string>
 
 #include "diagnostics.h"
+#include "kernels/host_args.h"
 #include "kernels/index.h"
 #include "microflow/kernels/cast.h"
 #include "microflow/kernels/dynamic_update_slice.h"
@@ -17,87 +16,6 @@
 #include "passes/kernel_call.h"
 
 namespace microflow {
-namespace {
-
-int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
-
-template <size_t N>
-void copy_ints(int32_t (&dst)[N], const std::vector<int64_t>& src) {
-  for (size_t i = 0; i < N; ++i) dst[i] = i < src.size() ? i32(src[i]) : 0;
-}
-
-template <typename T>
-void append(std::vector<uint8_t>& bytes, T v) {
-  uint8_t b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  bytes.insert(bytes.end(), b, b + sizeof(T));
-}
-
-// A constant array's values in the bytes of its C type, as the emitter writes them.
-std::vector<uint8_t> array_bytes(const ConstArray& a) {
-  std::vector<uint8_t> bytes;
-  if (a.type == DType::Float32) {
-    for (float f : a.floats) append(bytes, f);
-    return bytes;
-  }
-  for (int64_t v : a.ints) {
-    switch (a.type) {
-      case DType::Int8: append(bytes, static_cast<int8_t>(v)); break;
-      case DType::UInt8: append(bytes, static_cast<uint8_t>(v)); break;
-      case DType::Bool: append(bytes, static_cast<uint8_t>(v != 0)); break;
-      case DType::Int16: append(bytes, static_cast<int16_t>(v)); break;
-      case DType::Int32: append(bytes, static_cast<int32_t>(v)); break;
-      case DType::Int64: append(bytes, v); break;
-      default: throw CompileError("internal: constant array of type " + std::string(dtype_name(a.type)));
-    }
-  }
-  return bytes;
-}
-
-// The call's arguments as host pointers, in order: tensor arguments from the folding
-// pass's buffers, constant arrays from host copies, nullptr for absent ones.
-class HostArgs {
- public:
-  HostArgs(const KernelCall& call, const std::vector<uint8_t*>& tensors) : call_(call) {
-    size_t next = 0;
-    for (const KernelArg& a : call.args) {
-      switch (a.kind) {
-        case KernelArg::Input:
-        case KernelArg::Output:
-          if (next >= tensors.size()) throw CompileError("internal: " + call.function() + ": too few tensor buffers");
-          pointers_.push_back(tensors[next++]);
-          break;
-        case KernelArg::Array: pointers_.push_back(array(a.array)); break;
-        case KernelArg::Null: pointers_.push_back(nullptr); break;
-      }
-    }
-  }
-  template <typename T>
-  T* at(size_t i) const {
-    return reinterpret_cast<T*>(pointers_.at(i));
-  }
-  const std::string& c_type(size_t i) const { return call_.args.at(i).c_type; }
-
- private:
-  uint8_t* array(const std::string& suffix) {
-    for (const ConstArray& c : call_.arrays)
-      if (c.suffix == suffix) {
-        arrays_.push_back(array_bytes(c));
-        return arrays_.back().data();
-      }
-    throw CompileError("internal: " + call_.function() + " has no array " + suffix);
-  }
-
-  const KernelCall& call_;
-  std::deque<std::vector<uint8_t>> arrays_;  // a deque keeps earlier copies in place
-  std::vector<uint8_t*> pointers_;
-};
-
-[[noreturn]] void unsupported(const KernelCall& call, const std::string& type) {
-  throw CompileError("internal: " + call.function() + " cannot fold " + type + " elements");
-}
-
-}  // namespace
 
 void evaluate_gather(const KernelCall& call, const std::vector<uint8_t*>& tensors) {
   const auto& t = call.params.as<GatherParams>();

@@ -23,18 +23,17 @@ struct InputRowsParams : ParamsBase {
 // either as one nested field (`field`) or, when empty, its own fields continued.
 class RowFormParams : public ParamsBase {
  public:
-  RowFormParams(std::string type, InputRowsParams rows, Params call, std::string field)
-      : type_(std::move(type)), rows_(std::move(rows)), call_(std::move(call)), field_(std::move(field)) {}
+  RowFormParams(RowFormLayout layout, InputRowsParams rows, Params call)
+      : layout_(layout), rows_(std::move(rows)), call_(std::move(call)) {}
   std::unique_ptr<ParamsBase> clone() const override { return std::make_unique<RowFormParams>(*this); }
-  const char* type_name() const override { return type_.c_str(); }
+  const char* type_name() const override { return layout_.type; }
   void describe(FieldSink& sink) const override;
   const Params& call() const { return call_; }
 
  private:
-  std::string type_;
+  RowFormLayout layout_;
   InputRowsParams rows_;
   Params call_;
-  std::string field_;
 };
 
 }  // namespace microflow

@@ -49,6 +49,14 @@ void set_output_stride_of(Params& p, int64_t elements) {
   p.as<P>().output_stride = elements;
 }
 
+// A row form's runtime params struct: the ring state (InputRowsParams) followed by the
+// whole-input call's params, nested as field `call_field` ("": its fields follow inline).
+struct RowFormLayout {
+  const char* type = nullptr;
+  const char* call_field = "";
+  int state_words = 0;  // int32 words of row state the kernel keeps between rows
+};
+
 struct KernelDef {
   const char* function = "";  // in namespace mf
   const char* header = "";    // what generated code includes for it, e.g. "microflow/kernels/conv_2d.h"
@@ -59,11 +67,10 @@ struct KernelDef {
   // enumerator, nullptr when the kernel cannot be one. A sink folds rows into sums.
   const char* band = nullptr;
   const char* band_sink = nullptr;
-  // Streaming input (passes/input_rows.cpp): the row form of this kernel, its
-  // parameter field that holds this call's params, and its extra state words.
+  // Streaming input (passes/input_rows.cpp): the row form of this kernel, and, on a
+  // row form, the layout of its parameters.
   const KernelDef* row_form = nullptr;
-  const char* row_field = nullptr;  // nullptr: the row params extend this call's fields
-  int row_state_words = 0;
+  RowFormLayout row_params;
   // Fusion (passes/fuse.cpp): followed by the generic int8 FULLY_CONNECTED (one batch)
   // that reads its whole output, the pair runs as this kernel and the intermediate
   // tensor never exists.

@@ -24,8 +24,10 @@ struct FullyConnectedS8WideConstants : ParamsBase {
 };
 
 struct Conv2D1x1S8WideConstants : ParamsBase {
-  int64_t pixels = 0, input_depth = 0, output_depth = 0, output_zero_point = 0, act_min = 0, act_max = 0;
-  MF_PARAMS(Conv2D1x1S8WideConstants, pixels, input_depth, output_depth, output_zero_point, act_min, act_max)
+  int64_t pixels = 0, input_depth = 0, output_depth = 0, output_stride = 0, output_zero_point = 0, act_min = 0,
+          act_max = 0;
+  MF_PARAMS(Conv2D1x1S8WideConstants, pixels, input_depth, output_depth, output_stride, output_zero_point, act_min,
+            act_max)
 };
 
 struct DepthwiseConv2DFullyConnectedS8WideConstants : ParamsBase {

@@ -1,18 +1,18 @@
-// numpy-style broadcasting of two inputs to an output of up to 4 dimensions, as
-// the runtime's broadcast loops take it (kernels/add.h).
+// numpy-style broadcasting of two inputs to the output, as the runtime's broadcast loop
+// takes it (kernels/binary.h).
 #pragma once
 
-#include <vector>
-
+#include "kernels/binary.h"
 #include "ops/lower_util.h"
 
 namespace microflow {
 
-struct Broadcast4 {
-  std::vector<int64_t> dims;                            // output shape padded on the left with 1s
-  std::vector<int64_t> input1_strides, input2_strides;  // element strides, 0 on a broadcast dim
-};
-
-Broadcast4 broadcast_4d(const Graph& g, const Operator& op, const Tensor& a, const Tensor& b, const Tensor& out);
+// Fills p's dims and element strides (0 on a broadcast dim) for inputs a and b read at
+// every output element. Dims of 1 are dropped and adjacent dims that both inputs walk
+// alike merged (same elements, same order: fewer, longer loops), then padded on the left
+// to kBinaryMaxRank. Fails when an input does not broadcast to the output or a tensor
+// has more than `max_rank` dimensions (TFLM's limit for the operator).
+void broadcast_binary(const Graph& g, const Operator& op, const Tensor& a, const Tensor& b, const Tensor& out,
+                      int max_rank, BinaryParams& p);
 
 }  // namespace microflow

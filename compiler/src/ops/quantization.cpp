@@ -22,6 +22,10 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier) {
   return {static_cast<int32_t>(q), exponent};
 }
 
+int32_t reduce_multiplier_to_q15(int32_t multiplier) {
+  return multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+}
+
 std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,
                                                        int32_t qmin, int32_t qmax) {
   // Clamped before the conversion so a tiny (but valid) scale cannot overflow

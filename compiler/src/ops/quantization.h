@@ -21,6 +21,10 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier);
 inline constexpr int kMaxShift = 31;
 inline constexpr int kInvalidShift = 1000;
 
+// The 15-bit multiplier TFLM's int64 MultiplyByQuantizedMultiplier rounds `multiplier` to
+// (runtime multiply_by_reduced_multiplier_s64, fixed_point.h).
+int32_t reduce_multiplier_to_q15(int32_t multiplier);
+
 // CalculateActivationRangeQuantized for an output of the integer type [qmin, qmax].
 std::pair<int32_t, int32_t> activation_range_quantized(Activation act, float output_scale, int32_t output_zero_point,
                                                        int32_t qmin, int32_t qmax);

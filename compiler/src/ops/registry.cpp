@@ -9,11 +9,13 @@
 namespace microflow {
 
 #define MF_OPERATORS(X) \
+  X(kAddNOp) \
   X(kAddOp)             \
   X(kAssignVariableOp)  \
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
+  X(kBatchMatMulOp)     \
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
@@ -25,17 +27,34 @@ namespace microflow {
   X(kDepthToSpaceOp)    \
   X(kDepthwiseConv2DOp) \
   X(kDequantizeOp)      \
+  X(kDivOp) \
   X(kDynamicUpdateSliceOp) \
   X(kEmbeddingLookupOp) \
+  X(kEqualOp) \
   X(kExpandDimsOp)      \
   X(kFillOp)            \
+  X(kFloorDivOp) \
+  X(kFloorModOp) \
   X(kFullyConnectedOp)  \
   X(kGatherNdOp)        \
   X(kGatherOp)          \
+  X(kGreaterEqualOp) \
+  X(kGreaterOp) \
+  X(kL2NormalizationOp) \
   X(kL2Pool2DOp)        \
+  X(kLessEqualOp) \
+  X(kLessOp) \
+  X(kLogSoftmaxOp)      \
+  X(kLogicalAndOp) \
+  X(kLogicalNotOp) \
+  X(kLogicalOrOp) \
+  X(kMaximumOp) \
   X(kMaxPool2DOp)       \
   X(kMeanOp)            \
+  X(kMinimumOp) \
   X(kMirrorPadOp)       \
+  X(kMulOp) \
+  X(kNotEqualOp) \
   X(kPackOp)            \
   X(kPadOp)             \
   X(kPadV2Op)           \
@@ -55,10 +74,13 @@ namespace microflow {
   X(kSpaceToDepthOp)    \
   X(kSplitOp)           \
   X(kSplitVOp)          \
+  X(kSquaredDifferenceOp) \
   X(kSqueezeOp)         \
   X(kStridedSliceOp)    \
+  X(kSubOp) \
   X(kSumOp)             \
   X(kSvdfOp)            \
+  X(kTransposeConvOp)   \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
   X(kVarHandleOp)       \

@@ -104,7 +104,7 @@ StreamingInput make_streaming(Graph& g, std::vector<KernelCall>& calls) {
   s.ring = add_tensor(input_name + "/rows", DType::Int8,
                       {static_cast<int32_t>(s.window_rows), static_cast<int32_t>(geo.input_width),
                        static_cast<int32_t>(geo.input_depth)});
-  s.state = add_tensor(input_name + "/row_state", DType::Int32, {whole.row_state_words});
+  s.state = add_tensor(input_name + "/row_state", DType::Int32, {whole.row_form->row_params.state_words});
 
   InputRowsParams rows;
   rows.input_height = geo.input_height;
@@ -114,8 +114,7 @@ StreamingInput make_streaming(Graph& g, std::vector<KernelCall>& calls) {
   rows.stride_height = geo.stride;
   rows.pad_top = geo.pad_top;
   rows.window_height = geo.span;
-  const Params row_sample = whole.row_form->sample_params();
-  k.params = RowFormParams(row_sample.type_name(), rows, k.params, whole.row_field ? whole.row_field : "");
+  k.params = RowFormParams(whole.row_form->row_params, rows, k.params);
   k.kernel = whole.row_form;
   // The ring (written by the caller, shifted by the kernel) and the state replace the input.
   std::vector<KernelArg> args = {{KernelArg::Output, s.ring, "", "int8_t"}, {KernelArg::Output, s.state, "", "int32_t"}};

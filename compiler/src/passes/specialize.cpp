@@ -165,6 +165,7 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
   c.pixels = band ? p.output_width : p.batches * p.output_height * p.output_width;
   c.input_depth = p.input_depth;
   c.output_depth = p.output_depth;
+  c.output_stride = p.output_stride;  // > output_depth: a channel slice of a CONCATENATION view
   c.output_zero_point = p.output_zero_point;
   c.act_min = p.act_min;
   c.act_max = p.act_max;
@@ -338,7 +339,10 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
   if (optimize == Optimize::Size) return;
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
   for (KernelCall& k : calls) {
-    if (k.strided_output) continue;  // the generic kernel writes its part of a larger tensor
+    // A strided output (a channel slice of a CONCATENATION view, passes/views.cpp) is
+    // written by the generic kernels and the 1x1 variants (Conv2D1x1S8WideConstants::
+    // output_stride), not by the FULLY_CONNECTED ones.
+    const bool fc_variants = !k.strided_output;
     // AVR multiplies 8x8 bits: int16 weights would cost two MULs and twice the flash.
     // Arm Cortex-M: the int16 layout feeds SMLAD, two MACs per instruction; with Helium
     // (Cortex-M55, "isa" "mve") FC and 1x1 convolutions keep TFLite's int8 rows, which feed
@@ -347,21 +351,21 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
     // kernels). Other 32-bit targets (RV32, Xtensa) and code for no particular target keep
     // the generic kernels.
     if (target_family == "avr") {
-      fix_fully_connected(k, kFullyConnectedS8Fixed);
+      if (fc_variants) fix_fully_connected(k, kFullyConnectedS8Fixed);
     } else if (target_family == "cortex-m") {
       if (mve) {
-        fix_fully_connected(k, kFullyConnectedS8RowsFixed);
+        if (fc_variants) fix_fully_connected(k, kFullyConnectedS8RowsFixed);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Int8Rows);
       } else {
-        widen_fully_connected(k);
+        if (fc_variants) widen_fully_connected(k);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
       }
       for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
-      if (!input_rows) widen_depthwise_fully_connected(k);
+      if (!input_rows && fc_variants) widen_depthwise_fully_connected(k);
     } else if (target_family == "host") {
-      lane_fully_connected(k);
+      if (fc_variants) lane_fully_connected(k);
       widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Lanes);
       for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Lanes);
     }

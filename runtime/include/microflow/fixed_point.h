@@ -127,6 +127,16 @@ inline int32_t requantize_q31(int32_t x, const Q31Channel& c, int32_t zero_point
   return round_shift_q31(t, c.shift) + zero_point;
 }
 
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift) (16x8 kernels with
+// int64 accumulators): single rounding, ties toward +infinity, with the multiplier reduced
+// to 15 bits. `multiplier_q15` is that reduced multiplier, computed by the compiler
+// (reduce_multiplier_to_q15 in ops/quantization.h); shift in [-31, 7] as TFLM requires.
+inline int32_t multiply_by_reduced_multiplier_s64(int64_t x, int32_t multiplier_q15, int32_t shift) {
+  const int32_t total_shift = 15 - shift;
+  const int64_t round = static_cast<int64_t>(1) << (total_shift - 1);
+  return static_cast<int32_t>((x * multiplier_q15 + round) >> total_shift);
+}
+
 // Fused activation on int8 outputs; lo/hi already lie within [-128, 127].
 inline int8_t clamp_to_s8(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));

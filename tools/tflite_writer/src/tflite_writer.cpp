@@ -61,6 +61,11 @@ WrittenOptions write_options(fb::FlatBufferBuilder& fbb, const BuiltinOptions& o
         } else if constexpr (std::is_same_v<T, ReshapeOptions>) {
           return {tfl::BuiltinOptions::ReshapeOptions,
                   tfl::CreateReshapeOptions(fbb, fbb.CreateVector(o.new_shape)).Union()};
+        } else if constexpr (std::is_same_v<T, ConcatenationOptions>) {
+          return {tfl::BuiltinOptions::ConcatenationOptions,
+                  tfl::CreateConcatenationOptions(fbb, o.axis, o.activation).Union()};
+        } else if constexpr (std::is_same_v<T, LeakyReluOptions>) {
+          return {tfl::BuiltinOptions::LeakyReluOptions, tfl::CreateLeakyReluOptions(fbb, o.alpha).Union()};
         } else if constexpr (std::is_same_v<T, QuantizeOptions>) {
           return {tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fbb).Union()};
         } else {

@@ -65,6 +65,37 @@ inline void conv_border_row(const Conv2DS8Params& p, detail::Block4Acc& acc, con
   }
 }
 
+// A border window small enough for the stack is copied once per output pixel, its rows as
+// they lie in the image (Z_in outside it), and every channel block then reads the copy as it
+// reads an interior window: PAD folded into a convolution costs a copy per border pixel, not
+// a per-value test per channel block and row (conv_border_row, the fallback for wide windows).
+#if defined(__AVR__)
+constexpr int32_t kConvWindowBuffer = 64;
+#else
+constexpr int32_t kConvWindowBuffer = 512;
+#endif
+
+inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int32_t origin_y, int32_t origin_x,
+                               int8_t* window) {
+  const int32_t row_length = p.filter_width * p.input_depth;
+  const int8_t z = static_cast<int8_t>(p.input_zero_point);
+  const int32_t first = origin_x < 0 ? -origin_x : 0;  // in-image columns [first, last)
+  int32_t last = p.input_width - origin_x;
+  if (last > p.filter_width) last = p.filter_width;
+  if (last < first) last = first;
+  for (int32_t ky = 0; ky < p.filter_height; ++ky, window += row_length) {
+    const int32_t iy = origin_y + ky * p.dilation_height;
+    if (iy < 0 || iy >= p.input_height || last == first) {
+      memset(window, z, static_cast<size_t>(row_length));
+      continue;
+    }
+    memset(window, z, static_cast<size_t>(first * p.input_depth));
+    memcpy(window + first * p.input_depth, image + (iy * p.input_width + origin_x + first) * p.input_depth,
+           static_cast<size_t>((last - first) * p.input_depth));
+    memset(window + last * p.input_depth, z, static_cast<size_t>((p.filter_width - last) * p.input_depth));
+  }
+}
+
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
@@ -124,6 +155,8 @@ inline void conv_2d_packed_rows_s8(const Conv2DS8Params& p, const int8_t* input,
   const int32_t row_length = p.filter_width * p.input_depth;
   const int32_t row_stride = p.input_width * p.input_depth;
   const int32_t image_size = p.input_height * row_stride;
+  const bool window_fits = p.filter_height * row_length <= detail::kConvWindowBuffer;
+  int8_t window[detail::kConvWindowBuffer];
   for (int32_t b = 0; b < p.batches; ++b, input += image_size) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
       const int32_t origin_y = oy * p.stride_height - p.pad_top;
@@ -131,14 +164,23 @@ inline void conv_2d_packed_rows_s8(const Conv2DS8Params& p, const int8_t* input,
       for (int32_t ox = 0; ox < p.output_width; ++ox) {
         const int32_t origin_x = ox * p.stride_width - p.pad_left;
         const bool interior = rows_inside && window_inside(origin_x, p.filter_width, 1, p.input_width);
-        const int32_t x_offset = origin_y * row_stride + origin_x * p.input_depth;
+        // Where the rows are read: the image, or the window's copy (row stride row_length).
+        const int8_t* rows = window;
+        int32_t rows_stride = row_length;
+        const bool copied = !interior && window_fits;
+        if (interior) {
+          rows = input + origin_y * row_stride + origin_x * p.input_depth;
+          rows_stride = p.dilation_height * row_stride;
+        } else if (copied) {
+          detail::conv_border_window(p, input, origin_y, origin_x, window);
+        }
         const int8_t* w = reinterpret_cast<const int8_t*>(filter);
         for (int32_t co = 0; co < p.output_depth; co += 4) {
           detail::Block4Acc acc;
           detail::block4_init(acc);
           for (int32_t ky = 0; ky < p.filter_height; ++ky, w += 4 * row_length) {
-            if (interior) {
-              detail::block4_dot(acc, input + x_offset + ky * p.dilation_height * row_stride, w, row_length);
+            if (interior || copied) {
+              detail::block4_dot(acc, rows + ky * rows_stride, w, row_length);
             } else {
               detail::conv_border_row(p, acc, input, origin_y + ky * p.dilation_height, origin_x, w);
             }

@@ -1,6 +1,9 @@
 // SOFTMAX over the last dimension (TFLM reference, docs §9).
-// int8 uses gemmlowp's fixed-point exp and reciprocal (no lookup table); the output
-// quantization is fixed by TFLM to scale 1/256, zero point -128.
+// int8 input uses gemmlowp's fixed-point exp and reciprocal (no lookup table); the output
+// quantization is fixed by TFLM: int8 scale 1/256, zero point -128, or int16 scale
+// 1/65536, zero point -32768. int16 input is TFLM's SoftmaxInt16: two 513-entry
+// interpolated tables (exp on [-10, 0], 1/(1+x) on [0, 1]) that the compiler computes,
+// output scale 1/32768, zero point 0.
 #ifndef MICROFLOW_SOFTMAX_H_
 #define MICROFLOW_SOFTMAX_H_
 
@@ -8,6 +11,7 @@
 #include <stdint.h>
 
 #include "microflow/fixed_point.h"
+#include "microflow/lut.h"
 #include "microflow/exec/flash.h"
 
 namespace mf {
@@ -17,6 +21,12 @@ struct SoftmaxS8Params {
   int32_t input_beta_multiplier;
   int32_t input_beta_left_shift;
   int32_t diff_min;
+};
+
+struct SoftmaxS16Params {
+  int32_t rows, depth;
+  int32_t input_multiplier;  // QuantizeMultiplier(S_in * beta / (10 / 65535))
+  int32_t input_shift;
 };
 
 struct SoftmaxF32Params {
@@ -112,10 +122,11 @@ inline int32_t softmax_exp(const SoftmaxS8Params& p, int32_t diff) {
       saturating_rounding_doubling_high_mul(scaled, p.input_beta_multiplier));
 }
 
-}  // namespace detail
-
-// Precondition (TFLM aborts otherwise): a row's sum of exponentials stays below 512.
-inline void softmax_s8(const SoftmaxS8Params& params, const int8_t* in, int8_t* out) {
+// TFLM's Softmax<int8_t, OutT>: OutT is int8_t or int16_t; the output zero point is the
+// type's minimum. Precondition (TFLM aborts otherwise): a row's sum of exponentials stays
+// below 512.
+template <typename OutT, int32_t kOutMin, int32_t kOutMax, int32_t kOutBits>
+inline void softmax_from_s8(const SoftmaxS8Params& params, const int8_t* in, OutT* out) {
   const auto p = flash_load(params);
   for (int32_t r = 0; r < p.rows; ++r, in += p.depth, out += p.depth) {
     int32_t max = -128;
@@ -136,18 +147,77 @@ inline void softmax_s8(const SoftmaxS8Params& params, const int8_t* in, int8_t* 
         static_cast<int32_t>((static_cast<uint32_t>(sum_of_exps) << headroom_plus_one) -
                              (static_cast<uint32_t>(1) << 31));
     const int32_t reciprocal = detail::one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
-    const int output_shift = num_bits_over_unit + 31 - 8;
+    const int32_t output_shift = num_bits_over_unit + 31 - kOutBits;
 
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t diff = in[c] - max;
-      int32_t q = -128;
+      int32_t q = kOutMin;
       if (diff >= p.diff_min) {
         const int32_t e = detail::softmax_exp(p, diff);
         q = rounding_divide_by_pot(saturating_rounding_doubling_high_mul(reciprocal, e),
-                                   output_shift) -
-            128;
+                                   output_shift) +
+            kOutMin;
       }
-      out[c] = clamp_to_s8(q, -128, 127);
+      out[c] = static_cast<OutT>(q < kOutMin ? kOutMin : (q > kOutMax ? kOutMax : q));
+    }
+  }
+}
+
+}  // namespace detail
+
+inline void softmax_s8(const SoftmaxS8Params& params, const int8_t* in, int8_t* out) {
+  detail::softmax_from_s8<int8_t, -128, 127, 8>(params, in, out);
+}
+
+inline void softmax_s8_s16(const SoftmaxS8Params& params, const int8_t* in, int16_t* out) {
+  detail::softmax_from_s8<int16_t, -32768, 32767, 16>(params, in, out);
+}
+
+namespace detail {
+
+// TFLM's SoftMaxCalculateExp: the difference to the row maximum rescaled so that
+// [-65535, 0] spans the exp table's [-10, 0], recentred to the table's int16 input.
+inline int32_t softmax_s16_exp(const SoftmaxS16Params& p, const int16_t* exp_lut, int32_t diff) {
+  const int32_t scaled = multiply_by_quantized_multiplier(diff, p.input_multiplier, p.input_shift) + 32767;
+  return lut_lookup_s16(exp_lut, scaled < -32768 ? -32768 : (scaled > 32767 ? 32767 : scaled));
+}
+
+}  // namespace detail
+
+// TFLM's SoftmaxInt16; the two tables (513 entries each) in flash. The exponentials are kept
+// in the output row between the two passes, as TFLM does (each element is read before its
+// output is written).
+inline void softmax_s16(const SoftmaxS16Params& params, const int16_t* in, const int16_t* exp_lut,
+                        const int16_t* one_over_one_plus_x_lut, int16_t* out) {
+  const auto p = flash_load(params);
+  for (int32_t r = 0; r < p.rows; ++r, in += p.depth, out += p.depth) {
+    int32_t max = -32768;
+    for (int32_t c = 0; c < p.depth; ++c) max = in[c] > max ? in[c] : max;
+
+    int32_t sum_of_exps = 0;  // Q16.15
+    for (int32_t c = 0; c < p.depth; ++c) {
+      const int32_t e = detail::softmax_s16_exp(p, exp_lut, in[c] - max);
+      out[c] = static_cast<int16_t>(e);
+      sum_of_exps += static_cast<int16_t>(e);
+    }
+
+    // 1 / sum: the sum normalised to [1, 2) in Q1.14 (rounded), minus one and recentred to
+    // the table's int16 input. The row maximum contributes exp(0) > 0, so the sum is positive
+    // and headroom_plus_one >= 1; the shifted sum stays below 2^31 in uint32.
+    const int32_t headroom_plus_one = detail::count_leading_zeros(static_cast<uint32_t>(sum_of_exps));
+    const int32_t shifted_sum = static_cast<int32_t>(
+        ((static_cast<uint32_t>(sum_of_exps) << (headroom_plus_one - 1)) + (static_cast<uint32_t>(1) << 13)) >> 14);
+    int32_t sym_shifted_sum = shifted_sum - ((static_cast<int32_t>(1) << 15) + (static_cast<int32_t>(1) << 16));
+    sym_shifted_sum = sym_shifted_sum < -32768 ? -32768 : (sym_shifted_sum > 32767 ? 32767 : sym_shifted_sum);
+    const int32_t reciprocal = lut_lookup_s16(one_over_one_plus_x_lut, sym_shifted_sum);
+
+    // TFLM rounds the int64 product e * reciprocal; both are int16, so |product| <= 2^30 and
+    // with the rounding term (< 2^30) it stays exact in int32.
+    const int32_t right_shift = 31 - headroom_plus_one;
+    const int32_t round = static_cast<int32_t>(1) << (right_shift - 1);
+    for (int32_t c = 0; c < p.depth; ++c) {
+      const int32_t result = (static_cast<int32_t>(out[c]) * reciprocal + round) >> right_shift;
+      out[c] = static_cast<int16_t>(result < 0 ? 0 : (result > 32767 ? 32767 : result));
     }
   }
 }

@@ -29,7 +29,8 @@ namespace mf {
 template <typename C>
 inline void conv_2d_1x1_s8_lanes_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                                        const int32_t* requant, int8_t* output) {
-  detail::lanes_rows<C, detail::LanesChannelQ31>(C::pixels, input, weights, folded_bias, requant, output);
+  detail::lanes_rows<C, detail::LanesChannelQ31>(C::pixels, input, weights, folded_bias, requant, output,
+                                                 C::output_stride);
 }
 
 }  // namespace mf

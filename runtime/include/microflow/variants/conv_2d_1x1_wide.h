@@ -15,10 +15,13 @@
 
 namespace mf {
 
-template <int32_t Pixels, int32_t InputDepth, int32_t OutputDepth, int32_t OutputZeroPoint, int32_t ActMin,
-          int32_t ActMax>
+// OutputStride: elements from one output pixel to the next (OutputDepth, or more when the
+// output is a channel slice of a larger tensor: a CONCATENATION view, passes/views.cpp).
+template <int32_t Pixels, int32_t InputDepth, int32_t OutputDepth, int32_t OutputStride, int32_t OutputZeroPoint,
+          int32_t ActMin, int32_t ActMax>
 struct Conv2D1x1S8WideConstants {
   static constexpr int32_t pixels = Pixels, input_depth = InputDepth, output_depth = OutputDepth;
+  static constexpr int32_t output_stride = OutputStride;
   static constexpr int32_t output_zero_point = OutputZeroPoint, act_min = ActMin, act_max = ActMax;
 };
 
@@ -88,6 +91,7 @@ inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weight
       *output++ = detail::requantize_channel(acc, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
                                              C::act_min, C::act_max);
     }
+    output += C::output_stride - C::output_depth;
   }
 }
 
@@ -112,6 +116,7 @@ inline void conv_2d_1x1_s8_rows_fixed(const int8_t* input, const int8_t* weights
       *output++ = detail::requantize_channel(flash_read(bias++) + dot_s8(w, input, depth), flash_read(rq),
                                              flash_read(rq + 1), C::output_zero_point, C::act_min, C::act_max);
     }
+    output += C::output_stride - C::output_depth;
   }
 }
 

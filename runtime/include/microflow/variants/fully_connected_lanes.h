@@ -152,11 +152,12 @@ MF_ALWAYS_INLINE void lanes_weight_pair(const int32_t* w, int32_t i, int32_t& lo
   hi = static_cast<int16_t>(static_cast<uint16_t>(word >> 16));
 }
 
+// output_stride: elements from one row's outputs to the next's.
 template <typename C, typename Q, typename W>
 inline void lanes_rows(int32_t rows, const int8_t* input, const W* weights, const int32_t* folded_bias,
-                       const int32_t* requant, int8_t* output) {
+                       const int32_t* requant, int8_t* output, int32_t output_stride) {
   typedef LanesShape<C> S;
-  for (int32_t r = 0; r < rows; ++r, input += C::input_depth, output += C::output_depth) {
+  for (int32_t r = 0; r < rows; ++r, input += C::input_depth, output += output_stride) {
 #if defined(__AVX2__)
     int32_t x[8 * S::chunks];
     for (int32_t i = 0; i < C::input_depth / 16; ++i) {
@@ -206,7 +207,8 @@ inline void fully_connected_s8_lanes_fixed(const int8_t* input, const int16_t* w
                                            int8_t* output) {
   static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
                 "fully_connected_s8_lanes_fixed: requantize_q31 range only");
-  detail::lanes_rows<C, detail::LanesTensorQ31<C>>(C::batches, input, weights, folded_bias, nullptr, output);
+  detail::lanes_rows<C, detail::LanesTensorQ31<C>>(C::batches, input, weights, folded_bias, nullptr, output,
+                                                   C::output_depth);
 }
 
 }  // namespace mf

@@ -39,7 +39,9 @@ enum class BuiltinOperator : int32_t {
   Softmax = 25,
   Tanh = 28,
   Custom = 32,
+  Pad = 34,
   Mean = 40,
+  LeakyRelu = 98,
   Quantize = 114,
 };
 
@@ -121,11 +123,20 @@ struct ReshapeOptions {
 struct QuantizeOptions {};
 struct DequantizeOptions {};
 
+struct ConcatenationOptions {
+  int32_t axis = 0;
+  Activation activation = Activation::NONE;
+};
+
+struct LeakyReluOptions {
+  float alpha = 0.2f;
+};
+
 // std::monostate writes an operator without builtin options.
 using BuiltinOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, SoftmaxOptions, AddOptions, ReshapeOptions,
-                 QuantizeOptions, DequantizeOptions>;
+                 QuantizeOptions, DequantizeOptions, ConcatenationOptions, LeakyReluOptions>;
 
 // Raw little-endian bytes of values, the layout of TFLite buffers.
 template <typename T>
