@@ -5,7 +5,10 @@ namespace microflow {
 void fail(const std::string& file, const std::string& what) { throw CompileError(file + ": " + what); }
 
 void fail(const Graph& g, const Operator& op, const std::string& what) {
-  fail(g.source, "op " + std::to_string(op.index) + " (" + op.name + "): " + what);
+  const std::string init = op.subgraph > 0 ? ", op " + std::to_string(op.subgraph_index) + " of CALL_ONCE's init subgraph " +
+                                                 std::to_string(op.subgraph)
+                                           : "";
+  fail(g.source, "op " + std::to_string(op.index) + " (" + op.name + init + "): " + what);
 }
 
 std::string describe(const Graph& g, int tensor_id, const std::string& role) {

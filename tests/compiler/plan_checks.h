@@ -44,7 +44,7 @@ inline std::vector<Lifetime> independent_lifetimes(const Compiled& c, std::vecto
   std::vector<int> group_of_root(g.tensors.size(), -1);
   group_of.assign(g.tensors.size(), -1);
   auto use = [&](int t, int step) {
-    if (g.tensor(t).is_constant) return;
+    if (g.tensor(t).is_constant || g.tensor(t).is_variable) return;  // flash / the state region
     int& gi = group_of_root[static_cast<size_t>(root(t))];
     if (gi < 0) {
       gi = static_cast<int>(groups.size());
@@ -177,6 +177,28 @@ inline void check_plan(const Compiled& c) {
     EXPECT_LE(off + t.bytes(), plan.arena_bytes) << "tensor '" << t.name << "' at " << off << " size " << t.bytes();
     const auto& buf = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(t.id)]));
     EXPECT_GE(buf.size, t.bytes()) << t.name;
+  }
+
+  // Variables (state) are in the state region only: each at an aligned offset of its own,
+  // none overlapping another or the run-once flag, all within state_bytes.
+  std::vector<std::pair<int64_t, int64_t>> state;
+  for (const auto& t : g.tensors) {
+    if (!t.is_variable) {
+      EXPECT_FALSE(plan.in_state(t.id)) << "tensor '" << t.name << "' is in the state region";
+      continue;
+    }
+    EXPECT_FALSE(plan.in_arena(t.id)) << "variable '" << t.name << "' placed in the arena";
+    ASSERT_TRUE(plan.in_state(t.id)) << "variable '" << t.name << "' has no place in the state region";
+    const int64_t off = plan.state_offset[static_cast<size_t>(t.id)];
+    EXPECT_EQ(off % plan.alignment, 0) << t.name;
+    state.emplace_back(off, off + t.bytes());
+  }
+  if (plan.once_flag_offset >= 0) state.emplace_back(plan.once_flag_offset, plan.once_flag_offset + 1);
+  std::sort(state.begin(), state.end());
+  for (size_t i = 0; i < state.size(); ++i) {
+    EXPECT_GE(state[i].first, 0);
+    EXPECT_LE(state[i].second, plan.state_bytes);
+    if (i) EXPECT_LE(state[i - 1].second, state[i].first) << "state slots overlap";
   }
 
   // Tensors share a buffer exactly when they are RESHAPE aliases or an in-place pair.

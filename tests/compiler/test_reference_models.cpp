@@ -143,6 +143,31 @@ TEST(ReferenceModels, EverySupportedModelPlansValidly) {
   if (compiled == 0) GTEST_SKIP() << "none of the reference models found in " << kModels;
 }
 
+// Variable tensors and resource variables live in the state region, out of the arena; the
+// operators on one variable keep the model's order, and a CALL_ONCE init subgraph runs first.
+TEST(ReferenceModels, StateStaysOutOfTheArenaAndInModelOrder) {
+  REQUIRE_MODEL("operators/SVDF/stateful_int8_rank2_batch2");
+  REQUIRE_MODEL("operators/VAR_HANDLE/stateful_accumulator_int8");
+  auto svdf = compile_model_file("operators/SVDF/stateful_int8_rank2_batch2");
+  check_plan(*svdf);
+  const auto& state = svdf->graph.tensor(svdf->calls.at(0).op->inputs.at(4));
+  EXPECT_TRUE(state.is_variable);
+  EXPECT_EQ(svdf->plan.state_bytes, state.bytes());  // int16 [2, 48]
+  EXPECT_EQ(svdf->plan.once_flag_offset, -1);
+  EXPECT_LT(svdf->plan.arena_bytes, state.bytes());  // input and output only
+
+  auto acc = compile_model_file("operators/VAR_HANDLE/stateful_accumulator_int8");
+  check_plan(*acc);
+  std::vector<std::string> order;
+  for (const auto& k : acc->calls) order.push_back(std::string(k.op->once ? "once " : "") + k.op->name);
+  EXPECT_EQ(order, (std::vector<std::string>{"once ASSIGN_VARIABLE", "READ_VARIABLE", "ADD", "ASSIGN_VARIABLE",
+                                             "READ_VARIABLE"}));
+  int variables = 0;
+  for (const auto& t : acc->graph.tensors) variables += t.is_variable;
+  EXPECT_EQ(variables, 1);  // both VAR_HANDLEs name 'accumulator'
+  EXPECT_GE(acc->plan.once_flag_offset, 8);
+}
+
 TEST(ReferenceModels, PreprocessorWithCustomOpsIsRejectedClearly) {
   REQUIRE_MODEL("micro_speech_preprocessor");
   const std::string path = model_path("micro_speech_preprocessor").string();

@@ -96,7 +96,7 @@ int run_bench(const BenchArgs& a) {
   if (a.json) {
     nlohmann::json j = to_json(model, counter);
     j.update({{"model", a.model}, {"target", target.name}, {"optimize", a.pipeline.optimize},
-              {"arena_bytes", m.plan.arena_bytes},
+              {"arena_bytes", m.plan.arena_bytes}, {"state_bytes", m.plan.state_bytes},
               {"streaming_input", m.input_rows.enabled}, {"whole_input_arena_bytes", m.whole_input_arena_bytes},
               {"weight_bytes", m.weight_bytes()}, {"macs", m.macs()}, {"empty_harness", to_json(empty, counter)}});
     if (page_bytes)
@@ -121,9 +121,11 @@ int run_bench(const BenchArgs& a) {
             << fmt::format("{:<15} {:>10} {:>12} {:>12} {:>12}\n", "model's share", model.sizes.flash - empty.sizes.flash,
                            model.sizes.ram - empty.sizes.ram, model.stack - empty.stack,
                            model.sizes.ram + model.stack - empty.sizes.ram - empty.stack)
-            << fmt::format("arena: {} B (in static RAM); constants: {} B ({} in flash); flash excludes the {} B input "
+            << fmt::format("arena: {} B{} (in static RAM); constants: {} B ({} in flash); flash excludes the {} B input "
                            "vector the harness embeds\n",
-                           m.plan.arena_bytes, m.weight_bytes(), constant_bytes, input.size());
+                           m.plan.arena_bytes,
+                           m.plan.state_bytes ? fmt::format(", state: {} B (kept between invokes)", m.plan.state_bytes) : "",
+                           m.weight_bytes(), constant_bytes, input.size());
   if (m.input_rows.enabled)
     std::cout << fmt::format("streaming input: {} rows of {} pushed one by one ({} held in the arena; the whole-input "
                              "arena would be {} B); the count includes copying each row out of flash\n",

@@ -52,6 +52,9 @@ int run_inspect(const InspectArgs& a);
 
 struct VerifyArgs {
   std::string model, vectors, target = "host", work_dir;
+  // --sequence DIR: DIR's vectors are time steps, run in name order on one model (its state
+  // carrying over), then again after reset().
+  std::string sequence;
   // --batch LIST: the models of LIST (one directory with model.tflite and vectors/, or one
   // .tflite file next to vectors/, per line), relative to --models-dir, in one host program.
   std::string batch, models_dir;

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 
@@ -27,6 +28,8 @@ nlohmann::json tensor_json(const CompiledModel& m, int id) {
     if (t.quant.per_channel()) j["quantized_dimension"] = t.quant.axis;
   }
   if (m.plan.in_arena(id)) j["arena_offset"] = m.plan.offset_of(id);
+  if (t.is_variable) j["variable"] = true;
+  if (m.plan.in_state(id)) j["state_offset"] = m.plan.state_offset[static_cast<size_t>(id)];
   return j;
 }
 
@@ -65,6 +68,16 @@ void print_text(const CompiledModel& m) {
                            m.weight_bytes());
   std::cout << fmt::format("arena: {} bytes (lower bound {} bytes, placement: {})\n", m.plan.arena_bytes,
                            m.plan.lower_bound, m.plan.strategy);
+  std::vector<std::string> once;
+  for (const KernelCall& k : m.calls)
+    if (k.op->once) once.push_back(k.op_indices());
+  if (m.plan.state_bytes > 0)
+    std::cout << fmt::format("state: {} bytes (variables kept from one invoke to the next, apart from the arena); "
+                             "RAM: {} bytes (arena + state)\n",
+                             m.plan.state_bytes, m.plan.arena_bytes + m.plan.state_bytes);
+  if (!once.empty())
+    std::cout << fmt::format("run once (CALL_ONCE's init subgraph, at the first invoke after reset()): op {}\n",
+                             fmt::join(once, ", "));
   print_streaming_report(std::cout, m);
   if (m.views.calls)
     std::cout << fmt::format("zero-copy views: {} call(s); arena {} B with them, {} B with copies: {}\n",
@@ -77,6 +90,17 @@ void print_text(const CompiledModel& m) {
       std::cout << fmt::format("  [{:>7}, {:>7})  steps {:>2}..{:<2}  {} {}{}\n", b.offset, b.offset + t.bytes(),
                                b.first_step, b.last_step, t.name, dtype_name(t.type), t.shape_string());
     }
+  if (m.plan.state_bytes == 0) return;
+  std::cout << "\ntensors in the state region:\n";
+  for (const Tensor& t : g.tensors)
+    if (m.plan.in_state(t.id)) {
+      const int64_t at = m.plan.state_offset[static_cast<size_t>(t.id)];
+      std::cout << fmt::format("  [{:>7}, {:>7})  {} {}{}\n", at, at + t.bytes(), t.name, dtype_name(t.type),
+                               t.shape_string());
+    }
+  if (m.plan.once_flag_offset >= 0)
+    std::cout << fmt::format("  [{:>7}, {:>7})  (has the init subgraph run)\n", m.plan.once_flag_offset,
+                             m.plan.once_flag_offset + 1);
 }
 
 // The RAM of both input forms: the whole input in the arena, or row by row.
@@ -166,6 +190,7 @@ int run_inspect(const InspectArgs& a) {
       if (!t->table) table["clamp"] = {t->clamp_min, t->clamp_max};
       ops.back()["int8_table"] = table;
     }
+    if (k.op->once) ops.back()["once"] = true;
   }
   nlohmann::json folded = nlohmann::json::array();
   for (const FoldedOp& f : m.folded)
@@ -175,6 +200,8 @@ int run_inspect(const InspectArgs& a) {
   nlohmann::json j = {{"model", m.graph.source},
                       {"arena_bytes", m.plan.arena_bytes},
                       {"arena_lower_bound", m.plan.lower_bound},
+                      {"state_bytes", m.plan.state_bytes},
+                      {"ram_bytes", m.plan.arena_bytes + m.plan.state_bytes},
                       {"weight_bytes", m.weight_bytes()},
                       {"macs", m.macs()},
                       {"inputs", m.graph.inputs},

@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   auto* v = app.add_subcommand("verify", "Build the generated code for the host and compare it with golden vectors");
   auto* verify_model = v->add_option("model", verify.model, "The .tflite model")->check(CLI::ExistingFile);
   auto* verify_vectors = v->add_option("--vectors", verify.vectors, "Directory of NAME.in.bin / NAME.out.bin pairs");
+  auto* verify_sequence =
+      v->add_option("--sequence", verify.sequence,
+                    "Instead of --vectors: a directory of time steps (NAME.in.bin / NAME.out.bin), run in name order "
+                    "on one model whose state carries from step to step, then again after reset()")
+          ->excludes(verify_vectors);
   auto* verify_batch =
       v->add_option("--batch", verify.batch,
                     "Instead of MODEL --vectors DIR: every model in this list file (one per line: a directory with "
@@ -37,7 +42,8 @@ int main(int argc, char** argv) {
                     "one host program; one PASS / FAIL / REJECTED line per model")
           ->check(CLI::ExistingFile)
           ->excludes(verify_model)
-          ->excludes(verify_vectors);
+          ->excludes(verify_vectors)
+          ->excludes(verify_sequence);
   v->add_option("--models-dir", verify.models_dir, "With --batch: the directory the list's paths are relative to")
       ->needs(verify_batch);
   v->add_option("--expect-rejections", verify.expect_rejections,
@@ -109,8 +115,8 @@ int main(int argc, char** argv) {
     if (*i) return run_inspect(inspect);
     if (*v) {
       if (!verify.batch.empty()) return run_verify_batch(verify);
-      if (verify.model.empty() || verify.vectors.empty())
-        throw CompileError("verify needs MODEL and --vectors DIR, or --batch LIST");
+      if (verify.model.empty() || (verify.vectors.empty() && verify.sequence.empty()))
+        throw CompileError("verify needs MODEL and --vectors DIR (or --sequence DIR), or --batch LIST");
       return run_verify(verify);
     }
     if (*b) return run_bench(bench);

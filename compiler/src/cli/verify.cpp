@@ -34,15 +34,18 @@ size_t measured_vectors_per_image(const Target& t, int64_t flash_without_vectors
   return std::clamp<size_t>(room > 0 ? static_cast<size_t>(room) / std::max<size_t>(input_bytes, 1) : 1, 1, total);
 }
 
-// Every vector through the model on the target, in as few firmware images as fit.
+// Every vector through the model on the target, in as few firmware images as fit. A
+// sequence (--sequence) runs in one image, twice (reset() in between): 2n outputs.
 std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target& target, const CompiledModel& m,
                                               const std::vector<std::vector<uint8_t>>& inputs, int64_t input_bytes,
                                               int64_t output_bytes, const fs::path& work) {
+  const bool sequence = !a.sequence.empty();
   const int64_t page_bytes = a.pipeline.weights.page();
   const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
   check_model_fits(target, m, constant_bytes, a.model);
   const std::string model_name = fs::path(a.model).filename().string();
-  size_t per_image = vectors_per_image(target, constant_bytes, static_cast<size_t>(input_bytes), inputs.size());
+  size_t per_image = sequence ? inputs.size()
+                              : vectors_per_image(target, constant_bytes, static_cast<size_t>(input_bytes), inputs.size());
   std::vector<std::vector<uint8_t>> outputs;
   for (size_t first = 0, image = 1; first < inputs.size(); ++image) {
     const size_t end = std::min(first + per_image, inputs.size());
@@ -54,15 +57,16 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
                              m.input_rows.enabled ? ", input row by row" : "", image, batch.size(), inputs.size(),
                              target.name);
     const Firmware fw =
-        build_firmware(target, &m, verify_harness(m, batch, page_bytes ? weights_image_path(work).string() : ""), work,
+        build_firmware(target, &m,
+                       verify_harness(m, batch, page_bytes ? weights_image_path(work).string() : "", sequence), work,
                        page_bytes);
     const FirmwareSizes sizes = {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram};
     check_fits(target, sizes, 0, model_name);
     const RunResult run = run_firmware(target, fw, work, false);
     check_fits(target, sizes, run.simulator_stack_bytes, model_name);
-    auto got = parse_vector_outputs(run.output, batch.size(), static_cast<size_t>(output_bytes));
+    auto got = parse_vector_outputs(run.output, batch.size() * (sequence ? 2 : 1), static_cast<size_t>(output_bytes));
     outputs.insert(outputs.end(), got.begin(), got.end());
-    if (first == 0)
+    if (first == 0 && !sequence)
       per_image = measured_vectors_per_image(target, sizes.flash, static_cast<size_t>(input_bytes), inputs.size());
     first = end;
   }
@@ -76,7 +80,9 @@ int run_verify(const VerifyArgs& a) {
   if (a.pipeline.weights.page()) check_external_weights_target(target);
   const CompileOptions options = pipeline_options(a.pipeline, &target);
   std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
-  const GoldenInputs golden = read_golden_inputs(a.vectors, model->graph, a.limit);
+  const bool sequence = !a.sequence.empty();
+  const std::string dir = sequence ? a.sequence : a.vectors;
+  const GoldenInputs golden = read_golden_inputs(dir, model->graph, a.limit);
   const std::vector<std::string>& vectors = golden.names;
   const int64_t input_bytes = microflow::input_bytes(model->graph), output_bytes = microflow::output_bytes(model->graph);
 
@@ -93,26 +99,31 @@ int run_verify(const VerifyArgs& a) {
   const bool is_float = has_float_output(model->graph);
   int passed = 0;
   double max_err = 0;
-  for (size_t i = 0; i < vectors.size(); ++i) {
-    const Comparison c =
-        compare_outputs(model->graph, outputs[i], read_golden_output(a.vectors, vectors[i]), a.tolerance);
-    max_err = std::max(max_err, c.max_rel_error);
-    passed += c.pass;
-    if (is_float)
-      std::cout << fmt::format("{}: {} (max relative error {:.3g}){}\n", vectors[i], c.pass ? "ok" : "FAIL",
-                               c.max_rel_error, c.pass ? "" : " " + c.detail);
-    else
-      std::cout << fmt::format("{}: {}\n", vectors[i], c.pass ? "bit-exact" : "MISMATCH " + c.detail);
-  }
+  // A sequence's second pass (after reset()) must match the golden outputs again.
+  for (size_t pass = 0; pass < (sequence ? 2u : 1u); ++pass)
+    for (size_t i = 0; i < vectors.size(); ++i) {
+      const Comparison c = compare_outputs(model->graph, outputs[pass * vectors.size() + i],
+                                           read_golden_output(dir, vectors[i]), a.tolerance);
+      max_err = std::max(max_err, c.max_rel_error);
+      passed += c.pass;
+      const std::string name = vectors[i] + (pass ? " (after reset())" : "");
+      if (is_float)
+        std::cout << fmt::format("{}: {} (max relative error {:.3g}){}\n", name, c.pass ? "ok" : "FAIL", c.max_rel_error,
+                                 c.pass ? "" : " " + c.detail);
+      else
+        std::cout << fmt::format("{}: {}\n", name, c.pass ? "bit-exact" : "MISMATCH " + c.detail);
+    }
+  const size_t total = vectors.size() * (sequence ? 2 : 1);
   const std::string where = (target.name == "host" ? "" : " on " + target.name) +
-                            (model->input_rows.enabled ? " (input row by row)" : "");
+                            (model->input_rows.enabled ? " (input row by row)" : "") +
+                            (sequence ? " (a sequence on one model, twice with reset() between)" : "");
   if (is_float)
     std::cout << fmt::format("verify: {}/{} within tolerance{} (max relative error {:.3g}, tolerance {:g})\n", passed,
-                             vectors.size(), where, max_err, a.tolerance);
+                             total, where, max_err, a.tolerance);
   else
-    std::cout << fmt::format("verify: {}/{} bit-exact{}\n", passed, vectors.size(), where);
+    std::cout << fmt::format("verify: {}/{} bit-exact{}\n", passed, total, where);
   if (!a.keep && a.work_dir.empty()) fs::remove_all(work);
-  return passed == static_cast<int>(vectors.size()) ? 0 : 1;
+  return passed == static_cast<int>(total) ? 0 : 1;
 }
 
 }  // namespace microflow

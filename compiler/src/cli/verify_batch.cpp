@@ -1,5 +1,6 @@
 // `microflow verify --batch LIST`: many models, each with its golden vectors in
-// MODEL_DIR/vectors, compiled in this one process and run by one host program. The
+// MODEL_DIR/vectors (and, for a stateful model, its time steps in MODEL_DIR/sequence),
+// compiled in this one process and run by one host program. The
 // program is a unity build of every generated source, so the C++ compiler starts and
 // parses the runtime headers once per batch instead of once per model. One result line
 // per model, in list order:
@@ -37,9 +38,9 @@ enum class Outcome { Pass, Fail, Rejected };
 
 struct BatchEntry {
   std::string name;  // as listed
-  fs::path model, vectors;
+  fs::path model, vectors, sequence;  // sequence/: a stateful model's time steps (may be absent)
   std::unique_ptr<CompiledModel> compiled;
-  GoldenInputs golden;
+  GoldenInputs golden, steps;
   bool compiles = false;  // the compiler accepted the model
   Outcome outcome = Outcome::Fail;
   std::string result;  // the rest of the result line after the name
@@ -76,6 +77,7 @@ std::vector<BatchEntry> read_batch_list(const VerifyArgs& a) {
     const fs::path p = fs::path(a.models_dir) / line;
     e.model = p.extension() == ".tflite" ? p : p / "model.tflite";
     e.vectors = e.model.parent_path() / "vectors";
+    e.sequence = e.model.parent_path() / "sequence";
     entries.push_back(std::move(e));
   }
   if (entries.empty()) throw CompileError(a.batch + ": lists no models");
@@ -122,6 +124,7 @@ void compile_entry(BatchEntry& e, const CompileOptions& options, size_t limit) {
   }
   try {
     e.golden = read_golden_inputs(e.vectors, e.compiled->graph, limit);
+    if (fs::is_directory(e.sequence)) e.steps = read_golden_inputs(e.sequence, e.compiled->graph, limit);
   } catch (const CompileError& err) {
     e.result = fmt::format(": {}", err.what());
     e.compiled.reset();
@@ -139,7 +142,7 @@ Firmware build_batch(const Target& t, std::vector<BatchEntry>& entries, std::vec
     std::vector<BatchModel> models;
     for (size_t i : runnable) {
       write_model_sources(t, *entries[i].compiled, model_name(i), work);
-      models.push_back({entries[i].compiled.get(), model_name(i), entries[i].golden.inputs});
+      models.push_back({entries[i].compiled.get(), model_name(i), entries[i].golden.inputs, entries[i].steps.inputs});
     }
     try {
       return build_firmware(t, nullptr, batch_verify_harness(models), work);
@@ -195,24 +198,36 @@ std::map<size_t, std::string> run_batch(const Target& t, const Firmware& fw, std
   return sections;
 }
 
+// The vectors, each on a fresh model, then the sequence's steps on one model, twice (reset()
+// between): both passes must give the steps' golden outputs.
 void compare_entry(BatchEntry& e, const std::string& section, double tolerance) {
   const Graph& g = e.compiled->graph;
   const std::vector<std::string>& names = e.golden.names;
+  const std::vector<std::string>& steps = e.steps.names;
   try {
-    const auto outputs = parse_vector_outputs(section, names.size(), static_cast<size_t>(output_bytes(g)));
-    size_t passed = 0;
+    const auto outputs =
+        parse_vector_outputs(section, names.size() + 2 * steps.size(), static_cast<size_t>(output_bytes(g)));
+    size_t passed = 0, steps_passed = 0;
     double max_err = 0;
     std::string first_failure;
-    for (size_t i = 0; i < names.size(); ++i) {
-      const Comparison c = compare_outputs(g, outputs[i], read_golden_output(e.vectors, names[i]), tolerance);
+    auto check = [&](size_t output, const fs::path& dir, const std::string& name, const std::string& label) {
+      const Comparison c = compare_outputs(g, outputs[output], read_golden_output(dir, name), tolerance);
       max_err = std::max(max_err, c.max_rel_error);
-      passed += c.pass;
-      if (!c.pass && first_failure.empty()) first_failure = fmt::format(": {}: {}", names[i], c.detail);
-    }
-    e.outcome = passed == names.size() ? Outcome::Pass : Outcome::Fail;
+      if (!c.pass && first_failure.empty()) first_failure = fmt::format(": {}: {}", label, c.detail);
+      return c.pass;
+    };
+    for (size_t i = 0; i < names.size(); ++i) passed += check(i, e.vectors, names[i], names[i]);
+    for (size_t pass = 0; pass < 2; ++pass)
+      for (size_t i = 0; i < steps.size(); ++i)
+        steps_passed += check(names.size() + pass * steps.size() + i, e.sequence, steps[i],
+                              "sequence/" + steps[i] + (pass ? " (after reset())" : ""));
+    e.outcome = passed == names.size() && steps_passed == 2 * steps.size() ? Outcome::Pass : Outcome::Fail;
     e.result = has_float_output(g) ? fmt::format(" {}/{} within tolerance (max relative error {:.3g})", passed,
                                                  names.size(), max_err)
                                    : fmt::format(" {}/{} bit-exact", passed, names.size());
+    if (!steps.empty())
+      e.result += fmt::format(", sequence {}/{} ({} steps on one model, twice with reset() between)", steps_passed,
+                              2 * steps.size(), steps.size());
     e.result += first_failure;
   } catch (const CompileError& err) {
     e.result = fmt::format(": {}", err.what());

@@ -120,10 +120,13 @@ std::string layer_comment(const Graph& g, const KernelCall& k) {
   return s;
 }
 
+// A tensor in the arena, or a variable in the state region.
 std::string arena_pointer(const Graph& g, const MemoryPlan& plan, int tensor, bool is_const) {
   const Tensor& t = g.tensor(tensor);
-  return std::string("reinterpret_cast<") + (is_const ? "const " : "") + dtype_c_type(t.type) + "*>(arena + " +
-         std::to_string(plan.offset_of(tensor)) + ")";
+  const bool state = plan.in_state(tensor);
+  return std::string("reinterpret_cast<") + (is_const ? "const " : "") + dtype_c_type(t.type) + "*>(" +
+         (state ? "state + " : "arena + ") +
+         std::to_string(state ? plan.state_offset[static_cast<size_t>(tensor)] : plan.offset_of(tensor)) + ")";
 }
 
 struct IoTensor {
@@ -142,6 +145,7 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
                  const std::string& name, int64_t weight_bytes, int64_t macs, const WeightPages* pages,
                  const StreamingInput& streaming, int64_t whole_input_arena) {
   const bool rows = streaming.enabled;
+  const bool stateful = plan.state_bytes > 0;
   std::string guard = "MICROFLOW_MODEL_" + name + "_H_";
   for (char& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::string source = std::filesystem::path(g.source).filename().string();
@@ -149,6 +153,7 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << ". Do not edit.\n"
     << "// " << calls.size() << " operators, " << with_commas(macs) << " MACs, " << with_commas(weight_bytes)
     << " bytes of constants (internal flash), arena " << with_commas(plan.arena_bytes) << " bytes (RAM)"
+    << (stateful ? ", state " + with_commas(plan.state_bytes) + " bytes (RAM)" : "")
     << (rows ? ", input streamed row by row" : "") << ".\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
     << "namespace " << name << " {\n\n"
@@ -160,6 +165,11 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << "#else\n"
     << "constexpr size_t kArenaAlignment = 16;\n"
     << "#endif\n"
+    << (stateful ? "// State the model keeps from one invoke() to the next (variable tensors: SVDF / LSTM state,\n"
+                   "// resource variables), apart from the arena: the arena may be reused between invokes.\n"
+                   "// One state region per independent stream; reset() before its first invoke().\n"
+                   "constexpr size_t kStateBytes = " + std::to_string(plan.state_bytes) + ";\n"
+                 : "")
     << "constexpr size_t kNumInputs = " << g.inputs.size() << ";\n"
     << "constexpr size_t kNumOutputs = " << g.outputs.size() << ";\n"
     << "// unsigned long: at least 32 bits everywhere (size_t has 16 on AVR); size_t itself on 64-bit hosts.\n"
@@ -210,8 +220,16 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
       << "bool push_row(uint8_t* arena);\n";
   } else {
     h << "\n// Low-level API: the caller owns the arena (kArenaBytes, aligned to kArenaAlignment).\n"
-      << "// Inputs are read and may be overwritten by invoke(); outputs stay valid until the next one.\n"
-      << "void invoke(uint8_t* arena);\n";
+      << "// Inputs are read and may be overwritten by invoke(); outputs stay valid until the next one.\n";
+    if (stateful)
+      h << "// The caller also owns the state (kStateBytes, aligned to kArenaAlignment), which only\n"
+        << "// reset() and invoke() write: one invoke() per time step; a second state region runs a\n"
+        << "// second, independent stream with the same weights (and, one invoke at a time, the same arena).\n"
+        << "// reset() gives the state of a fresh model (as TFLM's after AllocateTensors / Reset()).\n"
+        << "void reset(uint8_t* state);\n"
+        << "void invoke(uint8_t* arena, uint8_t* state);\n";
+    else
+      h << "void invoke(uint8_t* arena);\n";
   }
   auto accessors = [&](const std::vector<int>& ids, const char* fn) {
     for (size_t i = 0; i < ids.size(); ++i)
@@ -249,9 +267,14 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
       << "  // Unchecked: values must hold output_elements(i) floats; no tensor i: does nothing.\n"
       << "  void get_output(float* values, size_t i = 0);\n";
   } else {
-    h << "  " << in_type << "* input(size_t i = 0);   // nullptr when i >= kNumInputs\n"
+    h << (stateful ? "  Model() { reset(); }\n" : "")
+      << "  " << in_type << "* input(size_t i = 0);   // nullptr when i >= kNumInputs\n"
       << "  " << out_type << "* output(size_t i = 0);  // nullptr when i >= kNumOutputs\n"
-      << "  void invoke() { " << name << "::invoke(arena_); }\n"
+      << (stateful ? "  // One time step; the state carries over to the next invoke() until reset().\n"
+                     "  void invoke() { " + name + "::invoke(arena_, state_); }\n"
+                     "  void reset() { " + name + "::reset(state_); }\n"
+                     "  uint8_t* state() { return state_; }\n"
+                   : "  void invoke() { " + name + "::invoke(arena_); }\n")
       << "  // Unchecked: values must hold input_elements(i) / output_elements(i) floats;\n"
       << "  // an index i without a tensor does nothing.\n"
       << "  void set_input(const float* values, size_t i = 0);\n"
@@ -271,7 +294,8 @@ void emit_header(std::ostringstream& h, const Graph& g, const std::vector<Kernel
     << "    get_output(&values[0], I);\n"
     << "  }\n"
     << "  uint8_t* arena() { return arena_; }\n\n private:\n"
-    << "  alignas(kArenaAlignment) uint8_t arena_[kArenaBytes];\n};\n\n"
+    << "  alignas(kArenaAlignment) uint8_t arena_[kArenaBytes];\n"
+    << (stateful ? "  alignas(kArenaAlignment) uint8_t state_[kStateBytes];\n" : "") << "};\n\n"
     << "}  // namespace " << name << "\n\n#endif  // " << guard << "\n";
 }
 
@@ -374,7 +398,7 @@ void emit_bounds_check(std::ostringstream& s, const Graph& g, const MemoryPlan& 
                        const std::map<int, int>& strided) {
   std::string ranges;
   for (const KernelArg& a : k.args) {
-    if (a.kind != KernelArg::Input && a.kind != KernelArg::Output) continue;
+    if ((a.kind != KernelArg::Input && a.kind != KernelArg::Output) || plan.in_state(a.tensor)) continue;
     const int64_t begin = plan.offset_of(a.tensor);
     const auto w = strided.find(a.tensor);
     const int64_t end = w == strided.end() ? begin + g.tensor(a.tensor).bytes()
@@ -486,6 +510,49 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
   }
   s << "\n}  // namespace\n\n";
   const std::string unpoison = options.tensor_bounds_check ? "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n" : "";
+  auto emit_calls = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const KernelCall& k = calls[i];
+      s << "  // " << layer_comment(g, k) << "\n";
+      if (k.is_alias) {
+        s << "  // (no code: the output shares the input's storage at arena + " << plan.offset_of(k.args[0].tensor)
+          << ")\n";
+        continue;
+      }
+      if (k.views) {
+        s << "  // (no code: each part is stored inside the tensor it belongs to)\n";
+        continue;
+      }
+      if (options.tensor_bounds_check) emit_bounds_check(s, g, plan, k, strided);
+      if (pages && pages->calls[i].paged) {
+        const PagedCall& pc = pages->calls[i];
+        const std::string full = std::to_string(pc.full.channels), record = std::to_string(pc.full.record_bytes);
+        const std::string base = std::to_string(pc.image_offset) + "u";
+        if (pc.full_groups == 1) {
+          emit_paged_call(s, g, plan, k, pc.full, symbol(k, "Params"), base, "0", "  ");
+        } else {
+          s << "  for (uint32_t group = 0; group < " << pc.full_groups << "u; ++group) {\n";
+          emit_paged_call(s, g, plan, k, pc.full, symbol(k, "Params"), base + " + group * " + record + "u",
+                          "group * " + full + "u", "    ");
+          s << "  }\n";
+        }
+        if (pc.last.channels)
+          emit_paged_call(s, g, plan, k, pc.last, symbol(k, "ParamsLast"),
+                          std::to_string(pc.image_offset + pc.full_groups * pc.full.record_bytes) + "u",
+                          std::to_string(pc.full_groups * pc.full.channels), "  ");
+        continue;
+      }
+      if (!k.stages.empty()) {
+        // Arguments: the region input, the line buffers (scratch), the region output.
+        s << "  {\n    mf::BandState bands[" << k.stages.size() << "];\n    mf::band_stream_s8(" << symbol(k, "Stages")
+          << ", " << k.stages.size() << ", bands, " << arena_pointer(g, plan, k.args[0].tensor, true) << ", "
+          << arena_pointer(g, plan, k.args[1].tensor, false) << ", " << arena_pointer(g, plan, k.args[2].tensor, false)
+          << ");\n  }\n";
+        continue;
+      }
+      s << "  " << call_expression(g, plan, k) << ";\n";
+    }
+  };
   size_t first = 0;
   if (streaming.enabled) {
     // The first call runs row by row inside push_row(); the others after its last row.
@@ -501,50 +568,49 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       << "    return false;\n  }\n";
     first = streaming.call + 1;
   } else {
-    s << "void invoke(uint8_t* arena) {\n";
+    // A CALL_ONCE's init subgraph (the planner's order puts it first) runs at the first
+    // invoke() after reset(): the state region's flag records that it has run.
+    size_t once = 0;
+    while (once < calls.size() && calls[once].op->once) ++once;
+    if (std::any_of(calls.begin() + static_cast<std::ptrdiff_t>(once), calls.end(),
+                    [](const KernelCall& k) { return k.op->once; }))
+      throw CompileError("internal: a run-once operator is ordered after the model's operators");
+    // Whether calls [begin, end) read or write the state region / the arena.
+    auto uses = [&](size_t begin, size_t end, bool state) {
+      for (size_t i = begin; i < end; ++i)
+        for (const KernelArg& a : calls[i].args)
+          if ((a.kind == KernelArg::Input || a.kind == KernelArg::Output) && plan.in_state(a.tensor) == state) return true;
+      return false;
+    };
+    if (once) {
+      s << "// The init subgraph of CALL_ONCE: TFLM runs it at the first Invoke.\n"
+        << "static void run_once(uint8_t* arena, uint8_t* state) {\n";
+      if (!uses(0, once, false)) s << "  static_cast<void>(arena);\n";
+      if (!uses(0, once, true)) s << "  static_cast<void>(state);\n";
+      emit_calls(0, once);
+      s << "}\n\n";
+    }
+    s << (plan.state_bytes > 0 ? "void invoke(uint8_t* arena, uint8_t* state) {\n" : "void invoke(uint8_t* arena) {\n");
+    if (plan.state_bytes > 0 && !once && !uses(0, calls.size(), true)) s << "  static_cast<void>(state);\n";
+    if (once)
+      s << "  if (state[" << plan.once_flag_offset << "] == 0) {\n    run_once(arena, state);\n    state["
+        << plan.once_flag_offset << "] = 1;\n  }\n";
+    first = once;
   }
-  for (size_t i = first; i < calls.size(); ++i) {
-    const KernelCall& k = calls[i];
-    s << "  // " << layer_comment(g, k) << "\n";
-    if (k.is_alias) {
-      s << "  // (no code: the output shares the input's storage at arena + " << plan.offset_of(k.args[0].tensor)
-        << ")\n";
-      continue;
-    }
-    if (k.views) {
-      s << "  // (no code: each part is stored inside the tensor it belongs to)\n";
-      continue;
-    }
-    if (options.tensor_bounds_check) emit_bounds_check(s, g, plan, k, strided);
-    if (pages && pages->calls[i].paged) {
-      const PagedCall& pc = pages->calls[i];
-      const std::string full = std::to_string(pc.full.channels), record = std::to_string(pc.full.record_bytes);
-      const std::string base = std::to_string(pc.image_offset) + "u";
-      if (pc.full_groups == 1) {
-        emit_paged_call(s, g, plan, k, pc.full, symbol(k, "Params"), base, "0", "  ");
-      } else {
-        s << "  for (uint32_t group = 0; group < " << pc.full_groups << "u; ++group) {\n";
-        emit_paged_call(s, g, plan, k, pc.full, symbol(k, "Params"), base + " + group * " + record + "u",
-                        "group * " + full + "u", "    ");
-        s << "  }\n";
-      }
-      if (pc.last.channels)
-        emit_paged_call(s, g, plan, k, pc.last, symbol(k, "ParamsLast"),
-                        std::to_string(pc.image_offset + pc.full_groups * pc.full.record_bytes) + "u",
-                        std::to_string(pc.full_groups * pc.full.channels), "  ");
-      continue;
-    }
-    if (!k.stages.empty()) {
-      // Arguments: the region input, the line buffers (scratch), the region output.
-      s << "  {\n    mf::BandState state[" << k.stages.size() << "];\n    mf::band_stream_s8(" << symbol(k, "Stages")
-        << ", " << k.stages.size() << ", state, " << arena_pointer(g, plan, k.args[0].tensor, true) << ", "
-        << arena_pointer(g, plan, k.args[1].tensor, false) << ", " << arena_pointer(g, plan, k.args[2].tensor, false)
-        << ");\n  }\n";
-      continue;
-    }
-    s << "  " << call_expression(g, plan, k) << ";\n";
-  }
+  emit_calls(first, calls.size());
   s << unpoison << (streaming.enabled ? "  return true;\n" : "") << "}\n\n";
+  if (plan.state_bytes > 0) {
+    // As TFLM resets variable tensors (ResetVariableTensor) and resource variables: memset.
+    s << "void reset(uint8_t* state) {\n";
+    for (const Tensor& t : g.tensors)
+      if (t.is_variable)
+        s << "  memset(state + " << plan.state_offset[static_cast<size_t>(t.id)] << ", " << static_cast<int>(t.reset_byte)
+          << ", " << t.bytes() << ");  // '" << comment_safe(t.name) << "' " << dtype_name(t.type) << t.shape_string()
+          << "\n";
+    if (plan.once_flag_offset >= 0)
+      s << "  state[" << plan.once_flag_offset << "] = 0;  // CALL_ONCE runs again at the next invoke()\n";
+    s << "}\n\n";
+  }
   emit_io_helpers(s, g, name, streaming);
   s << "}  // namespace " << name << "\n";
 }

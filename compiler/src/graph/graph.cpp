@@ -1,5 +1,7 @@
 #include "graph/graph.h"
 
+#include <map>
+#include <set>
 #include <stdexcept>
 
 namespace microflow {
@@ -53,6 +55,38 @@ std::string Tensor::shape_string() const {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+bool Graph::has_state() const {
+  for (const Tensor& t : tensors)
+    if (t.is_variable) return true;
+  return false;
+}
+
+bool touches_state(const Graph& g, const Operator& op) {
+  for (const std::vector<int>* ids : {&op.inputs, &op.outputs})
+    for (int t : *ids)
+      if (t >= 0 && g.tensor(t).is_variable) return true;
+  return false;
+}
+
+std::vector<std::pair<size_t, size_t>> state_order(const Graph& g, const std::vector<const Operator*>& ops) {
+  std::vector<std::pair<size_t, size_t>> edges;
+  for (size_t i = 0; i < ops.size(); ++i)
+    for (size_t j = 0; j < ops.size(); ++j)
+      if (ops[i]->once && !ops[j]->once) edges.emplace_back(i, j);
+  std::map<int, size_t> last;  // variable tensor -> the last operator touching it so far
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::set<int> touched;
+    for (const std::vector<int>* ids : {&ops[i]->inputs, &ops[i]->outputs})
+      for (int t : *ids)
+        if (t >= 0 && g.tensor(t).is_variable) touched.insert(t);
+    for (int t : touched) {
+      if (const auto it = last.find(t); it != last.end()) edges.emplace_back(it->second, i);
+      last[t] = i;
+    }
+  }
+  return edges;
 }
 
 void Operator::bad_options() const {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace microflow {
@@ -38,6 +39,12 @@ struct Tensor {
   Quantization quant;
   std::vector<uint8_t> data;  // constant contents; empty for activations
   bool is_constant = false;
+  // State that carries from one invoke to the next (TFLite variable tensors: SVDF / LSTM
+  // state; resource variables): stored in the state region, not the arena. Never constant.
+  bool is_variable = false;
+  // The byte reset() fills a variable with, as TFLM resets it (memset): the int8 zero
+  // point of a variable tensor (0 for other types); a resource variable's default value.
+  uint8_t reset_byte = 0;
 
   int64_t elements() const;
   int64_t bytes() const { return elements() * dtype_size(type); }
@@ -57,7 +64,11 @@ struct OpOptions {
 };
 
 struct Operator {
-  int index = -1;  // position in the model's operator list (for messages)
+  int index = -1;  // position in the model's operator list (unique; for messages and symbols)
+  // Operators of a CALL_ONCE init subgraph (reader): they run once, before the others, at
+  // the first invoke after reset(). `subgraph` / `subgraph_index` name them in messages.
+  bool once = false;
+  int subgraph = 0, subgraph_index = -1;
   const OpDef* def = nullptr;
   const char* name = "";     // the TFLite builtin name, e.g. "CONV_2D"
   std::vector<int> inputs;   // tensor ids; -1 marks an absent optional input
@@ -85,6 +96,15 @@ struct Graph {
 
   const Tensor& tensor(int id) const { return tensors.at(static_cast<size_t>(id)); }
   Tensor& tensor(int id) { return tensors.at(static_cast<size_t>(id)); }
+  bool has_state() const;
 };
+
+// Whether the operator reads or writes a variable tensor.
+bool touches_state(const Graph& g, const Operator& op);
+
+// Order constraints besides data flow, for operators in the order given (positions into
+// `ops`): every run-once operator before every other, and the operators touching one
+// variable in the given order (a read after the write before it, ...). Pairs (before, after).
+std::vector<std::pair<size_t, size_t>> state_order(const Graph& g, const std::vector<const Operator*>& ops);
 
 }  // namespace microflow

@@ -24,7 +24,7 @@ struct OpDef {
   int code = -1;          // TFLite BuiltinOperator
   const char* name = "";  // TFLite's name for it
   OptionsReader read_options = nullptr;  // nullptr: the operator has no options
-  Lowering lower = nullptr;
+  Lowering lower = nullptr;  // nullptr: the reader resolves the operator (CALL_ONCE, VAR_HANDLE)
   // Constant weights and bias (-1: none): the reader checks their quantization (one
   // positive scale per output channel along `channel_axis`, int8 zero points).
   int weights_input = -1, bias_input = -1, channel_axis = 0;

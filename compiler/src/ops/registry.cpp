@@ -12,6 +12,7 @@ namespace microflow {
   X(kAbsOp)             \
   X(kAddNOp) \
   X(kAddOp)             \
+  X(kAssignVariableOp)  \
   X(kArgMaxOp)          \
   X(kArgMinOp)          \
   X(kAveragePool2DOp)   \
@@ -19,6 +20,7 @@ namespace microflow {
   X(kBatchToSpaceNDOp)  \
   X(kBroadcastArgsOp)   \
   X(kBroadcastToOp)     \
+  X(kCallOnceOp)        \
   X(kCastOp)            \
   X(kCeilOp)            \
   X(kConcatenationOp)   \
@@ -70,6 +72,7 @@ namespace microflow {
   X(kPreluOp)           \
   X(kQuantizeOp)        \
   X(kReduceMaxOp)       \
+  X(kReadVariableOp)    \
   X(kReduceMinOp)       \
   X(kRelu6Op)           \
   X(kReluOp)            \
@@ -95,10 +98,12 @@ namespace microflow {
   X(kStridedSliceOp)    \
   X(kSubOp) \
   X(kSumOp)             \
+  X(kSvdfOp)            \
   X(kTanhOp)            \
   X(kTransposeConvOp)   \
   X(kTransposeOp)       \
   X(kUnpackOp)          \
+  X(kVarHandleOp)       \
   X(kZerosLikeOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;

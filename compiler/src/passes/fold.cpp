@@ -80,7 +80,8 @@ std::vector<FoldedOp> fold_constants(Graph& g) {
   for (size_t i = g.ops.size(); i-- > 0;) {
     if (gone[i]) continue;
     const Operator& op = g.ops[i];
-    const bool used = std::any_of(op.outputs.begin(), op.outputs.end(), [&](int t) {
+    // An operator on a variable has an effect beyond its outputs (the state it writes).
+    const bool used = touches_state(g, op) || std::any_of(op.outputs.begin(), op.outputs.end(), [&](int t) {
       return readers[static_cast<size_t>(t)] > 0 || is_model_output(g, t);
     });
     if (used) continue;

@@ -50,6 +50,8 @@ size_t consumer(const Graph& g, const std::vector<KernelCall>& calls, std::vecto
 
 std::string streaming_blocker(const Graph& g, const std::vector<KernelCall>& calls) {
   if (g.inputs.size() != 1) return "the model has " + std::to_string(g.inputs.size()) + " inputs (streaming needs one)";
+  // push_row() has no state region argument.
+  if (g.has_state()) return "the model keeps state between invokes (variable tensors)";
   const Tensor& in = g.tensor(g.inputs[0]);
   if (in.type != DType::Int8) return std::string("the input is ") + dtype_name(in.type) + " (streaming needs int8)";
   std::vector<size_t> aliases;

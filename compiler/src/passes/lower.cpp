@@ -75,9 +75,11 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
   std::vector<KernelCall> calls;
   calls.reserve(g.ops.size());
   for (const Operator& op : g.ops) {
-    if (op.outputs.empty()) fail(g, op, "the operator has no output");
+    if (op.outputs.empty() && op.def->num_outputs != 0) fail(g, op, "the operator has no output");
     if (op.def->num_outputs >= 0 && op.outputs.size() != static_cast<size_t>(op.def->num_outputs))
-      fail(g, op, "expected exactly " + std::string(op.def->num_outputs == 1 ? "one output" : std::to_string(op.def->num_outputs) + " outputs") +
+      fail(g, op, "expected exactly " + std::string(op.def->num_outputs == 1   ? "one output"
+                                                    : op.def->num_outputs == 0 ? "no output"
+                                                                               : std::to_string(op.def->num_outputs) + " outputs") +
                       ", got " + std::to_string(op.outputs.size()));
     for (size_t i = 0; i < op.inputs.size(); ++i)
       if (op.inputs[i] >= 0 && g.tensor(op.inputs[i]).elements() == 0)

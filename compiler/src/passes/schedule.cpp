@@ -19,6 +19,8 @@ void schedule(Graph& g) {
       if (tensor.is_constant) fail(g.source, describe(g, t, role) + ": is a constant (its buffer holds data)");
       if (tensor.type == DType::Unsupported)
         fail(g.source, describe(g, t, role) + ": type " + tensor.type_name + " is not supported");
+      if (tensor.is_variable)
+        fail(g.source, describe(g, t, role) + ": is a variable tensor (state the model keeps between invokes)");
     }
   };
   check_io(g.inputs, "model input");
@@ -30,6 +32,7 @@ void schedule(Graph& g) {
         fail(g, g.ops[i], describe(g, t, "output") + ": is also produced by op " +
                               std::to_string(g.ops[static_cast<size_t>(producer[static_cast<size_t>(t)])].index));
       if (g.tensor(t).is_constant) fail(g, g.ops[i], describe(g, t, "output") + ": is a constant");
+      if (g.tensor(t).is_variable) fail(g, g.ops[i], describe(g, t, "output") + ": is a variable tensor");
       producer[static_cast<size_t>(t)] = static_cast<int>(i);
     }
   for (int t : g.inputs)
@@ -51,10 +54,17 @@ void schedule(Graph& g) {
       if (p >= 0) {
         ++pending[i];
         consumers[static_cast<size_t>(p)].push_back(i);
-      } else if (!tensor.is_constant && !is_model_input[static_cast<size_t>(t)]) {
+      } else if (!tensor.is_constant && !tensor.is_variable && !is_model_input[static_cast<size_t>(t)]) {
         fail(g, g.ops[i], describe(g, t, "input") + ": is neither a constant, a model input nor produced by any operator");
       }
     }
+  // Variables (state) are read and written in place: their operators keep the model's order.
+  std::vector<const Operator*> listed;
+  for (const Operator& op : g.ops) listed.push_back(&op);
+  for (const auto& [before, after] : state_order(g, listed)) {
+    ++pending[after];
+    consumers[before].push_back(after);
+  }
   std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
   for (size_t i = 0; i < g.ops.size(); ++i)
     if (pending[i] == 0) ready.push(i);

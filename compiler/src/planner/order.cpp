@@ -124,20 +124,23 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     return gi;
   };
   std::vector<int> producer(g.tensors.size(), -1);
+  // Variables live in the state region, outside this problem; their operators keep their order.
+  auto in_arena = [&](int t) { return !g.tensor(t).is_constant && !g.tensor(t).is_variable; };
   for (size_t i = 0; i < calls.size(); ++i)
     for (const KernelArg& a : calls[i].args)
-      if (a.kind == KernelArg::Output) producer[static_cast<size_t>(a.tensor)] = static_cast<int>(i);
+      if (a.kind == KernelArg::Output && in_arena(a.tensor)) producer[static_cast<size_t>(a.tensor)] = static_cast<int>(i);
   p.preds.assign(p.n, 0);
   p.reads.resize(p.n);
   for (size_t i = 0; i < calls.size(); ++i) {
     int64_t written = 0;  // the outputs plus any scratch the call needs at its step
     p.output_groups.emplace_back();
     for (const KernelArg& a : calls[i].args) {
+      if ((a.kind != KernelArg::Input && a.kind != KernelArg::Output) || !in_arena(a.tensor)) continue;
       if (a.kind == KernelArg::Output) {
         written += g.tensor(a.tensor).bytes();
         p.output_groups.back().push_back(group_index(a.tensor));
       }
-      if (a.kind != KernelArg::Input || g.tensor(a.tensor).is_constant) continue;
+      if (a.kind != KernelArg::Input) continue;
       const int gi = group_index(a.tensor);
       p.reads[i].push_back(gi);
       p.readers[static_cast<size_t>(gi)] |= uint64_t{1} << i;
@@ -145,6 +148,9 @@ OrderProblem describe_problem(const Graph& g, const std::vector<KernelCall>& cal
     }
     p.output_bytes.push_back(calls[i].emits_code() ? written : 0);
   }
+  std::vector<const Operator*> ops;
+  for (const KernelCall& k : calls) ops.push_back(k.op);
+  for (const auto& [before, after] : state_order(g, ops)) p.preds[after] |= uint64_t{1} << before;
   for (int t : g.inputs) p.preexisting[static_cast<size_t>(group_index(t))] = true;
   for (int t : g.outputs) p.keep[static_cast<size_t>(group_index(t))] = true;
   return p;

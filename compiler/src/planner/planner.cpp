@@ -35,7 +35,7 @@ std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
   for (size_t i = 0; i < k.op->inputs.size(); ++i) {
     if (k.op->inputs[i] < 0) continue;
     const Tensor& in = g.tensor(k.op->inputs[i]);
-    if (in.is_constant || in.shape != out.shape) continue;
+    if (in.is_constant || in.is_variable || in.shape != out.shape) continue;
     if (dtype_size(out.type) <= dtype_size(in.type)) candidates.push_back(i);
   }
   return candidates;
@@ -86,6 +86,7 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
     if (k.is_alias) {
       const Tensor& in = g.tensor(k.args[0].tensor);
       if (in.is_constant) fail(g, *k.op, describe(g, in.id, "input") + ": RESHAPE of a constant is not supported");
+      if (in.is_variable) fail(g, *k.op, describe(g, in.id, "input") + ": RESHAPE of a variable tensor is not supported");
       place_inside(k.args[1].tensor, k.args[0].tensor, 0);
     }
     if (k.views)
@@ -96,7 +97,7 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
   const int end = static_cast<int>(calls.size());
   std::vector<Lifetime> life(g.tensors.size());
   auto touch = [&](int t, int step) {
-    if (!g.tensor(t).is_constant) life[static_cast<size_t>(aliases.root(t))].extend(step);
+    if (!g.tensor(t).is_constant && !g.tensor(t).is_variable) life[static_cast<size_t>(aliases.root(t))].extend(step);
   };
   if (!streaming.enabled)
     for (int t : g.inputs) touch(t, 0);
@@ -144,13 +145,13 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
   std::vector<int> root_buffer(g.tensors.size(), -1);
   std::vector<int64_t> origin(g.tensors.size(), 0);  // per root: the smallest member shift
   for (const Tensor& t : g.tensors)
-    if (!t.is_constant) {
+    if (!t.is_constant && !t.is_variable) {
       const size_t r = static_cast<size_t>(aliases.root(t.id));
       origin[r] = std::min(origin[r], shift[static_cast<size_t>(t.id)]);
     }
   std::vector<Buffer> buffers;
   for (const Tensor& t : g.tensors) {
-    if (t.is_constant) continue;
+    if (t.is_constant || t.is_variable) continue;
     const int r = aliases.root(t.id);
     const Lifetime& l = life[static_cast<size_t>(r)];
     if (!l.touched) continue;
@@ -203,6 +204,23 @@ std::vector<int64_t> live_bytes_per_step(const MemoryPlan& plan, size_t steps) {
 
 namespace {
 
+// The state region: every variable tensor at its own aligned offset, for the model's whole
+// life, then the run-once flag when there are run-once operators.
+void place_state(const Graph& g, const std::vector<KernelCall>& calls, MemoryPlan& plan) {
+  plan.state_offset.assign(g.tensors.size(), -1);
+  int64_t end = 0;
+  for (const Tensor& t : g.tensors) {
+    if (!t.is_variable) continue;
+    plan.state_offset[static_cast<size_t>(t.id)] = end;
+    end = align_up(end + t.bytes(), plan.alignment);
+  }
+  if (std::any_of(calls.begin(), calls.end(), [](const KernelCall& k) { return k.op->once; })) {
+    plan.once_flag_offset = end;
+    end = align_up(end + 1, plan.alignment);
+  }
+  plan.state_bytes = end;
+}
+
 MemoryPlan plan_with(const Graph& g, const std::vector<KernelCall>& calls, int64_t alignment,
                      const StreamingInput& streaming, const std::set<int>& refused) {
   MemoryPlan plan;
@@ -245,6 +263,7 @@ MemoryPlan plan_with(const Graph& g, const std::vector<KernelCall>& calls, int64
   }
   plan.buffers = std::move(best_buffers);
   plan.arena_bytes = best;
+  place_state(g, calls, plan);
   return plan;
 }
 

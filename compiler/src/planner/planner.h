@@ -1,5 +1,6 @@
 // Static memory plan: every activation tensor gets an offset in one arena,
-// from tensor lifetimes over the execution order. Tensors that alias (a
+// from tensor lifetimes over the execution order; variable tensors (state) get
+// offsets in a separate state region. Tensors that alias (a
 // RESHAPE output and its input) share one buffer, and so do an in-place
 // operator's input and output (at offsets `gap` bytes apart for the row-window
 // kernels).
@@ -54,7 +55,16 @@ struct MemoryPlan {
   int64_t lower_bound = 0;  // the most bytes live at any one step
   std::string strategy;     // which placement order won
   int64_t alignment = 4;
+  // The state region (kept apart from the arena, which the application may reuse between
+  // invokes): variable tensors at fixed offsets, and the byte that says whether the
+  // run-once operators have run since reset() (-1: there are none).
+  std::vector<int64_t> state_offset;  // tensor id -> offset in the state region, -1 elsewhere
+  int64_t state_bytes = 0;
+  int64_t once_flag_offset = -1;
 
+  bool in_state(int tensor) const {
+    return static_cast<size_t>(tensor) < state_offset.size() && state_offset[static_cast<size_t>(tensor)] >= 0;
+  }
   int64_t offset_of(int tensor) const {
     return buffers.at(static_cast<size_t>(buffer_of.at(static_cast<size_t>(tensor)))).offset +
            offset_in_buffer.at(static_cast<size_t>(tensor));

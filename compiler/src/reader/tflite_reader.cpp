@@ -3,10 +3,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "diagnostics.h"
 #include "ops/op_def.h"
 #include "reader/builtin_ops.h"
+#include "ops/resource_variables.h"
 #include "tflite_subset_generated.h"
 
 namespace microflow {
@@ -45,9 +47,11 @@ class Reader {
     if (!model->subgraphs() || model->subgraphs()->size() == 0) fail(graph_.source, "the model has no subgraph");
     if (model->description()) graph_.description = model->description()->str();
     const tfl::SubGraph* sg = model->subgraphs()->Get(0);
-    read_tensors(*model, *sg);
+    next_init_index_ = sg->operators() ? static_cast<int>(sg->operators()->size()) : 0;
+    read_tensors(*model, *sg, 0);
     read_io(*sg);
-    read_operators(*model, *sg);
+    read_operators(*model, *sg, 0);
+    resolve_resource_variables(graph_);
     if (graph_.ops.empty()) fail(graph_.source, "the model has no operators");
     return std::move(graph_);
   }
@@ -82,17 +86,19 @@ class Reader {
     return {};
   }
 
-  void read_tensors(const tfl::Model& model, const tfl::SubGraph& sg) {
-    if (!sg.tensors()) fail(graph_.source, "subgraph 0 has no tensors");
+  // Appends subgraph `subgraph`'s tensors to the graph (ids continue after the tensors read so far).
+  void read_tensors(const tfl::Model& model, const tfl::SubGraph& sg, int subgraph) {
+    if (!sg.tensors()) fail(graph_.source, "subgraph " + std::to_string(subgraph) + " has no tensors");
+    const std::string in_subgraph = subgraph ? " of subgraph " + std::to_string(subgraph) : "";
     for (uint32_t i = 0; i < sg.tensors()->size(); ++i) {
       const tfl::Tensor* t = sg.tensors()->Get(i);
       Tensor out;
-      out.id = static_cast<int>(i);
+      out.id = static_cast<int>(graph_.tensors.size());
       out.name = t->name() ? t->name()->str() : "";
       out.type = to_dtype(t->type());
       out.type_name = tfl::EnumNameTensorType(t->type());
       if (out.type_name.empty()) out.type_name = "unknown(" + std::to_string(static_cast<int>(t->type())) + ")";
-      std::string what = "tensor " + std::to_string(i) + " '" + printable(out.name) + "'";
+      std::string what = "tensor " + std::to_string(i) + in_subgraph + " '" + printable(out.name) + "'";
       if (t->shape())
         for (int32_t d : *t->shape()) {
           if (d < 0) fail(graph_.source, what + ": dimension " + std::to_string(d) + " is negative (dynamic shapes are not supported)");
@@ -110,6 +116,14 @@ class Reader {
       }
       out.data = buffer_contents(model, t->buffer(), what);
       out.is_constant = !out.data.empty();
+      if (t->is_variable()) {
+        // State, reset as TFLM's ResetVariableTensor does: a memset with the int8 zero point,
+        // else 0. Like TFLM (and TFLite), a buffer the converter attached is not read.
+        out.is_variable = true;
+        out.is_constant = false;
+        out.data.clear();
+        if (out.type == DType::Int8) out.reset_byte = static_cast<uint8_t>(out.quant.zero_point());
+      }
       // Bounded here so every later size computation fits comfortably in int64.
       int64_t elements = 1;
       for (int32_t d : out.shape) {
@@ -154,12 +168,21 @@ class Reader {
     for (int32_t i : *sg.outputs()) graph_.outputs.push_back(tensor_index(i, false, "model output"));
   }
 
-  void read_operators(const tfl::Model& model, const tfl::SubGraph& sg) {
+  // Appends subgraph `subgraph`'s operators; a CALL_ONCE is replaced by its init subgraph's
+  // operators, marked to run once (Operator::once).
+  void read_operators(const tfl::Model& model, const tfl::SubGraph& sg, int subgraph) {
     if (!sg.operators()) return;
     const auto* codes = model.operator_codes();
+    const int first_tensor = subgraph ? static_cast<int>(graph_.tensors.size() - sg.tensors()->size()) : 0;
+    const int tensors = sg.tensors() ? static_cast<int>(sg.tensors()->size()) : 0;
     for (uint32_t i = 0; i < sg.operators()->size(); ++i) {
       const tfl::Operator* op = sg.operators()->Get(i);
-      std::string where = "op " + std::to_string(i);
+      Operator out;
+      out.index = subgraph ? next_init_index_++ : static_cast<int>(i);
+      out.once = subgraph > 0;
+      out.subgraph = subgraph;
+      out.subgraph_index = static_cast<int>(i);
+      std::string where = "op " + std::to_string(out.index);
       if (!codes || op->opcode_index() >= codes->size())
         fail(graph_.source, where + ": operator code index " + std::to_string(op->opcode_index()) + " is out of range (" +
                                 std::to_string(codes ? codes->size() : 0) + " operator codes)");
@@ -173,22 +196,56 @@ class Reader {
         fail(graph_.source, where + " (" + builtin_op_name(builtin) + "): " + what +
                                 " is not supported by microflow (supported: " + supported_ops_list() + ")");
       }
-      Operator out;
-      out.index = static_cast<int>(i);
       out.def = def;
       out.name = def->name;
-      where += std::string(" (") + def->name + ")";
+      where += std::string(" (") + def->name +
+               (subgraph ? ", op " + std::to_string(i) + " of CALL_ONCE's init subgraph " + std::to_string(subgraph) : "") +
+               ")";
+      auto tensor = [&](int32_t t, bool optional, const std::string& what) {
+        if (t == -1 && optional) return -1;
+        if (t < 0 || t >= tensors)
+          fail(graph_.source, what + " refers to tensor " + std::to_string(t) + ", but the subgraph has " +
+                                  std::to_string(tensors) + " tensors");
+        return first_tensor + t;
+      };
       if (op->inputs())
-        for (int32_t t : *op->inputs()) out.inputs.push_back(tensor_index(t, true, where + ": input"));
+        for (int32_t t : *op->inputs()) out.inputs.push_back(tensor(t, true, where + ": input"));
       if (op->outputs())
-        for (int32_t t : *op->outputs()) out.outputs.push_back(tensor_index(t, false, where + ": output"));
+        for (int32_t t : *op->outputs()) out.outputs.push_back(tensor(t, false, where + ": output"));
       if (def->read_options) out.options = def->read_options(*op, graph_.source + ": " + where);
+      if (def == &kCallOnceOp) {
+        inline_init_subgraph(model, out, subgraph, where);
+        continue;
+      }
       graph_.ops.push_back(std::move(out));
     }
   }
 
+  // TFLM runs a CALL_ONCE's init subgraph at the first Invoke (microflow: the first invoke()
+  // after reset()); it reaches the model only through resource variables.
+  void inline_init_subgraph(const tfl::Model& model, const Operator& call, int subgraph, const std::string& where) {
+    const int init = call.opts<CallOnceOptions>().init_subgraph;
+    const int count = static_cast<int>(model.subgraphs()->size());
+    if (subgraph != 0) fail(graph_.source, where + ": a CALL_ONCE inside an init subgraph is not supported");
+    if (!call.inputs.empty() || !call.outputs.empty())
+      fail(graph_.source, where + ": CALL_ONCE takes no inputs and no outputs");
+    if (init <= 0 || init >= count)
+      fail(graph_.source, where + ": init_subgraph_index " + std::to_string(init) + " is not a subgraph other than 0 (the model has " +
+                              std::to_string(count) + ")");
+    if (!inlined_.insert(init).second)
+      fail(graph_.source, where + ": init subgraph " + std::to_string(init) + " is called by a second CALL_ONCE");
+    const tfl::SubGraph* sg = model.subgraphs()->Get(static_cast<uint32_t>(init));
+    if ((sg->inputs() && sg->inputs()->size()) || (sg->outputs() && sg->outputs()->size()))
+      fail(graph_.source, where + ": init subgraph " + std::to_string(init) +
+                              " has inputs or outputs (nothing passes values to or from it)");
+    read_tensors(model, *sg, init);
+    read_operators(model, *sg, init);
+  }
+
   const std::vector<uint8_t>& bytes_;
   Graph graph_;
+  int next_init_index_ = 0;  // index of the next operator read from an init subgraph
+  std::set<int> inlined_;    // init subgraphs read so far
 };
 
 }  // namespace

@@ -150,25 +150,46 @@ std::string harness_prelude(const CompiledModel* m, const std::string& weights_p
   return m ? s + model_runner(*m, kFirmwareModelName) : s;
 }
 
-// kInputs: every vector's inputs, one after another.
-std::string vector_inputs(const std::vector<std::vector<uint8_t>>& inputs) {
+// `name`: every vector's inputs, one after another.
+std::string vector_inputs(const std::vector<std::vector<uint8_t>>& inputs, const char* name = "kInputs") {
   std::vector<uint8_t> all;
   for (const auto& v : inputs) all.insert(all.end(), v.begin(), v.end());
-  return byte_array("kInputs", all);
+  return byte_array(name, all);
 }
 
-// Runs the `count` vectors of kInputs, printing "V<index> <outputs in hex>" for each.
-std::string vector_loop(size_t count) {
+// Runs the `count` vectors of `array`, printing "V<first + index> <outputs in hex>" for each;
+// a model with state is reset before each (a fresh model per vector, as TFLM's goldens ran).
+std::string vector_loop(const CompiledModel& m, size_t count, const char* array = "kInputs", size_t first = 0) {
   return fmt::format(R"(  for (size_t v = 0; v < {}; ++v) {{
-    run_model(kInputs + v * kInputBytes);
+{}    run_model({} + v * kInputBytes);
     write_str("V");
-    write_uint(static_cast<uint32_t>(v));
+    write_uint(static_cast<uint32_t>({}v));
     write_str(" ");
     write_outputs();
     write_str("\n");
   }}
 )",
-                     count);
+                     count, m.plan.state_bytes > 0 ? "    model.reset();\n" : "", array,
+                     first ? std::to_string(first) + " + " : "");
+}
+
+// A sequence: the vectors of `array` in order on one model, the state carrying from each
+// invoke to the next; then reset() and the same again (it must give the same outputs).
+std::string sequence_loop(size_t count, const char* array, size_t first) {
+  auto pass = [&](size_t printed_from) {
+    return fmt::format(R"(  model.reset();
+  for (size_t v = 0; v < {}; ++v) {{
+    run_model({} + v * kInputBytes);
+    write_str("V");
+    write_uint(static_cast<uint32_t>({} + v));
+    write_str(" ");
+    write_outputs();
+    write_str("\n");
+  }}
+)",
+                       count, array, printed_from);
+  };
+  return pass(first) + pass(first + count);
 }
 
 FirmwareSizes measure(const Target& t, const fs::path& elf) {
@@ -237,10 +258,11 @@ fs::path weights_image_path(const fs::path& work) {
 }
 
 std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
-                           const std::string& weights_path) {
+                           const std::string& weights_path, bool sequence) {
   std::string s = harness_prelude(&m, weights_path) + "\n" + vector_inputs(inputs);
   s += fmt::format("\nint main() {{\n  mf_platform_init();{}\n", weights_path.empty() ? "" : "\n  open_weights();");
-  return s + vector_loop(inputs.size()) + "  mf_platform_exit(0);\n  return 0;\n}\n";
+  s += sequence ? sequence_loop(inputs.size(), "kInputs", 0) : vector_loop(m, inputs.size());
+  return s + "  mf_platform_exit(0);\n  return 0;\n}\n";
 }
 
 std::string batch_verify_harness(const std::vector<BatchModel>& models) {
@@ -249,7 +271,9 @@ std::string batch_verify_harness(const std::vector<BatchModel>& models) {
   std::string table;
   for (const BatchModel& b : models) {
     s += fmt::format("\n#include \"{0}.cpp\"\n\nnamespace {0}_run {{\n", b.name) + model_runner(*b.model, b.name) +
-         "\n" + vector_inputs(b.inputs) + "\nstatic void run() {\n" + vector_loop(b.inputs.size()) +
+         "\n" + vector_inputs(b.inputs) + (b.sequence.empty() ? "" : vector_inputs(b.sequence, "kSequence")) +
+         "\nstatic void run() {\n" + vector_loop(*b.model, b.inputs.size()) +
+         (b.sequence.empty() ? "" : sequence_loop(b.sequence.size(), "kSequence", b.inputs.size())) +
          "}\n\n}  // namespace " + b.name + "_run\n";
     table += fmt::format("    {}_run::run,\n", b.name);
   }
@@ -460,9 +484,10 @@ void check_model_fits(const Target& t, const CompiledModel& m, int64_t constant_
   if (t.flash_bytes > 0 && constant_bytes > t.flash_bytes)
     throw DoesNotFit(fmt::format("{} does not fit {}: its constants alone need {} B of flash, the chip has {} B", what,
                                    t.name, constant_bytes, t.flash_bytes));
-  if (t.ram_bytes > 0 && m.plan.arena_bytes > t.ram_bytes)
-    throw DoesNotFit(fmt::format("{} does not fit {}: its arena alone needs {} B of RAM, the chip has {} B", what,
-                                   t.name, m.plan.arena_bytes, t.ram_bytes));
+  const int64_t ram = m.plan.arena_bytes + m.plan.state_bytes;
+  if (t.ram_bytes > 0 && ram > t.ram_bytes)
+    throw DoesNotFit(fmt::format("{} does not fit {}: its arena{} alone needs {} B of RAM, the chip has {} B", what,
+                                   t.name, m.plan.state_bytes ? " and state" : "", ram, t.ram_bytes));
 }
 
 void check_external_weights_target(const Target& t) {

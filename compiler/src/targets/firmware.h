@@ -30,16 +30,21 @@ inline constexpr const char* kFirmwareModelName = "mf_model";
 
 // Runs every input (all model inputs concatenated) and prints one line per
 // vector: "V<index> <output bytes in hex>". A model with streaming input gets
-// each vector row by row.
+// each vector row by row; a model with state is reset() before each vector.
 // With `weights_path` (external weights), read_weights() reads that file through the
 // platform (semihosting under QEMU) and the bench harness prints the number of reads.
+// `sequence`: the inputs are time steps, run in order on one model without reset; then
+// reset() and all steps again, printed as vectors n..2n-1.
 std::string verify_harness(const CompiledModel& m, const std::vector<std::vector<uint8_t>>& inputs,
-                           const std::string& weights_path = "");
+                           const std::string& weights_path = "", bool sequence = false);
 // One model of a batch program (host only): `name` is its namespace and file stem.
 struct BatchModel {
   const CompiledModel* model = nullptr;
   std::string name;
   std::vector<std::vector<uint8_t>> inputs;  // as for verify_harness
+  // Time steps (a stateful model's sequence/): after the vectors, run as verify_harness's
+  // `sequence` does, printed as vectors inputs.size() and on.
+  std::vector<std::vector<uint8_t>> sequence = {};
 };
 // Many models in one program, a unity build that includes each NAME.cpp
 // (write_model_sources). For each model from the one given as the program's argument
