@@ -98,6 +98,11 @@ std::string sketch(const CompiledModel& m, const std::string& name, const std::v
     << "// every output value (the raw tensor element: int8 / int16 ... as stored, float as a float)\n"
     << "// and the time invoke() took. The input is " << input_source << ".\n"
     << "#include <" << name << ".h>\n#include <string.h>\n\n"
+    << "#if defined(__AVR__)\n// The model alone must fit the board (the core and Serial take some more of both).\n"
+    << "static_assert(" << name << "::kConstantBytes <= FLASHEND + 1UL, \"" << name
+    << ": the model's constants do not fit this board's flash\");\n"
+    << "static_assert(" << name << "::kArenaBytes <= RAMEND - RAMSTART + 1UL, \"" << name
+    << ": the model's arena does not fit this board's RAM\");\n#endif\n\n"
     << "static " << name << "::Model model;\n\n";
   s << "// The built-in input: every input tensor's bytes, in order.\n"
     << "static const uint8_t kExampleInput[" << std::max<size_t>(input.size(), 1) << "] PROGMEM = {";
