@@ -52,6 +52,12 @@ def main():
     configure_and_build(a, prefix, host)
     out = run([os.path.join(host, "app")])
     print("PASS host: " + out.strip())
+    examples = os.path.join(a.work, "examples")
+    run([a.cmake, "-S", os.path.join(HERE, "../../examples"), "-B", examples, "-G", a.generator,
+         "-DCMAKE_PREFIX_PATH=" + prefix])
+    run([a.cmake, "--build", examples])
+    run([os.path.join(examples, "sine", "sine_example")])
+    print("PASS examples/ against the prefix")
 
     if not shutil.which("arm-none-eabi-gcc"):
         print("SKIPPED cortex-m4: no arm-none-eabi-gcc (scripts/setup.sh --targets)")
