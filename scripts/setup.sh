@@ -2,7 +2,8 @@
 # Installs what microflow needs on Debian 12 (idempotent; skips apt when all is present).
 #   scripts/setup.sh            host build: compiler tool, runtime and tests
 #   scripts/setup.sh --targets  also the microcontroller toolchains and simulators used by
-#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32, Xtensa; ~3 GB)
+#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32, Xtensa; ~3 GB),
+#                               and Debian's Arduino builder for the `export arduino` tests
 set -euo pipefail
 packages=(
   cmake ninja-build g++ python3
