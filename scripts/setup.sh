@@ -2,7 +2,8 @@
 # Installs what microflow needs on Debian 12 (idempotent; skips apt when all is present).
 #   scripts/setup.sh            host build: compiler tool, runtime and tests
 #   scripts/setup.sh --targets  also the microcontroller toolchains and simulators used by
-#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32, Xtensa; ~3 GB)
+#                               `microflow verify/bench --target` (AVR, Cortex-M, RV32, Xtensa; ~3 GB),
+#                               and Debian's Arduino builder for the `export arduino` tests
 set -euo pipefail
 packages=(
   cmake ninja-build g++ python3
@@ -18,6 +19,7 @@ for arg in "$@"; do
         gcc-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm  # cortex-m*
         gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc              # rv32imc
         gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf                   # xtensa-lx106
+        arduino-builder arduino-core-avr arduino-ctags                                      # export arduino tests
       ) ;;
     *) echo "usage: $0 [--targets]" >&2; exit 2 ;;
   esac

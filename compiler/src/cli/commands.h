@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace microflow {
@@ -39,6 +40,24 @@ struct CompileArgs {
   PipelineArgs pipeline{.streaming_input = "off"};
 };
 int run_compile(const CompileArgs& a);
+
+struct CompiledModel;
+struct GeneratedCode;
+// Compiles `model` with the pipeline options for `target_name` ("" = none in particular) into
+// `m` and emits its code. `name` "" becomes the model file's stem as an identifier.
+GeneratedCode generate_code(const std::string& model, std::string& name, const std::string& target_name,
+                            const PipelineArgs& p, CompiledModel& m);
+// Writes `contents` unless the file already holds exactly that (no needless rebuilds).
+void write_if_changed(const std::filesystem::path& path, const std::string& contents);
+
+// `export arduino`: an Arduino library (library.properties, library.json, src/ with the model and
+// the runtime headers it includes, examples/NAME/NAME.ino running one inference).
+struct ExportArduinoArgs {
+  std::string model, out_dir, name, target;
+  std::string input;  // the example's input tensor bytes (all inputs in order); "" = zeros
+  PipelineArgs pipeline{.streaming_input = "off"};
+};
+int run_export_arduino(const ExportArduinoArgs& a);
 
 struct InspectArgs {
   std::string model;

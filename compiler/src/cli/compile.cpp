@@ -12,8 +12,6 @@ namespace microflow {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 // Writes only when the contents change, so builds that depend on the
 // generated files don't rebuild for nothing.
 void write_if_changed(const fs::path& path, const std::string& contents) {
@@ -26,6 +24,8 @@ void write_if_changed(const fs::path& path, const std::string& contents) {
   out << contents;
   if (!out) throw CompileError(path.string() + ": cannot write file");
 }
+
+namespace {
 
 std::string streaming_note(const CompiledModel& m) {
   if (!m.input_rows.enabled) return "";
@@ -54,14 +54,20 @@ CompileOptions pipeline_options(const PipelineArgs& p, const Target* target) {
   return o;
 }
 
+GeneratedCode generate_code(const std::string& model, std::string& name, const std::string& target_name,
+                            const PipelineArgs& p, CompiledModel& m) {
+  const Target target = target_name.empty() ? Target{} : find_target(target_name);
+  compile_model(model, m, pipeline_options(p, target_name.empty() ? nullptr : &target));
+  if (name.empty()) name = model_identifier(fs::path(model).stem().string());
+  EmitOptions options;
+  options.page_bytes = p.weights.page();
+  return emit_cpp(m.graph, m.calls, m.plan, name, options, m.input_rows, m.whole_input_arena_bytes);
+}
+
 int run_compile(const CompileArgs& a) {
   CompiledModel m;
-  const Target target = a.target.empty() ? Target{} : find_target(a.target);
-  compile_model(a.model, m, pipeline_options(a.pipeline, a.target.empty() ? nullptr : &target));
-  const std::string name = a.name.empty() ? model_identifier(fs::path(a.model).stem().string()) : a.name;
-  EmitOptions options;
-  options.page_bytes = a.pipeline.weights.page();
-  GeneratedCode code = emit_cpp(m.graph, m.calls, m.plan, name, options, m.input_rows, m.whole_input_arena_bytes);
+  std::string name = a.name;
+  const GeneratedCode code = generate_code(a.model, name, a.target, a.pipeline, m);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);
   if (ec) throw CompileError(a.out_dir + ": cannot create directory: " + ec.message());

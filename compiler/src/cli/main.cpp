@@ -67,6 +67,25 @@ int main(int argc, char** argv) {
   b->add_flag("--json", bench.json, "Print one JSON object");
   b->add_option("--work-dir", bench.work_dir, "Where to build (default: a temporary directory, removed after)");
 
+  ExportArduinoArgs arduino;
+  auto* e = app.add_subcommand("export", "Package a model for a build system");
+  e->require_subcommand(1);
+  auto* ea = e->add_subcommand(
+      "arduino", "An Arduino library: library.properties, library.json, src/ (model + the runtime headers it "
+                 "uses), examples/NAME/NAME.ino (one inference, outputs and time on Serial)");
+  ea->add_option("model", arduino.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  ea->add_option("-o,--output", arduino.out_dir, "The library folder to write")->required();
+  ea->add_option("--name", arduino.name, "Library, header and C++ namespace name (default: the model's file stem)");
+  ea->add_option("--target", arduino.target,
+                 "The board's chip (kernel variants, and a check that the model fits it), e.g. atmega328p");
+  ea->add_option("--input", arduino.input,
+                 "The example's input: raw tensor bytes, all inputs in order (e.g. a golden NAME.in.bin; "
+                 "default: zeros)")
+      ->check(CLI::ExistingFile);
+  ea->add_option("--optimize", arduino.pipeline.optimize, "speed or size, as for compile")
+      ->check(CLI::IsMember({"speed", "size"}))
+      ->capture_default_str();
+
   const char* compile_rows_help =
       "off: the whole input in the arena, invoke(); on: input row by row (push_row()), only a window of rows in RAM, "
       "error if the model cannot; auto: row by row when the model allows it and that makes the arena smaller";
@@ -101,6 +120,7 @@ int main(int argc, char** argv) {
   for (auto [cmd, streaming, rewrites] :
        {std::tuple{c, &compile.pipeline.streaming, &compile.pipeline.rewrites},
         std::tuple{i, &inspect.streaming, &inspect.rewrites},
+        std::tuple{ea, &arduino.pipeline.streaming, &arduino.pipeline.rewrites},
         std::tuple{v, &verify.pipeline.streaming, &verify.pipeline.rewrites},
         std::tuple{b, &bench.pipeline.streaming, &bench.pipeline.rewrites}}) {
     cmd->add_option("--patch-streaming", *streaming, streaming_help)
@@ -113,6 +133,7 @@ int main(int argc, char** argv) {
   try {
     if (*c) return run_compile(compile);
     if (*i) return run_inspect(inspect);
+    if (*ea) return run_export_arduino(arduino);
     if (*v) {
       if (!verify.batch.empty()) return run_verify_batch(verify);
       if (verify.model.empty() || (verify.vectors.empty() && verify.sequence.empty()))
