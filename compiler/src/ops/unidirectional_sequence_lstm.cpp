@@ -129,9 +129,10 @@ void lower_quantized(const Graph& g, const Operator& op, const LstmOptions& o, c
                 {wide ? DType::Int64 : DType::Int32},
                 wide ? "int16 activations read an int64 bias" : "int8 activations read an int32 bias");
 
-  // Gate FCs: output Q3.12 (TFLM's nonlinear_input_scale 0.00024414062f = 2^-12). Per-tensor
-  // FC multiplier: the scale product in float32 (doc §2.1).
-  const float fc_output_scale = 0.00024414062f;
+  // Gate FCs: output Q3.12 (lstm_eval_common.cc's nonlinear_input_scale, exactly 2^-12; older
+  // TFLM wrote a rounded decimal). Per-tensor FC multiplier: the scale product in float32
+  // (doc §2.1).
+  const float fc_output_scale = std::ldexp(1.0f, -12);
   std::vector<int64_t> requant;
   for (size_t gate = 0; gate < 4; ++gate)
     for (const auto& [act, w] : {std::pair{&in, wx[gate]}, {&hidden, wh[gate]}}) {
@@ -142,8 +143,8 @@ void lower_quantized(const Graph& g, const Operator& op, const LstmOptions& o, c
       requant.push_back(q.shift);
     }
 
-  // Element-wise products: gate outputs are Q0.15 (0.00003051757f = 2^-15).
-  const float gate_scale = 0.00003051757f, s_cell = cell.quant.scale();
+  // Element-wise products: gate outputs are Q0.15 (nonlinear_output_scale, exactly 2^-15).
+  const float gate_scale = std::ldexp(1.0f, -15), s_cell = cell.quant.scale();
   const QuantizedMultiplier forget_cell = mul_multiplier(gate_scale, s_cell, s_cell);
   const QuantizedMultiplier input_cell = mul_multiplier(gate_scale, gate_scale, s_cell);
   const QuantizedMultiplier to_hidden = mul_multiplier(gate_scale, gate_scale, hidden.quant.scale());
