@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "microflow/arch/dot_s8.h"
 #include "microflow/exec/flash.h"
 #include "microflow/fixed_point.h"
 #include "microflow/kernel_util.h"
@@ -70,19 +71,48 @@ inline int16_t lstm_mul(int32_t a, int32_t b, int32_t multiplier, int32_t shift)
   return saturate_to<int16_t>(multiply_by_quantized_multiplier(a * b, multiplier, shift));
 }
 
-// One gate's FC, requantized to int16 Q3.12 (TFLM's FC with an int16 output, no activation).
-inline int16_t lstm_fc(const int8_t* w, const int8_t* x, int32_t n, int32_t bias, int32_t multiplier, int32_t shift) {
-  const uint32_t acc = static_cast<uint32_t>(dot_s8(w, x, n)) + static_cast<uint32_t>(bias);
-  return saturate_to<int16_t>(multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift));
-}
-
-inline int16_t lstm_fc(const int8_t* w, const int16_t* x, int32_t n, int64_t bias, int32_t multiplier, int32_t shift) {
-  return saturate_to<int16_t>(multiply_by_reduced_multiplier_s64(dot_s8_s16(w, x, n) + bias, multiplier, shift));
-}
-
 template <typename B>
 inline B lstm_bias(const B* bias, int32_t i) {
   return bias != nullptr ? flash_read(bias + i) : static_cast<B>(0);
+}
+
+// The four gates' pre-activations of unit u (int16 Q3.12): each FC requantized on its own
+// (TFLM's FC with an int16 output, no activation), then the saturating add. int8: the four
+// gate rows of the unit are `units` rows apart, one rows4_dot each for x and h (TFLM's int32
+// sums, wrapping alike).
+inline void lstm_unit_preactivations(const LstmQParams& p, const int32_t* rq, int32_t u, const int8_t* x,
+                                     const int8_t* h, const int8_t* weights_x, const int8_t* weights_h,
+                                     const int32_t* bias, const int32_t* recurrent_bias, int16_t* pre) {
+  const int32_t I = p.input_size, U = p.units;
+  Acc4 ax = {0, 0, 0, 0}, ah = {0, 0, 0, 0};
+  rows4_dot(ax, x, weights_x + u * I, U * I, I);
+  rows4_dot(ah, h, weights_h + u * U, U * U, U);
+  const int32_t sx[4] = {ax.a0, ax.a1, ax.a2, ax.a3}, sh[4] = {ah.a0, ah.a1, ah.a2, ah.a3};
+  for (int32_t g = 0; g < 4; ++g) {
+    const uint32_t acc_x = static_cast<uint32_t>(sx[g]) + static_cast<uint32_t>(flash_read(bias + g * U + u));
+    const uint32_t acc_h = static_cast<uint32_t>(sh[g]) + static_cast<uint32_t>(flash_read(recurrent_bias + g * U + u));
+    const int32_t from_x = saturate_to<int16_t>(
+        multiply_by_quantized_multiplier(static_cast<int32_t>(acc_x), flash_read(rq + 4 * g), flash_read(rq + 4 * g + 1)));
+    const int32_t from_h = saturate_to<int16_t>(
+        multiply_by_quantized_multiplier(static_cast<int32_t>(acc_h), flash_read(rq + 4 * g + 2), flash_read(rq + 4 * g + 3)));
+    pre[g] = saturate_to<int16_t>(from_x + from_h);
+  }
+}
+
+// int16 activations: int64 sums and bias, the 15-bit multipliers; the recurrent FC has no bias.
+inline void lstm_unit_preactivations(const LstmQParams& p, const int32_t* rq, int32_t u, const int16_t* x,
+                                     const int16_t* h, const int8_t* weights_x, const int8_t* weights_h,
+                                     const int64_t* bias, const int64_t* recurrent_bias, int16_t* pre) {
+  const int32_t I = p.input_size, U = p.units;
+  for (int32_t g = 0; g < 4; ++g) {
+    const int32_t unit = g * U + u;
+    const int32_t from_x = saturate_to<int16_t>(multiply_by_reduced_multiplier_s64(
+        dot_s8_s16(weights_x + unit * I, x, I) + flash_read(bias + unit), flash_read(rq + 4 * g), flash_read(rq + 4 * g + 1)));
+    const int32_t from_h = saturate_to<int16_t>(multiply_by_reduced_multiplier_s64(
+        dot_s8_s16(weights_h + unit * U, h, U) + lstm_bias(recurrent_bias, unit), flash_read(rq + 4 * g + 2),
+        flash_read(rq + 4 * g + 3)));
+    pre[g] = saturate_to<int16_t>(from_x + from_h);
+  }
 }
 
 template <typename T, typename B>
@@ -104,16 +134,9 @@ inline void lstm_quantized(const LstmQParams& params, const T* input, const int8
     T* out = output + row * U;
     for (int32_t u = 0; u < U; ++u) {
       int16_t gate[4];
-      for (int32_t g = 0; g < 4; ++g) {
-        const int32_t* rq = p.gate_requantization + 4 * g;
-        const int32_t unit = g * U + u;
-        const int16_t from_x =
-            lstm_fc(weights_x + unit * I, x, I, lstm_bias(bias, unit), flash_read(rq), flash_read(rq + 1));
-        const int16_t from_h =
-            lstm_fc(weights_h + unit * U, h, U, lstm_bias(recurrent_bias, unit), flash_read(rq + 2), flash_read(rq + 3));
-        const int16_t sum = saturate_to<int16_t>(static_cast<int32_t>(from_x) + from_h);
-        gate[g] = g == 2 ? tanh_s16_value(gate_act, sum) : logistic_s16_value(gate_act, sum);
-      }
+      lstm_unit_preactivations(p, p.gate_requantization, u, x, h, weights_x, weights_h, bias, recurrent_bias, gate);
+      for (int32_t g = 0; g < 4; ++g)
+        gate[g] = g == 2 ? tanh_s16_value(gate_act, gate[g]) : logistic_s16_value(gate_act, gate[g]);
       const int16_t kept = lstm_mul(gate[1], c[u], p.forget_cell_multiplier, p.forget_cell_shift);
       const int16_t added = lstm_mul(gate[0], gate[2], p.input_cell_multiplier, p.input_cell_shift);
       int32_t next = saturate_to<int16_t>(static_cast<int32_t>(kept) + added);
