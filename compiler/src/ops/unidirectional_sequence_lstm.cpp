@@ -223,8 +223,11 @@ KernelCall lower_lstm(const Graph& g, const Operator& op) {
   const int32_t batches = o.time_major ? in.shape[1] : in.shape[0];
   const int32_t time_steps = o.time_major ? in.shape[0] : in.shape[1];
   const int32_t input_size = in.shape[2];
-  if (hidden.shape.empty()) fail(g, op, describe(g, hidden.id, "hidden state") + ": needs a shape [batch, units]");
-  const int32_t units = hidden.shape.back();
+  // TFLM takes the units from the hidden state's second dimension.
+  expect_rank(g, op, hidden, "hidden state", 2);
+  const int32_t units = hidden.shape[1];
+  if (batches <= 0 || time_steps <= 0 || input_size <= 0 || units <= 0)
+    fail(g, op, "empty input or state (batch, time, input and units must be positive)");
   const std::vector<const Tensor*> wx = gate_tensors(g, op, kInputToGate, "input weights");
   const std::vector<const Tensor*> wh = gate_tensors(g, op, kRecurrentToGate, "recurrent weights");
   const std::vector<const Tensor*> bias = gate_tensors(g, op, kGateBias, "bias");
@@ -265,7 +268,7 @@ KernelCall lower_lstm(const Graph& g, const Operator& op) {
     return k;
   }
 
-  expect_type(g, op, in, "input", {DType::Int8, DType::Int16, DType::Float32}, "TFLM's LSTM takes float32, int8 or int16");
+  expect_type(g, op, in, "input", {DType::Int8, DType::Int16}, "TFLM's LSTM takes float32, int8 or int16");
   LstmQParams p;
   p.batches = batches, p.time_steps = time_steps, p.input_size = input_size, p.units = units;
   p.time_major = o.time_major;
