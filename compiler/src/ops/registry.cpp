@@ -102,6 +102,7 @@ namespace microflow {
   X(kTanhOp)            \
   X(kTransposeConvOp)   \
   X(kTransposeOp)       \
+  X(kUnidirectionalSequenceLstmOp) \
   X(kUnpackOp)          \
   X(kVarHandleOp)       \
   X(kZerosLikeOp)

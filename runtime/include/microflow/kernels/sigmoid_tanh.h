@@ -118,31 +118,35 @@ inline void tanh_s8(const SigmoidS8Params& params, const int8_t* in, int8_t* out
   }
 }
 
-// TFLM reference_integer_ops::Logistic (int16): table entry |v| >> 9 (v in 1/(3*4096),
-// the table in steps of 1/24), output in 2^-15 units, rounded at bit 10.
-inline void logistic_s16(const SigmoidS16Params& params, const int16_t* in, int16_t* out) {
-  const SigmoidS16Params p = flash_load(params);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t v = detail::sigmoid_s16_input(p, in[i]);
-    uint32_t r = detail::sigmoid_table_interpolate(detail::abs_u32(v), 9, static_cast<uint32_t>(0x7FFF) << 10);
-    r = v >= 0 ? r + (static_cast<uint32_t>(1) << 9)
-               : (static_cast<uint32_t>(1) << (16 + 9)) - r + (static_cast<uint32_t>(1) << 9) - 1;
-    out[i] = static_cast<int16_t>(r >> 10);
-  }
+// TFLM reference_integer_ops::Logistic (int16) of one value: table entry |v| >> 9 (v in
+// 1/(3*4096), the table in steps of 1/24), output in 2^-15 units, rounded at bit 10.
+inline int16_t logistic_s16_value(const SigmoidS16Params& p, int16_t x) {
+  const int32_t v = detail::sigmoid_s16_input(p, x);
+  uint32_t r = detail::sigmoid_table_interpolate(detail::abs_u32(v), 9, static_cast<uint32_t>(0x7FFF) << 10);
+  r = v >= 0 ? r + (static_cast<uint32_t>(1) << 9)
+             : (static_cast<uint32_t>(1) << (16 + 9)) - r + (static_cast<uint32_t>(1) << 9) - 1;
+  return static_cast<int16_t>(r >> 10);
 }
 
-// TFLM reference_integer_ops::Tanh (int16): 2 sigmoid(2x) - 1 from the same table (entry
-// |v| >> 8), output in 2^-15 units.
+// TFLM reference_integer_ops::Tanh (int16) of one value: 2 sigmoid(2x) - 1 from the same
+// table (entry |v| >> 8), output in 2^-15 units.
+inline int16_t tanh_s16_value(const SigmoidS16Params& p, int16_t x) {
+  const int32_t v = detail::sigmoid_s16_input(p, x);
+  int32_t r = static_cast<int32_t>(
+      detail::sigmoid_table_interpolate(detail::abs_u32(v), 8, static_cast<uint32_t>(0xFFFF) << 8));
+  const int32_t half = static_cast<int32_t>(1) << (14 + 9), rounding = static_cast<int32_t>(1) << (9 - 2);
+  r = v >= 0 ? r - half + rounding : -r + half + rounding - 1;
+  return static_cast<int16_t>(r >> (9 - 1));
+}
+
+inline void logistic_s16(const SigmoidS16Params& params, const int16_t* in, int16_t* out) {
+  const SigmoidS16Params p = flash_load(params);
+  for (int32_t i = 0; i < p.size; ++i) out[i] = logistic_s16_value(p, in[i]);
+}
+
 inline void tanh_s16(const SigmoidS16Params& params, const int16_t* in, int16_t* out) {
   const SigmoidS16Params p = flash_load(params);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t v = detail::sigmoid_s16_input(p, in[i]);
-    int32_t r = static_cast<int32_t>(
-        detail::sigmoid_table_interpolate(detail::abs_u32(v), 8, static_cast<uint32_t>(0xFFFF) << 8));
-    const int32_t half = static_cast<int32_t>(1) << (14 + 9), rounding = static_cast<int32_t>(1) << (9 - 2);
-    r = v >= 0 ? r - half + rounding : -r + half + rounding - 1;
-    out[i] = static_cast<int16_t>(r >> (9 - 1));
-  }
+  for (int32_t i = 0; i < p.size; ++i) out[i] = tanh_s16_value(p, in[i]);
 }
 
 }  // namespace mf
