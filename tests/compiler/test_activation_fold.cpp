@@ -188,14 +188,33 @@ class ActivationFoldEndToEnd : public ::testing::Test {
   }
 };
 
+// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
+// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization).
+Model bar_model(Op activation) {
+  Model m;
+  m.height = m.width = 24;
+  m.depth = 8;
+  m.out_depth = 16;
+  m.activation = activation;
+  m.options = {};
+  m.out = {1.f / 256, -128};
+  if (activation == Op::LeakyRelu) {
+    m.options = w::LeakyReluOptions{0.2f};
+    m.out = {0.04f, -20};
+  }
+  return m;
+}
+
 TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
-  Model leaky;
+  Model leaky = bar_model(Op::LeakyRelu);
   expect_bit_exact(leaky, "conv_leaky_relu");
-  Model logistic;
-  logistic.activation = Op::Logistic;
-  logistic.options = {};
-  logistic.out = {1.f / 256, -128};
+  Model logistic = bar_model(Op::Logistic);
   expect_bit_exact(logistic, "conv_logistic");
+  Model small_logistic;
+  small_logistic.activation = Op::Logistic;
+  small_logistic.options = {};
+  small_logistic.out = {1.f / 256, -128};
+  expect_bit_exact(small_logistic, "conv_logistic_small");
   // 1x1: the pointwise kernel (its --optimize=speed variants are kept for table-free layers).
   Model tanh;
   tanh.kernel = 1;
@@ -219,10 +238,28 @@ TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
   expect_bit_exact(relu6, "dw_relu6");
 }
 
-TEST_F(ActivationFoldEndToEnd, OnCortexM4) {
-  Model leaky;
-  leaky.kernel = 1;
-  expect_bit_exact(leaky, "conv1x1_leaky_relu_m4", "--target cortex-m4");
+TEST_F(ActivationFoldEndToEnd, OnCortexM4AndAvr) {
+  Model pointwise;
+  pointwise.kernel = 1;
+  expect_bit_exact(pointwise, "conv1x1_leaky_relu_m4", "--target cortex-m4");
+  Model conv;
+  expect_bit_exact(conv, "conv_leaky_relu_avr", "--target atmega328p");
+  Model depthwise;
+  depthwise.depthwise = true;
+  depthwise.depth = 8;
+  depthwise.activation = kHardSwish;
+  depthwise.options = {};
+  expect_bit_exact(depthwise, "dw_hard_swish_avr", "--target atmega328p");
+}
+
+TEST_F(ActivationFoldEndToEnd, DepthwiseWithATable) {
+  Model tanh;
+  tanh.depthwise = true;
+  tanh.depth = 8;
+  tanh.activation = Op::Tanh;
+  tanh.options = {};
+  tanh.out = {1.f / 128, 0};
+  expect_bit_exact(tanh, "dw_tanh");
 }
 
 }  // namespace
