@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "diagnostics.h"
+#include "passes/activation_fold.h"
 #include "passes/fuse.h"
 #include "passes/lower.h"
 #include "passes/pad_fold.h"
@@ -32,6 +33,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   out.folded = fold_constants(out.graph);
   out.calls = lower_graph(out.graph);
   if (options.rewrites) fold_padding(out.graph, out.calls);
+  if (options.rewrites) fold_activations(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);
   out.streaming = stream_layers(out.graph, out.calls, options.streaming);
   // After streaming: specialization sees the regions' stages, and only picks variants the band

@@ -48,8 +48,8 @@ struct CompileOptions {
   // --streaming-input: off = whole input, on = row by row or an error saying why not,
   // auto = row by row when the model allows it and the arena shrinks.
   StreamingMode input_rows = StreamingMode::Off;
-  // Layer rewrites that remove tensors and copies (PAD folded into the next layer,
-  // zero-copy views); off gives the plain form, to measure what they save (--rewrites).
+  // Layer rewrites that remove tensors and copies (PAD folded into the next layer, int8
+  // activations folded into the layer before them, zero-copy views); off gives the plain form, to measure what they save (--rewrites).
   bool rewrites = true;
 };
 

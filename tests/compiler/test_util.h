@@ -3,8 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -105,6 +107,30 @@ template <typename T>
 std::vector<uint8_t> bytes_of(const std::vector<T>& v) {
   return w::to_bytes(v);
 }
+
+// `microflow ARGS` (the executable the tests are built with), its stdout and stderr.
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+inline RunResult run(const std::string& args) {
+  const std::string cmd = std::string("\"") + MICROFLOW_EXE + "\" " + args + " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    ADD_FAILURE() << "popen failed: " << cmd;
+    return r;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+inline std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
 
 inline w::Quantization q(float scale, int64_t zero_point) { return w::Quantization(scale, zero_point); }
 

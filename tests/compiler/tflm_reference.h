@@ -160,6 +160,44 @@ inline std::vector<int8_t> depthwise_conv_2d(const std::vector<int8_t>& x, QPara
   return y;
 }
 
+// §5: int8 CONV_2D, one batch, NHWC, per-channel symmetric filter [OC][KH][KW][IC], no groups,
+// dilation 1; out-of-image taps are skipped (they would add (Z_in - Z_in) * w = 0).
+struct ConvShape {
+  int32_t height, width, depth, out_depth, filter_height, filter_width, stride_h, stride_w;
+  bool same;
+  int32_t out_height() const { return same ? (height + stride_h - 1) / stride_h : (height - filter_height) / stride_h + 1; }
+  int32_t out_width() const { return same ? (width + stride_w - 1) / stride_w : (width - filter_width) / stride_w + 1; }
+};
+
+inline std::vector<int8_t> conv_2d(const std::vector<int8_t>& x, QParams pin, const ConvShape& d,
+                                   const std::vector<int8_t>& w, const std::vector<float>& w_scales,
+                                   const std::vector<int32_t>& bias, QParams pout, Act act) {
+  const int32_t oh = d.out_height(), ow = d.out_width();
+  const int32_t pad_top = d.same ? std::max((oh - 1) * d.stride_h + d.filter_height - d.height, 0) / 2 : 0;
+  const int32_t pad_left = d.same ? std::max((ow - 1) * d.stride_w + d.filter_width - d.width, 0) / 2 : 0;
+  const auto range = act_range(act, pout);
+  std::vector<int8_t> y;
+  for (int32_t oy = 0; oy < oh; ++oy)
+    for (int32_t ox = 0; ox < ow; ++ox)
+      for (int32_t c = 0; c < d.out_depth; ++c) {
+        int32_t acc = 0;
+        for (int32_t ky = 0; ky < d.filter_height; ++ky)
+          for (int32_t kx = 0; kx < d.filter_width; ++kx) {
+            const int32_t iy = oy * d.stride_h - pad_top + ky, ix = ox * d.stride_w - pad_left + kx;
+            if (iy < 0 || iy >= d.height || ix < 0 || ix >= d.width) continue;
+            for (int32_t ci = 0; ci < d.depth; ++ci)
+              acc += w[static_cast<size_t>(((c * d.filter_height + ky) * d.filter_width + kx) * d.depth + ci)] *
+                     (x[static_cast<size_t>((iy * d.width + ix) * d.depth + ci)] - pin.zero_point);
+          }
+        acc += bias[static_cast<size_t>(c)];
+        const QM qm = quantize_multiplier(static_cast<double>(pin.scale) *
+                                          static_cast<double>(w_scales[static_cast<size_t>(c)]) /
+                                          static_cast<double>(pout.scale));
+        y.push_back(clamp8(mbqm(acc, qm.m, qm.s) + pout.zero_point, range));
+      }
+  return y;
+}
+
 // §4: SAME padding before the image (the extra row/column goes after it).
 inline int same_pad_before(int in, int out, int stride, int k) {
   return std::max(0, (out - 1) * stride + k - in) / 2;

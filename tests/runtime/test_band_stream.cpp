@@ -89,7 +89,7 @@ Layer depthwise(ref::Random& rng, Shape in, int32_t multiplier, int32_t k, int32
   l.dw_filter = rng.s8(static_cast<size_t>(k * k * oc), -127, 127);
   requantization(rng, l, oc);
   l.dw = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, multiplier, s, s, d, d, pad_top, pad_left,
-          -3, 2, l.multiplier.data(), l.shift.data(), -128, 127};
+          -3, 2, l.multiplier.data(), l.shift.data(), -128, 127, nullptr};
   return l;
 }
 
@@ -104,7 +104,7 @@ Layer conv(ref::Random& rng, Shape in, int32_t oc, int32_t k, int32_t s, int32_t
   l.packed = ref::pack_filter_blocks(rng.s8(static_cast<size_t>(oc * k * k * in.c), -127, 127), oc, k, k * in.c);
   requantization(rng, l, oc);
   l.conv = {1, in.h, in.w, in.c, l.out.h, l.out.w, oc, k, k, in.c, s, s, dh, 1, pad_top, pad_left,
-            5, -7, l.multiplier.data(), l.shift.data(), -100, 127, oc};
+            5, -7, l.multiplier.data(), l.shift.data(), -100, 127, oc, nullptr};
   return l;
 }
 

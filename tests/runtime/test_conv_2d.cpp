@@ -74,7 +74,7 @@ std::vector<int8_t> run_conv(const ConvCase& c, const std::vector<int8_t>& x,
   const mf::Conv2DS8Params p = {c.batches, c.ih,     c.iw,      c.ic,       c.oh,   c.ow,
                                 c.oc,      c.kh,     c.kw,      c.kd,       c.sh,   c.sw,
                                 c.dh,      c.dw,     c.pad_top, c.pad_left, c.z_in, c.z_out,
-                                m.data(),  s.data(), c.act_min, c.act_max, c.oc};
+                                m.data(),  s.data(), c.act_min, c.act_max, c.oc, nullptr};
   std::vector<int8_t> out(c.batches * c.oh * c.ow * c.oc);
   mf::conv_2d_s8(p, x.data(), w.data(), folded.data(), out.data());
   if (c.kd == c.ic) {

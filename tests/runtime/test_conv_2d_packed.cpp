@@ -73,7 +73,7 @@ void check(const Case& c, uint32_t seed, bool pointwise, int32_t min_exponent = 
   const mf::Conv2DS8Params p = {c.batches, c.ih,       c.iw,     c.ic,     c.oh,      c.ow,     c.oc, c.kh,
                                 c.kw,      c.ic,       c.sh,     c.sw,     c.dh,      1,        c.pad_top,
                                 c.pad_left, c.z_in,    c.z_out,  m.data(), s.data(),  c.act_min, c.act_max,
-                                c.oc};
+                                c.oc,      nullptr};
   auto run = [&](const mf::Conv2DS8Params& params, const int32_t* filter, const int32_t* bias_part, int8_t* out) {
     if (pointwise) {
       mf::conv_2d_1x1_s8(params, x.data(), filter, bias_part, out);
@@ -96,6 +96,14 @@ void check(const Case& c, uint32_t seed, bool pointwise, int32_t min_exponent = 
     run(group, packed.data() + c0 / 4 * block_words, folded.data() + c0, split.data() + c0);
   }
   ASSERT_EQ(split, out) << "channel groups, seed " << seed;
+  // An activation folded into the layer (output_table): every stored value goes through it.
+  const auto table = rng.s8(256);
+  mf::Conv2DS8Params activated = p;
+  activated.output_table = table.data();
+  std::vector<int8_t> through(out.size()), expected(out.size());
+  run(activated, packed.data(), folded.data(), through.data());
+  for (size_t i = 0; i < out.size(); ++i) expected[i] = table[static_cast<uint8_t>(out[i])];
+  ASSERT_EQ(through, expected) << "output table, seed " << seed;
 }
 
 TEST(Conv2D1x1S8, DepthsAcrossChunkSizesAndChannelTails) {
@@ -156,7 +164,7 @@ void check_lanes(uint32_t seed) {
       folded[co] = bias[co] - c.z_in * sum;
     }
     const mf::Conv2DS8Params p = {1,  Pixels, 1,      K,        Pixels,   1, N, 1, 1, K, 1, 1, 1, 1, 0, 0,
-                                  c.z_in, Zout, m.data(), s.data(), Lo,       Hi, N};
+                                  c.z_in, Zout, m.data(), s.data(), Lo,       Hi, N, nullptr};
     std::vector<int8_t> generic(static_cast<size_t>(Pixels * N)), strided(static_cast<size_t>(Pixels * Stride), 0x55);
     mf::conv_2d_1x1_s8(p, x.data(), ref::pack_filter_blocks(w, N, 1, K).data(), folded.data(), generic.data());
     folded.resize(static_cast<size_t>((N + 7) / 8 * 8), 0);

@@ -71,7 +71,7 @@ std::vector<int32_t> folded_bias(const DwCase& c, const std::vector<int8_t>& w, 
 mf::DepthwiseConv2DS8Params dw_params(const DwCase& c, const std::vector<int32_t>& m, const std::vector<int32_t>& s) {
   return {c.batches, c.ih,    c.iw,     c.ic,     c.oh,      c.ow,     c.oc,      c.kh,
           c.kw,      c.dm,    c.sh,     c.sw,     c.dh,      c.dw,     c.pad_top, c.pad_left,
-          c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max};
+          c.z_in,    c.z_out, m.data(), s.data(), c.act_min, c.act_max, nullptr};
 }
 
 std::vector<int8_t> run_dw(const DwCase& c, const std::vector<int8_t>& x,
@@ -94,7 +94,22 @@ void check_random(const DwCase& c, uint32_t seed) {
     ref::quantize_multiplier(std::ldexp(rng.uniform_f(0.5f, 1.f), rng.uniform(-11, -5)), &m[oc],
                              &s[oc]);
   }
-  ASSERT_EQ(run_dw(c, x, w, bias, m, s), reference_dw(c, x, w, bias, m, s)) << "seed " << seed;
+  const std::vector<int8_t> out = run_dw(c, x, w, bias, m, s);
+  ASSERT_EQ(out, reference_dw(c, x, w, bias, m, s)) << "seed " << seed;
+  // An activation folded into the layer (output_table): every stored value goes through it
+  // (the AVX2 / four-channel block paths and the per-channel loop alike), in both forms.
+  const auto table = rng.s8(256);
+  mf::DepthwiseConv2DS8Params activated = dw_params(c, m, s);
+  activated.output_table = table.data();
+  const std::vector<int32_t> folded = folded_bias(c, w, bias);
+  std::vector<int8_t> through(out.size()), expected(out.size());
+  for (size_t i = 0; i < out.size(); ++i) expected[i] = table[static_cast<uint8_t>(out[i])];
+  mf::depthwise_conv_2d_s8(activated, x.data(), w.data(), folded.data(), through.data());
+  ASSERT_EQ(through, expected) << "output table, seed " << seed;
+  if (c.batches == 1) {
+    mf::depthwise_conv_2d_by_rows_s8(activated, x.data(), w.data(), folded.data(), through.data());
+    ASSERT_EQ(through, expected) << "output table by rows, seed " << seed;
+  }
 }
 
 TEST(DepthwiseConv2DS8, DepthMultiplier2ChannelOrder) {

@@ -71,7 +71,7 @@ void check_random(bool per_channel, uint32_t seed) {
     const mf::DepthwiseConv2DFullyConnectedS8Params p = {
         {1, C::input_height, C::input_width, 1, C::output_height, C::output_width, channels, C::filter_height,
          C::filter_width, channels, C::stride_height, C::stride_width, 1, 1, C::pad_top, C::pad_left,
-         C::input_zero_point, C::output_zero_point, dw_m.data(), dw_s.data(), C::act_min, C::act_max},
+         C::input_zero_point, C::output_zero_point, dw_m.data(), dw_s.data(), C::act_min, C::act_max, nullptr},
         {1, depth, units, z_w, C::fc_output_zero_point, fc_m, fc_s, per_channel ? fc_cm.data() : nullptr,
          per_channel ? fc_cs.data() : nullptr, C::fc_act_min, C::fc_act_max, units}};
     std::vector<int32_t> accumulators(static_cast<size_t>(units));

@@ -83,7 +83,7 @@ void check_depthwise(bool same, bool dilation, uint32_t seed) {
     const auto multiplier = random_requant(rng, oc, shift);
     const mf::DepthwiseConv2DS8Params p = {1,    g.ih, g.iw, g.ic, g.oh, g.ow, oc, g.kh, g.kw, dm,
                                            g.sh, g.sw, g.dh, g.dw, g.pad_top, g.pad_left, rng.uniform(-128, 127),
-                                           rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127};
+                                           rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127, nullptr};
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * oc)), streamed(whole.size(), 0);
     mf::depthwise_conv_2d_s8(p, x.data(), filter.data(), bias.data(), whole.data());
@@ -112,7 +112,7 @@ void check_conv(bool same, bool dilation, uint32_t seed) {
     const auto multiplier = random_requant(rng, oc, shift);
     const mf::Conv2DS8Params p = {1,    g.ih, g.iw, g.ic, g.oh, g.ow, oc, g.kh, g.kw, g.ic,
                                   g.sh, g.sw, g.dh, g.dw, g.pad_top, g.pad_left, rng.uniform(-128, 127),
-                                  rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127, oc};
+                                  rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127, oc, nullptr};
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * oc)), streamed(whole.size(), 0);
     mf::conv_2d_s8(p, x.data(), filter.data(), bias.data(), whole.data());
@@ -172,7 +172,7 @@ void check_fused(bool same, bool per_channel, int32_t z_w, uint32_t seed) {
     const auto fc_multiplier = random_requant(rng, units, fc_shift);
     const mf::DepthwiseConv2DFullyConnectedS8Params p = {
         {1, g.ih, g.iw, g.ic, g.oh, g.ow, oc, g.kh, g.kw, dm, g.sh, g.sw, 1, 1, g.pad_top, g.pad_left,
-         rng.uniform(-128, 127), rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127},
+         rng.uniform(-128, 127), rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127, nullptr},
         {1, depth, units, z_w, rng.uniform(-128, 127), fc_multiplier[0], fc_shift[0],
          per_channel ? fc_multiplier.data() : nullptr, per_channel ? fc_shift.data() : nullptr, -128, 127, units}};
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));

@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
       "Band (patch) streaming of conv/depthwise/pooling chains: auto (where it lowers the arena), on (every "
       "eligible chain, whole), off";
   const char* rewrites_help =
-      "on: fold PAD into the next layer and place slices (CONCATENATION, SPLIT...) as views without copies; off: "
-      "the plain form, to measure what they save";
+      "on: fold PAD into the next layer, fold int8 activations into the layer before them and place slices "
+      "(CONCATENATION, SPLIT...) as views without copies; off: the plain form, to measure what they save";
   for (auto [cmd, streaming, rewrites] :
        {std::tuple{c, &compile.pipeline.streaming, &compile.pipeline.rewrites},
         std::tuple{i, &inspect.streaming, &inspect.rewrites},

@@ -2,6 +2,7 @@
 // form that passes can read and rewrite without touching the flatbuffer.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -97,6 +98,8 @@ struct Graph {
   const Tensor& tensor(int id) const { return tensors.at(static_cast<size_t>(id)); }
   Tensor& tensor(int id) { return tensors.at(static_cast<size_t>(id)); }
   bool has_state() const;
+  // Whether tensor `id` is a model output (a pass must not make it disappear).
+  bool is_output(int id) const { return std::find(outputs.begin(), outputs.end(), id) != outputs.end(); }
 };
 
 // Whether the operator reads or writes a variable tensor.

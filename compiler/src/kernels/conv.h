@@ -27,11 +27,13 @@ struct Conv2DS8Params : WindowedParams, ConvGeometryFields {
   ArrayRef channel_multiplier, channel_shift;
   int64_t act_min = 0, act_max = 0;
   int64_t output_stride = 0;
+  // The int8 activation folded into this layer (passes/activation_fold.cpp): its table, or null.
+  ArrayRef output_table;
   RowWindow window() const override { return conv_window(); }
   MF_PARAMS(Conv2DS8Params, batches, input_height, input_width, input_depth, output_height, output_width,
             output_depth, filter_height, filter_width, filter_depth, stride_height, stride_width, dilation_height,
             dilation_width, pad_top, pad_left, input_zero_point, output_zero_point, channel_multiplier, channel_shift,
-            act_min, act_max, output_stride)
+            act_min, act_max, output_stride, output_table)
 };
 
 struct Conv2DF32Params : WindowedParams, ConvGeometryFields {
@@ -48,11 +50,13 @@ struct DepthwiseConv2DS8Params : WindowedParams, ConvGeometryFields {
   int64_t input_zero_point = 0, output_zero_point = 0;
   ArrayRef channel_multiplier, channel_shift;
   int64_t act_min = 0, act_max = 0;
+  // The int8 activation folded into this layer (passes/activation_fold.cpp): its table, or null.
+  ArrayRef output_table;
   RowWindow window() const override { return conv_window(); }
   MF_PARAMS(DepthwiseConv2DS8Params, batches, input_height, input_width, input_depth, output_height, output_width,
             output_depth, filter_height, filter_width, depth_multiplier, stride_height, stride_width,
             dilation_height, dilation_width, pad_top, pad_left, input_zero_point, output_zero_point,
-            channel_multiplier, channel_shift, act_min, act_max)
+            channel_multiplier, channel_shift, act_min, act_max, output_table)
 };
 
 struct DepthwiseConv2DF32Params : WindowedParams, ConvGeometryFields {

@@ -9,8 +9,6 @@
 namespace microflow {
 namespace {
 
-bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
-
 bool all_inputs_constant(const Graph& g, const Operator& op) {
   bool any = false;
   for (int t : op.inputs) {
@@ -26,7 +24,7 @@ bool all_inputs_constant(const Graph& g, const Operator& op) {
 // operator to the normal lowering (which reports any real problem).
 bool evaluate(Graph& g, const Operator& op) {
   for (int t : op.outputs)
-    if (is_model_output(g, t)) return false;  // the application reads it from the arena
+    if (g.is_output(t)) return false;  // the application reads it from the arena
   KernelCall k;
   try {
     k = op.def->lower(g, op);
@@ -82,7 +80,7 @@ std::vector<FoldedOp> fold_constants(Graph& g) {
     const Operator& op = g.ops[i];
     // An operator on a variable has an effect beyond its outputs (the state it writes).
     const bool used = touches_state(g, op) || std::any_of(op.outputs.begin(), op.outputs.end(), [&](int t) {
-      return readers[static_cast<size_t>(t)] > 0 || is_model_output(g, t);
+      return readers[static_cast<size_t>(t)] > 0 || g.is_output(t);
     });
     if (used) continue;
     gone[i] = true;

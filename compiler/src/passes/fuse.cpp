@@ -8,8 +8,6 @@
 namespace microflow {
 namespace {
 
-bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
-
 // Calls that read tensor t.
 std::vector<size_t> readers_of(const std::vector<KernelCall>& calls, int t) {
   std::vector<size_t> r;
@@ -72,10 +70,12 @@ KernelCall fuse(Graph& g, const KernelCall& dw, const KernelCall* reshape, const
 void fuse_layers(Graph& g, std::vector<KernelCall>& calls) {
   for (size_t i = 0; i < calls.size(); ++i) {
     const KernelDef* kernel = calls[i].kernel;
-    if (!kernel || !kernel->fuses_fully_connected || calls[i].params.as<DepthwiseConv2DS8Params>().batches != 1)
+    // The fused kernel's sink takes the depthwise values as they are: no folded activation table.
+    if (!kernel || !kernel->fuses_fully_connected || calls[i].params.as<DepthwiseConv2DS8Params>().batches != 1 ||
+        !calls[i].params.as<DepthwiseConv2DS8Params>().output_table.null())
       continue;
     const int intermediate = calls[i].output_tensor();
-    if (is_model_output(g, intermediate)) continue;
+    if (g.is_output(intermediate)) continue;
     std::vector<size_t> readers = readers_of(calls, intermediate);
     if (readers.size() != 1) continue;
     size_t fc = readers[0];
@@ -84,7 +84,7 @@ void fuse_layers(Graph& g, std::vector<KernelCall>& calls) {
       reshape = &calls[fc];
       const int reshaped = reshape->output_tensor();
       std::vector<size_t> next = readers_of(calls, reshaped);
-      if (is_model_output(g, reshaped) || next.size() != 1) continue;
+      if (g.is_output(reshaped) || next.size() != 1) continue;
       fc = next[0];
     }
     const KernelCall& f = calls[fc];

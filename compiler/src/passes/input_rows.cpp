@@ -14,8 +14,6 @@ const KernelDef* row_form(const KernelCall& k) {
   return k.kernel->row_form;
 }
 
-bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
-
 // Calls reading tensor t (any argument).
 std::vector<size_t> readers_of(const std::vector<KernelCall>& calls, int t) {
   std::vector<size_t> r;
@@ -31,7 +29,7 @@ std::vector<size_t> readers_of(const std::vector<KernelCall>& calls, int t) {
 size_t consumer(const Graph& g, const std::vector<KernelCall>& calls, std::vector<size_t>& aliases, std::string& why) {
   int t = g.inputs[0];
   for (;;) {
-    if (is_model_output(g, t)) {
+    if (g.is_output(t)) {
       why = "the input is also a model output";
       return calls.size();
     }

@@ -1,5 +1,6 @@
 #include "passes/kernel_call.h"
 
+
 namespace microflow {
 
 int64_t ConstArray::bytes() const { return static_cast<int64_t>(size()) * dtype_size(type); }
@@ -26,13 +27,23 @@ int KernelCall::output_tensor() const {
 std::string KernelCall::op_indices() const {
   std::string s = folded_pad ? std::to_string(folded_pad->index) + "+" : "";
   for (const Operator* o : fused) s += std::to_string(o->index) + "+";
-  return s + std::to_string(op->index);
+  s += std::to_string(op->index);
+  return folded_activation ? s + "+" + std::to_string(folded_activation->index) : s;
 }
 
 std::string KernelCall::op_names() const {
   std::string s = folded_pad ? std::string(folded_pad->name) + "+" : "";
   for (const Operator* o : fused) s += std::string(o->name) + "+";
-  return s + op->name;
+  s += op->name;
+  return folded_activation ? s + "+" + folded_activation->name : s;
+}
+
+std::vector<int> tensor_readers(const Graph& g, const std::vector<KernelCall>& calls) {
+  std::vector<int> readers(g.tensors.size(), 0);
+  for (const KernelCall& k : calls)
+    for (const KernelArg& a : k.args)
+      if (a.kind == KernelArg::Input) ++readers[static_cast<size_t>(a.tensor)];
+  return readers;
 }
 
 }  // namespace microflow

@@ -75,6 +75,9 @@ struct KernelCall {
   std::vector<const Operator*> fused;
   // A PAD whose padding this convolution applies (passes/pad_fold.cpp): it runs no code.
   const Operator* folded_pad = nullptr;
+  // An int8 activation applied as this call stores its output (passes/activation_fold.cpp):
+  // the call writes the activation's output tensor; `op` is still the layer.
+  const Operator* folded_activation = nullptr;
   // A band-streamed region: its layers, each a complete call of its own, with
   // band_stream_s8 as `function`; args are the region input, the scratch
   // (line buffers) and the region output.
@@ -89,5 +92,9 @@ struct KernelCall {
   std::string op_indices() const;
   std::string op_names() const;
 };
+
+// How many calls read each tensor (indexed by tensor id): a tensor that a pass makes
+// disappear must have one reader (and be no model output, Graph::is_output).
+std::vector<int> tensor_readers(const Graph& g, const std::vector<KernelCall>& calls);
 
 }  // namespace microflow

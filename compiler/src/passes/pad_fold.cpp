@@ -9,8 +9,6 @@
 namespace microflow {
 namespace {
 
-bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
-
 // The convolution's geometry and the value it assumes outside the image, or nullptr.
 ConvGeometryFields* conv_geometry(KernelCall& k, int64_t& outside) {
   if (k.kernel == &kConv2DS8 || k.kernel == &kConv2D1x1S8 || k.kernel == &kConv2DPackedS8) {
@@ -35,17 +33,14 @@ ConvGeometryFields* conv_geometry(KernelCall& k, int64_t& outside) {
 }  // namespace
 
 void fold_padding(const Graph& g, std::vector<KernelCall>& calls) {
-  std::vector<int> readers(g.tensors.size(), 0);
-  for (const KernelCall& k : calls)
-    for (const KernelArg& a : k.args)
-      if (a.kind == KernelArg::Input) ++readers[static_cast<size_t>(a.tensor)];
+  const std::vector<int> readers = tensor_readers(g, calls);
   std::vector<bool> gone(calls.size(), false);
   for (KernelCall& conv : calls) {
     int64_t outside = 0;
     ConvGeometryFields* geo = conv_geometry(conv, outside);
     if (!geo || conv.folded_pad) continue;
     const int padded = conv.input_tensor();
-    if (readers[static_cast<size_t>(padded)] != 1 || is_model_output(g, padded)) continue;
+    if (readers[static_cast<size_t>(padded)] != 1 || g.is_output(padded)) continue;
     const auto pad = std::find_if(calls.begin(), calls.end(), [&](const KernelCall& k) {
       return k.emits_code() && k.output_tensor() == padded && k.params.get<PadParams>();
     });

@@ -136,6 +136,8 @@ enum class Conv1x1Layout {
 void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout layout) {
   if (k.kernel != &kConv2D1x1S8) return;
   const auto& p = k.params.as<Conv2DS8Params>();
+  // A folded activation's table (passes/activation_fold.cpp): only the generic kernels store through one.
+  if (!p.output_table.null()) return;
   if (p.stride_height != 1 || p.stride_width != 1) return;
   std::vector<int64_t> multiplier, shift, bias;
   for (const ConstArray& a : k.arrays) {

@@ -68,8 +68,6 @@ BandInfo stage_info(const KernelCall& k, const BandInfo* prev, bool prefer_sink)
   return b;
 }
 
-bool is_model_output(const Graph& g, int t) { return std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(); }
-
 // A chain of eligible calls (indices into calls), each feeding only the next; it may end in
 // a FULLY_CONNECTED sink reading the last one's output through `reshapes` (RESHAPE calls).
 struct Chain {
@@ -92,7 +90,7 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
     if (eligible(calls[i])) consumer[calls[i].input_tensor()] = i;
   auto next = [&](size_t i) -> long {
     const int out = calls[i].output_tensor();
-    if (!eligible(calls[i]) || is_model_output(g, out) || readers[static_cast<size_t>(out)] != 1) return -1;
+    if (!eligible(calls[i]) || g.is_output(out) || readers[static_cast<size_t>(out)] != 1) return -1;
     auto it = consumer.find(out);
     return it == consumer.end() ? -1 : static_cast<long>(it->second);
   };
@@ -104,7 +102,7 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
   // theirs; nothing else may see the tensors in between (no model outputs).
   auto fully_connected_after = [&](size_t last, std::vector<size_t>& reshapes) -> long {
     for (int t = calls[last].output_tensor();;) {
-      if (is_model_output(g, t) || readers[static_cast<size_t>(t)] != 1) return -1;
+      if (g.is_output(t) || readers[static_cast<size_t>(t)] != 1) return -1;
       const size_t r = reader.at(t);
       const KernelCall& k = calls[r];
       if (k.is_alias) {
@@ -121,7 +119,7 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
   // Why call i's output does not feed a further band stage.
   auto end_of = [&](size_t i) -> std::string {
     const int out = calls[i].output_tensor();
-    if (is_model_output(g, out)) return "its output is a model output";
+    if (g.is_output(out)) return "its output is a model output";
     const int n = readers[static_cast<size_t>(out)];
     if (n != 1) return n == 0 ? "nothing reads its output" : "its output is read by " + std::to_string(n) + " operators";
     const KernelCall& r = calls[reader.at(out)];

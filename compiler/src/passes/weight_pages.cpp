@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "diagnostics.h"
+#include "passes/activation_fold.h"
 
 namespace microflow {
 namespace {
@@ -24,9 +25,22 @@ void append_le(std::vector<uint8_t>& out, int64_t v, int64_t bytes) {
   for (int64_t i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(u >> (8 * i)));
 }
 
+void append_array(std::vector<uint8_t>& out, const ConstArray& a) {
+  if (a.type == DType::Float32) {
+    for (float f : a.floats) {
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      append_le(out, bits, 4);
+    }
+    return;
+  }
+  for (int64_t v : a.ints) append_le(out, v, dtype_size(a.type));
+}
+
 struct Layout {
   const ConstArray* weights = nullptr;
   std::vector<const ConstArray*> per_channel;
+  std::vector<const ConstArray*> shared;  // read whole by every group: a folded activation's table
   int64_t channels = 0;
   int64_t unit = 1;             // channels per weight slice unit
   int64_t unit_bytes = 0;       // weight bytes per unit
@@ -41,7 +55,12 @@ struct Layout {
       g.offsets.push_back({a->suffix, at});
       at += n * dtype_size(a->type);
     }
-    g.record_bytes = at;
+    for (const ConstArray* a : shared) {
+      at = align4(at);
+      g.offsets.push_back({a->suffix, at});
+      at += a->bytes();
+    }
+    g.record_bytes = align4(at);
     return g;
   }
   // The record of channels [c0, c0 + n).
@@ -53,20 +72,14 @@ struct Layout {
     while ((image.size() - start) % 4) image.push_back(0);
     for (const ConstArray* a : per_channel)
       for (int64_t c = c0; c < c0 + n; ++c) append_le(image, a->ints[static_cast<size_t>(c)], dtype_size(a->type));
+    for (const ConstArray* a : shared) {
+      while ((image.size() - start) % 4) image.push_back(0);
+      append_array(image, *a);
+    }
+    while ((image.size() - start) % 4) image.push_back(0);
   }
 };
 
-void append_array(std::vector<uint8_t>& out, const ConstArray& a) {
-  if (a.type == DType::Float32) {
-    for (float f : a.floats) {
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      append_le(out, bits, 4);
-    }
-    return;
-  }
-  for (int64_t v : a.ints) append_le(out, v, dtype_size(a.type));
-}
 
 // Any other call: all its arrays in one record, each 4-byte aligned.
 PageGroup whole_record(const KernelCall& k) {
@@ -85,6 +98,7 @@ Layout layout_of(const KernelCall& k) {
   l.channels = k.kernel->channel_split->channels(k.params);
   for (const ConstArray& a : k.arrays) {
     if (is_weights(a)) l.weights = &a;
+    else if (a.suffix == kOutputTableSuffix) l.shared.push_back(&a);
     else l.per_channel.push_back(&a);
   }
   l.unit = channel_group_unit(k);

@@ -29,9 +29,10 @@ struct Aliases {
 // write no more bytes than they read up to i) may write over their input.
 std::vector<size_t> in_place_inputs(const Graph& g, const KernelCall& k) {
   if (!k.emits_code() || !k.fused.empty() || k.op->outputs.empty()) return {};
-  const Tensor& out = g.tensor(k.op->outputs[0]);
   std::vector<size_t> candidates;
   if (!k.kernel || k.kernel->in_place != InPlaceKind::Elementwise) return candidates;
+  // The call's output, not op's: an activation folded into the call writes the activation's.
+  const Tensor& out = g.tensor(k.output_tensor());
   for (size_t i = 0; i < k.op->inputs.size(); ++i) {
     if (k.op->inputs[i] < 0) continue;
     const Tensor& in = g.tensor(k.op->inputs[i]);
@@ -112,11 +113,11 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
   // In place: the output's group joins the input's when the input dies here and the
   // output is first written here.
   auto join = [&](const KernelCall& k, int step, int input, int64_t gap) {
-    const int in = aliases.root(input), out = aliases.root(k.op->outputs[0]);
+    const int in = aliases.root(input), out = aliases.root(k.output_tensor());
     Lifetime& li = life[static_cast<size_t>(in)];
     const Lifetime lo = life[static_cast<size_t>(out)];
     if (in == out || !li.touched || !lo.touched || li.last != step || lo.first != step) return false;
-    const int64_t move = shift[static_cast<size_t>(input)] - gap - shift[static_cast<size_t>(k.op->outputs[0])];
+    const int64_t move = shift[static_cast<size_t>(input)] - gap - shift[static_cast<size_t>(k.output_tensor())];
     for (const Tensor& t : g.tensors)
       if (aliases.root(t.id) == out) shift[static_cast<size_t>(t.id)] += move;
     aliases.join(out, in);
@@ -128,7 +129,7 @@ std::vector<Buffer> collect_buffers(const Graph& g, const std::vector<KernelCall
     bool done = false;
     for (size_t i : in_place_inputs(g, k)) {
       if (!join(k, step, k.op->inputs[i], 0)) continue;
-      const Tensor &in = g.tensor(k.op->inputs[i]), &out = g.tensor(k.op->outputs[0]);
+      const Tensor &in = g.tensor(k.op->inputs[i]), &out = g.tensor(k.output_tensor());
       plan.in_place.push_back({k.op->index, in.id, out.id, false, 0, in.bytes() + out.bytes() - std::max(in.bytes(), out.bytes())});
       done = true;
       break;

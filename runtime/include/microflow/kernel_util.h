@@ -50,6 +50,14 @@ inline int8_t requantize_to_s8(int32_t acc, int32_t multiplier, int32_t shift, i
 }
 #endif
 
+// An int8 activation folded into the layer that produces its input (the compiler's
+// passes/activation_fold.cpp): the layer stores table[byte] of each requantized value, the
+// activation's output, so the intermediate tensor never exists. nullptr: no table. The
+// table is the activation's own (ops/int8_table.h), so the result is bit-exact.
+MF_ALWAYS_INLINE int8_t activate_s8(const int8_t* table, int8_t v) {
+  return table ? flash_read(table + static_cast<uint8_t>(v)) : v;
+}
+
 // TFLM's 16x8 output stage with an int64 accumulator (an int64 bias, or none for
 // DEPTHWISE_CONV_2D and FULLY_CONNECTED).
 inline int16_t requantize_s16(int64_t sum, const int64_t* bias, int32_t channel, int32_t reduced_multiplier,

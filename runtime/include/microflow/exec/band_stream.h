@@ -87,9 +87,11 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
   const int32_t pad = s.pad_top + first - y * s.stride;
   const int8_t* filter = static_cast<const int8_t*>(s.filter);
   switch (s.kernel) {
-    case kBandDepthwise:
-      depthwise_image_s8(band_params<DepthwiseConv2DS8Params>(s.params, rows, pad), in, filter, s.bias, StoreSink{out});
+    case kBandDepthwise: {
+      const DepthwiseConv2DS8Params p = band_params<DepthwiseConv2DS8Params>(s.params, rows, pad);
+      depthwise_image_s8(p, in, filter, s.bias, StoreSink{out, p.output_table});
       break;
+    }
     case kBandConv1x1:  // reads input row y * stride only (never padded): pass just that row
       conv_2d_1x1_rows_s8(band_params<Conv2DS8Params>(s.params, 1, 0), in + (-pad) * s.input_row_bytes,
                           static_cast<const int32_t*>(s.filter), s.bias, out);

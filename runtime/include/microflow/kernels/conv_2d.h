@@ -26,6 +26,7 @@ struct Conv2DS8Params {
   // when this call computes one group of its output channels (weights paged in from
   // external memory a group at a time, see the emitter).
   int32_t output_stride;
+  const int8_t* output_table;  // flash [256] or nullptr: kernel_util.h's activate_s8
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
@@ -209,8 +210,9 @@ inline void conv_2d_image_s8(const Conv2DS8Params& p, const int8_t* input, const
         const int8_t* x = input + g * p.filter_depth;
         for (int32_t k = 0; k < channels_per_group; ++k, ++co, w += filter_size) {
           const int32_t acc = flash_read(folded_bias + co) + conv_window_dot_s8(p, win, x, w);
-          *output++ = requantize_to_s8(acc, flash_read(p.channel_multiplier + co), flash_read(p.channel_shift + co),
-                                       p.output_zero_point, p.act_min, p.act_max);
+          *output++ = activate_s8(p.output_table, requantize_to_s8(acc, flash_read(p.channel_multiplier + co),
+                                                                   flash_read(p.channel_shift + co),
+                                                                   p.output_zero_point, p.act_min, p.act_max));
         }
       }
     }

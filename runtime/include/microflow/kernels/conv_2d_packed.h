@@ -29,8 +29,10 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
   int32_t sums[4];
   block4_sums(acc, sums);
   for (int32_t j = 0; j < count; ++j) {
-    out[j] = requantize_to_s8(sums[j] + flash_read(folded_bias + co + j), flash_read(p.channel_multiplier + co + j),
-                              flash_read(p.channel_shift + co + j), p.output_zero_point, p.act_min, p.act_max);
+    out[j] = activate_s8(p.output_table, requantize_to_s8(sums[j] + flash_read(folded_bias + co + j),
+                                                          flash_read(p.channel_multiplier + co + j),
+                                                          flash_read(p.channel_shift + co + j), p.output_zero_point,
+                                                          p.act_min, p.act_max));
   }
 }
 

@@ -30,6 +30,7 @@ struct DepthwiseConv2DS8Params {
   const int32_t* channel_multiplier;  // [output_depth] flash
   const int32_t* channel_shift;       // [output_depth] flash
   int32_t act_min, act_max;
+  const int8_t* output_table;  // flash [256] or nullptr: kernel_util.h's activate_s8
 };
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
@@ -184,16 +185,31 @@ inline bool depthwise_uses_blocks(const DepthwiseConv2DS8Params& p) {
 #endif
 }
 
-// Writes each value to out[index].
+// Writes each value to out[index], through the layer's folded activation table if any.
 struct StoreSink {
   int8_t* out;
-  void operator()(int32_t index, int8_t value) { out[index] = value; }
+  const int8_t* table;  // DepthwiseConv2DS8Params::output_table
+  void operator()(int32_t index, int8_t value) { out[index] = activate_s8(table, value); }
 #if defined(__AVX2__)
-  void put8(int32_t index, const int8_t* values) { memcpy(out + index, values, 8); }  // depthwise_avx2_s8
+  void put8(int32_t index, const int8_t* values) {  // depthwise_avx2_s8
+    if (table) {
+      for (int32_t i = 0; i < 8; ++i) (*this)(index + i, values[i]);
+    } else {
+      memcpy(out + index, values, 8);
+    }
+  }
 #endif
 #if defined(MF_DOT_ARM_MVE)
   // The low byte of each lane (values already clamped to int8), one VSTRB.
-  void put4(int32_t index, int32x4_t values) { vstrbq_s32(out + index, values); }  // depthwise_blocks_s8
+  void put4(int32_t index, int32x4_t values) {  // depthwise_blocks_s8
+    if (table) {
+      int32_t v[4];
+      vstrwq_s32(v, values);
+      for (int32_t i = 0; i < 4; ++i) (*this)(index + i, static_cast<int8_t>(v[i]));
+    } else {
+      vstrbq_s32(out + index, values);
+    }
+  }
 #endif
 };
 
@@ -241,7 +257,7 @@ inline void depthwise_conv_2d_s8(const DepthwiseConv2DS8Params& params, const in
   const int32_t image_size = p.input_height * p.input_width * p.input_depth;
   const int32_t output_size = p.output_height * p.output_width * p.output_depth;
   for (int32_t b = 0; b < p.batches; ++b, input += image_size, output += output_size) {
-    detail::depthwise_image_s8(p, input, filter, folded_bias, detail::StoreSink{output});
+    detail::depthwise_image_s8(p, input, filter, folded_bias, detail::StoreSink{output, p.output_table});
   }
 }
 
@@ -264,7 +280,7 @@ inline void depthwise_conv_2d_by_rows_s8(const DepthwiseConv2DS8Params& params, 
     const int32_t end = origin_y + span < first ? first : origin_y + span < p.input_height ? origin_y + span : p.input_height;
     row.input_height = end - first;
     row.pad_top = first - origin_y;
-    detail::depthwise_image_s8(row, input + first * row_bytes, filter, folded_bias, detail::StoreSink{output});
+    detail::depthwise_image_s8(row, input + first * row_bytes, filter, folded_bias, detail::StoreSink{output, p.output_table});
   }
 }
 
@@ -282,7 +298,7 @@ inline bool depthwise_conv_2d_input_rows_s8(const DepthwiseConv2DInputRowsS8Para
     void begin() {}
     void row(int32_t oy, const int8_t* held_rows, int32_t held, int32_t first) {
       detail::depthwise_row_s8(p, rows, oy, held_rows, held, first, filter, folded_bias,
-                               detail::StoreSink{output + oy * p.output_width * p.output_depth});
+                               detail::StoreSink{output + oy * p.output_width * p.output_depth, p.output_table});
     }
     void end() {}
   };

@@ -111,7 +111,7 @@ inline void store_channel4(const Conv2DS8Params& p, __m128i sums, const int32_t*
     for (int32_t i = 0; i < 4; ++i)
       v[i] = requantize_to_s8(s[i], multiplier, shift, p.output_zero_point, p.act_min, p.act_max);
   }
-  for (int32_t i = 0; i < 4; ++i) out[i][c] = static_cast<int8_t>(v[i]);
+  for (int32_t i = 0; i < 4; ++i) out[i][c] = activate_s8(p.output_table, static_cast<int8_t>(v[i]));
 }
 
 // Four output pixels whose inputs start at x[0..3]; out[0..3] their output channels.

@@ -208,6 +208,8 @@ inline bool conv_packed_avx2(const Conv2DS8Params& p, const int8_t* input, const
       const __m128i bytes = _mm_packs_epi16(lo, hi);  // p0 p2 p1 p3, four bytes each
       int8_t out[16];
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+      if (p.output_table)
+        for (int8_t& v : out) v = activate_s8(p.output_table, v);
       static const int kSlot[4] = {0, 8, 4, 12};
       for (int32_t i = 0; i < valid; ++i) {
         int8_t* dst = output + (n + i) * p.output_stride + c;

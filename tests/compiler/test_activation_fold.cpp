@@ -1,0 +1,266 @@
+// int8 activations folded into the layer before them (passes/activation_fold.cpp): which
+// pairs fold (a table into CONV_2D, a clamp into any int8 layer with an activation range),
+// which do not (the intermediate tensor read elsewhere or a model output, --rewrites off),
+// and the generated code with the fold is bit-exact: expected outputs are TFLM's formulas
+// for the layer (tflm_reference.h) followed by the activation's table, and `verify` runs
+// the same vectors with --rewrites on and off.
+#include <random>
+
+#include "kernels/conv.h"
+#include "ops/int8_table.h"
+#include "passes/activation_fold.h"
+#include "test_util.h"
+#include "tflm_reference.h"
+
+namespace mftest {
+namespace {
+
+using tflm_ref::Act;
+using tflm_ref::QParams;
+using Op = w::BuiltinOperator;
+constexpr auto kRelu6 = static_cast<Op>(21), kHardSwish = static_cast<Op>(117);
+
+constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20};
+
+// x [1,H,W,C] -> layer -> mid -> activation -> y; `also` adds a second reader of mid (a
+// RELU6 to a second output), `mid_is_output` makes mid a model output.
+struct Model {
+  bool depthwise = false;
+  int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3;
+  Op activation = Op::LeakyRelu;
+  w::BuiltinOptions options = w::LeakyReluOptions{0.2f};
+  QParams out = {0.03f, 5};
+  bool also = false, mid_is_output = false;
+  std::vector<int8_t> weights;
+  std::vector<float> scales;
+  std::vector<int32_t> bias;
+
+  std::vector<uint8_t> write(std::mt19937& rng) {
+    const int32_t taps = kernel * kernel * (depthwise ? out_depth : out_depth * depth);
+    weights.resize(static_cast<size_t>(taps));
+    for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    scales.clear();
+    bias.clear();
+    for (int32_t c = 0; c < out_depth; ++c) {
+      scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
+      bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+    }
+    w::ModelWriter m;
+    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, height, width, depth}, q(kIn.scale, kIn.zero_point));
+    const std::vector<int32_t> filter_shape =
+        depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth} : std::vector<int32_t>{out_depth, kernel, kernel, depth};
+    const int f = m.add_const_tensor("w", w::TensorType::INT8, filter_shape, bytes_of(weights),
+                                     w::Quantization::symmetric_per_channel(scales, depthwise ? 3 : 0));
+    const int b = m.add_const_tensor("b", w::TensorType::INT32, {out_depth}, bytes_of(bias));
+    const int mid = m.add_tensor("mid", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
+    if (depthwise) {
+      m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
+    } else {
+      m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+    }
+    const int y = m.add_tensor("y", w::TensorType::INT8, {1, height, width, out_depth}, q(out.scale, out.zero_point));
+    m.add_operator(activation, {mid}, {y}, options);
+    std::vector<int32_t> outputs = {y};
+    if (also) {
+      const int z = m.add_tensor("z", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
+      m.add_operator(kRelu6, {mid}, {z});
+      outputs.push_back(z);
+    }
+    if (mid_is_output) outputs.push_back(mid);
+    m.set_outputs(outputs);
+    return m.finish();
+  }
+
+  // TFLM's layer, then the activation's table (ops/int8_table.h, checked against TFLM's
+  // formulas by test_int8_tables.cpp).
+  std::vector<int8_t> expected(const std::vector<int8_t>& x, const microflow::Int8Table& table) const {
+    std::vector<int8_t> mid;
+    if (depthwise) {
+      const tflm_ref::DepthwiseShape s{height, width, depth, out_depth / depth, kernel, kernel, 1, 1, true};
+      mid = tflm_ref::depthwise_conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
+    } else {
+      const tflm_ref::ConvShape s{height, width, depth, out_depth, kernel, kernel, 1, 1, true};
+      mid = tflm_ref::conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
+    }
+    for (int8_t& v : mid) v = table[static_cast<uint8_t>(v)];
+    return mid;
+  }
+};
+
+const microflow::KernelCall* folded_call(const Compiled& c) {
+  for (const microflow::KernelCall& k : c.calls)
+    if (k.folded_activation) return &k;
+  return nullptr;
+}
+
+std::unique_ptr<Compiled> compile_plain(const std::vector<uint8_t>& bytes) {
+  auto c = std::make_unique<Compiled>();
+  microflow::CompileOptions o;
+  o.rewrites = false;
+  microflow::compile_model_buffer(bytes, "plain.tflite", *c, o);
+  return c;
+}
+
+TEST(ActivationFold, TableFoldsIntoTheConvolution) {
+  std::mt19937 rng(1);
+  Model model;
+  const auto bytes = model.write(rng);
+  const auto c = compile_bytes(bytes, "conv_leaky.tflite");
+  ASSERT_EQ(c->calls.size(), 1u);
+  const microflow::KernelCall* k = folded_call(*c);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->op_names(), "CONV_2D+LEAKY_RELU");
+  EXPECT_EQ(k->output_tensor(), c->graph.outputs[0]);
+  const auto& p = k->params.as<microflow::Conv2DS8Params>();
+  ASSERT_FALSE(p.output_table.null());
+  EXPECT_LE(c->plan.arena_bytes, compile_plain(bytes)->plan.arena_bytes);
+  // --rewrites off: the two calls.
+  EXPECT_EQ(compile_plain(bytes)->calls.size(), 2u);
+}
+
+TEST(ActivationFold, ClampNarrowsTheLayersActivationRange) {
+  std::mt19937 rng(2);
+  Model model;
+  model.depthwise = true;
+  model.depth = 8;
+  model.activation = kRelu6;
+  model.options = {};
+  model.out = kMid;  // RELU6 keeps its input's quantization
+  const auto c = compile_bytes(model.write(rng), "dw_relu6.tflite");
+  ASSERT_EQ(c->calls.size(), 1u);
+  const microflow::KernelCall* k = folded_call(*c);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->op_names(), "DEPTHWISE_CONV_2D+RELU6");
+  const auto& p = k->params.as<microflow::DepthwiseConv2DS8Params>();
+  EXPECT_TRUE(p.output_table.null()) << "a clamp needs no table";
+  for (const microflow::ConstArray& a : k->arrays) EXPECT_NE(a.suffix, microflow::kOutputTableSuffix);
+  // RELU6 clamps to [Z, Z + round(6 / S)] within int8: [-20, 127] here.
+  EXPECT_EQ(p.act_min, kMid.zero_point);
+  EXPECT_EQ(p.act_max, std::min<int64_t>(127, kMid.zero_point + static_cast<int64_t>(std::round(6.0f / kMid.scale))));
+}
+
+TEST(ActivationFold, NotWhenTheIntermediateIsReadElsewhereOrAnOutput) {
+  std::mt19937 rng(3);
+  Model shared;
+  shared.also = true;
+  const auto a = compile_bytes(shared.write(rng), "shared.tflite");
+  EXPECT_EQ(folded_call(*a), nullptr);
+  EXPECT_EQ(a->calls.size(), 3u);
+  Model output;
+  output.mid_is_output = true;
+  const auto b = compile_bytes(output.write(rng), "mid_output.tflite");
+  EXPECT_EQ(folded_call(*b), nullptr);
+  EXPECT_EQ(b->calls.size(), 2u);
+}
+
+class ActivationFoldEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(MICROFLOW_EXE)) GTEST_SKIP() << "microflow executable not built: " << MICROFLOW_EXE;
+  }
+
+  // Writes the model and random vectors, then verifies them with the fold and without.
+  void expect_bit_exact(Model& model, const std::string& name, const std::string& extra = "") {
+    std::mt19937 rng(static_cast<uint32_t>(name.size() * 7919));
+    const auto bytes = model.write(rng);
+    const auto c = compile_bytes(bytes, name + ".tflite");
+    const microflow::KernelCall* k = folded_call(*c);
+    ASSERT_NE(k, nullptr) << name << ": not folded";
+    const microflow::Int8Table table = microflow::int8_table_for(c->graph, *k->folded_activation);
+    TempDir dir(name);
+    write_file(dir.path() / "model.tflite", bytes);
+    fs::create_directories(dir.path() / "vectors");
+    const int n = 4;
+    for (int v = 0; v < n; ++v) {
+      std::vector<int8_t> in(static_cast<size_t>(model.height * model.width * model.depth));
+      for (auto& e : in) e = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+      const std::string vec = "v" + std::to_string(v);
+      write_file(dir.path() / "vectors" / (vec + ".in.bin"), bytes_of(in));
+      write_file(dir.path() / "vectors" / (vec + ".out.bin"), bytes_of(model.expected(in, table)));
+    }
+    const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
+    for (const char* rewrites : {"on", "off"}) {
+      const RunResult r = run("verify " + quoted(dir.path() / "model.tflite") + " --vectors " +
+                              quoted(dir.path() / "vectors") + " --rewrites " + rewrites + " " + extra);
+      EXPECT_EQ(r.exit_code, 0) << name << " --rewrites " << rewrites << ":\n" << r.output;
+      EXPECT_NE(r.output.find(want), std::string::npos) << name << " --rewrites " << rewrites << ":\n" << r.output;
+    }
+  }
+};
+
+// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
+// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization).
+Model bar_model(Op activation) {
+  Model m;
+  m.height = m.width = 24;
+  m.depth = 8;
+  m.out_depth = 16;
+  m.activation = activation;
+  m.options = {};
+  m.out = {1.f / 256, -128};
+  if (activation == Op::LeakyRelu) {
+    m.options = w::LeakyReluOptions{0.2f};
+    m.out = {0.04f, -20};
+  }
+  return m;
+}
+
+TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
+  Model leaky = bar_model(Op::LeakyRelu);
+  expect_bit_exact(leaky, "conv_leaky_relu");
+  Model logistic = bar_model(Op::Logistic);
+  expect_bit_exact(logistic, "conv_logistic");
+  Model small_logistic;
+  small_logistic.activation = Op::Logistic;
+  small_logistic.options = {};
+  small_logistic.out = {1.f / 256, -128};
+  expect_bit_exact(small_logistic, "conv_logistic_small");
+  // 1x1: the pointwise kernel (its --optimize=speed variants are kept for table-free layers).
+  Model tanh;
+  tanh.kernel = 1;
+  tanh.activation = Op::Tanh;
+  tanh.options = {};
+  tanh.out = {1.f / 128, 0};
+  expect_bit_exact(tanh, "conv1x1_tanh");
+  Model hard_swish;
+  hard_swish.activation = kHardSwish;
+  hard_swish.options = {};
+  expect_bit_exact(hard_swish, "conv_hard_swish");
+}
+
+TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
+  Model relu6;
+  relu6.depthwise = true;
+  relu6.depth = 8;
+  relu6.activation = kRelu6;
+  relu6.options = {};
+  relu6.out = kMid;
+  expect_bit_exact(relu6, "dw_relu6");
+}
+
+TEST_F(ActivationFoldEndToEnd, OnCortexM4AndAvr) {
+  Model pointwise;
+  pointwise.kernel = 1;
+  expect_bit_exact(pointwise, "conv1x1_leaky_relu_m4", "--target cortex-m4");
+  Model conv;
+  expect_bit_exact(conv, "conv_leaky_relu_avr", "--target atmega328p");
+  Model depthwise;
+  depthwise.depthwise = true;
+  depthwise.depth = 8;
+  depthwise.activation = kHardSwish;
+  depthwise.options = {};
+  expect_bit_exact(depthwise, "dw_hard_swish_avr", "--target atmega328p");
+}
+
+TEST_F(ActivationFoldEndToEnd, DepthwiseWithATable) {
+  Model tanh;
+  tanh.depthwise = true;
+  tanh.depth = 8;
+  tanh.activation = Op::Tanh;
+  tanh.options = {};
+  tanh.out = {1.f / 128, 0};
+  expect_bit_exact(tanh, "dw_tanh");
+}
+
+}  // namespace
+}  // namespace mftest
