@@ -52,6 +52,27 @@ nlohmann::json to_json(const Measurement& m, const std::string& counter) {
 
 }  // namespace
 
+nlohmann::json energy_json(const Target& t, int64_t count) {
+  const InferenceCost c = t.cost(count);
+  nlohmann::json j = {{"part", t.energy.part}, {"clock_hz", t.energy.clock_hz}, {"voltage_v", t.energy.voltage_v},
+                      {"active_current_ma", t.energy.active_current_ma}, {"cycles", c.cycles},
+                      {"time_us", c.seconds * 1e6}, {"energy_uj", c.microjoules}, {"source", t.energy.source}};
+  if (t.count != "cycles") j["cycles_per_instruction"] = t.energy.cycles_per_instruction;
+  return j;
+}
+
+std::string energy_line(const Target& t, int64_t count) {
+  if (!t.has_energy()) return fmt::format("time and energy: no datasheet figures for {} in targets.json", t.name);
+  const InferenceCost c = t.cost(count);
+  const std::string cycles = t.count == "cycles"
+                                 ? "exact cycles"
+                                 : fmt::format("assuming {:.1f} cycles per instruction", t.energy.cycles_per_instruction);
+  return fmt::format("time per inference: {:.1f} µs; energy per inference: {:.3f} µJ ({} at {:g} MHz, {:g} mA x {:g} V; "
+                     "{})",
+                     c.seconds * 1e6, c.microjoules, t.energy.part, t.energy.clock_hz / 1e6,
+                     t.energy.active_current_ma, t.energy.voltage_v, cycles);
+}
+
 int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
   const int64_t page_bytes = a.pipeline.weights.page();
@@ -105,6 +126,7 @@ int run_bench(const BenchArgs& a) {
                 {"weight_read_bytes", model.weight_read_bytes}});
     if (target.flash_bytes) j["target_flash_bytes"] = target.flash_bytes;
     if (target.ram_bytes) j["target_ram_bytes"] = target.ram_bytes;
+    if (target.has_energy()) j["energy"] = energy_json(target, model.count);
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -139,6 +161,7 @@ int run_bench(const BenchArgs& a) {
                              model.weight_read_bytes);
   if (target.flash_bytes)
     std::cout << fmt::format("chip limits: {} B flash, {} B RAM\n", target.flash_bytes, target.ram_bytes);
+  std::cout << energy_line(target, model.count) << "\n";
   return 0;
 }
 
