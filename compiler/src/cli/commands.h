@@ -16,7 +16,7 @@ struct WeightsArgs {
 
 // The pipeline choices compile, verify and bench share (inspect takes streaming and rewrites).
 struct PipelineArgs {
-  WeightsArgs weights;
+  WeightsArgs weights = {};  // (= {}: lets `PipelineArgs{.optimize = ...}` leave it out without a warning)
   std::string optimize = "speed";    // --optimize speed|size
   std::string streaming = "auto";    // --patch-streaming auto|on|off
   std::string streaming_input;       // --streaming-input off|on|auto (defaults differ per command)

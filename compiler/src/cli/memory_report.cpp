@@ -1,5 +1,7 @@
 #include "cli/memory_report.h"
 
+#include "emitter/emitter.h"
+
 #include <fmt/format.h>
 
 #include <ostream>
@@ -54,11 +56,6 @@ std::string in_place_line(const CompiledModel& m, const InPlace& p) {
                      p.row_window ? fmt::format(" with a {}-byte gap", p.gap) : std::string(), p.saved);
 }
 
-std::string with_commas(int64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
 
 }  // namespace
 

@@ -307,7 +307,7 @@ std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& in
   // Whole input: copied into the arena before the measured region; streamed: the rows'
   // copies are part of feeding the model and are measured with it.
   const bool whole = m && !m->input_rows.enabled;
-  if (m) s += "\n" + byte_array("kInput", input);
+  if (m) s += fmt::format("\n{}", byte_array("kInput", input));  // not "\n" + ...: GCC 12's false -Wrestrict
   s += "\nextern \"C\" __attribute__((noinline)) void mf_bench_run() {\n  mf_bench_begin();\n";
   if (m) s += whole ? "  model.invoke();\n" : "  run_model(kInput);\n";
   s += "  mf_bench_end();\n}\n\nint main() {\n  mf_platform_init();\n  mf_stack_paint();\n";

@@ -55,7 +55,9 @@ fs::path targets_dir() {
 
 std::vector<std::string> target_names() {
   std::vector<std::string> names;
-  for (const auto& [name, _] : load_targets().items()) names.push_back(name);
+  // Held in a variable: items() of a temporary would outlive it in the range-for.
+  const nlohmann::json all = load_targets();
+  for (const auto& [name, _] : all.items()) names.push_back(name);
   return names;
 }
 
