@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "diagnostics.h"
 #include "pipeline.h"
 #include "targets/firmware.h"
@@ -37,7 +38,10 @@ int64_t printed_count(const std::string& output, const std::string& key) {
 Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work,
                     int64_t page_bytes) {
   const std::string weights = m && page_bytes ? weights_image_path(work).string() : "";
+  Progress progress(fmt::format("bench: {} on {}", m ? "the model" : "the empty harness", t.name));
+  progress.set("building the firmware");
   const Firmware fw = build_firmware(t, m, bench_harness(m, input, weights), work, m ? page_bytes : 0);
+  progress.set(t.family == "host" ? "running under callgrind" : "running on " + t.name + "'s simulator");
   const RunResult r = run_firmware(t, fw, work, true);
   FirmwareSizes sizes = fw.sizes;
   if (m) sizes.flash -= static_cast<int64_t>(input.size());

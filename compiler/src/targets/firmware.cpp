@@ -378,7 +378,8 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   return fw;
 }
 
-RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work, bool count) {
+RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work, bool count,
+                       const std::function<void(const std::string&)>& on_output) {
   std::map<std::string, std::string> values = {
       {"elf", fw.elf.string()},
       {"runner_avr", tool_path("MICROFLOW_SIMAVR_RUNNER", MICROFLOW_SIMAVR_RUNNER)},
@@ -399,7 +400,7 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
   // QEMU has no instruction limit of its own: a hung firmware must not hang us.
   if (t.family != "host") argv.insert(argv.begin(), {"timeout", "1800"});
   RunResult r;
-  const int rc = run_process(argv, r.output);
+  const int rc = run_process(argv, r.output, on_output);
   if (rc == 123 && t.family == "avr")
     throw DoesNotFit(fmt::format("the firmware does not fit {}: its stack ran into static data (static RAM is {} B of "
                                  "the chip's {} B; microflow-simavr stopped the run there)",

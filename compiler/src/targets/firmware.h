@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,7 +91,9 @@ struct RunResult {
 
 // Runs the firmware; with `count`, measures the benchmark region. Throws when
 // the firmware does not exit with 0.
-RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count);
+// `on_output` sees the firmware's output so far as it arrives (progress).
+RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count,
+                       const std::function<void(const std::string&)>& on_output = nullptr);
 
 // The "V<i> <hex>" lines of a verify run, in order.
 std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);
