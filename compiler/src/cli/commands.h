@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace microflow {
 
@@ -75,5 +76,12 @@ struct BenchArgs {
   PipelineArgs pipeline{.streaming_input = "auto"};  // as for verify
 };
 int run_bench(const BenchArgs& a);
+
+struct ReportArgs {
+  std::string model, out;
+  std::vector<std::string> targets;  // --target, repeatable: bench + per-layer counts on each
+  PipelineArgs pipeline{.streaming_input = "auto"};  // as for bench
+};
+int run_report(const ReportArgs& a);
 
 }  // namespace microflow

@@ -91,6 +91,18 @@ struct RunResult {
 
 // Runs the firmware; with `count`, measures the benchmark region. Throws when
 // the firmware does not exit with 0.
+// Per kernel call counts, bench/layer_profile.py's method: the bench firmware rebuilt once
+// per call of the generated invoke() with the benchmark markers around that call alone.
+// `label`: the generated comment above the call ("op 3: CONV_2D '...' ..."). Whole-input
+// models without external weights only. `on_call(n, total)` before each build (progress).
+struct CallCount {
+  std::string label;
+  int64_t count = 0;
+};
+std::vector<CallCount> profile_calls(const Target& t, const CompiledModel& m, const std::vector<uint8_t>& input,
+                                     const std::filesystem::path& work,
+                                     const std::function<void(size_t, size_t)>& on_call = nullptr);
+
 // `on_output` sees the firmware's output so far as it arrives (progress).
 RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count,
                        const std::function<void(const std::string&)>& on_output = nullptr);
