@@ -831,7 +831,7 @@ std::vector<Defect> defects() {
                  m.set_outputs({out});
                  return m.finish();
                },
-               {"op 0 (DEQUANTIZE)", "FLOAT32", "not supported (int8 is)"}});
+               {"op 0 (DEQUANTIZE)", "FLOAT32", "not supported (int8 and int16 are)"}});
   return d;
 }
 

@@ -70,7 +70,7 @@ struct KernelDef {
   // Streaming input (passes/input_rows.cpp): the row form of this kernel, and, on a
   // row form, the layout of its parameters.
   const KernelDef* row_form = nullptr;
-  RowFormLayout row_params = {};  // (= {}: designated initializers may leave it out without -Wmissing-field-initializers)
+  RowFormLayout row_params = {};
   // Fusion (passes/fuse.cpp): followed by the generic int8 FULLY_CONNECTED (one batch)
   // that reads its whole output, the pair runs as this kernel and the intermediate
   // tensor never exists.

@@ -100,21 +100,6 @@ KernelCall float_conv_call(const Operator& op, const KernelDef& kernel, F32Param
   return k;
 }
 
-// Per output channel, QuantizeMultiplier(S_in * S_w[c] / S_out), all in double (doc §2.1).
-std::vector<QuantizedMultiplier> channel_multipliers(const Graph& g, const Operator& op, const Tensor& in,
-                                                     const Tensor& filter, const Tensor& out, int64_t channels) {
-  if (!filter.quant.present()) fail(g, op, describe(g, filter.id, "filter") + ": int8 filter has no quantization parameters");
-  if (filter.quant.per_channel() && static_cast<int64_t>(filter.quant.scales.size()) != channels)
-    fail(g, op, describe(g, filter.id, "filter") + ": " + std::to_string(filter.quant.scales.size()) +
-                    " per-channel scales for " + std::to_string(channels) + " output channels");
-  std::vector<QuantizedMultiplier> m;
-  for (int64_t c = 0; c < channels; ++c)
-    m.push_back(quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                    static_cast<double>(channel_scale(filter, c)) /
-                                    static_cast<double>(out.quant.scale())));
-  return m;
-}
-
 // The int8 call, `p` with its own fields set: geometry, per-channel requantization,
 // folded biases (filter_sum(c) = sum of the filter taps feeding output channel c) and the
 // arguments (input, filter as `filter_array`, folded bias, output).

@@ -134,8 +134,7 @@ KernelCall lower_fully_connected(const Graph& g, const Operator& op) {
   k.macs = macs;
   if (per_channel) {
     std::vector<int64_t> mult, shift;
-    for (int64_t c = 0; c < units; ++c) {
-      QuantizedMultiplier q = quantize_multiplier(in_scale * static_cast<double>(channel_scale(w, c)) / out_scale);
+    for (const QuantizedMultiplier& q : channel_multipliers(g, op, in, w, out, units, "weights")) {
       mult.push_back(q.multiplier);
       shift.push_back(q.shift);
     }

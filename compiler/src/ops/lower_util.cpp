@@ -209,4 +209,20 @@ FloatRange activation_f32(Activation act) {
   return {lo, hi};
 }
 
+std::vector<QuantizedMultiplier> channel_multipliers(const Graph& g, const Operator& op, const Tensor& in,
+                                                     const Tensor& weights, const Tensor& out, int64_t channels,
+                                                     const char* role) {
+  if (!weights.quant.present())
+    fail(g, op, describe(g, weights.id, role) + ": int8 " + role + " has no quantization parameters");
+  if (weights.quant.per_channel() && static_cast<int64_t>(weights.quant.scales.size()) != channels)
+    fail(g, op, describe(g, weights.id, role) + ": " + std::to_string(weights.quant.scales.size()) +
+                    " per-channel scales for " + std::to_string(channels) + " output channels");
+  std::vector<QuantizedMultiplier> m;
+  for (int64_t c = 0; c < channels; ++c)
+    m.push_back(quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                                    static_cast<double>(channel_scale(weights, c)) /
+                                    static_cast<double>(out.quant.scale())));
+  return m;
+}
+
 }  // namespace microflow

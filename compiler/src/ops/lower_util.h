@@ -60,6 +60,13 @@ ConstArray packed_filter_array(const std::string& suffix, const int8_t* filter, 
 // Scale of channel c (a single scale applies to every channel).
 float channel_scale(const Tensor& t, int64_t c);
 
+// Per output channel, QuantizeMultiplier(S_in * S_w[c] / S_out), all in double as TFLM's
+// PopulateConvolutionQuantizationParams (doc §2.1); fails unless the weights (`role`) have
+// one scale or one per channel.
+std::vector<QuantizedMultiplier> channel_multipliers(const Graph& g, const Operator& op, const Tensor& in,
+                                                     const Tensor& weights, const Tensor& out, int64_t channels,
+                                                     const char* role = "filter");
+
 // Activation bounds for a quantized (int8 / int16) output / a float output.
 struct IntRange {
   int64_t min = 0, max = 0;

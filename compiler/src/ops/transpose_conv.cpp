@@ -150,18 +150,15 @@ KernelCall lower_transpose_conv(const Graph& g, const Operator& op) {
   } else {
     check_activation_quant(g, op, in, "input");
     check_activation_quant(g, op, out, "output");
-    if (!filter.quant.present())
-      fail(g, op, describe(g, filter.id, "filter") + ": int8 filter has no quantization parameters");
     const bool wide = in.type == DType::Int16;
     TransposeConvParams s;
     static_cast<TransposeConvGeometry&>(s) = c;
     s.output_zero_point = out.quant.zero_point();
     std::vector<int64_t> mult, shift;
+    const std::vector<QuantizedMultiplier> requantization =
+        channel_multipliers(g, op, in, filter, out, c.output_depth);
     for (int64_t ch = 0; ch < c.output_depth; ++ch) {
-      // PopulateConvolutionQuantizationParams: all in double (doc §2.1).
-      const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                        static_cast<double>(channel_scale(filter, ch)) /
-                                                        static_cast<double>(out.quant.scale()));
+      const QuantizedMultiplier& q = requantization[static_cast<size_t>(ch)];
       if (wide && q.shift >= 8)
         fail(g, op, "requantization shift " + std::to_string(q.shift) + " of channel " + std::to_string(ch) +
                         " is out of range for TFLM's 16x8 TRANSPOSE_CONV (at most 7)");
