@@ -11,9 +11,15 @@ such by microflow's fit check before anything is built; every run has a time lim
 (--timeout), so one slow simulation cannot stall the whole table. Runs go in
 parallel (--jobs; each microflow call works in its own temporary directory).
 
+Time and energy per inference come from `microflow bench` too: the count turned into
+seconds at the datasheet clock and into µJ with the datasheet's active current and
+voltage (targets.json "energy"). --energy-only measures just ENERGY_MODELS (no verify)
+and rewrites only that section of an existing --out.
+
 usage: bench/run_benchmarks.py [--microflow PATH] [--models DIR] [--targets host,cortex-m4,...]
                                [--only NAME,...] [--no-verify] [--jobs 2] [--timeout 1200]
                                [--optimize speed|size] [--size-targets cortex-m4] [--out docs/benchmarks.md]
+                               [--energy-only]
 """
 import argparse
 import concurrent.futures
@@ -31,6 +37,8 @@ SEED = ["sine_int8", "sine_float", "micro_speech", "micro_speech_preprocessor", 
 # Targets that run only the seed models (the MLPerf Tiny models do not fit them, or take long to simulate).
 SEED_ONLY_TARGETS = {"xtensa-lx106"}
 SKIP_DIRS = {"ops"}
+ENERGY_MODELS = ["sine_int8", "micro_speech", "person_detect"]
+ENERGY_HEADING = "## Time and energy per inference"
 
 
 def find_models(models_dir):
@@ -121,7 +129,11 @@ def main():
                     help="targets that also get the other --optimize choice, for the flash/speed comparison "
                          "('' for none)")
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks.md"))
+    ap.add_argument("--energy-only", action="store_true",
+                    help=f"measure only {', '.join(ENERGY_MODELS)} and rewrite only the energy section of --out")
     args = ap.parse_args()
+    if args.energy_only:
+        args.only, args.no_verify, args.size_targets = ",".join(ENERGY_MODELS), True, ""
     models_dir = pathlib.Path(args.models)
     only = set(args.only.split(",")) if args.only else None
     models = [m for m in find_models(models_dir) if not only or m in only or m.split("/")[-1] in only]
@@ -144,7 +156,55 @@ def main():
             results[(t, m, o)] = f.result()
             log(t, results[(t, m, o)])
     print(f"{len(jobs)} runs in {time.time() - t0:.0f} s", file=sys.stderr)
-    write_report(results, targets, models, args, other, pathlib.Path(args.out))
+    out = pathlib.Path(args.out)
+    if args.energy_only:
+        replace_section(out, energy_section(results, targets, args.optimize))
+        print(f"rewrote the energy section of {out}", file=sys.stderr)
+        return
+    write_report(results, targets, models, args, other, out)
+
+
+def energy_section(results, targets, optimize):
+    """Time and energy per inference of ENERGY_MODELS on every target with datasheet figures."""
+    spec = json.loads((ROOT / "targets/targets.json").read_text())
+    lines = [ENERGY_HEADING, "",
+             "One `invoke()` as `microflow bench` measures it, at the clock, active current and supply voltage of "
+             "the chip each target stands for (targets.json `energy`, with its datasheet source): time = cycles / "
+             "clock, energy = voltage x current x time. AVR cycles are exact (simavr); on the other targets QEMU "
+             "counts instructions and cycles = instructions x the stated cycles per instruction (1.0, an "
+             "assumption: wait states, multi-cycle loads and cache misses make real chips slower, dual issue "
+             "faster). Targets without datasheet figures (cortex-m0, cortex-m33, cortex-m55: no single part "
+             "chosen, and the host) are left out.", "",
+             "| target | part | clock MHz | mA | V | cycles/instr. | model | count | time µs | energy µJ |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for target in targets:
+        e = spec.get(target, {}).get("energy")
+        if not e:
+            continue
+        cpi = "exact cycles" if spec[target].get("count") == "cycles" else f"{e.get('cycles_per_instruction', 1.0):.1f}"
+        for m in ENERGY_MODELS:
+            r = results.get((target, m, optimize))
+            if not r:
+                continue
+            head = f"| {target} | {e['part']} | {e['clock_hz'] / 1e6:g} | {e['active_current_ma']:g} | {e['voltage_v']:g} | {cpi} | {m} |"
+            if "error" in r:
+                lines.append(f"{head} does not fit: {r['error']} | | |")
+                continue
+            counter = "cycles" if "cycles" in r else "instructions"
+            lines.append(f"{head} {r[counter]:,} | {r['energy']['time_us']:,.1f} | {r['energy']['energy_uj']:,.3f} |")
+    return lines + [""]
+
+
+def replace_section(out, section):
+    """Puts `section` in place of the existing energy section of `out` (or at its end)."""
+    lines = out.read_text().splitlines() if out.exists() else []
+    if ENERGY_HEADING in lines:
+        start = lines.index(ENERGY_HEADING)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = section
+    else:
+        lines += [""] + section
+    out.write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
 def arena_cell(r):
@@ -207,6 +267,7 @@ def write_report(results, targets, models, args, other, out):
                 continue
             lines.append(f"| {m} | {a[counter]:,} | {b[counter]:,} | {a['flash_bytes']:,} | {b['flash_bytes']:,} |")
         lines.append("")
+    lines += energy_section(results, targets, args.optimize)
     out.write_text("\n".join(lines))
     print(f"wrote {out}", file=sys.stderr)
 

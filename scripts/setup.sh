@@ -20,6 +20,7 @@ for arg in "$@"; do
         gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc              # rv32imc
         gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf                   # xtensa-lx106
         arduino-builder arduino-core-avr arduino-ctags                                      # export arduino tests
+        chromium                                                          # report.chromium test (headless)
       ) ;;
     *) echo "usage: $0 [--targets]" >&2; exit 2 ;;
   esac

@@ -10,7 +10,8 @@
 #include <regex>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
+#include "cli/bench.h"
+#include "cli/progress.h"
 #include "diagnostics.h"
 #include "pipeline.h"
 #include "targets/firmware.h"
@@ -20,12 +21,6 @@ namespace microflow {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Measurement {
-  FirmwareSizes sizes;
-  int64_t stack = 0, count = 0;
-  int64_t weight_reads = 0, weight_read_bytes = 0;  // external weights: read_weights() calls in invoke()
-};
 
 int64_t printed_count(const std::string& output, const std::string& key) {
   std::smatch m;
@@ -37,7 +32,10 @@ int64_t printed_count(const std::string& output, const std::string& key) {
 Measurement measure(const Target& t, const CompiledModel* m, const std::vector<uint8_t>& input, const fs::path& work,
                     int64_t page_bytes) {
   const std::string weights = m && page_bytes ? weights_image_path(work).string() : "";
+  Progress progress(fmt::format("bench: {} on {}", m ? "the model" : "the empty harness", t.name));
+  progress.set("building the firmware");
   const Firmware fw = build_firmware(t, m, bench_harness(m, input, weights), work, m ? page_bytes : 0);
+  progress.set(t.family == "host" ? "running under callgrind" : "running on " + t.name + "'s simulator");
   const RunResult r = run_firmware(t, fw, work, true);
   FirmwareSizes sizes = fw.sizes;
   if (m) sizes.flash -= static_cast<int64_t>(input.size());
@@ -52,13 +50,59 @@ nlohmann::json to_json(const Measurement& m, const std::string& counter) {
 
 }  // namespace
 
+nlohmann::json energy_json(const Target& t, int64_t count) {
+  const InferenceCost c = t.cost(count);
+  nlohmann::json j = {{"part", t.energy.part}, {"clock_hz", t.energy.clock_hz}, {"voltage_v", t.energy.voltage_v},
+                      {"active_current_ma", t.energy.active_current_ma}, {"cycles", c.cycles},
+                      {"time_us", c.seconds * 1e6}, {"energy_uj", c.microjoules}, {"source", t.energy.source}};
+  if (t.count != "cycles") j["cycles_per_instruction"] = t.energy.cycles_per_instruction;
+  return j;
+}
+
+std::string energy_line(const Target& t, int64_t count) {
+  if (!t.has_energy()) return fmt::format("time and energy: no datasheet figures for {} in targets.json", t.name);
+  const InferenceCost c = t.cost(count);
+  const std::string cycles = t.count == "cycles"
+                                 ? "exact cycles"
+                                 : fmt::format("assuming {:.1f} cycles per instruction", t.energy.cycles_per_instruction);
+  return fmt::format("time per inference: {:.1f} µs; energy per inference: {:.3f} µJ ({} at {:g} MHz, {:g} mA x {:g} V; "
+                     "{})",
+                     c.seconds * 1e6, c.microjoules, t.energy.part, t.energy.clock_hz / 1e6,
+                     t.energy.active_current_ma, t.energy.voltage_v, cycles);
+}
+
+BenchRun bench_on_target(const BenchArgs& a, const Target& target, const std::vector<uint8_t>& input,
+                         const fs::path& work) {
+  const int64_t page_bytes = a.pipeline.weights.page();
+  const CompileOptions options = pipeline_options(a.pipeline, &target);
+  BenchRun run;
+  run.model = compile_for_target(a.model, options);
+  auto measure_model = [&](const CompiledModel& m) {
+    check_model_fits(target, m, internal_constant_bytes(m, page_bytes), a.model);
+    std::cerr << fmt::format("bench: {} on {}: building and running the model firmware{}...\n",
+                             fs::path(a.model).filename().string(), target.name,
+                             m.input_rows.enabled ? " (input row by row)" : "");
+    const Measurement r = measure(target, &m, input, work / "model", page_bytes);
+    check_fits(target, r.sizes, r.stack, a.model);
+    return r;
+  };
+  try {
+    run.firmware = measure_model(*run.model);
+  } catch (const DoesNotFit& e) {
+    run.model = switch_to_streaming(a.model, options, *run.model, target, e, "bench");
+    run.firmware = measure_model(*run.model);
+  }
+  std::cerr << "bench: building and running the empty harness (baseline)...\n";
+  run.empty = measure(target, nullptr, {}, work / "empty", 0);
+  return run;
+}
+
 int run_bench(const BenchArgs& a) {
   const Target target = find_target(a.target);
   const int64_t page_bytes = a.pipeline.weights.page();
   if (page_bytes) check_external_weights_target(target);
-  const CompileOptions options = pipeline_options(a.pipeline, &target);
-  std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, options);
-  int64_t input_bytes = 0;
+  const std::unique_ptr<CompiledModel> mp = compile_for_target(a.model, pipeline_options(a.pipeline, &target));
+  int64_t input_bytes = 0;  // the same for every form of the model
   for (int id : mp->graph.inputs) input_bytes += mp->graph.tensor(id).bytes();
   std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
   if (!a.input.empty()) {
@@ -70,27 +114,12 @@ int run_bench(const BenchArgs& a) {
   }
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-bench-{}", getpid())
                                            : fs::path(a.work_dir);
-  auto measure_model = [&](const CompiledModel& m) {
-    check_model_fits(target, m, internal_constant_bytes(m, page_bytes), a.model);
-    std::cerr << fmt::format("bench: {} on {}: building and running the model firmware{}...\n",
-                             fs::path(a.model).filename().string(), target.name,
-                             m.input_rows.enabled ? " (input row by row)" : "");
-    const Measurement r = measure(target, &m, input, work / "model", page_bytes);
-    check_fits(target, r.sizes, r.stack, a.model);
-    return r;
-  };
-  Measurement model;
-  try {
-    model = measure_model(*mp);
-  } catch (const DoesNotFit& e) {
-    mp = switch_to_streaming(a.model, options, *mp, target, e, "bench");
-    model = measure_model(*mp);
-  }
-  const CompiledModel& m = *mp;
-  const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
-  std::cerr << "bench: building and running the empty harness (baseline)...\n";
-  const Measurement empty = measure(target, nullptr, {}, work / "empty", 0);
+  BenchRun run = bench_on_target(a, target, input, work);
   if (a.work_dir.empty()) fs::remove_all(work);
+  const CompiledModel& m = *run.model;
+  const Measurement& model = run.firmware;
+  const Measurement& empty = run.empty;
+  const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
 
   const std::string counter = target.count == "cycles" ? "cycles" : "instructions";
   if (a.json) {
@@ -105,6 +134,7 @@ int run_bench(const BenchArgs& a) {
                 {"weight_read_bytes", model.weight_read_bytes}});
     if (target.flash_bytes) j["target_flash_bytes"] = target.flash_bytes;
     if (target.ram_bytes) j["target_ram_bytes"] = target.ram_bytes;
+    if (target.has_energy()) j["energy"] = energy_json(target, model.count);
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -139,6 +169,7 @@ int run_bench(const BenchArgs& a) {
                              model.weight_read_bytes);
   if (target.flash_bytes)
     std::cout << fmt::format("chip limits: {} B flash, {} B RAM\n", target.flash_bytes, target.ram_bytes);
+  std::cout << energy_line(target, model.count) << "\n";
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace microflow {
 
@@ -17,7 +18,7 @@ struct WeightsArgs {
 
 // The pipeline choices compile, verify and bench share (inspect takes streaming and rewrites).
 struct PipelineArgs {
-  WeightsArgs weights;
+  WeightsArgs weights = {};  // (= {}: lets `PipelineArgs{.optimize = ...}` leave it out without a warning)
   std::string optimize = "speed";    // --optimize speed|size
   std::string streaming = "auto";    // --patch-streaming auto|on|off
   std::string streaming_input;       // --streaming-input off|on|auto (defaults differ per command)
@@ -94,5 +95,12 @@ struct BenchArgs {
   PipelineArgs pipeline{.streaming_input = "auto"};  // as for verify
 };
 int run_bench(const BenchArgs& a);
+
+struct ReportArgs {
+  std::string model, out;
+  std::vector<std::string> targets;  // --target, repeatable: bench + per-layer counts on each
+  PipelineArgs pipeline{.streaming_input = "auto"};  // as for bench
+};
+int run_report(const ReportArgs& a);
 
 }  // namespace microflow

@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"speed", "size"}))
       ->capture_default_str();
 
+  ReportArgs report;
+  auto* r = app.add_subcommand("report", "Write one self-contained HTML page: operators, per-layer cost, memory plan, "
+                                         "and per --target flash/RAM, per-layer counts, time and energy");
+  r->add_option("model", report.model, "The .tflite model")->required()->check(CLI::ExistingFile);
+  r->add_option("-o,--output", report.out, "The HTML file to write")->required();
+  r->add_option("--target", report.targets, "Measure on this target (repeatable): atmega328p, cortex-m4, host, ...");
+
   const char* compile_rows_help =
       "off: the whole input in the arena, invoke(); on: input row by row (push_row()), only a window of rows in RAM, "
       "error if the model cannot; auto: row by row when the model allows it and that makes the arena smaller";
@@ -94,7 +101,8 @@ int main(int argc, char** argv) {
       "always / never";
   for (auto [command, p, rows_help] : {std::tuple{c, &compile.pipeline, compile_rows_help},
                                        std::tuple{v, &verify.pipeline, run_rows_help},
-                                       std::tuple{b, &bench.pipeline, run_rows_help}}) {
+                                       std::tuple{b, &bench.pipeline, run_rows_help},
+                                       std::tuple{r, &report.pipeline, run_rows_help}}) {
     command->add_option("--streaming-input", p->streaming_input, rows_help)
         ->check(CLI::IsMember({"off", "on", "auto"}))
         ->capture_default_str();
@@ -122,7 +130,8 @@ int main(int argc, char** argv) {
         std::tuple{i, &inspect.streaming, &inspect.rewrites},
         std::tuple{ea, &arduino.pipeline.streaming, &arduino.pipeline.rewrites},
         std::tuple{v, &verify.pipeline.streaming, &verify.pipeline.rewrites},
-        std::tuple{b, &bench.pipeline.streaming, &bench.pipeline.rewrites}}) {
+        std::tuple{b, &bench.pipeline.streaming, &bench.pipeline.rewrites},
+        std::tuple{r, &report.pipeline.streaming, &report.pipeline.rewrites}}) {
     cmd->add_option("--patch-streaming", *streaming, streaming_help)
         ->check(CLI::IsMember({"auto", "on", "off"}))
         ->capture_default_str();
@@ -141,6 +150,7 @@ int main(int argc, char** argv) {
       return run_verify(verify);
     }
     if (*b) return run_bench(bench);
+    if (*r) return run_report(report);
   } catch (const CompileError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

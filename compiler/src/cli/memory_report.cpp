@@ -1,5 +1,7 @@
 #include "cli/memory_report.h"
 
+#include "emitter/emitter.h"
+
 #include <fmt/format.h>
 
 #include <ostream>
@@ -54,11 +56,6 @@ std::string in_place_line(const CompiledModel& m, const InPlace& p) {
                      p.row_window ? fmt::format(" with a {}-byte gap", p.gap) : std::string(), p.saved);
 }
 
-std::string with_commas(int64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
 
 }  // namespace
 
@@ -206,6 +203,13 @@ std::string memory_plan_svg(const CompiledModel& m) {
       "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#444\"/>\n",
       width + left + 20, height + top + 40, left, m.graph.source, plan.arena_bytes, plan.lower_bound, left, top, width,
       height);
+  // Band-streamed regions: a grey column over their step (their intermediates never exist whole).
+  for (size_t i = 0; i < m.calls.size(); ++i)
+    if (!m.calls[i].stages.empty())
+      svg += fmt::format("<rect class=\"streamed\" x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#bbb\" "
+                         "fill-opacity=\"0.5\"><title>op {}: streamed in bands ({} stages)</title></rect>\n",
+                         left + width * static_cast<double>(i) / steps, top, width / steps, height,
+                         m.calls[i].op_indices(), m.calls[i].stages.size());
   static const char* kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
     const Buffer& b = plan.buffers[i];
@@ -214,13 +218,18 @@ std::string memory_plan_svg(const CompiledModel& m) {
     const double y = top + height * static_cast<double>(b.offset) / arena;
     const double h = std::max(1.0, height * static_cast<double>(b.size) / arena);
     std::string label = buffer_label(m, b);
+    bool in_place = false;  // holds an output written over its input: drawn with a thick outline
     for (const InPlace& p : plan.in_place)
-      if (plan.buffer_of[static_cast<size_t>(p.output)] == static_cast<int>(i)) label += "; " + in_place_line(m, p);
+      if (plan.buffer_of[static_cast<size_t>(p.output)] == static_cast<int>(i)) {
+        label += "; " + in_place_line(m, p);
+        in_place = true;
+      }
     label = xml_text(label);
     svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#222\">"
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#222\"{}>"
         "<title>{} ({} B at {}, steps {}..{})</title></rect>\n",
-        x, y, w, h, kColors[i % 8], label, b.size, b.offset, b.first_step, b.last_step);
+        x, y, w, h, kColors[i % 8], in_place ? " stroke-width=\"3\" class=\"in-place\"" : "", label, b.size, b.offset,
+        b.first_step, b.last_step);
     if (h > 12 && w > 40)
       svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{} B</text>\n", x + 3, y + 11, b.size);
     // A row-window pair: a dashed line where its input starts, `gap` bytes after the output.

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/golden_vectors.h"
+#include "cli/progress.h"
 #include "diagnostics.h"
 #include "pipeline.h"
 #include "targets/firmware.h"
@@ -47,6 +48,8 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
   size_t per_image = sequence ? inputs.size()
                               : vectors_per_image(target, constant_bytes, static_cast<size_t>(input_bytes), inputs.size());
   std::vector<std::vector<uint8_t>> outputs;
+  const size_t total = inputs.size() * (sequence ? 2 : 1);
+  Progress progress(fmt::format("verify on {}", target.name));
   for (size_t first = 0, image = 1; first < inputs.size(); ++image) {
     const size_t end = std::min(first + per_image, inputs.size());
     const std::vector<std::vector<uint8_t>> batch(inputs.begin() + static_cast<std::ptrdiff_t>(first),
@@ -62,7 +65,12 @@ std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target&
                        page_bytes);
     const FirmwareSizes sizes = {fw.sizes.flash - static_cast<int64_t>(batch.size()) * input_bytes, fw.sizes.ram};
     check_fits(target, sizes, 0, model_name);
-    const RunResult run = run_firmware(target, fw, work, false);
+    progress.set(fmt::format("{}/{} vectors, running image {}", outputs.size(), total, image));
+    const RunResult run = run_firmware(target, fw, work, false, [&](const std::string& out) {
+      size_t done = 0;  // "V<i> <hex>" lines so far
+      for (size_t p = 0; (p = out.find('V', p)) != std::string::npos; ++p) done += (p == 0 || out[p - 1] == '\n');
+      progress.set(fmt::format("{}/{} vectors, running image {}", outputs.size() + done, total, image));
+    });
     check_fits(target, sizes, run.simulator_stack_bytes, model_name);
     auto got = parse_vector_outputs(run.output, batch.size() * (sequence ? 2 : 1), static_cast<size_t>(output_bytes));
     outputs.insert(outputs.end(), got.begin(), got.end());

@@ -1,5 +1,7 @@
 #include "emitter/emitter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -18,11 +20,6 @@ std::string symbol(const KernelCall& k, const std::string& suffix) {
   return "kOp" + std::to_string(k.op->index) + suffix;
 }
 
-std::string with_commas(int64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
 
 std::string comment_safe(std::string s) {
   for (char& c : s)
@@ -79,8 +76,9 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
     arrays.resize(3, "nullptr");
     // A template instance takes its sizes as template arguments: no params, a function pointer.
     const bool instance = st.kernel->template_constants;
-    const std::string params = instance ? "nullptr" : "&" + symbol(st, "Params");
-    const std::string row = instance ? "&mf::" + st.function() + "<" + symbol(st, "Constants") + ">" : "nullptr";
+    // fmt::format, not "literal" + std::string: that makes GCC 12 warn a false -Wrestrict (GCC bug 105651).
+    const std::string params = instance ? "nullptr" : fmt::format("&{}", symbol(st, "Params"));
+    const std::string row = instance ? fmt::format("&mf::{}<{}>", st.function(), symbol(st, "Constants")) : "nullptr";
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
@@ -616,6 +614,19 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
 }
 
 }  // namespace
+
+// Built front to back rather than with std::string::insert, which makes GCC 12 warn a
+// false -Wrestrict (GCC bug 105651).
+std::string with_commas(int64_t v) {
+  const std::string digits = std::to_string(v);
+  const size_t sign = v < 0 ? 1 : 0;
+  std::string s = digits.substr(0, sign);
+  for (size_t i = sign; i < digits.size(); ++i) {
+    if (i > sign && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
+  return s;
+}
 
 bool is_reserved_name(const std::string& id) {
   // C++ keywords, the runtime's namespace, and names reserved to the implementation.

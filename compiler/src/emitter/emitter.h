@@ -44,4 +44,7 @@ GeneratedCode emit_cpp(const Graph& g, const std::vector<KernelCall>& calls, con
 // A C++ identifier derived from a file stem ("person-detect.v2" -> "person_detect_v2").
 std::string model_identifier(const std::string& stem);
 
+// 1234567 -> "1,234,567" (generated comments, reports).
+std::string with_commas(int64_t v);
+
 }  // namespace microflow

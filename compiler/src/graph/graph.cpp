@@ -52,8 +52,13 @@ int64_t Tensor::elements() const {
 }
 
 std::string Tensor::shape_string() const {
+  // Appended piece by piece: `"," + std::to_string(...)` makes GCC 12 warn a false
+  // -Wrestrict inside std::string (GCC bug 105651).
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(shape[i]);
+  }
   return s + "]";
 }
 

@@ -25,6 +25,6 @@ KernelCall lower_reshape(const Graph& g, const Operator& op) {
 
 }  // namespace
 
-extern const OpDef kReshapeOp{.code = 22, .name = "RESHAPE", .lower = lower_reshape};
+extern const OpDef kReshapeOp{.code = 22, .name = "RESHAPE", .lower = lower_reshape, .kernels = {}};  // an alias: no kernel
 
 }  // namespace microflow

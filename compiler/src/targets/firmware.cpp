@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -307,7 +308,7 @@ std::string bench_harness(const CompiledModel* m, const std::vector<uint8_t>& in
   // Whole input: copied into the arena before the measured region; streamed: the rows'
   // copies are part of feeding the model and are measured with it.
   const bool whole = m && !m->input_rows.enabled;
-  if (m) s += "\n" + byte_array("kInput", input);
+  if (m) s += fmt::format("\n{}", byte_array("kInput", input));  // not "\n" + ...: GCC 12's false -Wrestrict
   s += "\nextern \"C\" __attribute__((noinline)) void mf_bench_run() {\n  mf_bench_begin();\n";
   if (m) s += whole ? "  model.invoke();\n" : "  run_model(kInput);\n";
   s += "  mf_bench_end();\n}\n\nint main() {\n  mf_platform_init();\n  mf_stack_paint();\n";
@@ -347,9 +348,11 @@ fs::path write_model_sources(const Target& t, const CompiledModel& m, const std:
   return work / code.source_file;
 }
 
-Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work,
-                        int64_t page_bytes) {
-  fs::create_directories(work);
+namespace {
+
+// Compiles and links `sources` with the target's toolchain and the platform into `elf`.
+Firmware link_firmware(const Target& t, const std::vector<std::string>& sources, const fs::path& work,
+                       const fs::path& elf) {
   std::vector<std::string> cmd = {t.cxx};
   cmd.insert(cmd.end(), t.cflags.begin(), t.cflags.end());
   if (t.family == "host") {
@@ -358,12 +361,10 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   }
   cmd.insert(cmd.end(), {"-I", work.string(), "-I", find_runtime_include()});
   for (const std::string& dir : t.include_dirs) cmd.insert(cmd.end(), {"-I", dir});
-  if (m) cmd.push_back(write_model_sources(t, *m, kFirmwareModelName, work, page_bytes).string());
-  write_text(work / "harness.cpp", harness);
-  cmd.push_back((work / "harness.cpp").string());
+  cmd.insert(cmd.end(), sources.begin(), sources.end());
   cmd.insert(cmd.end(), t.platform_sources.begin(), t.platform_sources.end());
   cmd.insert(cmd.end(), t.ldflags.begin(), t.ldflags.end());
-  Firmware fw{work / "firmware.elf", {}};
+  Firmware fw{elf, {}};
   cmd.insert(cmd.end(), {"-o", fw.elf.string()});
   std::string log;
   if (run_process(cmd, log) != 0) {
@@ -378,7 +379,52 @@ Firmware build_firmware(const Target& t, const CompiledModel* m, const std::stri
   return fw;
 }
 
-RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work, bool count) {
+}  // namespace
+
+Firmware build_firmware(const Target& t, const CompiledModel* m, const std::string& harness, const fs::path& work,
+                        int64_t page_bytes) {
+  fs::create_directories(work);
+  std::vector<std::string> sources;
+  if (m) sources.push_back(write_model_sources(t, *m, kFirmwareModelName, work, page_bytes).string());
+  write_text(work / "harness.cpp", harness);
+  sources.push_back((work / "harness.cpp").string());
+  return link_firmware(t, sources, work, work / "firmware.elf");
+}
+
+std::vector<CallCount> profile_calls(const Target& t, const CompiledModel& m, const std::vector<uint8_t>& input,
+                                     const fs::path& work, const std::function<void(size_t, size_t)>& on_call) {
+  fs::create_directories(work);
+  std::ifstream in(write_model_sources(t, m, kFirmwareModelName, work));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string harness = bench_harness(&m, input);
+  for (const char* marker : {"  mf_bench_begin();\n", "  mf_bench_end();\n"}) harness.erase(harness.find(marker), strlen(marker));
+  write_text(work / "harness.cpp", harness);
+  std::vector<size_t> calls;
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (lines[i].starts_with("  mf::")) calls.push_back(i);
+  std::vector<CallCount> counts;
+  for (size_t n = 0; n < calls.size(); ++n) {
+    if (on_call) on_call(n, calls.size());
+    std::string text;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i == calls[n]) text += "  mf_bench_begin();\n";
+      text += lines[i] + "\n";
+      if (i == calls[n]) text += "  mf_bench_end();\n";
+      if (lines[i] == fmt::format("#include \"{}.h\"", kFirmwareModelName)) text += "#include \"platform.h\"\n";
+    }
+    write_text(work / "layer.cpp", text);
+    const Firmware fw = link_firmware(t, {(work / "layer.cpp").string(), (work / "harness.cpp").string()}, work,
+                                      work / "layer.elf");
+    const std::string comment = lines[calls[n] - 1];
+    const size_t slashes = comment.find("// ");
+    counts.push_back({slashes == std::string::npos ? "" : comment.substr(slashes + 3), run_firmware(t, fw, work, true).count});
+  }
+  return counts;
+}
+
+RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work, bool count,
+                       const std::function<void(const std::string&)>& on_output) {
   std::map<std::string, std::string> values = {
       {"elf", fw.elf.string()},
       {"runner_avr", tool_path("MICROFLOW_SIMAVR_RUNNER", MICROFLOW_SIMAVR_RUNNER)},
@@ -399,7 +445,7 @@ RunResult run_firmware(const Target& t, const Firmware& fw, const fs::path& work
   // QEMU has no instruction limit of its own: a hung firmware must not hang us.
   if (t.family != "host") argv.insert(argv.begin(), {"timeout", "1800"});
   RunResult r;
-  const int rc = run_process(argv, r.output);
+  const int rc = run_process(argv, r.output, on_output);
   if (rc == 123 && t.family == "avr")
     throw DoesNotFit(fmt::format("the firmware does not fit {}: its stack ran into static data (static RAM is {} B of "
                                  "the chip's {} B; microflow-simavr stopped the run there)",

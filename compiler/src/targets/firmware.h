@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,7 +91,21 @@ struct RunResult {
 
 // Runs the firmware; with `count`, measures the benchmark region. Throws when
 // the firmware does not exit with 0.
-RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count);
+// Per kernel call counts, bench/layer_profile.py's method: the bench firmware rebuilt once
+// per call of the generated invoke() with the benchmark markers around that call alone.
+// `label`: the generated comment above the call ("op 3: CONV_2D '...' ..."). Whole-input
+// models without external weights only. `on_call(n, total)` before each build (progress).
+struct CallCount {
+  std::string label;
+  int64_t count = 0;
+};
+std::vector<CallCount> profile_calls(const Target& t, const CompiledModel& m, const std::vector<uint8_t>& input,
+                                     const std::filesystem::path& work,
+                                     const std::function<void(size_t, size_t)>& on_call = nullptr);
+
+// `on_output` sees the firmware's output so far as it arrives (progress).
+RunResult run_firmware(const Target& t, const Firmware& fw, const std::filesystem::path& work, bool count,
+                       const std::function<void(const std::string&)>& on_output = nullptr);
 
 // The "V<i> <hex>" lines of a verify run, in order.
 std::vector<std::vector<uint8_t>> parse_vector_outputs(const std::string& output, size_t vectors, size_t bytes);

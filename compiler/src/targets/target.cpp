@@ -55,7 +55,9 @@ fs::path targets_dir() {
 
 std::vector<std::string> target_names() {
   std::vector<std::string> names;
-  for (const auto& [name, _] : load_targets().items()) names.push_back(name);
+  // Held in a variable: items() of a temporary would outlive it in the range-for.
+  const nlohmann::json all = load_targets();
+  for (const auto& [name, _] : all.items()) names.push_back(name);
   return names;
 }
 
@@ -88,10 +90,23 @@ Target find_target(const std::string& name) {
     t.run = strings(j, "run");
     t.bench_run = strings(j, "bench_run");
     t.count = j.value("count", "");
+    if (j.contains("energy")) {
+      const nlohmann::json& e = j.at("energy");
+      t.energy = {e.at("part"), e.at("source"), e.at("clock_hz"), e.at("voltage_v"), e.at("active_current_ma"),
+                  e.value("cycles_per_instruction", 1.0)};
+    }
     return t;
   } catch (const nlohmann::json::exception& e) {
     throw CompileError("targets.json: target '" + name + "': " + e.what());
   }
+}
+
+InferenceCost Target::cost(int64_t n) const {
+  if (!has_energy()) return {};
+  const double cycles = static_cast<double>(n) * (count == "cycles" ? 1.0 : energy.cycles_per_instruction);
+  const double seconds = cycles / energy.clock_hz;
+  // P = V x I; mA x V x s = mJ, x 1000 = uJ.
+  return {cycles, seconds, energy.voltage_v * energy.active_current_ma * seconds * 1e3};
 }
 
 std::vector<std::string> expand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& values) {

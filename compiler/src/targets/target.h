@@ -10,6 +10,21 @@
 
 namespace microflow {
 
+// What one inference costs in time and energy on the real chip a target stands for:
+// the clock, the active current and supply voltage from its datasheet (targets.json
+// "energy", with a "source" note). clock_hz == 0: no figures for this target.
+struct EnergyModel {
+  std::string part, source;
+  double clock_hz = 0, voltage_v = 0, active_current_ma = 0;
+  // Instruction-counting targets: cycles = instructions x this (an assumption, stated
+  // in the source note); cycle-counting ones (AVR) use the count as it is.
+  double cycles_per_instruction = 1.0;
+};
+
+struct InferenceCost {
+  double cycles = 0, seconds = 0, microjoules = 0;
+};
+
 struct Target {
   std::string name;
   std::string family;  // avr, cortex-m, riscv, host
@@ -24,6 +39,10 @@ struct Target {
   std::vector<std::string> run;            // argv template: run a firmware
   std::vector<std::string> bench_run;      // argv template: run it and count the benchmark region
   std::string count;                       // "cycles", "instructions" or "callgrind"
+  EnergyModel energy;
+  bool has_energy() const { return energy.clock_hz > 0; }
+  // Time and energy of one invoke() that counted `count` (cycles or instructions).
+  InferenceCost cost(int64_t count) const;
 };
 
 // Where the runtime headers are: $MICROFLOW_RUNTIME_INCLUDE, next to the
