@@ -100,6 +100,23 @@ KernelCall float_conv_call(const Operator& op, const KernelDef& kernel, F32Param
   return k;
 }
 
+// The call of a quantized convolution: per-channel (multiplier, shift) arrays, activation
+// bounds, MACs; the caller adds the arguments.
+template <typename QuantizedParams>
+KernelCall requantized_call(const Operator& op, const KernelDef& kernel, QuantizedParams p, Activation act,
+                            const Tensor& out, int64_t macs, std::vector<int64_t> mult, std::vector<int64_t> shift) {
+  p.channel_multiplier = {"Multiplier"};
+  p.channel_shift = {"Shift"};
+  const IntRange r = activation_quantized(act, out);
+  p.act_min = r.min;
+  p.act_max = r.max;
+  KernelCall k = make_call(op, kernel, p);
+  k.macs = macs;
+  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
+  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
+  return k;
+}
+
 // The int8 call, `p` with its own fields set: geometry, per-channel requantization,
 // folded biases (filter_sum(c) = sum of the filter taps feeding output channel c) and the
 // arguments (input, filter as `filter_array`, folded bias, output).
@@ -122,15 +139,7 @@ KernelCall s8_conv_call(const Graph& g, const Operator& op, const KernelDef& ker
   }
   p.input_zero_point = in_zero;
   p.output_zero_point = out.quant.zero_point();
-  p.channel_multiplier = {"Multiplier"};
-  p.channel_shift = {"Shift"};
-  const IntRange r = activation_quantized(act, out);
-  p.act_min = r.min;
-  p.act_max = r.max;
-  KernelCall k = make_call(op, kernel, p);
-  k.macs = macs;
-  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
-  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
+  KernelCall k = requantized_call(op, kernel, p, act, out, macs, std::move(mult), std::move(shift));
   add_input_arg(k, in);
   add_array_arg(k, std::move(filter_array));
   add_array_arg(k, int_array("Bias", DType::Int32, std::move(folded)));
@@ -151,15 +160,7 @@ KernelCall s16_conv_call(const Graph& g, const Operator& op, const KernelDef& ke
     mult.push_back(int64_accumulator ? checked_reduce_multiplier_s64(g, op, q) : q.multiplier);
     shift.push_back(q.shift);
   }
-  p.channel_multiplier = {"Multiplier"};
-  p.channel_shift = {"Shift"};
-  const IntRange r = activation_quantized(act, out);
-  p.act_min = r.min;
-  p.act_max = r.max;
-  KernelCall k = make_call(op, kernel, p);
-  k.macs = macs;
-  k.arrays.push_back(int_array("Multiplier", DType::Int32, std::move(mult)));
-  k.arrays.push_back(int_array("Shift", DType::Int32, std::move(shift)));
+  KernelCall k = requantized_call(op, kernel, p, act, out, macs, std::move(mult), std::move(shift));
   add_input_arg(k, in);
   add_array_arg(k, int8_array_from("Filter", filter));
   if (!bias) add_null_arg(k);
