@@ -27,6 +27,11 @@ inline int32_t saturating_shift_left(int32_t x, int exponent) {
   return static_cast<int32_t>(static_cast<uint32_t>(x) << exponent);
 }
 
+// Wrapping int32 addition (TFLM's int32 sums wrap in practice; this does so without UB).
+inline int32_t add_wrapping(int32_t current, int32_t in) {
+  return static_cast<int32_t>(static_cast<uint32_t>(current) + static_cast<uint32_t>(in));
+}
+
 // gemmlowp's Neg on int32: two's complement wrap-around (INT32_MIN stays INT32_MIN).
 inline int32_t negate_wrapping(int32_t x) { return static_cast<int32_t>(0u - static_cast<uint32_t>(x)); }
 

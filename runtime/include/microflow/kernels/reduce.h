@@ -12,6 +12,7 @@
 
 #include "microflow/exec/flash.h"
 #include "microflow/fixed_point.h"
+#include "microflow/fixed_point_math.h"
 #include "microflow/kernel_util.h"
 
 namespace mf {
@@ -73,11 +74,6 @@ inline T keep_min(T current, T in) {
 }
 
 inline float add_f32(float current, float in) { return current + in; }
-
-// Wrapping int32 addition (TFLM's int32 sums wrap in practice; this does so without UB).
-inline int32_t add_wrapping(int32_t current, int32_t in) {
-  return static_cast<int32_t>(static_cast<uint32_t>(current) + static_cast<uint32_t>(in));
-}
 
 template <typename T>
 inline void reduce_fold(const ReduceParams& params, const T* in, T* out, T init, T (*fold)(T, T)) {

@@ -18,6 +18,7 @@
 
 #include "microflow/exec/flash.h"
 #include "microflow/fixed_point.h"
+#include "microflow/fixed_point_math.h"
 #include "microflow/kernel_util.h"
 
 namespace mf {
@@ -39,9 +40,10 @@ namespace detail {
 
 inline int32_t svdf_time_dot(const int8_t* w, const int8_t* s, int32_t n) { return dot_s8(w, s, n); }
 
+// TFLM sums in int32 and relies on wraparound (its golden models reach it); so do we, without UB.
 inline int32_t svdf_time_dot(const int16_t* w, const int16_t* s, int32_t n) {
   int32_t acc = 0;
-  for (int32_t j = 0; j < n; ++j) acc += static_cast<int32_t>(flash_read(w + j)) * s[j];
+  for (int32_t j = 0; j < n; ++j) acc = add_wrapping(acc, static_cast<int32_t>(flash_read(w + j)) * s[j]);
   return acc;
 }
 
@@ -73,7 +75,7 @@ inline void svdf_s8(const SvdfS8Params& params, const int8_t* input, const int8_
       int32_t acc = flash_read(bias + u);
       for (int32_t r = 0; r < p.rank; ++r) {
         const int32_t f = u * p.rank + r;
-        acc += detail::svdf_time_dot(weights_time + f * p.memory, batch_state + f * p.memory, p.memory);
+        acc = detail::add_wrapping(acc, detail::svdf_time_dot(weights_time + f * p.memory, batch_state + f * p.memory, p.memory));
       }
       acc = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift) + p.output_zero_point;
       output[b * units + u] = static_cast<int8_t>(acc < -128 ? -128 : acc > 127 ? 127 : acc);
