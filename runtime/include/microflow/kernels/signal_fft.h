@@ -23,8 +23,9 @@ struct SignalFftAutoScaleParams {
 };
 
 // Shifts the input left by the headroom of its largest magnitude; writes the shift.
-inline void signal_fft_auto_scale_s16(const SignalFftAutoScaleParams& params, const int16_t* input, int16_t* output,
-                                      int32_t* scale_bits) {
+// The output may be the input itself: every element is read before it is written.
+inline void signal_fft_auto_scale_s16(const SignalFftAutoScaleParams& params, const int16_t* input,
+                                      int32_t* scale_bits, int16_t* output) {
   const SignalFftAutoScaleParams p = flash_load(params);
   // TFLM's MaxAbs16 keeps the maximum in an int16: -(-32768) wraps back to -32768.
   int16_t max = 0;
