@@ -1,17 +1,26 @@
-// FULLY_CONNECTED, the variant the compiler picks with --optimize=speed (except on AVR) for
-// per-tensor int8 layers whose requantization fits requantize_q31. Everything model-dependent is done
-// by the compiler: the weights are stored widened to int16 as (w - Z_w), so the weight zero
-// point needs no run-time input sum, in the order the inner loop consumes them, and the
-// input zero point is folded into the bias. Twice the weight flash of fully_connected_s8,
-// in exchange for no sign extension of weights and one pointer walking them.
+// FULLY_CONNECTED, the variant the compiler picks with --optimize=speed on Cortex-M without
+// Helium for per-tensor int8 layers whose requantization fits requantize_q31. The weights stay
+// one byte each (w - Z_w), re-laid-out by the compiler for the loop below; the input zero
+// point is folded into the bias and sizes, requantization and activation are template
+// constants.
 //
-// Weight layout (int32 words, compiler: lower_fully_connected.cpp), K = input_depth:
-//   rows in blocks of four, for each block:
-//     K/4 groups of 8 words: per row j, (w[k], w[k+2]) and (w[k+1], w[k+3]) as int16 pairs
-//       (low half first): the even and odd halves SXTB16 makes of four inputs;
-//     then per remaining k (K % 4): (row 0, row 1) and (row 2, row 3);
-//   then each of the N % 4 remaining rows alone:
-//     K/4 groups of 2 words (even, odd pairs as above), then K % 4 int16 zero-padded to a word.
+// Channel pairs. Rows (output channels) go in pairs (A = 2p, B = 2p + 1); a pair's weights
+// for inputs k and k' share one halfword each: (A[k] + 128) as the low byte, B[k] as the
+// signed high byte, so the halfword's int16 value is 256 B[k] + (A[k] + 128). SMLAD of a
+// word of two such halfwords with two int16 inputs gives 256 (B·x) + (A + 128)·x for both,
+// and UXTB16 of the same word (one instruction) gives the low bytes alone, so over the row
+//   S = 256 Σ B·x + U,  U = Σ (A + 128)·x = Σ A·x + 128 Σ x,
+// i.e. two channels' sums from one load, one UXTB16 and two SMLADs per four weights (the
+// plain int8 route needs two SXTB16). Σ B·x = (S - U) / 256 exactly (mod 2^32 arithmetic)
+// when |Σ B·x| < 2^23: the compiler checks 128 Σ|B| < 2^23 for every B row.
+//
+// Layout (int32 words, compiler: specialize.cpp), K = input_depth, G = K / 4, r = K % 4:
+//   per block of four rows (pairs (0,1), (2,3)), per group g of four inputs, four words:
+//     pair 0 (k, k + 2) for k = 4g, pair 0 (4g + 1, 4g + 3), pair 1 the same
+//     (the even and odd int16 pairs SXTB16 makes of four inputs);
+//   then, if N % 4 >= 2, the last pair alone: G times (even word, odd word);
+//   then per pair, r halfwords (A[k] + 128, B[k]) for the last r inputs;
+//   then, for odd N, the last row's K int8 as they are; zero bytes to a whole word.
 #ifndef MICROFLOW_FULLY_CONNECTED_WIDE_H_
 #define MICROFLOW_FULLY_CONNECTED_WIDE_H_
 
@@ -59,74 +68,132 @@ MF_ALWAYS_INLINE int8_t wide_requantize(const WideOutput& o, int32_t acc) {
 #endif
 }
 
+// One pair's sums from S and U (above): A's and B's dot products with the row x, given
+// x128 = 128 Σ x.
+MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t u, int32_t x128) {
+  a += static_cast<int32_t>(u) - x128;
+  b += static_cast<int32_t>(s - u) >> 8;
+}
+
+// 128 Σ x over n int8 (RAM).
+MF_ALWAYS_INLINE int32_t sum_x128(const int8_t* x, int32_t n) {
+  int32_t sum = 0;
+#if defined(MF_DOT_ARM_DSP)
+  // Four at a time: USADA8 adds the bytes x + 128 (x XOR 0x80) as unsigned.
+  uint32_t biased = 0;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i)) ^ 0x80808080u, 0u, biased);
+  sum = static_cast<int32_t>(biased) - 128 * i;
+  for (; i < n; ++i) sum += x[i];
+#else
+  for (int32_t i = 0; i < n; ++i) sum += x[i];
+#endif
+  return 128 * sum;
+}
+
 #if defined(MF_DOT_ARM_DSP)
 
-// Four rows: acc.a<j> += sum_k w'[j][k] * x[k]; w at the block, returns past it.
-MF_ALWAYS_INLINE const int32_t* wide_block4(Acc4& acc, const int8_t* x, const int32_t* w, int32_t depth) {
-  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 8) {
+// Two pairs (four rows): S and U of each over the G groups; w at the block, returns past it.
+MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
+  for (int32_t g = groups; g > 0; --g, x += 4, w += 4) {
     const int32_t v = load_s8x4(x);
     const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
-    a0 = __smlad(w[0], even, a0), a0 = __smlad(w[1], odd, a0);
-    a1 = __smlad(w[2], even, a1), a1 = __smlad(w[3], odd, a1);
-    a2 = __smlad(w[4], even, a2), a2 = __smlad(w[5], odd, a2);
-    a3 = __smlad(w[6], even, a3), a3 = __smlad(w[7], odd, a3);
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    s0 = __smlad(w0, even, s0), u0 = __smlad(__uxtb16(w0), even, u0);
+    s0 = __smlad(w1, odd, s0), u0 = __smlad(__uxtb16(w1), odd, u0);
+    s1 = __smlad(w2, even, s1), u1 = __smlad(__uxtb16(w2), even, u1);
+    s1 = __smlad(w3, odd, s1), u1 = __smlad(__uxtb16(w3), odd, u1);
   }
-  for (int32_t t = depth & 3; t > 0; --t, ++x, w += 2) {
-    const int32_t v = *x;
-    a0 = __smlabb(v, w[0], a0), a1 = __smlabt(v, w[0], a1);
-    a2 = __smlabb(v, w[1], a2), a3 = __smlabt(v, w[1], a3);
-  }
-  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
+  su[0] = s0, su[1] = u0, su[2] = s1, su[3] = u1;
   return w;
 }
 
-// One row; returns past it.
-MF_ALWAYS_INLINE const int32_t* wide_row(int32_t& acc, const int8_t* x, const int32_t* w, int32_t depth) {
-  int32_t a = acc;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 2) {
+// One pair: S and U over the G groups; returns past it.
+MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s = 0, u = 0;
+  for (int32_t g = groups; g > 0; --g, x += 4, w += 2) {
     const int32_t v = load_s8x4(x);
-    a = __smlad(w[0], __sxtb16(v), a), a = __smlad(w[1], sxtb16_ror8(v), a);
+    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
+    const int32_t w0 = w[0], w1 = w[1];
+    s = __smlad(w0, even, s), u = __smlad(__uxtb16(w0), even, u);
+    s = __smlad(w1, odd, s), u = __smlad(__uxtb16(w1), odd, u);
   }
-  const int16_t* tail = reinterpret_cast<const int16_t*>(w);
-  const int32_t t = depth & 3;
-  for (int32_t i = 0; i < t; ++i) a += tail[i] * x[i];
-  acc = a;
-  return w + (t + 1) / 2;
+  su[0] = s, su[1] = u;
+  return w;
 }
 
 #else
 
-// Plain C over the same layout, read as int16 through flash.h.
-inline const int32_t* wide_block4(Acc4& acc, const int8_t* x, const int32_t* words, int32_t depth) {
-  const int16_t* w = reinterpret_cast<const int16_t*>(words);
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 16) {
-    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    acc.a0 += flash_read(w) * x0 + flash_read(w + 1) * x2 + flash_read(w + 2) * x1 + flash_read(w + 3) * x3;
-    acc.a1 += flash_read(w + 4) * x0 + flash_read(w + 5) * x2 + flash_read(w + 6) * x1 + flash_read(w + 7) * x3;
-    acc.a2 += flash_read(w + 8) * x0 + flash_read(w + 9) * x2 + flash_read(w + 10) * x1 + flash_read(w + 11) * x3;
-    acc.a3 += flash_read(w + 12) * x0 + flash_read(w + 13) * x2 + flash_read(w + 14) * x1 + flash_read(w + 15) * x3;
+// Plain C over the same layout: each byte decoded (A = low byte - 128, B = high byte).
+// stride: words from one group of the pair to the next (4 in a block of two pairs, else 2).
+inline void pair_decoded(int32_t& a, int32_t& b, const int8_t* x, const int32_t* words, int32_t groups,
+                         int32_t stride) {
+  for (int32_t g = 0; g < groups; ++g, x += 4, words += stride) {
+    const uint8_t* e = reinterpret_cast<const uint8_t*>(words);
+    const int32_t order[4] = {0, 4, 2, 6};  // bytes of x[0..3]: even word's halves, odd word's
+    for (int32_t j = 0; j < 4; ++j) {
+      a += (static_cast<int32_t>(flash_read(e + order[j])) - 128) * x[j];
+      b += static_cast<int8_t>(flash_read(e + order[j] + 1)) * x[j];
+    }
   }
-  for (int32_t t = depth & 3; t > 0; --t, ++x, w += 4) {
-    const int32_t v = *x;
-    acc.a0 += flash_read(w) * v, acc.a1 += flash_read(w + 1) * v;
-    acc.a2 += flash_read(w + 2) * v, acc.a3 += flash_read(w + 3) * v;
-  }
-  return reinterpret_cast<const int32_t*>(w);
-}
-
-inline const int32_t* wide_row(int32_t& acc, const int8_t* x, const int32_t* words, int32_t depth) {
-  const int16_t* w = reinterpret_cast<const int16_t*>(words);
-  int32_t a = acc;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 4)
-    a += flash_read(w) * x[0] + flash_read(w + 1) * x[2] + flash_read(w + 2) * x[1] + flash_read(w + 3) * x[3];
-  const int32_t t = depth & 3;
-  for (int32_t i = 0; i < t; ++i) a += flash_read(w + i) * x[i];
-  acc = a;
-  return words + (depth >> 2) * 2 + (t + 1) / 2;
 }
 
 #endif
+
+// One pair's last r = K % 4 inputs: halfwords (A + 128, B) at t; returns past them.
+MF_ALWAYS_INLINE const uint8_t* pair_tail(int32_t& a, int32_t& b, const int8_t* x, const uint8_t* t, int32_t r) {
+  for (int32_t i = 0; i < r; ++i, t += 2) {
+    a += (static_cast<int32_t>(flash_read(t)) - 128) * x[i];
+    b += static_cast<int8_t>(flash_read(t + 1)) * x[i];
+  }
+  return t;
+}
+
+// The row of one pixel / batch through the whole layout: out(channel, sum) is called for every
+// channel in order with its exact sum (without bias).
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  const int8_t* x_tail = x + 4 * groups;
+  const int32_t* w = weights;
+  const uint8_t* t = reinterpret_cast<const uint8_t*>(weights + (Rows / 2) * groups * 2);
+#if defined(MF_DOT_ARM_DSP)
+  const int32_t x128 = sum_x128(x, Depth);
+#endif
+  for (int32_t i = 0; i < Rows / 4; ++i) {
+    Acc4 acc = {0, 0, 0, 0};
+#if defined(MF_DOT_ARM_DSP)
+    uint32_t su[4];
+    w = pair_block4(su, x, w, groups);
+    pair_split(acc.a0, acc.a1, su[0], su[1], x128);
+    pair_split(acc.a2, acc.a3, su[2], su[3], x128);
+#else
+    pair_decoded(acc.a0, acc.a1, x, w, groups, 4);
+    pair_decoded(acc.a2, acc.a3, x, w + 2, groups, 4);
+    w += 4 * groups;
+#endif
+    if (r != 0) {
+      t = pair_tail(acc.a0, acc.a1, x_tail, t, r);
+      t = pair_tail(acc.a2, acc.a3, x_tail, t, r);
+    }
+    out(4 * i, acc.a0), out(4 * i + 1, acc.a1), out(4 * i + 2, acc.a2), out(4 * i + 3, acc.a3);
+  }
+  if (Rows % 4 >= 2) {
+    int32_t a = 0, b = 0;
+#if defined(MF_DOT_ARM_DSP)
+    uint32_t su[2];
+    pair_block2(su, x, w, groups);
+    pair_split(a, b, su[0], su[1], x128);
+#else
+    pair_decoded(a, b, x, w, groups, 2);
+#endif
+    if (r != 0) t = pair_tail(a, b, x_tail, t, r);
+    out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
+  }
+  if (Rows % 2 != 0) out(Rows - 1, dot_s8(reinterpret_cast<const int8_t*>(t), x, Depth));
+}
 
 }  // namespace detail
 
@@ -143,7 +210,8 @@ struct FullyConnectedS8WideConstants {
 };
 
 // folded_bias[o] = bias[o] - Z_in * sum_k (w[o][k] - Z_w) (compiler-computed), so
-// acc = folded_bias[o] + sum_k (w[o][k] - Z_w) * x[k], TFLM's sum exactly.
+// acc = folded_bias[o] + sum_k (w[o][k] - Z_w) * x[k], TFLM's sum exactly. weights: the
+// channel-pair layout above (rows = outputs).
 // C: FullyConnectedS8WideConstants<...>.
 template <typename C>
 inline void fully_connected_s8_wide_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
@@ -153,25 +221,10 @@ inline void fully_connected_s8_wide_fixed(const int8_t* input, const int32_t* we
   detail::WideOutput out;
   out.q31 = make_q31_channel(C::multiplier, C::shift);
   out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
-  const int32_t depth = C::input_depth;
-  for (int32_t b = 0; b < C::batches; ++b, input += depth) {
-    const int32_t* w = weights;
-    const int32_t* bias = folded_bias;
-    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4) {
-      detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
-      w = detail::wide_block4(acc, input, w, depth);
-      output[0] = detail::wide_requantize(out, acc.a0);
-      output[1] = detail::wide_requantize(out, acc.a1);
-      output[2] = detail::wide_requantize(out, acc.a2);
-      output[3] = detail::wide_requantize(out, acc.a3);
-      output += 4;
-    }
-    for (int32_t i = 0; i < C::output_depth % 4; ++i) {
-      int32_t acc = flash_read(bias++);
-      w = detail::wide_row(acc, input, w, depth);
-      *output++ = detail::wide_requantize(out, acc);
-    }
-  }
+  for (int32_t b = 0; b < C::batches; ++b, input += C::input_depth, output += C::output_depth)
+    detail::pair_rows<C::input_depth, C::output_depth>(input, weights, [&](int32_t o, int32_t sum) {
+      output[o] = detail::wide_requantize(out, flash_read(folded_bias + o) + sum);
+    });
 }
 
 // The variant for cores whose int8 dot products are vector instructions (Helium/MVE on the
