@@ -74,12 +74,23 @@ MF_ALWAYS_INLINE void requantize_block4(const Acc4& acc, const int32_t* rq, int8
 template <typename C>
 inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                                       const int32_t* requant, int8_t* output) {
-  for (int32_t px = 0; px < C::pixels; ++px, input += C::input_depth, output += C::output_stride)
-    detail::pair_rows<C::input_depth, C::output_depth>(input, weights, [&](int32_t c, int32_t sum) {
-      output[c] = detail::requantize_channel(flash_read(folded_bias + c) + sum, flash_read(requant + 2 * c),
-                                             flash_read(requant + 2 * c + 1), C::output_zero_point, C::act_min,
-                                             C::act_max);
-    });
+  auto store = [&](int8_t* out) {
+    return [=](int32_t c, int32_t sum) {
+      out[c] = detail::requantize_channel(flash_read(folded_bias + c) + sum, flash_read(requant + 2 * c),
+                                          flash_read(requant + 2 * c + 1), C::output_zero_point, C::act_min,
+                                          C::act_max);
+    };
+  };
+  int32_t px = 0;
+#if defined(MF_DOT_ARM_DSP)
+  // Two pixels per pass: each weight word loaded and split once for both.
+  if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4)  // LDR offsets: imm12
+    for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride)
+      detail::pair_rows_x2<C::input_depth, C::output_depth>(input, weights, store(output),
+                                                            store(output + C::output_stride));
+#endif
+  for (; px < C::pixels; ++px, input += C::input_depth, output += C::output_stride)
+    detail::pair_rows<C::input_depth, C::output_depth>(input, weights, store(output));
 }
 
 // The same product on TFLite's int8 [output_depth][input_depth] rows, for cores whose int8

@@ -151,6 +151,28 @@ MF_ALWAYS_INLINE const uint8_t* pair_tail(int32_t& a, int32_t& b, const int8_t* 
   return t;
 }
 
+// After the blocks of four rows (w past them, t at the pair tails, which those blocks'
+// tails already passed when `tails_done`): the last pair and the odd row of one row x, with
+// out(channel, sum) as in pair_rows.
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w, const uint8_t* t, int32_t x128, Out out) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  if (Rows % 4 >= 2) {
+    int32_t a = 0, b = 0;
+#if defined(MF_DOT_ARM_DSP)
+    uint32_t su[2];
+    pair_block2(su, x, w, groups);
+    pair_split(a, b, su[0], su[1], x128);
+#else
+    (void)x128;
+    pair_decoded(a, b, x, w, groups, 2);
+#endif
+    if (r != 0) t = pair_tail(a, b, x + 4 * groups, t, r);
+    out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
+  }
+  if (Rows % 2 != 0) out(Rows - 1, dot_s8(reinterpret_cast<const int8_t*>(t), x, Depth));
+}
+
 // The row of one pixel / batch through the whole layout: out(channel, sum) is called for every
 // channel in order with its exact sum (without bias).
 template <int32_t Depth, int32_t Rows, typename Out>
@@ -161,6 +183,8 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
   const uint8_t* t = reinterpret_cast<const uint8_t*>(weights + (Rows / 2) * groups * 2);
 #if defined(MF_DOT_ARM_DSP)
   const int32_t x128 = sum_x128(x, Depth);
+#else
+  const int32_t x128 = 0;
 #endif
   for (int32_t i = 0; i < Rows / 4; ++i) {
     Acc4 acc = {0, 0, 0, 0};
@@ -180,20 +204,95 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
     }
     out(4 * i, acc.a0), out(4 * i + 1, acc.a1), out(4 * i + 2, acc.a2), out(4 * i + 3, acc.a3);
   }
-  if (Rows % 4 >= 2) {
-    int32_t a = 0, b = 0;
-#if defined(MF_DOT_ARM_DSP)
-    uint32_t su[2];
-    pair_block2(su, x, w, groups);
-    pair_split(a, b, su[0], su[1], x128);
-#else
-    pair_decoded(a, b, x, w, groups, 2);
-#endif
-    if (r != 0) t = pair_tail(a, b, x_tail, t, r);
-    out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
-  }
-  if (Rows % 2 != 0) out(Rows - 1, dot_s8(reinterpret_cast<const int8_t*>(t), x, Depth));
+  pair_rest<Depth, Rows>(x, w, t, x128, out);
 }
+
+#if defined(MF_DOT_ARM_DSP)
+
+// Two rows (pixels) x0 and x0 + Depth against two pairs (four rows of weights) at once: each
+// weight word and its UXTB16 serve both pixels. su: S, U of pair 0 for pixels 0, 1, then of
+// pair 1. In assembly: the 8 sums, 3 temporaries, 2 pointers and the end take 14 registers,
+// which GCC's allocation of the C form spills. groups >= 1.
+template <int32_t Depth>
+MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0a = 0, s0b = 0, u0a = 0, u0b = 0, s1a = 0, s1b = 0, u1a = 0, u1b = 0;
+  const int8_t* end = x + 4 * groups;
+  int32_t xa, xb, v;
+  // Per group: even halves (words 0 and 2 of the group) with SXTB16 of both pixels' inputs,
+  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing.
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[xa], [%[x]]\n\t"
+      "ldr %[xb], [%[x], %[depth]]\n\t"
+      "sxtb16 %[xa], %[xa]\n\t"
+      "sxtb16 %[xb], %[xb]\n\t"
+      "ldr %[v], [%[w]], #16\n\t"
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
+      "uxtb16 %[v], %[v]\n\t"
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
+      "ldr %[v], [%[w], #-8]\n\t"
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
+      "uxtb16 %[v], %[v]\n\t"
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      "ldr %[xa], [%[x]], #4\n\t"
+      "ldr %[xb], [%[x], %[depth_less4]]\n\t"
+      "sxtb16 %[xa], %[xa], ror #8\n\t"
+      "sxtb16 %[xb], %[xb], ror #8\n\t"
+      "ldr %[v], [%[w], #-12]\n\t"
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
+      "uxtb16 %[v], %[v]\n\t"
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
+      "ldr %[v], [%[w], #-4]\n\t"
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
+      "uxtb16 %[v], %[v]\n\t"
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 1b"
+      : [s0a] "+r"(s0a), [s0b] "+r"(s0b), [u0a] "+r"(u0a), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [s1b] "+r"(s1b),
+        [u1a] "+r"(u1a), [u1b] "+r"(u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v] "=&r"(v), [x] "+r"(x), [w] "+r"(w)
+      : [end] "r"(end), [depth] "i"(Depth), [depth_less4] "i"(Depth - 4)
+      : "cc", "memory");
+  su[0] = s0a, su[1] = u0a, su[2] = s0b, su[3] = u0b, su[4] = s1a, su[5] = u1a, su[6] = s1b, su[7] = u1b;
+  return w;
+}
+
+// pair_rows for two rows x and x + Depth at once (the blocks of four through pair_block4_x2),
+// out0 / out1 for the first / second.
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out out0, Out out1) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  const int8_t* x1 = x + Depth;
+  const int32_t* w = weights;
+  const uint8_t* t = reinterpret_cast<const uint8_t*>(weights + (Rows / 2) * groups * 2);
+  const int32_t x128a = sum_x128(x, Depth), x128b = sum_x128(x1, Depth);
+  for (int32_t i = 0; i < Rows / 4; ++i) {
+    Acc4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
+    uint32_t su[8];
+    w = pair_block4_x2<Depth>(su, x, w, groups);
+    pair_split(a.a0, a.a1, su[0], su[1], x128a);
+    pair_split(b.a0, b.a1, su[2], su[3], x128b);
+    pair_split(a.a2, a.a3, su[4], su[5], x128a);
+    pair_split(b.a2, b.a3, su[6], su[7], x128b);
+    if (r != 0) {
+      pair_tail(a.a0, a.a1, x + 4 * groups, t, r), t = pair_tail(b.a0, b.a1, x1 + 4 * groups, t, r);
+      pair_tail(a.a2, a.a3, x + 4 * groups, t, r), t = pair_tail(b.a2, b.a3, x1 + 4 * groups, t, r);
+    }
+    out0(4 * i, a.a0), out0(4 * i + 1, a.a1), out0(4 * i + 2, a.a2), out0(4 * i + 3, a.a3);
+    out1(4 * i, b.a0), out1(4 * i + 1, b.a1), out1(4 * i + 2, b.a2), out1(4 * i + 3, b.a3);
+  }
+  pair_rest<Depth, Rows>(x, w, t, x128a, out0);
+  pair_rest<Depth, Rows>(x1, w, t, x128b, out1);
+}
+
+#endif
 
 }  // namespace detail
 
