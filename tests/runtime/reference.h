@@ -188,7 +188,7 @@ inline std::vector<int32_t> pack_filter_blocks(const std::vector<int8_t>& w, int
 // The channel-pair layout of fully_connected_wide.h, written from its description there: rows
 // in pairs (A, B), halfword (A[k] + 128, B[k]); per block of four rows and group of four
 // inputs the words (4g, 4g+2), (4g+1, 4g+3) of pair 0, then of pair 1; a last pair's groups
-// alone; every pair's last depth % 4 halfwords; an odd last row's int8; zero bytes to a word.
+// alone; an odd last row's int8; every pair's last depth % 4 halfwords; zero bytes to a word.
 inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int32_t rows, int32_t depth) {
   std::vector<uint8_t> bytes;
   auto half = [&](int32_t a, int32_t k) {
@@ -204,10 +204,10 @@ inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int3
       const int32_t a = rows / 4 * 4;
       half(a, 4 * g), half(a, 4 * g + 2), half(a, 4 * g + 1), half(a, 4 * g + 3);
     }
-  for (int32_t a = 0; a + 1 < rows; a += 2)
-    for (int32_t k = 4 * groups; k < depth; ++k) half(a, k);
   if (rows % 2 != 0)
     for (int32_t k = 0; k < depth; ++k) bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>((rows - 1) * depth + k)]));
+  for (int32_t a = 0; a + 1 < rows; a += 2)
+    for (int32_t k = 4 * groups; k < depth; ++k) half(a, k);
   while (bytes.size() % 4 != 0) bytes.push_back(0);
   std::vector<int32_t> words(bytes.size() / 4);
   std::memcpy(words.data(), bytes.data(), bytes.size());

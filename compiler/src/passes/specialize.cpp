@@ -43,10 +43,10 @@ std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, i
     for (int64_t g = 0; g < groups; ++g) pair_group(4 * b, g), pair_group(4 * b + 2, g);
   if (rows % 4 >= 2)
     for (int64_t g = 0; g < groups; ++g) pair_group(rows / 4 * 4, g);
-  for (int64_t p = 0; p < pairs; ++p)
-    for (int64_t k = 4 * groups; k < depth; ++k) half(2 * p, k);
   if (rows % 2 != 0)
     for (int64_t k = 0; k < depth; ++k) bytes.push_back(static_cast<uint8_t>(at(rows - 1, k)));
+  for (int64_t p = 0; p < pairs; ++p)
+    for (int64_t k = 4 * groups; k < depth; ++k) half(2 * p, k);
   while (bytes.size() % 4 != 0) bytes.push_back(0);
   std::vector<int64_t> words;
   for (size_t i = 0; i < bytes.size(); i += 4)

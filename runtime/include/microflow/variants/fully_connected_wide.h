@@ -19,8 +19,9 @@
 //     pair 0 (k, k + 2) for k = 4g, pair 0 (4g + 1, 4g + 3), pair 1 the same
 //     (the even and odd int16 pairs SXTB16 makes of four inputs);
 //   then, if N % 4 >= 2, the last pair alone: G times (even word, odd word);
-//   then per pair, r halfwords (A[k] + 128, B[k]) for the last r inputs;
-//   then, for odd N, the last row's K int8 as they are; zero bytes to a whole word.
+//   then, for odd N, the last row's K int8 as they are (word-aligned: SXTB16 splits them as
+//     it splits the inputs);
+//   then per pair, r halfwords (A[k] + 128, B[k]) for the last r inputs; zero bytes to a word.
 #ifndef MICROFLOW_FULLY_CONNECTED_WIDE_H_
 #define MICROFLOW_FULLY_CONNECTED_WIDE_H_
 
@@ -82,6 +83,10 @@ MF_ALWAYS_INLINE int32_t sum_x128(const int8_t* x, int32_t n) {
   // Four at a time: USADA8 adds the bytes x + 128 (x XOR 0x80) as unsigned.
   uint32_t biased = 0;
   int32_t i = 0;
+  for (; i + 8 <= n; i += 8) {  // two words per pass: one loop test per eight
+    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i)) ^ 0x80808080u, 0u, biased);
+    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i + 4)) ^ 0x80808080u, 0u, biased);
+  }
   for (; i + 4 <= n; i += 4)
     biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i)) ^ 0x80808080u, 0u, biased);
   sum = static_cast<int32_t>(biased) - 128 * i;
@@ -95,16 +100,37 @@ MF_ALWAYS_INLINE int32_t sum_x128(const int8_t* x, int32_t n) {
 #if defined(MF_DOT_ARM_DSP)
 
 // Two pairs (four rows): S and U of each over the G groups; w at the block, returns past it.
+// In assembly for LDRD (one load per pair and group), which GCC does not emit for the C form.
 MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
-  for (int32_t g = groups; g > 0; --g, x += 4, w += 4) {
-    const int32_t v = load_s8x4(x);
-    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
-    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-    s0 = __smlad(w0, even, s0), u0 = __smlad(__uxtb16(w0), even, u0);
-    s0 = __smlad(w1, odd, s0), u0 = __smlad(__uxtb16(w1), odd, u0);
-    s1 = __smlad(w2, even, s1), u1 = __smlad(__uxtb16(w2), even, u1);
-    s1 = __smlad(w3, odd, s1), u1 = __smlad(__uxtb16(w3), odd, u1);
+  if (groups > 0) {
+    const int8_t* end = x + 4 * groups;
+    int32_t even, odd, v0, v1;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[even], [%[x]], #4\n\t"
+        "ldrd %[v0], %[v1], [%[w]], #16\n\t"
+        "sxtb16 %[odd], %[even], ror #8\n\t"
+        "sxtb16 %[even], %[even]\n\t"
+        "smlad %[s0], %[v0], %[even], %[s0]\n\t"
+        "uxtb16 %[v0], %[v0]\n\t"
+        "smlad %[u0], %[v0], %[even], %[u0]\n\t"
+        "smlad %[s0], %[v1], %[odd], %[s0]\n\t"
+        "uxtb16 %[v1], %[v1]\n\t"
+        "smlad %[u0], %[v1], %[odd], %[u0]\n\t"
+        "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
+        "smlad %[s1], %[v0], %[even], %[s1]\n\t"
+        "uxtb16 %[v0], %[v0]\n\t"
+        "smlad %[u1], %[v0], %[even], %[u1]\n\t"
+        "smlad %[s1], %[v1], %[odd], %[s1]\n\t"
+        "uxtb16 %[v1], %[v1]\n\t"
+        "smlad %[u1], %[v1], %[odd], %[u1]\n\t"
+        "cmp %[x], %[end]\n\t"
+        "bne 1b"
+        : [s0] "+r"(s0), [u0] "+r"(u0), [s1] "+r"(s1), [u1] "+r"(u1), [even] "=&r"(even), [odd] "=&r"(odd),
+          [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)
+        : [end] "r"(end)
+        : "cc", "memory");
   }
   su[0] = s0, su[1] = u0, su[2] = s1, su[3] = u1;
   return w;
@@ -151,11 +177,34 @@ MF_ALWAYS_INLINE const uint8_t* pair_tail(int32_t& a, int32_t& b, const int8_t* 
   return t;
 }
 
-// After the blocks of four rows (w past them, t at the pair tails, which those blocks'
-// tails already passed when `tails_done`): the last pair and the odd row of one row x, with
-// out(channel, sum) as in pair_rows.
+// The odd last row (int8) and the pair tails of the layout starting at w.
+template <int32_t Depth, int32_t Rows>
+MF_ALWAYS_INLINE const int8_t* odd_row(const int32_t* w) {
+  return reinterpret_cast<const int8_t*>(w + (Rows / 2) * (Depth / 4) * 2);
+}
+template <int32_t Depth, int32_t Rows>
+MF_ALWAYS_INLINE const uint8_t* pair_tails(const int32_t* w) {
+  return reinterpret_cast<const uint8_t*>(odd_row<Depth, Rows>(w) + (Rows % 2) * Depth);
+}
+
+// The odd row's dot product with x (row word-aligned).
+inline int32_t odd_row_dot(const int8_t* x, const int8_t* row, int32_t depth) {
+  int32_t acc = 0, k = 0;
+#if defined(MF_DOT_ARM_DSP)
+  for (; k + 4 <= depth; k += 4) {
+    const int32_t v = load_s8x4(x + k);
+    acc = mac_s8x4(row + k, __sxtb16(v), sxtb16_ror8(v), acc);
+  }
+#endif
+  for (; k < depth; ++k) acc += flash_read(row + k) * x[k];
+  return acc;
+}
+
+// After the blocks of four rows (w past them, t past their tails; w0 the layout's start): the
+// last pair and the odd row of one row x, with out(channel, sum) as in pair_rows.
 template <int32_t Depth, int32_t Rows, typename Out>
-MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w, const uint8_t* t, int32_t x128, Out out) {
+MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w0, const int32_t* w, const uint8_t* t, int32_t x128,
+                                Out out) {
   const int32_t groups = Depth / 4, r = Depth % 4;
   if (Rows % 4 >= 2) {
     int32_t a = 0, b = 0;
@@ -167,10 +216,10 @@ MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w, const uint8_t
     (void)x128;
     pair_decoded(a, b, x, w, groups, 2);
 #endif
-    if (r != 0) t = pair_tail(a, b, x + 4 * groups, t, r);
+    if (r != 0) pair_tail(a, b, x + 4 * groups, t, r);
     out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
   }
-  if (Rows % 2 != 0) out(Rows - 1, dot_s8(reinterpret_cast<const int8_t*>(t), x, Depth));
+  if (Rows % 2 != 0) out(Rows - 1, odd_row_dot(x, odd_row<Depth, Rows>(w0), Depth));
 }
 
 // The row of one pixel / batch through the whole layout: out(channel, sum) is called for every
@@ -180,9 +229,10 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
   const int32_t groups = Depth / 4, r = Depth % 4;
   const int8_t* x_tail = x + 4 * groups;
   const int32_t* w = weights;
-  const uint8_t* t = reinterpret_cast<const uint8_t*>(weights + (Rows / 2) * groups * 2);
+  const uint8_t* t = pair_tails<Depth, Rows>(weights);
 #if defined(MF_DOT_ARM_DSP)
-  const int32_t x128 = sum_x128(x, Depth);
+  // U covers the groups (pair_tail the rest); no pair, no U.
+  const int32_t x128 = Rows >= 2 ? sum_x128(x, 4 * groups) : 0;
 #else
   const int32_t x128 = 0;
 #endif
@@ -204,7 +254,7 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
     }
     out(4 * i, acc.a0), out(4 * i + 1, acc.a1), out(4 * i + 2, acc.a2), out(4 * i + 3, acc.a3);
   }
-  pair_rest<Depth, Rows>(x, w, t, x128, out);
+  pair_rest<Depth, Rows>(x, weights, w, t, x128, out);
 }
 
 #if defined(MF_DOT_ARM_DSP)
@@ -271,8 +321,8 @@ MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out 
   const int32_t groups = Depth / 4, r = Depth % 4;
   const int8_t* x1 = x + Depth;
   const int32_t* w = weights;
-  const uint8_t* t = reinterpret_cast<const uint8_t*>(weights + (Rows / 2) * groups * 2);
-  const int32_t x128a = sum_x128(x, Depth), x128b = sum_x128(x1, Depth);
+  const uint8_t* t = pair_tails<Depth, Rows>(weights);
+  const int32_t x128a = sum_x128(x, 4 * groups), x128b = sum_x128(x1, 4 * groups);
   for (int32_t i = 0; i < Rows / 4; ++i) {
     Acc4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
     uint32_t su[8];
@@ -288,8 +338,8 @@ MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out 
     out0(4 * i, a.a0), out0(4 * i + 1, a.a1), out0(4 * i + 2, a.a2), out0(4 * i + 3, a.a3);
     out1(4 * i, b.a0), out1(4 * i + 1, b.a1), out1(4 * i + 2, b.a2), out1(4 * i + 3, b.a3);
   }
-  pair_rest<Depth, Rows>(x, w, t, x128a, out0);
-  pair_rest<Depth, Rows>(x1, w, t, x128b, out1);
+  pair_rest<Depth, Rows>(x, weights, w, t, x128a, out0);
+  pair_rest<Depth, Rows>(x1, weights, w, t, x128b, out1);
 }
 
 #endif
@@ -317,11 +367,12 @@ inline void fully_connected_s8_wide_fixed(const int8_t* input, const int32_t* we
                                           int8_t* output) {
   static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
                 "fully_connected_s8_wide_fixed: requantize_q31 range only");
-  detail::WideOutput out;
-  out.q31 = make_q31_channel(C::multiplier, C::shift);
-  out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
   for (int32_t b = 0; b < C::batches; ++b, input += C::input_depth, output += C::output_depth)
     detail::pair_rows<C::input_depth, C::output_depth>(input, weights, [&](int32_t o, int32_t sum) {
+      // Made here, not captured: GCC then keeps every field a constant and folds its branches.
+      detail::WideOutput out;
+      out.q31 = make_q31_channel(C::multiplier, C::shift);
+      out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
       output[o] = detail::wide_requantize(out, flash_read(folded_bias + o) + sum);
     });
 }
