@@ -186,14 +186,16 @@ inline std::vector<int32_t> pack_filter_blocks(const std::vector<int8_t>& w, int
 }
 
 // The channel-pair layout of fully_connected_wide.h, written from its description there: rows
-// in pairs (A, B), halfword (A[k] + 128, B[k]); per block of four rows and group of four
-// inputs the words (4g, 4g+2), (4g+1, 4g+3) of pair 0, then of pair 1; a last pair's groups
-// alone; an odd last row's int8; every pair's last depth % 4 halfwords; zero bytes to a word.
+// in pairs (A, B), halfword (A[k], B[k] - (A[k] < 0)) (weights in [-127, 127]); per block of
+// four rows and group of four inputs the words (4g, 4g+2), (4g+1, 4g+3) of pair 0, then of
+// pair 1; a last pair's groups alone; an odd last row's int8; every pair's last depth % 4
+// halfwords; zero bytes to a word.
 inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int32_t rows, int32_t depth) {
   std::vector<uint8_t> bytes;
   auto half = [&](int32_t a, int32_t k) {
-    bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>(a * depth + k)] + 128));
-    bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>((a + 1) * depth + k)]));
+    const int8_t low = w[static_cast<size_t>(a * depth + k)];
+    bytes.push_back(static_cast<uint8_t>(low));
+    bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>((a + 1) * depth + k)] - (low < 0 ? 1 : 0)));
   };
   const int32_t groups = depth / 4;
   for (int32_t b = 0; b < rows / 4; ++b)

@@ -17,8 +17,9 @@ uint32_t pack16(int64_t lo, int64_t hi) {
 
 // The weights of fully_connected_s8_wide_fixed / conv_2d_1x1_s8_wide_fixed: the channel-pair
 // int8 layout of runtime fully_connected_wide.h, as little-endian int32 words (zero bytes to
-// a whole word). Empty when it does not apply: a (w - Z_w) outside int8, or a pair's second
-// row whose sum could reach 2^23 in magnitude (the kernel recovers it modulo 2^24).
+// a whole word). Empty when it does not apply: a (w - Z_w) outside int8, a pair's second row
+// whose sum could reach 2^23 in magnitude (the kernel recovers it modulo 2^24), or a pair
+// (A, B) with A < 0 and B = -128 (B - 1, the borrow the halfword stores, is not int8).
 std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, int64_t depth, int64_t w_zero) {
   auto at = [&](int64_t o, int64_t k) { return w[static_cast<size_t>(o * depth + k)] - w_zero; };
   for (int64_t o = 0; o < rows; ++o) {
@@ -28,11 +29,15 @@ std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, i
       magnitude += std::abs(at(o, k));
     }
     if (o % 2 == 1 && 128 * magnitude >= (int64_t{1} << 23)) return {};
+    if (o % 2 == 1)
+      for (int64_t k = 0; k < depth; ++k)
+        if (at(o - 1, k) < 0 && at(o, k) == -128) return {};
   }
   std::vector<uint8_t> bytes;
-  auto half = [&](int64_t a_row, int64_t k) {  // (A + 128, B) of the pair starting at a_row
-    bytes.push_back(static_cast<uint8_t>(at(a_row, k) + 128));
-    bytes.push_back(static_cast<uint8_t>(at(a_row + 1, k)));
+  auto half = [&](int64_t a_row, int64_t k) {  // int16 256 B + A of the pair starting at a_row
+    const int64_t a = at(a_row, k);
+    bytes.push_back(static_cast<uint8_t>(a));
+    bytes.push_back(static_cast<uint8_t>(at(a_row + 1, k) - (a < 0 ? 1 : 0)));
   };
   const int64_t groups = depth / 4, pairs = rows / 2;
   auto pair_group = [&](int64_t a_row, int64_t g) {

@@ -5,14 +5,16 @@
 // constants.
 //
 // Channel pairs. Rows (output channels) go in pairs (A = 2p, B = 2p + 1); a pair's weights
-// for inputs k and k' share one halfword each: (A[k] + 128) as the low byte, B[k] as the
-// signed high byte, so the halfword's int16 value is 256 B[k] + (A[k] + 128). SMLAD of a
-// word of two such halfwords with two int16 inputs gives 256 (B·x) + (A + 128)·x for both,
-// and UXTB16 of the same word (one instruction) gives the low bytes alone, so over the row
-//   S = 256 Σ B·x + U,  U = Σ (A + 128)·x = Σ A·x + 128 Σ x,
-// i.e. two channels' sums from one load, one UXTB16 and two SMLADs per four weights (the
-// plain int8 route needs two SXTB16). Σ B·x = (S - U) / 256 exactly (mod 2^32 arithmetic)
-// when |Σ B·x| < 2^23: the compiler checks 128 Σ|B| < 2^23 for every B row.
+// for input k share one halfword: A[k] as the low byte and B[k] - (A[k] < 0) as the high
+// byte, so the halfword's int16 value is exactly 256 B[k] + A[k] (the compiler stores the
+// borrow; a B[k] of -128 with A[k] < 0 does not fit and keeps the layer generic). SMLAD of a
+// word of two such halfwords with two int16 inputs adds 256 (B·x) + A·x for both, and
+// SXTB16 of the same word gives the low bytes, A, alone; so over the row
+//   S = 256 Σ B·x + Σ A·x,   Σ A·x from SXTB16 + SMLAD,
+// i.e. two channels' sums from one load, one SXTB16 and two SMLADs per four weights (the
+// plain int8 route needs two SXTB16 and two SMLADs per four weights of one channel).
+// Σ B·x = (S - Σ A·x) / 256 exactly (mod 2^32 arithmetic) when |Σ B·x| < 2^23: the compiler
+// checks 128 Σ|B| < 2^23 for every B row.
 //
 // Layout (int32 words, compiler: specialize.cpp), K = input_depth, G = K / 4, r = K % 4:
 //   per block of four rows (pairs (0,1), (2,3)), per group g of four inputs, four words:
@@ -21,7 +23,8 @@
 //   then, if N % 4 >= 2, the last pair alone: G times (even word, odd word);
 //   then, for odd N, the last row's K int8 as they are (word-aligned: SXTB16 splits them as
 //     it splits the inputs);
-//   then per pair, r halfwords (A[k] + 128, B[k]) for the last r inputs; zero bytes to a word.
+//   then per pair, r halfwords (A[k], B[k] - (A[k] < 0)) for the last r inputs; zero bytes to
+//     a whole word.
 #ifndef MICROFLOW_FULLY_CONNECTED_WIDE_H_
 #define MICROFLOW_FULLY_CONNECTED_WIDE_H_
 
@@ -69,37 +72,15 @@ MF_ALWAYS_INLINE int8_t wide_requantize(const WideOutput& o, int32_t acc) {
 #endif
 }
 
-// One pair's sums from S and U (above): A's and B's dot products with the row x, given
-// x128 = 128 Σ x.
-MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t u, int32_t x128) {
-  a += static_cast<int32_t>(u) - x128;
-  b += static_cast<int32_t>(s - u) >> 8;
-}
-
-// 128 Σ x over n int8 (RAM).
-MF_ALWAYS_INLINE int32_t sum_x128(const int8_t* x, int32_t n) {
-  int32_t sum = 0;
-#if defined(MF_DOT_ARM_DSP)
-  // Four at a time: USADA8 adds the bytes x + 128 (x XOR 0x80) as unsigned.
-  uint32_t biased = 0;
-  int32_t i = 0;
-  for (; i + 8 <= n; i += 8) {  // two words per pass: one loop test per eight
-    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i)) ^ 0x80808080u, 0u, biased);
-    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i + 4)) ^ 0x80808080u, 0u, biased);
-  }
-  for (; i + 4 <= n; i += 4)
-    biased = __usada8(static_cast<uint32_t>(load_s8x4(x + i)) ^ 0x80808080u, 0u, biased);
-  sum = static_cast<int32_t>(biased) - 128 * i;
-  for (; i < n; ++i) sum += x[i];
-#else
-  for (int32_t i = 0; i < n; ++i) sum += x[i];
-#endif
-  return 128 * sum;
+// One pair's sums from S and Σ A·x (above): A's and B's dot products with the row.
+MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t sa) {
+  a += static_cast<int32_t>(sa);
+  b += static_cast<int32_t>(s - sa) >> 8;
 }
 
 #if defined(MF_DOT_ARM_DSP)
 
-// Two pairs (four rows): S and U of each over the G groups; w at the block, returns past it.
+// Two pairs (four rows): S and Σ A·x of each over the G groups; w at the block, returns past it.
 // In assembly for LDRD (one load per pair and group), which GCC does not emit for the C form.
 MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
@@ -113,17 +94,17 @@ MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const
         "sxtb16 %[odd], %[even], ror #8\n\t"
         "sxtb16 %[even], %[even]\n\t"
         "smlad %[s0], %[v0], %[even], %[s0]\n\t"
-        "uxtb16 %[v0], %[v0]\n\t"
+        "sxtb16 %[v0], %[v0]\n\t"
         "smlad %[u0], %[v0], %[even], %[u0]\n\t"
         "smlad %[s0], %[v1], %[odd], %[s0]\n\t"
-        "uxtb16 %[v1], %[v1]\n\t"
+        "sxtb16 %[v1], %[v1]\n\t"
         "smlad %[u0], %[v1], %[odd], %[u0]\n\t"
         "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
         "smlad %[s1], %[v0], %[even], %[s1]\n\t"
-        "uxtb16 %[v0], %[v0]\n\t"
+        "sxtb16 %[v0], %[v0]\n\t"
         "smlad %[u1], %[v0], %[even], %[u1]\n\t"
         "smlad %[s1], %[v1], %[odd], %[s1]\n\t"
-        "uxtb16 %[v1], %[v1]\n\t"
+        "sxtb16 %[v1], %[v1]\n\t"
         "smlad %[u1], %[v1], %[odd], %[u1]\n\t"
         "cmp %[x], %[end]\n\t"
         "bne 1b"
@@ -136,15 +117,15 @@ MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const
   return w;
 }
 
-// One pair: S and U over the G groups; returns past it.
+// One pair: S and Σ A·x over the G groups; returns past it.
 MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s = 0, u = 0;
   for (int32_t g = groups; g > 0; --g, x += 4, w += 2) {
     const int32_t v = load_s8x4(x);
     const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
     const int32_t w0 = w[0], w1 = w[1];
-    s = __smlad(w0, even, s), u = __smlad(__uxtb16(w0), even, u);
-    s = __smlad(w1, odd, s), u = __smlad(__uxtb16(w1), odd, u);
+    s = __smlad(w0, even, s), u = __smlad(__sxtb16(w0), even, u);
+    s = __smlad(w1, odd, s), u = __smlad(__sxtb16(w1), odd, u);
   }
   su[0] = s, su[1] = u;
   return w;
@@ -152,27 +133,36 @@ MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const
 
 #else
 
-// Plain C over the same layout: each byte decoded (A = low byte - 128, B = high byte).
-// stride: words from one group of the pair to the next (4 in a block of two pairs, else 2).
-inline void pair_decoded(int32_t& a, int32_t& b, const int8_t* x, const int32_t* words, int32_t groups,
-                         int32_t stride) {
-  for (int32_t g = 0; g < groups; ++g, x += 4, words += stride) {
-    const uint8_t* e = reinterpret_cast<const uint8_t*>(words);
-    const int32_t order[4] = {0, 4, 2, 6};  // bytes of x[0..3]: even word's halves, odd word's
-    for (int32_t j = 0; j < 4; ++j) {
-      a += (static_cast<int32_t>(flash_read(e + order[j])) - 128) * x[j];
-      b += static_cast<int8_t>(flash_read(e + order[j] + 1)) * x[j];
+// Plain C over the same layout and the same sums (S as mod 2^32, Σ A·x from the low bytes).
+// pairs: 2 (a block of four rows, groups of four words) or 1 (a last pair, two words).
+inline const int32_t* pair_sums(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups, int32_t pairs) {
+  for (int32_t j = 0; j < pairs; ++j) su[2 * j] = 0, su[2 * j + 1] = 0;
+  for (int32_t g = 0; g < groups; ++g, x += 4)
+    for (int32_t j = 0; j < pairs; ++j, w += 2) {
+      const int16_t* h = reinterpret_cast<const int16_t*>(w);  // halves of k, k + 2, k + 1, k + 3
+      const int8_t* lo = reinterpret_cast<const int8_t*>(w);
+      su[2 * j] += static_cast<uint32_t>(flash_read(h) * x[0] + flash_read(h + 1) * x[2] + flash_read(h + 2) * x[1] +
+                                         flash_read(h + 3) * x[3]);
+      su[2 * j + 1] += static_cast<uint32_t>(flash_read(lo) * x[0] + flash_read(lo + 2) * x[2] +
+                                             flash_read(lo + 4) * x[1] + flash_read(lo + 6) * x[3]);
     }
-  }
+  return w;
+}
+inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  return pair_sums(su, x, w, groups, 2);
+}
+inline const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  return pair_sums(su, x, w, groups, 1);
 }
 
 #endif
 
-// One pair's last r = K % 4 inputs: halfwords (A + 128, B) at t; returns past them.
+// One pair's last r = K % 4 inputs: halfwords (A, B - (A < 0)) at t; returns past them.
 MF_ALWAYS_INLINE const uint8_t* pair_tail(int32_t& a, int32_t& b, const int8_t* x, const uint8_t* t, int32_t r) {
   for (int32_t i = 0; i < r; ++i, t += 2) {
-    a += (static_cast<int32_t>(flash_read(t)) - 128) * x[i];
-    b += static_cast<int8_t>(flash_read(t + 1)) * x[i];
+    const int32_t lo = static_cast<int8_t>(flash_read(t));
+    a += lo * x[i];
+    b += (static_cast<int8_t>(flash_read(t + 1)) + (lo < 0)) * x[i];
   }
   return t;
 }
@@ -203,19 +193,13 @@ inline int32_t odd_row_dot(const int8_t* x, const int8_t* row, int32_t depth) {
 // After the blocks of four rows (w past them, t past their tails; w0 the layout's start): the
 // last pair and the odd row of one row x, with out(channel, sum) as in pair_rows.
 template <int32_t Depth, int32_t Rows, typename Out>
-MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w0, const int32_t* w, const uint8_t* t, int32_t x128,
-                                Out out) {
+MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w0, const int32_t* w, const uint8_t* t, Out out) {
   const int32_t groups = Depth / 4, r = Depth % 4;
   if (Rows % 4 >= 2) {
     int32_t a = 0, b = 0;
-#if defined(MF_DOT_ARM_DSP)
     uint32_t su[2];
     pair_block2(su, x, w, groups);
-    pair_split(a, b, su[0], su[1], x128);
-#else
-    (void)x128;
-    pair_decoded(a, b, x, w, groups, 2);
-#endif
+    pair_split(a, b, su[0], su[1]);
     if (r != 0) pair_tail(a, b, x + 4 * groups, t, r);
     out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
   }
@@ -230,31 +214,19 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
   const int8_t* x_tail = x + 4 * groups;
   const int32_t* w = weights;
   const uint8_t* t = pair_tails<Depth, Rows>(weights);
-#if defined(MF_DOT_ARM_DSP)
-  // U covers the groups (pair_tail the rest); no pair, no U.
-  const int32_t x128 = Rows >= 2 ? sum_x128(x, 4 * groups) : 0;
-#else
-  const int32_t x128 = 0;
-#endif
   for (int32_t i = 0; i < Rows / 4; ++i) {
     Acc4 acc = {0, 0, 0, 0};
-#if defined(MF_DOT_ARM_DSP)
     uint32_t su[4];
     w = pair_block4(su, x, w, groups);
-    pair_split(acc.a0, acc.a1, su[0], su[1], x128);
-    pair_split(acc.a2, acc.a3, su[2], su[3], x128);
-#else
-    pair_decoded(acc.a0, acc.a1, x, w, groups, 4);
-    pair_decoded(acc.a2, acc.a3, x, w + 2, groups, 4);
-    w += 4 * groups;
-#endif
+    pair_split(acc.a0, acc.a1, su[0], su[1]);
+    pair_split(acc.a2, acc.a3, su[2], su[3]);
     if (r != 0) {
       t = pair_tail(acc.a0, acc.a1, x_tail, t, r);
       t = pair_tail(acc.a2, acc.a3, x_tail, t, r);
     }
     out(4 * i, acc.a0), out(4 * i + 1, acc.a1), out(4 * i + 2, acc.a2), out(4 * i + 3, acc.a3);
   }
-  pair_rest<Depth, Rows>(x, weights, w, t, x128, out);
+  pair_rest<Depth, Rows>(x, weights, w, t, out);
 }
 
 #if defined(MF_DOT_ARM_DSP)
@@ -279,13 +251,13 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
       "ldr %[v], [%[w]], #16\n\t"
       "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
       "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
-      "uxtb16 %[v], %[v]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
       "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
       "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
       "ldr %[v], [%[w], #-8]\n\t"
       "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
       "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
-      "uxtb16 %[v], %[v]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
       "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
       "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
       "ldr %[xa], [%[x]], #4\n\t"
@@ -295,13 +267,13 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
       "ldr %[v], [%[w], #-12]\n\t"
       "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
       "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
-      "uxtb16 %[v], %[v]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
       "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
       "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
       "ldr %[v], [%[w], #-4]\n\t"
       "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
       "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
-      "uxtb16 %[v], %[v]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
       "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
       "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
       "cmp %[x], %[end]\n\t"
@@ -322,15 +294,14 @@ MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out 
   const int8_t* x1 = x + Depth;
   const int32_t* w = weights;
   const uint8_t* t = pair_tails<Depth, Rows>(weights);
-  const int32_t x128a = sum_x128(x, 4 * groups), x128b = sum_x128(x1, 4 * groups);
   for (int32_t i = 0; i < Rows / 4; ++i) {
     Acc4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
     uint32_t su[8];
     w = pair_block4_x2<Depth>(su, x, w, groups);
-    pair_split(a.a0, a.a1, su[0], su[1], x128a);
-    pair_split(b.a0, b.a1, su[2], su[3], x128b);
-    pair_split(a.a2, a.a3, su[4], su[5], x128a);
-    pair_split(b.a2, b.a3, su[6], su[7], x128b);
+    pair_split(a.a0, a.a1, su[0], su[1]);
+    pair_split(b.a0, b.a1, su[2], su[3]);
+    pair_split(a.a2, a.a3, su[4], su[5]);
+    pair_split(b.a2, b.a3, su[6], su[7]);
     if (r != 0) {
       pair_tail(a.a0, a.a1, x + 4 * groups, t, r), t = pair_tail(b.a0, b.a1, x1 + 4 * groups, t, r);
       pair_tail(a.a2, a.a3, x + 4 * groups, t, r), t = pair_tail(b.a2, b.a3, x1 + 4 * groups, t, r);
@@ -338,8 +309,8 @@ MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out 
     out0(4 * i, a.a0), out0(4 * i + 1, a.a1), out0(4 * i + 2, a.a2), out0(4 * i + 3, a.a3);
     out1(4 * i, b.a0), out1(4 * i + 1, b.a1), out1(4 * i + 2, b.a2), out1(4 * i + 3, b.a3);
   }
-  pair_rest<Depth, Rows>(x, weights, w, t, x128a, out0);
-  pair_rest<Depth, Rows>(x1, weights, w, t, x128b, out1);
+  pair_rest<Depth, Rows>(x, weights, w, t, out0);
+  pair_rest<Depth, Rows>(x1, weights, w, t, out1);
 }
 
 #endif
