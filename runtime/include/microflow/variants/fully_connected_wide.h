@@ -133,26 +133,33 @@ MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const
 
 #else
 
-// Plain C over the same layout and the same sums (S as mod 2^32, Σ A·x from the low bytes).
-// pairs: 2 (a block of four rows, groups of four words) or 1 (a last pair, two words).
-inline const int32_t* pair_sums(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups, int32_t pairs) {
-  for (int32_t j = 0; j < pairs; ++j) su[2 * j] = 0, su[2 * j + 1] = 0;
-  for (int32_t g = 0; g < groups; ++g, x += 4)
-    for (int32_t j = 0; j < pairs; ++j, w += 2) {
-      const int16_t* h = reinterpret_cast<const int16_t*>(w);  // halves of k, k + 2, k + 1, k + 3
-      const int8_t* lo = reinterpret_cast<const int8_t*>(w);
-      su[2 * j] += static_cast<uint32_t>(flash_read(h) * x[0] + flash_read(h + 1) * x[2] + flash_read(h + 2) * x[1] +
-                                         flash_read(h + 3) * x[3]);
-      su[2 * j + 1] += static_cast<uint32_t>(flash_read(lo) * x[0] + flash_read(lo + 2) * x[2] +
-                                             flash_read(lo + 4) * x[1] + flash_read(lo + 6) * x[3]);
-    }
-  return w;
+// Plain C over the same layout and the same sums (S mod 2^32, Σ A·x from the low bytes),
+// in locals (accumulators behind a pointer cost a load and a store per use on Cortex-M0).
+// One pair's two words (k, k + 2 | k + 1, k + 3) at w with the group's inputs x0..x3.
+MF_ALWAYS_INLINE void pair_group(uint32_t& s, uint32_t& sa, const int32_t* w, int32_t x0, int32_t x1, int32_t x2,
+                                 int32_t x3) {
+  const int16_t* h = reinterpret_cast<const int16_t*>(w);
+  const int8_t* lo = reinterpret_cast<const int8_t*>(w);
+  s += static_cast<uint32_t>(flash_read(h) * x0 + flash_read(h + 1) * x2 + flash_read(h + 2) * x1 +
+                             flash_read(h + 3) * x3);
+  sa += static_cast<uint32_t>(flash_read(lo) * x0 + flash_read(lo + 2) * x2 + flash_read(lo + 4) * x1 +
+                              flash_read(lo + 6) * x3);
 }
 inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
-  return pair_sums(su, x, w, groups, 2);
+  uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
+  for (int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
+    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    pair_group(s0, a0, w, x0, x1, x2, x3);
+    pair_group(s1, a1, w + 2, x0, x1, x2, x3);
+  }
+  su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
+  return w;
 }
 inline const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
-  return pair_sums(su, x, w, groups, 1);
+  uint32_t s = 0, a = 0;
+  for (int32_t g = 0; g < groups; ++g, x += 4, w += 2) pair_group(s, a, w, x[0], x[1], x[2], x[3]);
+  su[0] = s, su[1] = a;
+  return w;
 }
 
 #endif
