@@ -286,6 +286,10 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<KernelCall>& calls, int
   // without it (ties keep the whole-image kernel and the plan without the pair); the
   // plan without any pair wins ties too, so the arena never exceeds it (placement is a
   // heuristic: dropping pairs one at a time need not reach it).
+  // 8-byte elements (int64 / uint64 tensors: the Signal filter bank) need 8-byte offsets
+  // and an 8-byte aligned arena and state (Cortex-M's STRD faults on less).
+  for (const Tensor& t : g.tensors)
+    if (!t.is_constant && dtype_size(t.type) == 8) alignment = std::max<int64_t>(alignment, 8);
   std::set<int> refused;
   MemoryPlan plan = plan_with(g, calls, alignment, streaming, refused);
   std::vector<int> taken;
