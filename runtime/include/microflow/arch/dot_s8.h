@@ -32,6 +32,8 @@
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #define MF_DOT_SSE2 1
+#elif defined(__riscv) && !defined(__riscv_vector)
+#define MF_DOT_RV32 1
 #endif
 
 namespace mf {
@@ -175,6 +177,80 @@ inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
   total = _mm_add_epi32(total, _mm_castps_si128(_mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1))));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(sums), total);
   for (int j = 0; j < 4; ++j) sums[j] += acc.tail[j];
+}
+
+#elif defined(MF_DOT_RV32)
+
+// RV32IMC has no SIMD, and LB is one instruction per int8 where a word load needs two
+// shifts per byte, so the chunks are unrolled with constant offsets: per MAC one weight LB,
+// one MUL, one ADD, each input LB serving four channels (eight with block4_dot_x2).
+// GCC's scheduler would hoist every load of an unrolled chunk to its top and spill most of
+// them to the stack (5 instead of 2.75 instructions per MAC); a compiler barrier after each
+// input value, which loads cannot cross and which takes the accumulators (so their MACs
+// come before it), keeps the loads next to their MACs.
+MF_ALWAYS_INLINE void rv32_barrier(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3) {
+  __asm__ volatile("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3) : : "memory");
+}
+
+struct Block4Acc {
+  int32_t a0, a1, a2, a3;
+};
+
+template <int Size>
+MF_ALWAYS_INLINE void block4_chunk_rv32(Block4Acc& acc, const int8_t* x, const int8_t* w) {
+#pragma GCC unroll 8
+  for (int i = 0; i < Size; ++i) {
+    const int32_t v = x[i];
+    acc.a0 += v * w[i], acc.a1 += v * w[Size + i], acc.a2 += v * w[2 * Size + i], acc.a3 += v * w[3 * Size + i];
+    rv32_barrier(acc.a0, acc.a1, acc.a2, acc.a3);
+  }
+}
+
+inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
+  Block4Acc a = acc;
+  for (; n >= 8; n -= 8, x += 8, w += 32) block4_chunk_rv32<8>(a, x, w);
+  if (n >= 4) block4_chunk_rv32<4>(a, x, w), n -= 4, x += 4, w += 16;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t v = x[i];
+    a.a0 += v * w[i], a.a1 += v * w[n + i], a.a2 += v * w[2 * n + i], a.a3 += v * w[3 * n + i];
+  }
+  acc = a;
+}
+
+// Two input vectors (two output pixels) against the same block: each weight LB serves two
+// MACs, so a MAC costs 2.75 instructions instead of 3.25 (eight accumulators in registers).
+template <int Size>
+MF_ALWAYS_INLINE void block4_chunk_x2_rv32(Block4Acc& a, Block4Acc& b, const int8_t* x, const int8_t* y,
+                                           const int8_t* w) {
+#pragma GCC unroll 8
+  for (int i = 0; i < Size; ++i) {
+    const int32_t u = x[i], v = y[i];
+    const int32_t w0 = w[i], w1 = w[Size + i], w2 = w[2 * Size + i], w3 = w[3 * Size + i];
+    a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
+    b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
+    rv32_barrier(a.a0, a.a1, a.a2, a.a3);
+    rv32_barrier(b.a0, b.a1, b.a2, b.a3);
+  }
+}
+
+inline void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const int8_t* x, const int8_t* y, const int8_t* w,
+                          int32_t n) {
+  Block4Acc a = acc_x, b = acc_y;
+  for (; n >= 8; n -= 8, x += 8, y += 8, w += 32) block4_chunk_x2_rv32<8>(a, b, x, y, w);
+  if (n >= 4) block4_chunk_x2_rv32<4>(a, b, x, y, w), n -= 4, x += 4, y += 4, w += 16;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t u = x[i], v = y[i];
+    const int32_t w0 = w[i], w1 = w[n + i], w2 = w[2 * n + i], w3 = w[3 * n + i];
+    a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
+    b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
+  }
+  acc_x = a, acc_y = b;
+}
+
+inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
+
+inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
+  sums[0] = acc.a0, sums[1] = acc.a1, sums[2] = acc.a2, sums[3] = acc.a3;
 }
 
 #else
@@ -349,6 +425,30 @@ inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t strid
     sums[2] += v * flash_read(w + 2 * stride + k), sums[3] += v * flash_read(w + 3 * stride + k);
   }
   acc.a0 += sums[0], acc.a1 += sums[1], acc.a2 += sums[2], acc.a3 += sums[3];
+}
+
+#elif defined(MF_DOT_RV32)
+
+// Four values per pass with constant offsets: per MAC one weight LB, MUL and ADD.
+inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t stride, int32_t n) {
+  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
+  const int8_t* w1 = w + stride;
+  const int8_t* w2 = w1 + stride;
+  const int8_t* w3 = w2 + stride;
+  const int8_t* end = x + (n & ~3);
+  for (; x != end; x += 4, w += 4, w1 += 4, w2 += 4, w3 += 4) {
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const int32_t v = x[k];
+      a0 += v * w[k], a1 += v * w1[k], a2 += v * w2[k], a3 += v * w3[k];
+      rv32_barrier(a0, a1, a2, a3);
+    }
+  }
+  for (int32_t k = 0; k < (n & 3); ++k) {
+    const int32_t v = x[k];
+    a0 += v * w[k], a1 += v * w1[k], a2 += v * w2[k], a3 += v * w3[k];
+  }
+  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
 }
 
 #else

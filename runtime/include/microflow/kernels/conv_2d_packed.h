@@ -36,6 +36,31 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
   }
 }
 
+#if defined(MF_DOT_RV32)
+// store_block4 for two pixels: each channel's constants are read and checked once for both.
+inline void store_block4_x2(const Conv2DS8Params& p, const detail::Block4Acc& acc_x, const detail::Block4Acc& acc_y,
+                            const int32_t* folded_bias, int32_t co, int32_t count, int8_t* out_x, int8_t* out_y) {
+  const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
+  const int8_t* table = p.output_table;
+  auto channel = [&](int32_t j, int32_t sum_x, int32_t sum_y) __attribute__((always_inline)) {
+    const int32_t bias = flash_read(folded_bias + co + j);
+    const int32_t multiplier = flash_read(p.channel_multiplier + co + j), shift = flash_read(p.channel_shift + co + j);
+    if (is_q31_requantization(multiplier, shift)) {
+      const Q31Channel c = make_q31_channel(multiplier, shift);
+      out_x[j] = activate_s8(table, clamp_to_s8(requantize_q31(sum_x + bias, c, zero_point), act_min, act_max));
+      out_y[j] = activate_s8(table, clamp_to_s8(requantize_q31(sum_y + bias, c, zero_point), act_min, act_max));
+    } else {
+      out_x[j] = activate_s8(table, requantize_to_s8(sum_x + bias, multiplier, shift, zero_point, act_min, act_max));
+      out_y[j] = activate_s8(table, requantize_to_s8(sum_y + bias, multiplier, shift, zero_point, act_min, act_max));
+    }
+  };
+  channel(0, acc_x.a0, acc_y.a0);
+  if (count > 1) channel(1, acc_x.a1, acc_y.a1);
+  if (count > 2) channel(2, acc_x.a2, acc_y.a2);
+  if (count > 3) channel(3, acc_x.a3, acc_y.a3);
+}
+#endif
+
 // Row buffer for window rows that cross the image border: out-of-image values are Z_in.
 // A multiple of 8 (whole chunks); small on AVR, whose stack shares 2 KB with everything.
 #if defined(__AVR__)
@@ -101,7 +126,7 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
-// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2).
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2, two on RV32).
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -122,6 +147,31 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
         out[i] = output + n * p.output_stride;
       }
       detail::conv_1x1_pixels4(p, x, reinterpret_cast<const int8_t*>(filter), folded_bias, out);
+    }
+    output += pixel * p.output_stride;
+  }
+#elif defined(MF_DOT_RV32)
+  {  // Two pixels per pass (across rows too): each weight load serves both.
+    const int32_t pixels = p.batches * p.output_height * p.output_width;
+    const auto pixel_input = [&](int32_t n) {
+      const int32_t ox = n % p.output_width, rest = n / p.output_width;
+      const int32_t oy = rest % p.output_height, b = rest / p.output_height;
+      return input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
+    };
+    for (; pixel + 2 <= pixels; pixel += 2) {
+      const int8_t* x = pixel_input(pixel);
+      const int8_t* y = pixel_input(pixel + 1);
+      int8_t* out_x = output + pixel * p.output_stride;
+      int8_t* out_y = out_x + p.output_stride;
+      const int8_t* w = reinterpret_cast<const int8_t*>(filter);
+      for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
+        detail::Block4Acc acc_x, acc_y;
+        detail::block4_init(acc_x);
+        detail::block4_init(acc_y);
+        detail::block4_dot_x2(acc_x, acc_y, x, y, w, depth);
+        const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+        detail::store_block4_x2(p, acc_x, acc_y, folded_bias, co, count, out_x + co, out_y + co);
+      }
     }
     output += pixel * p.output_stride;
   }
