@@ -233,7 +233,7 @@ MF_ALWAYS_INLINE void block4_chunk_x2_rv32(Block4Acc& a, Block4Acc& b, const int
   }
 }
 
-inline void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const int8_t* x, const int8_t* y, const int8_t* w,
+MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const int8_t* x, const int8_t* y, const int8_t* w,
                           int32_t n) {
   Block4Acc a = acc_x, b = acc_y;
   for (; n >= 8; n -= 8, x += 8, y += 8, w += 32) block4_chunk_x2_rv32<8>(a, b, x, y, w);

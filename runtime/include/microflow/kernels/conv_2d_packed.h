@@ -37,27 +37,59 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
 }
 
 #if defined(MF_DOT_RV32)
-// store_block4 for two pixels: each channel's constants are read and checked once for both.
-inline void store_block4_x2(const Conv2DS8Params& p, const detail::Block4Acc& acc_x, const detail::Block4Acc& acc_y,
-                            const int32_t* folded_bias, int32_t co, int32_t count, int8_t* out_x, int8_t* out_y) {
+// RV32's 1x1 loop over pixel pairs, channel blocks outermost: a block's bias and
+// requantization constants are read and prepared once for all its pixels (they stay on the
+// stack while the pair's eight sums use the registers), and every weight load serves two
+// pixels. Returns the pixels done (all but an odd last one).
+inline int32_t conv_1x1_pairs_rv32(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                                   const int32_t* folded_bias, int8_t* output) {
+  const int32_t depth = p.input_depth, pixels = p.batches * p.output_height * p.output_width;
+  const int32_t pairs_end = pixels & ~1;
+  const bool contiguous = p.stride_height == 1 && p.stride_width == 1;  // then pixel n is input + n * depth
+  const auto pixel_input = [&](int32_t n) {
+    if (contiguous) return input + n * depth;
+    const int32_t ox = n % p.output_width, rest = n / p.output_width;
+    const int32_t oy = rest % p.output_height, b = rest / p.output_height;
+    return input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
+  };
   const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
   const int8_t* table = p.output_table;
-  auto channel = [&](int32_t j, int32_t sum_x, int32_t sum_y) __attribute__((always_inline)) {
-    const int32_t bias = flash_read(folded_bias + co + j);
-    const int32_t multiplier = flash_read(p.channel_multiplier + co + j), shift = flash_read(p.channel_shift + co + j);
-    if (is_q31_requantization(multiplier, shift)) {
-      const Q31Channel c = make_q31_channel(multiplier, shift);
-      out_x[j] = activate_s8(table, clamp_to_s8(requantize_q31(sum_x + bias, c, zero_point), act_min, act_max));
-      out_y[j] = activate_s8(table, clamp_to_s8(requantize_q31(sum_y + bias, c, zero_point), act_min, act_max));
-    } else {
-      out_x[j] = activate_s8(table, requantize_to_s8(sum_x + bias, multiplier, shift, zero_point, act_min, act_max));
-      out_y[j] = activate_s8(table, requantize_to_s8(sum_y + bias, multiplier, shift, zero_point, act_min, act_max));
+  const int8_t* w = filter;
+  for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
+    const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+    int32_t bias[4] = {0, 0, 0, 0}, multiplier[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
+    Q31Channel q31[4];
+    bool all_q31 = true;
+    for (int32_t j = 0; j < 4; ++j) {
+      if (j < count) {
+        bias[j] = flash_read(folded_bias + co + j);
+        multiplier[j] = flash_read(p.channel_multiplier + co + j), shift[j] = flash_read(p.channel_shift + co + j);
+        all_q31 = all_q31 && is_q31_requantization(multiplier[j], shift[j]);
+      }
+      q31[j] = make_q31_channel(multiplier[j], shift[j]);
     }
-  };
-  channel(0, acc_x.a0, acc_y.a0);
-  if (count > 1) channel(1, acc_x.a1, acc_y.a1);
-  if (count > 2) channel(2, acc_x.a2, acc_y.a2);
-  if (count > 3) channel(3, acc_x.a3, acc_y.a3);
+    for (int32_t n = 0; n < pairs_end; n += 2) {
+      detail::Block4Acc acc_x = {bias[0], bias[1], bias[2], bias[3]}, acc_y = acc_x;
+      detail::block4_dot_x2(acc_x, acc_y, pixel_input(n), pixel_input(n + 1), w, depth);
+      int8_t* out_x = output + n * p.output_stride + co;
+      int8_t* out_y = out_x + p.output_stride;
+      const int32_t sums_x[4] = {acc_x.a0, acc_x.a1, acc_x.a2, acc_x.a3};
+      const int32_t sums_y[4] = {acc_y.a0, acc_y.a1, acc_y.a2, acc_y.a3};
+      if (all_q31 && count == 4) {
+#pragma GCC unroll 4
+        for (int32_t j = 0; j < 4; ++j) {
+          out_x[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums_x[j], q31[j], zero_point), act_min, act_max));
+          out_y[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums_y[j], q31[j], zero_point), act_min, act_max));
+        }
+      } else {
+        for (int32_t j = 0; j < count; ++j) {
+          out_x[j] = activate_s8(table, requantize_to_s8(sums_x[j], multiplier[j], shift[j], zero_point, act_min, act_max));
+          out_y[j] = activate_s8(table, requantize_to_s8(sums_y[j], multiplier[j], shift[j], zero_point, act_min, act_max));
+        }
+      }
+    }
+  }
+  return pairs_end;
 }
 #endif
 
@@ -151,30 +183,8 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     output += pixel * p.output_stride;
   }
 #elif defined(MF_DOT_RV32)
-  {  // Two pixels per pass (across rows too): each weight load serves both.
-    const int32_t pixels = p.batches * p.output_height * p.output_width;
-    const auto pixel_input = [&](int32_t n) {
-      const int32_t ox = n % p.output_width, rest = n / p.output_width;
-      const int32_t oy = rest % p.output_height, b = rest / p.output_height;
-      return input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
-    };
-    for (; pixel + 2 <= pixels; pixel += 2) {
-      const int8_t* x = pixel_input(pixel);
-      const int8_t* y = pixel_input(pixel + 1);
-      int8_t* out_x = output + pixel * p.output_stride;
-      int8_t* out_y = out_x + p.output_stride;
-      const int8_t* w = reinterpret_cast<const int8_t*>(filter);
-      for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
-        detail::Block4Acc acc_x, acc_y;
-        detail::block4_init(acc_x);
-        detail::block4_init(acc_y);
-        detail::block4_dot_x2(acc_x, acc_y, x, y, w, depth);
-        const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
-        detail::store_block4_x2(p, acc_x, acc_y, folded_bias, co, count, out_x + co, out_y + co);
-      }
-    }
-    output += pixel * p.output_stride;
-  }
+  pixel = detail::conv_1x1_pairs_rv32(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+  output += pixel * p.output_stride;
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
