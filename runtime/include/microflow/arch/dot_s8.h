@@ -34,6 +34,8 @@
 #define MF_DOT_SSE2 1
 #elif defined(__riscv) && !defined(__riscv_vector)
 #define MF_DOT_RV32 1
+#elif defined(__XTENSA__)
+#define MF_DOT_XTENSA 1
 #endif
 
 namespace mf {
@@ -245,6 +247,65 @@ MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const in
     b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
   }
   acc_x = a, acc_y = b;
+}
+
+inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
+
+inline void block4_sums(const Block4Acc& acc, int32_t* sums) {
+  sums[0] = acc.a0, sums[1] = acc.a1, sums[2] = acc.a2, sums[3] = acc.a3;
+}
+
+#elif defined(MF_DOT_XTENSA)
+
+// ESP8266 (Xtensa LX106): flash answers only aligned 32-bit loads (flash.h), so flash_read
+// of one int8 costs an l32i, a shift by the byte offset and a sign extension. The chunks
+// keep each channel's 8 or 4 values in aligned words: one l32i brings four weights, each
+// sign-extended by shifts (the LX106 has no SEXT), and the four inputs of the group are
+// loaded once for the four channels. The tail (L % 4 values per channel) is not word-aligned
+// per channel and keeps flash_read.
+struct Block4Acc {
+  int32_t a0, a1, a2, a3;
+};
+
+// Byte k of `word` (little endian), sign-extended.
+template <int K>
+MF_ALWAYS_INLINE int32_t byte_s8_xtensa(uint32_t word) {
+  return static_cast<int32_t>(word << (24 - 8 * K)) >> 24;
+}
+
+// One chunk [4 channels][Size] at the aligned flash address w. Per group of four values the
+// four channels' words are loaded first, then each input is used at once: few live registers
+// (the LX106 has 16), and a compiler barrier per input (loads cannot cross it, the
+// accumulators pass through it) keeps GCC from hoisting every load and spilling.
+template <int Size>
+MF_ALWAYS_INLINE void block4_chunk_xtensa(Block4Acc& a, const int8_t* x, uintptr_t w) {
+  for (int g = 0; g < Size; g += 4) {
+    const uint32_t w0 = flash_word(w + g), w1 = flash_word(w + Size + g);
+    const uint32_t w2 = flash_word(w + 2 * Size + g), w3 = flash_word(w + 3 * Size + g);
+    const auto step = [&](int32_t v, int32_t p0, int32_t p1, int32_t p2, int32_t p3) __attribute__((always_inline)) {
+      a.a0 += v * p0, a.a1 += v * p1, a.a2 += v * p2, a.a3 += v * p3;
+      __asm__ volatile("" : "+r"(a.a0), "+r"(a.a1), "+r"(a.a2), "+r"(a.a3) : : "memory");
+    };
+    step(x[g], byte_s8_xtensa<0>(w0), byte_s8_xtensa<0>(w1), byte_s8_xtensa<0>(w2), byte_s8_xtensa<0>(w3));
+    step(x[g + 1], byte_s8_xtensa<1>(w0), byte_s8_xtensa<1>(w1), byte_s8_xtensa<1>(w2), byte_s8_xtensa<1>(w3));
+    step(x[g + 2], byte_s8_xtensa<2>(w0), byte_s8_xtensa<2>(w1), byte_s8_xtensa<2>(w2), byte_s8_xtensa<2>(w3));
+    step(x[g + 3], byte_s8_xtensa<3>(w0), byte_s8_xtensa<3>(w1), byte_s8_xtensa<3>(w2), byte_s8_xtensa<3>(w3));
+  }
+}
+
+// w: 4-aligned (packed rows are, flash.h's MF_FLASH aligns every array).
+inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
+  Block4Acc a = acc;
+  uintptr_t words = reinterpret_cast<uintptr_t>(w);
+  for (; n >= 8; n -= 8, x += 8, words += 32) block4_chunk_xtensa<8>(a, x, words);
+  if (n >= 4) block4_chunk_xtensa<4>(a, x, words), n -= 4, x += 4, words += 16;
+  w = reinterpret_cast<const int8_t*>(words);
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t v = x[i];
+    a.a0 += v * flash_read(w + i), a.a1 += v * flash_read(w + n + i);
+    a.a2 += v * flash_read(w + 2 * n + i), a.a3 += v * flash_read(w + 3 * n + i);
+  }
+  acc = a;
 }
 
 inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
