@@ -277,28 +277,50 @@ MF_ALWAYS_INLINE int32_t byte_s8_xtensa(uint32_t word) {
 // four channels' words are loaded first, then each input is used at once: few live registers
 // (the LX106 has 16), and a compiler barrier per input (loads cannot cross it, the
 // accumulators pass through it) keeps GCC from hoisting every load and spilling.
-template <int Size>
+// Input values: one l8ui and two shifts each, or (XAligned: x 4-aligned in RAM) one l32i
+// for four and their shifts.
+template <bool XAligned, int K>
+MF_ALWAYS_INLINE int32_t input_s8_xtensa(const int8_t* x, uint32_t x_word) {
+  return XAligned ? byte_s8_xtensa<K>(x_word) : x[K];
+}
+
+template <bool XAligned, int Size>
 MF_ALWAYS_INLINE void block4_chunk_xtensa(Block4Acc& a, const int8_t* x, uintptr_t w) {
+  typedef uint32_t __attribute__((may_alias)) Word;
   for (int g = 0; g < Size; g += 4) {
     const uint32_t w0 = flash_word(w + g), w1 = flash_word(w + Size + g);
     const uint32_t w2 = flash_word(w + 2 * Size + g), w3 = flash_word(w + 3 * Size + g);
+    const uint32_t xw = XAligned ? *reinterpret_cast<const Word*>(x + g) : 0;
     const auto step = [&](int32_t v, int32_t p0, int32_t p1, int32_t p2, int32_t p3) __attribute__((always_inline)) {
       a.a0 += v * p0, a.a1 += v * p1, a.a2 += v * p2, a.a3 += v * p3;
       __asm__ volatile("" : "+r"(a.a0), "+r"(a.a1), "+r"(a.a2), "+r"(a.a3) : : "memory");
     };
-    step(x[g], byte_s8_xtensa<0>(w0), byte_s8_xtensa<0>(w1), byte_s8_xtensa<0>(w2), byte_s8_xtensa<0>(w3));
-    step(x[g + 1], byte_s8_xtensa<1>(w0), byte_s8_xtensa<1>(w1), byte_s8_xtensa<1>(w2), byte_s8_xtensa<1>(w3));
-    step(x[g + 2], byte_s8_xtensa<2>(w0), byte_s8_xtensa<2>(w1), byte_s8_xtensa<2>(w2), byte_s8_xtensa<2>(w3));
-    step(x[g + 3], byte_s8_xtensa<3>(w0), byte_s8_xtensa<3>(w1), byte_s8_xtensa<3>(w2), byte_s8_xtensa<3>(w3));
+    step(input_s8_xtensa<XAligned, 0>(x + g, xw), byte_s8_xtensa<0>(w0), byte_s8_xtensa<0>(w1),
+         byte_s8_xtensa<0>(w2), byte_s8_xtensa<0>(w3));
+    step(input_s8_xtensa<XAligned, 1>(x + g, xw), byte_s8_xtensa<1>(w0), byte_s8_xtensa<1>(w1),
+         byte_s8_xtensa<1>(w2), byte_s8_xtensa<1>(w3));
+    step(input_s8_xtensa<XAligned, 2>(x + g, xw), byte_s8_xtensa<2>(w0), byte_s8_xtensa<2>(w1),
+         byte_s8_xtensa<2>(w2), byte_s8_xtensa<2>(w3));
+    step(input_s8_xtensa<XAligned, 3>(x + g, xw), byte_s8_xtensa<3>(w0), byte_s8_xtensa<3>(w1),
+         byte_s8_xtensa<3>(w2), byte_s8_xtensa<3>(w3));
   }
+}
+
+template <bool XAligned>
+MF_ALWAYS_INLINE void block4_words_xtensa(Block4Acc& a, const int8_t*& x, uintptr_t& words, int32_t& n) {
+  for (; n >= 8; n -= 8, x += 8, words += 32) block4_chunk_xtensa<XAligned, 8>(a, x, words);
+  if (n >= 4) block4_chunk_xtensa<XAligned, 4>(a, x, words), n -= 4, x += 4, words += 16;
 }
 
 // w: 4-aligned (packed rows are, flash.h's MF_FLASH aligns every array).
 inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t n) {
   Block4Acc a = acc;
   uintptr_t words = reinterpret_cast<uintptr_t>(w);
-  for (; n >= 8; n -= 8, x += 8, words += 32) block4_chunk_xtensa<8>(a, x, words);
-  if (n >= 4) block4_chunk_xtensa<4>(a, x, words), n -= 4, x += 4, words += 16;
+  if ((reinterpret_cast<uintptr_t>(x) & 3u) == 0) {
+    block4_words_xtensa<true>(a, x, words, n);
+  } else {
+    block4_words_xtensa<false>(a, x, words, n);
+  }
   w = reinterpret_cast<const int8_t*>(words);
   for (int32_t i = 0; i < n; ++i) {
     const int32_t v = x[i];
