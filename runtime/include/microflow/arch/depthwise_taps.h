@@ -306,6 +306,19 @@ inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int
 
 template <DepthwiseBlock Mode>
 MF_ALWAYS_INLINE void tap_mac4(Acc4& acc, const int8_t* x, const int8_t* w) {
+#if defined(MF_DOT_XTENSA)
+  // The cached tap is an aligned word: one l32i and shifts instead of four l8ui + shifts.
+  typedef uint32_t __attribute__((may_alias)) Word;
+  const uint32_t word = *reinterpret_cast<const Word*>(__builtin_assume_aligned(w, 4));
+  const int32_t w0 = byte_s8_xtensa<0>(word), w1 = byte_s8_xtensa<1>(word);
+  const int32_t w2 = byte_s8_xtensa<2>(word), w3 = byte_s8_xtensa<3>(word);
+  if (Mode == DepthwiseBlock::kBroadcast) {
+    const int32_t v = *x;
+    acc.a0 += v * w0, acc.a1 += v * w1, acc.a2 += v * w2, acc.a3 += v * w3;
+  } else {
+    acc.a0 += x[0] * w0, acc.a1 += x[1] * w1, acc.a2 += x[2] * w2, acc.a3 += x[3] * w3;
+  }
+#else
   if (Mode == DepthwiseBlock::kBroadcast) {
     const int8_t s = *x;
     acc.a0 += mul_s8(s, w[0]), acc.a1 += mul_s8(s, w[1]), acc.a2 += mul_s8(s, w[2]), acc.a3 += mul_s8(s, w[3]);
@@ -313,6 +326,7 @@ MF_ALWAYS_INLINE void tap_mac4(Acc4& acc, const int8_t* x, const int8_t* w) {
     acc.a0 += mul_s8(x[0], w[0]), acc.a1 += mul_s8(x[1], w[1]);
     acc.a2 += mul_s8(x[2], w[2]), acc.a3 += mul_s8(x[3], w[3]);
   }
+#endif
 }
 
 template <DepthwiseBlock Mode>
