@@ -249,6 +249,77 @@ MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const in
   acc_x = a, acc_y = b;
 }
 
+// Three input vectors (three output pixels) against the same block: per input value four
+// weight LBs and three input LBs feed twelve MACs (2.58 instructions per MAC). Twelve
+// accumulators, four weights and three pointers leave GCC too few registers to schedule the
+// C form without moves, so each value's step is written out: value K of a chunk of Size
+// per channel, the weights at constant offsets K, Size + K, 2 Size + K, 3 Size + K.
+template <int Size, int K>
+MF_ALWAYS_INLINE void block4_step_x3_rv32(Block4Acc& a, Block4Acc& b, Block4Acc& c, const int8_t* x, const int8_t* y,
+                                          const int8_t* z, const int8_t* w) {
+  int32_t w0, w1, w2, w3, v, t;
+  __asm__ volatile(
+      "lb %[w0], %[o0](%[w])\n\t"
+      "lb %[w1], %[o1](%[w])\n\t"
+      "lb %[w2], %[o2](%[w])\n\t"
+      "lb %[w3], %[o3](%[w])\n\t"
+      "lb %[v], %[o0](%[x])\n\t"
+      "mul %[t], %[v], %[w0]\n\tadd %[a0], %[a0], %[t]\n\t"
+      "mul %[t], %[v], %[w1]\n\tadd %[a1], %[a1], %[t]\n\t"
+      "mul %[t], %[v], %[w2]\n\tadd %[a2], %[a2], %[t]\n\t"
+      "mul %[t], %[v], %[w3]\n\tadd %[a3], %[a3], %[t]\n\t"
+      "lb %[v], %[o0](%[y])\n\t"
+      "mul %[t], %[v], %[w0]\n\tadd %[b0], %[b0], %[t]\n\t"
+      "mul %[t], %[v], %[w1]\n\tadd %[b1], %[b1], %[t]\n\t"
+      "mul %[t], %[v], %[w2]\n\tadd %[b2], %[b2], %[t]\n\t"
+      "mul %[t], %[v], %[w3]\n\tadd %[b3], %[b3], %[t]"
+      : [a0] "+r"(a.a0), [a1] "+r"(a.a1), [a2] "+r"(a.a2), [a3] "+r"(a.a3), [b0] "+r"(b.a0), [b1] "+r"(b.a1),
+        [b2] "+r"(b.a2), [b3] "+r"(b.a3), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3),
+        [v] "=&r"(v), [t] "=&r"(t)
+      : [x] "r"(x), [y] "r"(y), [w] "r"(w), [o0] "i"(K), [o1] "i"(Size + K), [o2] "i"(2 * Size + K),
+        [o3] "i"(3 * Size + K)
+      : "memory");
+  __asm__ volatile(
+      "lb %[v], %[o0](%[z])\n\t"
+      "mul %[t], %[v], %[w0]\n\tadd %[c0], %[c0], %[t]\n\t"
+      "mul %[t], %[v], %[w1]\n\tadd %[c1], %[c1], %[t]\n\t"
+      "mul %[t], %[v], %[w2]\n\tadd %[c2], %[c2], %[t]\n\t"
+      "mul %[t], %[v], %[w3]\n\tadd %[c3], %[c3], %[t]"
+      : [c0] "+r"(c.a0), [c1] "+r"(c.a1), [c2] "+r"(c.a2), [c3] "+r"(c.a3), [v] "=&r"(v), [t] "=&r"(t)
+      : [z] "r"(z), [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [o0] "i"(K)
+      : "memory");
+}
+
+template <int Size>
+MF_ALWAYS_INLINE void block4_chunk_x3_rv32(Block4Acc& a, Block4Acc& b, Block4Acc& c, const int8_t* x, const int8_t* y,
+                                           const int8_t* z, const int8_t* w) {
+  block4_step_x3_rv32<Size, 0>(a, b, c, x, y, z, w);
+  block4_step_x3_rv32<Size, 1>(a, b, c, x, y, z, w);
+  block4_step_x3_rv32<Size, 2>(a, b, c, x, y, z, w);
+  block4_step_x3_rv32<Size, 3>(a, b, c, x, y, z, w);
+  if (Size == 8) {
+    block4_step_x3_rv32<Size, 4 % Size>(a, b, c, x, y, z, w);
+    block4_step_x3_rv32<Size, 5 % Size>(a, b, c, x, y, z, w);
+    block4_step_x3_rv32<Size, 6 % Size>(a, b, c, x, y, z, w);
+    block4_step_x3_rv32<Size, 7 % Size>(a, b, c, x, y, z, w);
+  }
+}
+
+MF_ALWAYS_INLINE void block4_dot_x3(Block4Acc& acc_x, Block4Acc& acc_y, Block4Acc& acc_z, const int8_t* x,
+                                    const int8_t* y, const int8_t* z, const int8_t* w, int32_t n) {
+  Block4Acc a = acc_x, b = acc_y, c = acc_z;
+  for (; n >= 8; n -= 8, x += 8, y += 8, z += 8, w += 32) block4_chunk_x3_rv32<8>(a, b, c, x, y, z, w);
+  if (n >= 4) block4_chunk_x3_rv32<4>(a, b, c, x, y, z, w), n -= 4, x += 4, y += 4, z += 4, w += 16;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t u = x[i], v = y[i], t = z[i];
+    const int32_t w0 = w[i], w1 = w[n + i], w2 = w[2 * n + i], w3 = w[3 * n + i];
+    a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
+    b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
+    c.a0 += t * w0, c.a1 += t * w1, c.a2 += t * w2, c.a3 += t * w3;
+  }
+  acc_x = a, acc_y = b, acc_z = c;
+}
+
 inline void block4_init(Block4Acc& acc) { acc.a0 = acc.a1 = acc.a2 = acc.a3 = 0; }
 
 inline void block4_sums(const Block4Acc& acc, int32_t* sums) {

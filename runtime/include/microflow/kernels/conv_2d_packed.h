@@ -37,14 +37,14 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
 }
 
 #if defined(MF_DOT_RV32)
-// RV32's 1x1 loop over pixel pairs, channel blocks outermost: a block's bias and
-// requantization constants are read and prepared once for all its pixels (they stay on the
-// stack while the pair's eight sums use the registers), and every weight load serves two
-// pixels. Returns the pixels done (all but an odd last one).
-inline int32_t conv_1x1_pairs_rv32(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
+// RV32's 1x1 loop over pixels in threes (then a pair), channel blocks outermost: a block's
+// bias and requantization constants are read and prepared once for all its pixels, and every
+// weight load serves three pixels. Returns the pixels done (all but an odd last one).
+inline int32_t conv_1x1_tiles_rv32(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
                                    const int32_t* folded_bias, int8_t* output) {
   const int32_t depth = p.input_depth, pixels = p.batches * p.output_height * p.output_width;
-  const int32_t pairs_end = pixels & ~1;
+  const int32_t triples_end = pixels - pixels % 3;
+  const int32_t done = pixels % 3 == 2 ? pixels : triples_end;
   const bool contiguous = p.stride_height == 1 && p.stride_width == 1;  // then pixel n is input + n * depth
   const auto pixel_input = [&](int32_t n) {
     if (contiguous) return input + n * depth;
@@ -59,7 +59,7 @@ inline int32_t conv_1x1_pairs_rv32(const Conv2DS8Params& p, const int8_t* input,
     const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
     int32_t bias[4] = {0, 0, 0, 0}, multiplier[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
     Q31Channel q31[4];
-    bool all_q31 = true;
+    bool all_q31 = count == 4;
     for (int32_t j = 0; j < 4; ++j) {
       if (j < count) {
         bias[j] = flash_read(folded_bias + co + j);
@@ -68,28 +68,31 @@ inline int32_t conv_1x1_pairs_rv32(const Conv2DS8Params& p, const int8_t* input,
       }
       q31[j] = make_q31_channel(multiplier[j], shift[j]);
     }
-    for (int32_t n = 0; n < pairs_end; n += 2) {
-      detail::Block4Acc acc_x = {bias[0], bias[1], bias[2], bias[3]}, acc_y = acc_x;
-      detail::block4_dot_x2(acc_x, acc_y, pixel_input(n), pixel_input(n + 1), w, depth);
-      int8_t* out_x = output + n * p.output_stride + co;
-      int8_t* out_y = out_x + p.output_stride;
-      const int32_t sums_x[4] = {acc_x.a0, acc_x.a1, acc_x.a2, acc_x.a3};
-      const int32_t sums_y[4] = {acc_y.a0, acc_y.a1, acc_y.a2, acc_y.a3};
-      if (all_q31 && count == 4) {
+    const auto store = [&](const detail::Block4Acc& acc, int32_t n) __attribute__((always_inline)) {
+      int8_t* out = output + n * p.output_stride + co;
+      const int32_t sums[4] = {acc.a0, acc.a1, acc.a2, acc.a3};
+      if (all_q31) {
 #pragma GCC unroll 4
-        for (int32_t j = 0; j < 4; ++j) {
-          out_x[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums_x[j], q31[j], zero_point), act_min, act_max));
-          out_y[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums_y[j], q31[j], zero_point), act_min, act_max));
-        }
+        for (int32_t j = 0; j < 4; ++j)
+          out[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums[j], q31[j], zero_point), act_min, act_max));
       } else {
-        for (int32_t j = 0; j < count; ++j) {
-          out_x[j] = activate_s8(table, requantize_to_s8(sums_x[j], multiplier[j], shift[j], zero_point, act_min, act_max));
-          out_y[j] = activate_s8(table, requantize_to_s8(sums_y[j], multiplier[j], shift[j], zero_point, act_min, act_max));
-        }
+        for (int32_t j = 0; j < count; ++j)
+          out[j] = activate_s8(table, requantize_to_s8(sums[j], multiplier[j], shift[j], zero_point, act_min, act_max));
       }
+    };
+    const detail::Block4Acc start = {bias[0], bias[1], bias[2], bias[3]};
+    for (int32_t n = 0; n < triples_end; n += 3) {
+      detail::Block4Acc acc_x = start, acc_y = start, acc_z = start;
+      detail::block4_dot_x3(acc_x, acc_y, acc_z, pixel_input(n), pixel_input(n + 1), pixel_input(n + 2), w, depth);
+      store(acc_x, n), store(acc_y, n + 1), store(acc_z, n + 2);
+    }
+    if (done > triples_end) {
+      detail::Block4Acc acc_x = start, acc_y = start;
+      detail::block4_dot_x2(acc_x, acc_y, pixel_input(triples_end), pixel_input(triples_end + 1), w, depth);
+      store(acc_x, triples_end), store(acc_y, triples_end + 1);
     }
   }
-  return pairs_end;
+  return done;
 }
 #endif
 
@@ -158,7 +161,7 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
-// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2, two on RV32).
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2, three on RV32).
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -183,7 +186,7 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     output += pixel * p.output_stride;
   }
 #elif defined(MF_DOT_RV32)
-  pixel = detail::conv_1x1_pairs_rv32(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+  pixel = detail::conv_1x1_tiles_rv32(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
   output += pixel * p.output_stride;
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
