@@ -355,25 +355,28 @@ MF_ALWAYS_INLINE int32_t input_s8_xtensa(const int8_t* x, uint32_t x_word) {
   return XAligned ? byte_s8_xtensa<K>(x_word) : x[K];
 }
 
+// acc + the four int8 of flash word `w` times x0..x3.
+MF_ALWAYS_INLINE int32_t mac_word_xtensa(int32_t acc, uint32_t w, int32_t x0, int32_t x1, int32_t x2, int32_t x3) {
+  acc += x0 * byte_s8_xtensa<0>(w) + x1 * byte_s8_xtensa<1>(w) + x2 * byte_s8_xtensa<2>(w) + x3 * byte_s8_xtensa<3>(w);
+  __asm__ volatile("" : "+r"(acc) : : "memory");
+  return acc;
+}
+
+// Per group of four values the inputs are sign-extended once, then each channel's word is
+// loaded and used at once: four inputs, four accumulators and one word live (the LX106 has
+// 16 registers), and a compiler barrier per channel (loads cannot cross it, its accumulator
+// passes through it) keeps GCC from hoisting every load and spilling.
 template <bool XAligned, int Size>
 MF_ALWAYS_INLINE void block4_chunk_xtensa(Block4Acc& a, const int8_t* x, uintptr_t w) {
   typedef uint32_t __attribute__((may_alias)) Word;
   for (int g = 0; g < Size; g += 4) {
-    const uint32_t w0 = flash_word(w + g), w1 = flash_word(w + Size + g);
-    const uint32_t w2 = flash_word(w + 2 * Size + g), w3 = flash_word(w + 3 * Size + g);
     const uint32_t xw = XAligned ? *reinterpret_cast<const Word*>(x + g) : 0;
-    const auto step = [&](int32_t v, int32_t p0, int32_t p1, int32_t p2, int32_t p3) __attribute__((always_inline)) {
-      a.a0 += v * p0, a.a1 += v * p1, a.a2 += v * p2, a.a3 += v * p3;
-      __asm__ volatile("" : "+r"(a.a0), "+r"(a.a1), "+r"(a.a2), "+r"(a.a3) : : "memory");
-    };
-    step(input_s8_xtensa<XAligned, 0>(x + g, xw), byte_s8_xtensa<0>(w0), byte_s8_xtensa<0>(w1),
-         byte_s8_xtensa<0>(w2), byte_s8_xtensa<0>(w3));
-    step(input_s8_xtensa<XAligned, 1>(x + g, xw), byte_s8_xtensa<1>(w0), byte_s8_xtensa<1>(w1),
-         byte_s8_xtensa<1>(w2), byte_s8_xtensa<1>(w3));
-    step(input_s8_xtensa<XAligned, 2>(x + g, xw), byte_s8_xtensa<2>(w0), byte_s8_xtensa<2>(w1),
-         byte_s8_xtensa<2>(w2), byte_s8_xtensa<2>(w3));
-    step(input_s8_xtensa<XAligned, 3>(x + g, xw), byte_s8_xtensa<3>(w0), byte_s8_xtensa<3>(w1),
-         byte_s8_xtensa<3>(w2), byte_s8_xtensa<3>(w3));
+    const int32_t x0 = input_s8_xtensa<XAligned, 0>(x + g, xw), x1 = input_s8_xtensa<XAligned, 1>(x + g, xw);
+    const int32_t x2 = input_s8_xtensa<XAligned, 2>(x + g, xw), x3 = input_s8_xtensa<XAligned, 3>(x + g, xw);
+    a.a0 = mac_word_xtensa(a.a0, flash_word(w + g), x0, x1, x2, x3);
+    a.a1 = mac_word_xtensa(a.a1, flash_word(w + Size + g), x0, x1, x2, x3);
+    a.a2 = mac_word_xtensa(a.a2, flash_word(w + 2 * Size + g), x0, x1, x2, x3);
+    a.a3 = mac_word_xtensa(a.a3, flash_word(w + 3 * Size + g), x0, x1, x2, x3);
   }
 }
 
