@@ -36,15 +36,20 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
   }
 }
 
-#if defined(MF_DOT_RV32)
-// RV32's 1x1 loop over pixels in threes (then a pair), channel blocks outermost: a block's
-// bias and requantization constants are read and prepared once for all its pixels, and every
-// weight load serves three pixels. Returns the pixels done (all but an odd last one).
-inline int32_t conv_1x1_tiles_rv32(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
-                                   const int32_t* folded_bias, int8_t* output) {
+#if defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
+// The 1x1 loop of the scalar cores, channel blocks outermost: a block's bias and
+// requantization constants are read and prepared once for all its pixels. RV32 takes the
+// pixels in threes (then a pair), every weight load serving three; Xtensa, with 16
+// registers, one at a time. Returns the pixels done (on RV32 all but an odd last one).
+inline int32_t conv_1x1_blocks_scalar(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                                      const int32_t* folded_bias, int8_t* output) {
   const int32_t depth = p.input_depth, pixels = p.batches * p.output_height * p.output_width;
+#if defined(MF_DOT_RV32)
   const int32_t triples_end = pixels - pixels % 3;
   const int32_t done = pixels % 3 == 2 ? pixels : triples_end;
+#else
+  const int32_t done = pixels;
+#endif
   const bool contiguous = p.stride_height == 1 && p.stride_width == 1;  // then pixel n is input + n * depth
   const auto pixel_input = [&](int32_t n) {
     if (contiguous) return input + n * depth;
@@ -81,6 +86,13 @@ inline int32_t conv_1x1_tiles_rv32(const Conv2DS8Params& p, const int8_t* input,
       }
     };
     const detail::Block4Acc start = {bias[0], bias[1], bias[2], bias[3]};
+#if defined(MF_DOT_XTENSA)
+    for (int32_t n = 0; n < pixels; ++n) {
+      detail::Block4Acc acc = start;
+      detail::block4_dot(acc, pixel_input(n), w, depth);
+      store(acc, n);
+    }
+#else
     for (int32_t n = 0; n < triples_end; n += 3) {
       detail::Block4Acc acc_x = start, acc_y = start, acc_z = start;
       detail::block4_dot_x3(acc_x, acc_y, acc_z, pixel_input(n), pixel_input(n + 1), pixel_input(n + 2), w, depth);
@@ -91,6 +103,7 @@ inline int32_t conv_1x1_tiles_rv32(const Conv2DS8Params& p, const int8_t* input,
       detail::block4_dot_x2(acc_x, acc_y, pixel_input(triples_end), pixel_input(triples_end + 1), w, depth);
       store(acc_x, triples_end), store(acc_y, triples_end + 1);
     }
+#endif
   }
   return done;
 }
@@ -161,7 +174,9 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
-// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2, three on RV32).
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2). On RV32
+// and Xtensa channel blocks are outermost (conv_1x1_blocks_scalar), so the output must not
+// overlap the input: the planner never places a convolution in place.
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -185,8 +200,8 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     }
     output += pixel * p.output_stride;
   }
-#elif defined(MF_DOT_RV32)
-  pixel = detail::conv_1x1_tiles_rv32(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+#elif defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
+  pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
   output += pixel * p.output_stride;
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
