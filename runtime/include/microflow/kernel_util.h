@@ -146,9 +146,11 @@ inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
 // dot_s8's loop with strided pointers: 19 cycles per MAC where the C loop's 32-bit index
 // arithmetic takes several times that. Out of line: inlined into a large caller, the
 // pointer-register constraints (Z, X) can leave the register allocator without a solution.
-inline __attribute__((noinline)) int32_t dot_s8_strided(const int8_t* w, uint16_t w_stride, const int8_t* x, uint16_t x_stride, uint8_t n) {
+inline __attribute__((noinline)) int32_t dot_s8_strided(const int8_t* w, uint16_t w_stride, const int8_t* x,
+                                                        uint16_t x_stride, uint16_t n) {
   int32_t acc = 0;
-  const uint8_t zero = 0, flip = 0x80, count = n;
+  const uint8_t zero = 0, flip = 0x80;
+  const uint16_t count = n;
   int8_t wv, xv;
   __asm__ volatile(
       "1: lpm %[wv], Z\n\t"
@@ -163,14 +165,14 @@ inline __attribute__((noinline)) int32_t dot_s8_strided(const int8_t* w, uint16_
       "adc %B[w], %B[ws]\n\t"
       "add %A[x], %A[xs]\n\t"
       "adc %B[x], %B[xs]\n\t"
-      "dec %[n]\n\t"
+      "sbiw %[n], 1\n\t"
       "brne 1b\n\t"
       "clr __zero_reg__"
-      : [acc] "+r"(acc), [n] "+r"(n), [w] "+z"(w), [x] "+x"(x), [wv] "=&d"(wv), [xv] "=&d"(xv)
+      : [acc] "+r"(acc), [n] "+w"(n), [w] "+z"(w), [x] "+x"(x), [wv] "=&d"(wv), [xv] "=&d"(xv)
       : [zero] "r"(zero), [flip] "r"(flip), [ws] "r"(w_stride), [xs] "r"(x_stride)
       : "memory");
   // Each product was added as product + 0x8000 (dot_s8's flipped top bit).
-  return acc - static_cast<int32_t>(static_cast<uint32_t>(count) << 15);
+  return acc - static_cast<int32_t>((static_cast<uint32_t>(count) << 16) >> 1);
 }
 #endif
 

@@ -87,7 +87,7 @@ inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t
   while (kx_begin < kx_end && origin_x + kx_begin * dilation < 0) ++kx_begin;
   while (kx_end > kx_begin && origin_x + (kx_end - 1) * dilation >= p.input_width) --kx_end;
   int32_t acc = 0;
-  int16_t outside = 0;  // sum of the out-of-image taps' weights
+  int32_t outside = 0;  // sum of the out-of-image taps' weights
   for (int16_t ky = 0; ky < static_cast<int16_t>(p.filter_height); ++ky, w += width * w_stride) {
     const int16_t iy = static_cast<int16_t>(origin_y + ky * p.dilation_height);
     const bool row_inside = iy >= 0 && iy < p.input_height;
@@ -101,9 +101,9 @@ inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t
       acc += dot_s8_strided(w + kx_begin * w_stride, w_stride,
                             x + static_cast<uint16_t>(iy) * row_stride +
                                 static_cast<uint16_t>(origin_x + kx_begin * dilation) * pixel_stride,
-                            x_stride, static_cast<uint8_t>(kx_end - kx_begin));
+                            x_stride, static_cast<uint16_t>(kx_end - kx_begin));
   }
-  return acc + static_cast<int32_t>(outside) * p.input_zero_point;
+  return acc + outside * p.input_zero_point;
 #else
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
