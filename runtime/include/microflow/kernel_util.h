@@ -130,8 +130,9 @@ inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
   // Four MACs per pass with constant offsets (no SIMD on RV32IMC: LB, LB, MUL, ADD each).
   int32_t acc = 0;
   const int8_t* end = x + (n & ~3);
-  for (; x != end; x += 4, w += 4) acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
-  for (int32_t i = 0; i < (n & 3); ++i) acc += w[i] * x[i];
+  for (; x != end; x += 4, w += 4)
+    acc += flash_read(w) * x[0] + flash_read(w + 1) * x[1] + flash_read(w + 2) * x[2] + flash_read(w + 3) * x[3];
+  for (int32_t i = 0; i < (n & 3); ++i) acc += flash_read(w + i) * x[i];
   return acc;
 #else
   int32_t acc = 0;

@@ -203,7 +203,8 @@ MF_ALWAYS_INLINE void block4_chunk_rv32(Block4Acc& acc, const int8_t* x, const i
 #pragma GCC unroll 8
   for (int i = 0; i < Size; ++i) {
     const int32_t v = x[i];
-    acc.a0 += v * w[i], acc.a1 += v * w[Size + i], acc.a2 += v * w[2 * Size + i], acc.a3 += v * w[3 * Size + i];
+    acc.a0 += v * flash_read(w + i), acc.a1 += v * flash_read(w + Size + i);
+    acc.a2 += v * flash_read(w + 2 * Size + i), acc.a3 += v * flash_read(w + 3 * Size + i);
     rv32_barrier(acc.a0, acc.a1, acc.a2, acc.a3);
   }
 }
@@ -214,7 +215,8 @@ inline void block4_dot(Block4Acc& acc, const int8_t* x, const int8_t* w, int32_t
   if (n >= 4) block4_chunk_rv32<4>(a, x, w), n -= 4, x += 4, w += 16;
   for (int32_t i = 0; i < n; ++i) {
     const int32_t v = x[i];
-    a.a0 += v * w[i], a.a1 += v * w[n + i], a.a2 += v * w[2 * n + i], a.a3 += v * w[3 * n + i];
+    a.a0 += v * flash_read(w + i), a.a1 += v * flash_read(w + n + i);
+    a.a2 += v * flash_read(w + 2 * n + i), a.a3 += v * flash_read(w + 3 * n + i);
   }
   acc = a;
 }
@@ -227,7 +229,8 @@ MF_ALWAYS_INLINE void block4_chunk_x2_rv32(Block4Acc& a, Block4Acc& b, const int
 #pragma GCC unroll 8
   for (int i = 0; i < Size; ++i) {
     const int32_t u = x[i], v = y[i];
-    const int32_t w0 = w[i], w1 = w[Size + i], w2 = w[2 * Size + i], w3 = w[3 * Size + i];
+    const int32_t w0 = flash_read(w + i), w1 = flash_read(w + Size + i),
+                  w2 = flash_read(w + 2 * Size + i), w3 = flash_read(w + 3 * Size + i);
     a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
     b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
     rv32_barrier(a.a0, a.a1, a.a2, a.a3);
@@ -235,14 +238,15 @@ MF_ALWAYS_INLINE void block4_chunk_x2_rv32(Block4Acc& a, Block4Acc& b, const int
   }
 }
 
-MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const int8_t* x, const int8_t* y, const int8_t* w,
-                          int32_t n) {
+MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const int8_t* x, const int8_t* y,
+                                    const int8_t* w, int32_t n) {
   Block4Acc a = acc_x, b = acc_y;
   for (; n >= 8; n -= 8, x += 8, y += 8, w += 32) block4_chunk_x2_rv32<8>(a, b, x, y, w);
   if (n >= 4) block4_chunk_x2_rv32<4>(a, b, x, y, w), n -= 4, x += 4, y += 4, w += 16;
   for (int32_t i = 0; i < n; ++i) {
     const int32_t u = x[i], v = y[i];
-    const int32_t w0 = w[i], w1 = w[n + i], w2 = w[2 * n + i], w3 = w[3 * n + i];
+    const int32_t w0 = flash_read(w + i), w1 = flash_read(w + n + i),
+                  w2 = flash_read(w + 2 * n + i), w3 = flash_read(w + 3 * n + i);
     a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
     b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
   }
@@ -253,7 +257,8 @@ MF_ALWAYS_INLINE void block4_dot_x2(Block4Acc& acc_x, Block4Acc& acc_y, const in
 // weight LBs and three input LBs feed twelve MACs (2.58 instructions per MAC). Twelve
 // accumulators, four weights and three pointers leave GCC too few registers to schedule the
 // C form without moves, so each value's step is written out: value K of a chunk of Size
-// per channel, the weights at constant offsets K, Size + K, 2 Size + K, 3 Size + K.
+// per channel, the weights at constant offsets K, Size + K, 2 Size + K, 3 Size + K (flash is
+// memory-mapped on RV32: LB reads it in place, as flash_read does).
 template <int Size, int K>
 MF_ALWAYS_INLINE void block4_step_x3_rv32(Block4Acc& a, Block4Acc& b, Block4Acc& c, const int8_t* x, const int8_t* y,
                                           const int8_t* z, const int8_t* w) {
@@ -312,7 +317,8 @@ MF_ALWAYS_INLINE void block4_dot_x3(Block4Acc& acc_x, Block4Acc& acc_y, Block4Ac
   if (n >= 4) block4_chunk_x3_rv32<4>(a, b, c, x, y, z, w), n -= 4, x += 4, y += 4, z += 4, w += 16;
   for (int32_t i = 0; i < n; ++i) {
     const int32_t u = x[i], v = y[i], t = z[i];
-    const int32_t w0 = w[i], w1 = w[n + i], w2 = w[2 * n + i], w3 = w[3 * n + i];
+    const int32_t w0 = flash_read(w + i), w1 = flash_read(w + n + i),
+                  w2 = flash_read(w + 2 * n + i), w3 = flash_read(w + 3 * n + i);
     a.a0 += u * w0, a.a1 += u * w1, a.a2 += u * w2, a.a3 += u * w3;
     b.a0 += v * w0, b.a1 += v * w1, b.a2 += v * w2, b.a3 += v * w3;
     c.a0 += t * w0, c.a1 += t * w1, c.a2 += t * w2, c.a3 += t * w3;
@@ -597,13 +603,15 @@ inline void rows4_dot(Acc4& acc, const int8_t* x, const int8_t* w, int32_t strid
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) {
       const int32_t v = x[k];
-      a0 += v * w[k], a1 += v * w1[k], a2 += v * w2[k], a3 += v * w3[k];
+      a0 += v * flash_read(w + k), a1 += v * flash_read(w1 + k);
+      a2 += v * flash_read(w2 + k), a3 += v * flash_read(w3 + k);
       rv32_barrier(a0, a1, a2, a3);
     }
   }
   for (int32_t k = 0; k < (n & 3); ++k) {
     const int32_t v = x[k];
-    a0 += v * w[k], a1 += v * w1[k], a2 += v * w2[k], a3 += v * w3[k];
+    a0 += v * flash_read(w + k), a1 += v * flash_read(w1 + k);
+    a2 += v * flash_read(w2 + k), a3 += v * flash_read(w3 + k);
   }
   acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
 }
