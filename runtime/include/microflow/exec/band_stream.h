@@ -157,6 +157,16 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
   memmove(dst, src, static_cast<size_t>(bytes));
 #else
   int32_t i = 0;
+#if defined(__riscv) || defined(__XTENSA__)
+  // No unaligned loads there, so GCC turns the memcpy words below into byte copies; line
+  // buffers are word-aligned, so whole words move with one LW/SW (l32i/s32i) each.
+  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
+    typedef uint32_t __attribute__((may_alias)) Word;
+    Word* d = reinterpret_cast<Word*>(dst);
+    const Word* w = reinterpret_cast<const Word*>(src);
+    for (; i + 4 <= bytes; i += 4) *d++ = *w++;
+  }
+#endif
   for (; i + 4 <= bytes; i += 4) {
     uint32_t word;
     memcpy(&word, src + i, 4);
