@@ -35,7 +35,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   if (options.rewrites) fold_padding(out.graph, out.calls);
   if (options.rewrites) fold_activations(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);
-  out.streaming = stream_layers(out.graph, out.calls, options.streaming);
+  out.streaming = stream_layers(out.graph, out.calls, options.streaming, input_rows != StreamingMode::Off);
   // After streaming: specialization sees the regions' stages, and only picks variants the band
   // executor can call row by row (band_stream.h's BandKernel).
   std::vector<KernelCall> without_views = out.calls;

@@ -5,6 +5,7 @@
 
 #include "diagnostics.h"
 #include "kernels/catalog.h"
+#include "passes/input_rows.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -149,11 +150,17 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
 // Peak-lowest split of a chain into plain layers and regions [first, last]: a
 // plain layer needs its input and output, a region its input, its output and
 // the line buffers (a sink: its row and sums) of its later layers. Ties: fewer
-// streamed layers.
+// streamed layers. `input_rows`: the model input arrives row by row, so a chain reading it
+// holds only its first layer's window of rows.
 std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vector<KernelCall>& calls,
-                                                  const std::vector<size_t>& chain) {
+                                                  const std::vector<size_t>& chain, bool input_rows) {
   const size_t n = chain.size();
-  auto in_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].input_tensor()).bytes(); };
+  auto in_bytes = [&](size_t k) {
+    const int t = calls[chain[k]].input_tensor();
+    if (!input_rows || k > 0 || !g.is_input(t)) return g.tensor(t).bytes();
+    const BandInfo b = band_info(calls[chain[k]]);
+    return std::min(b.span, b.input_height) * b.input_row_bytes;
+  };
   auto out_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].output_tensor()).bytes(); };
   struct Best {
     int64_t peak = -1, streamed = 0;
@@ -254,8 +261,14 @@ std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, co
   return out;
 }
 
-int64_t arena_of(const Graph& g, std::vector<KernelCall> calls) {
+// With `input_rows`, the input comes row by row where the first call can take it so
+// (make_streaming adds its ring and state tensors to `g`; the caller removes them).
+int64_t arena_of(Graph& g, std::vector<KernelCall> calls, bool input_rows) {
   choose_execution_order(g, calls);
+  if (input_rows && streaming_blocker(g, calls).empty()) {
+    const StreamingInput s = make_streaming(g, calls);
+    return plan_memory(g, calls, 4, s).arena_bytes;
+  }
   return plan_memory(g, calls).arena_bytes;
 }
 
@@ -276,7 +289,7 @@ const char* streaming_mode_name(StreamingMode m) {
   }
 }
 
-StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode) {
+StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode, bool input_rows) {
   StreamingReport r;
   r.mode = mode;
   const std::vector<Chain> chains = find_chains(g, calls);
@@ -292,17 +305,20 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
     r.arena_before = plan.arena_bytes;
     r.measured = true;
   }
+  const size_t tensors = g.tensors.size();
+  // Streaming only pays where it beats the plain layers with the input as it will arrive.
+  const int64_t arena_plain = input_rows ? arena_of(g, calls, true) : r.arena_before;
+  g.tensors.resize(tensors);
 
   Split split(chains.size());
   for (size_t c = 0; c < chains.size(); ++c)
     split[c] = mode == StreamingMode::On ? std::vector<std::pair<size_t, size_t>>{{0, chains[c].calls.size() - 1}}
-                                         : best_split(g, calls, chains[c].calls);
+                                         : best_split(g, calls, chains[c].calls, input_rows);
   if (mode == StreamingMode::Auto) {
     // Keep a chain's regions only where they lower the arena: trial plans, with
     // the trial's scratch tensors removed again afterwards.
-    const size_t tensors = g.tensors.size();
     auto arena_with = [&](const Split& s) {
-      const int64_t a = arena_of(g, apply(g, calls, chains, s, prefer_sinks));
+      const int64_t a = arena_of(g, apply(g, calls, chains, s, prefer_sinks), input_rows);
       g.tensors.resize(tensors);
       return a;
     };
@@ -323,7 +339,7 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
         }
       }
     }
-    if (arena >= r.arena_before) return r;
+    if (arena >= arena_plain) return r;
   }
   calls = apply(g, calls, chains, split, prefer_sinks);
   return r;

@@ -24,6 +24,7 @@
 #include "microflow/kernels/conv_2d_packed.h"
 #include "microflow/kernels/depthwise_conv_2d.h"
 #include "microflow/exec/flash.h"
+#include "microflow/exec/input_rows.h"
 #include "microflow/kernels/fully_connected.h"
 #include "microflow/kernels/pooling.h"
 
@@ -187,64 +188,120 @@ inline bool band_ready(const BandStage& s, const BandState& st) {
 
 }  // namespace detail
 
-// input: the first stage's whole input tensor; scratch: the line buffers; output: the last
-// stage's whole output tensor; state: `count` entries of caller RAM.
-inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
-                           int8_t* scratch, int8_t* output) {
+namespace detail {
+
+// Resets the stages' row state and the sinks' accumulators before a region runs.
+inline void band_begin(const BandStage* stages, int32_t count, BandState* state, int8_t* scratch) {
   for (int32_t i = 0; i < count; ++i) {
     state[i] = BandState{0, 0, 0};
     const BandStage s = flash_load(stages[i]);
-    if (detail::band_sink(s)) detail::band_sink_begin(s, detail::band_accumulators(s, scratch));
+    if (band_sink(s)) band_sink_begin(s, band_accumulators(s, scratch));
   }
-  state[0].rows = flash_read(&stages[0].input_height);  // the whole input is there
+}
+
+// Computes every output row the rows held so far allow: the first stage's input rows
+// [state[0].first_row, + state[0].rows) are at `input`. Returns true once the last stage's
+// last row is done.
+inline bool band_advance(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
+                         int8_t* scratch, int8_t* output) {
   for (;;) {
     int32_t i = count - 1;
+    BandState* st = &state[i];
     BandStage s = flash_load(stages[i]);
-    while (!detail::band_ready(s, state[i])) {
-      if (--i < 0) return;  // not reached: some window is always complete until the end
+    if (st->next_output >= s.output_height) return true;
+    while (!band_ready(s, *st)) {
+      if (--i < 0) return false;  // waiting for input rows
+      st = &state[i];
       s = flash_load(stages[i]);
     }
-    BandState& st = state[i];
     const int8_t* in = i == 0 ? input : scratch + s.buffer_offset;
-    const bool sink = detail::band_sink(s);
+    const bool sink = band_sink(s);
     int32_t sink_row = 0;
     if (sink) {  // consume the held row; all but the window's last only go into the sums
-      sink_row = st.first_row++;
-      st.rows = 0;
-      if (sink_row + 1 < detail::band_sink_end(s)) {
-        detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), nullptr);
+      sink_row = st->first_row++;
+      st->rows = 0;
+      if (sink_row + 1 < band_sink_end(s)) {
+        band_sink_row(s, in, sink_row, band_accumulators(s, scratch), nullptr);
         continue;
       }
     }
-    const int32_t y = st.next_output++;
+    const int32_t y = st->next_output++;
     // Computes output row y of stage i into `out`.
     auto run = [&](int8_t* out) {
-      if (sink) detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), out);
-      else detail::band_row_s8(s, in, st.first_row, st.rows, y, out);
+      if (sink) band_sink_row(s, in, sink_row, band_accumulators(s, scratch), out);
+      else band_row_s8(s, in, st->first_row, st->rows, y, out);
     };
     if (i == count - 1) {
       run(output + y * s.output_row_bytes);
-      if (st.next_output == s.output_height) return;
       continue;
     }
     // Make room in the next stage's buffer: drop the rows its windows no longer read.
     const BandStage n = flash_load(stages[i + 1]);
     BandState& nt = state[i + 1];
-    int32_t drop = detail::band_needed_from(n, nt) - nt.first_row;
+    int32_t drop = band_needed_from(n, nt) - nt.first_row;
     if (drop > nt.rows) drop = nt.rows;
     if (drop > 0) {
       int8_t* buffer = scratch + n.buffer_offset;
-      detail::move_rows_down(buffer, buffer + drop * n.input_row_bytes, (nt.rows - drop) * n.input_row_bytes);
+      move_rows_down(buffer, buffer + drop * n.input_row_bytes, (nt.rows - drop) * n.input_row_bytes);
       nt.first_row += drop;
       nt.rows -= drop;
     }
-    if (y < detail::band_needed_from(n, nt)) {
+    if (y < band_needed_from(n, nt)) {
       ++nt.first_row;  // a row no window reads (stride > window): never computed
       continue;
     }
     run(scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
     ++nt.rows;
   }
+}
+
+}  // namespace detail
+
+// input: the first stage's whole input tensor; scratch: the line buffers; output: the last
+// stage's whole output tensor; state: `count` entries of caller RAM.
+inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
+                           int8_t* scratch, int8_t* output) {
+  detail::band_begin(stages, count, state, scratch);
+  state[0].rows = flash_read(&stages[0].input_height);  // the whole input is there
+  detail::band_advance(stages, count, state, input, scratch, output);
+}
+
+// Streaming input into a region (input_rows.h): the first stage reads the ring of the last
+// rows.window_rows input rows instead of the whole input.
+struct BandStreamInputRowsS8Params {
+  InputRowsParams rows;
+  const BandStage* stages;  // flash [count]
+  int32_t count;
+};
+
+// The row state: the row driver's words, then one BandState per stage (all kept between rows).
+inline BandState* band_input_rows_state(int32_t* state) {
+  return reinterpret_cast<BandState*>(state + kInputRowsStateWords);
+}
+
+// Row state[kRowsReceived] has just been written at input_row_slot(): runs every row of every
+// stage it makes computable. Returns true when the row completed the region's output.
+inline bool band_stream_input_rows_s8(const BandStreamInputRowsS8Params& params, int8_t* ring, int32_t* state,
+                                      int8_t* scratch, int8_t* output) {
+  const InputRowsParams p = flash_load(params.rows);
+  const BandStage* stages = flash_read(&params.stages);
+  const int32_t count = flash_read(&params.count);
+  BandState* bands = band_input_rows_state(state);
+  const int32_t r = state[kRowsReceived];
+  if (r == 0) detail::band_begin(stages, count, bands, scratch);
+  // The ring holds rows r + 1 - held .. r, oldest first (input_row_slot's order).
+  const int32_t held = r < p.window_rows ? r + 1 : p.window_rows;
+  bands[0].first_row = r + 1 - held;
+  bands[0].rows = held;
+  detail::band_advance(stages, count, bands, ring, scratch, output);
+  if (r == p.input_height - 1) {
+    state[kRowsReceived] = 0;
+    return true;
+  }
+  if (held == p.window_rows)
+    detail::move_rows_down(ring, ring + p.row_elements, (held - 1) * p.row_elements);
+  state[kRowsReceived] = r + 1;
+  return false;
 }
 
 }  // namespace mf
