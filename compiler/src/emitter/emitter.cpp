@@ -69,7 +69,7 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
       << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"
-      << " stride, pad_top, window rows, line buffer offset\n";
+      << " stride, pad_top, window rows, line buffer offset, in-place shift\n";
   for (size_t i = 0; i < k.stages.size(); ++i) {
     const KernelCall& st = k.stages[i];
     const BandInfo& b = k.bands[i];
@@ -85,7 +85,8 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
-        << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << "},\n";
+        << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << ", " << b.in_place_shift
+        << "},\n";
   }
   out << "};\n";
 }

@@ -190,22 +190,43 @@ std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vec
   return regions;
 }
 
+// Pixels an in-place 1x1 stage's input row sits after its output row (band_stream.h's
+// kBandInPlacePixels).
+constexpr int64_t kInPlacePixels = 4;
+
+// A 1x1 stage between two plain stages whose output rows are as long as its input rows
+// computes in place in the next stage's buffer (band_stream.h): its own row buffer goes,
+// the next buffer grows by the shift.
+void place_1x1_in_place(std::vector<BandInfo>& bands, const std::vector<KernelCall>& stages) {
+  for (size_t i = 1; i + 1 < bands.size(); ++i) {
+    BandInfo& b = bands[i];
+    BandInfo& next = bands[i + 1];
+    if (stages[i].kernel != &kConv2D1x1S8 || b.stride != 1 || b.input_row_bytes != b.output_row_bytes ||
+        next.accumulator_bytes > 0 || next.in_place_shift > 0 || bands[i - 1].in_place_shift > 0)
+      continue;
+    b.in_place_shift = kInPlacePixels * stages[i].params.as<Conv2DS8Params>().input_depth;
+    b.buffer_bytes = 0;
+    next.buffer_bytes += b.in_place_shift;
+  }
+}
+
 // `reshapes`: the RESHAPE operators between the last two stages (a FULLY_CONNECTED sink's).
 KernelCall make_region(Graph& g, std::vector<KernelCall> stages, const std::vector<const Operator*>& reshapes,
                        bool prefer_sinks) {
   KernelCall k;
   k.kernel = &kBandStreamS8;
   k.op = stages.back().op;
-  int64_t scratch = 0;
   for (size_t i = 0; i < stages.size(); ++i) {
-    BandInfo b = stage_info(stages[i], i > 0 ? &k.bands.back() : nullptr, prefer_sinks);
-    if (i > 0) {
-      b.buffer_offset = scratch;
-      scratch += b.buffer_bytes;
-    }
-    k.bands.push_back(b);
+    k.bands.push_back(stage_info(stages[i], i > 0 ? &k.bands.back() : nullptr, prefer_sinks));
     k.macs += stages[i].macs;
     if (i + 1 < stages.size()) k.fused.push_back(stages[i].op);
+  }
+  place_1x1_in_place(k.bands, stages);
+  int64_t scratch = 0;
+  for (size_t i = 1; i < k.bands.size(); ++i) {
+    if (k.bands[i].in_place_shift > 0) continue;  // no buffer (offset -1)
+    k.bands[i].buffer_offset = scratch;
+    scratch += k.bands[i].buffer_bytes;
   }
   k.fused.insert(k.fused.end(), reshapes.begin(), reshapes.end());
   Tensor t;

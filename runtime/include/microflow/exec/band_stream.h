@@ -64,7 +64,17 @@ struct BandStage {
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
   int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none. A
                           // sink: one input row, then its int32 accumulators at the next multiple of 4 bytes
+  // > 0: an in-place 1x1 stage (input rows as long as its output rows, a plain stage after it):
+  // it has no line buffer; its input row is written this many bytes after the next stage's
+  // free row and its output row lands on that row. The shift is kBandInPlacePixels input pixels.
+  int32_t in_place_shift;
 };
+
+// The 1x1 row kernels read at most this many pixels ahead of the first pixel they write
+// (SSE2: four-pixel groups read in place; the other paths go pixel by pixel or copy first),
+// so an output row written this many input pixels before its input row never overwrites
+// input still to be read.
+constexpr int32_t kBandInPlacePixels = 4;
 
 // Per stage at run time: the input rows held are [first_row, first_row + rows); the next
 // row to arrive is always first_row + rows.
@@ -235,9 +245,18 @@ inline bool band_advance(const BandStage* stages, int32_t count, BandState* stat
       run(output + y * s.output_row_bytes);
       continue;
     }
+    // The row goes to the next stage's buffer, or, when that stage is an in-place 1x1, to the
+    // stage after it: row y of both (a 1x1 stage maps input row y to output row y).
+    const BandStage next = flash_load(stages[i + 1]);
+    const int32_t shift = next.in_place_shift;
+    const int32_t c = shift > 0 ? i + 2 : i + 1;
+    const BandStage n = shift > 0 ? flash_load(stages[c]) : next;
+    BandState& nt = state[c];
+    if (shift > 0) {  // never "ready" by itself: its rows are always computed here
+      state[i + 1].next_output = y + 1;
+      state[i + 1].first_row = y + 1;
+    }
     // Make room in the next stage's buffer: drop the rows its windows no longer read.
-    const BandStage n = flash_load(stages[i + 1]);
-    BandState& nt = state[i + 1];
     int32_t drop = band_needed_from(n, nt) - nt.first_row;
     if (drop > nt.rows) drop = nt.rows;
     if (drop > 0) {
@@ -250,7 +269,13 @@ inline bool band_advance(const BandStage* stages, int32_t count, BandState* stat
       ++nt.first_row;  // a row no window reads (stride > window): never computed
       continue;
     }
-    run(scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
+    int8_t* slot = scratch + n.buffer_offset + nt.rows * n.input_row_bytes;
+    if (shift > 0) {
+      run(slot + shift);
+      band_row_s8(next, slot + shift, y, 1, y, slot);
+    } else {
+      run(slot);
+    }
     ++nt.rows;
   }
 }
