@@ -80,7 +80,7 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
     for (size_t i = 0; i < k.stages.size(); ++i) {
       const BandInfo& b = k.bands[i];
       std::string holds = fmt::format("buffer {} x {} B = {} B", b.span, b.input_row_bytes, b.buffer_bytes);
-      if (i == 0) holds = "reads the whole input";
+      if (i == 0) holds = k.kernel->row_params.type ? "reads the ring of input rows" : "reads the whole input";
       if (b.in_place_shift)
         holds = fmt::format("in place in the next buffer (input {} B after the output)", b.in_place_shift);
       if (b.accumulator_bytes)
