@@ -210,15 +210,14 @@ inline void band_begin(const BandStage* stages, int32_t count, BandState* state,
 }
 
 // Computes every output row the rows held so far allow: the first stage's input rows
-// [state[0].first_row, + state[0].rows) are at `input`. Returns true once the last stage's
-// last row is done.
+// [state[0].first_row, + state[0].rows) are at `input`. Returns true when it finished the last
+// stage's last row.
 inline bool band_advance(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
                          int8_t* scratch, int8_t* output) {
   for (;;) {
     int32_t i = count - 1;
     BandState* st = &state[i];
     BandStage s = flash_load(stages[i]);
-    if (st->next_output >= s.output_height) return true;
     while (!band_ready(s, *st)) {
       if (--i < 0) return false;  // waiting for input rows
       st = &state[i];
@@ -243,14 +242,14 @@ inline bool band_advance(const BandStage* stages, int32_t count, BandState* stat
     };
     if (i == count - 1) {
       run(output + y * s.output_row_bytes);
+      if (st->next_output == s.output_height) return true;
       continue;
     }
     // The row goes to the next stage's buffer, or, when that stage is an in-place 1x1, to the
     // stage after it: row y of both (a 1x1 stage maps input row y to output row y).
-    const BandStage next = flash_load(stages[i + 1]);
-    const int32_t shift = next.in_place_shift;
+    const int32_t shift = flash_read(&stages[i + 1].in_place_shift);
     const int32_t c = shift > 0 ? i + 2 : i + 1;
-    const BandStage n = shift > 0 ? flash_load(stages[c]) : next;
+    const BandStage n = flash_load(stages[c]);
     BandState& nt = state[c];
     if (shift > 0) {  // never "ready" by itself: its rows are always computed here
       state[i + 1].next_output = y + 1;
@@ -272,7 +271,7 @@ inline bool band_advance(const BandStage* stages, int32_t count, BandState* stat
     int8_t* slot = scratch + n.buffer_offset + nt.rows * n.input_row_bytes;
     if (shift > 0) {
       run(slot + shift);
-      band_row_s8(next, slot + shift, y, 1, y, slot);
+      band_row_s8(flash_load(stages[i + 1]), slot + shift, y, 1, y, slot);
     } else {
       run(slot);
     }
