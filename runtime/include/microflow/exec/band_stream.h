@@ -212,7 +212,7 @@ inline void band_begin(const BandStage* stages, int32_t count, BandState* state,
 // Computes every output row the rows held so far allow: the first stage's input rows
 // [state[0].first_row, + state[0].rows) are at `input`. Returns true when it finished the last
 // stage's last row.
-inline bool band_advance(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
+MF_ALWAYS_INLINE bool band_advance(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
                          int8_t* scratch, int8_t* output) {
   for (;;) {
     int32_t i = count - 1;
