@@ -26,11 +26,13 @@ int64_t element_value(DType type, const uint8_t* p) {
   int16_t i16;
   int32_t i32;
   int64_t i64;
+  uint32_t u32;
   switch (type) {
     case DType::Int8: return static_cast<int8_t>(*p);
     case DType::Int16: return std::memcpy(&i16, p, 2), i16;
     case DType::Int32: return std::memcpy(&i32, p, 4), i32;
-    case DType::Int64: return std::memcpy(&i64, p, 8), i64;
+    case DType::Int64: case DType::UInt64: return std::memcpy(&i64, p, 8), i64;  // uint64: the same bits
+    case DType::UInt32: return std::memcpy(&u32, p, 4), u32;
     default: return *p;  // uint8, bool
   }
 }

@@ -13,6 +13,8 @@ const char* dtype_name(DType t) {
     case DType::Int16: return "int16";
     case DType::Int32: return "int32";
     case DType::UInt8: return "uint8";
+    case DType::UInt32: return "uint32";
+    case DType::UInt64: return "uint64";
     case DType::Int64: return "int64";
     case DType::Bool: return "bool";
     case DType::Unsupported: break;
@@ -27,6 +29,8 @@ const char* dtype_c_type(DType t) {
     case DType::Int16: return "int16_t";
     case DType::Int32: return "int32_t";
     case DType::UInt8: return "uint8_t";
+    case DType::UInt32: return "uint32_t";
+    case DType::UInt64: return "uint64_t";
     case DType::Int64: return "int64_t";
     case DType::Bool: return "bool";
     case DType::Unsupported: break;
@@ -38,8 +42,8 @@ int dtype_size(DType t) {
   switch (t) {
     case DType::Int8: case DType::UInt8: case DType::Bool: return 1;
     case DType::Int16: return 2;
-    case DType::Float32: case DType::Int32: return 4;
-    case DType::Int64: return 8;
+    case DType::Float32: case DType::Int32: case DType::UInt32: return 4;
+    case DType::Int64: case DType::UInt64: return 8;
     case DType::Unsupported: break;
   }
   return 0;

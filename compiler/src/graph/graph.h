@@ -12,7 +12,7 @@
 
 namespace microflow {
 
-enum class DType { Float32, Int8, Int16, Int32, UInt8, Int64, Bool, Unsupported };
+enum class DType { Float32, Int8, Int16, Int32, UInt8, UInt32, UInt64, Int64, Bool, Unsupported };
 
 const char* dtype_name(DType t);
 const char* dtype_c_type(DType t);   // "int8_t", "float", ...

@@ -29,6 +29,7 @@ std::vector<uint8_t> array_bytes(const ConstArray& a) {
       case DType::Int16: append(bytes, static_cast<int16_t>(v)); break;
       case DType::Int32: append(bytes, static_cast<int32_t>(v)); break;
       case DType::Int64: append(bytes, v); break;
+      case DType::UInt32: append(bytes, static_cast<uint32_t>(v)); break;
       default: throw CompileError("internal: constant array of type " + std::string(dtype_name(a.type)));
     }
   }

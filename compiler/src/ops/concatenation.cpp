@@ -1,4 +1,7 @@
 // CONCATENATION and PACK: each input is one box in the output, at its place along the axis.
+#include <algorithm>
+#include <optional>
+
 #include "ops/copy_boxes.h"
 #include "ops/options.h"
 
@@ -35,6 +38,18 @@ std::vector<const Tensor*> all_inputs(const Graph& g, const Operator& op) {
   std::vector<const Tensor*> inputs;
   for (size_t i = 0; i < op.inputs.size(); ++i) inputs.push_back(&op_input(g, op, i, "value"));
   return inputs;
+}
+
+// The element every element of constant t equals (sign-extended; float: its bits), if any.
+std::optional<int64_t> uniform_value(const Tensor& t) {
+  const size_t n = static_cast<size_t>(dtype_size(t.type));
+  if (!t.is_constant || t.data.size() < n || t.data.size() % n != 0) return std::nullopt;
+  for (size_t i = n; i < t.data.size(); ++i)
+    if (t.data[i] != t.data[i % n]) return std::nullopt;
+  uint64_t bits = 0;
+  for (size_t b = 0; b < n; ++b) bits |= static_cast<uint64_t>(t.data[b]) << (8 * b);
+  const unsigned unused = static_cast<unsigned>(64 - 8 * n);
+  return static_cast<int64_t>(bits << unused) >> unused;
 }
 
 // Input i, `outer` blocks of `inner` elements, goes to the output's blocks of `out_inner`
@@ -75,16 +90,34 @@ KernelCall lower_concatenation(const Graph& g, const Operator& op) {
 
   const int64_t outer = shape_product(out.shape, 0, static_cast<size_t>(axis));
   const int64_t out_inner = shape_product(out.shape, static_cast<size_t>(axis), rank);
-  std::vector<CopyBox> boxes;
-  int64_t at = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const int64_t inner = shape_product(inputs[i]->shape, static_cast<size_t>(axis), rank);
-    boxes.push_back(block_box(static_cast<int>(i), static_cast<int>(inputs.size()), outer, inner, out_inner, at));
-    at += inner;
-  }
+  // Beside computed inputs, constant ones whose elements all equal one value (the zeros
+  // around a slice, as in TFLM's audio front end) become fill boxes; others stay inputs
+  // (copy_call rejects a constant beside computed inputs).
   CopyBoxesParams params;
   params.element_bytes = dtype_size(type);
-  return copy_call(g, op, inputs, {&out}, params, std::move(boxes));
+  const bool all_constant = std::all_of(inputs.begin(), inputs.end(), [](const Tensor* t) { return t->is_constant; });
+  std::optional<int64_t> fill;
+  std::vector<bool> filled(inputs.size(), false);
+  for (size_t i = 0; i < inputs.size() && !all_constant; ++i) {
+    const std::optional<int64_t> v = uniform_value(*inputs[i]);
+    if (v && (!fill || *fill == *v)) fill = v, filled[i] = true;
+  }
+  std::vector<const Tensor*> args;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!filled[i]) args.push_back(inputs[i]);
+  std::vector<CopyBox> boxes;
+  int64_t at = 0;
+  for (size_t i = 0, arg = 0; i < inputs.size(); ++i) {
+    const int64_t inner = shape_product(inputs[i]->shape, static_cast<size_t>(axis), rank);
+    CopyBox box = block_box(filled[i] ? kFillSource : static_cast<int>(arg++), static_cast<int>(args.size()), outer,
+                            inner, out_inner, at);
+    if (filled[i])
+      for (BoxDim& d : box.dims) d.source_stride = 0;
+    boxes.push_back(box);
+    at += inner;
+  }
+  if (fill) params.fill = *fill;
+  return copy_call(g, op, args, {&out}, params, std::move(boxes));
 }
 
 KernelCall lower_pack(const Graph& g, const Operator& op) {

@@ -19,10 +19,20 @@ struct Operator;
 
 using OptionsReader = std::shared_ptr<const OpOptions> (*)(const tfl::Operator& op, const std::string& where);
 using Lowering = KernelCall (*)(const Graph& g, const Operator& op);
+// State a kernel keeps between invokes that the model does not hold in a tensor (TFLM
+// allocates it in the kernel's Init): its element type and shape. The reader adds it as a
+// variable tensor (zeros at reset(), as TFLM's Init/Reset), the operator's last input.
+constexpr int kCustomCode = 32;  // BuiltinOperator CUSTOM
+
+struct KernelState {
+  DType type = DType::Unsupported;
+  std::vector<int32_t> shape;
+};
+using KernelStateOf = KernelState (*)(const Graph& g, const Operator& op);
 
 struct OpDef {
-  int code = -1;          // TFLite BuiltinOperator
-  const char* name = "";  // TFLite's name for it
+  int code = -1;          // TFLite BuiltinOperator (32, CUSTOM, for custom operators)
+  const char* name = "";  // TFLite's name for it; a custom operator's custom_code
   OptionsReader read_options = nullptr;  // nullptr: the operator has no options
   Lowering lower = nullptr;  // nullptr: the reader resolves the operator (CALL_ONCE, VAR_HANDLE)
   // Constant weights and bias (-1: none): the reader checks their quantization (one
@@ -36,12 +46,15 @@ struct OpDef {
   // int8 single-input operators: the call of their reference kernel (TFLM's int8 arithmetic)
   // that ops/int8_table.h runs over all 256 inputs to make the operator's table.
   Lowering int8_reference = nullptr;
+  KernelStateOf kernel_state = nullptr;  // nullptr: no state outside the model's tensors
   // The kernels the lowering may produce (for tests that cover every kernel).
   std::vector<const KernelDef*> kernels;
 };
 
 // The definition of builtin operator `code`, nullptr when microflow does not compile it.
 const OpDef* find_op(int code);
+// The definition of the custom operator with this custom_code, nullptr when unknown.
+const OpDef* find_custom_op(const std::string& custom_code);
 const std::vector<const OpDef*>& all_ops();
 // "ADD, AVERAGE_POOL_2D, ..." for messages.
 std::string supported_ops_list();

@@ -107,13 +107,26 @@ namespace microflow {
   X(kVarHandleOp)       \
   X(kZerosLikeOp)
 
+// Custom operators (code 32), found by custom_code: TFLM's Signal library.
+#define MF_CUSTOM_OPERATORS(X)                  \
+  X(kSignalEnergyOp)                            \
+  X(kSignalFftAutoScaleOp)                      \
+  X(kSignalFilterBankLogOp)                     \
+  X(kSignalFilterBankOp)                        \
+  X(kSignalFilterBankSpectralSubtractionOp)     \
+  X(kSignalFilterBankSquareRootOp)              \
+  X(kSignalPcanOp)                              \
+  X(kSignalRfftOp)                              \
+  X(kSignalWindowOp)
+
 #define MF_DECLARE_OP(def) extern const OpDef def;
 MF_OPERATORS(MF_DECLARE_OP)
+MF_CUSTOM_OPERATORS(MF_DECLARE_OP)
 #undef MF_DECLARE_OP
 
 const std::vector<const OpDef*>& all_ops() {
 #define MF_LIST_OP(def) &def,
-  static const std::vector<const OpDef*> ops = {MF_OPERATORS(MF_LIST_OP)};
+  static const std::vector<const OpDef*> ops = {MF_OPERATORS(MF_LIST_OP) MF_CUSTOM_OPERATORS(MF_LIST_OP)};
 #undef MF_LIST_OP
   return ops;
 }
@@ -121,11 +134,23 @@ const std::vector<const OpDef*>& all_ops() {
 const OpDef* find_op(int code) {
   static const std::map<int, const OpDef*> by_code = [] {
     std::map<int, const OpDef*> m;
-    for (const OpDef* d : all_ops()) m.emplace(d->code, d);
+    for (const OpDef* d : all_ops())
+      if (d->code != kCustomCode) m.emplace(d->code, d);
     return m;
   }();
   const auto it = by_code.find(code);
   return it == by_code.end() ? nullptr : it->second;
+}
+
+const OpDef* find_custom_op(const std::string& custom_code) {
+  static const std::map<std::string, const OpDef*> by_name = [] {
+    std::map<std::string, const OpDef*> m;
+    for (const OpDef* d : all_ops())
+      if (d->code == kCustomCode) m.emplace(d->name, d);
+    return m;
+  }();
+  const auto it = by_name.find(custom_code);
+  return it == by_name.end() ? nullptr : it->second;
 }
 
 std::string supported_ops_list() {

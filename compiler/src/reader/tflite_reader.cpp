@@ -26,6 +26,8 @@ DType to_dtype(tfl::TensorType t) {
     case tfl::TensorType::INT16: return DType::Int16;
     case tfl::TensorType::INT32: return DType::Int32;
     case tfl::TensorType::UINT8: return DType::UInt8;
+    case tfl::TensorType::UINT32: return DType::UInt32;
+    case tfl::TensorType::UINT64: return DType::UInt64;
     case tfl::TensorType::INT64: return DType::Int64;
     case tfl::TensorType::BOOL: return DType::Bool;
     default: return DType::Unsupported;
@@ -188,7 +190,8 @@ class Reader {
                                 std::to_string(codes ? codes->size() : 0) + " operator codes)");
       const tfl::OperatorCode* code = codes->Get(op->opcode_index());
       int builtin = std::max<int>(code->deprecated_builtin_code(), code->builtin_code());
-      const OpDef* def = find_op(builtin);
+      const OpDef* def = builtin == kCustomCode ? (code->custom_code() ? find_custom_op(code->custom_code()->str()) : nullptr)
+                                                : find_op(builtin);
       if (!def) {
         std::string what = builtin == 32 ? "custom operator '" +
                                                printable(code->custom_code() ? code->custom_code()->str() : std::string()) + "'"
@@ -213,12 +216,28 @@ class Reader {
       if (op->outputs())
         for (int32_t t : *op->outputs()) out.outputs.push_back(tensor(t, false, where + ": output"));
       if (def->read_options) out.options = def->read_options(*op, graph_.source + ": " + where);
+      if (def->kernel_state) add_kernel_state(out, where);
       if (def == &kCallOnceOp) {
         inline_init_subgraph(model, out, subgraph, where);
         continue;
       }
       graph_.ops.push_back(std::move(out));
     }
+  }
+
+  // The operator's kernel state (OpDef::kernel_state) as a variable tensor, its last input.
+  void add_kernel_state(Operator& op, const std::string& where) {
+    const KernelState state = op.def->kernel_state(graph_, op);
+    Tensor t;
+    t.id = static_cast<int>(graph_.tensors.size());
+    t.name = "op" + std::to_string(op.index) + "_" + op.def->name + "_state";
+    t.type = state.type;
+    t.type_name = dtype_name(state.type);
+    t.shape = state.shape;
+    t.is_variable = true;
+    if (t.elements() <= 0) fail(graph_.source, where + ": kernel state of " + std::to_string(t.elements()) + " elements");
+    op.inputs.push_back(t.id);
+    graph_.tensors.push_back(std::move(t));
   }
 
   // TFLM runs a CALL_ONCE's init subgraph at the first Invoke (microflow: the first invoke()
