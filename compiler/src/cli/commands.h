@@ -75,6 +75,13 @@ struct VerifyArgs {
   // --sequence DIR: DIR's vectors are time steps, run in name order on one model (its state
   // carrying over), then again after reset().
   std::string sequence;
+  // --stream AUDIO FEATURES --hop N: one long input signal cut into model inputs N elements
+  // apart (frame k = elements [kN, kN + input size)), run in order on one model (state
+  // carried; then again after reset()), output k compared with the k-th output-sized
+  // block of FEATURES (TFLM's outputs concatenated).
+  std::vector<std::string> stream;
+  int64_t hop = 0;
+  bool in_sequence() const { return !sequence.empty() || !stream.empty(); }
   // --batch LIST: the models of LIST (one directory with model.tflite and vectors/, or one
   // .tflite file next to vectors/, per line), relative to --models-dir, in one host program.
   std::string batch, models_dir;

@@ -65,6 +65,32 @@ std::vector<uint8_t> read_golden_output(const fs::path& dir, const std::string& 
   return read_bytes(ref);
 }
 
+std::vector<std::vector<uint8_t>> cut_stream(const Graph& g, const fs::path& audio, const fs::path& features,
+                                             int64_t hop, GoldenInputs& golden, size_t limit) {
+  if (g.inputs.size() != 1) throw CompileError(fmt::format("--stream needs a model with one input, it has {}", g.inputs.size()));
+  const std::vector<uint8_t> signal = read_bytes(audio), want = read_bytes(features);
+  const int64_t in_bytes = input_bytes(g), out_bytes = output_bytes(g);
+  const int64_t hop_bytes = hop * dtype_size(g.tensor(g.inputs[0]).type);
+  if (hop <= 0) throw CompileError(fmt::format("--hop {} is not positive", hop));
+  if (want.empty() || static_cast<int64_t>(want.size()) % out_bytes != 0)
+    throw CompileError(fmt::format("{}: {} bytes are not whole outputs of {} bytes", features.string(), want.size(), out_bytes));
+  size_t frames = want.size() / static_cast<size_t>(out_bytes);
+  const int64_t needed = static_cast<int64_t>(frames - 1) * hop_bytes + in_bytes;
+  if (static_cast<int64_t>(signal.size()) < needed)
+    throw CompileError(fmt::format("{}: {} bytes, {} frames {} elements apart need {}", audio.string(), signal.size(),
+                                   frames, hop, needed));
+  if (limit > 0) frames = std::min(frames, limit);
+  std::vector<std::vector<uint8_t>> expected;
+  for (size_t k = 0; k < frames; ++k) {
+    const auto at = signal.begin() + static_cast<std::ptrdiff_t>(static_cast<int64_t>(k) * hop_bytes);
+    golden.names.push_back(fmt::format("frame_{:03}", k));
+    golden.inputs.emplace_back(at, at + in_bytes);
+    const auto out = want.begin() + static_cast<std::ptrdiff_t>(static_cast<int64_t>(k) * out_bytes);
+    expected.emplace_back(out, out + out_bytes);
+  }
+  return expected;
+}
+
 int64_t input_bytes(const Graph& g) {
   int64_t bytes = 0;
   for (int id : g.inputs) bytes += g.tensor(id).bytes();

@@ -22,6 +22,13 @@ GoldenInputs read_golden_inputs(const std::filesystem::path& dir, const Graph& g
 // DIR/NAME.out.bin; throws CompileError naming it when it is missing.
 std::vector<uint8_t> read_golden_output(const std::filesystem::path& dir, const std::string& name);
 
+// --stream: frame k of AUDIO is input elements [k·hop, k·hop + input size) (golden.names
+// "frame_000", ...); returns the expected outputs, consecutive output-sized blocks of
+// FEATURES (the first `limit` frames; 0: all). Sizes that do not line up are errors.
+std::vector<std::vector<uint8_t>> cut_stream(const Graph& g, const std::filesystem::path& audio,
+                                             const std::filesystem::path& features, int64_t hop, GoldenInputs& golden,
+                                             size_t limit);
+
 int64_t input_bytes(const Graph& g);   // all model inputs
 int64_t output_bytes(const Graph& g);  // all model outputs
 // Float outputs are judged by relative error, all others bit for bit.

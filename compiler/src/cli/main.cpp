@@ -35,6 +35,19 @@ int main(int argc, char** argv) {
                     "Instead of --vectors: a directory of time steps (NAME.in.bin / NAME.out.bin), run in name order "
                     "on one model whose state carries from step to step, then again after reset()")
           ->excludes(verify_vectors);
+  auto* verify_stream =
+      v->add_option("--stream", verify.stream,
+                    "Instead of --vectors: AUDIO FEATURES, one input signal cut into model inputs --hop elements "
+                    "apart, run in order on one model (then again after reset()); output k must equal the k-th "
+                    "output-sized block of FEATURES")
+          ->expected(2)
+          ->check(CLI::ExistingFile)
+          ->excludes(verify_vectors)
+          ->excludes(verify_sequence);
+  v->add_option("--hop", verify.hop, "With --stream: input elements between consecutive frames")
+      ->needs(verify_stream)
+      ->check(CLI::PositiveNumber);
+  verify_stream->needs("--hop");
   auto* verify_batch =
       v->add_option("--batch", verify.batch,
                     "Instead of MODEL --vectors DIR: every model in this list file (one per line: a directory with "
@@ -43,7 +56,8 @@ int main(int argc, char** argv) {
           ->check(CLI::ExistingFile)
           ->excludes(verify_model)
           ->excludes(verify_vectors)
-          ->excludes(verify_sequence);
+          ->excludes(verify_sequence)
+          ->excludes(verify_stream);
   v->add_option("--models-dir", verify.models_dir, "With --batch: the directory the list's paths are relative to")
       ->needs(verify_batch);
   v->add_option("--expect-rejections", verify.expect_rejections,
@@ -145,8 +159,8 @@ int main(int argc, char** argv) {
     if (*ea) return run_export_arduino(arduino);
     if (*v) {
       if (!verify.batch.empty()) return run_verify_batch(verify);
-      if (verify.model.empty() || (verify.vectors.empty() && verify.sequence.empty()))
-        throw CompileError("verify needs MODEL and --vectors DIR (or --sequence DIR), or --batch LIST");
+      if (verify.model.empty() || (verify.vectors.empty() && !verify.in_sequence()))
+        throw CompileError("verify needs MODEL and --vectors DIR (or --sequence DIR, or --stream AUDIO FEATURES --hop N), or --batch LIST");
       return run_verify(verify);
     }
     if (*b) return run_bench(bench);

@@ -40,7 +40,7 @@ size_t measured_vectors_per_image(const Target& t, int64_t flash_without_vectors
 std::vector<std::vector<uint8_t>> run_vectors(const VerifyArgs& a, const Target& target, const CompiledModel& m,
                                               const std::vector<std::vector<uint8_t>>& inputs, int64_t input_bytes,
                                               int64_t output_bytes, const fs::path& work) {
-  const bool sequence = !a.sequence.empty();
+  const bool sequence = a.in_sequence();
   const int64_t page_bytes = a.pipeline.weights.page();
   const int64_t constant_bytes = internal_constant_bytes(m, page_bytes);
   check_model_fits(target, m, constant_bytes, a.model);
@@ -88,11 +88,18 @@ int run_verify(const VerifyArgs& a) {
   if (a.pipeline.weights.page()) check_external_weights_target(target);
   const CompileOptions options = pipeline_options(a.pipeline, &target);
   std::unique_ptr<CompiledModel> model = compile_for_target(a.model, options);
-  const bool sequence = !a.sequence.empty();
-  const std::string dir = sequence ? a.sequence : a.vectors;
-  const GoldenInputs golden = read_golden_inputs(dir, model->graph, a.limit);
-  const std::vector<std::string>& vectors = golden.names;
+  const bool sequence = a.in_sequence();
+  const std::string dir = !a.sequence.empty() ? a.sequence : a.vectors;
   const int64_t input_bytes = microflow::input_bytes(model->graph), output_bytes = microflow::output_bytes(model->graph);
+  GoldenInputs golden;
+  std::vector<std::vector<uint8_t>> expected;
+  if (!a.stream.empty()) {
+    expected = cut_stream(model->graph, a.stream.at(0), a.stream.at(1), a.hop, golden, a.limit);
+  } else {
+    golden = read_golden_inputs(dir, model->graph, a.limit);
+    for (const std::string& name : golden.names) expected.push_back(read_golden_output(dir, name));
+  }
+  const std::vector<std::string>& vectors = golden.names;
 
   const fs::path work = a.work_dir.empty() ? fs::temp_directory_path() / fmt::format("microflow-verify-{}", getpid())
                                            : fs::path(a.work_dir);
@@ -110,8 +117,8 @@ int run_verify(const VerifyArgs& a) {
   // A sequence's second pass (after reset()) must match the golden outputs again.
   for (size_t pass = 0; pass < (sequence ? 2u : 1u); ++pass)
     for (size_t i = 0; i < vectors.size(); ++i) {
-      const Comparison c = compare_outputs(model->graph, outputs[pass * vectors.size() + i],
-                                           read_golden_output(dir, vectors[i]), a.tolerance);
+      const Comparison c =
+          compare_outputs(model->graph, outputs[pass * vectors.size() + i], expected[i], a.tolerance);
       max_err = std::max(max_err, c.max_rel_error);
       passed += c.pass;
       const std::string name = vectors[i] + (pass ? " (after reset())" : "");
@@ -124,7 +131,9 @@ int run_verify(const VerifyArgs& a) {
   const size_t total = vectors.size() * (sequence ? 2 : 1);
   const std::string where = (target.name == "host" ? "" : " on " + target.name) +
                             (model->input_rows.enabled ? " (input row by row)" : "") +
-                            (sequence ? " (a sequence on one model, twice with reset() between)" : "");
+                            (sequence ? fmt::format(" (a {} on one model, twice with reset() between)",
+                                                    a.stream.empty() ? "sequence" : "stream")
+                                      : "");
   if (is_float)
     std::cout << fmt::format("verify: {}/{} within tolerance{} (max relative error {:.3g}, tolerance {:g})\n", passed,
                              total, where, max_err, a.tolerance);
