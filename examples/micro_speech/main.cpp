@@ -270,8 +270,9 @@ int main(int argc, char** argv) {
   const uint32_t rows = options.features != nullptr ? classify_features(options, classification)
                                                    : classify_audio(options, classification, &feature_mismatches);
   if (rows % kRows != 0) {
+    mf_print("rows after the last result, too few to classify: ");
     mf_print_u32(rows % kRows);
-    mf_print(" rows after the last whole 49 not classified\n");
+    mf_print("\n");
   }
   if (options.bench != Bench::kNone) {
     const size_t stack = mf_stack_used();

@@ -11,6 +11,7 @@
       features:NAME   the classifier alone on micro_speech/vectors/NAME.in.bin
       clip:WAV:LABEL  a WAV file (the example's espeak-ng clips) must be LABEL
       bad-wav         malformed and unsupported WAV files: exit status 2 and the reason
+      sequence        the yes and no streams in one 2 s file: yes, then no
   micro_speech_test.py measure (--program P | --firmware ELF --plugin SO) --models-dir D --work W
       exact instructions of the front end per 20 ms step and of the classifier per row (markers
       around each part only): on the host with callgrind, against TFLM's figures in the
@@ -53,15 +54,16 @@ def program_argv(a, args):
     return argv
 
 
-def stream_wav(a, name):
-    """TFLM's stream audio (raw int16 LE) as a 16 kHz mono 16-bit WAV file in the work folder."""
-    raw = os.path.join(a.models_dir, "micro_speech_preprocessor/vectors", f"stream_{name}_1000ms.audio.bin")
-    path = os.path.join(a.work, f"stream_{name}.wav")
+def stream_wav(a, *names):
+    """TFLM's stream audio (raw int16 LE), one after the other, as a 16 kHz mono 16-bit WAV file."""
+    path = os.path.join(a.work, "stream_" + "_".join(names) + ".wav")
     with wave.open(path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(16000)
-        w.writeframes(open(raw, "rb").read())
+        for name in names:
+            w.writeframes(open(os.path.join(a.models_dir, "micro_speech_preprocessor/vectors",
+                                            f"stream_{name}_1000ms.audio.bin"), "rb").read())
     return path
 
 
@@ -77,6 +79,15 @@ def case_stream(a, name):
     features = os.path.join(a.models_dir, "micro_speech_preprocessor/vectors", f"stream_{name}_1000ms.features.bin")
     expect_label(a, ["--check-features", features, stream_wav(a, name)], EXPECTED[name])
     print(f"PASS stream_{name}_1000ms: {EXPECTED[name]}, 49 rows of features bit-exact")
+
+
+def case_sequence(a):
+    """Two seconds, yes then no: one result per 980 ms with the front end's state carried on."""
+    r = run(program_argv(a, [stream_wav(a, "yes", "no")]))
+    want = ["0-990 ms: yes (", "980-1970 ms: no (", "rows after the last result, too few to classify: 1"]
+    if r.returncode != 0 or any(w not in r.stdout for w in want):
+        raise SystemExit(f"FAIL: exit status {r.returncode}, wanted the lines {want}")
+    print("PASS yes + no streams: yes, then no")
 
 
 def case_features(a, name):
@@ -271,6 +282,8 @@ def main():
         print(f"PASS {path}: {label}")
     elif kind == "bad-wav":
         case_bad_wav(a)
+    elif kind == "sequence":
+        case_sequence(a)
     else:
         p.error("unknown case " + repr(a.case))
     return 0
