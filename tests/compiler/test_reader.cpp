@@ -12,6 +12,8 @@
 #include <tuple>
 #include <cstring>
 
+#include <flatbuffers/flexbuffers.h>
+
 #include "seed_models.h"
 #include "ops/options.h"
 #include "test_util.h"
@@ -518,10 +520,30 @@ TEST(Reader, CustomOperatorNamesItsCustomCode) {
   w::ModelWriter m;
   const int a = m.add_input_tensor("a", w::TensorType::INT8, {1, 4}, q(1.f, 0));
   const int b = m.add_tensor("b", w::TensorType::INT8, {1, 4}, q(1.f, 0));
-  m.add_custom_operator("SignalWindow", {a}, {b}, {1, 2, 3});
+  m.add_custom_operator("AudioMicroFrontend", {a}, {b}, {1, 2, 3});
   m.set_outputs({b});
   EXPECT_COMPILE_ERROR(microflow::read_tflite_buffer(m.finish(), kName), kName, "op 0 (CUSTOM)",
-                       "custom operator 'SignalWindow'", "not supported");
+                       "custom operator 'AudioMicroFrontend'", "not supported");
+}
+
+// A known custom operator reads its options from a flexbuffer map: bytes that are not one,
+// and a map without a key the operator needs, are errors naming the operator.
+TEST(Reader, CustomOptionsMustBeAFlexbufferMapWithTheKeys) {
+  auto model = [](std::vector<uint8_t> options) {
+    w::ModelWriter m;
+    const int a = m.add_input_tensor("a", w::TensorType::INT16, {1, 4}, q(1.f, 0));
+    const int b = m.add_tensor("b", w::TensorType::INT16, {1, 4}, q(1.f, 0));
+    m.add_custom_operator("SignalWindow", {a}, {b}, std::move(options));
+    m.set_outputs({b});
+    return m.finish();
+  };
+  EXPECT_COMPILE_ERROR(microflow::read_tflite_buffer(model({1, 2, 3}), kName), kName, "op 0 (SignalWindow)",
+                       "custom options");
+  flexbuffers::Builder fbb;
+  fbb.Map([&] { fbb.Int("not_shift", 1); });
+  fbb.Finish();
+  EXPECT_COMPILE_ERROR(microflow::read_tflite_buffer(model(fbb.GetBuffer()), kName), kName, "op 0 (SignalWindow)",
+                       "custom option 'shift' missing");
 }
 
 TEST(Reader, OperatorTensorIndexOutOfRange) {

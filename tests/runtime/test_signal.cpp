@@ -76,17 +76,17 @@ TEST(SignalFftAutoScale, ScalesToHeadroomAndKeepsTflmsInt16Maximum) {
   int16_t out[3];
   int32_t bits = -1;
   const int16_t small[3] = {3, -100, 7};  // |max| 100: 7 bits, 8 of headroom
-  mf::signal_fft_auto_scale_s16(p, small, out, &bits);
+  mf::signal_fft_auto_scale_s16(p, small, &bits, out);
   EXPECT_EQ(bits, 8);
   EXPECT_EQ(out[1], -100 * 256);
   // TFLM's MaxAbs16 turns -(-32768) back into -32768; its msb is then 32: no scaling.
   const int16_t edge[3] = {5, 1, -32768};
-  mf::signal_fft_auto_scale_s16(p, edge, out, &bits);
+  mf::signal_fft_auto_scale_s16(p, edge, &bits, out);
   EXPECT_EQ(bits, 0);
   EXPECT_EQ(out[2], -32768);
   // ... and any later value above -32768 becomes the maximum again.
   const int16_t after[3] = {-32768, 5, 1};
-  mf::signal_fft_auto_scale_s16(p, after, out, &bits);
+  mf::signal_fft_auto_scale_s16(p, after, &bits, out);
   EXPECT_EQ(bits, 12);
   EXPECT_EQ(out[1], 5 << 12);
   EXPECT_EQ(out[0], 0);  // -32768 · 4096 truncated to int16
@@ -176,7 +176,7 @@ TEST(SignalSpectralSubtraction, NoiseEstimateCarriesAcrossInvokes) {
     std::vector<uint32_t> in(3);
     for (uint32_t& v : in) v = rng() % 5000;
     if (step == 4) in[1] = 0;  // below the estimate: clamped
-    mf::signal_filter_bank_spectral_subtraction(p, in.data(), noise.data(), out.data(), noise_out.data());
+    mf::signal_filter_bank_spectral_subtraction(p, in.data(), noise.data(), noise_out.data(), out.data());
     for (int c = 0; c < 3; ++c) {  // TFLM's FilterbankSpectralSubtraction
       const uint64_t s = c & 1 ? p.alternate_smoothing : p.smoothing;
       const uint64_t m = c & 1 ? p.alternate_one_minus_smoothing : p.one_minus_smoothing;

@@ -10,6 +10,7 @@ struct SignalFftAutoScaleParams : ParamsBase {
 };
 const KernelDef kSignalFftAutoScaleS16{.function = "signal_fft_auto_scale_s16",
                                        .header = "microflow/kernels/signal_fft.h",
+                                       .in_place = InPlaceKind::Elementwise,
                                        .sample_params = sample_of<SignalFftAutoScaleParams>};
 
 KernelCall lower_fft_auto_scale(const Graph& g, const Operator& op) {
@@ -24,8 +25,8 @@ KernelCall lower_fft_auto_scale(const Graph& g, const Operator& op) {
   p.size = in.elements();
   KernelCall k = make_call(op, kSignalFftAutoScaleS16, p);
   add_input_arg(k, in);
-  add_output_arg(k, out);
   add_output_arg(k, bits);
+  add_output_arg(k, out);  // last: the call's output, which may be written over the input
   return k;
 }
 

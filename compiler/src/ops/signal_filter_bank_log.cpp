@@ -24,6 +24,7 @@ struct SignalFilterBankLogParams : ParamsBase {
 };
 const KernelDef kSignalFilterBankLog{.function = "signal_filter_bank_log",
                                      .header = "microflow/kernels/signal_filter_bank.h",
+                                     .in_place = InPlaceKind::Elementwise,
                                      .sample_params = sample_of<SignalFilterBankLogParams>};
 
 struct FilterBankLogOptions : OpOptions {

@@ -16,6 +16,7 @@ struct SignalSpectralSubtractionParams : ParamsBase {
 };
 const KernelDef kSignalSpectralSubtraction{.function = "signal_filter_bank_spectral_subtraction",
                                            .header = "microflow/kernels/signal_filter_bank.h",
+                                           .in_place = InPlaceKind::Elementwise,
                                            .sample_params = sample_of<SignalSpectralSubtractionParams>};
 
 struct SpectralSubtractionOptions : OpOptions {
@@ -63,8 +64,8 @@ KernelCall lower_spectral_subtraction(const Graph& g, const Operator& op) {
   KernelCall k = make_call(op, kSignalSpectralSubtraction, p);
   add_input_arg(k, in);
   add_output_arg(k, state);
-  add_output_arg(k, out);
   add_output_arg(k, noise);
+  add_output_arg(k, out);  // last: the call's output, which may be written over the input
   return k;
 }
 

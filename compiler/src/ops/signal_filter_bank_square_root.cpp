@@ -10,6 +10,7 @@ struct SignalFilterBankSquareRootParams : ParamsBase {
 };
 const KernelDef kSignalFilterBankSquareRoot{.function = "signal_filter_bank_square_root",
                                             .header = "microflow/kernels/signal_filter_bank.h",
+                                            .in_place = InPlaceKind::Elementwise,
                                             .sample_params = sample_of<SignalFilterBankSquareRootParams>};
 
 KernelCall lower_square_root(const Graph& g, const Operator& op) {

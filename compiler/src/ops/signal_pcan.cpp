@@ -15,6 +15,7 @@ struct SignalPcanParams : ParamsBase {
 };
 const KernelDef kSignalPcan{.function = "signal_pcan",
                             .header = "microflow/kernels/signal_pcan.h",
+                            .in_place = InPlaceKind::Elementwise,
                             .sample_params = sample_of<SignalPcanParams>};
 
 struct PcanOptions : OpOptions {

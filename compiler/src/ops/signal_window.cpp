@@ -11,6 +11,7 @@ struct SignalWindowParams : ParamsBase {
 };
 const KernelDef kSignalWindowS16{.function = "signal_window_s16",
                                  .header = "microflow/kernels/signal_window.h",
+                                 .in_place = InPlaceKind::Elementwise,
                                  .sample_params = sample_of<SignalWindowParams>};
 
 struct WindowOptions : OpOptions {

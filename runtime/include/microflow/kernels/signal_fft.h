@@ -23,8 +23,9 @@ struct SignalFftAutoScaleParams {
 };
 
 // Shifts the input left by the headroom of its largest magnitude; writes the shift.
-inline void signal_fft_auto_scale_s16(const SignalFftAutoScaleParams& params, const int16_t* input, int16_t* output,
-                                      int32_t* scale_bits) {
+// The output may be the input itself: every element is read before it is written.
+inline void signal_fft_auto_scale_s16(const SignalFftAutoScaleParams& params, const int16_t* input,
+                                      int32_t* scale_bits, int16_t* output) {
   const SignalFftAutoScaleParams p = flash_load(params);
   // TFLM's MaxAbs16 keeps the maximum in an int16: -(-32768) wraps back to -32768.
   int16_t max = 0;
@@ -38,7 +39,7 @@ inline void signal_fft_auto_scale_s16(const SignalFftAutoScaleParams& params, co
   }
   int32_t bits = 16 - static_cast<int32_t>(signal::msb32(static_cast<uint32_t>(static_cast<int32_t>(max)))) - 1;
   if (bits < 0) bits = 0;
-  for (int32_t i = 0; i < p.size; ++i) output[i] = static_cast<int16_t>(input[i] * (1 << bits));
+  for (int32_t i = 0; i < p.size; ++i) output[i] = static_cast<int16_t>(input[i] * (static_cast<int32_t>(1) << bits));
   *scale_bits = bits;
 }
 
@@ -57,8 +58,13 @@ struct Cpx16 {
   int16_t r, i;
 };
 
-// kissfft's sround(smul(a, b)): the product's rounding shift by 15, truncated to int16.
-inline int16_t kiss_mul(int32_t a, int32_t b) { return static_cast<int16_t>((a * b + (1 << 14)) >> 15); }
+// Sums of int16 parts in int32 as on a 32-bit int (AVR's int has 16 bits), then
+// truncated to int16 where kissfft stores them.
+inline int32_t wide(int16_t x) { return x; }
+
+// kissfft's sround(smul(a, b)): the product's rounding shift by 15, truncated to int16
+// (returned as int32 for the sums it enters).
+inline int32_t kiss_mul(int32_t a, int32_t b) { return static_cast<int16_t>((a * b + (1 << 14)) >> 15); }
 inline Cpx16 kiss_cmul(Cpx16 a, Cpx16 b) {
   Cpx16 m;
   m.r = static_cast<int16_t>((static_cast<int32_t>(a.r) * b.r - static_cast<int32_t>(a.i) * b.i + (1 << 14)) >> 15);
@@ -69,20 +75,20 @@ inline Cpx16 kiss_cmul(Cpx16 a, Cpx16 b) {
 inline Cpx16 kiss_div(Cpx16 c, int32_t k) {
   const int32_t f = 32767 / k;
   Cpx16 d;
-  d.r = kiss_mul(c.r, f);
-  d.i = kiss_mul(c.i, f);
+  d.r = static_cast<int16_t>(kiss_mul(c.r, f));
+  d.i = static_cast<int16_t>(kiss_mul(c.i, f));
   return d;
 }
 inline Cpx16 kiss_add(Cpx16 a, Cpx16 b) {
   Cpx16 s;
-  s.r = static_cast<int16_t>(a.r + b.r);
-  s.i = static_cast<int16_t>(a.i + b.i);
+  s.r = static_cast<int16_t>(wide(a.r) + wide(b.r));
+  s.i = static_cast<int16_t>(wide(a.i) + wide(b.i));
   return s;
 }
 inline Cpx16 kiss_sub(Cpx16 a, Cpx16 b) {
   Cpx16 s;
-  s.r = static_cast<int16_t>(a.r - b.r);
-  s.i = static_cast<int16_t>(a.i - b.i);
+  s.r = static_cast<int16_t>(wide(a.r) - wide(b.r));
+  s.i = static_cast<int16_t>(wide(a.i) - wide(b.i));
   return s;
 }
 
@@ -123,15 +129,15 @@ struct KissFft16 {
       const Cpx16 s2 = kiss_cmul(kiss_div(f[2 * m], 3), twiddle(2 * k * fstride));
       const Cpx16 s3 = kiss_add(s1, s2);
       Cpx16 s0 = kiss_sub(s1, s2);
-      f[m].r = static_cast<int16_t>(f[0].r - (s3.r >> 1));
-      f[m].i = static_cast<int16_t>(f[0].i - (s3.i >> 1));
-      s0.r = kiss_mul(s0.r, epi3);
-      s0.i = kiss_mul(s0.i, epi3);
+      f[m].r = static_cast<int16_t>(wide(f[0].r) - (wide(s3.r) >> 1));
+      f[m].i = static_cast<int16_t>(wide(f[0].i) - (wide(s3.i) >> 1));
+      s0.r = static_cast<int16_t>(kiss_mul(s0.r, epi3));
+      s0.i = static_cast<int16_t>(kiss_mul(s0.i, epi3));
       f[0] = kiss_add(f[0], s3);
-      f[2 * m].r = static_cast<int16_t>(f[m].r + s0.i);
-      f[2 * m].i = static_cast<int16_t>(f[m].i - s0.r);
-      f[m].r = static_cast<int16_t>(f[m].r - s0.i);
-      f[m].i = static_cast<int16_t>(f[m].i + s0.r);
+      f[2 * m].r = static_cast<int16_t>(wide(f[m].r) + wide(s0.i));
+      f[2 * m].i = static_cast<int16_t>(wide(f[m].i) - wide(s0.r));
+      f[m].r = static_cast<int16_t>(wide(f[m].r) - wide(s0.i));
+      f[m].i = static_cast<int16_t>(wide(f[m].i) + wide(s0.r));
     }
   }
 
@@ -148,10 +154,10 @@ struct KissFft16 {
       const Cpx16 s4 = kiss_sub(s0, s2);
       f[2 * m] = kiss_sub(a, s3);
       f[0] = kiss_add(a, s3);
-      f[m].r = static_cast<int16_t>(s5.r + s4.i);
-      f[m].i = static_cast<int16_t>(s5.i - s4.r);
-      f[3 * m].r = static_cast<int16_t>(s5.r - s4.i);
-      f[3 * m].i = static_cast<int16_t>(s5.i + s4.r);
+      f[m].r = static_cast<int16_t>(wide(s5.r) + wide(s4.i));
+      f[m].i = static_cast<int16_t>(wide(s5.i) - wide(s4.r));
+      f[3 * m].r = static_cast<int16_t>(wide(s5.r) - wide(s4.i));
+      f[3 * m].i = static_cast<int16_t>(wide(s5.i) + wide(s4.r));
     }
   }
 
@@ -166,17 +172,17 @@ struct KissFft16 {
       const Cpx16 s3 = kiss_cmul(f[3 * m], twiddle(3 * u * fstride));
       const Cpx16 s4 = kiss_cmul(f[4 * m], twiddle(4 * u * fstride));
       const Cpx16 s7 = kiss_add(s1, s4), s10 = kiss_sub(s1, s4), s8 = kiss_add(s2, s3), s9 = kiss_sub(s2, s3);
-      f[0].r = static_cast<int16_t>(f[0].r + s7.r + s8.r);
-      f[0].i = static_cast<int16_t>(f[0].i + s7.i + s8.i);
+      f[0].r = static_cast<int16_t>(wide(f[0].r) + wide(s7.r) + wide(s8.r));
+      f[0].i = static_cast<int16_t>(wide(f[0].i) + wide(s7.i) + wide(s8.i));
       Cpx16 s5, s6, s11, s12;
-      s5.r = static_cast<int16_t>(s0.r + kiss_mul(s7.r, ya.r) + kiss_mul(s8.r, yb.r));
-      s5.i = static_cast<int16_t>(s0.i + kiss_mul(s7.i, ya.r) + kiss_mul(s8.i, yb.r));
+      s5.r = static_cast<int16_t>(wide(s0.r) + kiss_mul(s7.r, ya.r) + kiss_mul(s8.r, yb.r));
+      s5.i = static_cast<int16_t>(wide(s0.i) + kiss_mul(s7.i, ya.r) + kiss_mul(s8.i, yb.r));
       s6.r = static_cast<int16_t>(kiss_mul(s10.i, ya.i) + kiss_mul(s9.i, yb.i));
       s6.i = static_cast<int16_t>(-kiss_mul(s10.r, ya.i) - kiss_mul(s9.r, yb.i));
       f[m] = kiss_sub(s5, s6);
       f[4 * m] = kiss_add(s5, s6);
-      s11.r = static_cast<int16_t>(s0.r + kiss_mul(s7.r, yb.r) + kiss_mul(s8.r, ya.r));
-      s11.i = static_cast<int16_t>(s0.i + kiss_mul(s7.i, yb.r) + kiss_mul(s8.i, ya.r));
+      s11.r = static_cast<int16_t>(wide(s0.r) + kiss_mul(s7.r, yb.r) + kiss_mul(s8.r, ya.r));
+      s11.i = static_cast<int16_t>(wide(s0.i) + kiss_mul(s7.i, yb.r) + kiss_mul(s8.i, ya.r));
       s12.r = static_cast<int16_t>(-kiss_mul(s10.i, yb.i) + kiss_mul(s9.i, ya.i));
       s12.i = static_cast<int16_t>(kiss_mul(s10.r, yb.i) - kiss_mul(s9.r, ya.i));
       f[2 * m] = kiss_add(s11, s12);
@@ -212,13 +218,13 @@ inline void signal_rfft_s16(const SignalRfftS16Params& params, const int16_t* in
     detail::Cpx16* freq = reinterpret_cast<detail::Cpx16*>(output) + row * (n + 1);
     fft.work(freq, 0, 1, p.factors);
     const detail::Cpx16 dc = detail::kiss_div(freq[0], 2);
-    freq[0].r = static_cast<int16_t>(dc.r + dc.i);
-    freq[n].r = static_cast<int16_t>(dc.r - dc.i);
+    freq[0].r = static_cast<int16_t>(detail::wide(dc.r) + detail::wide(dc.i));
+    freq[n].r = static_cast<int16_t>(detail::wide(dc.r) - detail::wide(dc.i));
     freq[0].i = freq[n].i = 0;
     for (int32_t k = 1; k <= n / 2; ++k) {
       const detail::Cpx16 fpk = detail::kiss_div(freq[k], 2);
       detail::Cpx16 fpnk = freq[n - k];
-      fpnk.i = static_cast<int16_t>(-fpnk.i);
+      fpnk.i = static_cast<int16_t>(-detail::wide(fpnk.i));
       fpnk = detail::kiss_div(fpnk, 2);
       const detail::Cpx16 f1k = detail::kiss_add(fpk, fpnk);
       const detail::Cpx16 f2k = detail::kiss_sub(fpk, fpnk);
@@ -226,10 +232,10 @@ inline void signal_rfft_s16(const SignalRfftS16Params& params, const int16_t* in
       st.r = flash_read(p.super_twiddles + 2 * (k - 1));
       st.i = flash_read(p.super_twiddles + 2 * (k - 1) + 1);
       const detail::Cpx16 tw = detail::kiss_cmul(f2k, st);
-      freq[k].r = static_cast<int16_t>((f1k.r + tw.r) >> 1);
-      freq[k].i = static_cast<int16_t>((f1k.i + tw.i) >> 1);
-      freq[n - k].r = static_cast<int16_t>((f1k.r - tw.r) >> 1);
-      freq[n - k].i = static_cast<int16_t>((tw.i - f1k.i) >> 1);
+      freq[k].r = static_cast<int16_t>((detail::wide(f1k.r) + detail::wide(tw.r)) >> 1);
+      freq[k].i = static_cast<int16_t>((detail::wide(f1k.i) + detail::wide(tw.i)) >> 1);
+      freq[n - k].r = static_cast<int16_t>((detail::wide(f1k.r) - detail::wide(tw.r)) >> 1);
+      freq[n - k].i = static_cast<int16_t>((detail::wide(tw.i) - detail::wide(f1k.i)) >> 1);
     }
   }
 }

@@ -63,8 +63,9 @@ struct SignalSpectralSubtractionParams {
 
 // TFLM's FilterbankSpectralSubtraction. `noise` is the kernel's state ([channels] uint32 in
 // the state region, zero at reset()); `noise_output` receives a copy of it (TFLM's second output).
+// `output` may be `input`: channel c is read before it is written.
 inline void signal_filter_bank_spectral_subtraction(const SignalSpectralSubtractionParams& params, const uint32_t* input,
-                                                    uint32_t* noise, uint32_t* output, uint32_t* noise_output) {
+                                                    uint32_t* noise, uint32_t* noise_output, uint32_t* output) {
   const SignalSpectralSubtractionParams p = flash_load(params);
   for (int32_t c = 0; c < p.channels; ++c) {
     const bool odd = (c & 1) != 0;
