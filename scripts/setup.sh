@@ -9,6 +9,7 @@ packages=(
   cmake ninja-build g++ python3
   libflatbuffers-dev flatbuffers-compiler libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind binutils
+  espeak-ng sox                                                       # examples/micro_speech's own clips
 )
 for arg in "$@"; do
   case "$arg" in

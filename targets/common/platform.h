@@ -45,6 +45,12 @@ size_t mf_stack_used(void);
 int mf_platform_open(const char* path);
 int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n);
 
+// Command-line arguments: `argc = mf_platform_args(argc, argv, &argv);` first in main. The host
+// passes main's own through; under QEMU they come from the semihosting command line
+// (`-semihosting-config ...,arg=PROG,arg=...`, SYS_GET_CMDLINE; arguments may not contain
+// spaces). Not on AVR/Xtensa.
+int mf_platform_args(int argc, char** argv, char*** args);
+
 #ifdef __cplusplus
 }
 #endif

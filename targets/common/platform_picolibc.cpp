@@ -8,6 +8,8 @@
 //             symbols picolibc.ld provides; the heap is unused, so it is stack headroom
 //   faults    print a message and exit with 125 (picolibc's default handlers spin forever)
 //   external  semihosting SYS_OPEN / SYS_SEEK / SYS_READ on a host file (the "SPI flash")
+//   args      semihosting SYS_GET_CMDLINE, split at spaces (picolibc's crt0-semihost does
+//             this too, but it also defines the fault handlers above)
 #include "platform.h"
 
 extern "C" {
@@ -23,6 +25,8 @@ const uintptr_t kSysOpen = 0x01;
 const uintptr_t kSysWrite0 = 0x04;
 const uintptr_t kSysRead = 0x06;
 const uintptr_t kSysSeek = 0x0A;
+const uintptr_t kSysGetCmdline = 0x15;
+const int kMaxArgs = 16;
 const uintptr_t kOpenReadBinary = 1;  // fopen mode "rb"
 const uint32_t kStackPattern = 0xA5A5A5A5u;
 const uintptr_t kPaintMargin = 32;  // bytes below SP left alone (the paint loop's own spills)
@@ -115,6 +119,24 @@ int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n) {
   if (sys_semihost(kSysSeek, (uintptr_t)seek) != 0) return -1;
   uintptr_t read[3] = {(uintptr_t)handle, (uintptr_t)dst, n};
   return sys_semihost(kSysRead, (uintptr_t)read) == 0 ? 0 : -1;  // returns the bytes NOT read
+}
+
+int mf_platform_args(int, char**, char*** args) {
+  static char line[1024];
+  static char* argv[kMaxArgs + 1];
+  uintptr_t block[2] = {(uintptr_t)line, sizeof line};
+  int argc = 0;
+  if (sys_semihost(kSysGetCmdline, (uintptr_t)block) == 0) {
+    for (char* p = line; *p != '\0' && argc < kMaxArgs;) {
+      while (*p == ' ') *p++ = '\0';
+      if (*p == '\0') break;
+      argv[argc++] = p;
+      while (*p != ' ' && *p != '\0') ++p;
+    }
+  }
+  argv[argc] = 0;
+  *args = argv;
+  return argc;
 }
 
 void mf_stack_paint(void) {

@@ -6,6 +6,7 @@
 //             (summed over pairs). Outside valgrind they cost a few instructions.
 //   stack     not measured (returns 0).
 //   external  stdio on a file (handles index a small table of FILE*).
+//   args      main's own.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -50,6 +51,11 @@ int mf_platform_read_at(int handle, uint32_t offset, void* dst, uint32_t n) {
   FILE* f = host_files[handle];
   if (fseek(f, static_cast<long>(offset), SEEK_SET) != 0) return -1;
   return fread(dst, 1, n, f) == n ? 0 : -1;
+}
+
+int mf_platform_args(int argc, char** argv, char*** args) {
+  *args = argv;
+  return argc;
 }
 
 void mf_stack_paint(void) {}
