@@ -5,8 +5,9 @@
 //                            VALID depthwise, a SAME-style PAD before a stride-1 one, 1x1
 //                            expand / project convolutions, a residual ADD
 //   inception_concat_int8    three branches (1x1, 3x3, pool + 1x1) joined by CONCATENATION
-//   conv_leaky_relu_int8     CONV_2D then a standalone LEAKY_RELU (the face / person detectors)
-//   conv_logistic_int8       CONV_2D then a standalone LOGISTIC
+//   conv_leaky_relu_int8     two CONV_2D 3x3, each followed by a standalone LEAKY_RELU (the face
+//                            / person detectors' backbone)
+//   conv_logistic_int8       the same with a standalone LOGISTIC after each CONV_2D
 // Weights are pseudo-random with a fixed seed, so every run writes the same bytes.
 #include <cstdio>
 #include <filesystem>
@@ -132,14 +133,20 @@ std::vector<uint8_t> inception_concat() {
   return b.writer().finish();
 }
 
-// CONV_2D 3x3 (16 channels) on 1x24x24x8, then one standalone activation.
+// Two CONV_2D 3x3 SAME layers (1x24x24x8 -> 16 -> 16 channels), each followed by one
+// standalone activation, as the detectors' backbones chain them. A standalone activation
+// between two convolutions also breaks the chain that band streaming would compute row by row.
 std::vector<uint8_t> conv_then(w::BuiltinOperator activation, w::BuiltinOptions options, Quantization out) {
   Builder b(3);
-  const int x = b.input({1, 24, 24, 8});
-  const int c = b.conv("conv", x, {1, 24, 24, 16}, 8, 3, {.padding = w::Padding::SAME});
-  const int y = b.activation("activation", {1, 24, 24, 16}, out);
-  b.writer().add_operator(activation, {c}, {y}, options);
-  b.writer().set_outputs({y});
+  int x = b.input({1, 24, 24, 8});
+  int32_t depth = 8;
+  for (const std::string block : {"block1", "block2"}) {
+    const int c = b.conv(block + "/conv", x, {1, 24, 24, 16}, depth, 3, {.padding = w::Padding::SAME});
+    x = b.activation(block + "/activation", {1, 24, 24, 16}, out);
+    b.writer().add_operator(activation, {c}, {x}, options);
+    depth = 16;
+  }
+  b.writer().set_outputs({x});
   return b.writer().finish();
 }
 

@@ -22,74 +22,93 @@ constexpr auto kRelu6 = static_cast<Op>(21), kHardSwish = static_cast<Op>(117);
 
 constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20};
 
-// x [1,H,W,C] -> layer -> mid -> activation -> y; `also` adds a second reader of mid (a
-// RELU6 to a second output), `mid_is_output` makes mid a model output.
+// x [1,H,W,C] -> layer -> mid -> activation -> y, `blocks` times (each later block's layer
+// reads the previous y: depth out_depth, quantization `out`); `also` adds a second reader of
+// the first mid (a RELU6 to a second output), `mid_is_output` makes it a model output.
 struct Model {
   bool depthwise = false;
-  int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3;
+  int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3, blocks = 1;
   Op activation = Op::LeakyRelu;
   w::BuiltinOptions options = w::LeakyReluOptions{0.2f};
   QParams out = {0.03f, 5};
   bool also = false, mid_is_output = false;
-  std::vector<int8_t> weights;
-  std::vector<float> scales;
-  std::vector<int32_t> bias;
+  struct Layer {
+    std::vector<int8_t> weights;
+    std::vector<float> scales;
+    std::vector<int32_t> bias;
+  };
+  std::vector<Layer> layers;
+
+  int32_t in_depth(int block) const { return block == 0 ? depth : out_depth; }
+  QParams in_quant(int block) const { return block == 0 ? kIn : out; }
 
   std::vector<uint8_t> write(std::mt19937& rng) {
-    const int32_t taps = kernel * kernel * (depthwise ? out_depth : out_depth * depth);
-    weights.resize(static_cast<size_t>(taps));
-    for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
-    scales.clear();
-    bias.clear();
-    for (int32_t c = 0; c < out_depth; ++c) {
-      scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
-      bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
-    }
+    layers.assign(static_cast<size_t>(blocks), {});
     w::ModelWriter m;
-    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, height, width, depth}, q(kIn.scale, kIn.zero_point));
-    const std::vector<int32_t> filter_shape =
-        depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth} : std::vector<int32_t>{out_depth, kernel, kernel, depth};
-    const int f = m.add_const_tensor("w", w::TensorType::INT8, filter_shape, bytes_of(weights),
-                                     w::Quantization::symmetric_per_channel(scales, depthwise ? 3 : 0));
-    const int b = m.add_const_tensor("b", w::TensorType::INT32, {out_depth}, bytes_of(bias));
-    const int mid = m.add_tensor("mid", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
-    if (depthwise) {
-      m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
-    } else {
-      m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+    int x = m.add_input_tensor("x", w::TensorType::INT8, {1, height, width, depth}, q(kIn.scale, kIn.zero_point));
+    std::vector<int32_t> outputs;
+    for (int block = 0; block < blocks; ++block) {
+      Layer& l = layers[static_cast<size_t>(block)];
+      const std::string tag = block ? std::string("b").append(std::to_string(block)) : std::string();
+      const int32_t taps = kernel * kernel * (depthwise ? out_depth : out_depth * in_depth(block));
+      l.weights.resize(static_cast<size_t>(taps));
+      for (auto& v : l.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+      for (int32_t c = 0; c < out_depth; ++c) {
+        l.scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
+        l.bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+      }
+      const std::vector<int32_t> filter_shape = depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth}
+                                                          : std::vector<int32_t>{out_depth, kernel, kernel, in_depth(block)};
+      const int f = m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
+                                       w::Quantization::symmetric_per_channel(l.scales, depthwise ? 3 : 0));
+      const int b = m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
+      const int mid =
+          m.add_tensor(tag + "mid", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
+      if (depthwise) {
+        m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
+      } else {
+        m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+      }
+      x = m.add_tensor(tag + "y", w::TensorType::INT8, {1, height, width, out_depth}, q(out.scale, out.zero_point));
+      m.add_operator(activation, {mid}, {x}, options);
+      if (block > 0) continue;
+      if (also) {
+        const int z = m.add_tensor("z", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
+        m.add_operator(kRelu6, {mid}, {z});
+        outputs.push_back(z);
+      }
+      if (mid_is_output) outputs.push_back(mid);
     }
-    const int y = m.add_tensor("y", w::TensorType::INT8, {1, height, width, out_depth}, q(out.scale, out.zero_point));
-    m.add_operator(activation, {mid}, {y}, options);
-    std::vector<int32_t> outputs = {y};
-    if (also) {
-      const int z = m.add_tensor("z", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
-      m.add_operator(kRelu6, {mid}, {z});
-      outputs.push_back(z);
-    }
-    if (mid_is_output) outputs.push_back(mid);
+    outputs.insert(outputs.begin(), x);
     m.set_outputs(outputs);
     return m.finish();
   }
 
   // TFLM's layer, then the activation's table (ops/int8_table.h, checked against TFLM's
-  // formulas by test_int8_tables.cpp).
-  std::vector<int8_t> expected(const std::vector<int8_t>& x, const microflow::Int8Table& table) const {
-    std::vector<int8_t> mid;
-    if (depthwise) {
-      const tflm_ref::DepthwiseShape s{height, width, depth, out_depth / depth, kernel, kernel, 1, 1, true};
-      mid = tflm_ref::depthwise_conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
-    } else {
-      const tflm_ref::ConvShape s{height, width, depth, out_depth, kernel, kernel, 1, 1, true};
-      mid = tflm_ref::conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
+  // formulas by test_int8_tables.cpp), block after block.
+  std::vector<int8_t> expected(std::vector<int8_t> x, const microflow::Int8Table& table) const {
+    for (int block = 0; block < blocks; ++block) {
+      const Layer& l = layers[static_cast<size_t>(block)];
+      if (depthwise) {
+        const tflm_ref::DepthwiseShape s{height, width, in_depth(block), out_depth / in_depth(block), kernel, kernel, 1, 1, true};
+        x = tflm_ref::depthwise_conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+      } else {
+        const tflm_ref::ConvShape s{height, width, in_depth(block), out_depth, kernel, kernel, 1, 1, true};
+        x = tflm_ref::conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+      }
+      for (int8_t& v : x) v = table[static_cast<uint8_t>(v)];
     }
-    for (int8_t& v : mid) v = table[static_cast<uint8_t>(v)];
-    return mid;
+    return x;
   }
 };
 
+// The first call with a folded activation, looking into band regions' stages too.
 const microflow::KernelCall* folded_call(const Compiled& c) {
-  for (const microflow::KernelCall& k : c.calls)
+  for (const microflow::KernelCall& k : c.calls) {
     if (k.folded_activation) return &k;
+    for (const microflow::KernelCall& stage : k.stages)
+      if (stage.folded_activation) return &stage;
+  }
   return nullptr;
 }
 
@@ -99,6 +118,24 @@ std::unique_ptr<Compiled> compile_plain(const std::vector<uint8_t>& bytes) {
   o.rewrites = false;
   microflow::compile_model_buffer(bytes, "plain.tflite", *c, o);
   return c;
+}
+
+// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
+// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization; `blocks` of them).
+Model bar_model(Op activation, int blocks = 1) {
+  Model m;
+  m.blocks = blocks;
+  m.height = m.width = 24;
+  m.depth = 8;
+  m.out_depth = 16;
+  m.activation = activation;
+  m.options = {};
+  m.out = {1.f / 256, -128};
+  if (activation == Op::LeakyRelu) {
+    m.options = w::LeakyReluOptions{0.2f};
+    m.out = {0.04f, -20};
+  }
+  return m;
 }
 
 TEST(ActivationFold, TableFoldsIntoTheConvolution) {
@@ -153,6 +190,29 @@ TEST(ActivationFold, NotWhenTheIntermediateIsReadElsewhereOrAnOutput) {
   EXPECT_EQ(b->calls.size(), 2u);
 }
 
+// conv -> LEAKY_RELU -> conv -> LEAKY_RELU (the detectors' backbones): a standalone lookup
+// between the convolutions breaks the chain band streaming computes row by row, so the first
+// activation exists whole; folded, the two layers (tables in their output stages) stream as
+// one region and the arena shrinks.
+TEST(ActivationFold, TablesLetBandStreamingContinueThroughTheActivation) {
+  std::mt19937 rng(4);
+  Model model = bar_model(Op::LeakyRelu, 2);
+  const auto bytes = model.write(rng);
+  const auto folded = compile_bytes(bytes, "conv_leaky_x2.tflite");
+  ASSERT_EQ(folded->calls.size(), 1u);
+  const microflow::KernelCall& region = folded->calls[0];
+  EXPECT_EQ(region.function(), "band_stream_s8");
+  ASSERT_EQ(region.stages.size(), 2u);
+  for (const microflow::KernelCall& stage : region.stages) {
+    ASSERT_NE(stage.folded_activation, nullptr) << stage.op_names();
+    EXPECT_FALSE(stage.params.as<microflow::Conv2DS8Params>().output_table.null()) << stage.op_names();
+  }
+  const auto plain = compile_plain(bytes);
+  EXPECT_EQ(plain->calls.size(), 4u);
+  for (const microflow::KernelCall& k : plain->calls) EXPECT_TRUE(k.stages.empty()) << k.op_names();
+  EXPECT_LT(folded->plan.arena_bytes, plain->plan.arena_bytes);
+}
+
 class ActivationFoldEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -188,23 +248,6 @@ class ActivationFoldEndToEnd : public ::testing::Test {
   }
 };
 
-// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
-// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization).
-Model bar_model(Op activation) {
-  Model m;
-  m.height = m.width = 24;
-  m.depth = 8;
-  m.out_depth = 16;
-  m.activation = activation;
-  m.options = {};
-  m.out = {1.f / 256, -128};
-  if (activation == Op::LeakyRelu) {
-    m.options = w::LeakyReluOptions{0.2f};
-    m.out = {0.04f, -20};
-  }
-  return m;
-}
-
 TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
   Model leaky = bar_model(Op::LeakyRelu);
   expect_bit_exact(leaky, "conv_leaky_relu");
@@ -226,6 +269,15 @@ TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
   hard_swish.activation = kHardSwish;
   hard_swish.options = {};
   expect_bit_exact(hard_swish, "conv_hard_swish");
+}
+
+// The two-block bar model streamed as one region (tables in both stages), on the host and
+// cortex-m4 (the 1x1-free region runs the generic band stages there too).
+TEST_F(ActivationFoldEndToEnd, TablesInsideABandRegion) {
+  Model leaky = bar_model(Op::LeakyRelu, 2);
+  expect_bit_exact(leaky, "conv_leaky_relu_x2", "--patch-streaming on");
+  Model logistic = bar_model(Op::Logistic, 2);
+  expect_bit_exact(logistic, "conv_logistic_x2_m4", "--patch-streaming on --target cortex-m4");
 }
 
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
