@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from doc_sections import other_scripts_sections, replace_section
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGETS = ["host", "atmega328p", "cortex-m4", "cortex-m7", "cortex-m55", "rv32imc", "xtensa-lx106"]
 SEED = ["sine_int8", "sine_float", "micro_speech", "micro_speech_preprocessor", "person_detect"]
@@ -195,18 +197,6 @@ def energy_section(results, targets, optimize):
     return lines + [""]
 
 
-def replace_section(out, section):
-    """Puts `section` in place of the existing energy section of `out` (or at its end)."""
-    lines = out.read_text().splitlines() if out.exists() else []
-    if ENERGY_HEADING in lines:
-        start = lines.index(ENERGY_HEADING)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = section
-    else:
-        lines += [""] + section
-    out.write_text("\n".join(lines).rstrip("\n") + "\n")
-
-
 def arena_cell(r):
     """The arena; with streaming input (chosen by bench when the whole input does not fit) also the
     whole-input arena it replaces."""
@@ -268,7 +258,8 @@ def write_report(results, targets, models, args, other, out):
             lines.append(f"| {m} | {a[counter]:,} | {b[counter]:,} | {a['flash_bytes']:,} | {b['flash_bytes']:,} |")
         lines.append("")
     lines += energy_section(results, targets, args.optimize)
-    out.write_text("\n".join(lines))
+    lines += other_scripts_sections(out)
+    out.write_text("\n".join(lines).rstrip("\n") + "\n")
     print(f"wrote {out}", file=sys.stderr)
 
 
