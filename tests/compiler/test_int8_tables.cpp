@@ -65,7 +65,9 @@ void expect_table_matches(Op code, Quant in, Quant out, const Direct& reference,
   const auto c = compile_bytes(one_op(code, in, out, options), "table.tflite");
   ASSERT_EQ(c->calls.size(), 1u);
   const microflow::KernelCall& k = c->calls[0];
-  if (kernel) EXPECT_EQ(k.function(), kernel);
+  if (kernel) {
+    EXPECT_EQ(k.function(), kernel);
+  }
   std::vector<uint8_t> x(256), y(256);
   for (int b = 0; b < 256; ++b) x[static_cast<size_t>(b)] = static_cast<uint8_t>(b);
   k.kernel->evaluate(k, {x.data(), y.data()});
