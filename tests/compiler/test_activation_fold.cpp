@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kernels/conv.h"
+#include "kernels/fully_connected.h"
 #include "ops/int8_table.h"
 #include "passes/activation_fold.h"
 #include "test_util.h"
@@ -27,6 +28,8 @@ constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20};
 // the first mid (a RELU6 to a second output), `mid_is_output` makes it a model output.
 struct Model {
   bool depthwise = false;
+  // FULLY_CONNECTED instead of a convolution: x [1, depth] (height = width = 1), per-tensor weights.
+  bool fully_connected = false;
   int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3, blocks = 1;
   Op activation = Op::LeakyRelu;
   w::BuiltinOptions options = w::LeakyReluOptions{0.2f};
@@ -40,17 +43,22 @@ struct Model {
   std::vector<Layer> layers;
 
   int32_t in_depth(int block) const { return block == 0 ? depth : out_depth; }
+  std::vector<int32_t> shape(int32_t channels) const {
+    return fully_connected ? std::vector<int32_t>{1, channels} : std::vector<int32_t>{1, height, width, channels};
+  }
+  static constexpr QParams kFcWeights{0.02f, 0};
   QParams in_quant(int block) const { return block == 0 ? kIn : out; }
 
   std::vector<uint8_t> write(std::mt19937& rng) {
     layers.assign(static_cast<size_t>(blocks), {});
     w::ModelWriter m;
-    int x = m.add_input_tensor("x", w::TensorType::INT8, {1, height, width, depth}, q(kIn.scale, kIn.zero_point));
+    int x = m.add_input_tensor("x", w::TensorType::INT8, shape(depth), q(kIn.scale, kIn.zero_point));
     std::vector<int32_t> outputs;
     for (int block = 0; block < blocks; ++block) {
       Layer& l = layers[static_cast<size_t>(block)];
       const std::string tag = block ? std::string("b").append(std::to_string(block)) : std::string();
-      const int32_t taps = kernel * kernel * (depthwise ? out_depth : out_depth * in_depth(block));
+      const int32_t taps = fully_connected ? out_depth * in_depth(block)
+                                           : kernel * kernel * (depthwise ? out_depth : out_depth * in_depth(block));
       l.weights.resize(static_cast<size_t>(taps));
       for (auto& v : l.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
       for (int32_t c = 0; c < out_depth; ++c) {
@@ -59,21 +67,28 @@ struct Model {
       }
       const std::vector<int32_t> filter_shape = depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth}
                                                           : std::vector<int32_t>{out_depth, kernel, kernel, in_depth(block)};
-      const int f = m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
-                                       w::Quantization::symmetric_per_channel(l.scales, depthwise ? 3 : 0));
-      const int b = m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
-      const int mid =
-          m.add_tensor(tag + "mid", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
-      if (depthwise) {
+      const int f = fully_connected
+                        ? m.add_const_tensor(tag + "w", w::TensorType::INT8, {out_depth, in_depth(block)},
+                                             bytes_of(l.weights), q(kFcWeights.scale, kFcWeights.zero_point))
+                        : m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
+                                             w::Quantization::symmetric_per_channel(l.scales, depthwise ? 3 : 0));
+      // FULLY_CONNECTED checks the bias scale (input x weight scale, as TFLite writes it).
+      const int b = fully_connected ? m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias),
+                                                         q(in_quant(block).scale * kFcWeights.scale, 0))
+                                    : m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
+      const int mid = m.add_tensor(tag + "mid", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
+      if (fully_connected) {
+        m.add_fully_connected({x, f, b}, mid);
+      } else if (depthwise) {
         m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
       } else {
         m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
       }
-      x = m.add_tensor(tag + "y", w::TensorType::INT8, {1, height, width, out_depth}, q(out.scale, out.zero_point));
+      x = m.add_tensor(tag + "y", w::TensorType::INT8, shape(out_depth), q(out.scale, out.zero_point));
       m.add_operator(activation, {mid}, {x}, options);
       if (block > 0) continue;
       if (also) {
-        const int z = m.add_tensor("z", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
+        const int z = m.add_tensor("z", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
         m.add_operator(kRelu6, {mid}, {z});
         outputs.push_back(z);
       }
@@ -89,7 +104,9 @@ struct Model {
   std::vector<int8_t> expected(std::vector<int8_t> x, const microflow::Int8Table& table) const {
     for (int block = 0; block < blocks; ++block) {
       const Layer& l = layers[static_cast<size_t>(block)];
-      if (depthwise) {
+      if (fully_connected) {
+        x = tflm_ref::fully_connected(x, in_quant(block), l.weights, kFcWeights, l.bias, kMid, Act::None);
+      } else if (depthwise) {
         const tflm_ref::DepthwiseShape s{height, width, in_depth(block), out_depth / in_depth(block), kernel, kernel, 1, 1, true};
         x = tflm_ref::depthwise_conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
       } else {
@@ -213,6 +230,27 @@ TEST(ActivationFold, TablesLetBandStreamingContinueThroughTheActivation) {
   EXPECT_LT(folded->plan.arena_bytes, plain->plan.arena_bytes);
 }
 
+// FULLY_CONNECTED (per-tensor requantization, which --optimize=speed would specialize) then
+// LOGISTIC: the table folds into the generic kernel's output stage, which the layer keeps.
+TEST(ActivationFold, TableFoldsIntoFullyConnected) {
+  std::mt19937 rng(5);
+  Model model;
+  model.fully_connected = true;
+  model.height = model.width = 1;
+  model.depth = 64;
+  model.out_depth = 16;
+  model.activation = Op::Logistic;
+  model.options = {};
+  model.out = {1.f / 256, -128};
+  const auto c = compile_bytes(model.write(rng), "fc_logistic.tflite");
+  ASSERT_EQ(c->calls.size(), 1u);
+  const microflow::KernelCall* k = folded_call(*c);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->op_names(), "FULLY_CONNECTED+LOGISTIC");
+  EXPECT_EQ(k->function(), "fully_connected_s8");
+  EXPECT_FALSE(k->params.as<microflow::FullyConnectedS8Params>().output_table.null());
+}
+
 class ActivationFoldEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -234,7 +272,7 @@ class ActivationFoldEndToEnd : public ::testing::Test {
     for (int v = 0; v < n; ++v) {
       std::vector<int8_t> in(static_cast<size_t>(model.height * model.width * model.depth));
       for (auto& e : in) e = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
-      const std::string vec = "v" + std::to_string(v);
+      const std::string vec = numbered("v", v);
       write_file(dir.path() / "vectors" / (vec + ".in.bin"), bytes_of(in));
       write_file(dir.path() / "vectors" / (vec + ".out.bin"), bytes_of(model.expected(in, table)));
     }
@@ -278,6 +316,21 @@ TEST_F(ActivationFoldEndToEnd, TablesInsideABandRegion) {
   expect_bit_exact(leaky, "conv_leaky_relu_x2", "--patch-streaming on");
   Model logistic = bar_model(Op::Logistic, 2);
   expect_bit_exact(logistic, "conv_logistic_x2_m4", "--patch-streaming on --target cortex-m4");
+}
+
+// FULLY_CONNECTED + table on the host, cortex-m4 and AVR (AVR's own FC loop).
+TEST_F(ActivationFoldEndToEnd, FullyConnectedWithTables) {
+  for (const char* target : {"host", "cortex-m4", "atmega328p"}) {
+    for (Op activation : {Op::Logistic, Op::LeakyRelu}) {
+      Model fc = bar_model(activation);
+      fc.fully_connected = true;
+      fc.height = fc.width = 1;
+      fc.depth = 40;
+      fc.out_depth = 10;
+      expect_bit_exact(fc, std::string("fc_").append(target).append(activation == Op::Logistic ? "_logistic" : "_leaky"),
+                       std::string("--target ").append(target));
+    }
+  }
 }
 
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
