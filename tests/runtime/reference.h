@@ -185,35 +185,34 @@ inline std::vector<int32_t> pack_filter_blocks(const std::vector<int8_t>& w, int
   return words;
 }
 
-// The int16 weight layout of fully_connected_wide.h (rows = output channels, K = depth),
-// written from its description there: blocks of four rows with K/4 groups of (even, odd)
-// pairs per row, then (row 0, row 1), (row 2, row 3) per remaining k; then each remaining row
-// alone, its last K % 4 values zero-padded to a word.
+// The channel-pair layout of fully_connected_wide.h, written from its description there: rows
+// in pairs (A, B), halfword (A[k], B[k] - (A[k] < 0)) (weights in [-127, 127]); per block of
+// four rows and group of four inputs the words (4g, 4g+2), (4g+1, 4g+3) of pair 0, then of
+// pair 1; a last pair's groups alone; an odd last row's int8; every pair's last depth % 4
+// halfwords; zero bytes to a word.
 inline std::vector<int32_t> wide_weight_words(const std::vector<int8_t>& w, int32_t rows, int32_t depth) {
-  std::vector<int32_t> words;
-  auto at = [&](int32_t r, int32_t k) { return static_cast<int32_t>(w[static_cast<size_t>(r * depth + k)]); };
-  auto pair = [&](int32_t lo, int32_t hi) {
-    words.push_back(static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16)));
+  std::vector<uint8_t> bytes;
+  auto half = [&](int32_t a, int32_t k) {
+    const int8_t low = w[static_cast<size_t>(a * depth + k)];
+    bytes.push_back(static_cast<uint8_t>(low));
+    bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>((a + 1) * depth + k)] - (low < 0 ? 1 : 0)));
   };
   const int32_t groups = depth / 4;
-  for (int32_t b = 0; b < rows / 4; ++b) {
+  for (int32_t b = 0; b < rows / 4; ++b)
     for (int32_t g = 0; g < groups; ++g)
-      for (int32_t j = 0; j < 4; ++j) {
-        pair(at(4 * b + j, 4 * g), at(4 * b + j, 4 * g + 2));
-        pair(at(4 * b + j, 4 * g + 1), at(4 * b + j, 4 * g + 3));
-      }
-    for (int32_t k = 4 * groups; k < depth; ++k) {
-      pair(at(4 * b, k), at(4 * b + 1, k));
-      pair(at(4 * b + 2, k), at(4 * b + 3, k));
-    }
-  }
-  for (int32_t r = rows / 4 * 4; r < rows; ++r) {
+      for (int32_t a : {4 * b, 4 * b + 2}) half(a, 4 * g), half(a, 4 * g + 2), half(a, 4 * g + 1), half(a, 4 * g + 3);
+  if (rows % 4 >= 2)
     for (int32_t g = 0; g < groups; ++g) {
-      pair(at(r, 4 * g), at(r, 4 * g + 2));
-      pair(at(r, 4 * g + 1), at(r, 4 * g + 3));
+      const int32_t a = rows / 4 * 4;
+      half(a, 4 * g), half(a, 4 * g + 2), half(a, 4 * g + 1), half(a, 4 * g + 3);
     }
-    for (int32_t k = 4 * groups; k < depth; k += 2) pair(at(r, k), k + 1 < depth ? at(r, k + 1) : 0);
-  }
+  if (rows % 2 != 0)
+    for (int32_t k = 0; k < depth; ++k) bytes.push_back(static_cast<uint8_t>(w[static_cast<size_t>((rows - 1) * depth + k)]));
+  for (int32_t a = 0; a + 1 < rows; a += 2)
+    for (int32_t k = 4 * groups; k < depth; ++k) half(a, k);
+  while (bytes.size() % 4 != 0) bytes.push_back(0);
+  std::vector<int32_t> words(bytes.size() / 4);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
   return words;
 }
 

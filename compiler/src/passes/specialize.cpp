@@ -15,30 +15,48 @@ uint32_t pack16(int64_t lo, int64_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
 }
 
-// The weights of fully_connected_s8_wide_fixed (layout in runtime fully_connected_wide.h).
-std::vector<int64_t> wide_fc_weights(const std::vector<int64_t>& w, int64_t units, int64_t depth, int64_t w_zero) {
+// The weights of fully_connected_s8_wide_fixed / conv_2d_1x1_s8_wide_fixed: the channel-pair
+// int8 layout of runtime fully_connected_wide.h, as little-endian int32 words (zero bytes to
+// a whole word). Empty when it does not apply: a (w - Z_w) outside int8, a pair's second row
+// whose sum could reach 2^23 in magnitude (the kernel recovers it modulo 2^24), or a pair
+// (A, B) with A < 0 and B = -128 (B - 1, the borrow the halfword stores, is not int8).
+std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, int64_t depth, int64_t w_zero) {
   auto at = [&](int64_t o, int64_t k) { return w[static_cast<size_t>(o * depth + k)] - w_zero; };
+  for (int64_t o = 0; o < rows; ++o) {
+    int64_t magnitude = 0;
+    for (int64_t k = 0; k < depth; ++k) {
+      if (at(o, k) < -128 || at(o, k) > 127) return {};
+      magnitude += std::abs(at(o, k));
+    }
+    if (o % 2 == 1 && 128 * magnitude >= (int64_t{1} << 23)) return {};
+    if (o % 2 == 1)
+      for (int64_t k = 0; k < depth; ++k)
+        if (at(o - 1, k) < 0 && at(o, k) == -128) return {};
+  }
+  std::vector<uint8_t> bytes;
+  auto half = [&](int64_t a_row, int64_t k) {  // int16 256 B + A of the pair starting at a_row
+    const int64_t a = at(a_row, k);
+    bytes.push_back(static_cast<uint8_t>(a));
+    bytes.push_back(static_cast<uint8_t>(at(a_row + 1, k) - (a < 0 ? 1 : 0)));
+  };
+  const int64_t groups = depth / 4, pairs = rows / 2;
+  auto pair_group = [&](int64_t a_row, int64_t g) {
+    half(a_row, 4 * g), half(a_row, 4 * g + 2);
+    half(a_row, 4 * g + 1), half(a_row, 4 * g + 3);
+  };
+  for (int64_t b = 0; b < rows / 4; ++b)
+    for (int64_t g = 0; g < groups; ++g) pair_group(4 * b, g), pair_group(4 * b + 2, g);
+  if (rows % 4 >= 2)
+    for (int64_t g = 0; g < groups; ++g) pair_group(rows / 4 * 4, g);
+  if (rows % 2 != 0)
+    for (int64_t k = 0; k < depth; ++k) bytes.push_back(static_cast<uint8_t>(at(rows - 1, k)));
+  for (int64_t p = 0; p < pairs; ++p)
+    for (int64_t k = 4 * groups; k < depth; ++k) half(2 * p, k);
+  while (bytes.size() % 4 != 0) bytes.push_back(0);
   std::vector<int64_t> words;
-  auto push = [&](uint32_t u) { words.push_back(static_cast<int32_t>(u)); };
-  const int64_t groups = depth / 4, blocks = units / 4;
-  for (int64_t b = 0; b < blocks; ++b) {
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t j = 0; j < 4; ++j) {
-        push(pack16(at(4 * b + j, 4 * g), at(4 * b + j, 4 * g + 2)));
-        push(pack16(at(4 * b + j, 4 * g + 1), at(4 * b + j, 4 * g + 3)));
-      }
-    for (int64_t k = 4 * groups; k < depth; ++k) {
-      push(pack16(at(4 * b, k), at(4 * b + 1, k)));
-      push(pack16(at(4 * b + 2, k), at(4 * b + 3, k)));
-    }
-  }
-  for (int64_t o = 4 * blocks; o < units; ++o) {
-    for (int64_t g = 0; g < groups; ++g) {
-      push(pack16(at(o, 4 * g), at(o, 4 * g + 2)));
-      push(pack16(at(o, 4 * g + 1), at(o, 4 * g + 3)));
-    }
-    for (int64_t k = 4 * groups; k < depth; k += 2) push(pack16(at(o, k), k + 1 < depth ? at(o, k + 1) : 0));
-  }
+  for (size_t i = 0; i < bytes.size(); i += 4)
+    words.push_back(static_cast<int32_t>(bytes[i] | bytes[i + 1] << 8 | bytes[i + 2] << 16 |
+                                         static_cast<uint32_t>(bytes[i + 3]) << 24));
   return words;
 }
 
@@ -69,16 +87,20 @@ Constants fully_connected_constants(const FullyConnectedS8Params& p) {
   return c;
 }
 
-// The int16 (w - Z_w) kernel (no input sum at run time, no weight sign extension).
+// The channel-pair int8 (w - Z_w) kernel (no weight zero point at run time).
 void widen_fully_connected(KernelCall& k) {
   if (!fixed_requantization(k)) return;
   const auto p = k.params.as<FullyConnectedS8Params>();
   const int64_t depth = p.input_depth, units = p.output_depth, w_zero = p.weights_zero_point;
+  ConstArray* weights = nullptr;
+  for (ConstArray& a : k.arrays)
+    if (a.suffix == "Weights") weights = &a;
+  std::vector<int64_t> words = pair_weights(weights->ints, units, depth, w_zero);
+  if (words.empty()) return;
   k.kernel = &kFullyConnectedS8WideFixed;
   k.params = fully_connected_constants<FullyConnectedS8WideConstants>(p);
   // The folded bias stays: bias - Z_in * sum_k w + K * Z_in * Z_w == bias - Z_in * sum_k (w - Z_w).
-  for (ConstArray& a : k.arrays)
-    if (a.suffix == "Weights") a = int_array("Weights", DType::Int32, wide_fc_weights(a.ints, units, depth, w_zero));
+  *weights = int_array("Weights", DType::Int32, std::move(words));
   for (KernelArg& a : k.args)
     if (a.kind == KernelArg::Array && a.array == "Weights") a.c_type = dtype_c_type(DType::Int32);
 }
@@ -125,7 +147,7 @@ std::vector<int64_t> lanes_requant(const std::vector<int64_t>& pairs) {
 }  // namespace
 
 enum class Conv1x1Layout {
-  Wide,      // conv_2d_1x1_s8_wide_fixed: int16 blocks of four channels (SMLAD)
+  Wide,      // conv_2d_1x1_s8_wide_fixed: int8 channel pairs, four channels per pass (SMLAD)
   Int8Rows,  // conv_2d_1x1_s8_rows_fixed: TFLite's int8 [output_depth][input_depth] rows (Helium)
   Lanes,     // conv_2d_1x1_s8_lanes_fixed: eight channels in AVX2 lanes (host)
 };
@@ -133,8 +155,8 @@ enum class Conv1x1Layout {
 // CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
 // accumulators below 2^30 in magnitude: the matrix-product kernel of `layout`. `band`: the
 // call is a stage of a band-streamed region, computed one output row per call: the instance
-// for one row's pixels, called through the stage table (whose row kernel takes int32 words
-// of int16 weights, which the Wide and Lanes layouts are).
+// for one row's pixels, called through the stage table (whose row kernel takes int32 words,
+// which the Wide and Lanes layouts are).
 void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout layout) {
   if (k.kernel != &kConv2D1x1S8) return;
   const auto& p = k.params.as<Conv2DS8Params>();
@@ -180,12 +202,16 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
     arrays = {int_array("Weights", DType::Int32, lanes_conv_weights(weights, channels, depth)),
               int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, lanes_requant(requant))};
     k.kernel = &kConv2D1x1S8LanesFixed;
+  } else if (layout == Conv1x1Layout::Int8Rows) {
+    arrays = {int_array("Weights", DType::Int8, weights), int_array("Bias", DType::Int32, bias),
+              int_array("Requant", DType::Int32, std::move(requant))};
+    k.kernel = &kConv2D1x1S8RowsFixed;
   } else {
-    const bool int8_rows = layout == Conv1x1Layout::Int8Rows;
-    arrays = {int8_rows ? int_array("Weights", DType::Int8, weights)
-                        : int_array("Weights", DType::Int32, wide_fc_weights(weights, channels, depth, 0)),
-              int_array("Bias", DType::Int32, bias), int_array("Requant", DType::Int32, std::move(requant))};
-    k.kernel = int8_rows ? &kConv2D1x1S8RowsFixed : &kConv2D1x1S8WideFixed;
+    std::vector<int64_t> words = pair_weights(weights, channels, depth, 0);
+    if (words.empty()) return;
+    arrays = {int_array("Weights", DType::Int32, std::move(words)), int_array("Bias", DType::Int32, bias),
+              int_array("Requant", DType::Int32, std::move(requant))};
+    k.kernel = &kConv2D1x1S8WideFixed;
   }
   if (band) band->kernel = k.kernel->band;
   k.params = c;

@@ -36,7 +36,7 @@ enum BandKernel : int32_t {
   kBandConvPacked = 2,  // conv_2d_packed_s8: Conv2DS8Params, packed filter
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
-  kBandConv1x1Wide = 5, // BandStage::wide_row: int16 filter, requant; no params
+  kBandConv1x1Wide = 5, // BandStage::wide_row: its filter layout, requant; no params
   // Sinks (never the first stage): one input row, then the accumulators (below).
   kBandAveragePoolSink = 6,     // Pool2DS8Params, output_height 1: int32 sum per output value
   kBandMaxPoolSink = 7,         // Pool2DS8Params, output_height 1: int32 running max per output value
@@ -45,7 +45,7 @@ enum BandKernel : int32_t {
 };
 
 // A stride-1 1x1 layer's output row on a specialized instance with pixels = one row, so the
-// sizes stay constants as outside regions: conv_2d_1x1_s8_wide_fixed (int16 SMLAD blocks,
+// sizes stay constants as outside regions: conv_2d_1x1_s8_wide_fixed (int8 channel pairs, SMLAD,
 // Cortex-M) or conv_2d_1x1_s8_lanes_fixed (AVX2 lanes, host); the stage's filter and requant
 // are in that instance's layout.
 typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,

@@ -1,8 +1,8 @@
 // CONV_2D with a 1x1 filter, stride 1 and no padding, the variant the compiler picks with
-// --optimize=speed (except on AVR): a matrix product over pixels, each pixel a
-// FULLY_CONNECTED row through fully_connected_wide.h's blocks (int16 weights laid out by
-// the compiler, four output channels per input pass), with per-channel requantization
-// constants prepared by the compiler and the layer's sizes as template arguments.
+// --optimize=speed on Cortex-M: a matrix product over pixels, each pixel a FULLY_CONNECTED
+// row through fully_connected_wide.h's channel pairs (int8 weights laid out by the compiler,
+// four output channels per input pass), with per-channel requantization constants prepared
+// by the compiler and the layer's sizes as template arguments.
 #ifndef MICROFLOW_CONV_2D_1X1_WIDE_H_
 #define MICROFLOW_CONV_2D_1X1_WIDE_H_
 
@@ -68,31 +68,29 @@ MF_ALWAYS_INLINE void requantize_block4(const Acc4& acc, const int32_t* rq, int8
 
 }  // namespace detail
 
-// folded_bias[c] = bias[c] - Z_in * sum_k w[c][k]; weights: fully_connected_wide.h's layout with
+// folded_bias[c] = bias[c] - Z_in * sum_k w[c][k]; weights: fully_connected_wide.h's channel pairs with
 // rows = output channels; requant: flash [output_depth][2] = (multiplier, -shift - 1).
 // C: Conv2D1x1S8WideConstants<...>.
 template <typename C>
 inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                                       const int32_t* requant, int8_t* output) {
-  const int32_t depth = C::input_depth;
-  for (int32_t px = 0; px < C::pixels; ++px, input += depth) {
-    const int32_t* w = weights;
-    const int32_t* bias = folded_bias;
-    const int32_t* rq = requant;
-    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4, rq += 8) {
-      detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
-      w = detail::wide_block4(acc, input, w, depth);
-      detail::requantize_block4<C>(acc, rq, output);
-      output += 4;
-    }
-    for (int32_t i = 0; i < C::output_depth % 4; ++i, rq += 2) {
-      int32_t acc = flash_read(bias++);
-      w = detail::wide_row(acc, input, w, depth);
-      *output++ = detail::requantize_channel(acc, flash_read(rq), flash_read(rq + 1), C::output_zero_point,
-                                             C::act_min, C::act_max);
-    }
-    output += C::output_stride - C::output_depth;
-  }
+  auto store = [&](int8_t* out) {
+    return [=](int32_t c, int32_t sum) {
+      out[c] = detail::requantize_channel(flash_read(folded_bias + c) + sum, flash_read(requant + 2 * c),
+                                          flash_read(requant + 2 * c + 1), C::output_zero_point, C::act_min,
+                                          C::act_max);
+    };
+  };
+  int32_t px = 0;
+#if defined(MF_DOT_ARM_DSP)
+  // Two pixels per pass: each weight word loaded and split once for both.
+  if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4)  // LDR offsets: imm12
+    for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride)
+      detail::pair_rows_x2<C::input_depth, C::output_depth>(input, weights, store(output),
+                                                            store(output + C::output_stride));
+#endif
+  for (; px < C::pixels; ++px, input += C::input_depth, output += C::output_stride)
+    detail::pair_rows<C::input_depth, C::output_depth>(input, weights, store(output));
 }
 
 // The same product on TFLite's int8 [output_depth][input_depth] rows, for cores whose int8

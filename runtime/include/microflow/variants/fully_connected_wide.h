@@ -1,17 +1,30 @@
-// FULLY_CONNECTED, the variant the compiler picks with --optimize=speed (except on AVR) for
-// per-tensor int8 layers whose requantization fits requantize_q31. Everything model-dependent is done
-// by the compiler: the weights are stored widened to int16 as (w - Z_w), so the weight zero
-// point needs no run-time input sum, in the order the inner loop consumes them, and the
-// input zero point is folded into the bias. Twice the weight flash of fully_connected_s8,
-// in exchange for no sign extension of weights and one pointer walking them.
+// FULLY_CONNECTED, the variant the compiler picks with --optimize=speed on Cortex-M without
+// Helium for per-tensor int8 layers whose requantization fits requantize_q31. The weights stay
+// one byte each (w - Z_w), re-laid-out by the compiler for the loop below; the input zero
+// point is folded into the bias and sizes, requantization and activation are template
+// constants.
 //
-// Weight layout (int32 words, compiler: lower_fully_connected.cpp), K = input_depth:
-//   rows in blocks of four, for each block:
-//     K/4 groups of 8 words: per row j, (w[k], w[k+2]) and (w[k+1], w[k+3]) as int16 pairs
-//       (low half first): the even and odd halves SXTB16 makes of four inputs;
-//     then per remaining k (K % 4): (row 0, row 1) and (row 2, row 3);
-//   then each of the N % 4 remaining rows alone:
-//     K/4 groups of 2 words (even, odd pairs as above), then K % 4 int16 zero-padded to a word.
+// Channel pairs. Rows (output channels) go in pairs (A = 2p, B = 2p + 1); a pair's weights
+// for input k share one halfword: A[k] as the low byte and B[k] - (A[k] < 0) as the high
+// byte, so the halfword's int16 value is exactly 256 B[k] + A[k] (the compiler stores the
+// borrow; a B[k] of -128 with A[k] < 0 does not fit and keeps the layer generic). SMLAD of a
+// word of two such halfwords with two int16 inputs adds 256 (B·x) + A·x for both, and
+// SXTB16 of the same word gives the low bytes, A, alone; so over the row
+//   S = 256 Σ B·x + Σ A·x,   Σ A·x from SXTB16 + SMLAD,
+// i.e. two channels' sums from one load, one SXTB16 and two SMLADs per four weights (the
+// plain int8 route needs two SXTB16 and two SMLADs per four weights of one channel).
+// Σ B·x = (S - Σ A·x) / 256 exactly (mod 2^32 arithmetic) when |Σ B·x| < 2^23: the compiler
+// checks 128 Σ|B| < 2^23 for every B row.
+//
+// Layout (int32 words, compiler: specialize.cpp), K = input_depth, G = K / 4, r = K % 4:
+//   per block of four rows (pairs (0,1), (2,3)), per group g of four inputs, four words:
+//     pair 0 (k, k + 2) for k = 4g, pair 0 (4g + 1, 4g + 3), pair 1 the same
+//     (the even and odd int16 pairs SXTB16 makes of four inputs);
+//   then, if N % 4 >= 2, the last pair alone: G times (even word, odd word);
+//   then, for odd N, the last row's K int8 as they are (word-aligned: SXTB16 splits them as
+//     it splits the inputs);
+//   then per pair, r halfwords (A[k], B[k] - (A[k] < 0)) for the last r inputs; zero bytes to
+//     a whole word.
 #ifndef MICROFLOW_FULLY_CONNECTED_WIDE_H_
 #define MICROFLOW_FULLY_CONNECTED_WIDE_H_
 
@@ -59,71 +72,252 @@ MF_ALWAYS_INLINE int8_t wide_requantize(const WideOutput& o, int32_t acc) {
 #endif
 }
 
+// One pair's sums from S and Σ A·x (above): A's and B's dot products with the row.
+MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t sa) {
+  a += static_cast<int32_t>(sa);
+  b += static_cast<int32_t>(s - sa) >> 8;
+}
+
 #if defined(MF_DOT_ARM_DSP)
 
-// Four rows: acc.a<j> += sum_k w'[j][k] * x[k]; w at the block, returns past it.
-MF_ALWAYS_INLINE const int32_t* wide_block4(Acc4& acc, const int8_t* x, const int32_t* w, int32_t depth) {
-  int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 8) {
-    const int32_t v = load_s8x4(x);
-    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
-    a0 = __smlad(w[0], even, a0), a0 = __smlad(w[1], odd, a0);
-    a1 = __smlad(w[2], even, a1), a1 = __smlad(w[3], odd, a1);
-    a2 = __smlad(w[4], even, a2), a2 = __smlad(w[5], odd, a2);
-    a3 = __smlad(w[6], even, a3), a3 = __smlad(w[7], odd, a3);
+// Two pairs (four rows): S and Σ A·x of each over the G groups; w at the block, returns past it.
+// In assembly for LDRD (one load per pair and group), which GCC does not emit for the C form.
+MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
+  if (groups > 0) {
+    const int8_t* end = x + 4 * groups;
+    int32_t even, odd, v0, v1;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[even], [%[x]], #4\n\t"
+        "ldrd %[v0], %[v1], [%[w]], #16\n\t"
+        "sxtb16 %[odd], %[even], ror #8\n\t"
+        "sxtb16 %[even], %[even]\n\t"
+        "smlad %[s0], %[v0], %[even], %[s0]\n\t"
+        "sxtb16 %[v0], %[v0]\n\t"
+        "smlad %[u0], %[v0], %[even], %[u0]\n\t"
+        "smlad %[s0], %[v1], %[odd], %[s0]\n\t"
+        "sxtb16 %[v1], %[v1]\n\t"
+        "smlad %[u0], %[v1], %[odd], %[u0]\n\t"
+        "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
+        "smlad %[s1], %[v0], %[even], %[s1]\n\t"
+        "sxtb16 %[v0], %[v0]\n\t"
+        "smlad %[u1], %[v0], %[even], %[u1]\n\t"
+        "smlad %[s1], %[v1], %[odd], %[s1]\n\t"
+        "sxtb16 %[v1], %[v1]\n\t"
+        "smlad %[u1], %[v1], %[odd], %[u1]\n\t"
+        "cmp %[x], %[end]\n\t"
+        "bne 1b"
+        : [s0] "+r"(s0), [u0] "+r"(u0), [s1] "+r"(s1), [u1] "+r"(u1), [even] "=&r"(even), [odd] "=&r"(odd),
+          [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)
+        : [end] "r"(end)
+        : "cc", "memory");
   }
-  for (int32_t t = depth & 3; t > 0; --t, ++x, w += 2) {
-    const int32_t v = *x;
-    a0 = __smlabb(v, w[0], a0), a1 = __smlabt(v, w[0], a1);
-    a2 = __smlabb(v, w[1], a2), a3 = __smlabt(v, w[1], a3);
-  }
-  acc.a0 = a0, acc.a1 = a1, acc.a2 = a2, acc.a3 = a3;
+  su[0] = s0, su[1] = u0, su[2] = s1, su[3] = u1;
   return w;
 }
 
-// One row; returns past it.
-MF_ALWAYS_INLINE const int32_t* wide_row(int32_t& acc, const int8_t* x, const int32_t* w, int32_t depth) {
-  int32_t a = acc;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 2) {
+// One pair: S and Σ A·x over the G groups; returns past it.
+MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s = 0, u = 0;
+  for (int32_t g = groups; g > 0; --g, x += 4, w += 2) {
     const int32_t v = load_s8x4(x);
-    a = __smlad(w[0], __sxtb16(v), a), a = __smlad(w[1], sxtb16_ror8(v), a);
+    const int32_t even = __sxtb16(v), odd = sxtb16_ror8(v);
+    const int32_t w0 = w[0], w1 = w[1];
+    s = __smlad(w0, even, s), u = __smlad(__sxtb16(w0), even, u);
+    s = __smlad(w1, odd, s), u = __smlad(__sxtb16(w1), odd, u);
   }
-  const int16_t* tail = reinterpret_cast<const int16_t*>(w);
-  const int32_t t = depth & 3;
-  for (int32_t i = 0; i < t; ++i) a += tail[i] * x[i];
-  acc = a;
-  return w + (t + 1) / 2;
+  su[0] = s, su[1] = u;
+  return w;
 }
 
 #else
 
-// Plain C over the same layout, read as int16 through flash.h.
-inline const int32_t* wide_block4(Acc4& acc, const int8_t* x, const int32_t* words, int32_t depth) {
-  const int16_t* w = reinterpret_cast<const int16_t*>(words);
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 16) {
+// Plain C over the same layout and the same sums (S mod 2^32, Σ A·x from the low bytes),
+// in locals (accumulators behind a pointer cost a load and a store per use on Cortex-M0).
+// One pair's two words (k, k + 2 | k + 1, k + 3) at w with the group's inputs x0..x3.
+MF_ALWAYS_INLINE void pair_group(uint32_t& s, uint32_t& sa, const int32_t* w, int32_t x0, int32_t x1, int32_t x2,
+                                 int32_t x3) {
+  const int16_t* h = reinterpret_cast<const int16_t*>(w);
+  const int8_t* lo = reinterpret_cast<const int8_t*>(w);
+  s += static_cast<uint32_t>(flash_read(h) * x0 + flash_read(h + 1) * x2 + flash_read(h + 2) * x1 +
+                             flash_read(h + 3) * x3);
+  sa += static_cast<uint32_t>(flash_read(lo) * x0 + flash_read(lo + 2) * x2 + flash_read(lo + 4) * x1 +
+                              flash_read(lo + 6) * x3);
+}
+inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
+  for (int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
     const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    acc.a0 += flash_read(w) * x0 + flash_read(w + 1) * x2 + flash_read(w + 2) * x1 + flash_read(w + 3) * x3;
-    acc.a1 += flash_read(w + 4) * x0 + flash_read(w + 5) * x2 + flash_read(w + 6) * x1 + flash_read(w + 7) * x3;
-    acc.a2 += flash_read(w + 8) * x0 + flash_read(w + 9) * x2 + flash_read(w + 10) * x1 + flash_read(w + 11) * x3;
-    acc.a3 += flash_read(w + 12) * x0 + flash_read(w + 13) * x2 + flash_read(w + 14) * x1 + flash_read(w + 15) * x3;
+    pair_group(s0, a0, w, x0, x1, x2, x3);
+    pair_group(s1, a1, w + 2, x0, x1, x2, x3);
   }
-  for (int32_t t = depth & 3; t > 0; --t, ++x, w += 4) {
-    const int32_t v = *x;
-    acc.a0 += flash_read(w) * v, acc.a1 += flash_read(w + 1) * v;
-    acc.a2 += flash_read(w + 2) * v, acc.a3 += flash_read(w + 3) * v;
-  }
-  return reinterpret_cast<const int32_t*>(w);
+  su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
+  return w;
+}
+inline const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s = 0, a = 0;
+  for (int32_t g = 0; g < groups; ++g, x += 4, w += 2) pair_group(s, a, w, x[0], x[1], x[2], x[3]);
+  su[0] = s, su[1] = a;
+  return w;
 }
 
-inline const int32_t* wide_row(int32_t& acc, const int8_t* x, const int32_t* words, int32_t depth) {
-  const int16_t* w = reinterpret_cast<const int16_t*>(words);
-  int32_t a = acc;
-  for (int32_t g = depth >> 2; g > 0; --g, x += 4, w += 4)
-    a += flash_read(w) * x[0] + flash_read(w + 1) * x[2] + flash_read(w + 2) * x[1] + flash_read(w + 3) * x[3];
-  const int32_t t = depth & 3;
-  for (int32_t i = 0; i < t; ++i) a += flash_read(w + i) * x[i];
-  acc = a;
-  return words + (depth >> 2) * 2 + (t + 1) / 2;
+#endif
+
+// One pair's last r = K % 4 inputs: halfwords (A, B - (A < 0)) at t; returns past them.
+MF_ALWAYS_INLINE const uint8_t* pair_tail(int32_t& a, int32_t& b, const int8_t* x, const uint8_t* t, int32_t r) {
+  for (int32_t i = 0; i < r; ++i, t += 2) {
+    const int32_t lo = static_cast<int8_t>(flash_read(t));
+    a += lo * x[i];
+    b += (static_cast<int8_t>(flash_read(t + 1)) + (lo < 0)) * x[i];
+  }
+  return t;
+}
+
+// The odd last row (int8) and the pair tails of the layout starting at w.
+template <int32_t Depth, int32_t Rows>
+MF_ALWAYS_INLINE const int8_t* odd_row(const int32_t* w) {
+  return reinterpret_cast<const int8_t*>(w + (Rows / 2) * (Depth / 4) * 2);
+}
+template <int32_t Depth, int32_t Rows>
+MF_ALWAYS_INLINE const uint8_t* pair_tails(const int32_t* w) {
+  return reinterpret_cast<const uint8_t*>(odd_row<Depth, Rows>(w) + (Rows % 2) * Depth);
+}
+
+// The odd row's dot product with x (row word-aligned).
+inline int32_t odd_row_dot(const int8_t* x, const int8_t* row, int32_t depth) {
+  int32_t acc = 0, k = 0;
+#if defined(MF_DOT_ARM_DSP)
+  for (; k + 4 <= depth; k += 4) {
+    const int32_t v = load_s8x4(x + k);
+    acc = mac_s8x4(row + k, __sxtb16(v), sxtb16_ror8(v), acc);
+  }
+#endif
+  for (; k < depth; ++k) acc += flash_read(row + k) * x[k];
+  return acc;
+}
+
+// After the blocks of four rows (w past them, t past their tails; w0 the layout's start): the
+// last pair and the odd row of one row x, with out(channel, sum) as in pair_rows.
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w0, const int32_t* w, const uint8_t* t, Out out) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  if (Rows % 4 >= 2) {
+    int32_t a = 0, b = 0;
+    uint32_t su[2];
+    pair_block2(su, x, w, groups);
+    pair_split(a, b, su[0], su[1]);
+    if (r != 0) pair_tail(a, b, x + 4 * groups, t, r);
+    out(Rows / 4 * 4, a), out(Rows / 4 * 4 + 1, b);
+  }
+  if (Rows % 2 != 0) out(Rows - 1, odd_row_dot(x, odd_row<Depth, Rows>(w0), Depth));
+}
+
+// The row of one pixel / batch through the whole layout: out(channel, sum) is called for every
+// channel in order with its exact sum (without bias).
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  const int8_t* x_tail = x + 4 * groups;
+  const int32_t* w = weights;
+  const uint8_t* t = pair_tails<Depth, Rows>(weights);
+  for (int32_t i = 0; i < Rows / 4; ++i) {
+    Acc4 acc = {0, 0, 0, 0};
+    uint32_t su[4];
+    w = pair_block4(su, x, w, groups);
+    pair_split(acc.a0, acc.a1, su[0], su[1]);
+    pair_split(acc.a2, acc.a3, su[2], su[3]);
+    if (r != 0) {
+      t = pair_tail(acc.a0, acc.a1, x_tail, t, r);
+      t = pair_tail(acc.a2, acc.a3, x_tail, t, r);
+    }
+    out(4 * i, acc.a0), out(4 * i + 1, acc.a1), out(4 * i + 2, acc.a2), out(4 * i + 3, acc.a3);
+  }
+  pair_rest<Depth, Rows>(x, weights, w, t, out);
+}
+
+#if defined(MF_DOT_ARM_DSP)
+
+// Two rows (pixels) x0 and x0 + Depth against two pairs (four rows of weights) at once: each
+// weight word and its UXTB16 serve both pixels. su: S, U of pair 0 for pixels 0, 1, then of
+// pair 1. In assembly: the 8 sums, 3 temporaries, 2 pointers and the end take 14 registers,
+// which GCC's allocation of the C form spills. groups >= 1.
+template <int32_t Depth>
+MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0a = 0, s0b = 0, u0a = 0, u0b = 0, s1a = 0, s1b = 0, u1a = 0, u1b = 0;
+  const int8_t* end = x + 4 * groups;
+  int32_t xa, xb, v;
+  // Per group: even halves (words 0 and 2 of the group) with SXTB16 of both pixels' inputs,
+  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing.
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[xa], [%[x]]\n\t"
+      "ldr %[xb], [%[x], %[depth]]\n\t"
+      "sxtb16 %[xa], %[xa]\n\t"
+      "sxtb16 %[xb], %[xb]\n\t"
+      "ldr %[v], [%[w]], #16\n\t"
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
+      "ldr %[v], [%[w], #-8]\n\t"
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      "ldr %[xa], [%[x]], #4\n\t"
+      "ldr %[xb], [%[x], %[depth_less4]]\n\t"
+      "sxtb16 %[xa], %[xa], ror #8\n\t"
+      "sxtb16 %[xb], %[xb], ror #8\n\t"
+      "ldr %[v], [%[w], #-12]\n\t"
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
+      "ldr %[v], [%[w], #-4]\n\t"
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
+      "sxtb16 %[v], %[v]\n\t"
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 1b"
+      : [s0a] "+r"(s0a), [s0b] "+r"(s0b), [u0a] "+r"(u0a), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [s1b] "+r"(s1b),
+        [u1a] "+r"(u1a), [u1b] "+r"(u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v] "=&r"(v), [x] "+r"(x), [w] "+r"(w)
+      : [end] "r"(end), [depth] "i"(Depth), [depth_less4] "i"(Depth - 4)
+      : "cc", "memory");
+  su[0] = s0a, su[1] = u0a, su[2] = s0b, su[3] = u0b, su[4] = s1a, su[5] = u1a, su[6] = s1b, su[7] = u1b;
+  return w;
+}
+
+// pair_rows for two rows x and x + Depth at once (the blocks of four through pair_block4_x2),
+// out0 / out1 for the first / second.
+template <int32_t Depth, int32_t Rows, typename Out>
+MF_ALWAYS_INLINE void pair_rows_x2(const int8_t* x, const int32_t* weights, Out out0, Out out1) {
+  const int32_t groups = Depth / 4, r = Depth % 4;
+  const int8_t* x1 = x + Depth;
+  const int32_t* w = weights;
+  const uint8_t* t = pair_tails<Depth, Rows>(weights);
+  for (int32_t i = 0; i < Rows / 4; ++i) {
+    Acc4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
+    uint32_t su[8];
+    w = pair_block4_x2<Depth>(su, x, w, groups);
+    pair_split(a.a0, a.a1, su[0], su[1]);
+    pair_split(b.a0, b.a1, su[2], su[3]);
+    pair_split(a.a2, a.a3, su[4], su[5]);
+    pair_split(b.a2, b.a3, su[6], su[7]);
+    if (r != 0) {
+      pair_tail(a.a0, a.a1, x + 4 * groups, t, r), t = pair_tail(b.a0, b.a1, x1 + 4 * groups, t, r);
+      pair_tail(a.a2, a.a3, x + 4 * groups, t, r), t = pair_tail(b.a2, b.a3, x1 + 4 * groups, t, r);
+    }
+    out0(4 * i, a.a0), out0(4 * i + 1, a.a1), out0(4 * i + 2, a.a2), out0(4 * i + 3, a.a3);
+    out1(4 * i, b.a0), out1(4 * i + 1, b.a1), out1(4 * i + 2, b.a2), out1(4 * i + 3, b.a3);
+  }
+  pair_rest<Depth, Rows>(x, weights, w, t, out0);
+  pair_rest<Depth, Rows>(x1, weights, w, t, out1);
 }
 
 #endif
@@ -143,35 +337,22 @@ struct FullyConnectedS8WideConstants {
 };
 
 // folded_bias[o] = bias[o] - Z_in * sum_k (w[o][k] - Z_w) (compiler-computed), so
-// acc = folded_bias[o] + sum_k (w[o][k] - Z_w) * x[k], TFLM's sum exactly.
+// acc = folded_bias[o] + sum_k (w[o][k] - Z_w) * x[k], TFLM's sum exactly. weights: the
+// channel-pair layout above (rows = outputs).
 // C: FullyConnectedS8WideConstants<...>.
 template <typename C>
 inline void fully_connected_s8_wide_fixed(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                                           int8_t* output) {
   static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
                 "fully_connected_s8_wide_fixed: requantize_q31 range only");
-  detail::WideOutput out;
-  out.q31 = make_q31_channel(C::multiplier, C::shift);
-  out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
-  const int32_t depth = C::input_depth;
-  for (int32_t b = 0; b < C::batches; ++b, input += depth) {
-    const int32_t* w = weights;
-    const int32_t* bias = folded_bias;
-    for (int32_t i = 0; i < C::output_depth / 4; ++i, bias += 4) {
-      detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
-      w = detail::wide_block4(acc, input, w, depth);
-      output[0] = detail::wide_requantize(out, acc.a0);
-      output[1] = detail::wide_requantize(out, acc.a1);
-      output[2] = detail::wide_requantize(out, acc.a2);
-      output[3] = detail::wide_requantize(out, acc.a3);
-      output += 4;
-    }
-    for (int32_t i = 0; i < C::output_depth % 4; ++i) {
-      int32_t acc = flash_read(bias++);
-      w = detail::wide_row(acc, input, w, depth);
-      *output++ = detail::wide_requantize(out, acc);
-    }
-  }
+  for (int32_t b = 0; b < C::batches; ++b, input += C::input_depth, output += C::output_depth)
+    detail::pair_rows<C::input_depth, C::output_depth>(input, weights, [&](int32_t o, int32_t sum) {
+      // Made here, not captured: GCC then keeps every field a constant and folds its branches.
+      detail::WideOutput out;
+      out.q31 = make_q31_channel(C::multiplier, C::shift);
+      out.zero_point = C::output_zero_point, out.act_min = C::act_min, out.act_max = C::act_max;
+      output[o] = detail::wide_requantize(out, flash_read(folded_bias + o) + sum);
+    });
 }
 
 // The variant for cores whose int8 dot products are vector instructions (Helium/MVE on the
