@@ -333,6 +333,27 @@ TEST_F(ActivationFoldEndToEnd, FullyConnectedWithTables) {
   }
 }
 
+// Two blocks with the same activation quantization have the same table: the generated code
+// holds it once (the second call points at the first array), bit-exact on AVR (program memory).
+TEST_F(ActivationFoldEndToEnd, IdenticalTablesAreEmittedOnce) {
+  Model model;
+  model.blocks = 2;
+  model.out = kMid;  // both tables map kMid to kMid
+  std::mt19937 rng(6);
+  TempDir dir("same_table");
+  write_file(dir.path() / "model.tflite", model.write(rng));
+  const RunResult r = run("compile " + quoted(dir.path() / "model.tflite") + " -o " + quoted(dir.path()) + " --name m");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir.path() / "m.cpp");
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t arrays = 0;
+  for (size_t at = source.find("OutputTable[256]"); at != std::string::npos; at = source.find("OutputTable[256]", at + 1))
+    ++arrays;
+  EXPECT_EQ(arrays, 1u) << source;
+  EXPECT_NE(source.find("// the same table"), std::string::npos);
+  expect_bit_exact(model, "same_table_avr", "--target atmega328p");
+}
+
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
   Model relu6;
   relu6.depthwise = true;
