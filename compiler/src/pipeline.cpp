@@ -37,7 +37,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   if (options.rewrites) fold_padding(out.graph, out.calls);
   if (options.rewrites) fold_activations(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);
-  out.streaming = stream_layers(out.graph, out.calls, options.streaming);
+  out.streaming = stream_layers(out.graph, out.calls, options.streaming, input_rows != StreamingMode::Off);
   // After streaming: specialization sees the regions' stages, and only picks variants the band
   // executor can call row by row (band_stream.h's BandKernel).
   std::vector<KernelCall> without_views = out.calls;
@@ -81,17 +81,19 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   use_in_place_kernels(out.calls, out.plan);
 }
 
-// `auto` keeps the whole input when rows would not save RAM (the arena's peak is in a
-// later layer): then the model is compiled again without streaming input.
+// With streaming input the model is compiled again without it: band streaming chose its
+// regions for rows, so the whole-input form's arena is that compile's. `auto` keeps the
+// whole input when rows would not save RAM (the arena's peak is in a later layer).
 void compile_read(const std::function<Graph()>& read, CompiledModel& out, const CompileOptions& options) {
   out.graph = read();
   compile_graph(out, options, options.input_rows);
-  if (options.input_rows == StreamingMode::Auto && out.input_rows.enabled &&
-      out.plan.arena_bytes >= out.whole_input_arena_bytes) {
-    out = CompiledModel{};
-    out.graph = read();
-    compile_graph(out, options, StreamingMode::Off);
-  }
+  if (!out.input_rows.enabled) return;
+  CompiledModel whole;
+  whole.graph = read();
+  compile_graph(whole, options, StreamingMode::Off);
+  out.whole_input_arena_bytes = whole.plan.arena_bytes;
+  if (options.input_rows == StreamingMode::Auto && out.plan.arena_bytes >= out.whole_input_arena_bytes)
+    out = std::move(whole);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ struct CompiledModel {
   StreamingReport streaming;           // band streaming
   ViewsReport views;
   StreamingInput input_rows;           // enabled: the input comes row by row
-  int64_t whole_input_arena_bytes = 0;  // the arena of the whole-input form (= plan's without input rows)
+  int64_t whole_input_arena_bytes = 0;  // the arena of the whole-input form (compiled without input rows)
 
   int64_t weight_bytes() const;
   int64_t macs() const;

@@ -89,6 +89,32 @@ std::vector<uint8_t> dilated_conv_model() {
   return m.finish();
 }
 
+// in[1,24,24,1] -DEPTHWISE x8-> [1,24,24,8] -CONV 1x1-> [1,24,24,8] -DEPTHWISE s2-> [1,12,12,8]:
+// one band region (auto) whose first stage reads the input, its 1x1 stage in place.
+std::vector<uint8_t> band_model() {
+  w::ModelWriter m;
+  const int in = m.add_input_tensor("in", w::TensorType::INT8, {1, 24, 24, 1}, q(0.02f, -1));
+  auto dw = [&](int x, int multiplier, int stride, int size, const std::string& name) {
+    const int f = m.add_const_tensor(name + "/w", w::TensorType::INT8, {1, 3, 3, 8}, pattern(72, 13, 6),
+                                     w::Quantization::symmetric_per_channel(std::vector<float>(8, 0.02f), 3));
+    const int o = m.add_tensor(name, w::TensorType::INT8, {1, size, size, 8}, q(0.05f, -128));
+    w::DepthwiseConv2DOptions opt;
+    opt.stride_h = stride, opt.stride_w = stride, opt.depth_multiplier = multiplier;
+    opt.activation = w::Activation::RELU6;
+    m.add_depthwise_conv_2d({x, f, -1}, o, opt);
+    return o;
+  };
+  const int a = dw(in, 8, 1, 24, "dw0");
+  const int f = m.add_const_tensor("pw/w", w::TensorType::INT8, {8, 1, 1, 8}, pattern(64, 11, 5),
+                                   w::Quantization::symmetric_per_channel(std::vector<float>(8, 0.01f), 0));
+  const int b = m.add_tensor("pw", w::TensorType::INT8, {1, 24, 24, 8}, q(0.05f, -128));
+  w::Conv2DOptions opt;
+  opt.activation = w::Activation::RELU6;
+  m.add_conv_2d({a, f, -1}, b, opt);
+  m.set_outputs({dw(b, 1, 2, 12, "dw1")});
+  return m.finish();
+}
+
 std::unique_ptr<Compiled> compile(const std::vector<uint8_t>& bytes, StreamingMode mode) {
   auto c = std::make_unique<Compiled>();
   microflow::CompileOptions options;
@@ -197,6 +223,24 @@ std::vector<uint8_t> full_window_model() {
   m.add_max_pool_2d(in, p, o);
   m.set_outputs({p});
   return m.finish();
+}
+
+// The input goes into the band region's first stage: only the ring of its window rows, the
+// line buffers (the 1x1 stage in place in the next one's) and the region output are live.
+TEST(Streaming, BandRegionTakesTheInputRowByRow) {
+  auto c = compile(band_model(), StreamingMode::On);
+  ASSERT_TRUE(c->input_rows.enabled);
+  EXPECT_EQ(c->input_rows.kernel, "band_stream_input_rows_s8");
+  EXPECT_EQ(c->input_rows.window_rows, 3);
+  EXPECT_FALSE(c->plan.in_arena(c->graph.inputs[0]));
+  const auto& k = c->calls[c->input_rows.call];
+  ASSERT_EQ(k.stages.size(), 3u);
+  EXPECT_EQ(k.bands[1].in_place_shift, 4 * 8);
+  EXPECT_EQ(k.bands[1].buffer_bytes, 0);
+  EXPECT_EQ(k.bands[2].buffer_bytes, 3 * 24 * 8 + 4 * 8);
+  // Ring 72 B + state (2 + 3 * 3 words) + line buffers 608 B + output 1,152 B.
+  EXPECT_EQ(c->plan.arena_bytes, 72 + 44 + 608 + 1152);
+  EXPECT_LT(c->plan.arena_bytes, c->whole_input_arena_bytes);
 }
 
 TEST(Streaming, OnRefusesModelsThatCannotStreamAndSaysWhy) {
@@ -308,5 +352,6 @@ int main() {
 TEST(Streaming, GeneratedDepthwiseFullyConnectedMatchesWholeInput) { check_forms_agree(depthwise_fc_model(), "dwfc"); }
 TEST(Streaming, GeneratedMaxPoolMatchesWholeInput) { check_forms_agree(pool_model(), "pool"); }
 TEST(Streaming, GeneratedDilatedConvMatchesWholeInput) { check_forms_agree(dilated_conv_model(), "conv"); }
+TEST(Streaming, GeneratedBandRegionMatchesWholeInput) { check_forms_agree(band_model(), "band"); }
 
 }  // namespace

@@ -197,9 +197,24 @@ int32_t accumulator_count(const Layer& l) {
   return 0;
 }
 
+// How check_chain runs the region.
+enum class Mode {
+  kPlain,      // every stage after the first with its own line buffer, the whole input
+  kInPlace,    // 1x1 stages between plain stages with equal row sizes in place (stream.cpp's rule)
+  kInputRows,  // kInPlace, the input pushed row by row through a ring (twice: state carries over)
+};
+
+bool in_place_stage(const std::vector<Layer>& layers, size_t i) {
+  if (i == 0 || i + 1 >= layers.size()) return false;
+  const Layer& l = layers[i];
+  const bool pointwise = l.kernel == mf::kBandConv1x1 || l.kernel == mf::kBandConv1x1Wide;
+  return pointwise && l.stride == 1 && l.in.w * l.in.c == l.out.w * l.out.c && accumulator_count(layers[i + 1]) == 0 &&
+         !in_place_stage(layers, i - 1);
+}
+
 // Runs the chain whole and streamed; the streamed line buffers sit in a scratch area with
 // guard bytes around it that must stay untouched.
-void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
+void check_chain(const std::vector<Layer>& layers, uint32_t seed, Mode mode) {
   ref::Random rng(seed);
   const auto input = rng.s8(static_cast<size_t>(layers.front().in.bytes()));
   std::vector<int8_t> a = input, b;
@@ -209,16 +224,20 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
     a.swap(b);
   }
   std::vector<mf::BandStage> stages;
+  std::vector<int32_t> shifts(layers.size(), 0);
+  for (size_t i = 0; mode != Mode::kPlain && i < layers.size(); ++i)
+    if (in_place_stage(layers, i)) shifts[i] = mf::kBandInPlacePixels * layers[i].in.c;
   int32_t scratch_bytes = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
-    const int32_t offset = i == 0 ? -1 : scratch_bytes;
+    const int32_t offset = i == 0 || shifts[i] ? -1 : scratch_bytes;
     const int32_t row = l.in.w * l.in.c;
     const int32_t sums = accumulator_count(l);  // a sink: one row, then its accumulators
-    if (i > 0) scratch_bytes += sums ? (row + 3) / 4 * 4 + 4 * sums : (l.span * row + 3) / 4 * 4;
+    if (i > 0 && !shifts[i])
+      scratch_bytes += sums ? (row + 3) / 4 * 4 + 4 * sums : (l.span * row + shifts[i - 1] + 3) / 4 * 4;
     stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(),
                       l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.in.h, l.in.w * l.in.c, l.out.h,
-                      l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset});
+                      l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset, shifts[i]});
   }
   constexpr int32_t kGuard = 64;
   // Whole words: a sink's int32 accumulators follow its row at a multiple of 4.
@@ -226,14 +245,41 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
   int8_t* const base = reinterpret_cast<int8_t*>(words.data());
   memset(base, 0x5a, static_cast<size_t>(scratch_bytes + 2 * kGuard));
   std::vector<int8_t> streamed(static_cast<size_t>(layers.back().out.bytes()), 0);
-  std::vector<mf::BandState> state(layers.size());
-  mf::band_stream_s8(stages.data(), static_cast<int32_t>(stages.size()), state.data(), input.data(),
-                     base + kGuard, streamed.data());
-  EXPECT_EQ(streamed, a) << "seed " << seed;
+  const int32_t count = static_cast<int32_t>(stages.size());
+  if (mode != Mode::kInputRows) {
+    std::vector<mf::BandState> state(layers.size());
+    mf::band_stream_s8(stages.data(), count, state.data(), input.data(), base + kGuard, streamed.data());
+    EXPECT_EQ(streamed, a) << "seed " << seed;
+  } else {
+    const Layer& first = layers.front();
+    const int32_t row = first.in.w * first.in.c;
+    const int32_t window = first.span < first.in.h ? first.span : first.in.h;
+    const mf::BandStreamInputRowsS8Params params = {
+        {first.in.h, row, window, first.out.h, first.stride, first.pad_top, first.span}, stages.data(), count};
+    std::vector<int8_t> ring(static_cast<size_t>(window * row));
+    std::vector<int32_t> state(static_cast<size_t>(mf::kInputRowsStateWords + 3 * count), -1);
+    mf::input_rows_begin(state.data());
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int32_t r = 0; r < first.in.h; ++r) {
+        memcpy(mf::input_row_slot(params.rows, ring.data(), state.data()), input.data() + r * row,
+               static_cast<size_t>(row));
+        const bool done =
+            mf::band_stream_input_rows_s8(params, ring.data(), state.data(), base + kGuard, streamed.data());
+        ASSERT_EQ(done, r == first.in.h - 1) << "row " << r << ", seed " << seed;
+      }
+      EXPECT_EQ(streamed, a) << "input rows, pass " << pass << ", seed " << seed;
+      std::fill(streamed.begin(), streamed.end(), 0);
+    }
+  }
   for (int32_t i = 0; i < kGuard; ++i) {
     ASSERT_EQ(base[i], 0x5a) << "below the scratch, seed " << seed;
     ASSERT_EQ(base[kGuard + scratch_bytes + i], 0x5a) << "above the scratch, seed " << seed;
   }
+}
+
+// Every mode.
+void check_chain(const std::vector<Layer>& layers, uint32_t seed) {
+  for (Mode mode : {Mode::kPlain, Mode::kInPlace, Mode::kInputRows}) check_chain(layers, seed, mode);
 }
 
 TEST(BandStream, MobileNetBlocksAreBitExact) {
@@ -246,6 +292,35 @@ TEST(BandStream, MobileNetBlocksAreBitExact) {
   l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
   l.push_back(conv(rng, l.back().out, 12, 1, 1, 1, false));
   check_chain(l, 10);
+}
+
+// Equal row sizes around the 1x1 stages: they run in place in the next stage's buffer.
+TEST(BandStream, InPlacePointwiseStages) {
+  ref::Random rng(7);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {17, 9, 8}, 1, 3, 1, 1, true));
+  l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));   // in place (generic kernel)
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));   // in place before a packed conv
+  l.push_back(conv(rng, l.back().out, 8, 3, 1, 1, true));
+  l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));   // last: its own buffer
+  ASSERT_TRUE(in_place_stage(l, 1) && in_place_stage(l, 3) && !in_place_stage(l, 5));
+  check_chain(l, 70);
+}
+
+// The specialized 1x1 row kernels in place too (Cortex-M int16 SMLAD, host lanes).
+TEST(BandStream, InPlaceWideAndLanesPointwiseStages) {
+  ref::Random rng(8);
+  std::vector<Layer> l;
+  l.push_back(depthwise(rng, {12, 7, 8}, 1, 3, 1, 1, true));
+  l.push_back(wide_conv(rng, l.back().out, 8));
+  l.back().wide_row = &wide_row<7, 8, 8>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
+  l.push_back(lanes_conv(rng, l.back().out, 8));
+  l.back().wide_row = &lanes_row<7, 8, 8>;
+  l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
+  ASSERT_TRUE(in_place_stage(l, 1) && in_place_stage(l, 3));
+  check_chain(l, 72);
 }
 
 TEST(BandStream, PersonDetectFirstRegionShapes) {

@@ -149,6 +149,30 @@ TEST(RequantizeQ31, EqualsMultiplyByQuantizedMultiplierPlusZeroPoint) {
   EXPECT_FALSE(mf::is_q31_requantization(kHalf - 1, -3));
 }
 
+// The per-core forms of rounding_high_mul_q31 (RV32's MULH one, Xtensa's 16-bit halves) are
+// plain C: here they meet the int64 formula on the host for edge and random values.
+TEST(RoundingHighMulQ31, CoreFormsMatchInt64) {
+  const auto reference = [](int32_t x, int32_t m) {
+    return static_cast<int32_t>((static_cast<int64_t>(x) * m + (static_cast<int64_t>(1) << 30)) >> 31);
+  };
+  const auto check = [&](int32_t x, int32_t m) {
+    const int32_t m2 = static_cast<int32_t>(static_cast<uint32_t>(m) << 1);
+    ASSERT_EQ(mf::rounding_high_mul_q31_rv32(x, m2), reference(x, m)) << x << " " << m;
+    ASSERT_EQ(mf::rounding_high_mul_q31_halves(x, m), reference(x, m)) << x << " " << m;
+  };
+  const int32_t xs[] = {kMin, kMin + 1, -(1 << 30) - 1, -(1 << 30), -65537, -65536, -65535, -32769, -3, -2, -1, 0,
+                        1, 2, 3, 32767, 65535, 65536, 1 << 30, (1 << 30) + 1, kMax - 65535, kMax - 1, kMax};
+  const int32_t ms[] = {kHalf, kHalf + 1, kHalf + 65535, 1518500250, kMax - 65536, kMax - 1, kMax};
+  for (int32_t x : xs)
+    for (int32_t m : ms) check(x, m);
+  ref::Random rng(7);
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t m = kHalf + static_cast<int32_t>(rng.gen() & 0x3FFFFFFFu);
+    const int32_t x = i % 2 ? rng.uniform(-(1 << 24), 1 << 24) : static_cast<int32_t>(rng.gen());
+    check(x, m);
+  }
+}
+
 TEST(ClampToS8, ClampsToActivationRange) {
   EXPECT_EQ(mf::clamp_to_s8(-1000, -128, 127), -128);
   EXPECT_EQ(mf::clamp_to_s8(1000, -128, 127), 127);

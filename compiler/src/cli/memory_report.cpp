@@ -80,7 +80,9 @@ void print_streaming_report(std::ostream& out, const CompiledModel& m) {
     for (size_t i = 0; i < k.stages.size(); ++i) {
       const BandInfo& b = k.bands[i];
       std::string holds = fmt::format("buffer {} x {} B = {} B", b.span, b.input_row_bytes, b.buffer_bytes);
-      if (i == 0) holds = "reads the whole input";
+      if (i == 0) holds = k.kernel->row_params.type ? "reads the ring of input rows" : "reads the whole input";
+      if (b.in_place_shift)
+        holds = fmt::format("in place in the next buffer (input {} B after the output)", b.in_place_shift);
       if (b.accumulator_bytes)
         holds = fmt::format("sink: one row of {} B + int32 sums {} B = {} B", b.input_row_bytes, b.accumulator_bytes,
                             b.buffer_bytes);
@@ -110,7 +112,7 @@ nlohmann::json streaming_report_json(const CompiledModel& m) {
       stages.push_back({{"op", k.stages[i].op->index}, {"kernel", k.stages[i].function()}, {"input_rows", b.input_height},
                         {"output_rows", b.output_height}, {"window_rows", b.span}, {"stride", b.stride},
                         {"line_buffer_bytes", b.buffer_bytes}, {"sink", b.accumulator_bytes > 0},
-                        {"accumulator_bytes", b.accumulator_bytes}});
+                        {"accumulator_bytes", b.accumulator_bytes}, {"in_place_shift", b.in_place_shift}});
     }
     regions.push_back({{"input", k.input_tensor()}, {"output", k.output_tensor()}, {"scratch", k.args[1].tensor},
                        {"line_buffer_bytes", buffers}, {"stages", stages}});

@@ -21,6 +21,9 @@ std::string symbol(const KernelCall& k, const std::string& suffix) {
   return "kOp" + std::to_string(k.op->index) + suffix;
 }
 
+// The call's params struct; a band region's (its row form's) is not its last stage's.
+std::string params_symbol(const KernelCall& k) { return symbol(k, k.stages.empty() ? "Params" : "RegionParams"); }
+
 
 std::string comment_safe(std::string s) {
   for (char& c : s)
@@ -66,7 +69,7 @@ void emit_constants(std::ostringstream& out, const KernelCall& k, EmittedTables&
       out << "    " << fields[i].value << (i + 1 < fields.size() ? ",  // " : ">;  // ") << fields[i].name << "\n";
     return;
   }
-  out << "const mf::" << k.params.type_name() << " " << symbol(k, "Params") << " MF_FLASH = {\n";
+  out << "const mf::" << k.params.type_name() << " " << params_symbol(k) << " MF_FLASH = {\n";
   for (const ParamField& f : fields)
     out << "    " << (f.value[0] == '@' ? symbol(k, f.value.substr(1)) : f.value) << ",  // " << f.name << "\n";
   out << "};\n";
@@ -78,7 +81,7 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
       << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"
-      << " stride, pad_top, window rows, line buffer offset\n";
+      << " stride, pad_top, window rows, line buffer offset, in-place shift\n";
   for (size_t i = 0; i < k.stages.size(); ++i) {
     const KernelCall& st = k.stages[i];
     const BandInfo& b = k.bands[i];
@@ -94,7 +97,8 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
-        << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << "},\n";
+        << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << ", " << b.in_place_shift
+        << "},\n";
   }
   out << "};\n";
 }
@@ -380,7 +384,7 @@ std::string call_expression(const Graph& g, const MemoryPlan& plan, const Kernel
   // Specialized kernels take their constants as a template argument instead of a params struct.
   const bool instance = k.kernel->template_constants;
   std::string c = instance ? "mf::" + k.function() + "<" + symbol(k, "Constants") + ">("
-                           : "mf::" + k.function() + "(" + symbol(k, "Params");
+                           : "mf::" + k.function() + "(" + params_symbol(k);
   for (const KernelArg& a : k.args) {
     if (!instance || &a != &k.args.front()) c += ", ";
     switch (a.kind) {
@@ -518,6 +522,8 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       emit_constants(s, stage, tables);
     }
     emit_band_stages(s, k);
+    // The row form (streaming input) takes the stage table in its params struct.
+    if (!k.params.empty()) emit_constants(s, k);
   }
   s << "\n}  // namespace\n\n";
   const std::string unpoison = options.tensor_bounds_check ? "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n" : "";
@@ -571,7 +577,7 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
     const std::string ring = arena_pointer(g, plan, streaming.ring, false);
     const std::string state = arena_pointer(g, plan, streaming.state, false);
     s << "void begin_rows(uint8_t* arena) { mf::input_rows_begin(" << state << "); }\n\n"
-      << "int8_t* row_buffer(uint8_t* arena) {\n  return mf::input_row_slot(mf::flash_load(" << symbol(k, "Params")
+      << "int8_t* row_buffer(uint8_t* arena) {\n  return mf::input_row_slot(mf::flash_load(" << params_symbol(k)
       << ".rows), " << ring << ", " << state << ");\n}\n\n"
       << "bool push_row(uint8_t* arena) {\n  // " << layer_comment(g, k) << ", one input row\n";
     if (options.tensor_bounds_check) emit_bounds_check(s, g, plan, k, strided);

@@ -100,6 +100,7 @@ struct Graph {
   bool has_state() const;
   // Whether tensor `id` is a model output (a pass must not make it disappear).
   bool is_output(int id) const { return std::find(outputs.begin(), outputs.end(), id) != outputs.end(); }
+  bool is_input(int id) const { return std::find(inputs.begin(), inputs.end(), id) != inputs.end(); }
 };
 
 // Whether the operator reads or writes a variable tensor.

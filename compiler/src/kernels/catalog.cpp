@@ -59,6 +59,12 @@ const KernelDef kMaxPool2DInputRowsS8{
     .header = "microflow/kernels/pooling.h",
     .row_params = {"Pool2DInputRowsS8Params", "pool", 2},
     .sample_params = [] { return row_form_sample<Pool2DS8Params>(kMaxPool2DInputRowsS8.row_params); }};
+// State: the row driver's words, then 3 per stage (mf::BandState), added by make_streaming.
+const KernelDef kBandStreamInputRowsS8{
+    .function = "band_stream_input_rows_s8",
+    .header = "microflow/exec/band_stream.h",
+    .row_params = {"BandStreamInputRowsS8Params", "", 2},
+    .sample_params = [] { return row_form_sample<BandStreamS8Params>(kBandStreamInputRowsS8.row_params); }};
 
 const std::vector<const KernelDef*>& derived_kernels() {
   static const std::vector<const KernelDef*> kernels = {
@@ -66,7 +72,7 @@ const std::vector<const KernelDef*>& derived_kernels() {
       &kDepthwiseConv2DFullyConnectedS8, &kDepthwiseConv2DFullyConnectedInputRowsS8,
       &kAveragePool2DInputRowsS8, &kMaxPool2DInputRowsS8, &kFullyConnectedS8Fixed, &kFullyConnectedS8RowsFixed,
       &kFullyConnectedS8WideFixed, &kFullyConnectedS8LanesFixed, &kConv2D1x1S8WideFixed, &kConv2D1x1S8RowsFixed,
-      &kConv2D1x1S8LanesFixed, &kDepthwiseConv2DFullyConnectedS8WideFixed, &kBandStreamS8};
+      &kConv2D1x1S8LanesFixed, &kDepthwiseConv2DFullyConnectedS8WideFixed, &kBandStreamS8, &kBandStreamInputRowsS8};
   return kernels;
 }
 

@@ -15,8 +15,20 @@
 
 namespace microflow {
 
-// A band-streamed region (passes/stream.cpp): the stage table is its parameter.
-inline const KernelDef kBandStreamS8{.function = "band_stream_s8", .header = "microflow/exec/band_stream.h"};
+// A band region's fields in its row form's params (mf::BandStreamInputRowsS8Params after
+// `rows`): the stage table and its length. The whole-input call takes them as arguments.
+struct BandStreamS8Params : ParamsBase {
+  ArrayRef stages;
+  int64_t count = 0;
+  MF_PARAMS(BandStreamS8Params, stages, count)
+};
+
+extern const KernelDef kBandStreamInputRowsS8;
+
+// A band-streamed region (passes/stream.cpp): the stage table is its parameter. With
+// streaming input its first stage reads the ring of input rows.
+inline const KernelDef kBandStreamS8{
+    .function = "band_stream_s8", .header = "microflow/exec/band_stream.h", .row_form = &kBandStreamInputRowsS8};
 
 const std::vector<const KernelDef*>& derived_kernels();
 

@@ -8,10 +8,29 @@
 namespace microflow {
 namespace {
 
-// The kernel's row form, nullptr when it has none.
+// The kernel's row form, nullptr when it has none (a band region's: its first stage reads the ring).
 const KernelDef* row_form(const KernelCall& k) {
-  if (k.is_alias || !k.stages.empty() || !k.kernel) return nullptr;
+  if (k.is_alias || !k.kernel) return nullptr;
   return k.kernel->row_form;
+}
+
+// How the call reads its input rows; a band region's first stage, whose row is input_row_bytes
+// int8 values (one batch).
+RowWindow input_window(const KernelCall& k) {
+  if (k.stages.empty()) return k.params.as<WindowedParams>().window();
+  const BandInfo& b = k.bands.front();
+  RowWindow w;
+  w.batches = 1;
+  w.input_height = b.input_height;
+  w.input_width = b.input_row_bytes;
+  w.input_depth = 1;
+  w.output_height = b.output_height;
+  w.output_width = b.output_row_bytes;
+  w.output_depth = 1;
+  w.stride = b.stride;
+  w.pad_top = b.pad_top;
+  w.span = b.span;
+  return w;
 }
 
 // Calls reading tensor t (any argument).
@@ -65,7 +84,7 @@ std::string streaming_blocker(const Graph& g, const std::vector<KernelCall>& cal
   for (size_t i = 0; i < c; ++i)
     if (std::find(aliases.begin(), aliases.end(), i) == aliases.end())
       return first + ", which reads the input, is not the first operator to run";
-  const RowWindow geo = k.params.as<WindowedParams>().window();
+  const RowWindow geo = input_window(k);
   if (geo.batches != 1) return first + " has " + std::to_string(geo.batches) + " batches (streaming needs one)";
   if (geo.span >= geo.input_height)
     return first + "'s window spans all " + std::to_string(geo.input_height) +
@@ -80,7 +99,7 @@ StreamingInput make_streaming(Graph& g, std::vector<KernelCall>& calls) {
   if (c == calls.size() || !row_form(calls[c])) fail(g.source, "internal: streaming a model that cannot stream");
   KernelCall& k = calls[c];
   const KernelDef& whole = *k.kernel;
-  const RowWindow geo = k.params.as<WindowedParams>().window();
+  const RowWindow geo = input_window(k);
 
   StreamingInput s;
   s.enabled = true;
@@ -102,7 +121,9 @@ StreamingInput make_streaming(Graph& g, std::vector<KernelCall>& calls) {
   s.ring = add_tensor(input_name + "/rows", DType::Int8,
                       {static_cast<int32_t>(s.window_rows), static_cast<int32_t>(geo.input_width),
                        static_cast<int32_t>(geo.input_depth)});
-  s.state = add_tensor(input_name + "/row_state", DType::Int32, {whole.row_form->row_params.state_words});
+  // A band region also keeps each stage's row state (mf::BandState, three words) between rows.
+  const int64_t state_words = whole.row_form->row_params.state_words + 3 * static_cast<int64_t>(k.stages.size());
+  s.state = add_tensor(input_name + "/row_state", DType::Int32, {static_cast<int32_t>(state_words)});
 
   InputRowsParams rows;
   rows.input_height = geo.input_height;
@@ -112,7 +133,14 @@ StreamingInput make_streaming(Graph& g, std::vector<KernelCall>& calls) {
   rows.stride_height = geo.stride;
   rows.pad_top = geo.pad_top;
   rows.window_height = geo.span;
-  k.params = RowFormParams(whole.row_form->row_params, rows, k.params);
+  Params call = k.params;
+  if (!k.stages.empty()) {
+    BandStreamS8Params band;
+    band.stages = {"Stages"};
+    band.count = static_cast<int64_t>(k.stages.size());
+    call = band;
+  }
+  k.params = RowFormParams(whole.row_form->row_params, rows, call);
   k.kernel = whole.row_form;
   // The ring (written by the caller, shifted by the kernel) and the state replace the input.
   std::vector<KernelArg> args = {{KernelArg::Output, s.ring, "", "int8_t"}, {KernelArg::Output, s.state, "", "int32_t"}};

@@ -38,6 +38,9 @@ struct BandInfo {
   int64_t buffer_bytes = 0;
   // A sink (kBand*Sink): int32 accumulators after its one input row; buffer_bytes includes them.
   int64_t accumulator_bytes = 0;
+  // An in-place 1x1 stage (no line buffer of its own): its input row sits this many bytes
+  // after its output row, in the next stage's buffer, which is that much longer.
+  int64_t in_place_shift = 0;
 };
 
 // A tensor stored inside another: `part` is `rows` runs of `row_bytes` bytes, `row_stride`

@@ -5,6 +5,7 @@
 
 #include "diagnostics.h"
 #include "kernels/catalog.h"
+#include "passes/input_rows.h"
 #include "planner/planner.h"
 
 namespace microflow {
@@ -149,11 +150,17 @@ std::vector<Chain> find_chains(const Graph& g, const std::vector<KernelCall>& ca
 // Peak-lowest split of a chain into plain layers and regions [first, last]: a
 // plain layer needs its input and output, a region its input, its output and
 // the line buffers (a sink: its row and sums) of its later layers. Ties: fewer
-// streamed layers.
+// streamed layers. `input_rows`: the model input arrives row by row, so a chain reading it
+// holds only its first layer's window of rows.
 std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vector<KernelCall>& calls,
-                                                  const std::vector<size_t>& chain) {
+                                                  const std::vector<size_t>& chain, bool input_rows) {
   const size_t n = chain.size();
-  auto in_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].input_tensor()).bytes(); };
+  auto in_bytes = [&](size_t k) {
+    const int t = calls[chain[k]].input_tensor();
+    if (!input_rows || k > 0 || !g.is_input(t)) return g.tensor(t).bytes();
+    const BandInfo b = band_info(calls[chain[k]]);
+    return std::min(b.span, b.input_height) * b.input_row_bytes;
+  };
   auto out_bytes = [&](size_t k) { return g.tensor(calls[chain[k]].output_tensor()).bytes(); };
   struct Best {
     int64_t peak = -1, streamed = 0;
@@ -183,22 +190,43 @@ std::vector<std::pair<size_t, size_t>> best_split(const Graph& g, const std::vec
   return regions;
 }
 
+// Pixels an in-place 1x1 stage's input row sits after its output row (band_stream.h's
+// kBandInPlacePixels).
+constexpr int64_t kInPlacePixels = 4;
+
+// A 1x1 stage between two plain stages whose output rows are as long as its input rows
+// computes in place in the next stage's buffer (band_stream.h): its own row buffer goes,
+// the next buffer grows by the shift.
+void place_1x1_in_place(std::vector<BandInfo>& bands, const std::vector<KernelCall>& stages) {
+  for (size_t i = 1; i + 1 < bands.size(); ++i) {
+    BandInfo& b = bands[i];
+    BandInfo& next = bands[i + 1];
+    if (stages[i].kernel != &kConv2D1x1S8 || b.stride != 1 || b.input_row_bytes != b.output_row_bytes ||
+        next.accumulator_bytes > 0 || next.in_place_shift > 0 || bands[i - 1].in_place_shift > 0)
+      continue;
+    b.in_place_shift = kInPlacePixels * stages[i].params.as<Conv2DS8Params>().input_depth;
+    b.buffer_bytes = 0;
+    next.buffer_bytes += b.in_place_shift;
+  }
+}
+
 // `reshapes`: the RESHAPE operators between the last two stages (a FULLY_CONNECTED sink's).
 KernelCall make_region(Graph& g, std::vector<KernelCall> stages, const std::vector<const Operator*>& reshapes,
                        bool prefer_sinks) {
   KernelCall k;
   k.kernel = &kBandStreamS8;
   k.op = stages.back().op;
-  int64_t scratch = 0;
   for (size_t i = 0; i < stages.size(); ++i) {
-    BandInfo b = stage_info(stages[i], i > 0 ? &k.bands.back() : nullptr, prefer_sinks);
-    if (i > 0) {
-      b.buffer_offset = scratch;
-      scratch += b.buffer_bytes;
-    }
-    k.bands.push_back(b);
+    k.bands.push_back(stage_info(stages[i], i > 0 ? &k.bands.back() : nullptr, prefer_sinks));
     k.macs += stages[i].macs;
     if (i + 1 < stages.size()) k.fused.push_back(stages[i].op);
+  }
+  place_1x1_in_place(k.bands, stages);
+  int64_t scratch = 0;
+  for (size_t i = 1; i < k.bands.size(); ++i) {
+    if (k.bands[i].in_place_shift > 0) continue;  // no buffer (offset -1)
+    k.bands[i].buffer_offset = scratch;
+    scratch += k.bands[i].buffer_bytes;
   }
   k.fused.insert(k.fused.end(), reshapes.begin(), reshapes.end());
   Tensor t;
@@ -254,8 +282,14 @@ std::vector<KernelCall> apply(Graph& g, const std::vector<KernelCall>& calls, co
   return out;
 }
 
-int64_t arena_of(const Graph& g, std::vector<KernelCall> calls) {
+// With `input_rows`, the input comes row by row where the first call can take it so
+// (make_streaming adds its ring and state tensors to `g`; the caller removes them).
+int64_t arena_of(Graph& g, std::vector<KernelCall> calls, bool input_rows) {
   choose_execution_order(g, calls);
+  if (input_rows && streaming_blocker(g, calls).empty()) {
+    const StreamingInput s = make_streaming(g, calls);
+    return plan_memory(g, calls, 4, s).arena_bytes;
+  }
   return plan_memory(g, calls).arena_bytes;
 }
 
@@ -276,7 +310,7 @@ const char* streaming_mode_name(StreamingMode m) {
   }
 }
 
-StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode) {
+StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode, bool input_rows) {
   StreamingReport r;
   r.mode = mode;
   const std::vector<Chain> chains = find_chains(g, calls);
@@ -292,17 +326,20 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
     r.arena_before = plan.arena_bytes;
     r.measured = true;
   }
+  const size_t tensors = g.tensors.size();
+  // Streaming only pays where it beats the plain layers with the input as it will arrive.
+  const int64_t arena_plain = input_rows ? arena_of(g, calls, true) : r.arena_before;
+  g.tensors.resize(tensors);
 
   Split split(chains.size());
   for (size_t c = 0; c < chains.size(); ++c)
     split[c] = mode == StreamingMode::On ? std::vector<std::pair<size_t, size_t>>{{0, chains[c].calls.size() - 1}}
-                                         : best_split(g, calls, chains[c].calls);
+                                         : best_split(g, calls, chains[c].calls, input_rows);
   if (mode == StreamingMode::Auto) {
     // Keep a chain's regions only where they lower the arena: trial plans, with
     // the trial's scratch tensors removed again afterwards.
-    const size_t tensors = g.tensors.size();
     auto arena_with = [&](const Split& s) {
-      const int64_t a = arena_of(g, apply(g, calls, chains, s, prefer_sinks));
+      const int64_t a = arena_of(g, apply(g, calls, chains, s, prefer_sinks), input_rows);
       g.tensors.resize(tensors);
       return a;
     };
@@ -323,7 +360,7 @@ StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, Streamin
         }
       }
     }
-    if (arena >= r.arena_before) return r;
+    if (arena >= arena_plain) return r;
   }
   calls = apply(g, calls, chains, split, prefer_sinks);
   return r;

@@ -41,6 +41,8 @@ struct StreamingReport {
 };
 
 // Replaces chosen chains of calls by region calls (adds their scratch tensors to `g`).
-StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode);
+// `input_rows`: the input will come row by row where it can (--streaming-input on/auto);
+// `auto` then weighs splits with the input as a ring of rows.
+StreamingReport stream_layers(Graph& g, std::vector<KernelCall>& calls, StreamingMode mode, bool input_rows);
 
 }  // namespace microflow

@@ -55,6 +55,35 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
                                 right_shift);
 }
 
+// rounding_high_mul_q31's core per core type; plain C, so the host tests check them all.
+// RV32, from m2 = 2m - 2^32 (fits int32): 2xm = x*m2 + x*2^32, and floor((x*m2 + 2^31) / 2^32)
+// is MULH's high word plus bit 31 of MUL's low word: five instructions where the int64
+// product and rounding add take about ten.
+inline int32_t rounding_high_mul_q31_rv32(int32_t x, int32_t m2) {
+  const int64_t product = static_cast<int64_t>(x) * m2;
+  const uint32_t low = static_cast<uint32_t>(product);
+  return static_cast<int32_t>(static_cast<uint64_t>(product) >> 32) + static_cast<int32_t>(low >> 31) + x;
+}
+
+// Xtensa LX106, which has no high-word multiply (an int64 product is a __muldi3 call): from
+// 16-bit halves x = xh*2^16 + xl (xh signed) and m = mh*2^16 + ml (mh < 2^15), whose
+// products all fit 32 bits, x*m = high*2^32 + low; then floor((x*m + 2^30) / 2^31) is
+// 2*high + floor((low/2 + 2^29) / 2^30) (|high| < 2^30, so 2*high does not overflow).
+inline int32_t rounding_high_mul_q31_halves(int32_t x, int32_t m) {
+  const int32_t xh = x >> 16;
+  const uint32_t xl = static_cast<uint32_t>(x) & 0xFFFFu;
+  const uint32_t mh = static_cast<uint32_t>(m) >> 16, ml = static_cast<uint32_t>(m) & 0xFFFFu;
+  const uint32_t lo = xl * ml;                              // below 2^32
+  const uint32_t mid = (lo >> 16) + xl * mh;                // below 2^31
+  const int32_t cross = xh * static_cast<int32_t>(ml);      // |cross| < 2^31
+  // mid + cross = ((mid >> 16) + (cross >> 16)) * 2^16 + carry_part, carry_part < 2^17.
+  const uint32_t carry_part = (mid & 0xFFFFu) + (static_cast<uint32_t>(cross) & 0xFFFFu);
+  const int32_t high = xh * static_cast<int32_t>(mh) + static_cast<int32_t>(mid >> 16) + (cross >> 16) +
+                       static_cast<int32_t>(carry_part >> 16);
+  const uint32_t low = (carry_part << 16) | (lo & 0xFFFFu);
+  return 2 * high + static_cast<int32_t>(((low >> 1) + (static_cast<uint32_t>(1) << 29)) >> 30);
+}
+
 // TFLM's SRDHM, x * m / 2^31 rounded half up, for m in [2^30, 2^31) (QuantizeMultiplier's
 // range besides 0). It never saturates: only m == INT32_MIN could.
 inline int32_t rounding_high_mul_q31(int32_t x, int32_t m) {
@@ -67,6 +96,10 @@ inline int32_t rounding_high_mul_q31(int32_t x, int32_t m) {
   return high + x;
 #elif defined(__AVR__)
   return detail::rounding_doubling_high_mul_avr_call(x, m);
+#elif defined(__riscv) && __riscv_xlen == 32
+  return rounding_high_mul_q31_rv32(x, static_cast<int32_t>(static_cast<uint32_t>(m) << 1));
+#elif defined(__XTENSA__)
+  return rounding_high_mul_q31_halves(x, m);
 #else
   return static_cast<int32_t>((static_cast<int64_t>(x) * m + (static_cast<int64_t>(1) << 30)) >> 31);
 #endif
@@ -100,13 +133,13 @@ inline bool is_q31_requantization(int32_t multiplier, int32_t shift) {
 
 // A channel's requantize_q31 constants, prepared once for many outputs.
 struct Q31Channel {
-  int32_t multiplier;  // 2 * multiplier - 2^32 on Arm DSP (for SMMULR), else the multiplier
+  int32_t multiplier;  // 2 * multiplier - 2^32 on Arm DSP (for SMMULR) and RV32, else the multiplier
   int32_t shift;       // -shift - 1
 };
 
 inline Q31Channel make_q31_channel(int32_t multiplier, int32_t shift) {
   Q31Channel c;
-#if defined(__ARM_FEATURE_DSP)
+#if defined(__ARM_FEATURE_DSP) || (defined(__riscv) && __riscv_xlen == 32)
   c.multiplier = static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1);
 #else
   c.multiplier = multiplier;
@@ -121,6 +154,8 @@ inline int32_t requantize_q31(int32_t x, const Q31Channel& c, int32_t zero_point
   int32_t high;
   __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x), "r"(c.multiplier));
   const int32_t t = high + x;
+#elif defined(__riscv) && __riscv_xlen == 32
+  const int32_t t = rounding_high_mul_q31_rv32(x, c.multiplier);
 #else
   const int32_t t = rounding_high_mul_q31(x, c.multiplier);
 #endif

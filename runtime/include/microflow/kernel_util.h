@@ -126,12 +126,56 @@ inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
     acc = vmladavaq_s8(acc, vldrbq_z_s8(w + i, p), vldrbq_z_s8(x + i, p));
   }
   return acc;
+#elif defined(__riscv) && __riscv_xlen == 32
+  // Four MACs per pass with constant offsets (no SIMD on RV32IMC: LB, LB, MUL, ADD each).
+  int32_t acc = 0;
+  const int8_t* end = x + (n & ~3);
+  for (; x != end; x += 4, w += 4)
+    acc += flash_read(w) * x[0] + flash_read(w + 1) * x[1] + flash_read(w + 2) * x[2] + flash_read(w + 3) * x[3];
+  for (int32_t i = 0; i < (n & 3); ++i) acc += flash_read(w + i) * x[i];
+  return acc;
 #else
   int32_t acc = 0;
   for (int32_t i = 0; i < n; ++i) acc += mul_s8(flash_read(w + i), x[i]);
   return acc;
 #endif
 }
+
+#if defined(__AVR__)
+// Sum_k w[k * w_stride] * x[k * x_stride] for k < n, n >= 1; w in flash, x in RAM (a
+// depthwise window row: taps a filter column apart in flash, pixels apart in the image).
+// dot_s8's loop with strided pointers: 19 cycles per MAC where the C loop's 32-bit index
+// arithmetic takes several times that. Out of line: inlined into a large caller, the
+// pointer-register constraints (Z, X) can leave the register allocator without a solution.
+inline __attribute__((noinline)) int32_t dot_s8_strided(const int8_t* w, uint16_t w_stride, const int8_t* x,
+                                                        uint16_t x_stride, uint16_t n) {
+  int32_t acc = 0;
+  const uint8_t zero = 0, flip = 0x80;
+  const uint16_t count = n;
+  int8_t wv, xv;
+  __asm__ volatile(
+      "1: lpm %[wv], Z\n\t"
+      "ld %[xv], X\n\t"
+      "muls %[wv], %[xv]\n\t"
+      "eor r1, %[flip]\n\t"
+      "add %A[acc], r0\n\t"
+      "adc %B[acc], r1\n\t"
+      "adc %C[acc], %[zero]\n\t"
+      "adc %D[acc], %[zero]\n\t"
+      "add %A[w], %A[ws]\n\t"
+      "adc %B[w], %B[ws]\n\t"
+      "add %A[x], %A[xs]\n\t"
+      "adc %B[x], %B[xs]\n\t"
+      "sbiw %[n], 1\n\t"
+      "brne 1b\n\t"
+      "clr __zero_reg__"
+      : [acc] "+r"(acc), [n] "+w"(n), [w] "+z"(w), [x] "+x"(x), [wv] "=&d"(wv), [xv] "=&d"(xv)
+      : [zero] "r"(zero), [flip] "r"(flip), [ws] "r"(w_stride), [xs] "r"(x_stride)
+      : "memory");
+  // Each product was added as product + 0x8000 (dot_s8's flipped top bit).
+  return acc - static_cast<int32_t>((static_cast<uint32_t>(count) << 16) >> 1);
+}
+#endif
 
 // Sum_i w[i], w in flash.
 inline int32_t sum_flash_s8(const int8_t* w, int32_t n) {

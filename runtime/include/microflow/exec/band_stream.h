@@ -24,6 +24,7 @@
 #include "microflow/kernels/conv_2d_packed.h"
 #include "microflow/kernels/depthwise_conv_2d.h"
 #include "microflow/exec/flash.h"
+#include "microflow/exec/input_rows.h"
 #include "microflow/kernels/fully_connected.h"
 #include "microflow/kernels/pooling.h"
 
@@ -63,7 +64,17 @@ struct BandStage {
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
   int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none. A
                           // sink: one input row, then its int32 accumulators at the next multiple of 4 bytes
+  // > 0: an in-place 1x1 stage (input rows as long as its output rows, a plain stage after it):
+  // it has no line buffer; its input row is written this many bytes after the next stage's
+  // free row and its output row lands on that row. The shift is kBandInPlacePixels input pixels.
+  int32_t in_place_shift;
 };
+
+// The 1x1 row kernels read at most this many pixels ahead of the first pixel they write
+// (SSE2: four-pixel groups read in place; the other paths go pixel by pixel or copy first),
+// so an output row written this many input pixels before its input row never overwrites
+// input still to be read.
+constexpr int32_t kBandInPlacePixels = 4;
 
 // Per stage at run time: the input rows held are [first_row, first_row + rows); the next
 // row to arrive is always first_row + rows.
@@ -157,6 +168,16 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
   memmove(dst, src, static_cast<size_t>(bytes));
 #else
   int32_t i = 0;
+#if defined(__riscv) || defined(__XTENSA__)
+  // No unaligned loads there, so GCC turns the memcpy words below into byte copies; line
+  // buffers are word-aligned, so whole words move with one LW/SW (l32i/s32i) each.
+  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
+    typedef uint32_t __attribute__((may_alias)) Word;
+    Word* d = reinterpret_cast<Word*>(dst);
+    const Word* w = reinterpret_cast<const Word*>(src);
+    for (; i + 4 <= bytes; i += 4) *d++ = *w++;
+  }
+#endif
   for (; i + 4 <= bytes; i += 4) {
     uint32_t word;
     memcpy(&word, src + i, 4);
@@ -187,64 +208,134 @@ inline bool band_ready(const BandStage& s, const BandState& st) {
 
 }  // namespace detail
 
+namespace detail {
+
+// Resets the stages' row state and the sinks' accumulators before a region runs.
+inline void band_begin(const BandStage* stages, int32_t count, BandState* state, int8_t* scratch) {
+  for (int32_t i = 0; i < count; ++i) {
+    state[i] = BandState{0, 0, 0};
+    const BandStage s = flash_load(stages[i]);
+    if (band_sink(s)) band_sink_begin(s, band_accumulators(s, scratch));
+  }
+}
+
+// Computes every output row the rows held so far allow: the first stage's input rows
+// [state[0].first_row, + state[0].rows) are at `input`. Returns true when it finished the last
+// stage's last row.
+MF_ALWAYS_INLINE bool band_advance(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
+                         int8_t* scratch, int8_t* output) {
+  for (;;) {
+    int32_t i = count - 1;
+    BandState* st = &state[i];
+    BandStage s = flash_load(stages[i]);
+    while (!band_ready(s, *st)) {
+      if (--i < 0) return false;  // waiting for input rows
+      st = &state[i];
+      s = flash_load(stages[i]);
+    }
+    const int8_t* in = i == 0 ? input : scratch + s.buffer_offset;
+    const bool sink = band_sink(s);
+    int32_t sink_row = 0;
+    if (sink) {  // consume the held row; all but the window's last only go into the sums
+      sink_row = st->first_row++;
+      st->rows = 0;
+      if (sink_row + 1 < band_sink_end(s)) {
+        band_sink_row(s, in, sink_row, band_accumulators(s, scratch), nullptr);
+        continue;
+      }
+    }
+    const int32_t y = st->next_output++;
+    // Computes output row y of stage i into `out`.
+    auto run = [&](int8_t* out) {
+      if (sink) band_sink_row(s, in, sink_row, band_accumulators(s, scratch), out);
+      else band_row_s8(s, in, st->first_row, st->rows, y, out);
+    };
+    if (i == count - 1) {
+      run(output + y * s.output_row_bytes);
+      if (st->next_output == s.output_height) return true;
+      continue;
+    }
+    // The row goes to the next stage's buffer, or, when that stage is an in-place 1x1, to the
+    // stage after it: row y of both (a 1x1 stage maps input row y to output row y).
+    const int32_t shift = flash_read(&stages[i + 1].in_place_shift);
+    const int32_t c = shift > 0 ? i + 2 : i + 1;
+    const BandStage n = flash_load(stages[c]);
+    BandState& nt = state[c];
+    if (shift > 0) {  // never "ready" by itself: its rows are always computed here
+      state[i + 1].next_output = y + 1;
+      state[i + 1].first_row = y + 1;
+    }
+    // Make room in the next stage's buffer: drop the rows its windows no longer read.
+    int32_t drop = band_needed_from(n, nt) - nt.first_row;
+    if (drop > nt.rows) drop = nt.rows;
+    if (drop > 0) {
+      int8_t* buffer = scratch + n.buffer_offset;
+      move_rows_down(buffer, buffer + drop * n.input_row_bytes, (nt.rows - drop) * n.input_row_bytes);
+      nt.first_row += drop;
+      nt.rows -= drop;
+    }
+    if (y < band_needed_from(n, nt)) {
+      ++nt.first_row;  // a row no window reads (stride > window): never computed
+      continue;
+    }
+    int8_t* slot = scratch + n.buffer_offset + nt.rows * n.input_row_bytes;
+    if (shift > 0) {
+      run(slot + shift);
+      band_row_s8(flash_load(stages[i + 1]), slot + shift, y, 1, y, slot);
+    } else {
+      run(slot);
+    }
+    ++nt.rows;
+  }
+}
+
+}  // namespace detail
+
 // input: the first stage's whole input tensor; scratch: the line buffers; output: the last
 // stage's whole output tensor; state: `count` entries of caller RAM.
 inline void band_stream_s8(const BandStage* stages, int32_t count, BandState* state, const int8_t* input,
                            int8_t* scratch, int8_t* output) {
-  for (int32_t i = 0; i < count; ++i) {
-    state[i] = BandState{0, 0, 0};
-    const BandStage s = flash_load(stages[i]);
-    if (detail::band_sink(s)) detail::band_sink_begin(s, detail::band_accumulators(s, scratch));
-  }
+  detail::band_begin(stages, count, state, scratch);
   state[0].rows = flash_read(&stages[0].input_height);  // the whole input is there
-  for (;;) {
-    int32_t i = count - 1;
-    BandStage s = flash_load(stages[i]);
-    while (!detail::band_ready(s, state[i])) {
-      if (--i < 0) return;  // not reached: some window is always complete until the end
-      s = flash_load(stages[i]);
-    }
-    BandState& st = state[i];
-    const int8_t* in = i == 0 ? input : scratch + s.buffer_offset;
-    const bool sink = detail::band_sink(s);
-    int32_t sink_row = 0;
-    if (sink) {  // consume the held row; all but the window's last only go into the sums
-      sink_row = st.first_row++;
-      st.rows = 0;
-      if (sink_row + 1 < detail::band_sink_end(s)) {
-        detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), nullptr);
-        continue;
-      }
-    }
-    const int32_t y = st.next_output++;
-    // Computes output row y of stage i into `out`.
-    auto run = [&](int8_t* out) {
-      if (sink) detail::band_sink_row(s, in, sink_row, detail::band_accumulators(s, scratch), out);
-      else detail::band_row_s8(s, in, st.first_row, st.rows, y, out);
-    };
-    if (i == count - 1) {
-      run(output + y * s.output_row_bytes);
-      if (st.next_output == s.output_height) return;
-      continue;
-    }
-    // Make room in the next stage's buffer: drop the rows its windows no longer read.
-    const BandStage n = flash_load(stages[i + 1]);
-    BandState& nt = state[i + 1];
-    int32_t drop = detail::band_needed_from(n, nt) - nt.first_row;
-    if (drop > nt.rows) drop = nt.rows;
-    if (drop > 0) {
-      int8_t* buffer = scratch + n.buffer_offset;
-      detail::move_rows_down(buffer, buffer + drop * n.input_row_bytes, (nt.rows - drop) * n.input_row_bytes);
-      nt.first_row += drop;
-      nt.rows -= drop;
-    }
-    if (y < detail::band_needed_from(n, nt)) {
-      ++nt.first_row;  // a row no window reads (stride > window): never computed
-      continue;
-    }
-    run(scratch + n.buffer_offset + nt.rows * n.input_row_bytes);
-    ++nt.rows;
+  detail::band_advance(stages, count, state, input, scratch, output);
+}
+
+// Streaming input into a region (input_rows.h): the first stage reads the ring of the last
+// rows.window_rows input rows instead of the whole input.
+struct BandStreamInputRowsS8Params {
+  InputRowsParams rows;
+  const BandStage* stages;  // flash [count]
+  int32_t count;
+};
+
+// The row state: the row driver's words, then one BandState per stage (all kept between rows).
+inline BandState* band_input_rows_state(int32_t* state) {
+  return reinterpret_cast<BandState*>(state + kInputRowsStateWords);
+}
+
+// Row state[kRowsReceived] has just been written at input_row_slot(): runs every row of every
+// stage it makes computable. Returns true when the row completed the region's output.
+inline bool band_stream_input_rows_s8(const BandStreamInputRowsS8Params& params, int8_t* ring, int32_t* state,
+                                      int8_t* scratch, int8_t* output) {
+  const InputRowsParams p = flash_load(params.rows);
+  const BandStage* stages = flash_read(&params.stages);
+  const int32_t count = flash_read(&params.count);
+  BandState* bands = band_input_rows_state(state);
+  const int32_t r = state[kRowsReceived];
+  if (r == 0) detail::band_begin(stages, count, bands, scratch);
+  // The ring holds rows r + 1 - held .. r, oldest first (input_row_slot's order).
+  const int32_t held = r < p.window_rows ? r + 1 : p.window_rows;
+  bands[0].first_row = r + 1 - held;
+  bands[0].rows = held;
+  detail::band_advance(stages, count, bands, ring, scratch, output);
+  if (r == p.input_height - 1) {
+    state[kRowsReceived] = 0;
+    return true;
   }
+  if (held == p.window_rows)
+    detail::move_rows_down(ring, ring + p.row_elements, (held - 1) * p.row_elements);
+  state[kRowsReceived] = r + 1;
+  return false;
 }
 
 }  // namespace mf

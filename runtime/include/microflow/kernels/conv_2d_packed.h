@@ -36,6 +36,79 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
   }
 }
 
+#if defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
+// The 1x1 loop of the scalar cores, channel blocks outermost: a block's bias and
+// requantization constants are read and prepared once for all its pixels. RV32 takes the
+// pixels in threes (then a pair), every weight load serving three; Xtensa, with 16
+// registers, one at a time. Returns the pixels done (on RV32 all but an odd last one).
+inline int32_t conv_1x1_blocks_scalar(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
+                                      const int32_t* folded_bias, int8_t* output) {
+  const int32_t depth = p.input_depth, pixels = p.batches * p.output_height * p.output_width;
+#if defined(MF_DOT_RV32)
+  const int32_t triples_end = pixels - pixels % 3;
+  const int32_t done = pixels % 3 == 2 ? pixels : triples_end;
+#else
+  const int32_t done = pixels;
+#endif
+  const bool contiguous = p.stride_height == 1 && p.stride_width == 1;  // then pixel n is input + n * depth
+  const auto pixel_input = [&](int32_t n) {
+    if (contiguous) return input + n * depth;
+    const int32_t ox = n % p.output_width, rest = n / p.output_width;
+    const int32_t oy = rest % p.output_height, b = rest / p.output_height;
+    return input + ((b * p.input_height + oy * p.stride_height) * p.input_width + ox * p.stride_width) * depth;
+  };
+  const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
+  const int8_t* table = p.output_table;
+  const int8_t* w = filter;
+  for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
+    const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+    int32_t bias[4] = {0, 0, 0, 0}, multiplier[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
+    Q31Channel q31[4];
+    bool all_q31 = count == 4;
+    for (int32_t j = 0; j < 4; ++j) {
+      if (j < count) {
+        bias[j] = flash_read(folded_bias + co + j);
+        multiplier[j] = flash_read(p.channel_multiplier + co + j), shift[j] = flash_read(p.channel_shift + co + j);
+        all_q31 = all_q31 && is_q31_requantization(multiplier[j], shift[j]);
+      }
+      q31[j] = make_q31_channel(multiplier[j], shift[j]);
+    }
+    const auto store = [&](const detail::Block4Acc& acc, int32_t n) __attribute__((always_inline)) {
+      int8_t* out = output + n * p.output_stride + co;
+      const int32_t sums[4] = {acc.a0, acc.a1, acc.a2, acc.a3};
+      if (all_q31) {
+#pragma GCC unroll 4
+        for (int32_t j = 0; j < 4; ++j)
+          out[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums[j], q31[j], zero_point), act_min, act_max));
+      } else {
+        for (int32_t j = 0; j < count; ++j)
+          out[j] = activate_s8(table, requantize_to_s8(sums[j], multiplier[j], shift[j], zero_point, act_min, act_max));
+      }
+    };
+    const detail::Block4Acc start = {bias[0], bias[1], bias[2], bias[3]};
+#if defined(MF_DOT_XTENSA)
+    for (int32_t n = 0; n < pixels; ++n) {
+      detail::Block4Acc acc = start;
+      detail::block4_dot(acc, pixel_input(n), w, depth);
+      store(acc, n);
+    }
+#else
+    for (int32_t n = 0; n < triples_end; n += 3) {
+      detail::Block4Acc acc_x = start, acc_y = start, acc_z = start;
+      detail::block4_dot_x3(acc_x, acc_y, acc_z, pixel_input(n), pixel_input(n + 1), pixel_input(n + 2), w, depth);
+      store(acc_x, n), store(acc_y, n + 1), store(acc_z, n + 2);
+    }
+    if (done > triples_end) {
+      detail::Block4Acc acc_x = start, acc_y = start;
+      detail::block4_dot_x2(acc_x, acc_y, pixel_input(triples_end), pixel_input(triples_end + 1), w, depth);
+      store(acc_x, triples_end), store(acc_y, triples_end + 1);
+    }
+#endif
+  }
+  return done;
+}
+#endif
+
 // Row buffer for window rows that cross the image border: out-of-image values are Z_in.
 // A multiple of 8 (whole chunks); small on AVR, whose stack shares 2 KB with everything.
 #if defined(__AVR__)
@@ -101,7 +174,9 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
-// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2).
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2). On RV32
+// and Xtensa channel blocks are outermost (conv_1x1_blocks_scalar), so the output must not
+// overlap the input: the planner never places a convolution in place.
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -125,6 +200,9 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     }
     output += pixel * p.output_stride;
   }
+#elif defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
+  pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+  output += pixel * p.output_stride;
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {

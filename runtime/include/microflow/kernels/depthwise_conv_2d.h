@@ -73,6 +73,38 @@ namespace detail {
 inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t origin_y,
                                        int32_t origin_x, bool interior, const int8_t* x,
                                        const int8_t* w) {
+#if defined(__AVR__)
+  // Each window row's in-image columns [kx_begin, kx_end) go through the strided LPM/MULS
+  // loop (16-bit address arithmetic: flash and RAM are below 64 KB); the taps outside the
+  // image add Z_in times their weights, summed first and multiplied once.
+  (void)interior;
+  const uint16_t w_stride = static_cast<uint16_t>(p.output_depth);
+  const uint16_t pixel_stride = static_cast<uint16_t>(p.input_depth);
+  const uint16_t x_stride = static_cast<uint16_t>(p.dilation_width) * pixel_stride;
+  const uint16_t row_stride = static_cast<uint16_t>(p.input_width) * pixel_stride;
+  const int16_t width = static_cast<int16_t>(p.filter_width), dilation = static_cast<int16_t>(p.dilation_width);
+  int16_t kx_begin = 0, kx_end = width;
+  while (kx_begin < kx_end && origin_x + kx_begin * dilation < 0) ++kx_begin;
+  while (kx_end > kx_begin && origin_x + (kx_end - 1) * dilation >= p.input_width) --kx_end;
+  int32_t acc = 0;
+  int32_t outside = 0;  // sum of the out-of-image taps' weights
+  for (int16_t ky = 0; ky < static_cast<int16_t>(p.filter_height); ++ky, w += width * w_stride) {
+    const int16_t iy = static_cast<int16_t>(origin_y + ky * p.dilation_height);
+    const bool row_inside = iy >= 0 && iy < p.input_height;
+    if (!row_inside) {
+      for (int16_t kx = 0; kx < width; ++kx) outside += flash_read(w + kx * w_stride);
+      continue;
+    }
+    for (int16_t kx = 0; kx < kx_begin; ++kx) outside += flash_read(w + kx * w_stride);
+    for (int16_t kx = kx_end; kx < width; ++kx) outside += flash_read(w + kx * w_stride);
+    if (kx_end > kx_begin)
+      acc += dot_s8_strided(w + kx_begin * w_stride, w_stride,
+                            x + static_cast<uint16_t>(iy) * row_stride +
+                                static_cast<uint16_t>(origin_x + kx_begin * dilation) * pixel_stride,
+                            x_stride, static_cast<uint16_t>(kx_end - kx_begin));
+  }
+  return acc + outside * p.input_zero_point;
+#else
   const int32_t pixel_stride = p.input_depth;
   const int32_t row_stride = p.input_width * pixel_stride;
   int32_t acc = 0;
@@ -98,6 +130,7 @@ inline int32_t depthwise_window_dot_s8(const DepthwiseConv2DS8Params& p, int32_t
     }
   }
   return acc;
+#endif
 }
 
 // Folds the window's in-image taps of output channel oc into `total` in TFLM's order

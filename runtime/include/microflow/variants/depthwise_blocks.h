@@ -149,9 +149,9 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
                window_inside(end * g.stride_width - g.pad_left, g.filter_width, g.dilation_width, g.input_width))
           ++end;
         const int8_t* x = image + (origin_y * g.input_width + origin_x) * g.input_depth + ic;
-#if defined(MF_DOT_ARM_MVE)
+#if defined(MF_DOT_ARM_MVE) || defined(MF_DOT_RV32)
         for (; ox + 2 <= end; ox += 2, index += 2 * g.output_depth, x += 2 * pixel_step) {
-          int32x4_t first, second;
+          Sum4 first, second;
           window4x2<Mode>(bias, x, pixel_step, offsets, weights, taps, first, second);
           emit4(range, rq, first, index, sink);
           emit4(range, rq, second, index + g.output_depth, sink);
