@@ -523,7 +523,7 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
     }
     emit_band_stages(s, k);
     // The row form (streaming input) takes the stage table in its params struct.
-    if (!k.params.empty()) emit_constants(s, k);
+    if (!k.params.empty()) emit_constants(s, k, tables);
   }
   s << "\n}  // namespace\n\n";
   const std::string unpoison = options.tensor_bounds_check ? "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n" : "";
