@@ -48,16 +48,27 @@ def main():
     harness = harness.replace("  mf_bench_begin();\n", "").replace("  mf_bench_end();\n", "")
     (model_dir / "harness_layers.cpp").write_text(harness)
     lines = src.splitlines()
-    calls = [i for i, l in enumerate(lines) if l.startswith("  mf::")]
+    # Each call's first and last line: one `  mf::` line, or a band-streamed region's block
+    # (`  {` ... `  }`), as profile_calls in compiler/src/targets/firmware.cpp.
+    calls = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("  mf::"):
+            calls.append((i, i))
+        elif lines[i] == "  {":
+            end = next(j for j in range(i + 1, len(lines)) if lines[j] == "  }")
+            calls.append((i, end))
+            i = end
+        i += 1
     only = {int(x) for x in args.only.split(",")} if args.only else None
     values = {"runner_avr": str(pathlib.Path(args.build) / "tools/simavr_runner/microflow-simavr"),
               "plugin": str(pathlib.Path(args.build) / "tools/qemu_insn_plugin/libmicroflow_insn_plugin.so"),
               "out": str(model_dir / "counts.txt")}
     total = 0
-    for n, i in enumerate(calls):
+    for n, (i, last) in enumerate(calls):
         if only and n not in only:
             continue
-        edited = lines[:i] + ["  mf_bench_begin();", lines[i], "  mf_bench_end();"] + lines[i + 1:]
+        edited = lines[:i] + ["  mf_bench_begin();", *lines[i:last + 1], "  mf_bench_end();"] + lines[last + 1:]
         text = "\n".join(edited).replace('#include "mf_model.h"', '#include "mf_model.h"\n#include "platform.h"', 1)
         (model_dir / "layer.cpp").write_text(text + "\n")
         elf = model_dir / "layer.elf"

@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from doc_sections import other_scripts_sections, replace_section
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGETS = ["host", "atmega328p", "cortex-m4", "cortex-m7", "cortex-m55", "rv32imc", "xtensa-lx106"]
 SEED = ["sine_int8", "sine_float", "micro_speech", "micro_speech_preprocessor", "person_detect"]
@@ -173,8 +175,9 @@ def energy_section(results, targets, optimize):
              "clock, energy = voltage x current x time. AVR cycles are exact (simavr); on the other targets QEMU "
              "counts instructions and cycles = instructions x the stated cycles per instruction (1.0, an "
              "assumption: wait states, multi-cycle loads and cache misses make real chips slower, dual issue "
-             "faster). Targets without datasheet figures (cortex-m0, cortex-m33, cortex-m55: no single part "
-             "chosen, and the host) are left out.", "",
+             "faster). The host is left out. The cortex-m0 (nRF51822), cortex-m33 (nRF5340) and cortex-m55 "
+             "(Alif Ensemble E3) currents are estimates not checked against a datasheet, as their source notes in "
+             "targets.json say.", "",
              "| target | part | clock MHz | mA | V | cycles/instr. | model | count | time µs | energy µJ |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for target in targets:
@@ -193,18 +196,6 @@ def energy_section(results, targets, optimize):
             counter = "cycles" if "cycles" in r else "instructions"
             lines.append(f"{head} {r[counter]:,} | {r['energy']['time_us']:,.1f} | {r['energy']['energy_uj']:,.3f} |")
     return lines + [""]
-
-
-def replace_section(out, section):
-    """Puts `section` in place of the existing energy section of `out` (or at its end)."""
-    lines = out.read_text().splitlines() if out.exists() else []
-    if ENERGY_HEADING in lines:
-        start = lines.index(ENERGY_HEADING)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = section
-    else:
-        lines += [""] + section
-    out.write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
 def arena_cell(r):
@@ -268,7 +259,8 @@ def write_report(results, targets, models, args, other, out):
             lines.append(f"| {m} | {a[counter]:,} | {b[counter]:,} | {a['flash_bytes']:,} | {b['flash_bytes']:,} |")
         lines.append("")
     lines += energy_section(results, targets, args.optimize)
-    out.write_text("\n".join(lines))
+    lines += other_scripts_sections(out)
+    out.write_text("\n".join(lines).rstrip("\n") + "\n")
     print(f"wrote {out}", file=sys.stderr)
 
 

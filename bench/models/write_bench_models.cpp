@@ -1,13 +1,20 @@
-// microflow_bench_models DIR: writes the benchmark graphs built with the project's tflite
-// writer into DIR/<name>.tflite, one model per idiom a compile-time rewrite removes, in the
-// shapes real models have (bench/rewrites.py compiles each with --rewrites on and off):
+// microflow_bench_models DIR [NAME...]: writes the benchmark graphs built with the project's
+// tflite writer into DIR/<name>.tflite (all of them, or the NAMEs). One model per idiom a
+// compile-time rewrite removes, in the shapes real models have (bench/rewrites.py compiles
+// each with --rewrites on and off):
 //   mobilenet_v2_block_int8  Keras MobileNetV2 blocks: ZeroPadding2D (PAD) before a stride-2
 //                            VALID depthwise, a SAME-style PAD before a stride-1 one, 1x1
 //                            expand / project convolutions, a residual ADD
 //   inception_concat_int8    three branches (1x1, 3x3, pool + 1x1) joined by CONCATENATION
-//   conv_leaky_relu_int8     CONV_2D then a standalone LEAKY_RELU (the face / person detectors)
-//   conv_logistic_int8       CONV_2D then a standalone LOGISTIC
+//   conv_leaky_relu_int8     two CONV_2D 3x3, each followed by a standalone LEAKY_RELU (the face
+//                            / person detectors' backbone)
+//   conv_logistic_int8       the same with a standalone LOGISTIC after each CONV_2D
+// and the single-operator models of bench/int8_tables.py (--int8-tables on and off):
+//   logistic_int8, tanh_int8 one LOGISTIC / TANH over 4096 int8 values (input scale 0.05,
+//                            zero point 0: |x| up to 6.4, the range where TFLM's arithmetic
+//                            does not saturate and sigmoid / tanh still bend)
 // Weights are pseudo-random with a fixed seed, so every run writes the same bytes.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -132,22 +139,39 @@ std::vector<uint8_t> inception_concat() {
   return b.writer().finish();
 }
 
-// CONV_2D 3x3 (16 channels) on 1x24x24x8, then one standalone activation.
+// Two CONV_2D 3x3 SAME layers (1x24x24x8 -> 16 -> 16 channels), each followed by one
+// standalone activation, as the detectors' backbones chain them. A standalone activation
+// between two convolutions also breaks the chain that band streaming would compute row by row.
 std::vector<uint8_t> conv_then(w::BuiltinOperator activation, w::BuiltinOptions options, Quantization out) {
   Builder b(3);
-  const int x = b.input({1, 24, 24, 8});
-  const int c = b.conv("conv", x, {1, 24, 24, 16}, 8, 3, {.padding = w::Padding::SAME});
-  const int y = b.activation("activation", {1, 24, 24, 16}, out);
-  b.writer().add_operator(activation, {c}, {y}, options);
-  b.writer().set_outputs({y});
+  int x = b.input({1, 24, 24, 8});
+  int32_t depth = 8;
+  for (const std::string block : {"block1", "block2"}) {
+    const int c = b.conv(block + "/conv", x, {1, 24, 24, 16}, depth, 3, {.padding = w::Padding::SAME});
+    x = b.activation(block + "/activation", {1, 24, 24, 16}, out);
+    b.writer().add_operator(activation, {c}, {x}, options);
+    depth = 16;
+  }
+  b.writer().set_outputs({x});
   return b.writer().finish();
+}
+
+// One int8 LOGISTIC or TANH over [1,4096], with TFLM's fixed output quantizations.
+std::vector<uint8_t> unary(w::BuiltinOperator op, Quantization out) {
+  Builder b(4);
+  w::ModelWriter& m = b.writer();
+  const int x = m.add_input_tensor("input", TensorType::INT8, {1, 4096}, Quantization(0.05f, 0));
+  const int y = b.activation("output", {1, 4096}, out);
+  m.add_operator(op, {x}, {y});
+  m.set_outputs({y});
+  return m.finish();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s DIR [NAME...]\n", argv[0]);
     return 2;
   }
   const std::filesystem::path dir = argv[1];
@@ -159,8 +183,17 @@ int main(int argc, char** argv) {
        conv_then(w::BuiltinOperator::LeakyRelu, w::LeakyReluOptions{.alpha = 0.2f}, Quantization(0.04f, -20))},
       // TFLM's int8 LOGISTIC output: scale 1/256, zero point -128.
       {"conv_logistic_int8", conv_then(w::BuiltinOperator::Logistic, {}, Quantization(1.f / 256, -128))},
+      {"logistic_int8", unary(w::BuiltinOperator::Logistic, Quantization(1.f / 256, -128))},
+      {"tanh_int8", unary(w::BuiltinOperator::Tanh, Quantization(1.f / 128, 0))},
   };
+  const std::vector<std::string> wanted(argv + 2, argv + argc);
+  for (const std::string& name : wanted)
+    if (std::find_if(models.begin(), models.end(), [&](const auto& m) { return m.first == name; }) == models.end()) {
+      std::fprintf(stderr, "%s: no such benchmark model\n", name.c_str());
+      return 2;
+    }
   for (const auto& [name, bytes] : models) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
     const std::filesystem::path path = dir / (name + ".tflite");
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

@@ -10,6 +10,7 @@
 #include "passes/pad_fold.h"
 #include "passes/schedule.h"
 #include "passes/views.h"
+#include "ops/int8_table.h"
 #include "reader/tflite_reader.h"
 
 namespace microflow {
@@ -32,6 +33,7 @@ void compile_graph(CompiledModel& out, const CompileOptions& options, StreamingM
   schedule(out.graph);
   out.folded = fold_constants(out.graph);
   out.calls = lower_graph(out.graph);
+  if (!options.int8_tables) use_direct_int8_kernels(out.graph, out.calls);
   if (options.rewrites) fold_padding(out.graph, out.calls);
   if (options.rewrites) fold_activations(out.graph, out.calls);
   fuse_layers(out.graph, out.calls);

@@ -51,6 +51,9 @@ struct CompileOptions {
   // Layer rewrites that remove tensors and copies (PAD folded into the next layer, int8
   // activations folded into the layer before them, zero-copy views); off gives the plain form, to measure what they save (--rewrites).
   bool rewrites = true;
+  // int8 single-input operators as 256-byte tables (or clamps); false keeps TFLM's arithmetic
+  // per element (the direct kernels), to measure what the tables save (--int8-tables).
+  bool int8_tables = true;
 };
 
 // Throws CompileError with a message naming the file and operator.

@@ -178,7 +178,9 @@ inline void check_plan(const Compiled& c) {
     ASSERT_TRUE(plan.in_arena(t.id)) << "tensor " << t.id << " '" << t.name << "' has no buffer";
     const int64_t off = plan.offset_of(t.id);
     EXPECT_GE(off, 0) << t.name;
-    if (!is_view_part(c, t.id)) EXPECT_EQ(off % plan.alignment, 0) << "tensor '" << t.name << "' at " << off;
+    if (!is_view_part(c, t.id)) {
+      EXPECT_EQ(off % plan.alignment, 0) << "tensor '" << t.name << "' at " << off;
+    }
     if (dtype_size(t.type) == 8) EXPECT_EQ(off % 8, 0) << "8-byte elements of '" << t.name << "' at " << off;
     EXPECT_LE(off + t.bytes(), plan.arena_bytes) << "tensor '" << t.name << "' at " << off << " size " << t.bytes();
     const auto& buf = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(t.id)]));
@@ -204,7 +206,9 @@ inline void check_plan(const Compiled& c) {
   for (size_t i = 0; i < state.size(); ++i) {
     EXPECT_GE(state[i].first, 0);
     EXPECT_LE(state[i].second, plan.state_bytes);
-    if (i) EXPECT_LE(state[i - 1].second, state[i].first) << "state slots overlap";
+    if (i) {
+      EXPECT_LE(state[i - 1].second, state[i].first) << "state slots overlap";
+    }
   }
 
   // Tensors share a buffer exactly when they are RESHAPE aliases or an in-place pair.

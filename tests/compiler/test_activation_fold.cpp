@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kernels/conv.h"
+#include "kernels/fully_connected.h"
 #include "ops/int8_table.h"
 #include "passes/activation_fold.h"
 #include "test_util.h"
@@ -22,74 +23,109 @@ constexpr auto kRelu6 = static_cast<Op>(21), kHardSwish = static_cast<Op>(117);
 
 constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20};
 
-// x [1,H,W,C] -> layer -> mid -> activation -> y; `also` adds a second reader of mid (a
-// RELU6 to a second output), `mid_is_output` makes mid a model output.
+// x [1,H,W,C] -> layer -> mid -> activation -> y, `blocks` times (each later block's layer
+// reads the previous y: depth out_depth, quantization `out`); `also` adds a second reader of
+// the first mid (a RELU6 to a second output), `mid_is_output` makes it a model output.
 struct Model {
   bool depthwise = false;
-  int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3;
+  // FULLY_CONNECTED instead of a convolution: x [1, depth] (height = width = 1), per-tensor weights.
+  bool fully_connected = false;
+  int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3, blocks = 1;
   Op activation = Op::LeakyRelu;
   w::BuiltinOptions options = w::LeakyReluOptions{0.2f};
   QParams out = {0.03f, 5};
   bool also = false, mid_is_output = false;
-  std::vector<int8_t> weights;
-  std::vector<float> scales;
-  std::vector<int32_t> bias;
+  struct Layer {
+    std::vector<int8_t> weights;
+    std::vector<float> scales;
+    std::vector<int32_t> bias;
+  };
+  std::vector<Layer> layers;
+
+  int32_t in_depth(int block) const { return block == 0 ? depth : out_depth; }
+  std::vector<int32_t> shape(int32_t channels) const {
+    return fully_connected ? std::vector<int32_t>{1, channels} : std::vector<int32_t>{1, height, width, channels};
+  }
+  static constexpr QParams kFcWeights{0.02f, 0};
+  QParams in_quant(int block) const { return block == 0 ? kIn : out; }
 
   std::vector<uint8_t> write(std::mt19937& rng) {
-    const int32_t taps = kernel * kernel * (depthwise ? out_depth : out_depth * depth);
-    weights.resize(static_cast<size_t>(taps));
-    for (auto& v : weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
-    scales.clear();
-    bias.clear();
-    for (int32_t c = 0; c < out_depth; ++c) {
-      scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
-      bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
-    }
+    layers.assign(static_cast<size_t>(blocks), {});
     w::ModelWriter m;
-    const int x = m.add_input_tensor("x", w::TensorType::INT8, {1, height, width, depth}, q(kIn.scale, kIn.zero_point));
-    const std::vector<int32_t> filter_shape =
-        depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth} : std::vector<int32_t>{out_depth, kernel, kernel, depth};
-    const int f = m.add_const_tensor("w", w::TensorType::INT8, filter_shape, bytes_of(weights),
-                                     w::Quantization::symmetric_per_channel(scales, depthwise ? 3 : 0));
-    const int b = m.add_const_tensor("b", w::TensorType::INT32, {out_depth}, bytes_of(bias));
-    const int mid = m.add_tensor("mid", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
-    if (depthwise) {
-      m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
-    } else {
-      m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+    int x = m.add_input_tensor("x", w::TensorType::INT8, shape(depth), q(kIn.scale, kIn.zero_point));
+    std::vector<int32_t> outputs;
+    for (int block = 0; block < blocks; ++block) {
+      Layer& l = layers[static_cast<size_t>(block)];
+      const std::string tag = block ? std::string("b").append(std::to_string(block)) : std::string();
+      const int32_t taps = fully_connected ? out_depth * in_depth(block)
+                                           : kernel * kernel * (depthwise ? out_depth : out_depth * in_depth(block));
+      l.weights.resize(static_cast<size_t>(taps));
+      for (auto& v : l.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+      for (int32_t c = 0; c < out_depth; ++c) {
+        l.scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
+        l.bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+      }
+      const std::vector<int32_t> filter_shape = depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth}
+                                                          : std::vector<int32_t>{out_depth, kernel, kernel, in_depth(block)};
+      const int f = fully_connected
+                        ? m.add_const_tensor(tag + "w", w::TensorType::INT8, {out_depth, in_depth(block)},
+                                             bytes_of(l.weights), q(kFcWeights.scale, kFcWeights.zero_point))
+                        : m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
+                                             w::Quantization::symmetric_per_channel(l.scales, depthwise ? 3 : 0));
+      // FULLY_CONNECTED checks the bias scale (input x weight scale, as TFLite writes it).
+      const int b = fully_connected ? m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias),
+                                                         q(in_quant(block).scale * kFcWeights.scale, 0))
+                                    : m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
+      const int mid = m.add_tensor(tag + "mid", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
+      if (fully_connected) {
+        m.add_fully_connected({x, f, b}, mid);
+      } else if (depthwise) {
+        m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
+      } else {
+        m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+      }
+      x = m.add_tensor(tag + "y", w::TensorType::INT8, shape(out_depth), q(out.scale, out.zero_point));
+      m.add_operator(activation, {mid}, {x}, options);
+      if (block > 0) continue;
+      if (also) {
+        const int z = m.add_tensor("z", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
+        m.add_operator(kRelu6, {mid}, {z});
+        outputs.push_back(z);
+      }
+      if (mid_is_output) outputs.push_back(mid);
     }
-    const int y = m.add_tensor("y", w::TensorType::INT8, {1, height, width, out_depth}, q(out.scale, out.zero_point));
-    m.add_operator(activation, {mid}, {y}, options);
-    std::vector<int32_t> outputs = {y};
-    if (also) {
-      const int z = m.add_tensor("z", w::TensorType::INT8, {1, height, width, out_depth}, q(kMid.scale, kMid.zero_point));
-      m.add_operator(kRelu6, {mid}, {z});
-      outputs.push_back(z);
-    }
-    if (mid_is_output) outputs.push_back(mid);
+    outputs.insert(outputs.begin(), x);
     m.set_outputs(outputs);
     return m.finish();
   }
 
   // TFLM's layer, then the activation's table (ops/int8_table.h, checked against TFLM's
-  // formulas by test_int8_tables.cpp).
-  std::vector<int8_t> expected(const std::vector<int8_t>& x, const microflow::Int8Table& table) const {
-    std::vector<int8_t> mid;
-    if (depthwise) {
-      const tflm_ref::DepthwiseShape s{height, width, depth, out_depth / depth, kernel, kernel, 1, 1, true};
-      mid = tflm_ref::depthwise_conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
-    } else {
-      const tflm_ref::ConvShape s{height, width, depth, out_depth, kernel, kernel, 1, 1, true};
-      mid = tflm_ref::conv_2d(x, kIn, s, weights, scales, bias, kMid, Act::None);
+  // formulas by test_int8_tables.cpp), block after block.
+  std::vector<int8_t> expected(std::vector<int8_t> x, const microflow::Int8Table& table) const {
+    for (int block = 0; block < blocks; ++block) {
+      const Layer& l = layers[static_cast<size_t>(block)];
+      if (fully_connected) {
+        x = tflm_ref::fully_connected(x, in_quant(block), l.weights, kFcWeights, l.bias, kMid, Act::None);
+      } else if (depthwise) {
+        const tflm_ref::DepthwiseShape s{height, width, in_depth(block), out_depth / in_depth(block), kernel, kernel, 1, 1, true};
+        x = tflm_ref::depthwise_conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+      } else {
+        const tflm_ref::ConvShape s{height, width, in_depth(block), out_depth, kernel, kernel, 1, 1, true};
+        x = tflm_ref::conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+      }
+      for (int8_t& v : x) v = table[static_cast<uint8_t>(v)];
     }
-    for (int8_t& v : mid) v = table[static_cast<uint8_t>(v)];
-    return mid;
+    return x;
   }
 };
 
+// The first call with a folded activation, looking into band regions' stages too.
 const microflow::KernelCall* folded_call(const Compiled& c) {
-  for (const microflow::KernelCall& k : c.calls)
+  for (const microflow::KernelCall& k : c.calls) {
     if (k.folded_activation) return &k;
+    for (const microflow::KernelCall& stage : k.stages)
+      if (stage.folded_activation) return &stage;
+  }
   return nullptr;
 }
 
@@ -99,6 +135,24 @@ std::unique_ptr<Compiled> compile_plain(const std::vector<uint8_t>& bytes) {
   o.rewrites = false;
   microflow::compile_model_buffer(bytes, "plain.tflite", *c, o);
   return c;
+}
+
+// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
+// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization; `blocks` of them).
+Model bar_model(Op activation, int blocks = 1) {
+  Model m;
+  m.blocks = blocks;
+  m.height = m.width = 24;
+  m.depth = 8;
+  m.out_depth = 16;
+  m.activation = activation;
+  m.options = {};
+  m.out = {1.f / 256, -128};
+  if (activation == Op::LeakyRelu) {
+    m.options = w::LeakyReluOptions{0.2f};
+    m.out = {0.04f, -20};
+  }
+  return m;
 }
 
 TEST(ActivationFold, TableFoldsIntoTheConvolution) {
@@ -153,6 +207,50 @@ TEST(ActivationFold, NotWhenTheIntermediateIsReadElsewhereOrAnOutput) {
   EXPECT_EQ(b->calls.size(), 2u);
 }
 
+// conv -> LEAKY_RELU -> conv -> LEAKY_RELU (the detectors' backbones): a standalone lookup
+// between the convolutions breaks the chain band streaming computes row by row, so the first
+// activation exists whole; folded, the two layers (tables in their output stages) stream as
+// one region and the arena shrinks.
+TEST(ActivationFold, TablesLetBandStreamingContinueThroughTheActivation) {
+  std::mt19937 rng(4);
+  Model model = bar_model(Op::LeakyRelu, 2);
+  const auto bytes = model.write(rng);
+  const auto folded = compile_bytes(bytes, "conv_leaky_x2.tflite");
+  ASSERT_EQ(folded->calls.size(), 1u);
+  const microflow::KernelCall& region = folded->calls[0];
+  EXPECT_EQ(region.function(), "band_stream_s8");
+  ASSERT_EQ(region.stages.size(), 2u);
+  for (const microflow::KernelCall& stage : region.stages) {
+    ASSERT_NE(stage.folded_activation, nullptr) << stage.op_names();
+    EXPECT_FALSE(stage.params.as<microflow::Conv2DS8Params>().output_table.null()) << stage.op_names();
+  }
+  const auto plain = compile_plain(bytes);
+  EXPECT_EQ(plain->calls.size(), 4u);
+  for (const microflow::KernelCall& k : plain->calls) EXPECT_TRUE(k.stages.empty()) << k.op_names();
+  EXPECT_LT(folded->plan.arena_bytes, plain->plan.arena_bytes);
+}
+
+// FULLY_CONNECTED (per-tensor requantization, which --optimize=speed would specialize) then
+// LOGISTIC: the table folds into the generic kernel's output stage, which the layer keeps.
+TEST(ActivationFold, TableFoldsIntoFullyConnected) {
+  std::mt19937 rng(5);
+  Model model;
+  model.fully_connected = true;
+  model.height = model.width = 1;
+  model.depth = 64;
+  model.out_depth = 16;
+  model.activation = Op::Logistic;
+  model.options = {};
+  model.out = {1.f / 256, -128};
+  const auto c = compile_bytes(model.write(rng), "fc_logistic.tflite");
+  ASSERT_EQ(c->calls.size(), 1u);
+  const microflow::KernelCall* k = folded_call(*c);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->op_names(), "FULLY_CONNECTED+LOGISTIC");
+  EXPECT_EQ(k->function(), "fully_connected_s8");
+  EXPECT_FALSE(k->params.as<microflow::FullyConnectedS8Params>().output_table.null());
+}
+
 class ActivationFoldEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -174,7 +272,7 @@ class ActivationFoldEndToEnd : public ::testing::Test {
     for (int v = 0; v < n; ++v) {
       std::vector<int8_t> in(static_cast<size_t>(model.height * model.width * model.depth));
       for (auto& e : in) e = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
-      const std::string vec = "v" + std::to_string(v);
+      const std::string vec = numbered("v", v);
       write_file(dir.path() / "vectors" / (vec + ".in.bin"), bytes_of(in));
       write_file(dir.path() / "vectors" / (vec + ".out.bin"), bytes_of(model.expected(in, table)));
     }
@@ -187,23 +285,6 @@ class ActivationFoldEndToEnd : public ::testing::Test {
     }
   }
 };
-
-// The bar models' shapes (bench/models/write_bench_models.cpp: CONV_2D 3x3 to 16 channels on
-// 1x24x24x8, then LEAKY_RELU or LOGISTIC with the same output quantization).
-Model bar_model(Op activation) {
-  Model m;
-  m.height = m.width = 24;
-  m.depth = 8;
-  m.out_depth = 16;
-  m.activation = activation;
-  m.options = {};
-  m.out = {1.f / 256, -128};
-  if (activation == Op::LeakyRelu) {
-    m.options = w::LeakyReluOptions{0.2f};
-    m.out = {0.04f, -20};
-  }
-  return m;
-}
 
 TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
   Model leaky = bar_model(Op::LeakyRelu);
@@ -226,6 +307,51 @@ TEST_F(ActivationFoldEndToEnd, ConvolutionWithTables) {
   hard_swish.activation = kHardSwish;
   hard_swish.options = {};
   expect_bit_exact(hard_swish, "conv_hard_swish");
+}
+
+// The two-block bar model streamed as one region (tables in both stages), on the host and
+// cortex-m4 (the 1x1-free region runs the generic band stages there too).
+TEST_F(ActivationFoldEndToEnd, TablesInsideABandRegion) {
+  Model leaky = bar_model(Op::LeakyRelu, 2);
+  expect_bit_exact(leaky, "conv_leaky_relu_x2", "--patch-streaming on");
+  Model logistic = bar_model(Op::Logistic, 2);
+  expect_bit_exact(logistic, "conv_logistic_x2_m4", "--patch-streaming on --target cortex-m4");
+}
+
+// FULLY_CONNECTED + table on the host, cortex-m4 and AVR (AVR's own FC loop).
+TEST_F(ActivationFoldEndToEnd, FullyConnectedWithTables) {
+  for (const char* target : {"host", "cortex-m4", "atmega328p"}) {
+    for (Op activation : {Op::Logistic, Op::LeakyRelu}) {
+      Model fc = bar_model(activation);
+      fc.fully_connected = true;
+      fc.height = fc.width = 1;
+      fc.depth = 40;
+      fc.out_depth = 10;
+      expect_bit_exact(fc, std::string("fc_").append(target).append(activation == Op::Logistic ? "_logistic" : "_leaky"),
+                       std::string("--target ").append(target));
+    }
+  }
+}
+
+// Two blocks with the same activation quantization have the same table: the generated code
+// holds it once (the second call points at the first array), bit-exact on AVR (program memory).
+TEST_F(ActivationFoldEndToEnd, IdenticalTablesAreEmittedOnce) {
+  Model model;
+  model.blocks = 2;
+  model.out = kMid;  // both tables map kMid to kMid
+  std::mt19937 rng(6);
+  TempDir dir("same_table");
+  write_file(dir.path() / "model.tflite", model.write(rng));
+  const RunResult r = run("compile " + quoted(dir.path() / "model.tflite") + " -o " + quoted(dir.path()) + " --name m");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir.path() / "m.cpp");
+  const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t arrays = 0;
+  for (size_t at = source.find("OutputTable[256]"); at != std::string::npos; at = source.find("OutputTable[256]", at + 1))
+    ++arrays;
+  EXPECT_EQ(arrays, 1u) << source;
+  EXPECT_NE(source.find("// the same table"), std::string::npos);
+  expect_bit_exact(model, "same_table_avr", "--target atmega328p");
 }
 
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {

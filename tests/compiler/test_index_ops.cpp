@@ -254,7 +254,7 @@ TEST(IndexOps, ConstantOperandsFromFlashEndToEnd) {
         const int32_t id = cases[v][k];
         out.push_back(static_cast<uint8_t>(id >= 0 && id < 4 ? 2 * id + j + 1 : 0));  // zeros for an id outside
       }
-    const std::string name = "v" + std::to_string(v);
+    const std::string name = numbered("v", v);
     write_file(dir.path() / "vectors" / (name + ".in.bin"), in);
     write_file(dir.path() / "vectors" / (name + ".out.bin"), out);
   }

@@ -65,7 +65,9 @@ void expect_table_matches(Op code, Quant in, Quant out, const Direct& reference,
   const auto c = compile_bytes(one_op(code, in, out, options), "table.tflite");
   ASSERT_EQ(c->calls.size(), 1u);
   const microflow::KernelCall& k = c->calls[0];
-  if (kernel) EXPECT_EQ(k.function(), kernel);
+  if (kernel) {
+    EXPECT_EQ(k.function(), kernel);
+  }
   std::vector<uint8_t> x(256), y(256);
   for (int b = 0; b < 256; ++b) x[static_cast<size_t>(b)] = static_cast<uint8_t>(b);
   k.kernel->evaluate(k, {x.data(), y.data()});
@@ -231,6 +233,49 @@ TEST(Int8Tables, InspectNamesTheTableAndItsReferenceKernel) {
   EXPECT_FALSE(clamp->table);
   EXPECT_EQ(clamp->clamp_min, -3);
   EXPECT_EQ(clamp->clamp_max, 117);
+}
+
+// --int8-tables off keeps the direct kernels (TFLM's arithmetic per element, to measure the
+// tables against): each call is its operator's reference call and agrees with its table.
+TEST(Int8Tables, OffKeepsTheDirectKernels) {
+  struct Case {
+    Op code;
+    Quant in, out;
+    const char* kernel;
+    w::BuiltinOptions options = {};
+  };
+  for (const Case& t : {Case{w::BuiltinOperator::Logistic, {0.05f, 0}, {1.0f / 256, -128}, "logistic_s8"},
+                        Case{w::BuiltinOperator::Tanh, {0.1f, 3}, {1.0f / 128, 0}, "tanh_s8"},
+                        Case{kLeakyRelu, {0.05f, -3}, {0.04f, -20}, "leaky_relu_s8", w::LeakyReluOptions{0.2f}},
+                        Case{kHardSwish, {0.05f, 0}, {0.03f, -10}, "hard_swish_s8"}}) {
+    const std::vector<uint8_t> bytes = one_op(t.code, t.in, t.out, t.options);
+    Compiled direct;
+    microflow::CompileOptions o;
+    o.int8_tables = false;
+    microflow::compile_model_buffer(bytes, "direct.tflite", direct, o);
+    ASSERT_EQ(direct.calls.size(), 1u);
+    const microflow::KernelCall& k = direct.calls[0];
+    EXPECT_EQ(k.function(), t.kernel);
+    std::vector<uint8_t> x(256), y(256);
+    for (int b = 0; b < 256; ++b) x[static_cast<size_t>(b)] = static_cast<uint8_t>(b);
+    k.kernel->evaluate(k, {x.data(), y.data()});
+    const microflow::Int8Table table = microflow::int8_table_for(direct.graph, *k.op);
+    for (size_t b = 0; b < 256; ++b) ASSERT_EQ(static_cast<int8_t>(y[b]), table[b]) << t.kernel << " input byte " << b;
+    EXPECT_NE(compile_bytes(bytes, "table.tflite")->calls[0].function(), t.kernel) << "the default is the table";
+  }
+}
+
+// The direct kernels on cortex-m4 on TFLM's goldens (the measure of bench/int8_tables.py).
+TEST(Int8Tables, DirectKernelsOnCortexM4) {
+  if (!fs::exists(MICROFLOW_EXE)) GTEST_SKIP() << "microflow executable not built";
+  for (const char* c : {"LOGISTIC/int8", "TANH/int8_zp"}) {
+    const fs::path dir = fs::path(MICROFLOW_MODELS_DIR) / "operators" / c;
+    if (!fs::exists(dir / "model.tflite")) GTEST_SKIP() << dir << " absent";
+    const RunResult r = run("verify " + quoted(dir / "model.tflite") + " --vectors " + quoted(dir / "vectors") +
+                            " --int8-tables off --target cortex-m4");
+    EXPECT_EQ(r.exit_code, 0) << c << ":\n" << r.output;
+    EXPECT_NE(r.output.find("bit-exact on cortex-m4"), std::string::npos) << c << ":\n" << r.output;
+  }
 }
 
 TEST(Int8Tables, RejectionsNameTheOperatorAndTheReason) {

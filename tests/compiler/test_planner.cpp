@@ -42,7 +42,7 @@ TEST(Planner, LongChainMeetsTheLowerBound) {
   const int sizes[] = {64, 8, 48, 4, 100, 20, 36, 16};
   int t = in, depth = 12;
   for (size_t i = 0; i < std::size(sizes); ++i) {
-    t = fc(m, t, depth, sizes[i], "l" + std::to_string(i));
+    t = fc(m, t, depth, sizes[i], numbered("l", i));
     depth = sizes[i];
   }
   m.set_outputs({t});
@@ -212,7 +212,7 @@ std::vector<uint8_t> random_dag(std::mt19937& rng, int ops) {
   std::vector<int> outputs;
   for (int k = 0; k < ops; ++k) {
     const T x = ts[pick(ts.size())];
-    const std::string name = "t" + std::to_string(k);
+    const std::string name = numbered("t", k);
     const int kind = static_cast<int>(rng() % 5);
     if (kind == 0 || kind == 4) {  // FULLY_CONNECTED
       const int units = size();

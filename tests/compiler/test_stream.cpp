@@ -2,6 +2,8 @@
 // --patch-streaming auto / on / off, what the region needs, and that the plan
 // with regions keeps every invariant.
 #include "plan_checks.h"
+#include "targets/firmware.h"
+#include "targets/target.h"
 
 namespace mftest {
 namespace {
@@ -133,7 +135,9 @@ TEST(Streaming, AutoStreamsTheChainWhereItLowersThePeak) {
     for (size_t i = 0; i < k.bands.size(); ++i) {
       const auto& b = k.bands[i];
       EXPECT_EQ(b.buffer_offset, i == 0 ? -1 : buffers);
-      if (i > 0) EXPECT_EQ(b.buffer_bytes, (b.span * b.input_row_bytes + 3) / 4 * 4);
+      if (i > 0) {
+        EXPECT_EQ(b.buffer_bytes, (b.span * b.input_row_bytes + 3) / 4 * 4);
+      }
       buffers += b.buffer_bytes;
     }
     EXPECT_EQ(c->graph.tensor(k.args[1].tensor).bytes(), buffers);
@@ -238,6 +242,26 @@ TEST(Streaming, ASecondReaderOrAModelOutputKeepsTheFinalTensorWhole) {
       for (const auto& b : k.bands) EXPECT_EQ(b.accumulator_bytes, 0);
     check_plan(*on);
   }
+}
+
+// Per-layer counts (report, bench/layer_profile.py) take a region's whole block as one call,
+// labelled with its operators; before, a region was missed.
+TEST(Streaming, PerLayerCountsIncludeTheRegions) {
+  auto c = compile_with(mobilenet_head(false), StreamingMode::On);
+  ASSERT_EQ(regions(*c).size(), 1u);
+  const microflow::Target t = microflow::find_target("cortex-m4");
+  int64_t input_bytes = 0;
+  for (int id : c->graph.inputs) input_bytes += c->graph.tensor(id).bytes();
+  TempDir dir("profile_regions");
+  const std::vector<microflow::CallCount> counts =
+      microflow::profile_calls(t, *c, std::vector<uint8_t>(static_cast<size_t>(input_bytes), 0), dir.path());
+  ASSERT_EQ(counts.size(), c->calls.size());
+  const auto region = std::find_if(counts.begin(), counts.end(),
+                                   [](const microflow::CallCount& n) { return n.label.starts_with("ops 0+1+2+3+4:"); });
+  std::string labels;
+  for (const microflow::CallCount& n : counts) labels += n.label + "\n";
+  ASSERT_NE(region, counts.end()) << labels;
+  EXPECT_GT(region->count, 10000) << region->label;  // the whole head: thousands of MACs
 }
 
 TEST(Streaming, ModeNamesParse) {

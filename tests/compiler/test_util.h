@@ -130,7 +130,12 @@ inline RunResult run(const std::string& args) {
   return r;
 }
 
-inline std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
+// Built by appending: `"literal" + std::string` makes GCC 12 warn a false -Wrestrict inside
+// std::string (GCC bug 105651), as in the compiler (graph.cpp).
+inline std::string quoted(const fs::path& p) { return std::string("\"").append(p.string()).append("\""); }
+
+// prefix followed by n ("v" + std::to_string(n), without GCC 12's false -Wrestrict above).
+template <typename N> std::string numbered(const char* prefix, N n) { return std::string(prefix).append(std::to_string(n)); }
 
 inline w::Quantization q(float scale, int64_t zero_point) { return w::Quantization(scale, zero_point); }
 

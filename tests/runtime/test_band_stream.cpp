@@ -187,7 +187,7 @@ Layer fc_sink(ref::Random& rng, Shape in, int32_t units, bool per_channel, int32
   requantization(rng, l, units);
   for (int32_t& m : l.multiplier) m /= 8;  // K up to a few thousand products: keep outputs off the clamps
   l.fc = {1, in.bytes(), units, weights_zero_point, -9, per_channel ? 0 : l.multiplier[0], per_channel ? 0 : l.shift[0],
-          per_channel ? l.multiplier.data() : nullptr, per_channel ? l.shift.data() : nullptr, -128, 120, units};
+          per_channel ? l.multiplier.data() : nullptr, per_channel ? l.shift.data() : nullptr, -128, 120, units, nullptr};
   return l;
 }
 

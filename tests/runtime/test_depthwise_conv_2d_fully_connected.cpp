@@ -105,7 +105,7 @@ std::vector<int8_t> fused(const Layers& l, const std::vector<int8_t>& x) {
       {1, l.ih, l.iw, l.ic, l.oh, l.ow, l.oc, l.kh, l.kw, l.dm, l.sh, l.sw, 1, 1, l.pad_top, l.pad_left, l.z_in, l.z_mid,
        l.dw_m.data(), l.dw_s.data(), -128, 127, nullptr},
       {1, depth, l.units, z_w, l.z_out, l.fc_m, l.fc_s, l.per_channel ? l.fc_cm.data() : nullptr,
-       l.per_channel ? l.fc_cs.data() : nullptr, -128, 127, l.units}};
+       l.per_channel ? l.fc_cs.data() : nullptr, -128, 127, l.units, nullptr}};
   std::vector<int32_t> accumulators(static_cast<size_t>(l.units));
   std::vector<int8_t> out(static_cast<size_t>(l.units));
   mf::depthwise_conv_2d_fully_connected_s8(p, x.data(), l.dw_w.data(), dw_folded.data(), l.fc_w.data(), fc_folded.data(),

@@ -73,7 +73,7 @@ void check_random(bool per_channel, uint32_t seed) {
          C::filter_width, channels, C::stride_height, C::stride_width, 1, 1, C::pad_top, C::pad_left,
          C::input_zero_point, C::output_zero_point, dw_m.data(), dw_s.data(), C::act_min, C::act_max, nullptr},
         {1, depth, units, z_w, C::fc_output_zero_point, fc_m, fc_s, per_channel ? fc_cm.data() : nullptr,
-         per_channel ? fc_cs.data() : nullptr, C::fc_act_min, C::fc_act_max, units}};
+         per_channel ? fc_cs.data() : nullptr, C::fc_act_min, C::fc_act_max, units, nullptr}};
     std::vector<int32_t> accumulators(static_cast<size_t>(units));
     std::vector<int8_t> want(static_cast<size_t>(units)), got(static_cast<size_t>(units), 99);
     mf::depthwise_conv_2d_fully_connected_s8(p, x.data(), dw_w.data(), dw_folded.data(), fc_w.data(), fc_folded.data(),

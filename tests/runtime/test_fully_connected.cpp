@@ -62,7 +62,8 @@ std::vector<int8_t> run_fc(const FcCase& c, const std::vector<int8_t>& x,
                                         c.per_channel ? s.data() : nullptr,
                                         c.act_min,
                                         c.act_max,
-                                        c.n};
+                                        c.n,
+                                        nullptr};
   std::vector<int8_t> out(c.batches * c.n);
   mf::fully_connected_s8(p, x.data(), w.data(), folded.data(), out.data());
   // Outputs split into calls of up to five units (the emitter's weight paging: one group's

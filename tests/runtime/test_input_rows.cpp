@@ -174,7 +174,8 @@ void check_fused(bool same, bool per_channel, int32_t z_w, uint32_t seed) {
         {1, g.ih, g.iw, g.ic, g.oh, g.ow, oc, g.kh, g.kw, dm, g.sh, g.sw, 1, 1, g.pad_top, g.pad_left,
          rng.uniform(-128, 127), rng.uniform(-128, 127), multiplier.data(), shift.data(), -128, 127, nullptr},
         {1, depth, units, z_w, rng.uniform(-128, 127), fc_multiplier[0], fc_shift[0],
-         per_channel ? fc_multiplier.data() : nullptr, per_channel ? fc_shift.data() : nullptr, -128, 127, units}};
+         per_channel ? fc_multiplier.data() : nullptr, per_channel ? fc_shift.data() : nullptr, -128, 127, units,
+         nullptr}};
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int32_t> accumulators(static_cast<size_t>(units));
     std::vector<int8_t> whole(static_cast<size_t>(units)), streamed(whole.size(), 0);

@@ -18,12 +18,12 @@ const int32_t kB1[4] MF_FLASH = {1500, -2300, 0, 777};
 const int32_t kMul1[4] MF_FLASH = {1518500250, 1276901417, 2147483647, 1073741824};
 const int32_t kShift1[4] MF_FLASH = {-8, -7, -9, -6};
 const mf::FullyConnectedS8Params kFc1 MF_FLASH = {
-    2, 16, 4, 0, -3, 0, 0, kMul1, kShift1, -128, 127, 4};
+    2, 16, 4, 0, -3, 0, 0, kMul1, kShift1, -128, 127, 4, nullptr};
 
 const int8_t kW2[3 * 4] MF_FLASH = {25, -100, 60, 3, -17, 44, 90, -120, 127, 127, -128, 0};
 const int32_t kB2[3] MF_FLASH = {-400, 250, 1000};
 const mf::FullyConnectedS8Params kFc2 MF_FLASH = {
-    2, 4, 3, 5, 10, 1431655765, -8, nullptr, nullptr, -100, 100, 3};
+    2, 4, 3, 5, 10, 1431655765, -8, nullptr, nullptr, -100, 100, 3, nullptr};
 
 int8_t g_input[2 * 16] = {-128, -100, -64, -32, -16, -8, -4, -1, 0,  1,  3,   7,   15,  31,  63, 127,
                           5,    -9,   77,  -61, 120, 0,  -3, 44, 90, -7, -127, 100, -50, 12,  6,  -1};

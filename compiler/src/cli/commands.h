@@ -23,6 +23,7 @@ struct PipelineArgs {
   std::string streaming = "auto";    // --patch-streaming auto|on|off
   std::string streaming_input;       // --streaming-input off|on|auto (defaults differ per command)
   std::string rewrites = "on";       // --rewrites on|off
+  std::string int8_tables = "on";    // --int8-tables on|off
 };
 
 struct CompileOptions;

@@ -43,6 +43,7 @@ CompileOptions pipeline_options(const PipelineArgs& p, const Target* target) {
   o.streaming = parse_streaming_mode(p.streaming);
   o.input_rows = parse_streaming_mode(p.streaming_input, "--streaming-input");
   o.rewrites = p.rewrites == "on";
+  o.int8_tables = p.int8_tables == "on";
   if (!p.weights.page()) return o;
   if (o.streaming == StreamingMode::On)
     throw CompileError("--patch-streaming on: not available with --weights external (streamed regions keep their "

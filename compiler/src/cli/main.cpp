@@ -132,6 +132,11 @@ int main(int argc, char** argv) {
     command->add_option("--page-bytes", p->weights.page_bytes,
                         "With --weights external: the RAM page the weights are read into, a multiple of 4")
         ->capture_default_str();
+    command->add_option("--int8-tables", p->int8_tables,
+                        "on: int8 single-input operators (LOGISTIC, TANH, LEAKY_RELU...) as 256-byte tables "
+                        "computed at build time; off: TFLM's arithmetic per element, to measure what the tables save")
+        ->check(CLI::IsMember({"on", "off"}))
+        ->capture_default_str();
   }
   const char* streaming_help =
       "Band (patch) streaming of conv/depthwise/pooling chains: auto (where it lowers the arena), on (every "

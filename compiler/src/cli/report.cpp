@@ -199,9 +199,11 @@ int run_report(const ReportArgs& a) {
     // The measured call whose generated comment names this operator.
     for (const TargetSection& s : sections) {
       if (s.calls.empty()) continue;
-      const std::string prefix = "op " + k.op_indices() + ":";
-      const auto it = std::find_if(s.calls.begin(), s.calls.end(),
-                                   [&](const CallCount& c) { return c.label.starts_with(prefix); });
+      // "op N:", or "ops N+M+...:" for a call of several operators (a region, a fused pair).
+      const std::string ops = k.op_indices() + ":";
+      const auto it = std::find_if(s.calls.begin(), s.calls.end(), [&](const CallCount& c) {
+        return c.label.starts_with("op " + ops) || c.label.starts_with("ops " + ops);
+      });
       h += it == s.calls.end() ? "<td></td>" : fmt::format("<td>{}</td>", with_commas(it->count));
     }
     h += "</tr>\n";
@@ -233,7 +235,7 @@ int run_report(const ReportArgs& a) {
     const int64_t constants = internal_constant_bytes(*s.run.model, 0);
     const int64_t harness = s.run.empty.sizes.flash;
     h += bar_chart("flash on " + s.target.name,
-                   {{"constants (weights, biases, tables)", static_cast<double>(constants)},
+                   {{"constants, re-laid-out for " + s.target.name + " (weights, biases, tables)", static_cast<double>(constants)},
                     {"kernels and model code", static_cast<double>(std::max<int64_t>(s.run.firmware.sizes.flash - constants - harness, 0))},
                     {"platform and harness (empty firmware)", static_cast<double>(harness)}},
                    "B");

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "diagnostics.h"
+#include "passes/activation_fold.h"
 #include "version.h"
 
 namespace microflow {
@@ -36,7 +37,18 @@ std::string comment_safe(std::string s) {
   return s;
 }
 
-void emit_array(std::ostringstream& out, const KernelCall& k, const ConstArray& a) {
+// The 256-byte int8 tables emitted so far (lookup_s8's, folded output tables), by content:
+// a later call with the same table points at the first copy instead of a second array.
+using EmittedTables = std::map<std::vector<int64_t>, std::string>;
+
+void emit_array(std::ostringstream& out, const KernelCall& k, const ConstArray& a, EmittedTables& tables) {
+  if (a.type == DType::Int8 && (a.suffix == "Table" || a.suffix == kOutputTableSuffix)) {
+    const auto [first, inserted] = tables.emplace(a.ints, symbol(k, a.suffix));
+    if (!inserted) {
+      out << "constexpr const int8_t* " << symbol(k, a.suffix) << " = " << first->second << ";  // the same table\n";
+      return;
+    }
+  }
   const bool is_float = a.type == DType::Float32;
   const size_t per_line = a.type == DType::Int8 ? 20 : 8;
   out << "const " << dtype_c_type(a.type) << " " << symbol(k, a.suffix) << "[" << a.size() << "] MF_FLASH = {";
@@ -48,8 +60,8 @@ void emit_array(std::ostringstream& out, const KernelCall& k, const ConstArray& 
 }
 
 // A call's constant arrays and its parameter struct.
-void emit_constants(std::ostringstream& out, const KernelCall& k) {
-  for (const ConstArray& a : k.arrays) emit_array(out, k, a);
+void emit_constants(std::ostringstream& out, const KernelCall& k, EmittedTables& tables) {
+  for (const ConstArray& a : k.arrays) emit_array(out, k, a, tables);
   const std::vector<ParamField> fields = k.params.fields();
   if (k.kernel->template_constants) {
     out << "using " << symbol(k, "Constants") << " = mf::" << k.params.type_name() << "<\n";
@@ -482,6 +494,7 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       << "  ASAN_POISON_MEMORY_REGION(arena, kArenaBytes);\n"
       << "  for (size_t i = 0; i + 1 < n; i += 2) ASAN_UNPOISON_MEMORY_REGION(arena + ranges[i], ranges[i + 1]);\n"
       << "}\n";
+  EmittedTables tables;
   for (size_t i = 0; i < calls.size(); ++i) {
     const KernelCall& k = calls[i];
     if (!k.emits_code()) continue;
@@ -501,16 +514,16 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       continue;
     }
     if (k.stages.empty()) {
-      emit_constants(s, k);
+      emit_constants(s, k, tables);
       continue;
     }
     for (const KernelCall& stage : k.stages) {
       s << "// op " << stage.op_indices() << ": " << stage.op_names() << " (rows computed in bands)\n";
-      emit_constants(s, stage);
+      emit_constants(s, stage, tables);
     }
     emit_band_stages(s, k);
     // The row form (streaming input) takes the stage table in its params struct.
-    if (!k.params.empty()) emit_constants(s, k);
+    if (!k.params.empty()) emit_constants(s, k, tables);
   }
   s << "\n}  // namespace\n\n";
   const std::string unpoison = options.tensor_bounds_check ? "  ASAN_UNPOISON_MEMORY_REGION(arena, kArenaBytes);\n" : "";

@@ -14,9 +14,10 @@ struct FullyConnectedS8Params : ParamsBase {
   ArrayRef channel_multiplier, channel_shift;  // per channel
   int64_t act_min = 0, act_max = 0;
   int64_t output_stride = 0;
+  ArrayRef output_table;  // a folded activation's table (passes/activation_fold.cpp)
   bool per_channel() const { return !channel_multiplier.null(); }
   MF_PARAMS(FullyConnectedS8Params, batches, input_depth, output_depth, weights_zero_point, output_zero_point,
-            multiplier, shift, channel_multiplier, channel_shift, act_min, act_max, output_stride)
+            multiplier, shift, channel_multiplier, channel_shift, act_min, act_max, output_stride, output_table)
 };
 
 // int16 input and output, int8 weights (TFLM's 16x8 FullyConnected: per tensor, int64 sums).

@@ -65,6 +65,12 @@ KernelCall lower_int8_by_table(const Graph& g, const Operator& op) {
   return k;
 }
 
+void use_direct_int8_kernels(const Graph& g, std::vector<KernelCall>& calls) {
+  for (KernelCall& k : calls)
+    if (k.op && has_int8_table(*k.op) && (k.kernel == &kLookupS8 || k.kernel == &kClampS8))
+      k = k.op->def->int8_reference(g, *k.op);
+}
+
 std::optional<Int8TableUse> int8_table_use(const Graph& g, const KernelCall& k) {
   if (!k.op || !has_int8_table(*k.op) || (k.kernel != &kLookupS8 && k.kernel != &kClampS8)) return std::nullopt;
   Int8TableUse u;

@@ -40,6 +40,10 @@ Int8Table int8_table_for(const Graph& g, const Operator& op);
 // table is a clamp.
 KernelCall lower_int8_by_table(const Graph& g, const Operator& op);
 
+// --int8-tables off: every lookup_s8 / clamp_s8 call of an operator with a table form becomes
+// its reference call (the direct kernel the table was evaluated with).
+void use_direct_int8_kernels(const Graph& g, std::vector<KernelCall>& calls);
+
 // How an int8 operator with a table form was lowered, for inspect: a lookup_s8 call (its
 // table's bytes) or clamp_s8, and the reference kernel the table was evaluated with.
 struct Int8TableUse {

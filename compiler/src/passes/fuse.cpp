@@ -88,8 +88,10 @@ void fuse_layers(Graph& g, std::vector<KernelCall>& calls) {
       fc = next[0];
     }
     const KernelCall& f = calls[fc];
-    // The FC must read the intermediate as its (flattened, single-batch) input.
+    // The FC must read the intermediate as its (flattened, single-batch) input, with no folded
+    // activation table (the fused call would need it under its "Fc" prefix).
     if (f.kernel != &kFullyConnectedS8 || f.params.as<FullyConnectedS8Params>().batches != 1 ||
+        !f.params.as<FullyConnectedS8Params>().output_table.null() ||
         f.input_tensor() != (reshape ? reshape->output_tensor() : intermediate))
       continue;
     // Pays when the accumulators are smaller than the tensor they replace.

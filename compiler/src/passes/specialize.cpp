@@ -61,11 +61,13 @@ std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, i
 }
 
 // Every FULLY_CONNECTED template variant needs one requantization for the whole tensor in
-// requantize_q31's range (multiplier in [2^30, 2^31), a right shift of at most 31).
+// requantize_q31's range (multiplier in [2^30, 2^31), a right shift of at most 31), and no
+// folded activation table (their constants have none: such a layer keeps the generic kernel).
 bool fixed_requantization(const KernelCall& k) {
   if (k.kernel != &kFullyConnectedS8) return false;
   const auto& p = k.params.as<FullyConnectedS8Params>();
-  return !p.per_channel() && p.multiplier >= (int64_t{1} << 30) && p.shift < 0 && p.shift >= -31;
+  return !p.per_channel() && p.output_table.null() && p.multiplier >= (int64_t{1} << 30) && p.shift < 0 &&
+         p.shift >= -31;
 }
 
 // The generic call's parameters as the template arguments of `Constants` (FullyConnectedS8Constants,

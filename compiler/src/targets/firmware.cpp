@@ -400,23 +400,31 @@ std::vector<CallCount> profile_calls(const Target& t, const CompiledModel& m, co
   std::string harness = bench_harness(&m, input);
   for (const char* marker : {"  mf_bench_begin();\n", "  mf_bench_end();\n"}) harness.erase(harness.find(marker), strlen(marker));
   write_text(work / "harness.cpp", harness);
-  std::vector<size_t> calls;
-  for (size_t i = 1; i < lines.size(); ++i)
-    if (lines[i].starts_with("  mf::")) calls.push_back(i);
+  // Each call's first and last line: one `  mf::` line, or a band-streamed region's block
+  // (`  {` ... `  }`: its state and the band_stream_s8 call).
+  std::vector<std::pair<size_t, size_t>> calls;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].starts_with("  mf::")) calls.emplace_back(i, i);
+    if (lines[i] != "  {") continue;
+    size_t end = i + 1;
+    while (end < lines.size() && lines[end] != "  }") ++end;
+    calls.emplace_back(i, end);
+    i = end;
+  }
   std::vector<CallCount> counts;
   for (size_t n = 0; n < calls.size(); ++n) {
     if (on_call) on_call(n, calls.size());
     std::string text;
     for (size_t i = 0; i < lines.size(); ++i) {
-      if (i == calls[n]) text += "  mf_bench_begin();\n";
+      if (i == calls[n].first) text += "  mf_bench_begin();\n";
       text += lines[i] + "\n";
-      if (i == calls[n]) text += "  mf_bench_end();\n";
+      if (i == calls[n].second) text += "  mf_bench_end();\n";
       if (lines[i] == fmt::format("#include \"{}.h\"", kFirmwareModelName)) text += "#include \"platform.h\"\n";
     }
     write_text(work / "layer.cpp", text);
     const Firmware fw = link_firmware(t, {(work / "layer.cpp").string(), (work / "harness.cpp").string()}, work,
                                       work / "layer.elf");
-    const std::string comment = lines[calls[n] - 1];
+    const std::string comment = lines[calls[n].first - 1];
     const size_t slashes = comment.find("// ");
     counts.push_back({slashes == std::string::npos ? "" : comment.substr(slashes + 3), run_firmware(t, fw, work, true).count});
   }

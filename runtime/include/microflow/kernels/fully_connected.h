@@ -29,6 +29,7 @@ struct FullyConnectedS8Params {
   // depth when this call computes one group of its outputs (weights paged in from
   // external memory a group at a time, see the emitter).
   int32_t output_stride;
+  const int8_t* output_table;  // flash [256] or nullptr: kernel_util.h's activate_s8
 };
 
 namespace detail {
@@ -39,6 +40,7 @@ struct FcOutput {
   const int32_t* channel_multiplier;
   const int32_t* channel_shift;
   int32_t multiplier, shift, zero_point, act_min, act_max;
+  const int8_t* table;
   bool tensor_q31;
   Q31Channel q31;
 };
@@ -48,17 +50,22 @@ inline FcOutput fc_output(const FullyConnectedS8Params& p) {
   o.channel_multiplier = p.channel_multiplier, o.channel_shift = p.channel_shift;
   o.multiplier = p.multiplier, o.shift = p.shift;
   o.zero_point = p.output_zero_point, o.act_min = p.act_min, o.act_max = p.act_max;
+  o.table = p.output_table;
   o.tensor_q31 = p.channel_multiplier == nullptr && is_q31_requantization(p.multiplier, p.shift);
   o.q31 = make_q31_channel(p.multiplier, p.shift);
   return o;
 }
 
-inline int8_t fc_requantize(const FcOutput& o, int32_t acc, int32_t channel) {
+inline int8_t fc_requantize_raw(const FcOutput& o, int32_t acc, int32_t channel) {
   if (o.tensor_q31) return clamp_to_s8(requantize_q31(acc, o.q31, o.zero_point), o.act_min, o.act_max);
   if (o.channel_multiplier == nullptr)
     return requantize_to_s8(acc, o.multiplier, o.shift, o.zero_point, o.act_min, o.act_max);
   return requantize_to_s8(acc, flash_read(o.channel_multiplier + channel), flash_read(o.channel_shift + channel),
                           o.zero_point, o.act_min, o.act_max);
+}
+
+inline int8_t fc_requantize(const FcOutput& o, int32_t acc, int32_t channel) {
+  return activate_s8(o.table, fc_requantize_raw(o, acc, channel));
 }
 
 // The layer's sums built up piece by piece, for inputs that arrive in parts (the fused
@@ -92,8 +99,9 @@ inline void fully_connected_sums_end(const FullyConnectedS8Params& fc, const int
   for (int32_t o = 0; o < fc.output_depth; ++o) {
     const int32_t multiplier = per_channel ? flash_read(fc.channel_multiplier + o) : fc.multiplier;
     const int32_t shift = per_channel ? flash_read(fc.channel_shift + o) : fc.shift;
-    output[o] = requantize_to_s8(accumulators[o] - fc.weights_zero_point * input_sum, multiplier, shift,
-                                 fc.output_zero_point, fc.act_min, fc.act_max);
+    output[o] = activate_s8(fc.output_table, requantize_to_s8(accumulators[o] - fc.weights_zero_point * input_sum,
+                                                              multiplier, shift, fc.output_zero_point, fc.act_min,
+                                                              fc.act_max));
   }
 }
 
@@ -114,6 +122,7 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
   const int32_t* channel_multiplier = flash_read(&params.channel_multiplier);
   const int32_t* channel_shift = flash_read(&params.channel_shift);
   const int32_t multiplier = flash_read(&params.multiplier), shift = flash_read(&params.shift);
+  const int8_t* table = flash_read(&params.output_table);
   detail::RequantAvr rq;
   rq.multiplier = multiplier;
   rq.shift = static_cast<uint8_t>(-shift - 1);
@@ -133,11 +142,12 @@ inline void fully_connected_s8(const FullyConnectedS8Params& params, const int8_
     for (uint16_t o = 0; o < units; ++o, w += depth) {
       const int32_t acc = flash_read(bias++) + dot_s8(w, input, depth) - input_term;
       if (fast) {
-        *output++ = detail::requantize_avr(acc, rq);
+        *output++ = activate_s8(table, detail::requantize_avr(acc, rq));
       } else {
-        *output++ = requantize_to_s8(acc, channel_multiplier ? flash_read(channel_multiplier + o) : multiplier,
-                                     channel_shift ? flash_read(channel_shift + o) : shift, rq.zero_point,
-                                     rq.act_min, rq.act_max);
+        *output++ = activate_s8(table, requantize_to_s8(acc, channel_multiplier ? flash_read(channel_multiplier + o)
+                                                                               : multiplier,
+                                                        channel_shift ? flash_read(channel_shift + o) : shift,
+                                                        rq.zero_point, rq.act_min, rq.act_max));
       }
     }
   }

@@ -80,9 +80,13 @@ inline uint32_t abs_u32(int32_t v) { return v < 0 ? 0u - static_cast<uint32_t>(v
 
 }  // namespace detail
 
-// TFLM reference_integer_ops::Logistic (int8): gemmlowp logistic of the input in Q4.27,
-// output 2^-8 units from -128.
-inline void logistic_s8(const SigmoidS8Params& params, const int8_t* in, int8_t* out) {
+namespace detail {
+
+// TFLM reference_integer_ops::Logistic / Tanh (int8): inputs at or beyond the range radius
+// saturate; the others go to Q4.27 and through gemmlowp's logistic (output 2^-8 units from
+// -128) or tanh (2^-7 units, no zero point).
+template <bool Logistic>
+inline void sigmoid_or_tanh_s8(const SigmoidS8Params& params, const int8_t* in, int8_t* out) {
   const SigmoidS8Params p = flash_load(params);
   for (int32_t i = 0; i < p.size; ++i) {
     const int32_t x = in[i] - p.input_zero_point;
@@ -93,29 +97,21 @@ inline void logistic_s8(const SigmoidS8Params& params, const int8_t* in, int8_t*
       q = 127;
     } else {
       const int32_t x_q4 = multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
-      q = rounding_divide_by_pot(detail::logistic<4>(x_q4), 31 - 8) - 128;
+      q = Logistic ? rounding_divide_by_pot(logistic<4>(x_q4), 31 - 8) - 128
+                   : rounding_divide_by_pot(tanh<4>(x_q4), 31 - 7);
     }
     out[i] = clamp_to_s8(q, -128, 127);
   }
 }
 
-// TFLM reference_integer_ops::Tanh (int8): gemmlowp tanh of the input in Q4.27, output
-// 2^-7 units (no zero point).
+}  // namespace detail
+
+inline void logistic_s8(const SigmoidS8Params& params, const int8_t* in, int8_t* out) {
+  detail::sigmoid_or_tanh_s8<true>(params, in, out);
+}
+
 inline void tanh_s8(const SigmoidS8Params& params, const int8_t* in, int8_t* out) {
-  const SigmoidS8Params p = flash_load(params);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t x = in[i] - p.input_zero_point;
-    int32_t q;
-    if (x <= -p.input_range_radius) {
-      q = -128;
-    } else if (x >= p.input_range_radius) {
-      q = 127;
-    } else {
-      const int32_t x_q4 = multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
-      q = rounding_divide_by_pot(detail::tanh<4>(x_q4), 31 - 7);
-    }
-    out[i] = clamp_to_s8(q, -128, 127);
-  }
+  detail::sigmoid_or_tanh_s8<false>(params, in, out);
 }
 
 // TFLM reference_integer_ops::Logistic (int16) of one value: table entry |v| >> 9 (v in

@@ -79,7 +79,7 @@ template <typename Params>  // FullyConnectedS8Params
 inline bool fully_connected_avx2(const Params& p, const int8_t* input, const int8_t* weights,
                                  const int32_t* folded_bias, int8_t* output) {
   const int32_t depth = p.input_depth, rows = p.output_depth, total = rows * depth;
-  if (depth > kFcAvx2MaxDepth || total < 16 || p.channel_multiplier != nullptr ||
+  if (depth > kFcAvx2MaxDepth || total < 16 || p.channel_multiplier != nullptr || p.output_table != nullptr ||
       !is_q31_requantization(p.multiplier, p.shift))
     return false;
   const int32_t full = (depth - 1) / 16, tail = depth - 16 * full;  // tail in [1, 16]
