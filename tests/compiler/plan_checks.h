@@ -181,7 +181,9 @@ inline void check_plan(const Compiled& c) {
     if (!is_view_part(c, t.id)) {
       EXPECT_EQ(off % plan.alignment, 0) << "tensor '" << t.name << "' at " << off;
     }
-    if (dtype_size(t.type) == 8) EXPECT_EQ(off % 8, 0) << "8-byte elements of '" << t.name << "' at " << off;
+    if (dtype_size(t.type) == 8) {
+      EXPECT_EQ(off % 8, 0) << "8-byte elements of '" << t.name << "' at " << off;
+    }
     EXPECT_LE(off + t.bytes(), plan.arena_bytes) << "tensor '" << t.name << "' at " << off << " size " << t.bytes();
     const auto& buf = plan.buffers.at(static_cast<size_t>(plan.buffer_of[static_cast<size_t>(t.id)]));
     EXPECT_GE(buf.size, t.bytes()) << t.name;
