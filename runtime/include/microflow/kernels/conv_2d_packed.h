@@ -174,9 +174,11 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 }  // namespace detail
 
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
-// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2). On RV32
-// and Xtensa channel blocks are outermost (conv_1x1_blocks_scalar), so the output must not
-// overlap the input: the planner never places a convolution in place.
+// Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2): a band
+// stage in place (band_stream.h) writes its output row over its own input row, a few pixels
+// behind. On RV32 and Xtensa channel blocks are outermost (conv_1x1_blocks_scalar), which writes
+// a pixel's first block before reading the next pixels, so it runs only where the output does
+// not overlap the input.
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -201,8 +203,14 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     output += pixel * p.output_stride;
   }
 #elif defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
-  pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
-  output += pixel * p.output_stride;
+  const uintptr_t in_begin = reinterpret_cast<uintptr_t>(input), out_begin = reinterpret_cast<uintptr_t>(output);
+  const uintptr_t in_end = in_begin + static_cast<uintptr_t>(p.batches * p.input_height * p.input_width * depth);
+  const uintptr_t out_end =
+      out_begin + static_cast<uintptr_t>(p.batches * p.output_height * p.output_width * p.output_stride);
+  if (out_end <= in_begin || in_end <= out_begin) {
+    pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+    output += pixel * p.output_stride;
+  }
 #endif
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t oy = 0; oy < p.output_height; ++oy) {
