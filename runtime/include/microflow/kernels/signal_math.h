@@ -25,42 +25,40 @@ inline uint32_t msb64(uint64_t x) {
   return msb32(static_cast<uint32_t>(x));
 }
 
-// TFLM's Sqrt32: bitwise integer square root, rounded up when the remainder exceeds the root.
+namespace detail {
+// TFLM's Sqrt32 / Sqrt64 loop: bitwise integer square root of `num` (non-zero, its most
+// significant bit `msb` as msb32 / msb64 count), rounded up when the remainder exceeds the root
+// unless the root is already `max_root`.
+template <typename U>
+inline U bitwise_sqrt(U num, int msb, U max_root) {
+  const int top = static_cast<int>(8 * sizeof(U)) - 1;
+  const int max_bit_number = (top + 1 - msb) | 1;
+  U res = 0;
+  U bit = static_cast<U>(static_cast<U>(1) << (top - max_bit_number));
+  for (int iterations = (top - max_bit_number) / 2 + 1; iterations > 0; --iterations) {
+    if (num >= res + bit) {
+      num = static_cast<U>(num - (res + bit));
+      res = static_cast<U>((res >> 1) + bit);
+    } else {
+      res = static_cast<U>(res >> 1);
+    }
+    bit = static_cast<U>(bit >> 2);
+  }
+  if (num > res && res != max_root) ++res;
+  return res;
+}
+}  // namespace detail
+
+// TFLM's Sqrt32.
 inline uint16_t sqrt32(uint32_t num) {
   if (num == 0) return 0;
-  uint32_t res = 0;
-  const int max_bit_number = static_cast<int>(32 - msb32(num)) | 1;
-  uint32_t bit = static_cast<uint32_t>(1) << (31 - max_bit_number);
-  for (int iterations = (31 - max_bit_number) / 2 + 1; iterations > 0; --iterations) {
-    if (num >= res + bit) {
-      num -= res + bit;
-      res = (res >> 1) + bit;
-    } else {
-      res >>= 1;
-    }
-    bit >>= 2;
-  }
-  if (num > res && res != 0xFFFF) ++res;
-  return static_cast<uint16_t>(res);
+  return static_cast<uint16_t>(detail::bitwise_sqrt<uint32_t>(num, static_cast<int>(msb32(num)), 0xFFFFu));
 }
 
 // TFLM's Sqrt64: Sqrt32 when the high word is clear (TFLM's shortcut, kept for its results).
 inline uint32_t sqrt64(uint64_t num) {
   if ((num >> 32) == 0) return sqrt32(static_cast<uint32_t>(num));
-  uint64_t res = 0;
-  const int max_bit_number = static_cast<int>(64 - msb64(num)) | 1;
-  uint64_t bit = static_cast<uint64_t>(1) << (63 - max_bit_number);
-  for (int iterations = (63 - max_bit_number) / 2 + 1; iterations > 0; --iterations) {
-    if (num >= res + bit) {
-      num -= res + bit;
-      res = (res >> 1) + bit;
-    } else {
-      res >>= 1;
-    }
-    bit >>= 2;
-  }
-  if (num > res && res != 0xFFFFFFFFull) ++res;
-  return static_cast<uint32_t>(res);
+  return static_cast<uint32_t>(detail::bitwise_sqrt<uint64_t>(num, static_cast<int>(msb64(num)), 0xFFFFFFFFull));
 }
 
 // TFLM's Log32: ln(x) · out_scale / 2^16 from the integer log2 and a 129-segment
