@@ -498,6 +498,30 @@ std::vector<Defect> defects() {
                  return m.finish();
                },
                {"op 0 (QUANTIZE)", "requantization shift", "out of range"}});
+  // Found by the fuzzer: an int8 table is computed at build time by running the operator's
+  // reference kernel, which would shift int32 by these out-of-range shifts (UB) before
+  // lowering checked them.
+  d.push_back({"leaky_relu_table_alpha_shift_too_large",
+               [] {
+                 w::ModelWriter m;
+                 const int in = m.add_input_tensor("in", I8, {1, 4}, q(1.f, 0));
+                 const int out = m.add_tensor("out", I8, {1, 4}, q(1.f, 0));
+                 m.add_operator(w::BuiltinOperator::LeakyRelu, {in}, {out}, w::LeakyReluOptions{1e20f});
+                 m.set_outputs({out});
+                 return m.finish();
+               },
+               {"op 0 (LEAKY_RELU)", "requantization alpha_shift", "out of range"}});
+  d.push_back({"rsqrt_table_shift_too_large",
+               [] {
+                 constexpr auto kRsqrt = static_cast<w::BuiltinOperator>(76);
+                 w::ModelWriter m;
+                 const int in = m.add_input_tensor("in", I8, {1, 4}, q(1e-30f, 0));
+                 const int out = m.add_tensor("out", I8, {1, 4}, q(1e-30f, 0));
+                 m.add_operator(kRsqrt, {in}, {out});
+                 m.set_outputs({out});
+                 return m.finish();
+               },
+               {"op 0 (RSQRT)", "requantization", "out of range"}});
   d.push_back({"fc_scale_product_not_finite", [] { return fc_model(q(1e30f, 0), 1e30f, 1.f); },
                {"op 0 (FULLY_CONNECTED)", "requantization", "is not finite"}});
   // -- graph structure

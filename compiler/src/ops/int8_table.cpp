@@ -5,6 +5,7 @@
 #include "diagnostics.h"
 #include "kernels/unary.h"
 #include "ops/lower_util.h"
+#include "passes/lower.h"
 
 namespace microflow {
 namespace {
@@ -33,6 +34,7 @@ Int8Table int8_table_for(const Graph& g, const Operator& op) {
   ElementCount* count = k.params.get<ElementCount>();
   if (!k.kernel || !k.kernel->evaluate || !count)
     fail(g, op, "internal: " + k.function() + " cannot be evaluated into a table");
+  check_shifts(g, op, k);
   count->size = 256;
   std::vector<uint8_t> in(256), out(256);
   for (size_t b = 0; b < 256; ++b) in[b] = static_cast<uint8_t>(b);

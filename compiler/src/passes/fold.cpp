@@ -5,6 +5,7 @@
 
 #include "diagnostics.h"
 #include "ops/op_def.h"
+#include "passes/lower.h"
 
 namespace microflow {
 namespace {
@@ -28,6 +29,7 @@ bool evaluate(Graph& g, const Operator& op) {
   KernelCall k;
   try {
     k = op.def->lower(g, op);
+    check_shifts(g, op, k);
   } catch (const CompileError&) {
     return false;
   }

@@ -49,13 +49,15 @@ void check_weights_quantization(const Graph& g, const Operator& op) {
                     ", but the output channels are dimension " + std::to_string(channel_axis));
 }
 
+}  // namespace
+
 // Every requantization shift the kernels apply must lie in [-31, 31]; larger
 // ones come from scale ratios of 2^31 or more (or non-finite products) and
 // would shift int32 values out of range on the target.
-void check_shifts(const Graph& g, const KernelCall& k) {
+void check_shifts(const Graph& g, const Operator& op, const KernelCall& k) {
   auto check = [&](const std::string& what, int64_t v) {
     if (v > kMaxShift || v < -kMaxShift)
-      fail(g, *k.op, "requantization " + what + " " + (v == kInvalidShift ? "is not finite" : std::to_string(v) + " is out of range") +
+      fail(g, op, "requantization " + what + " " + (v == kInvalidShift ? "is not finite" : std::to_string(v) + " is out of range") +
                          ": the input, weight and output scales are inconsistent (their ratio must stay below 2^31)");
   };
   for (const ParamField& f : k.params.fields()) {
@@ -68,8 +70,6 @@ void check_shifts(const Graph& g, const KernelCall& k) {
     if (a.suffix == "Shift")
       for (int64_t v : a.ints) check("shift", v);
 }
-
-}  // namespace
 
 std::vector<KernelCall> lower_graph(const Graph& g) {
   std::vector<KernelCall> calls;
@@ -94,7 +94,7 @@ std::vector<KernelCall> lower_graph(const Graph& g) {
     for (const KernelArg& a : calls.back().args)
       if (a.kind == KernelArg::Input && g.tensor(a.tensor).is_constant)
         fail(g, op, describe(g, a.tensor, "input") + ": constant tensors are not supported here");
-    check_shifts(g, calls.back());
+    check_shifts(g, op, calls.back());
   }
   return calls;
 }
