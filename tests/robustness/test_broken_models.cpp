@@ -522,6 +522,19 @@ std::vector<Defect> defects() {
                  return m.finish();
                },
                {"op 0 (RSQRT)", "requantization", "out of range"}});
+  d.push_back({"pad_int64_paddings_overflow",  // found by the fuzzer: the shape check's sum overflowed
+               [] {
+                 w::ModelWriter m;
+                 const int in = m.add_input_tensor("in", I8, {1, 4}, q(1.f, 0));
+                 std::vector<uint8_t> pads(4 * 8, 0);
+                 for (size_t i = 16; i < 32; ++i) pads[i] = i % 8 == 7 ? 0x7f : 0xff;  // [[0, 0], [max, max]]
+                 const int p = m.add_const_tensor("paddings", w::TensorType::INT64, {2, 2}, pads);
+                 const int out = m.add_tensor("out", I8, {1, 4}, q(1.f, 0));
+                 m.add_operator(w::BuiltinOperator::MirrorPad, {in, p}, {out}, w::MirrorPadOptions{});
+                 m.set_outputs({out});
+                 return m.finish();
+               },
+               {"op 0 (MIRROR_PAD)", "is not the input [1,4] padded by 9223372036854775807"}});
   d.push_back({"fc_scale_product_not_finite", [] { return fc_model(q(1e30f, 0), 1e30f, 1.f); },
                {"op 0 (FULLY_CONNECTED)", "requantization", "is not finite"}});
   // -- graph structure

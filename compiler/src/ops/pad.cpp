@@ -43,7 +43,9 @@ Paddings read_paddings(const Graph& g, const Operator& op, const Tensor& in, con
     if (p.before[d] < 0 || p.after[d] < 0)
       fail(g, op, describe(g, t.id, "paddings") + ": negative padding " + std::to_string(std::min(p.before[d], p.after[d])) +
                       " on dimension " + std::to_string(d) + " is not supported");
-    if (out.shape[d] != in.shape[d] + p.before[d] + p.after[d])
+    // Each padding is at most the output dimension (an int32) before the sum, which then fits.
+    if (p.before[d] > out.shape[d] || p.after[d] > out.shape[d] ||
+        out.shape[d] != in.shape[d] + p.before[d] + p.after[d])
       fail(g, op, describe(g, out.id, "output") + ": shape " + out.shape_string() + " is not the input " +
                       in.shape_string() + " padded by " + std::to_string(p.before[d]) + " + " +
                       std::to_string(p.after[d]) + " on dimension " + std::to_string(d));

@@ -66,6 +66,8 @@ WrittenOptions write_options(fb::FlatBufferBuilder& fbb, const BuiltinOptions& o
                   tfl::CreateConcatenationOptions(fbb, o.axis, o.activation).Union()};
         } else if constexpr (std::is_same_v<T, LeakyReluOptions>) {
           return {tfl::BuiltinOptions::LeakyReluOptions, tfl::CreateLeakyReluOptions(fbb, o.alpha).Union()};
+        } else if constexpr (std::is_same_v<T, MirrorPadOptions>) {
+          return {tfl::BuiltinOptions::MirrorPadOptions, tfl::CreateMirrorPadOptions(fbb, o.mode).Union()};
         } else if constexpr (std::is_same_v<T, QuantizeOptions>) {
           return {tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fbb).Union()};
         } else {

@@ -42,6 +42,7 @@ enum class BuiltinOperator : int32_t {
   Pad = 34,
   Mean = 40,
   LeakyRelu = 98,
+  MirrorPad = 100,
   Quantize = 114,
 };
 
@@ -132,11 +133,16 @@ struct LeakyReluOptions {
   float alpha = 0.2f;
 };
 
+struct MirrorPadOptions {
+  tfl::MirrorPadMode mode = tfl::MirrorPadMode::REFLECT;
+};
+
 // std::monostate writes an operator without builtin options.
 using BuiltinOptions =
     std::variant<std::monostate, Conv2DOptions, DepthwiseConv2DOptions, Pool2DOptions,
                  FullyConnectedOptions, SoftmaxOptions, AddOptions, ReshapeOptions,
-                 QuantizeOptions, DequantizeOptions, ConcatenationOptions, LeakyReluOptions>;
+                 QuantizeOptions, DequantizeOptions, ConcatenationOptions, LeakyReluOptions,
+                 MirrorPadOptions>;
 
 // Raw little-endian bytes of values, the layout of TFLite buffers.
 template <typename T>
