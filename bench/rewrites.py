@@ -9,7 +9,7 @@ usage: bench/rewrites.py [--targets host,cortex-m4] [--patch-streaming auto|on|o
 
 Without models: operators/GRAPHS/* from the models directory and the writer-made graphs of
 bench/models/write_bench_models.cpp (MobileNetV2 blocks, an inception concatenation, CONV_2D +
-LEAKY_RELU, CONV_2D + LOGISTIC), written to a temporary directory. With --out, the table also replaces that section of the file.
+LEAKY_RELU, CONV_2D + LOGISTIC, AVERAGE_POOL_2D + TANH), written to a temporary directory. With --out, the table also replaces that section of the file.
 """
 import argparse
 import json
@@ -22,7 +22,8 @@ from doc_sections import OTHER_SCRIPTS, replace_section
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # The writer-made graphs with something to rewrite (microflow_bench_models names).
-WRITTEN = ["mobilenet_v2_block_int8", "inception_concat_int8", "conv_leaky_relu_int8", "conv_logistic_int8"]
+WRITTEN = ["mobilenet_v2_block_int8", "inception_concat_int8", "conv_leaky_relu_int8", "conv_logistic_int8",
+           "pool_tanh_int8"]
 
 
 def bench(microflow, model, target, rewrites, streaming):

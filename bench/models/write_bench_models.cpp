@@ -9,6 +9,7 @@
 //   conv_leaky_relu_int8     two CONV_2D 3x3, each followed by a standalone LEAKY_RELU (the face
 //                            / person detectors' backbone)
 //   conv_logistic_int8       the same with a standalone LOGISTIC after each CONV_2D
+//   pool_tanh_int8           two AVERAGE_POOL_2D 3x3, each followed by a standalone TANH
 // and the single-operator models of bench/int8_tables.py (--int8-tables on and off):
 //   logistic_int8, tanh_int8 one LOGISTIC / TANH over 4096 int8 values (input scale 0.05,
 //                            zero point 0: |x| up to 6.4, the range where TFLM's arithmetic
@@ -156,6 +157,24 @@ std::vector<uint8_t> conv_then(w::BuiltinOperator activation, w::BuiltinOptions 
   return b.writer().finish();
 }
 
+// Two AVERAGE_POOL_2D 3x3 SAME stride 1 over 1x24x24x16, each followed by a standalone
+// TANH (TFLM's int8 output quantization; the pooling keeps its input's).
+std::vector<uint8_t> pool_tanh() {
+  Builder b(5);
+  const Quantization tanh_out(1.f / 128, 0);
+  int x = b.input({1, 24, 24, 16});
+  Quantization q = kActivation;
+  for (const std::string block : {"block1", "block2"}) {
+    const int pooled = b.activation(block + "/pool", {1, 24, 24, 16}, q);
+    b.writer().add_average_pool_2d(x, pooled, {.padding = w::Padding::SAME, .filter_width = 3, .filter_height = 3});
+    x = b.activation(block + "/tanh", {1, 24, 24, 16}, tanh_out);
+    b.writer().add_operator(w::BuiltinOperator::Tanh, {pooled}, {x});
+    q = tanh_out;
+  }
+  b.writer().set_outputs({x});
+  return b.writer().finish();
+}
+
 // One int8 LOGISTIC or TANH over [1,4096], with TFLM's fixed output quantizations.
 std::vector<uint8_t> unary(w::BuiltinOperator op, Quantization out) {
   Builder b(4);
@@ -183,6 +202,7 @@ int main(int argc, char** argv) {
        conv_then(w::BuiltinOperator::LeakyRelu, w::LeakyReluOptions{.alpha = 0.2f}, Quantization(0.04f, -20))},
       // TFLM's int8 LOGISTIC output: scale 1/256, zero point -128.
       {"conv_logistic_int8", conv_then(w::BuiltinOperator::Logistic, {}, Quantization(1.f / 256, -128))},
+      {"pool_tanh_int8", pool_tanh()},
       {"logistic_int8", unary(w::BuiltinOperator::Logistic, Quantization(1.f / 256, -128))},
       {"tanh_int8", unary(w::BuiltinOperator::Tanh, Quantization(1.f / 128, 0))},
   };

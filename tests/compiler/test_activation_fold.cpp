@@ -1,13 +1,16 @@
 // int8 activations folded into the layer before them (passes/activation_fold.cpp): which
-// pairs fold (a table into CONV_2D, a clamp into any int8 layer with an activation range),
+// pairs fold (a table into CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and pooling, a
+// clamp into any int8 layer with an activation range),
 // which do not (the intermediate tensor read elsewhere or a model output, --rewrites off),
 // and the generated code with the fold is bit-exact: expected outputs are TFLM's formulas
 // for the layer (tflm_reference.h) followed by the activation's table, and `verify` runs
 // the same vectors with --rewrites on and off.
 #include <random>
 
+#include "kernels/binary.h"
 #include "kernels/conv.h"
 #include "kernels/fully_connected.h"
+#include "kernels/pooling.h"
 #include "ops/int8_table.h"
 #include "passes/activation_fold.h"
 #include "test_util.h"
@@ -21,15 +24,18 @@ using tflm_ref::QParams;
 using Op = w::BuiltinOperator;
 constexpr auto kRelu6 = static_cast<Op>(21), kHardSwish = static_cast<Op>(117);
 
-constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20};
+constexpr QParams kIn{0.05f, -3}, kMid{0.04f, -20}, kAddend{0.06f, 7};
+
+// The layer before the activation. FullyConnected: x [1, depth] (height = width = 1),
+// per-tensor weights. Add: x plus a constant of x's shape. Pooling: kernel x kernel, stride 1,
+// SAME. Add and pooling keep the channels (out_depth = depth).
+enum class Kind { Conv, Depthwise, FullyConnected, Add, AveragePool, MaxPool };
 
 // x [1,H,W,C] -> layer -> mid -> activation -> y, `blocks` times (each later block's layer
 // reads the previous y: depth out_depth, quantization `out`); `also` adds a second reader of
 // the first mid (a RELU6 to a second output), `mid_is_output` makes it a model output.
 struct Model {
-  bool depthwise = false;
-  // FULLY_CONNECTED instead of a convolution: x [1, depth] (height = width = 1), per-tensor weights.
-  bool fully_connected = false;
+  Kind kind = Kind::Conv;
   int32_t height = 7, width = 6, depth = 5, out_depth = 8, kernel = 3, blocks = 1;
   Op activation = Op::LeakyRelu;
   w::BuiltinOptions options = w::LeakyReluOptions{0.2f};
@@ -42,12 +48,62 @@ struct Model {
   };
   std::vector<Layer> layers;
 
+  bool fully_connected() const { return kind == Kind::FullyConnected; }
+  bool depthwise() const { return kind == Kind::Depthwise; }
+  bool pooling() const { return kind == Kind::AveragePool || kind == Kind::MaxPool; }
   int32_t in_depth(int block) const { return block == 0 ? depth : out_depth; }
   std::vector<int32_t> shape(int32_t channels) const {
-    return fully_connected ? std::vector<int32_t>{1, channels} : std::vector<int32_t>{1, height, width, channels};
+    return fully_connected() ? std::vector<int32_t>{1, channels} : std::vector<int32_t>{1, height, width, channels};
   }
   static constexpr QParams kFcWeights{0.02f, 0};
   QParams in_quant(int block) const { return block == 0 ? kIn : out; }
+  // TFLM's pooling keeps its input's quantization.
+  QParams mid_quant(int block) const { return pooling() ? in_quant(block) : kMid; }
+
+  // The block's layer from x to mid; its constants into `l`.
+  void write_layer(w::ModelWriter& m, std::mt19937& rng, int block, const std::string& tag, int x, int mid) {
+    Layer& l = layers[static_cast<size_t>(block)];
+    const auto random_bytes = [&](size_t n) {
+      l.weights.resize(n);
+      for (auto& v : l.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    };
+    const w::Pool2DOptions window{.filter_width = kernel, .filter_height = kernel};
+    switch (kind) {
+      case Kind::Add:
+        random_bytes(static_cast<size_t>(height * width * out_depth));
+        m.add_add(x, m.add_const_tensor(tag + "c", w::TensorType::INT8, shape(out_depth), bytes_of(l.weights),
+                                        q(kAddend.scale, kAddend.zero_point)),
+                  mid);
+        return;
+      case Kind::AveragePool: m.add_average_pool_2d(x, mid, window); return;
+      case Kind::MaxPool: m.add_max_pool_2d(x, mid, window); return;
+      default: break;
+    }
+    random_bytes(static_cast<size_t>(fully_connected() ? out_depth * in_depth(block)
+                                                       : kernel * kernel * (depthwise() ? out_depth : out_depth * in_depth(block))));
+    for (int32_t c = 0; c < out_depth; ++c) {
+      l.scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
+      l.bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
+    }
+    const std::vector<int32_t> filter_shape = depthwise() ? std::vector<int32_t>{1, kernel, kernel, out_depth}
+                                                          : std::vector<int32_t>{out_depth, kernel, kernel, in_depth(block)};
+    const int f = fully_connected()
+                      ? m.add_const_tensor(tag + "w", w::TensorType::INT8, {out_depth, in_depth(block)},
+                                           bytes_of(l.weights), q(kFcWeights.scale, kFcWeights.zero_point))
+                      : m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
+                                           w::Quantization::symmetric_per_channel(l.scales, depthwise() ? 3 : 0));
+    // FULLY_CONNECTED checks the bias scale (input x weight scale, as TFLite writes it).
+    const int b = fully_connected() ? m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias),
+                                                         q(in_quant(block).scale * kFcWeights.scale, 0))
+                                    : m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
+    if (fully_connected()) {
+      m.add_fully_connected({x, f, b}, mid);
+    } else if (depthwise()) {
+      m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
+    } else {
+      m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
+    }
+  }
 
   std::vector<uint8_t> write(std::mt19937& rng) {
     layers.assign(static_cast<size_t>(blocks), {});
@@ -55,40 +111,15 @@ struct Model {
     int x = m.add_input_tensor("x", w::TensorType::INT8, shape(depth), q(kIn.scale, kIn.zero_point));
     std::vector<int32_t> outputs;
     for (int block = 0; block < blocks; ++block) {
-      Layer& l = layers[static_cast<size_t>(block)];
       const std::string tag = block ? std::string("b").append(std::to_string(block)) : std::string();
-      const int32_t taps = fully_connected ? out_depth * in_depth(block)
-                                           : kernel * kernel * (depthwise ? out_depth : out_depth * in_depth(block));
-      l.weights.resize(static_cast<size_t>(taps));
-      for (auto& v : l.weights) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
-      for (int32_t c = 0; c < out_depth; ++c) {
-        l.scales.push_back(0.002f + 0.0005f * static_cast<float>(c));
-        l.bias.push_back(static_cast<int32_t>(rng() % 4001) - 2000);
-      }
-      const std::vector<int32_t> filter_shape = depthwise ? std::vector<int32_t>{1, kernel, kernel, out_depth}
-                                                          : std::vector<int32_t>{out_depth, kernel, kernel, in_depth(block)};
-      const int f = fully_connected
-                        ? m.add_const_tensor(tag + "w", w::TensorType::INT8, {out_depth, in_depth(block)},
-                                             bytes_of(l.weights), q(kFcWeights.scale, kFcWeights.zero_point))
-                        : m.add_const_tensor(tag + "w", w::TensorType::INT8, filter_shape, bytes_of(l.weights),
-                                             w::Quantization::symmetric_per_channel(l.scales, depthwise ? 3 : 0));
-      // FULLY_CONNECTED checks the bias scale (input x weight scale, as TFLite writes it).
-      const int b = fully_connected ? m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias),
-                                                         q(in_quant(block).scale * kFcWeights.scale, 0))
-                                    : m.add_const_tensor(tag + "b", w::TensorType::INT32, {out_depth}, bytes_of(l.bias));
-      const int mid = m.add_tensor(tag + "mid", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
-      if (fully_connected) {
-        m.add_fully_connected({x, f, b}, mid);
-      } else if (depthwise) {
-        m.add_depthwise_conv_2d({x, f, b}, mid, w::DepthwiseConv2DOptions{});
-      } else {
-        m.add_conv_2d({x, f, b}, mid, w::Conv2DOptions{});
-      }
+      const QParams mq = mid_quant(block);
+      const int mid = m.add_tensor(tag + "mid", w::TensorType::INT8, shape(out_depth), q(mq.scale, mq.zero_point));
+      write_layer(m, rng, block, tag, x, mid);
       x = m.add_tensor(tag + "y", w::TensorType::INT8, shape(out_depth), q(out.scale, out.zero_point));
       m.add_operator(activation, {mid}, {x}, options);
       if (block > 0) continue;
       if (also) {
-        const int z = m.add_tensor("z", w::TensorType::INT8, shape(out_depth), q(kMid.scale, kMid.zero_point));
+        const int z = m.add_tensor("z", w::TensorType::INT8, shape(out_depth), q(mq.scale, mq.zero_point));
         m.add_operator(kRelu6, {mid}, {z});
         outputs.push_back(z);
       }
@@ -100,33 +131,56 @@ struct Model {
   }
 
   // TFLM's layer, then the activation's table (ops/int8_table.h, checked against TFLM's
-  // formulas by test_int8_tables.cpp), block after block.
-  std::vector<int8_t> expected(std::vector<int8_t> x, const microflow::Int8Table& table) const {
+  // formulas by test_int8_tables.cpp), block after block: tables[block] (each block's
+  // activation in execution order).
+  std::vector<int8_t> expected(std::vector<int8_t> x, const std::vector<microflow::Int8Table>& tables) const {
     for (int block = 0; block < blocks; ++block) {
       const Layer& l = layers[static_cast<size_t>(block)];
-      if (fully_connected) {
-        x = tflm_ref::fully_connected(x, in_quant(block), l.weights, kFcWeights, l.bias, kMid, Act::None);
-      } else if (depthwise) {
-        const tflm_ref::DepthwiseShape s{height, width, in_depth(block), out_depth / in_depth(block), kernel, kernel, 1, 1, true};
-        x = tflm_ref::depthwise_conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
-      } else {
-        const tflm_ref::ConvShape s{height, width, in_depth(block), out_depth, kernel, kernel, 1, 1, true};
-        x = tflm_ref::conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+            switch (kind) {
+        case Kind::FullyConnected:
+          x = tflm_ref::fully_connected(x, in_quant(block), l.weights, kFcWeights, l.bias, kMid, Act::None);
+          break;
+        case Kind::Depthwise: {
+          const tflm_ref::DepthwiseShape s{height, width, in_depth(block), out_depth / in_depth(block), kernel, kernel, 1, 1, true};
+          x = tflm_ref::depthwise_conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+          break;
+        }
+        case Kind::Conv: {
+          const tflm_ref::ConvShape s{height, width, in_depth(block), out_depth, kernel, kernel, 1, 1, true};
+          x = tflm_ref::conv_2d(x, in_quant(block), s, l.weights, l.scales, l.bias, kMid, Act::None);
+          break;
+        }
+        case Kind::Add: x = tflm_ref::add(x, in_quant(block), l.weights, kAddend, kMid, Act::None); break;
+        case Kind::AveragePool:
+        case Kind::MaxPool:
+          x = tflm_ref::pool_2d(kind == Kind::AveragePool, x, height, width, out_depth,
+                                {kernel, kernel, 1, 1, tflm_ref::same_pad_before(height, height, 1, kernel),
+                                 tflm_ref::same_pad_before(width, width, 1, kernel)}, height,
+                                width);
+          break;
       }
+      const microflow::Int8Table& table = tables.at(static_cast<size_t>(block));
       for (int8_t& v : x) v = table[static_cast<uint8_t>(v)];
     }
     return x;
   }
 };
 
-// The first call with a folded activation, looking into band regions' stages too.
-const microflow::KernelCall* folded_call(const Compiled& c) {
+// The calls with a folded activation in execution order, band regions' stages included.
+std::vector<const microflow::KernelCall*> folded_calls(const Compiled& c) {
+  std::vector<const microflow::KernelCall*> found;
   for (const microflow::KernelCall& k : c.calls) {
-    if (k.folded_activation) return &k;
+    if (k.folded_activation) found.push_back(&k);
     for (const microflow::KernelCall& stage : k.stages)
-      if (stage.folded_activation) return &stage;
+      if (stage.folded_activation) found.push_back(&stage);
   }
-  return nullptr;
+  return found;
+}
+
+// The first of them, or nullptr.
+const microflow::KernelCall* folded_call(const Compiled& c) {
+  const auto found = folded_calls(c);
+  return found.empty() ? nullptr : found.front();
 }
 
 std::unique_ptr<Compiled> compile_plain(const std::vector<uint8_t>& bytes) {
@@ -155,6 +209,74 @@ Model bar_model(Op activation, int blocks = 1) {
   return m;
 }
 
+// ADD or pooling then a table (issue #14: LOGISTIC after ADD, TANH after AVERAGE_POOL_2D,
+// LEAKY_RELU after MAX_POOL_2D), channels kept; the activations' int8 output quantizations.
+Model elementwise_model(Kind kind, Op activation, int blocks = 1) {
+  Model m;
+  m.kind = kind;
+  m.blocks = blocks;
+  m.height = 12;
+  m.width = 10;
+  m.depth = m.out_depth = 6;
+  m.activation = activation;
+  m.options = {};
+  if (activation == Op::Logistic) m.out = {1.f / 256, -128};
+  if (activation == Op::Tanh) m.out = {1.f / 128, 0};
+  if (activation == Op::LeakyRelu) {
+    m.options = w::LeakyReluOptions{0.2f};
+    m.out = {0.04f, -20};
+  }
+  return m;
+}
+
+struct ElementwiseCase {
+  Kind kind;
+  Op activation;
+  const char* name;  // the folded call's op_names()
+};
+constexpr ElementwiseCase kElementwiseCases[] = {{Kind::Add, Op::Logistic, "ADD+LOGISTIC"},
+                                                 {Kind::AveragePool, Op::Tanh, "AVERAGE_POOL_2D+TANH"},
+                                                 {Kind::MaxPool, Op::LeakyRelu, "MAX_POOL_2D+LEAKY_RELU"}};
+
+// The table becomes the layer's output_table (BinaryQuantizedParams / Pool2DS8Params), the
+// activation's output the layer's; --rewrites off keeps the two calls.
+TEST(ActivationFold, TableFoldsIntoAddAndPooling) {
+  std::mt19937 rng(7);
+  for (const ElementwiseCase& e : kElementwiseCases) {
+    Model model = elementwise_model(e.kind, e.activation);
+    const auto bytes = model.write(rng);
+    const auto c = compile_bytes(bytes, std::string(e.name) + ".tflite");
+    ASSERT_EQ(c->calls.size(), 1u) << e.name;
+    const microflow::KernelCall* k = folded_call(*c);
+    ASSERT_NE(k, nullptr) << e.name;
+    EXPECT_EQ(k->op_names(), e.name);
+    EXPECT_EQ(k->output_tensor(), c->graph.outputs[0]);
+    const microflow::ArrayRef& table = e.kind == Kind::Add ? k->params.as<microflow::BinaryQuantizedParams>().output_table
+                                                           : k->params.as<microflow::Pool2DS8Params>().output_table;
+    EXPECT_FALSE(table.null()) << e.name;
+    const auto plain = compile_plain(bytes);
+    EXPECT_EQ(plain->calls.size(), 2u) << e.name;
+    EXPECT_LE(c->plan.arena_bytes, plain->plan.arena_bytes) << e.name;
+  }
+}
+
+// pooling -> TANH -> pooling -> TANH, streamed: both poolings are stages of one region, each
+// with its table (the second's input is the first TANH's output quantization: another table).
+TEST(ActivationFold, TablesInsidePoolingBandStages) {
+  std::mt19937 rng(8);
+  Model model = elementwise_model(Kind::AveragePool, Op::Tanh, 2);
+  microflow::CompileOptions o;
+  o.streaming = microflow::StreamingMode::On;
+  Compiled c;
+  microflow::compile_model_buffer(model.write(rng), "pool_tanh_x2.tflite", c, o);
+  ASSERT_EQ(c.calls.size(), 1u);
+  ASSERT_EQ(c.calls[0].stages.size(), 2u);
+  for (const microflow::KernelCall& stage : c.calls[0].stages) {
+    EXPECT_EQ(stage.op_names(), "AVERAGE_POOL_2D+TANH");
+    EXPECT_FALSE(stage.params.as<microflow::Pool2DS8Params>().output_table.null());
+  }
+}
+
 TEST(ActivationFold, TableFoldsIntoTheConvolution) {
   std::mt19937 rng(1);
   Model model;
@@ -175,7 +297,7 @@ TEST(ActivationFold, TableFoldsIntoTheConvolution) {
 TEST(ActivationFold, ClampNarrowsTheLayersActivationRange) {
   std::mt19937 rng(2);
   Model model;
-  model.depthwise = true;
+  model.kind = Kind::Depthwise;
   model.depth = 8;
   model.activation = kRelu6;
   model.options = {};
@@ -235,7 +357,7 @@ TEST(ActivationFold, TablesLetBandStreamingContinueThroughTheActivation) {
 TEST(ActivationFold, TableFoldsIntoFullyConnected) {
   std::mt19937 rng(5);
   Model model;
-  model.fully_connected = true;
+  model.kind = Kind::FullyConnected;
   model.height = model.width = 1;
   model.depth = 64;
   model.out_depth = 16;
@@ -262,9 +384,10 @@ class ActivationFoldEndToEnd : public ::testing::Test {
     std::mt19937 rng(static_cast<uint32_t>(name.size() * 7919));
     const auto bytes = model.write(rng);
     const auto c = compile_bytes(bytes, name + ".tflite");
-    const microflow::KernelCall* k = folded_call(*c);
-    ASSERT_NE(k, nullptr) << name << ": not folded";
-    const microflow::Int8Table table = microflow::int8_table_for(c->graph, *k->folded_activation);
+    std::vector<microflow::Int8Table> tables;
+    for (const microflow::KernelCall* k : folded_calls(*c))
+      tables.push_back(microflow::int8_table_for(c->graph, *k->folded_activation));
+    ASSERT_EQ(tables.size(), static_cast<size_t>(model.blocks)) << name << ": not every activation folded";
     TempDir dir(name);
     write_file(dir.path() / "model.tflite", bytes);
     fs::create_directories(dir.path() / "vectors");
@@ -274,7 +397,7 @@ class ActivationFoldEndToEnd : public ::testing::Test {
       for (auto& e : in) e = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
       const std::string vec = numbered("v", v);
       write_file(dir.path() / "vectors" / (vec + ".in.bin"), bytes_of(in));
-      write_file(dir.path() / "vectors" / (vec + ".out.bin"), bytes_of(model.expected(in, table)));
+      write_file(dir.path() / "vectors" / (vec + ".out.bin"), bytes_of(model.expected(in, tables)));
     }
     const std::string want = "verify: " + std::to_string(n) + "/" + std::to_string(n) + " bit-exact";
     for (const char* rewrites : {"on", "off"}) {
@@ -323,7 +446,7 @@ TEST_F(ActivationFoldEndToEnd, FullyConnectedWithTables) {
   for (const char* target : {"host", "cortex-m4", "atmega328p"}) {
     for (Op activation : {Op::Logistic, Op::LeakyRelu}) {
       Model fc = bar_model(activation);
-      fc.fully_connected = true;
+      fc.kind = Kind::FullyConnected;
       fc.height = fc.width = 1;
       fc.depth = 40;
       fc.out_depth = 10;
@@ -356,7 +479,7 @@ TEST_F(ActivationFoldEndToEnd, IdenticalTablesAreEmittedOnce) {
 
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithAClamp) {
   Model relu6;
-  relu6.depthwise = true;
+  relu6.kind = Kind::Depthwise;
   relu6.depth = 8;
   relu6.activation = kRelu6;
   relu6.options = {};
@@ -371,16 +494,42 @@ TEST_F(ActivationFoldEndToEnd, OnCortexM4AndAvr) {
   Model conv;
   expect_bit_exact(conv, "conv_leaky_relu_avr", "--target atmega328p");
   Model depthwise;
-  depthwise.depthwise = true;
+  depthwise.kind = Kind::Depthwise;
   depthwise.depth = 8;
   depthwise.activation = kHardSwish;
   depthwise.options = {};
   expect_bit_exact(depthwise, "dw_hard_swish_avr", "--target atmega328p");
 }
 
+// ADD -> LOGISTIC, AVERAGE_POOL_2D -> TANH, MAX_POOL_2D -> LEAKY_RELU on the host,
+// cortex-m4 and AVR (tables through program memory), each against TFLM's formulas and the
+// unfolded run.
+TEST_F(ActivationFoldEndToEnd, AddAndPoolingWithTables) {
+  for (const char* target : {"host", "cortex-m4", "atmega328p"}) {
+    for (const ElementwiseCase& e : kElementwiseCases) {
+      Model model = elementwise_model(e.kind, e.activation);
+      expect_bit_exact(model, std::string(e.name).append("_").append(target), std::string("--target ").append(target));
+    }
+  }
+}
+
+// Pooling stages with tables inside a band region, on the host and cortex-m4, with
+// --optimize=speed (the default) and size.
+TEST_F(ActivationFoldEndToEnd, PoolingTablesInsideABandRegion) {
+  for (const char* target : {"host", "cortex-m4"}) {
+    for (const ElementwiseCase& e : kElementwiseCases) {
+      if (e.kind == Kind::Add) continue;
+      Model model = elementwise_model(e.kind, e.activation, 2);
+      for (const char* optimize : {"speed", "size"})
+        expect_bit_exact(model, std::string(e.name).append("_x2_").append(target).append("_").append(optimize),
+                         std::string("--patch-streaming on --target ").append(target).append(" --optimize ").append(optimize));
+    }
+  }
+}
+
 TEST_F(ActivationFoldEndToEnd, DepthwiseWithATable) {
   Model tanh;
-  tanh.depthwise = true;
+  tanh.kind = Kind::Depthwise;
   tanh.depth = 8;
   tanh.activation = Op::Tanh;
   tanh.options = {};

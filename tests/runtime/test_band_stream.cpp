@@ -156,7 +156,7 @@ Layer pool(Shape in, bool average, int32_t k, int32_t s, bool same) {
   const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, s, k, 1) : 0;
   const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, s, k, 1) : 0;
   l.stride = s, l.pad_top = pad_top, l.span = k;
-  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, k, k, s, s, pad_top, pad_left, -120, 120};
+  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, k, k, s, s, pad_top, pad_left, -120, 120, nullptr};
   return l;
 }
 
@@ -171,7 +171,7 @@ Layer pool_sink(Shape in, bool average, int32_t fh, int32_t sh, int32_t fw, int3
   const int32_t pad_top = same ? ref::same_pad(in.h, l.out.h, sh, fh, 1) : 0;
   const int32_t pad_left = same ? ref::same_pad(in.w, l.out.w, sw, fw, 1) : 0;
   l.stride = sh, l.pad_top = pad_top, l.span = fh;
-  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, fh, fw, sh, sw, pad_top, pad_left, -110, 125};
+  l.pool = {1, in.h, in.w, in.c, l.out.h, l.out.w, fh, fw, sh, sw, pad_top, pad_left, -110, 125, nullptr};
   return l;
 }
 

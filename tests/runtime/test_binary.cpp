@@ -72,6 +72,22 @@ TEST(BinaryAddS8, AllInputPairsMatchReference) {
     for (int j = 0; j < 256; ++j) ASSERT_EQ(out[i * 256 + j], reference_add_sub(p, in[i], in[j], 1));
 }
 
+// An activation folded into int8 ADD (output_table): each clamped sum goes through it.
+TEST(BinaryAddS8, OutputTableAfterTheClamp) {
+  auto p = resnet_add({256, 256}, {1, 0}, {0, 1});
+  p.act_min = -90;
+  p.act_max = 100;
+  ref::Random rng(58);
+  const auto table = rng.s8(256);
+  p.output_table = table.data();
+  std::vector<int8_t> in(256), out(256 * 256);
+  for (int i = 0; i < 256; ++i) in[i] = static_cast<int8_t>(i - 128);
+  mf::binary_quantized<mf::OpAdd>(p, in.data(), in.data(), out.data());
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j)
+      ASSERT_EQ(out[i * 256 + j], table[static_cast<uint8_t>(reference_add_sub(p, in[i], in[j], 1))]);
+}
+
 TEST(BinaryAddS8, BroadcastBothInputs5D) {
   // [2,1,3,1,2] + [1,4,1,5,1] -> [2,4,3,5,2]
   const auto p = resnet_add({2, 4, 3, 5, 2}, {6, 0, 2, 0, 1}, {0, 5, 0, 1, 0}, -128, 40);

@@ -135,7 +135,7 @@ void check_pool(bool average, bool same, uint32_t seed) {
   for (int i = 0; i < 80; ++i) {
     const Geometry g = random_geometry(rng, same, false);
     const mf::Pool2DS8Params p = {1,    g.ih, g.iw, g.ic,      g.oh,       g.ow, g.kh, g.kw,
-                                  g.sh, g.sw, g.pad_top, g.pad_left, -100, 120};
+                                  g.sh, g.sw, g.pad_top, g.pad_left, -100, 120, nullptr};
     const auto x = rng.s8(static_cast<size_t>(g.ih * g.iw * g.ic));
     std::vector<int8_t> whole(static_cast<size_t>(g.oh * g.ow * g.ic)), streamed(whole.size(), 0);
     if (average) mf::average_pool_2d_s8(p, x.data(), whole.data());

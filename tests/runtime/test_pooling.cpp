@@ -32,7 +32,8 @@ mf::Pool2DS8Params s8_params(int32_t batches, int32_t ih, int32_t iw, int32_t de
           same ? ref::same_pad(ih, oh, sh, kh, 1) : 0,
           same ? ref::same_pad(iw, ow, sw, kw, 1) : 0,
           act_min,
-          act_max};
+          act_max,
+          nullptr};
 }
 
 mf::Pool2DF32Params f32_params(const mf::Pool2DS8Params& q, float lo, float hi) {
@@ -126,6 +127,48 @@ TEST(AveragePool2DS8, RandomMatchesReference) {
                                              : std::floor(average + 0.5));
     });
     ASSERT_EQ(run_avg(p, x), expected) << "iter " << iter;
+  }
+}
+
+// An activation folded into the pooling (output_table): every stored value goes through it,
+// in the whole-tensor kernels and the sink that folds one input row at a time.
+TEST(Pool2DS8, OutputTableAfterTheClamp) {
+  ref::Random rng(404);
+  const auto table = rng.s8(256);
+  for (int iter = 0; iter < 50; ++iter) {
+    auto p = s8_params(1, rng.uniform(1, 7), rng.uniform(1, 7), rng.uniform(1, 4), rng.uniform(1, 3),
+                       rng.uniform(1, 3), 1, rng.uniform(1, 2), rng.uniform(0, 1) == 1, -100, 110);
+    if (p.output_height <= 0 || p.output_width <= 0) continue;
+    const auto x = rng.s8(p.input_height * p.input_width * p.depth);
+    for (bool average : {true, false}) {
+      std::vector<int8_t> plain(static_cast<size_t>(p.output_height * p.output_width * p.depth));
+      std::vector<int8_t> through(plain.size()), expected(plain.size());
+      auto run = average ? mf::average_pool_2d_s8 : mf::max_pool_2d_s8;
+      run(p, x.data(), plain.data());
+      for (size_t i = 0; i < plain.size(); ++i) expected[i] = table[static_cast<uint8_t>(plain[i])];
+      mf::Pool2DS8Params activated = p;
+      activated.output_table = table.data();
+      run(activated, x.data(), through.data());
+      ASSERT_EQ(through, expected) << "iter " << iter;
+      // The sink (band_stream.h) over a global window: one output row from every input row.
+      mf::Pool2DS8Params global = activated;
+      global.filter_height = global.input_height;
+      global.pad_top = 0;
+      global.output_height = 1;
+      mf::Pool2DS8Params global_plain = global;
+      global_plain.output_table = nullptr;
+      std::vector<int8_t> whole(static_cast<size_t>(p.output_width * p.depth)), sunk(whole.size());
+      run(global_plain, x.data(), whole.data());
+      std::vector<int32_t> acc(whole.size(), average ? 0 : -128);
+      const int32_t row = p.input_width * p.depth;
+      for (int32_t y = 0; y < p.input_height; ++y) {
+        int8_t* out = y + 1 == p.input_height ? sunk.data() : nullptr;
+        if (average) mf::pool_2d_sums_row_s8<true>(global, x.data() + y * row, acc.data(), p.input_height, out);
+        else mf::pool_2d_sums_row_s8<false>(global, x.data() + y * row, acc.data(), p.input_height, out);
+      }
+      for (int8_t& v : whole) v = table[static_cast<uint8_t>(v)];
+      ASSERT_EQ(sunk, whole) << "sink, iter " << iter;
+    }
   }
 }
 

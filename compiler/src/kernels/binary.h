@@ -52,9 +52,10 @@ struct BinaryQuantizedParams : BinaryParams {
   int64_t input1_multiplier = 0, input1_shift = 0, input2_multiplier = 0, input2_shift = 0;
   int64_t output_multiplier = 0, output_shift = 0, output_offset = 0;
   int64_t act_min = 0, act_max = 0;
+  ArrayRef output_table;  // int8 ADD: a folded activation's table (passes/activation_fold.cpp)
   MF_PARAMS(BinaryQuantizedParams, dims, input1_strides, input2_strides, input1_in_flash, input2_in_flash,
             input1_offset, input2_offset, left_shift, input1_multiplier, input1_shift, input2_multiplier, input2_shift,
-            output_multiplier, output_shift, output_offset, act_min, act_max)
+            output_multiplier, output_shift, output_offset, act_min, act_max, output_table)
 };
 
 struct LogicalNotParams : ParamsBase {

@@ -18,17 +18,20 @@ struct PoolGeometryFields {
 
 struct Pool2DS8Params : WindowedParams, PoolGeometryFields {
   int64_t act_min = 0, act_max = 0;
+  ArrayRef output_table;  // a folded activation's table (passes/activation_fold.cpp)
   RowWindow window() const override { return pool_window(); }
   MF_PARAMS(Pool2DS8Params, batches, input_height, input_width, depth, output_height, output_width, filter_height,
-            filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max)
+            filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max, output_table)
 };
 
-// The int16 poolings (runtime: the same struct as int8). Not windowed parameters: band
-// streaming, streaming input and row-gap placement assume int8 rows.
+// The int16 poolings (runtime: the same struct as int8, its table always nullptr: nothing
+// folds into int16 layers). Not windowed parameters: band streaming, streaming input and
+// row-gap placement assume int8 rows.
 struct Pool2DS16Params : ParamsBase, PoolGeometryFields {
   int64_t act_min = 0, act_max = 0;
+  ArrayRef output_table;
   MF_PARAMS(Pool2DS16Params, batches, input_height, input_width, depth, output_height, output_width, filter_height,
-            filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max)
+            filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max, output_table)
 };
 
 struct Pool2DF32Params : WindowedParams, PoolGeometryFields {

@@ -34,8 +34,10 @@ bool output_stage(const Graph& g, KernelCall& k, OutputStage& stage) {
     stage.table = &p->output_table;
   } else if (auto* p = k.params.get<Pool2DS8Params>()) {
     stage = stage_of(*p);
+    stage.table = &p->output_table;
   } else if (auto* p = k.params.get<BinaryQuantizedParams>(); p && k.kernel == kAddKernels.quantized) {
     stage = stage_of(*p);
+    stage.table = &p->output_table;
   } else {
     return false;
   }

@@ -52,6 +52,7 @@ struct BinaryQuantizedParams {
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
   int32_t output_multiplier, output_shift, output_offset;
   int32_t act_min, act_max;
+  const int8_t* output_table;  // int8 ADD: a folded activation's flash [256] or nullptr (activate_s8)
 };
 
 namespace detail {
@@ -267,6 +268,10 @@ namespace detail {
 template <typename R>
 inline R finish_quantized(const BinaryQuantizedParams& p, int32_t v) {
   return static_cast<R>(clamp_to<int32_t>(v, p.act_min, p.act_max));
+}
+template <>
+inline int8_t finish_quantized<int8_t>(const BinaryQuantizedParams& p, int32_t v) {
+  return activate_s8(p.output_table, static_cast<int8_t>(clamp_to<int32_t>(v, p.act_min, p.act_max)));
 }
 template <typename R>
 inline R finish_quantized(const BinaryQuantizedParams&, bool v) {

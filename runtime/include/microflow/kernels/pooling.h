@@ -14,9 +14,11 @@ namespace mf {
 struct Pool2DS8Params {
   int32_t batches, input_height, input_width, depth, output_height, output_width, filter_height,
       filter_width, stride_height, stride_width, pad_top, pad_left, act_min, act_max;
+  const int8_t* output_table;  // flash [256] or nullptr: kernel_util.h's activate_s8
 };
 
-// The int16 poolings take the same parameters.
+// The int16 poolings take the same parameters; no activation folds into them (the table
+// stays nullptr and pool_store ignores it).
 typedef Pool2DS8Params Pool2DS16Params;
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
@@ -75,6 +77,10 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
   return acc;
 }
 
+// An output value after the activation bounds: int8 through the folded table, if any.
+inline int8_t pool_store(const Pool2DS8Params& p, int8_t v) { return activate_s8(p.output_table, v); }
+inline int16_t pool_store(const Pool2DS8Params&, int16_t v) { return v; }
+
 // TFLM's int8 average: the raw-q sum over `count` cells rounded half away from zero with
 // C truncating division.
 inline int32_t rounded_average(int32_t sum, int32_t count) {
@@ -96,7 +102,7 @@ inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, T v) { return acc + v; });
       const int32_t average = rounded_average(sum, count);
-      *out++ = static_cast<T>(average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average);
+      *out++ = pool_store(p, static_cast<T>(average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average));
     }
   });
 }
@@ -108,7 +114,7 @@ inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max = fold_window(x + c, w, IntBounds<T>::lowest(),
                                       [](int32_t acc, T v) { return v > acc ? static_cast<int32_t>(v) : acc; });
-      *out++ = static_cast<T>(max < p.act_min ? p.act_min : max > p.act_max ? p.act_max : max);
+      *out++ = pool_store(p, static_cast<T>(max < p.act_min ? p.act_min : max > p.act_max ? p.act_max : max));
     }
   });
 }
@@ -147,7 +153,8 @@ inline void pool_2d_sums_row_s8(const Pool2DS8Params& p, const int8_t* row, int3
       });
       *accumulators = acc;
       if (out)
-        *out++ = clamp_to_s8(Average ? detail::rounded_average(acc, window_rows * w.cols) : acc, p.act_min, p.act_max);
+        *out++ = detail::pool_store(
+            p, clamp_to_s8(Average ? detail::rounded_average(acc, window_rows * w.cols) : acc, p.act_min, p.act_max));
     }
   });
 }
