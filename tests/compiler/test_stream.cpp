@@ -244,8 +244,10 @@ TEST(Streaming, ASecondReaderOrAModelOutputKeepsTheFinalTensorWhole) {
   }
 }
 
-// Per-layer counts (report, bench/layer_profile.py) take a region's whole block as one call,
-// labelled with its operators; before, a region was missed.
+// Per-layer counts (report, bench/layer_profile.py) give each stage of a region its own
+// entry, labelled with the stage's layer (its row of the stage table), then the region's own
+// entry: the band executor, what the region costs beyond its stages. Together they are the
+// region's count measured whole.
 TEST(Streaming, PerLayerCountsIncludeTheRegions) {
   auto c = compile_with(mobilenet_head(false), StreamingMode::On);
   ASSERT_EQ(regions(*c).size(), 1u);
@@ -253,15 +255,34 @@ TEST(Streaming, PerLayerCountsIncludeTheRegions) {
   int64_t input_bytes = 0;
   for (int id : c->graph.inputs) input_bytes += c->graph.tensor(id).bytes();
   TempDir dir("profile_regions");
-  const std::vector<microflow::CallCount> counts =
-      microflow::profile_calls(t, *c, std::vector<uint8_t>(static_cast<size_t>(input_bytes), 0), dir.path());
-  ASSERT_EQ(counts.size(), c->calls.size());
-  const auto region = std::find_if(counts.begin(), counts.end(),
-                                   [](const microflow::CallCount& n) { return n.label.starts_with("ops 0+1+2+3+4:"); });
+  const std::vector<uint8_t> input(static_cast<size_t>(input_bytes), 0);
+  const std::vector<microflow::CallCount> counts = microflow::profile_calls(t, *c, input, dir.path());
+  size_t entries = 0;
+  for (const microflow::KernelCall& k : c->calls) entries += 1 + k.stages.size();
   std::string labels;
-  for (const microflow::CallCount& n : counts) labels += n.label + "\n";
-  ASSERT_NE(region, counts.end()) << labels;
-  EXPECT_GT(region->count, 10000) << region->label;  // the whole head: thousands of MACs
+  for (const microflow::CallCount& n : counts) labels += n.label + " = " + std::to_string(n.count) + "\n";
+  ASSERT_EQ(counts.size(), entries) << labels;
+  const auto region = std::find_if(c->calls.begin(), c->calls.end(), [](const auto& k) { return !k.stages.empty(); });
+  ASSERT_EQ(region->op_indices(), "0+1+2+3+4");
+  const auto executor = std::find_if(counts.begin(), counts.end(), [](const microflow::CallCount& n) {
+    return n.label.starts_with("ops 0+1+2+3+4: band executor");
+  });
+  ASSERT_NE(executor, counts.end()) << labels;
+  const size_t at = static_cast<size_t>(executor - counts.begin());
+  ASSERT_GE(at, region->stages.size());
+  int64_t stages = 0;
+  for (size_t s = 0; s < region->stages.size(); ++s) {
+    const microflow::CallCount& n = counts[at - region->stages.size() + s];
+    const microflow::KernelCall& stage = region->stages[s];
+    EXPECT_TRUE(n.label.starts_with("op " + stage.op_indices() + ": " + stage.op_names())) << labels;
+    // every stage computes rows of a convolution or pooling: hundreds of instructions at least
+    EXPECT_GT(n.count, 100) << n.label;
+    stages += n.count;
+  }
+  EXPECT_GT(stages, 10000) << labels;  // the whole head: thousands of MACs
+  // The executor moves rows and picks the next stage: more than nothing, far less than the layers.
+  EXPECT_GT(executor->count, 0) << labels;
+  EXPECT_LT(executor->count, stages) << labels;
 }
 
 TEST(Streaming, ModeNamesParse) {

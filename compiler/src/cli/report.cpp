@@ -189,13 +189,17 @@ int run_report(const ReportArgs& a) {
   for (const TargetSection& s : sections)
     if (!s.calls.empty()) h += fmt::format("<th>{} on {}</th>", s.target.count == "cycles" ? "cycles" : "instructions", s.target.name);
   h += "</tr></thead><tbody>\n";
-  for (const KernelCall& k : m.calls) {
+  // One row per call; a band-streamed region's stages each get their own row (their counts
+  // measured per stage), then the region's row holds what its band executor adds.
+  const auto layer_row = [&](const KernelCall& k, bool executor) {
     const Tensor& out = m.graph.tensor(k.output_tensor());
+    const std::string names = executor ? "band executor: " + k.op_names() : k.op_names();
     h += fmt::format("<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}{}</td><td>{}</td>"
                      "<td>{}</td>",
-                     k.op_indices(), k.op_names(),
+                     k.op_indices(), names,
                      html(k.is_alias ? "alias (no code)" : k.views ? "views (no copy)" : k.function()),
-                     dtype_name(out.type), out.shape_string(), with_commas(k.macs), with_commas(k.constant_bytes()));
+                     dtype_name(out.type), out.shape_string(), executor ? "" : with_commas(k.macs),
+                     executor ? "" : with_commas(k.constant_bytes()));
     // The measured call whose generated comment names this operator.
     for (const TargetSection& s : sections) {
       if (s.calls.empty()) continue;
@@ -207,9 +211,14 @@ int run_report(const ReportArgs& a) {
       h += it == s.calls.end() ? "<td></td>" : fmt::format("<td>{}</td>", with_commas(it->count));
     }
     h += "</tr>\n";
+  };
+  for (const KernelCall& k : m.calls) {
+    for (const KernelCall& stage : k.stages) layer_row(stage, false);
+    layer_row(k, !k.stages.empty());
   }
   h += "</tbody></table>\n<p class=\"note\">Per-layer counts: the bench firmware rebuilt once per kernel call with "
-       "the count markers around that call alone (bench/layer_profile.py's method). Click a header to sort.</p>\n";
+       "the count markers around that call alone (bench/layer_profile.py's method); inside a band-streamed region "
+       "around each stage's rows, the region's own row being what its band executor adds. Click a header to sort.</p>\n";
 
   // Charts.
   h += "<h2>Where the time and the flash go</h2>\n";

@@ -75,9 +75,31 @@ void emit_constants(std::ostringstream& out, const KernelCall& k, EmittedTables&
   out << "};\n";
 }
 
+std::string tensor_summary(const Graph& g, int id) {
+  const Tensor& t = g.tensor(id);
+  return std::string(dtype_name(t.type)) + t.shape_string();
+}
+
+std::string layer_comment(const Graph& g, const KernelCall& k) {
+  std::string s = (k.fused.empty() ? "op " : "ops ") + k.op_indices() + ": " + k.op_names() + " '" +
+                  comment_safe(g.tensor(k.output_tensor()).name) + "' ";
+  // A call streamed from the input reads no whole input: it shows its ring of input rows
+  // (its first argument). A call that reads no tensor (SHAPE, constant operands) shows none.
+  const int in = k.input_tensor();
+  const bool ring = in < 0 && k.args[0].kind == KernelArg::Output && k.args[0].tensor != k.output_tensor();
+  s += (in >= 0 ? tensor_summary(g, in) : ring ? tensor_summary(g, k.args[0].tensor) + " rows" : "constants") +
+       std::string(" -> ") + tensor_summary(g, k.output_tensor());
+  if (!k.stages.empty()) s += " (streamed in bands: the intermediate tensors are never stored whole)";
+  else if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
+  if (k.macs) s += ", " + with_commas(k.macs) + " MACs";
+  return s;
+}
+
 // A band-streamed region's stage table (mf::BandStage, band_stream.h): each stage's kernel,
-// its parameters, filter and folded bias (the first and second constant arrays) and its rows.
-void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
+// its parameters, filter and folded bias (the first and second constant arrays) and its rows;
+// each row's comment is the stage's layer comment (per-stage counts read it: firmware.cpp
+// profile_calls, bench/layer_profile.py).
+void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall& k) {
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
       << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"
@@ -98,7 +120,7 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
         << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << ", " << b.in_place_shift
-        << "},\n";
+        << "},  // " << layer_comment(g, st) << "\n";
   }
   out << "};\n";
 }
@@ -114,25 +136,6 @@ std::set<std::string> runtime_headers(const std::vector<KernelCall>& calls) {
   return headers;
 }
 
-std::string tensor_summary(const Graph& g, int id) {
-  const Tensor& t = g.tensor(id);
-  return std::string(dtype_name(t.type)) + t.shape_string();
-}
-
-std::string layer_comment(const Graph& g, const KernelCall& k) {
-  std::string s = (k.fused.empty() ? "op " : "ops ") + k.op_indices() + ": " + k.op_names() + " '" +
-                  comment_safe(g.tensor(k.output_tensor()).name) + "' ";
-  // A call streamed from the input reads no whole input: it shows its ring of input rows
-  // (its first argument). A call that reads no tensor (SHAPE, constant operands) shows none.
-  const int in = k.input_tensor();
-  const bool ring = in < 0 && k.args[0].kind == KernelArg::Output && k.args[0].tensor != k.output_tensor();
-  s += (in >= 0 ? tensor_summary(g, in) : ring ? tensor_summary(g, k.args[0].tensor) + " rows" : "constants") +
-       std::string(" -> ") + tensor_summary(g, k.output_tensor());
-  if (!k.stages.empty()) s += " (streamed in bands: the intermediate tensors are never stored whole)";
-  else if (!k.fused.empty()) s += " (fused: the intermediate tensor is never stored)";
-  if (k.macs) s += ", " + with_commas(k.macs) + " MACs";
-  return s;
-}
 
 // A tensor in the arena, or a variable in the state region.
 std::string arena_pointer(const Graph& g, const MemoryPlan& plan, int tensor, bool is_const) {
@@ -521,7 +524,7 @@ void emit_source(std::ostringstream& s, const Graph& g, const std::vector<Kernel
       s << "// op " << stage.op_indices() << ": " << stage.op_names() << " (rows computed in bands)\n";
       emit_constants(s, stage, tables);
     }
-    emit_band_stages(s, k);
+    emit_band_stages(s, g, k);
     // The row form (streaming input) takes the stage table in its params struct.
     if (!k.params.empty()) emit_constants(s, k, tables);
   }

@@ -411,22 +411,64 @@ std::vector<CallCount> profile_calls(const Target& t, const CompiledModel& m, co
     calls.emplace_back(i, end);
     i = end;
   }
-  std::vector<CallCount> counts;
-  for (size_t n = 0; n < calls.size(); ++n) {
-    if (on_call) on_call(n, calls.size());
-    std::string text;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (i == calls[n].first) text += "  mf_bench_begin();\n";
-      text += lines[i] + "\n";
-      if (i == calls[n].second) text += "  mf_bench_end();\n";
-      if (lines[i] == fmt::format("#include \"{}.h\"", kFirmwareModelName)) text += "#include \"platform.h\"\n";
+  // A region's stages: the comments of its stage table's rows (the emitter's emit_band_stages).
+  const auto stage_labels = [&](const std::pair<size_t, size_t>& call) {
+    std::vector<std::string> labels;
+    for (size_t i = call.first; i <= call.second; ++i) {
+      const size_t at = lines[i].find("band_stream_s8(");
+      if (at == std::string::npos) continue;
+      const size_t from = at + strlen("band_stream_s8(");
+      const std::string table = "const mf::BandStage " + lines[i].substr(from, lines[i].find(',', from) - from) + "[";
+      const auto row = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(table); });
+      for (auto r = row; r != lines.end() && *r != "};"; ++r) {
+        const size_t slashes = r->find("},  // ");
+        if (r->starts_with("    {mf::") && slashes != std::string::npos) labels.push_back(r->substr(slashes + 7));
+      }
     }
+    return labels;
+  };
+  // The model source with the markers around call n (stage < 0), or with stage `stage` of
+  // region n counted row by row (MF_BAND_PROFILE, band_stream.h).
+  const auto layer_source = [&](const std::pair<size_t, size_t>& call, int stage) {
+    std::string text = stage < 0 ? "" : "#define MF_BAND_PROFILE 1\n";
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i == call.first && stage < 0) text += "  mf_bench_begin();\n";
+      if (i == call.second && stage >= 0) text += "    mf_band_profile_stage = -1;\n";
+      text += lines[i] + "\n";
+      if (i == call.first && stage >= 0) text += fmt::format("    mf_band_profile_stage = {};\n", stage);
+      if (i == call.second && stage < 0) text += "  mf_bench_end();\n";
+      if (lines[i] == fmt::format("#include \"{}.h\"", kFirmwareModelName)) {
+        text += "#include \"platform.h\"\n";
+        if (stage >= 0) text += "extern \"C\" {\nint32_t mf_band_profile_stage = -1;\n}\n";
+      }
+    }
+    return text;
+  };
+  const auto count_of = [&](const std::string& text) {
     write_text(work / "layer.cpp", text);
     const Firmware fw = link_firmware(t, {(work / "layer.cpp").string(), (work / "harness.cpp").string()}, work,
                                       work / "layer.elf");
+    return run_firmware(t, fw, work, true).count;
+  };
+  std::vector<CallCount> counts;
+  for (size_t n = 0; n < calls.size(); ++n) {
+    if (on_call) on_call(n, calls.size());
     const std::string comment = lines[calls[n].first - 1];
     const size_t slashes = comment.find("// ");
-    counts.push_back({slashes == std::string::npos ? "" : comment.substr(slashes + 3), run_firmware(t, fw, work, true).count});
+    std::string label = slashes == std::string::npos ? "" : comment.substr(slashes + 3);
+    // A region: each stage's rows on their own, then the region's remainder, the band executor
+    // itself (row moves, scheduling), so the entries still add up to the region.
+    const std::vector<std::string> stages = stage_labels(calls[n]);
+    int64_t in_stages = 0;
+    for (size_t st = 0; st < stages.size(); ++st) {
+      counts.push_back({stages[st], count_of(layer_source(calls[n], static_cast<int>(st)))});
+      in_stages += counts.back().count;
+    }
+    const int64_t whole = count_of(layer_source(calls[n], -1));
+    if (!stages.empty())
+      label = label.substr(0, label.find(": ") + 2) + "band executor (row moves, scheduling) of the region " +
+              label.substr(label.find(": ") + 2);
+    counts.push_back({label, whole - in_stages});
   }
   return counts;
 }

@@ -93,8 +93,12 @@ struct RunResult {
 // the firmware does not exit with 0.
 // Per kernel call counts, bench/layer_profile.py's method: the bench firmware rebuilt once
 // per call of the generated invoke() with the benchmark markers around that call alone.
-// `label`: the generated comment above the call ("op 3: CONV_2D '...' ..."). Whole-input
-// models without external weights only. `on_call(n, total)` before each build (progress).
+// `label`: the generated comment above the call ("op 3: CONV_2D '...' ..."). A band-streamed
+// region gives one entry per stage first (its stage-table comment, "op 1: DEPTHWISE_CONV_2D
+// ..."; rebuilt with MF_BAND_PROFILE, band_stream.h: the markers around that stage's rows),
+// then its own entry ("ops 0+1+2: band executor ..."): the region's count less its stages',
+// so the entries add up to the region. Whole-input models without external weights only.
+// `on_call(n, total)` before each call's builds (progress).
 struct CallCount {
   std::string label;
   int64_t count = 0;

@@ -28,6 +28,18 @@
 #include "microflow/kernels/fully_connected.h"
 #include "microflow/kernels/pooling.h"
 
+// Per-stage counts (the compiler's profile_calls: `microflow report`, bench/layer_profile.py):
+// a build defining MF_BAND_PROFILE calls the count markers (targets/common/platform.h) around
+// every row that stage `mf_band_profile_stage` (-1: none) of a region computes; the counters
+// sum the pairs, so the count is that stage's share of the region. Other builds: no code.
+#ifdef MF_BAND_PROFILE
+extern "C" {
+void mf_bench_begin(void);
+void mf_bench_end(void);
+extern int32_t mf_band_profile_stage;
+}
+#endif
+
 namespace mf {
 
 // Which whole-tensor kernel computes a stage's rows.
@@ -219,6 +231,21 @@ inline void band_begin(const BandStage* stages, int32_t count, BandState* state,
   }
 }
 
+// Around one row of stage `stage` (MF_BAND_PROFILE above).
+MF_ALWAYS_INLINE void band_profile_begin(int32_t stage) {
+#ifdef MF_BAND_PROFILE
+  if (stage == mf_band_profile_stage) mf_bench_begin();
+#endif
+  (void)stage;
+}
+
+MF_ALWAYS_INLINE void band_profile_end(int32_t stage) {
+#ifdef MF_BAND_PROFILE
+  if (stage == mf_band_profile_stage) mf_bench_end();
+#endif
+  (void)stage;
+}
+
 // Computes every output row the rows held so far allow: the first stage's input rows
 // [state[0].first_row, + state[0].rows) are at `input`. Returns true when it finished the last
 // stage's last row.
@@ -240,15 +267,19 @@ MF_ALWAYS_INLINE bool band_advance(const BandStage* stages, int32_t count, BandS
       sink_row = st->first_row++;
       st->rows = 0;
       if (sink_row + 1 < band_sink_end(s)) {
+        band_profile_begin(i);
         band_sink_row(s, in, sink_row, band_accumulators(s, scratch), nullptr);
+        band_profile_end(i);
         continue;
       }
     }
     const int32_t y = st->next_output++;
     // Computes output row y of stage i into `out`.
     auto run = [&](int8_t* out) {
+      band_profile_begin(i);
       if (sink) band_sink_row(s, in, sink_row, band_accumulators(s, scratch), out);
       else band_row_s8(s, in, st->first_row, st->rows, y, out);
+      band_profile_end(i);
     };
     if (i == count - 1) {
       run(output + y * s.output_row_bytes);
@@ -281,7 +312,9 @@ MF_ALWAYS_INLINE bool band_advance(const BandStage* stages, int32_t count, BandS
     int8_t* slot = scratch + n.buffer_offset + nt.rows * n.input_row_bytes;
     if (shift > 0) {
       run(slot + shift);
+      band_profile_begin(i + 1);
       band_row_s8(flash_load(stages[i + 1]), slot + shift, y, 1, y, slot);
+      band_profile_end(i + 1);
     } else {
       run(slot);
     }

@@ -269,14 +269,26 @@ template <typename R>
 inline R finish_quantized(const BinaryQuantizedParams& p, int32_t v) {
   return static_cast<R>(clamp_to<int32_t>(v, p.act_min, p.act_max));
 }
-template <>
-inline int8_t finish_quantized<int8_t>(const BinaryQuantizedParams& p, int32_t v) {
-  return activate_s8(p.output_table, static_cast<int8_t>(clamp_to<int32_t>(v, p.act_min, p.act_max)));
-}
 template <typename R>
 inline R finish_quantized(const BinaryQuantizedParams&, bool v) {
   return v;
 }
+
+// A folded activation's table (int8 ADD only): whether the output has one, and a value
+// through it; other output types never have one.
+template <typename R>
+inline bool has_output_table(const BinaryQuantizedParams&) {
+  return false;
+}
+template <>
+inline bool has_output_table<int8_t>(const BinaryQuantizedParams& p) {
+  return p.output_table != nullptr;
+}
+template <typename R>
+inline R through_table(const int8_t*, R v) {
+  return v;
+}
+inline int8_t through_table(const int8_t* table, int8_t v) { return flash_read(table + static_cast<uint8_t>(v)); }
 
 }  // namespace detail
 
@@ -306,9 +318,15 @@ inline void binary_f32(const BinaryF32Params& params, const float* in1, const fl
 template <typename Op, typename T, typename R>
 inline void binary_quantized(const BinaryQuantizedParams& params, const T* in1, const T* in2, R* out) {
   const BinaryQuantizedParams p = flash_load(params);
-  detail::broadcast_binary(p, in1, in2, out, [&p](T a, T b) {
+  const auto value = [&p](T a, T b) {
     return detail::finish_quantized<R>(p, Op::quantized(p, static_cast<int32_t>(a), static_cast<int32_t>(b)));
-  });
+  };
+  // The table's loop is a second instance, so a layer without one pays nothing per element.
+  if (detail::has_output_table<R>(p))
+    detail::broadcast_binary(p, in1, in2, out,
+                             [&p, &value](T a, T b) { return detail::through_table(p.output_table, value(a, b)); });
+  else
+    detail::broadcast_binary(p, in1, in2, out, value);
 }
 
 struct LogicalNotParams {

@@ -102,7 +102,8 @@ inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, T v) { return acc + v; });
       const int32_t average = rounded_average(sum, count);
-      *out++ = pool_store(p, static_cast<T>(average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average));
+      const int32_t clamped = average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average;
+      *out++ = pool_store(p, static_cast<T>(clamped));
     }
   });
 }
