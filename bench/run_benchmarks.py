@@ -175,9 +175,9 @@ def energy_section(results, targets, optimize):
              "clock, energy = voltage x current x time. AVR cycles are exact (simavr); on the other targets QEMU "
              "counts instructions and cycles = instructions x the stated cycles per instruction (1.0, an "
              "assumption: wait states, multi-cycle loads and cache misses make real chips slower, dual issue "
-             "faster). The host is left out. The cortex-m0 (nRF51822), cortex-m33 (nRF5340) and cortex-m55 "
-             "(Alif Ensemble E3) currents are estimates not checked against a datasheet, as their source notes in "
-             "targets.json say.", "",
+             "faster). The host is left out. Each current's source note in targets.json names the datasheet "
+             "table it was checked against (ESP8266EX Table 3-4, nRF5340 ICPU0_FLASH) or says it is an estimate "
+             "(the others: the datasheet search did not return their tables).", "",
              "| target | part | clock MHz | mA | V | cycles/instr. | model | count | time µs | energy µJ |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for target in targets:

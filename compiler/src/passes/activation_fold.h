@@ -6,7 +6,8 @@
 //   clamp to [clamp(a, lo, hi), clamp(b, lo, hi)], so only act_min / act_max change
 //   (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pooling, ADD);
 // - a table: the layer stores table[requantized value] (the runtime's activate_s8), which
-//   is what the activation would have computed from the stored value (CONV_2D).
+//   is what the activation would have computed from the stored value (CONV_2D,
+//   DEPTHWISE_CONV_2D, FULLY_CONNECTED, pooling, int8 ADD).
 // Either way the intermediate tensor never exists and the output is traversed once.
 // The call keeps the layer as `op` and records the activation (KernelCall::folded_activation).
 #pragma once
