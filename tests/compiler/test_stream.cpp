@@ -1,6 +1,9 @@
 // Band streaming (passes/stream.cpp): which chains become regions under
 // --patch-streaming auto / on / off, what the region needs, and that the plan
 // with regions keeps every invariant.
+#include <cctype>
+#include <fstream>
+
 #include "plan_checks.h"
 #include "targets/firmware.h"
 #include "targets/target.h"
@@ -283,6 +286,34 @@ TEST(Streaming, PerLayerCountsIncludeTheRegions) {
   // The executor moves rows and picks the next stage: more than nothing, far less than the layers.
   EXPECT_GT(executor->count, 0) << labels;
   EXPECT_LT(executor->count, stages) << labels;
+}
+
+// `microflow report`'s per-layer table shows a region's layers separately: a row per stage
+// with its own measured count, then the region's row for its band executor.
+TEST(Streaming, ReportShowsEachStageOfARegion) {
+  if (!fs::exists(MICROFLOW_EXE)) GTEST_SKIP() << "microflow executable not built: " << MICROFLOW_EXE;
+  TempDir dir("report_regions");
+  write_file(dir.path() / "head.tflite", mobilenet_head(false));
+  const RunResult r = run("report " + quoted(dir.path() / "head.tflite") + " -o " + quoted(dir.path() / "r.html") +
+                          " --target host --patch-streaming on");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir.path() / "r.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The row that starts with these cells; its last cell must be a count.
+  const auto count_cell = [&](const std::string& ops, const std::string& names) {
+    const size_t at = html.find("<tr><td>" + ops + "</td><td class=\"l\">" + names + "</td>");
+    if (at == std::string::npos) return std::string("no row");
+    const std::string row = html.substr(at, html.find("</tr>", at) - at);
+    return row.substr(row.rfind("<td>") + 4);
+  };
+  const auto c = compile_with(mobilenet_head(false), StreamingMode::On);
+  const auto region = std::find_if(c->calls.begin(), c->calls.end(), [](const auto& k) { return !k.stages.empty(); });
+  ASSERT_NE(region, c->calls.end());
+  for (const microflow::KernelCall& stage : region->stages)
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(count_cell(stage.op_indices(), stage.op_names())[0])))
+        << stage.op_names() << ": " << count_cell(stage.op_indices(), stage.op_names());
+  const std::string executor = count_cell(region->op_indices(), "band executor: " + region->op_names());
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(executor[0]))) << executor;
 }
 
 TEST(Streaming, ModeNamesParse) {
