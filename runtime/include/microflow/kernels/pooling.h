@@ -18,7 +18,7 @@ struct Pool2DS8Params {
 };
 
 // The int16 poolings take the same parameters; no activation folds into them (the table
-// stays nullptr and pool_store ignores it).
+// stays nullptr; their loops never read it).
 typedef Pool2DS8Params Pool2DS16Params;
 
 // Streaming input (input_rows.h): the layer reads its input row by row from a ring.
@@ -77,9 +77,19 @@ inline Acc fold_window(const T* x, const PoolWindow& w, Acc acc, Op op) {
   return acc;
 }
 
-// An output value after the activation bounds: int8 through the folded table, if any.
-inline int8_t pool_store(const Pool2DS8Params& p, int8_t v) { return activate_s8(p.output_table, v); }
-inline int16_t pool_store(const Pool2DS8Params&, int16_t v) { return v; }
+// How an output value is stored after the activation bounds: as it is, or (int8) through a
+// folded activation's table. The int8 kernels pick one per call, so the loop without a table
+// tests nothing per value.
+struct PoolPlainStore {
+  template <typename T>
+  T operator()(T v) const {
+    return v;
+  }
+};
+struct PoolTableStore {
+  const int8_t* table;
+  int8_t operator()(int8_t v) const { return flash_read(table + static_cast<uint8_t>(v)); }
+};
 
 // TFLM's int8 average: the raw-q sum over `count` cells rounded half away from zero with
 // C truncating division.
@@ -95,27 +105,27 @@ namespace detail {
 // point). Average: the raw-q sum in int32 rounded half away from zero with C truncating
 // division, exactly as TFLM. Every window must contain at least one in-image cell (TFLM
 // errors otherwise).
-template <typename T>
-inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
+template <typename T, typename Store>
+inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out, Store store) {
   for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, T v) { return acc + v; });
       const int32_t average = rounded_average(sum, count);
       const int32_t clamped = average < p.act_min ? p.act_min : average > p.act_max ? p.act_max : average;
-      *out++ = pool_store(p, static_cast<T>(clamped));
+      *out++ = store(static_cast<T>(clamped));
     }
   });
 }
 
 // Max: from the type's lowest value, as TFLM starts.
-template <typename T>
-inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
+template <typename T, typename Store>
+inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out, Store store) {
   for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max = fold_window(x + c, w, IntBounds<T>::lowest(),
                                       [](int32_t acc, T v) { return v > acc ? static_cast<int32_t>(v) : acc; });
-      *out++ = pool_store(p, static_cast<T>(max < p.act_min ? p.act_min : max > p.act_max ? p.act_max : max));
+      *out++ = store(static_cast<T>(max < p.act_min ? p.act_min : max > p.act_max ? p.act_max : max));
     }
   });
 }
@@ -125,11 +135,13 @@ inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out) {
 // The loops of the int8 kernels below on parameters already in RAM (band_stream.h passes
 // one band's, the input-row forms one output row's).
 inline void average_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  detail::average_pool_2d_rows(p, in, out);
+  if (p.output_table) detail::average_pool_2d_rows(p, in, out, detail::PoolTableStore{p.output_table});
+  else detail::average_pool_2d_rows(p, in, out, detail::PoolPlainStore{});
 }
 
 inline void max_pool_2d_rows_s8(const Pool2DS8Params& p, const int8_t* in, int8_t* out) {
-  detail::max_pool_2d_rows(p, in, out);
+  if (p.output_table) detail::max_pool_2d_rows(p, in, out, detail::PoolTableStore{p.output_table});
+  else detail::max_pool_2d_rows(p, in, out, detail::PoolPlainStore{});
 }
 
 // A pooling with one output row fed its input one row at a time (a band region's sink,
@@ -153,9 +165,10 @@ inline void pool_2d_sums_row_s8(const Pool2DS8Params& p, const int8_t* row, int3
         return Average ? a + v : (v > a ? static_cast<int32_t>(v) : a);
       });
       *accumulators = acc;
-      if (out)
-        *out++ = detail::pool_store(
-            p, clamp_to_s8(Average ? detail::rounded_average(acc, window_rows * w.cols) : acc, p.act_min, p.act_max));
+      if (out) {
+        const int32_t value = Average ? detail::rounded_average(acc, window_rows * w.cols) : acc;
+        *out++ = activate_s8(p.output_table, clamp_to_s8(value, p.act_min, p.act_max));
+      }
     }
   });
 }
@@ -214,11 +227,11 @@ inline bool max_pool_2d_input_rows_s8(const Pool2DInputRowsS8Params& params, int
 // int16 (TFLM's int16 reference poolings: the int8 arithmetic on int16 values). The
 // parameters are the int8 kernels' (Pool2DS16Params), act_min/act_max within int16.
 inline void average_pool_2d_s16(const Pool2DS16Params& params, const int16_t* in, int16_t* out) {
-  detail::average_pool_2d_rows(flash_load(params), in, out);
+  detail::average_pool_2d_rows(flash_load(params), in, out, detail::PoolPlainStore{});
 }
 
 inline void max_pool_2d_s16(const Pool2DS16Params& params, const int16_t* in, int16_t* out) {
-  detail::max_pool_2d_rows(flash_load(params), in, out);
+  detail::max_pool_2d_rows(flash_load(params), in, out, detail::PoolPlainStore{});
 }
 
 // Sums in TFLM's order (fy, fx) and divides by the in-image cell count.
