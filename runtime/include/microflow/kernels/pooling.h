@@ -107,7 +107,7 @@ namespace detail {
 // errors otherwise).
 template <typename T, typename Store>
 inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out, Store store) {
-  for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
+  for_each_pool_window(p, in, [&p, &out, store](const T* x, const PoolWindow& w) {
     const int32_t count = w.rows * w.cols;
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t sum = fold_window(x + c, w, static_cast<int32_t>(0), [](int32_t acc, T v) { return acc + v; });
@@ -121,7 +121,7 @@ inline void average_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out, S
 // Max: from the type's lowest value, as TFLM starts.
 template <typename T, typename Store>
 inline void max_pool_2d_rows(const Pool2DS8Params& p, const T* in, T* out, Store store) {
-  for_each_pool_window(p, in, [&](const T* x, const PoolWindow& w) {
+  for_each_pool_window(p, in, [&p, &out, store](const T* x, const PoolWindow& w) {
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t max = fold_window(x + c, w, IntBounds<T>::lowest(),
                                       [](int32_t acc, T v) { return v > acc ? static_cast<int32_t>(v) : acc; });
