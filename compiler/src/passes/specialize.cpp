@@ -325,6 +325,59 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   k.args.push_back(output);
 }
 
+// DEPTHWISE_CONV_2D 3x3 with depth multiplier 1, stride 1 or 2 (the same both ways), no
+// dilation, channels in fours, one batch and no folded activation table, every channel in
+// requantize_channel's range (multiplier in [2^30, 2^31), shift in [-31, -1], accumulators
+// below 2^30 in magnitude) and the window's last tap within an LDR immediate (4095 bytes):
+// the Arm DSP row kernel on TFLite's int8 filter, as it is. `band`: a stage of a band region.
+void widen_depthwise(KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kDepthwiseConv2DS8) return;
+  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
+  if (!p.output_table.null() || p.batches != 1 || p.depth_multiplier != 1 || p.filter_height != 3 ||
+      p.filter_width != 3 || p.dilation_height != 1 || p.dilation_width != 1 || p.stride_height != p.stride_width ||
+      p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
+    return;
+  if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
+  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
+  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  const int64_t channels = p.output_depth;
+  std::vector<int64_t> requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < 9; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (bound >= (int64_t{1} << 30)) return;
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  DepthwiseConv2DS8WideConstants c;
+  c.input_height = p.input_height;
+  c.input_width = p.input_width;
+  c.depth = channels;
+  c.output_height = p.output_height;
+  c.output_width = p.output_width;
+  c.stride = p.stride_height;
+  c.pad_top = p.pad_top;
+  c.pad_left = p.pad_left;
+  c.input_zero_point = p.input_zero_point;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  std::vector<ConstArray> arrays = {array_of(k, "Filter"), array_of(k, "Bias"),
+                                    int_array("Requant", DType::Int32, std::move(requant))};
+  const KernelArg input = k.args.front(), output = k.args.back();
+  k.kernel = &kDepthwiseConv2DS8WideFixed;
+  if (band) band->kernel = k.kernel->band;
+  k.params = c;
+  k.arrays.clear();
+  k.args = {input};
+  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
+  k.args.push_back(output);
+}
+
 }  // namespace
 
 // The generic kernel's int8 layout, with the parameters as template arguments: AVR's
@@ -368,6 +421,7 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
                         bool input_rows) {
   if (optimize == Optimize::Size) return;
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
+  const bool dsp = std::find(target_isa.begin(), target_isa.end(), "dsp") != target_isa.end();
   for (KernelCall& k : calls) {
     // A strided output (a channel slice of a CONCATENATION view, passes/views.cpp) is
     // written by the generic kernels and the 1x1 variants (Conv2D1x1S8WideConstants::
@@ -391,6 +445,12 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
       }
       for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+      // The DSP depthwise row kernel (Helium keeps the generic kernel's MVE blocks). A call
+      // streamed from the input keeps the generic kernel, which has the row form.
+      if (dsp && !mve) {
+        if (!input_rows) widen_depthwise(k, nullptr);
+        for (size_t i = 0; i < k.stages.size(); ++i) widen_depthwise(k.stages[i], &k.bands[i]);
+      }
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows && fc_variants) widen_depthwise_fully_connected(k);
