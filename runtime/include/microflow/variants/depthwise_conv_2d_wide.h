@@ -107,22 +107,23 @@ MF_ALWAYS_INLINE void window3x3(Acc4& acc, const int8_t* x, const Taps3x3& t) {
 #endif
 }
 
-// A window crossing the border, tap by tap with Z_in (zero_word: in every byte) outside the
-// image: rows at the block's first channel, rows [0, held) of `width` pixels of `depth`. One
-// copy for every layer (few pixels take it; the instances keep only their interior loops).
-// The sums in locals: through a reference GCC stores them after every tap (they may alias t).
+// A window crossing the border: its nine input words gathered into a 3x3 block with Z_in
+// (zero_word: in every byte) for the out-of-image taps, then the interior loop on that block.
+// rows: at the block's first channel, rows [0, held) of `width` pixels of `depth`. One copy
+// for every layer (the instances keep only their interior loops).
 inline __attribute__((noinline)) Acc4 border3x3(Acc4 acc, const int8_t* rows, int32_t held, int32_t top,
                                                 int32_t origin_x, int32_t width, int32_t depth, int32_t zero_word,
                                                 const Taps3x3& t) {
+  int32_t window[9];
   for (int32_t ky = 0; ky < 3; ++ky) {
     const int32_t iy = top + ky;
     const bool row_in = iy >= 0 && iy < held;
     for (int32_t kx = 0; kx < 3; ++kx) {
       const int32_t ix = origin_x + kx;
-      const bool in = row_in && ix >= 0 && ix < width;
-      tap3x3(acc, in ? input_word(rows + (iy * width + ix) * depth) : zero_word, t, 3 * ky + kx);
+      window[3 * ky + kx] = row_in && ix >= 0 && ix < width ? input_word(rows + (iy * width + ix) * depth) : zero_word;
     }
   }
+  window3x3<12, 4>(acc, reinterpret_cast<const int8_t*>(window), t);
   return acc;
 }
 
