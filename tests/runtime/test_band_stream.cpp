@@ -36,11 +36,11 @@ struct Layer {
   std::vector<int32_t> packed, bias, multiplier, shift;
   std::vector<int32_t> wide_filter, requant;  // kBandConv1x1Wide: int16 pairs, (multiplier, -shift - 1)
   mf::BandWideRow wide_row = nullptr;
-  mf::BandDepthwiseRow depthwise_row = nullptr;  // kBandDepthwiseWide: dw_filter, requant
+  mf::BandDepthwiseRowParams depthwise_row = {nullptr};  // kBandDepthwiseWide: dw_filter, requant
 
   const void* params() const {
     if (kernel == mf::kBandDepthwise) return &dw;
-    if (kernel == mf::kBandDepthwiseWide) return nullptr;
+    if (kernel == mf::kBandDepthwiseWide) return &depthwise_row;
     if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
     if (kernel == mf::kBandConv1x1Wide) return nullptr;  // sizes in the instance
     if (kernel == mf::kBandFullyConnectedSink) return &fc;
@@ -258,7 +258,7 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed, Mode mode) {
     if (i > 0 && !shifts[i])
       scratch_bytes += sums ? (row + 3) / 4 * 4 + 4 * sums : (l.span * row + shifts[i - 1] + 3) / 4 * 4;
     stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(),
-                      l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.depthwise_row, l.in.h, l.in.w * l.in.c, l.out.h,
+                      l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.in.h, l.in.w * l.in.c, l.out.h,
                       l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset, shifts[i]});
   }
   constexpr int32_t kGuard = 64;
@@ -351,21 +351,21 @@ TEST(BandStream, WideDepthwiseStagesEqualTheGenericKernel) {
   ref::Random rng(11);
   std::vector<Layer> l;
   l.push_back(wide_depthwise(rng, {11, 9, 8}, 1, true));  // 11x9 -> 11x9
-  l.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 11, 9, 1, 1, 1>>;
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 11, 9, 1, 1, 1>>;
   l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));  // in place before the next
   l.push_back(wide_depthwise(rng, l.back().out, 2, true));  // 11x9 -> 6x5, pad 1 / 1
-  l.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 6, 5, 2, 1, 1>>;
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 6, 5, 2, 1, 1>>;
   l.push_back(wide_depthwise(rng, l.back().out, 1, false));  // 6x5 -> 4x3
-  l.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<6, 5, 8, 4, 3, 1, 0, 0>>;
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<6, 5, 8, 4, 3, 1, 0, 0>>;
   l.push_back(wide_depthwise(rng, l.back().out, 2, false));  // 4x3 -> 1x1
-  l.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 3, 8, 1, 1, 2, 0, 0>>;
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 3, 8, 1, 1, 2, 0, 0>>;
   check_chain(l, 73);
   // Even sizes with SAME at stride 2: padding only at the bottom / right.
   std::vector<Layer> e;
   e.push_back(wide_depthwise(rng, {8, 10, 12}, 2, true));  // 8x10 -> 4x5, pad 0 / 0
-  e.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<8, 10, 12, 4, 5, 2, 0, 0>>;
+  e.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<8, 10, 12, 4, 5, 2, 0, 0>>;
   e.push_back(wide_depthwise(rng, e.back().out, 1, true));
-  e.back().depthwise_row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 5, 12, 4, 5, 1, 1, 1>>;
+  e.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 5, 12, 4, 5, 1, 1, 1>>;
   check_chain(e, 74);
 }
 

@@ -79,10 +79,15 @@ void emit_constants(std::ostringstream& out, const KernelCall& k, EmittedTables&
 // A band-streamed region's stage table (mf::BandStage, band_stream.h): each stage's kernel,
 // its parameters, filter and folded bias (the first and second constant arrays) and its rows.
 void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
+  // A depthwise instance's params: its row function (mf::BandDepthwiseRowParams).
+  for (const KernelCall& st : k.stages)
+    if (st.kernel == &kDepthwiseConv2DS8WideFixed)
+      out << "const mf::BandDepthwiseRowParams " << symbol(st, "Row") << " MF_FLASH = {&mf::depthwise_conv_2d_s8_wide_row<"
+          << symbol(st, "Constants") << ">};\n";
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
-      << "    // kernel, params, filter, folded bias, requantization, wide row kernel, depthwise row kernel, input rows,\n"
-      << "    // input row bytes,"
-      << " output rows, output row bytes, stride, pad_top, window rows, line buffer offset, in-place shift\n";
+      << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
+      << "    // output rows, output row bytes,"
+      << " stride, pad_top, window rows, line buffer offset, in-place shift\n";
   for (size_t i = 0; i < k.stages.size(); ++i) {
     const KernelCall& st = k.stages[i];
     const BandInfo& b = k.bands[i];
@@ -93,14 +98,15 @@ void emit_band_stages(std::ostringstream& out, const KernelCall& k) {
     // A template instance takes its sizes as template arguments: no params, a function pointer.
     const bool instance = st.kernel->template_constants;
     // fmt::format, not "literal" + std::string: that makes GCC 12 warn a false -Wrestrict (GCC bug 105651).
-    const std::string params = instance ? "nullptr" : fmt::format("&{}", symbol(st, "Params"));
-    // The depthwise instance's row function (the whole-layer one is its rows in a loop).
+    // A depthwise instance: its row function through the params (the wide row is a 1x1's).
     const bool depthwise = st.kernel == &kDepthwiseConv2DS8WideFixed;
-    const std::string row = instance ? fmt::format("&mf::{}<{}>", depthwise ? "depthwise_conv_2d_s8_wide_row" : st.function(),
-                                                   symbol(st, "Constants"))
-                                     : "nullptr";
+    const std::string params = depthwise  ? fmt::format("&{}", symbol(st, "Row"))
+                               : instance ? "nullptr"
+                                          : fmt::format("&{}", symbol(st, "Params"));
+    const std::string row =
+        instance && !depthwise ? fmt::format("&mf::{}<{}>", st.function(), symbol(st, "Constants")) : "nullptr";
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
-        << (depthwise ? "nullptr" : row) << ", " << (depthwise ? row : "nullptr") << ", "
+        << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "
         << b.stride << ", " << b.pad_top << ", " << b.span << ", " << b.buffer_offset << ", " << b.in_place_shift
         << "},\n";

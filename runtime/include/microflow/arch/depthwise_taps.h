@@ -40,18 +40,6 @@ MF_ALWAYS_INLINE void each_tap(int32_t taps, Tap tap) {
   for (int32_t i = 0; i < taps; ++i) tap(i);
 }
 
-// acc.aj += zero_point * (sum of channel j's taps), read from the filter (w at the block's
-// first tap; the Arm DSP build sums its cached taps instead).
-template <typename TapWeights>
-inline void add_tap_sums4(Acc4& acc, const TapWeights& t, const int8_t* w, int32_t taps, int32_t tap_stride,
-                          int32_t zero_point) {
-  (void)t;
-  for (int32_t i = 0; i < taps; ++i, w += tap_stride) {
-    acc.a0 += zero_point * flash_read(w), acc.a1 += zero_point * flash_read(w + 1);
-    acc.a2 += zero_point * flash_read(w + 2), acc.a3 += zero_point * flash_read(w + 3);
-  }
-}
-
 #if defined(MF_DOT_ARM_MVE)
 
 // VLDRB widens four int8 to int32 lanes as it loads, so the taps stay int8 (half the DSP
@@ -144,9 +132,7 @@ inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int
 
 // acc.aj += zero_point * (sum of channel j's taps), from the cached halves: SADD16 sums the
 // even and odd channels' taps two at a time (at most 81 * 128 in magnitude: int16).
-inline void add_tap_sums4(Acc4& acc, const TapWeights4& t, const int8_t* w, int32_t taps, int32_t tap_stride,
-                          int32_t zero_point) {
-  (void)w, (void)tap_stride;
+inline void add_tap_sums4(Acc4& acc, const TapWeights4& t, int32_t taps, int32_t zero_point) {
   int32_t even = 0, odd = 0;
   for (int32_t i = 0; i < taps; ++i) even = __sadd16(even, t.w[2 * i]), odd = __sadd16(odd, t.w[2 * i + 1]);
   acc.a0 += zero_point * static_cast<int16_t>(even), acc.a2 += zero_point * (even >> 16);

@@ -38,7 +38,7 @@ enum BandKernel : int32_t {
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
   kBandConv1x1Wide = 5, // BandStage::wide_row: its filter layout, requant; no params
-  kBandDepthwiseWide = 6,  // BandStage::depthwise_row: int8 filter, folded bias, requant; no params
+  kBandDepthwiseWide = 6,  // BandDepthwiseRowParams: the instance; int8 filter, folded bias, requant
   // Sinks (never the first stage): one input row, then the accumulators (below).
   kBandAveragePoolSink = 7,     // Pool2DS8Params, output_height 1: int32 sum per output value
   kBandMaxPoolSink = 8,         // Pool2DS8Params, output_height 1: int32 running max per output value
@@ -54,9 +54,13 @@ typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const i
                             const int32_t* requant, int8_t* output);
 
 // A 3x3 depthwise layer's output row on its specialized instance (depthwise_conv_2d_s8_wide_row,
-// Arm DSP): the window starts at row `top` of the `held` rows at `rows`.
+// Arm DSP): the window starts at row `top` of the `held` rows at `rows`. The stage's params
+// point at it (a field in every stage would cost each stage load a word).
 typedef void (*BandDepthwiseRow)(const int8_t* rows, int32_t held, int32_t top, const int8_t* filter,
                                  const int32_t* folded_bias, const int32_t* requant, int8_t* output);
+struct BandDepthwiseRowParams {
+  BandDepthwiseRow row;
+};
 
 // One layer of a streamed chain (flash; written by the compiler).
 struct BandStage {
@@ -66,7 +70,6 @@ struct BandStage {
   const int32_t* bias;  // flash folded bias, nullptr for pooling
   const int32_t* requant;  // kBandConv1x1Wide: flash per-channel requantization of wide_row, else nullptr
   BandWideRow wide_row;    // kBandConv1x1Wide, else nullptr
-  BandDepthwiseRow depthwise_row;  // kBandDepthwiseWide, else nullptr
   int32_t input_height, input_row_bytes, output_height, output_row_bytes;
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
   int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none. A
@@ -117,7 +120,14 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
     case kBandConv1x1Wide:  // likewise one input row
       s.wide_row(in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
       break;
-    case kBandDepthwiseWide: s.depthwise_row(in, rows, -pad, filter, s.bias, s.requant, out); break;
+#if defined(MF_DOT_ARM_DSP) || defined(__x86_64__)
+    // Only where the compiler emits it (Arm DSP cores) and the host's unit tests: elsewhere the
+    // case costs every region call (Cortex-M0 kws_ref_model_int8: +100 instructions, +16 B stack).
+    case kBandDepthwiseWide:
+      flash_read(&static_cast<const BandDepthwiseRowParams*>(s.params)->row)(in, rows, -pad, filter, s.bias,
+                                                                              s.requant, out);
+      break;
+#endif
     case kBandConvPacked:
       conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
                              static_cast<const int32_t*>(s.filter), s.bias, out);

@@ -127,7 +127,15 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
     const Acc4 bias = {rq.bias[0], rq.bias[1], rq.bias[2], rq.bias[3]};
     // The bias before the compiler folded Z_in * (sum of the block's taps) into it.
     Acc4 unfolded = bias;
-    add_tap_sums4(unfolded, weights, filter + oc, taps, g.output_depth, g.input_zero_point);
+#if defined(MF_DOT_ARM_DSP)
+    add_tap_sums4(unfolded, weights, taps, g.input_zero_point);
+#else
+    for (int32_t i = 0; i < taps; ++i) {
+      const int8_t* w = filter + i * g.output_depth + oc;
+      unfolded.a0 += g.input_zero_point * flash_read(w), unfolded.a1 += g.input_zero_point * flash_read(w + 1);
+      unfolded.a2 += g.input_zero_point * flash_read(w + 2), unfolded.a3 += g.input_zero_point * flash_read(w + 3);
+    }
+#endif
     for (int32_t oy = 0; oy < g.output_height; ++oy) {
       const int32_t origin_y = oy * g.stride_height - g.pad_top;
       const bool rows_inside = window_inside(origin_y, g.filter_height, g.dilation_height, g.input_height);
