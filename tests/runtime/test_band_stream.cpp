@@ -138,10 +138,10 @@ void wide_row(const int8_t* input, const int32_t* weights, const int32_t* folded
 
 // A 3x3 depthwise layer (multiplier 1) on the specialized row kernel (Arm DSP on Cortex-M, its
 // portable form here), its instance set by the test: depthwise_row<...> below.
-Layer wide_depthwise(ref::Random& rng, Shape in, int32_t s, bool same) {
-  Layer l = depthwise(rng, in, 1, 3, s, 1, same);
+Layer wide_depthwise(ref::Random& rng, Shape in, int32_t s, bool same, int32_t multiplier = 1) {
+  Layer l = depthwise(rng, in, multiplier, 3, s, 1, same);
   l.kernel = mf::kBandDepthwiseWide;
-  for (int32_t c = 0; c < in.c; ++c) {
+  for (int32_t c = 0; c < l.out.c; ++c) {
     l.requant.push_back(l.multiplier[static_cast<size_t>(c)]);
     l.requant.push_back(-l.shift[static_cast<size_t>(c)] - 1);
   }
@@ -149,8 +149,9 @@ Layer wide_depthwise(ref::Random& rng, Shape in, int32_t s, bool same) {
 }
 
 // depthwise()'s zero points (-3, 2) and activation range.
-template <int32_t H, int32_t W, int32_t C, int32_t OH, int32_t OW, int32_t S, int32_t PadTop, int32_t PadLeft>
-using WideDepthwise = mf::DepthwiseConv2DS8WideConstants<H, W, C, OH, OW, S, PadTop, PadLeft, -3, 2, -128, 127>;
+template <int32_t H, int32_t W, int32_t C, int32_t OH, int32_t OW, int32_t S, int32_t PadTop, int32_t PadLeft,
+          int32_t InputC = C>
+using WideDepthwise = mf::DepthwiseConv2DS8WideConstants<H, W, InputC, C, OH, OW, S, PadTop, PadLeft, -3, 2, -128, 127>;
 
 // The same layer on the host's lanes kernel (conv_2d_1x1_lanes.h), through the same stage kind.
 Layer lanes_conv(ref::Random& rng, Shape in, int32_t oc) {
@@ -350,7 +351,9 @@ TEST(BandStream, InPlaceWideAndLanesPointwiseStages) {
 TEST(BandStream, WideDepthwiseStagesEqualTheGenericKernel) {
   ref::Random rng(11);
   std::vector<Layer> l;
-  l.push_back(wide_depthwise(rng, {11, 9, 8}, 1, true));  // 11x9 -> 11x9
+  l.push_back(wide_depthwise(rng, {21, 17, 1}, 2, true, 8));  // one input channel: 21x17x1 -> 11x9x8
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<21, 17, 8, 11, 9, 2, 1, 1, 1>>;
+  l.push_back(wide_depthwise(rng, l.back().out, 1, true));  // 11x9 -> 11x9
   l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 11, 9, 1, 1, 1>>;
   l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));  // in place before the next
   l.push_back(wide_depthwise(rng, l.back().out, 2, true));  // 11x9 -> 6x5, pad 1 / 1

@@ -18,7 +18,7 @@ template <typename C>
 void check_random(uint32_t seed) {
   ref::Random rng(seed);
   const int32_t depth = C::depth;
-  const auto input = rng.s8(static_cast<size_t>(C::input_height * C::input_width * depth));
+  const auto input = rng.s8(static_cast<size_t>(C::input_height * C::input_width * C::input_depth));
   const auto filter = rng.s8(static_cast<size_t>(9 * depth), -127, 127);
   std::vector<int32_t> multiplier(static_cast<size_t>(depth)), shift(static_cast<size_t>(depth)), requant;
   for (int32_t c = 0; c < depth; ++c) {
@@ -30,8 +30,8 @@ void check_random(uint32_t seed) {
   std::vector<int32_t> bias = rng.s32(depth, -5000, 5000);
   for (int32_t c = 0; c < depth; ++c)
     for (int32_t t = 0; t < 9; ++t) bias[static_cast<size_t>(c)] -= C::input_zero_point * filter[static_cast<size_t>(t * depth + c)];
-  const mf::DepthwiseConv2DS8Params p = {1, C::input_height, C::input_width, depth, C::output_height, C::output_width,
-                                         depth, 3, 3, 1, C::stride, C::stride, 1, 1, C::pad_top, C::pad_left,
+  const mf::DepthwiseConv2DS8Params p = {1, C::input_height, C::input_width, C::input_depth, C::output_height,
+                                         C::output_width, depth, 3, 3, depth / C::input_depth, C::stride, C::stride, 1, 1, C::pad_top, C::pad_left,
                                          C::input_zero_point, C::output_zero_point, multiplier.data(), shift.data(),
                                          C::act_min, C::act_max, nullptr};
   const size_t out_size = static_cast<size_t>(C::output_height * C::output_width * depth);
@@ -41,27 +41,33 @@ void check_random(uint32_t seed) {
   EXPECT_EQ(got, expected) << "seed " << seed;
 }
 
-// H, W, depth, OH, OW, stride, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
+// H, W, input depth, depth, OH, OW, stride, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
 TEST(DepthwiseConv2DS8Wide, SameStride1) {
-  check_random<mf::DepthwiseConv2DS8WideConstants<7, 9, 8, 7, 9, 1, 1, 1, -3, 5, -128, 127>>(1);
-  check_random<mf::DepthwiseConv2DS8WideConstants<12, 12, 64, 12, 12, 1, 1, 1, -128, -128, -128, 127>>(2);
+  check_random<mf::DepthwiseConv2DS8WideConstants<7, 9, 8, 8, 7, 9, 1, 1, 1, -3, 5, -128, 127>>(1);
+  check_random<mf::DepthwiseConv2DS8WideConstants<12, 12, 64, 64, 12, 12, 1, 1, 1, -128, -128, -128, 127>>(2);
 }
 
 TEST(DepthwiseConv2DS8Wide, SameStride2OddAndEvenSizes) {
   // 11x9 -> 6x5: padding 1 on every side; 8x10 -> 4x5: only below and right.
-  check_random<mf::DepthwiseConv2DS8WideConstants<11, 9, 12, 6, 5, 2, 1, 1, 7, -2, -128, 127>>(3);
-  check_random<mf::DepthwiseConv2DS8WideConstants<8, 10, 4, 4, 5, 2, 0, 0, -128, -128, -128, 127>>(4);
+  check_random<mf::DepthwiseConv2DS8WideConstants<11, 9, 12, 12, 6, 5, 2, 1, 1, 7, -2, -128, 127>>(3);
+  check_random<mf::DepthwiseConv2DS8WideConstants<8, 10, 4, 4, 4, 5, 2, 0, 0, -128, -128, -128, 127>>(4);
 }
 
 TEST(DepthwiseConv2DS8Wide, ValidWithReluSixClamps) {
-  check_random<mf::DepthwiseConv2DS8WideConstants<6, 5, 16, 4, 3, 1, 0, 0, 10, -128, -128, 24>>(5);
-  check_random<mf::DepthwiseConv2DS8WideConstants<4, 3, 8, 1, 1, 2, 0, 0, -1, 0, -20, 100>>(6);
+  check_random<mf::DepthwiseConv2DS8WideConstants<6, 5, 16, 16, 4, 3, 1, 0, 0, 10, -128, -128, 24>>(5);
+  check_random<mf::DepthwiseConv2DS8WideConstants<4, 3, 8, 8, 1, 1, 2, 0, 0, -1, 0, -20, 100>>(6);
 }
 
 TEST(DepthwiseConv2DS8Wide, NarrowerThanTheWindowIsAllBorder) {
   // 2x2 with SAME: every window crosses the border.
-  check_random<mf::DepthwiseConv2DS8WideConstants<2, 2, 4, 2, 2, 1, 1, 1, 3, 1, -128, 127>>(7);
-  check_random<mf::DepthwiseConv2DS8WideConstants<1, 1, 4, 1, 1, 2, 1, 1, -5, 0, -128, 127>>(8);
+  check_random<mf::DepthwiseConv2DS8WideConstants<2, 2, 4, 4, 2, 2, 1, 1, 1, 3, 1, -128, 127>>(7);
+  check_random<mf::DepthwiseConv2DS8WideConstants<1, 1, 4, 4, 1, 1, 2, 1, 1, -5, 0, -128, 127>>(8);
+}
+
+TEST(DepthwiseConv2DS8Wide, OneInputChannelToEveryOutputChannel) {
+  // person_detect's first layer in small (96x96x1 -> 48x48x8, SAME, stride 2), and stride 1.
+  check_random<mf::DepthwiseConv2DS8WideConstants<13, 10, 1, 8, 7, 5, 2, 1, 0, -1, -128, -128, 127>>(9);
+  check_random<mf::DepthwiseConv2DS8WideConstants<9, 7, 1, 12, 9, 7, 1, 1, 1, 4, -3, -128, 90>>(10);
 }
 
 }  // namespace

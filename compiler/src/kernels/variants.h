@@ -42,15 +42,16 @@ struct DepthwiseConv2DFullyConnectedS8WideConstants : ParamsBase {
             fc_act_max)
 };
 
-// depthwise_conv_2d_s8_wide_fixed: 3x3, depth multiplier 1, one batch (depth = input = output channels).
+// depthwise_conv_2d_s8_wide_fixed: 3x3, one batch, input_depth = depth (multiplier 1) or 1.
 struct DepthwiseConv2DS8WideConstants : WindowedParams {
-  int64_t input_height = 0, input_width = 0, depth = 0, output_height = 0, output_width = 0, stride = 1;
-  int64_t pad_top = 0, pad_left = 0, input_zero_point = 0, output_zero_point = 0, act_min = 0, act_max = 0;
+  int64_t input_height = 0, input_width = 0, input_depth = 0, depth = 0, output_height = 0, output_width = 0;
+  int64_t stride = 1, pad_top = 0, pad_left = 0, input_zero_point = 0, output_zero_point = 0, act_min = 0,
+          act_max = 0;
   RowWindow window() const override {
-    return {1, input_height, input_width, depth, output_height, output_width, depth, stride, pad_top, 3};
+    return {1, input_height, input_width, input_depth, output_height, output_width, depth, stride, pad_top, 3};
   }
-  MF_PARAMS(DepthwiseConv2DS8WideConstants, input_height, input_width, depth, output_height, output_width, stride,
-            pad_top, pad_left, input_zero_point, output_zero_point, act_min, act_max)
+  MF_PARAMS(DepthwiseConv2DS8WideConstants, input_height, input_width, input_depth, depth, output_height,
+            output_width, stride, pad_top, pad_left, input_zero_point, output_zero_point, act_min, act_max)
 };
 
 template <typename Constants>

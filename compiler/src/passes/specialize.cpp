@@ -325,15 +325,16 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   k.args.push_back(output);
 }
 
-// DEPTHWISE_CONV_2D 3x3 with depth multiplier 1, stride 1 or 2 (the same both ways), no
-// dilation, channels in fours, one batch and no folded activation table, every channel in
+// DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
+// both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
 // requantize_channel's range (multiplier in [2^30, 2^31), shift in [-31, -1], accumulators
 // below 2^30 in magnitude) and the window's last tap within an LDR immediate (4095 bytes):
 // the Arm DSP row kernel on TFLite's int8 filter, as it is. `band`: a stage of a band region.
 void widen_depthwise(KernelCall& k, BandInfo* band) {
   if (k.kernel != &kDepthwiseConv2DS8) return;
   const auto& p = k.params.as<DepthwiseConv2DS8Params>();
-  if (!p.output_table.null() || p.batches != 1 || p.depth_multiplier != 1 || p.filter_height != 3 ||
+  if (!p.output_table.null() || p.batches != 1 || (p.depth_multiplier != 1 && p.input_depth != 1) ||
+      p.filter_height != 3 ||
       p.filter_width != 3 || p.dilation_height != 1 || p.dilation_width != 1 || p.stride_height != p.stride_width ||
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
@@ -356,6 +357,7 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
   DepthwiseConv2DS8WideConstants c;
   c.input_height = p.input_height;
   c.input_width = p.input_width;
+  c.input_depth = p.input_depth;
   c.depth = channels;
   c.output_height = p.output_height;
   c.output_width = p.output_width;
