@@ -120,8 +120,8 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
     case kBandConv1x1Wide:  // likewise one input row
       s.wide_row(in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
       break;
-#if defined(MF_DOT_ARM_DSP) || defined(__x86_64__)
-    // Only where the compiler emits it (Arm DSP cores) and the host's unit tests: elsewhere the
+#if (defined(MF_DOT_ARM_DSP) && !defined(MF_DOT_ARM_MVE)) || defined(__x86_64__)
+    // Only where the compiler emits it (Arm DSP cores without Helium) and the host's unit tests: elsewhere the
     // case costs every region call (Cortex-M0 kws_ref_model_int8: +100 instructions, +16 B stack).
     case kBandDepthwiseWide:
       flash_read(&static_cast<const BandDepthwiseRowParams*>(s.params)->row)(in, rows, -pad, filter, s.bias,

@@ -127,7 +127,7 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
     const Acc4 bias = {rq.bias[0], rq.bias[1], rq.bias[2], rq.bias[3]};
     // The bias before the compiler folded Z_in * (sum of the block's taps) into it.
     Acc4 unfolded = bias;
-#if defined(MF_DOT_ARM_DSP)
+#if defined(MF_DOT_ARM_DSP) && !defined(MF_DOT_ARM_MVE)  // the SXTB16 tap cache (depthwise_taps.h)
     add_tap_sums4(unfolded, weights, taps, g.input_zero_point);
 #else
     for (int32_t i = 0; i < taps; ++i) {
