@@ -128,7 +128,7 @@ TEST_P(SignalRfft, MatchesTheScaledDft) {
   std::vector<int16_t> in(static_cast<size_t>(rows * length));
   for (int16_t& v : in) v = static_cast<int16_t>(sample(rng));
   std::vector<int16_t> out(static_cast<size_t>(rows * 2 * (half + 1)));
-  const mf::SignalRfftS16Params p = {rows, length, half, t.factors.data(), t.twiddles.data(), t.super_twiddles.data()};
+  const mf::SignalFftS16Params p = {rows, length, half, t.factors.data(), t.twiddles.data(), t.super_twiddles.data()};
   mf::signal_rfft_s16(p, in.data(), out.data());
   const int stages = static_cast<int>(t.factors.size() / 2) + 1;
   for (int r = 0; r < rows; ++r)
