@@ -100,7 +100,7 @@ struct KissArith<int32_t> {
   static Sum neg(Sum a) { return sub(0, a); }
   static Sum half(Sum a) { return a >> 1; }
   static int32_t narrow(Sum a) { return a; }
-  static int32_t round(int64_t product) { return static_cast<int32_t>((product + (1 << 30)) >> 31); }
+  static int32_t round(int64_t product) { return static_cast<int32_t>((product + (static_cast<int64_t>(1) << 30)) >> 31); }
   static int32_t mul(int32_t a, int32_t b) { return round(static_cast<int64_t>(a) * b); }
   static Cpx<int32_t> cmul(Cpx<int32_t> a, Cpx<int32_t> b) {
     Cpx<int32_t> m;
