@@ -63,6 +63,9 @@ DType fft_element_type(const Graph& g, const Operator& op, const Tensor& in, con
   const std::string why = std::string("T is ") + type_word(type);
   expect_type(g, op, in, "input", {type}, why);
   expect_type(g, op, out, "output", {type}, why);
+  if (in.shape.empty() || in.shape.size() != out.shape.size())
+    fail(g, op, describe(g, out.id, "output") + ": rank " + std::to_string(out.shape.size()) + ", the input's is " +
+                    std::to_string(in.shape.size()) + " (at least 1)");
   const int32_t n = o.fft_length;
   if (n < 4 || n % 2 != 0) fail(g, op, "fft_length " + std::to_string(n) + " must be even and at least 4");
   const std::vector<int64_t> factors = kiss_factors(n / 2);

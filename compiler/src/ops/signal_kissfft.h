@@ -35,8 +35,9 @@ struct SignalFftF32Params : SignalFftParamsFields {
 };
 
 // The element type 'T' names (int16, int32 or float32, as TFLM registers the transform),
-// which input and output must have; fft_length must be even and at least 4, and its half
-// must factor into kissfft's radices 2, 3, 4 and 5.
+// which input and output must have, with the same rank (at least 1, as TFLM's Prepare);
+// fft_length must be even and at least 4, and its half must factor into kissfft's radices
+// 2, 3, 4 and 5.
 DType fft_element_type(const Graph& g, const Operator& op, const Tensor& in, const Tensor& out);
 
 // A call of the kernel for `type` (kernels: int16, int32, float) with its params filled

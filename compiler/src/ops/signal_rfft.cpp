@@ -21,9 +21,6 @@ KernelCall lower_rfft(const Graph& g, const Operator& op) {
   const Tensor& in = op_input(g, op, 0, "input");
   const Tensor& out = op_output(g, op);
   const DType type = fft_element_type(g, op, in, out);
-  if (in.shape.empty() || in.shape.size() != out.shape.size())
-    fail(g, op, describe(g, out.id, "output") + ": rank " + std::to_string(out.shape.size()) + ", the input's is " +
-                    std::to_string(in.shape.size()) + " (at least 1)");
   const int32_t n = op.opts<FftOptions>().fft_length;
   const int32_t input_length = in.shape.back();
   if (input_length <= 0 || n < input_length)
