@@ -160,15 +160,14 @@ struct KissOps : KissArith<T> {
 };
 
 // kissfft's complex FFT (kf_work and the radix 2/3/4/5 butterflies) over the elements
-// Source::sample(k) of a virtual input, written to `out`; `inverse` only changes bfly4
-// (the twiddles of an inverse FFT are conjugated by the compiler).
-template <typename T, typename Source>
+// Source::sample(k) of a virtual input, written to `out`; Inverse only changes bfly4 (the
+// twiddles of an inverse FFT are conjugated by the compiler).
+template <typename T, typename Source, bool Inverse>
 struct KissFft {
   typedef KissOps<T> K;
   typedef Cpx<T> C;
   const T* twiddles;
   Source source;
-  bool inverse;
 
   C tw(int32_t k) const { return K::twiddle(twiddles, k); }
 
@@ -218,8 +217,8 @@ struct KissFft {
       // Forward: s5 ∓ i·s4 into m / 3m; inverse: the other way round.
       const C plus = {K::narrow(K::sub(s5.r, s4.i)), K::narrow(K::add(s5.i, s4.r))};
       const C minus = {K::narrow(K::add(s5.r, s4.i)), K::narrow(K::sub(s5.i, s4.r))};
-      f[m] = inverse ? plus : minus;
-      f[3 * m] = inverse ? minus : plus;
+      f[m] = Inverse ? plus : minus;
+      f[3 * m] = Inverse ? minus : plus;
     }
   }
 
@@ -325,7 +324,7 @@ inline void signal_rfft(const SignalFftParams<T>& params, const T* input, T* out
   const int32_t n = p.half_length;
   for (int32_t row = 0; row < p.rows; ++row) {
     const RealPairs<T> source = {input + row * p.input_length, p.input_length};
-    const KissFft<T, RealPairs<T> > fft = {p.twiddles, source, false};
+    const KissFft<T, RealPairs<T>, false> fft = {p.twiddles, source};
     Cpx<T>* freq = reinterpret_cast<Cpx<T>*>(output) + row * (n + 1);
     fft.work(freq, 0, 1, p.factors);
     const Cpx<T> dc = K::fixdiv(freq[0], 2);
@@ -356,7 +355,7 @@ inline void signal_irfft(const SignalFftParams<T>& params, const T* input, T* ou
   for (int32_t row = 0; row < p.rows; ++row) {
     const HalfSpectrum<T> source = {reinterpret_cast<const Cpx<T>*>(input) + row * p.input_length, n,
                                     p.super_twiddles};
-    const KissFft<T, HalfSpectrum<T> > fft = {p.twiddles, source, true};
+    const KissFft<T, HalfSpectrum<T>, true> fft = {p.twiddles, source};
     fft.work(reinterpret_cast<Cpx<T>*>(output + row * 2 * n), 0, 1, p.factors);
   }
 }
