@@ -328,6 +328,21 @@ void add_signal_defects(std::vector<Defect>& d) {
                                      {{I16, {2, 4}}, {BOOL, {}}});
                },
                {"op 0 (SignalFramer)", "innermost dimension 8 is not a positive multiple of frame_step 3"}});
+  // An absent input (index -1): the kernel state is sized without it, the lowering names it.
+  d.push_back({"signal_delay_absent_input",
+               [=] {
+                 w::ModelWriter m;
+                 const int a = m.add_input_tensor("a", I16, {4});
+                 const int out = m.add_tensor("out", I16, {4});
+                 flexbuffers::Builder fbb;
+                 fbb.Map([&] { fbb.Int("delay_length", 2); });
+                 fbb.Finish();
+                 m.add_custom_operator("SignalDelay", {-1}, {out}, fbb.GetBuffer());
+                 m.set_inputs({a});
+                 m.set_outputs({out});
+                 return m.finish();
+               },
+               {"op 0 (SignalDelay)", "missing input input"}});
   d.push_back({"signal_framer_valid_not_bool",
                [=] {
                  return signal_model("SignalFramer", {{"frame_size", 4}, {"frame_step", 4}, {"prefill", 0}}, {{I16, {8}}},

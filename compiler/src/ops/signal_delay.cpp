@@ -26,7 +26,8 @@ std::shared_ptr<const OpOptions> read_delay_options(const tfl::Operator& op, con
 }
 
 KernelState delay_state(const Graph& g, const Operator& op) {
-  const int64_t rows = op.inputs.empty() ? 1 : outer_rows(g.tensor(op.inputs[0]));
+  const Tensor* in = optional_input(g, op, 0);
+  const int64_t rows = in ? outer_rows(*in) : 1;
   return kernel_state_of(g, op, DType::Int16, rows * op.opts<DelayOptions>().delay);
 }
 
@@ -36,8 +37,7 @@ KernelCall lower_delay(const Graph& g, const Operator& op) {
   const Tensor& state = op_input(g, op, 1, "delay state");
   const Tensor& out = op_output(g, op);
   expect_type(g, op, in, "input", {DType::Int16}, "TFLM's SignalDelay is int16");
-  if (in.shape.empty() || in.elements() == 0)
-    fail(g, op, describe(g, in.id, "input") + ": needs at least one dimension and one element");
+  if (in.shape.empty()) fail(g, op, describe(g, in.id, "input") + ": needs at least one dimension");
   expect_output(g, op, out, DType::Int16, in.shape);
   SignalDelayParams p;
   p.rows = outer_rows(in), p.frame_size = in.shape.back(), p.delay = op.opts<DelayOptions>().delay;

@@ -44,7 +44,8 @@ std::shared_ptr<const OpOptions> read_framer_options(const tfl::Operator& op, co
 }
 
 KernelState framer_state(const Graph& g, const Operator& op) {
-  const int64_t rows = op.inputs.empty() ? 1 : outer_rows(g.tensor(op.inputs[0]));
+  const Tensor* in = optional_input(g, op, 0);
+  const int64_t rows = in ? outer_rows(*in) : 1;
   return kernel_state_of(g, op, DType::Int16, 1 + rows * op.opts<FramerOptions>().capacity());
 }
 

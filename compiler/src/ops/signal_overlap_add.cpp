@@ -42,8 +42,9 @@ std::shared_ptr<const OpOptions> read_overlap_add_options(const tfl::Operator& o
 int64_t frame_size_of(const Tensor& in) { return in.shape.size() >= 2 ? std::max<int64_t>(in.shape.back(), 1) : 1; }
 
 KernelState overlap_add_state(const Graph& g, const Operator& op) {
-  if (op.inputs.empty()) return kernel_state_of(g, op, op.opts<OverlapAddOptions>().type, 1);
-  const Tensor& in = g.tensor(op.inputs[0]);
+  const Tensor* input = optional_input(g, op, 0);
+  if (!input) return kernel_state_of(g, op, op.opts<OverlapAddOptions>().type, 1);
+  const Tensor& in = *input;
   const int64_t frames = in.shape.size() >= 2 ? std::max<int64_t>(in.shape[in.shape.size() - 2], 1) : 1;
   const int64_t rows = in.elements() > 0 ? in.elements() / (frame_size_of(in) * frames) : 1;
   return kernel_state_of(g, op, op.opts<OverlapAddOptions>().type, rows * frame_size_of(in));
@@ -56,8 +57,7 @@ KernelCall lower_overlap_add(const Graph& g, const Operator& op) {
   const Tensor& out = op_output(g, op);
   const auto& o = op.opts<OverlapAddOptions>();
   expect_type(g, op, in, "input", {o.type}, std::string("T is ") + dtype_name(o.type));
-  if (in.shape.size() < 2 || in.elements() == 0)
-    fail(g, op, describe(g, in.id, "input") + ": needs [..., frames, frame_size] with at least one element");
+  if (in.shape.size() < 2) fail(g, op, describe(g, in.id, "input") + ": needs [..., frames, frame_size]");
   const int32_t frame_size = in.shape.back(), frames = in.shape[in.shape.size() - 2];
   // TFLM moves frame_size - frame_step samples of the accumulator down after each frame.
   if (o.frame_step > frame_size)
