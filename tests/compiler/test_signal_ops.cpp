@@ -5,33 +5,20 @@
 // (tests/runtime/signal_reference.h: a float round trip, kissfft's tables computed here, the
 // buffering operators as functions of the signal since reset()), bit-exact through
 // `microflow verify` on the host and cortex-m4.
-#include <flatbuffers/flexbuffers.h>
-
 #include <cstring>
 #include <random>
 
 #include "../runtime/signal_reference.h"
 #include "microflow/kernels/signal_fft.h"
+#include "seed_models.h"
 #include "test_util.h"
 
 namespace mftest {
 namespace {
 
 namespace sr = signal_reference;
-using TT = w::TensorType;
 
-std::vector<uint8_t> flex(const std::vector<std::pair<std::string, int64_t>>& ints, const char* bool_key = nullptr,
-                          bool bool_value = false) {
-  flexbuffers::Builder fbb;
-  fbb.Map([&] {
-    for (const auto& [k, v] : ints) fbb.Int(k.c_str(), v);
-    if (bool_key) fbb.Bool(bool_key, bool_value);
-  });
-  fbb.Finish();
-  return fbb.GetBuffer();
-}
-
-constexpr int kFft = 24, kHalf = kFft / 2;  // radices 4 and 3
+constexpr int kFft = mfseed::kSignalZooFft, kHalf = kFft / 2;
 
 // Inputs, in model order, and the outputs the model must give for them.
 struct Step {
@@ -43,43 +30,6 @@ struct Step {
   std::vector<int16_t> c;      // [3] int16: SignalStacker (1 + 1 + 1 frames, step 1)
   std::vector<float> f;        // [1, 2, 5] float: SignalOverlapAdd (2)
 };
-
-std::vector<uint8_t> signal_ops_model() {
-  w::ModelWriter m;
-  const int x = m.add_input_tensor("x", TT::FLOAT32, {2, kFft});
-  const int x32 = m.add_input_tensor("x32", TT::INT32, {3, 20});
-  const int s16 = m.add_input_tensor("s16", TT::INT16, {2, 2 * (kHalf + 1)});
-  const int s32 = m.add_input_tensor("s32", TT::INT32, {2, 2 * (kHalf + 2)});
-  const int a = m.add_input_tensor("a", TT::INT16, {2, 8});
-  const int c = m.add_input_tensor("c", TT::INT16, {3});
-  const int f = m.add_input_tensor("f", TT::FLOAT32, {1, 2, 5});
-  auto fft = [](int type) { return flex({{"T", type}, {"fft_length", kFft}}); };
-  const int spectrum = m.add_tensor("spectrum", TT::FLOAT32, {2, 2 * (kHalf + 1)});
-  const int y = m.add_tensor("y", TT::FLOAT32, {2, kFft});
-  m.add_custom_operator("SignalRfft", {x}, {spectrum}, fft(0));
-  m.add_custom_operator("SignalIrfft", {spectrum}, {y}, fft(0));
-  const int X32 = m.add_tensor("X32", TT::INT32, {3, 2 * (kHalf + 1)});
-  m.add_custom_operator("SignalRfft", {x32}, {X32}, fft(2));
-  const int y16 = m.add_tensor("y16", TT::INT16, {2, kFft});
-  m.add_custom_operator("SignalIrfft", {s16}, {y16}, fft(7));
-  const int y32 = m.add_tensor("y32", TT::INT32, {2, kFft});
-  m.add_custom_operator("SignalIrfft", {s32}, {y32}, fft(2));
-  const int frames = m.add_tensor("frames", TT::INT16, {2, 2, 6});
-  const int frames_valid = m.add_tensor("frames_valid", TT::BOOL, {});
-  m.add_custom_operator("SignalFramer", {a}, {frames, frames_valid}, flex({{"frame_size", 6}, {"frame_step", 4}}, "prefill", false));
-  const int ola = m.add_tensor("ola", TT::INT16, {2, 8});
-  m.add_custom_operator("SignalOverlapAdd", {frames}, {ola}, flex({{"T", 7}, {"frame_step", 4}}));
-  const int delayed = m.add_tensor("delayed", TT::INT16, {2, 8});
-  m.add_custom_operator("SignalDelay", {a}, {delayed}, flex({{"delay_length", 5}}));
-  const int stacked = m.add_tensor("stacked", TT::INT16, {9});
-  const int stacked_valid = m.add_tensor("stacked_valid", TT::BOOL, {});
-  m.add_custom_operator("SignalStacker", {c}, {stacked, stacked_valid},
-                        flex({{"num_channels", 3}, {"stacker_left_context", 1}, {"stacker_right_context", 1}, {"stacker_step", 1}}));
-  const int olf = m.add_tensor("olf", TT::FLOAT32, {1, 4});
-  m.add_custom_operator("SignalOverlapAdd", {f}, {olf}, flex({{"T", 0}, {"frame_step", 2}}));
-  m.set_outputs({y, X32, y16, y32, frames, frames_valid, ola, delayed, stacked, stacked_valid, olf});
-  return m.finish();
-}
 
 Step random_step(std::mt19937& rng) {
   std::uniform_real_distribution<double> u(-1, 1);
@@ -168,7 +118,7 @@ std::vector<uint8_t> inputs_of(const Step& s) {
 void write_signal_ops(const fs::path& dir) {
   fs::create_directories(dir / "vectors");
   fs::create_directories(dir / "sequence");
-  write_file(dir / "model.tflite", signal_ops_model());
+  write_file(dir / "model.tflite", mfseed::signal_zoo());
   std::mt19937 rng(16);
   for (int v = 0; v < 3; ++v) {
     const Step s = random_step(rng);
@@ -196,7 +146,7 @@ TEST(SignalOps, NewOperatorsMatchTheirReferencesOnTheHost) {
 
   EXPECT_TRUE(contains(r.output, "sequence 12/12")) << r.output;
   // The state region holds each stateful operator's buffers (int16 and float).
-  const auto c = compile_bytes(signal_ops_model(), "signal_ops.tflite");
+  const auto c = compile_bytes(mfseed::signal_zoo(), "signal_ops.tflite");
   // Bytes: framer 1 + 2 rows · 8 int16, OverlapAdd 2 rows · 6 int16, delay 2 rows · 5 int16,
   // stacker 1 + 3 frames · 3 int16, float OverlapAdd 5 floats.
   const int64_t framer = 34, ola = 24, delay = 20, stacker = 20, olf = 20;
