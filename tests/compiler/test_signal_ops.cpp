@@ -145,6 +145,12 @@ TEST(SignalOps, NewOperatorsMatchTheirReferencesOnTheHost) {
   EXPECT_TRUE(contains(r.output, "PASS signal_ops 3/3 within tolerance")) << r.output;
 
   EXPECT_TRUE(contains(r.output, "sequence 12/12")) << r.output;
+  // External weights keep the FFT tables (int16 / float twiddles: params point at them) in
+  // internal flash and page the rest.
+  const RunResult ext = run("compile " + quoted(dir.path() / "signal_ops" / "model.tflite") + " -o " +
+                            quoted(dir.path() / "ext") + " --weights external --target cortex-m4");
+  EXPECT_EQ(ext.exit_code, 0) << ext.output;
+  EXPECT_TRUE(contains(ext.output, "stay in internal flash")) << ext.output;
   // The state region holds each stateful operator's buffers (int16 and float).
   const auto c = compile_bytes(mfseed::signal_zoo(), "signal_ops.tflite");
   // Bytes: framer 1 + 2 rows · 8 int16, OverlapAdd 2 rows · 6 int16, delay 2 rows · 5 int16,
