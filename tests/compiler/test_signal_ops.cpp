@@ -10,6 +10,7 @@
 
 #include "../runtime/signal_reference.h"
 #include "microflow/kernels/signal_fft.h"
+#include "plan_checks.h"
 #include "seed_models.h"
 #include "test_util.h"
 
@@ -153,6 +154,7 @@ TEST(SignalOps, NewOperatorsMatchTheirReferencesOnTheHost) {
   EXPECT_TRUE(contains(ext.output, "stay in internal flash")) << ext.output;
   // The state region holds each stateful operator's buffers (int16 and float).
   const auto c = compile_bytes(mfseed::signal_zoo(), "signal_ops.tflite");
+  check_plan(*c);
   // Bytes: framer 1 + 2 rows · 8 int16, OverlapAdd 2 rows · 6 int16, delay 2 rows · 5 int16,
   // stacker 1 + 3 frames · 3 int16, float OverlapAdd 5 floats.
   const int64_t framer = 34, ola = 24, delay = 20, stacker = 20, olf = 20;
