@@ -135,6 +135,101 @@ inline __attribute__((noinline)) int8_t requantize_avr(int32_t acc, const Requan
   return finish_requantize_avr(rounding_doubling_high_mul_avr24(acc, r.multiplier), r);
 }
 
+// requantize_q31 without the zero point, RDBPOT(SRDHM(a, M), N + 1), for a in [-2^23, 2^23)
+// and compile-time M in [2^30, 2^31), N = -shift - 1 in [0, 22] (for N >= 23 the result is
+// 0). With P = a*M + 2^30 (t = floor(P / 2^31), t < 0 exactly when a < 0 or P == 0, where
+// either choice below gives 0) the two roundings nest into one floor division:
+//   RDBPOT(t, N + 1) = floor((t - [t < 0] + 2^N) / 2^(N+1))
+//                    = floor((P + (2^N - [a < 0]) * 2^31) / 2^(N+32)).
+// The 12 byte MULs form the unsigned product a_u*M (a_u = a + 2^24 [a < 0]) in seven bytes,
+// then one sign-dependent constant (bytes 3..6) adds 2^30 + 2^(31+N) and, for a < 0, takes
+// off M*2^24 + 2^31; bytes 4..6 are then floor(P' / 2^32) (|P'| < 2^55), shifted by N with
+// the shifts unrolled at compile time.
+template <int32_t M, int32_t N>
+inline __attribute__((always_inline)) int32_t requantize_s24_fixed_avr(int32_t a) {
+  static_assert(M >= (static_cast<int32_t>(1) << 30) && N >= 0 && N <= 22, "requantize_s24_fixed_avr: range");
+  // Subtracting 2^32 - K adds K to bytes 3..6 (subi/sbci take no add form).
+  constexpr uint32_t kPos = (static_cast<uint32_t>(1) << 6) + (static_cast<uint32_t>(1) << (7 + N));
+  constexpr uint32_t kNeg = kPos - static_cast<uint32_t>(M) - (static_cast<uint32_t>(1) << 7);
+  constexpr int32_t kSubPos = static_cast<int32_t>(0u - kPos), kSubNeg = static_cast<int32_t>(0u - kNeg);
+  uint32_t lo, hi;
+  const uint8_t zero = 0;
+  __asm__(
+      "clr %A[lo]\n\t" "clr %B[lo]\n\t" "clr %C[lo]\n\t" "clr %D[lo]\n\t"
+      "clr %A[hi]\n\t" "clr %B[hi]\n\t" "clr %C[hi]\n\t"
+      "mul %A[a], %A[m]\n\t" "add %A[lo], r0\n\t" "adc %B[lo], r1\n\t" "adc %C[lo], %[z]\n\t"
+      "mul %A[a], %B[m]\n\t" "add %B[lo], r0\n\t" "adc %C[lo], r1\n\t" "adc %D[lo], %[z]\n\t"
+      "mul %B[a], %A[m]\n\t" "add %B[lo], r0\n\t" "adc %C[lo], r1\n\t" "adc %D[lo], %[z]\n\t"
+      "mul %A[a], %C[m]\n\t" "add %C[lo], r0\n\t" "adc %D[lo], r1\n\t" "adc %A[hi], %[z]\n\t"
+      "mul %B[a], %B[m]\n\t" "add %C[lo], r0\n\t" "adc %D[lo], r1\n\t" "adc %A[hi], %[z]\n\t"
+      "mul %C[a], %A[m]\n\t" "add %C[lo], r0\n\t" "adc %D[lo], r1\n\t" "adc %A[hi], %[z]\n\t"
+      "mul %A[a], %D[m]\n\t" "add %D[lo], r0\n\t" "adc %A[hi], r1\n\t" "adc %B[hi], %[z]\n\t"
+      "mul %B[a], %C[m]\n\t" "add %D[lo], r0\n\t" "adc %A[hi], r1\n\t" "adc %B[hi], %[z]\n\t"
+      "mul %C[a], %B[m]\n\t" "add %D[lo], r0\n\t" "adc %A[hi], r1\n\t" "adc %B[hi], %[z]\n\t"
+      "mul %B[a], %D[m]\n\t" "add %A[hi], r0\n\t" "adc %B[hi], r1\n\t" "adc %C[hi], %[z]\n\t"
+      "mul %C[a], %C[m]\n\t" "add %A[hi], r0\n\t" "adc %B[hi], r1\n\t" "adc %C[hi], %[z]\n\t"
+      "mul %C[a], %D[m]\n\t" "add %B[hi], r0\n\t" "adc %C[hi], r1\n\t"
+      "clr __zero_reg__\n\t"
+      "sbrc %C[a], 7\n\t"
+      "rjmp 1f\n\t"
+      "subi %D[lo], lo8(%[kp])\n\t" "sbci %A[hi], hi8(%[kp])\n\t"
+      "sbci %B[hi], hlo8(%[kp])\n\t" "sbci %C[hi], hhi8(%[kp])\n\t"
+      "rjmp 2f\n"
+      "1:\n\t"
+      "subi %D[lo], lo8(%[kn])\n\t" "sbci %A[hi], hi8(%[kn])\n\t"
+      "sbci %B[hi], hlo8(%[kn])\n\t" "sbci %C[hi], hhi8(%[kn])\n"
+      "2:\n\t"
+      // floor(P' / 2^32) >> N, whole bytes by moves, then sign-extended to 32 bits.
+      ".if %[n] >= 16\n\t"
+      "mov %A[hi], %C[hi]\n\t"
+      ".rept %[n] - 16\n\t" "asr %A[hi]\n\t" ".endr\n\t"
+      "mov %B[hi], %A[hi]\n\t" "lsl %B[hi]\n\t" "sbc %B[hi], %B[hi]\n\t" "mov %C[hi], %B[hi]\n\t"
+      ".elseif %[n] >= 8\n\t"
+      "mov %A[hi], %B[hi]\n\t" "mov %B[hi], %C[hi]\n\t"
+      ".rept %[n] - 8\n\t" "asr %B[hi]\n\t" "ror %A[hi]\n\t" ".endr\n\t"
+      "mov %C[hi], %B[hi]\n\t" "lsl %C[hi]\n\t" "sbc %C[hi], %C[hi]\n\t"
+      ".else\n\t"
+      ".rept %[n]\n\t" "asr %C[hi]\n\t" "ror %B[hi]\n\t" "ror %A[hi]\n\t" ".endr\n\t"
+      ".endif\n\t"
+      "mov %D[hi], %C[hi]\n\t" "lsl %D[hi]\n\t" "sbc %D[hi], %D[hi]"
+      : [lo] "=&d"(lo), [hi] "=&d"(hi)
+      : [a] "r"(a), [m] "r"(M), [z] "r"(zero), [n] "n"(N), [kp] "n"(kSubPos), [kn] "n"(kSubNeg));
+  (void)lo;
+  return static_cast<int32_t>(hi);
+}
+
+// fits_s24 as four instructions (byte 3 against the sign of byte 2); avr-gcc's code for the
+// shifts takes about 17 cycles.
+inline __attribute__((always_inline)) bool fits_s24_avr(int32_t a) {
+  uint8_t d;
+  __asm__("mov %[d], %C[a]\n\t" "lsl %[d]\n\t" "sbc %[d], %[d]\n\t" "sub %[d], %D[a]" : [d] "=&r"(d) : [a] "r"(a));
+  return d == 0;
+}
+
+// requantize_q31 + zero point + clamp with every constant at compile time (N = -shift - 1).
+// Accumulators beyond 24 bits: for N <= 13 the activation bound of their sign (as in
+// requantize_avr, without a call), else requantize_avr.
+template <int32_t M, int32_t N, int32_t ZeroPoint, int32_t ActMin, int32_t ActMax>
+inline __attribute__((always_inline)) int8_t requantize_fixed_avr(int32_t acc) {
+  if (!fits_s24_avr(acc)) {
+    if (N <= 13) return static_cast<int8_t>(acc < 0 ? ActMin : ActMax);
+    constexpr RequantAvr rq = {M, static_cast<uint8_t>(N), static_cast<int8_t>(ZeroPoint), static_cast<int8_t>(ActMin),
+                               static_cast<int8_t>(ActMax)};
+    return requantize_avr(acc, rq);
+  }
+  // For N >= 23, |t| < 2^23 rounds to 0; for N >= 8, |v| < 2^15.
+  const int32_t v = N >= 23 ? 0 : requantize_s24_fixed_avr<M, (N >= 23 ? 0 : N)>(acc);
+  if (N >= 8) {
+    const int16_t v16 = static_cast<int16_t>(v);
+    if (v16 < ActMin - ZeroPoint) return static_cast<int8_t>(ActMin);
+    if (v16 > ActMax - ZeroPoint) return static_cast<int8_t>(ActMax);
+    return static_cast<int8_t>(v16 + ZeroPoint);
+  }
+  if (v < ActMin - ZeroPoint) return static_cast<int8_t>(ActMin);
+  if (v > ActMax - ZeroPoint) return static_cast<int8_t>(ActMax);
+  return static_cast<int8_t>(v + ZeroPoint);
+}
+
 }  // namespace detail
 }  // namespace mf
 
