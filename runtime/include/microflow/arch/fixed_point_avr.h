@@ -204,23 +204,27 @@ inline __attribute__((always_inline)) uint8_t requantize_s24_fixed_avr(int32_t a
 }
 
 // requantize_q31 (portable form, int64) and the first accumulator at which it reaches v,
-// for compile-time thresholds: the result never decreases as the accumulator grows.
+// for compile-time thresholds: the result never decreases as the accumulator grows. Single
+// return statements: the Arduino build compiles the runtime as C++11.
 constexpr int64_t floor_div_pow2(int64_t a, int32_t k) {
   return a >= 0 ? a / (static_cast<int64_t>(1) << k) : -((-a + (static_cast<int64_t>(1) << k) - 1) >> k);
 }
-constexpr int64_t requantized_q31(int64_t acc, int32_t m, int32_t n) {
-  const int64_t t = floor_div_pow2(acc * m + (static_cast<int64_t>(1) << 30), 31);
+constexpr int64_t round_shift_q31_nested(int64_t t, int32_t n) {
   return floor_div_pow2(t - (t < 0 ? 1 : 0) + (static_cast<int64_t>(1) << n), n + 1);
+}
+constexpr int64_t requantized_q31(int64_t acc, int32_t m, int32_t n) {
+  return round_shift_q31_nested(floor_div_pow2(acc * m + (static_cast<int64_t>(1) << 30), 31), n);
+}
+// Bisection of [lo, hi] (hi: never reached), 33 levels deep at most.
+constexpr int64_t first_acc_reaching_in(int64_t lo, int64_t hi, int64_t v, int32_t m, int32_t n) {
+  return lo >= hi ? lo
+                  : (requantized_q31(lo + (hi - lo) / 2, m, n) >= v
+                         ? first_acc_reaching_in(lo, lo + (hi - lo) / 2, v, m, n)
+                         : first_acc_reaching_in(lo + (hi - lo) / 2 + 1, hi, v, m, n));
 }
 // In [-2^31, 2^31]; 2^31: never.
 constexpr int64_t first_acc_reaching(int64_t v, int32_t m, int32_t n) {
-  int64_t lo = -(static_cast<int64_t>(1) << 31), hi = static_cast<int64_t>(1) << 31;
-  while (lo < hi) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    if (requantized_q31(mid, m, n) >= v) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return first_acc_reaching_in(-(static_cast<int64_t>(1) << 31), static_cast<int64_t>(1) << 31, v, m, n);
 }
 
 // requantize_q31 + zero point + clamp with every constant at compile time (N = -shift - 1).

@@ -197,9 +197,10 @@ struct FullyConnectedS8Constants {
 };
 
 #if defined(__AVR__)
-// C: FullyConnectedS8Constants<...>.
+// C: FullyConnectedS8Constants<...>. Out of line: inlined into a large caller (LTO, as the
+// Arduino build links), the MAC loop's X and Z operands can leave no register solution.
 template <typename C>
-inline void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
+inline __attribute__((noinline)) void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
                                      int8_t* output) {
   static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
                 "fully_connected_s8_fixed: requantize_q31 range only");
