@@ -4,7 +4,9 @@
 // build of this same file runs the portable functions (multiply_by_quantized_multiplier,
 // dot_s8); run_target_test.py compares the two outputs. Accumulators sweep +-64 around 0,
 // +-2^k, +-3 * 2^k and the int32 ends, which covers INT32_MIN, both ends of 24 bits, the
-// activation thresholds of small shifts and rounding ties (2^30 as multiplier halves exactly).
+// activation thresholds of small shifts and rounding ties (2^30 as multiplier halves
+// exactly), the accumulators on either side of every output step (where the discarded low
+// bits of the product decide), then 4096 pseudo-random ones of every magnitude.
 #include <microflow/microflow.h>
 
 #include "platform.h"
@@ -40,6 +42,25 @@ __attribute__((noinline)) void sweep() {
     const int32_t centers[5] = {0, p, -p, k <= 29 ? 3 * p : 0, k <= 29 ? -3 * p : 0};
     for (int8_t c = 0; c < 5; ++c)
       for (int16_t d = -64; d <= 64; ++d) mix(static_cast<uint8_t>(requantize<M, N, Z, Lo, Hi>(centers[c] + d)));
+  }
+  // Around each output step (u = (2v - 1) 2^N, the nested rounding's boundary, at about
+  // u 2^31 / M): there the product's discarded bits are all but one step from carrying.
+  if (N <= 22)
+    for (int16_t v = Lo - Z; v <= Hi - Z; ++v) {
+      const int64_t u = (static_cast<int64_t>(2 * v - 1)) << N;
+      const int64_t a = u * (static_cast<int64_t>(1) << 31) / M;
+      for (int8_t d = -3; d <= 3; ++d)
+        if (a + d >= mf::kInt32Min && a + d <= mf::kInt32Max)
+          mix(static_cast<uint8_t>(requantize<M, N, Z, Lo, Hi>(static_cast<int32_t>(a + d))));
+    }
+  // 4096 pseudo-random accumulators of every magnitude (a random shift of a random word), so
+  // each shift's active range between its bounds gets thousands of them.
+  uint32_t state = 12345u;
+  for (int16_t i = 0; i < 4096; ++i) {
+    state = state * 1664525u + 1013904223u;
+    const uint32_t word = state;
+    state = state * 1664525u + 1013904223u;
+    mix(static_cast<uint8_t>(requantize<M, N, Z, Lo, Hi>(static_cast<int32_t>(word) >> (state >> 27))));
   }
   mf_print("requant M=");
   mf_print_i32(M);
@@ -90,6 +111,11 @@ int main() {
   mf_bench_begin();
   sweep<1073741824, 0, 0, -128, 127>();
   sweep<2147483647, 0, -128, -128, 127>();
+  // 2^31 - 1 and 2^30 + 1: a*M lies within |a| of a multiple of 2^31, so every output step
+  // has accumulators a few units from the rounding boundary (any carry lost shows).
+  sweep<2147483647, 1, 0, -128, 127>();
+  sweep<1073741825, 2, 0, -128, 127>();
+  sweep<2147483647, 6, 0, -128, 127>();
   sweep<1073741824, 3, 1, -128, 127>();
   sweep<1630361784, 4, 5, -128, 127>();
   sweep<1561796740, 5, -128, -128, 127>();
