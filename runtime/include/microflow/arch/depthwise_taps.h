@@ -130,15 +130,6 @@ inline void load_tap_weights4(TapWeights4& t, const int8_t* w, int32_t taps, int
   }
 }
 
-// acc.aj += zero_point * (sum of channel j's taps), from the cached halves: SADD16 sums the
-// even and odd channels' taps two at a time (at most 81 * 128 in magnitude: int16).
-inline void add_tap_sums4(Acc4& acc, const TapWeights4& t, int32_t taps, int32_t zero_point) {
-  int32_t even = 0, odd = 0;
-  for (int32_t i = 0; i < taps; ++i) even = __sadd16(even, t.w[2 * i]), odd = __sadd16(odd, t.w[2 * i + 1]);
-  acc.a0 += zero_point * static_cast<int16_t>(even), acc.a2 += zero_point * (even >> 16);
-  acc.a1 += zero_point * static_cast<int16_t>(odd), acc.a3 += zero_point * (odd >> 16);
-}
-
 // One tap of four channels at x + offset; w at tap 0, I selects tap I. Written in assembly
 // because GCC spills accumulators when it schedules these itself.
 template <DepthwiseBlock Mode, int I>

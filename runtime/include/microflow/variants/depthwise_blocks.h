@@ -30,15 +30,18 @@ struct Requant4 {
   bool all_q31;  // every channel fits requantize_q31
 };
 
+// Unrolled by hand: GCC turns the loop's three array copies into memcpy calls, which
+// picolibc (RV32, Xtensa) runs a byte at a time.
 inline void load_requant4(Requant4& r, const int32_t* bias, const int32_t* multiplier, const int32_t* shift) {
   r.all_q31 = true;
-  for (int32_t j = 0; j < 4; ++j) {
+  const auto channel = [&](int32_t j) __attribute__((always_inline)) {
     r.bias[j] = flash_read(bias + j);
     r.multiplier[j] = flash_read(multiplier + j);
     r.shift[j] = flash_read(shift + j);
     r.all_q31 = r.all_q31 && is_q31_requantization(r.multiplier[j], r.shift[j]);
     r.q31[j] = make_q31_channel(r.multiplier[j], r.shift[j]);
-  }
+  };
+  channel(0), channel(1), channel(2), channel(3);
 }
 
 // The output stage's per-layer values, held in locals (an int8 store through a pointer
@@ -127,15 +130,11 @@ inline Sink depthwise_blocks_s8(const DepthwiseGeometry& g, const Params& p, con
     const Acc4 bias = {rq.bias[0], rq.bias[1], rq.bias[2], rq.bias[3]};
     // The bias before the compiler folded Z_in * (sum of the block's taps) into it.
     Acc4 unfolded = bias;
-#if defined(MF_DOT_ARM_DSP) && !defined(MF_DOT_ARM_MVE)  // the SXTB16 tap cache (depthwise_taps.h)
-    add_tap_sums4(unfolded, weights, taps, g.input_zero_point);
-#else
     for (int32_t i = 0; i < taps; ++i) {
       const int8_t* w = filter + i * g.output_depth + oc;
       unfolded.a0 += g.input_zero_point * flash_read(w), unfolded.a1 += g.input_zero_point * flash_read(w + 1);
       unfolded.a2 += g.input_zero_point * flash_read(w + 2), unfolded.a3 += g.input_zero_point * flash_read(w + 3);
     }
-#endif
     for (int32_t oy = 0; oy < g.output_height; ++oy) {
       const int32_t origin_y = oy * g.stride_height - g.pad_top;
       const bool rows_inside = window_inside(origin_y, g.filter_height, g.dilation_height, g.input_height);

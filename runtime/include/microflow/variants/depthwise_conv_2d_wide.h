@@ -43,7 +43,8 @@ struct Taps3x3 {
   int32_t w[18];
 };
 
-inline void load_taps3x3(Taps3x3& t, const int8_t* w, int32_t depth) {
+// Out of line: one copy for every layer's instance (flash), once per block and row.
+inline __attribute__((noinline)) void load_taps3x3(Taps3x3& t, const int8_t* w, int32_t depth) {
   for (int32_t i = 0; i < 9; ++i, w += depth) {
     int32_t v;
     flash_copy(&v, w, 4);
