@@ -89,11 +89,14 @@ MF_ALWAYS_INLINE void dw_channel0_load_rv32(int32_t& a, int32_t& b, int32_t& c, 
     const int8_t* x = x_begin;                                         \
     const int8_t* w = w_begin;                                         \
     int32_t x0 = x[0], x1 = x[S], x2 = x[2 * S], x3;                   \
-    for (int32_t k = (n) >> 2; k > 0; --k, x += 4 * S) {               \
+    for (int32_t k = (n) >> 2; k > 0; --k) {                           \
       MF_DW_RV32_STEP(3 * S, x0, x1, x2, x3);                          \
       MF_DW_RV32_STEP(4 * S, x1, x2, x3, x0);                          \
       MF_DW_RV32_STEP(5 * S, x2, x3, x0, x1);                          \
       MF_DW_RV32_STEP(6 * S, x3, x0, x1, x2);                          \
+      x += 4 * S;                                                      \
+      /* opaque: no trip count and end pointers worked out per chain */ \
+      __asm__("" : "+r"(x), "+r"(w));                                  \
     }                                                                  \
     const int32_t rest = (n) & 3;                                      \
     if (rest != 0) {                                                   \
