@@ -254,10 +254,12 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
     typedef uint32_t __attribute__((may_alias)) Word;
     Word* d = reinterpret_cast<Word*>(dst);
     const Word* w = reinterpret_cast<const Word*>(src);
-    // The empty asm keeps GCC from turning the loop back into a memcpy call (byte by byte).
     for (; i + 4 <= bytes; i += 4) {
       *d++ = *w++;
+#if defined(__riscv)
+      // Keeps riscv GCC from turning the loop back into a memcpy call (byte by byte).
       __asm__("" : "+r"(d));
+#endif
     }
   }
 #endif
