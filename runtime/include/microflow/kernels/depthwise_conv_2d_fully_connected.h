@@ -74,11 +74,12 @@ struct FullyConnectedSink {
 // The sink of the layer's FC sums; weights: where the depthwise outputs' index 0 meets them.
 inline FullyConnectedSink fully_connected_sink(const FullyConnectedS8Params& fc, const int8_t* weights,
                                                int32_t* accumulators, int32_t input_sum) {
-  FullyConnectedSink sink{weights, fc.input_depth, fc.output_depth, accumulators, input_sum};
 #if defined(MF_DOT_RV32)
-  sink.sum_inputs = fc.weights_zero_point != 0;
+  return FullyConnectedSink{weights, fc.input_depth, fc.output_depth, accumulators, input_sum,
+                            fc.weights_zero_point != 0};
+#else
+  return FullyConnectedSink{weights, fc.input_depth, fc.output_depth, accumulators, input_sum};
 #endif
-  return sink;
 }
 
 }  // namespace detail
