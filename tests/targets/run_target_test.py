@@ -2,7 +2,7 @@
 """Builds and runs a firmware on one microcontroller target, with the flags and run commands
 from targets/targets.json (exactly what `microflow verify/bench --target` uses).
 
-  run_target_test.py --target NAME --test smoke|fc|depthwise|toolchain|flash [--work DIR]
+  run_target_test.py --target NAME --test smoke|fc|depthwise|requant|toolchain|flash [--work DIR]
                      [--runner-avr PATH] [--plugin PATH] [--flash-check PATH]
                      [--cmake PATH] [--generator G]
 
@@ -14,6 +14,8 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              to the host build of the same file
   depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise and in-place
              1x1 loops): outputs equal to the host build
+  requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
+             requantization and the MAC loop): output equal to the host build's portable path
   toolchain  tests/targets/toolchain_project built with the target's toolchain-*.cmake, then
              run like the smoke firmware
   flash      tests/targets/flash_firmware.cpp: the flash.h backend (every size, offset and
@@ -249,6 +251,23 @@ def test_fc(target, host, test="fc", labels=("hidden", "output")):
     return "%s flash=%d ram=%d stack=%d bench=%d" % (results[1][1], flash, ram, stack, counts["bench"])
 
 
+def test_requant(target, host):
+    src = os.path.join(HERE, "requant_firmware.cpp")
+    results = []
+    for t in (host, target):
+        elf = os.path.join(target.work, "requant_%s.elf" % t.name)
+        t.build([src], elf, includes=[RUNTIME_INCLUDE])
+        stdout, _ = t.run(elf, 0)
+        lines = re.findall(r"^(?:requant|total) .*$", stdout, re.M)
+        if len(lines) < 2 or not lines[-1].startswith("total"):
+            raise Fail("%s: requant output missing:\n%s" % (t.name, stdout))
+        results.append(lines)
+    if results[0] != results[1]:
+        diff = [a + "  !=  " + b for a, b in zip(results[1], results[0]) if a != b]
+        raise Fail("target != host (target, host):\n" + "\n".join(diff))
+    return results[1][-1].replace(" ", "_")
+
+
 def test_toolchain(target):
     family = target.t["family"]
     if family not in TOOLCHAIN_FILES:
@@ -296,7 +315,7 @@ def test_flash(target):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--test", required=True, choices=["smoke", "fc", "depthwise", "toolchain", "flash"])
+    ap.add_argument("--test", required=True, choices=["smoke", "fc", "depthwise", "requant", "toolchain", "flash"])
     ap.add_argument("--work", help="build folder (default: a temporary one)")
     ap.add_argument("--runner-avr", help="path of microflow-simavr")
     ap.add_argument("--plugin", help="path of libmicroflow_insn_plugin.so")
@@ -317,6 +336,8 @@ def main():
             result = test_fc(target, Target("host", args))
         elif args.test == "depthwise":
             result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place"))
+        elif args.test == "requant":
+            result = test_requant(target, Target("host", args))
         elif args.test == "flash":
             result = test_flash(target)
         else:
