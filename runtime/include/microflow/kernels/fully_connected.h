@@ -77,18 +77,24 @@ inline void fully_connected_sums_begin(const FullyConnectedS8Params& fc, const i
   for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
 }
 
-// Adds the `n` inputs x[0..n) that sit at flat positions [offset, offset + n) of the input.
-inline void fully_connected_sums_part(const FullyConnectedS8Params& fc, const int8_t* weights, int32_t offset,
-                                      const int8_t* x, int32_t n, int32_t* accumulators, int32_t& input_sum) {
-  const int32_t depth = fc.input_depth;
+// Adds the `n` inputs x[0..n) that sit at flat positions [offset, offset + n) of the input
+// to the sums of `units` outputs of `depth` weights each (four rows at a time).
+inline void fully_connected_rows_part(const int8_t* weights, int32_t depth, int32_t units, int32_t offset,
+                                      const int8_t* x, int32_t n, int32_t* accumulators) {
   const int8_t* w = weights + offset;
   int32_t o = 0;
-  for (; o + 4 <= fc.output_depth; o += 4, w += 4 * depth) {
+  for (; o + 4 <= units; o += 4, w += 4 * depth) {
     Acc4 acc = {accumulators[o], accumulators[o + 1], accumulators[o + 2], accumulators[o + 3]};
     rows4_dot(acc, x, w, depth, n);
     accumulators[o] = acc.a0, accumulators[o + 1] = acc.a1, accumulators[o + 2] = acc.a2, accumulators[o + 3] = acc.a3;
   }
-  for (; o < fc.output_depth; ++o, w += depth) accumulators[o] += dot_s8(w, x, n);
+  for (; o < units; ++o, w += depth) accumulators[o] += dot_s8(w, x, n);
+}
+
+// The same for the layer, and the inputs' sum where the weight zero point needs it.
+inline void fully_connected_sums_part(const FullyConnectedS8Params& fc, const int8_t* weights, int32_t offset,
+                                      const int8_t* x, int32_t n, int32_t* accumulators, int32_t& input_sum) {
+  fully_connected_rows_part(weights, fc.input_depth, fc.output_depth, offset, x, n, accumulators);
   if (fc.weights_zero_point != 0)
     for (int32_t d = 0; d < n; ++d) input_sum += x[d];
 }
