@@ -3,6 +3,7 @@
 // (passes/specialize.cpp).
 #pragma once
 
+#include "kernels/conv.h"
 #include "kernels/kernel.h"
 
 namespace microflow {
@@ -62,6 +63,12 @@ inline const KernelDef kConv2D1x1S8RowsFixed = template_kernel<Conv2D1x1S8WideCo
     "conv_2d_1x1_s8_rows_fixed", "microflow/variants/conv_2d_1x1_wide.h");
 inline const KernelDef kConv2D1x1S8LanesFixed = template_kernel<Conv2D1x1S8WideConstants>(
     "conv_2d_1x1_s8_lanes_fixed", "microflow/variants/conv_2d_1x1_lanes.h", "kBandConv1x1Wide");
+// CONV_2D of any filter on the packed kernel's parameters, the filter as channel pairs over all
+// taps (Arm DSP without Helium); as a band stage through its own BandKernel.
+inline const KernelDef kConv2DS8Wide{.function = "conv_2d_s8_wide",
+                                     .header = "microflow/variants/conv_2d_wide.h",
+                                     .band = "kBandConvWide",
+                                     .sample_params = sample_of<Conv2DS8Params>};
 inline const KernelDef kDepthwiseConv2DFullyConnectedS8WideFixed =
     template_kernel<DepthwiseConv2DFullyConnectedS8WideConstants>(
         "depthwise_conv_2d_fully_connected_s8_wide_fixed", "microflow/variants/depthwise_conv_2d_fully_connected_wide.h");

@@ -11,6 +11,12 @@
 namespace microflow {
 namespace {
 
+const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
+  for (const ConstArray& a : k.arrays)
+    if (a.suffix == suffix) return a;
+  throw CompileError("internal: " + k.function() + " has no array " + suffix);
+}
+
 uint32_t pack16(int64_t lo, int64_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
 }
@@ -223,6 +229,40 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
 
 namespace {
 
+// Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
+constexpr int64_t kConvWideMaxTaps = 768;
+
+// CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) with output
+// channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
+// shift in [-31, -1], accumulators below 2^30 in magnitude) and the pair layout's sum bound:
+// conv_2d_s8_wide, the filter as channel pairs over each channel's taps (as many bytes as the
+// packed filter); parameters, bias, multipliers and shifts stay.
+void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kConv2DPackedS8) return;
+  const auto& p = k.params.as<Conv2DS8Params>();
+  if (!p.output_table.null()) return;
+  const int64_t taps = p.filter_height * p.filter_width * p.input_depth, channels = p.output_depth;
+  if (channels % 4 != 0 || taps < 4 || taps > kConvWideMaxTaps) return;
+  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
+  const int8_t* w = g.tensor(k.op->inputs[1]).data_as<int8_t>();
+  std::vector<int64_t> weights(w, w + channels * taps);
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(weights[static_cast<size_t>(c * taps + t)]);
+    if (bound >= (int64_t{1} << 30)) return;
+  }
+  std::vector<int64_t> words = pair_weights(weights, channels, taps, 0);
+  if (words.empty()) return;
+  for (ConstArray& a : k.arrays)
+    if (a.suffix == "Filter") a = int_array("Filter", DType::Int32, std::move(words));
+  k.kernel = &kConv2DS8Wide;
+  if (band) band->kernel = k.kernel->band;
+}
+
 // The filter of depthwise_conv_2d_fully_connected_s8_wide_fixed (layout in runtime
 // depthwise_conv_2d_fully_connected_wide.h): w is [KH][KW][channels] (one input channel).
 std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64_t kh, int64_t kw, int64_t channels) {
@@ -239,12 +279,6 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
           words.push_back(static_cast<int32_t>(pack16(at(ky, 4 * g + 1, c), at(ky, 4 * g + 3, c))));
         }
   return words;
-}
-
-const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
-  for (const ConstArray& a : k.arrays)
-    if (a.suffix == suffix) return a;
-  throw CompileError("internal: " + k.function() + " has no array " + suffix);
 }
 
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
@@ -368,6 +402,8 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
                         bool input_rows) {
   if (optimize == Optimize::Size) return;
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
+  // conv_2d_s8_wide's loop is SXTB16 + SMLAD: plain C on a core without them (Cortex-M0) would be slower.
+  const bool dsp = std::find(target_isa.begin(), target_isa.end(), "dsp") != target_isa.end();
   for (KernelCall& k : calls) {
     // A strided output (a channel slice of a CONCATENATION view, passes/views.cpp) is
     // written by the generic kernels and the 1x1 variants (Conv2D1x1S8WideConstants::
@@ -389,8 +425,12 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
       } else {
         if (fc_variants) widen_fully_connected(k);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
+        if (dsp) widen_conv(g, k, nullptr);
       }
-      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+      for (size_t i = 0; i < k.stages.size(); ++i) {
+        widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+        if (dsp && !mve) widen_conv(g, k.stages[i], &k.bands[i]);
+      }
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows && fc_variants) widen_depthwise_fully_connected(k);
