@@ -6,6 +6,7 @@
 
 #include "diagnostics.h"
 #include "kernels/catalog.h"
+#include "microflow/fixed_point.h"
 #include "ops/lower_util.h"
 
 namespace microflow {
@@ -263,6 +264,53 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   if (band) band->kernel = k.kernel->band;
 }
 
+// int8 ADD of two same-shape tensors in RAM with the output requantization in
+// requantize_channel's range: add_s8_table_fixed, each input's rescaling (TFLM's, by the
+// runtime's fixed_point.h) a 256-entry table, the sum of two entries below 2^30 in magnitude.
+void table_add(const Graph& g, KernelCall& k) {
+  if (!k.kernel || k.kernel->function != std::string("binary_quantized<mf::OpAdd>")) return;
+  if (g.tensor(k.output_tensor()).type != DType::Int8) return;
+  const auto& p = k.params.as<BinaryQuantizedParams>();
+  if (p.input1_in_flash || p.input2_in_flash || p.input1_strides != p.input2_strides) return;
+  int64_t size = 1;  // both inputs contiguous: each dim's stride the product of the later dims
+  for (size_t d = p.dims.size(); d-- > 0;) {
+    if (p.dims[d] != 1 && p.input1_strides[d] != size) return;
+    size *= p.dims[d];
+  }
+  if (p.output_multiplier < (int64_t{1} << 30) || p.output_shift >= 0 || p.output_shift < -31) return;
+  auto table = [&](int64_t offset, int64_t multiplier, int64_t shift, int64_t& largest) {
+    std::vector<int64_t> t;
+    for (int u = 0; u < 256; ++u) {
+      const int32_t x = static_cast<int8_t>(u);
+      const int32_t r = mf::multiply_by_quantized_multiplier(
+          (x + static_cast<int32_t>(offset)) * (int32_t{1} << p.left_shift), static_cast<int32_t>(multiplier),
+          static_cast<int32_t>(shift));
+      largest = std::max<int64_t>(largest, std::abs(int64_t{r}));
+      t.push_back(r);
+    }
+    return t;
+  };
+  int64_t largest1 = 0, largest2 = 0;
+  std::vector<int64_t> t1 = table(p.input1_offset, p.input1_multiplier, p.input1_shift, largest1);
+  std::vector<int64_t> t2 = table(p.input2_offset, p.input2_multiplier, p.input2_shift, largest2);
+  if (largest1 + largest2 >= (int64_t{1} << 30)) return;
+  AddS8TableConstants c;
+  c.size = size;
+  c.output_multiplier = p.output_multiplier;
+  c.output_n = -p.output_shift - 1;
+  c.output_zero_point = p.output_offset;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  const KernelArg in1 = k.args[0], in2 = k.args[1], out = k.args.back();
+  k.kernel = &kAddS8TableFixed;
+  k.params = c;
+  k.arrays.clear();
+  k.args = {in1, in2};
+  add_array_arg(k, int_array("Table1", DType::Int32, std::move(t1)));
+  add_array_arg(k, int_array("Table2", DType::Int32, std::move(t2)));
+  k.args.push_back(out);
+}
+
 // The filter of depthwise_conv_2d_fully_connected_s8_wide_fixed (layout in runtime
 // depthwise_conv_2d_fully_connected_wide.h): w is [KH][KW][channels] (one input channel).
 std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64_t kh, int64_t kw, int64_t channels) {
@@ -426,6 +474,7 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
         if (fc_variants) widen_fully_connected(k);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
         if (dsp) widen_conv(g, k, nullptr);
+        if (dsp) table_add(g, k);
       }
       for (size_t i = 0; i < k.stages.size(); ++i) {
         widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
