@@ -233,14 +233,16 @@ namespace {
 // Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
 constexpr int64_t kConvWideMaxTaps = 768;
 
-// CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) with output
-// channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
+// CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
+// one, with output channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
 // shift in [-31, -1], accumulators below 2^30 in magnitude) and the pair layout's sum bound:
 // conv_2d_s8_wide, the filter as channel pairs over each channel's taps (as many bytes as the
 // packed filter); parameters, bias, multipliers and shifts stay.
 void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
-  if (k.kernel != &kConv2DPackedS8) return;
+  if (k.kernel != &kConv2DPackedS8 && k.kernel != &kConv2D1x1S8) return;
   const auto& p = k.params.as<Conv2DS8Params>();
+  // A strided 1x1 convolution is a general one (widen_conv_1x1 takes stride 1).
+  if (k.kernel == &kConv2D1x1S8 && p.stride_height == 1 && p.stride_width == 1) return;
   if (!p.output_table.null()) return;
   const int64_t taps = p.filter_height * p.filter_width * p.input_depth, channels = p.output_depth;
   if (channels % 4 != 0 || taps < 4 || taps > kConvWideMaxTaps) return;

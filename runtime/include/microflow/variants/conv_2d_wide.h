@@ -22,6 +22,7 @@
 #include "microflow/exec/flash.h"
 #include "microflow/kernel_util.h"
 #include "microflow/kernels/conv_2d.h"
+#include "microflow/kernels/conv_2d_packed.h"
 #include "microflow/variants/conv_2d_1x1_wide.h"
 #include "microflow/variants/fully_connected_wide.h"
 
@@ -32,6 +33,11 @@ namespace mf {
 constexpr int32_t kConvWideMaxTaps = 768;
 
 namespace detail {
+
+// Windows of at most this many taps that are not whole words per filter row, or cross the
+// image border, are copied whole first (small first layers: 3x3x3); larger border windows go
+// tap by tap.
+constexpr int32_t kConvWideFlatTaps = 256;
 
 // Pixel n's window (n counts output pixels over batches and rows) into lane `lane` (0: a, 1: b)
 // of the interleaved buffer.
@@ -53,6 +59,13 @@ inline void conv_wide_window(const Conv2DS8Params& p, const int8_t* input, int32
     return;
   }
   int8_t* tail = buffer + 2 * grouped + lane * rest_taps;
+  if (taps <= kConvWideFlatTaps) {  // the window as it lies (conv_2d_packed.h's copy), then by words
+    int8_t flat[kConvWideFlatTaps];
+    conv_border_window(p, image, origin_y, origin_x, flat);
+    for (int32_t k = 0; k < grouped; k += 4) memcpy(buffer + 2 * k + 4 * lane, flat + k, 4);
+    memcpy(tail, flat + grouped, static_cast<size_t>(rest_taps));
+    return;
+  }
   const int8_t z = static_cast<int8_t>(p.input_zero_point);
   int32_t k = 0;  // tap index in the window
   for (int32_t ky = 0; ky < p.filter_height; ++ky) {
