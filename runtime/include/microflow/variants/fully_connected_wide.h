@@ -241,7 +241,8 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
 // Two rows (pixels) against two pairs (four rows of weights) at once: each weight word and its
 // SXTB16 serve both pixels. Group g's four inputs of the first pixel are at x + g * Step, the
 // second pixel's Offset bytes after them (pair_rows_x2: two rows Depth apart, Step 4;
-// conv_2d_wide.h: a window copy with the pixels' groups interleaved, Offset 4, Step 8). su: S, U
+// conv_2d_wide.h: a window copy with the pixels' groups interleaved, Offset 4, Step 8, read by
+// one LDRD per half group). su: S, U
 // of pair 0 for pixels 0, 1, then of pair 1. In assembly: the 8 sums, 3 temporaries, 2 pointers
 // and the end take 14 registers, which GCC's allocation of the C form spills. groups >= 1.
 template <int32_t Offset, int32_t Step = 4>
@@ -253,8 +254,12 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
   // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing.
   __asm__ volatile(
       "1:\n\t"
+      ".if %c[adjacent]\n\t"  // one LDRD for both pixels' words
+      "ldrd %[xa], %[xb], [%[x]]\n\t"
+      ".else\n\t"
       "ldr %[xa], [%[x]]\n\t"
       "ldr %[xb], [%[x], %[offset]]\n\t"
+      ".endif\n\t"
       "sxtb16 %[xa], %[xa]\n\t"
       "sxtb16 %[xb], %[xb]\n\t"
       "ldr %[v], [%[w]], #16\n\t"
@@ -269,8 +274,12 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
       "sxtb16 %[v], %[v]\n\t"
       "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
       "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      ".if %c[adjacent]\n\t"
+      "ldrd %[xa], %[xb], [%[x]], %[step]\n\t"
+      ".else\n\t"
       "ldr %[xa], [%[x]], %[step]\n\t"
       "ldr %[xb], [%[x], %[offset_less_step]]\n\t"
+      ".endif\n\t"
       "sxtb16 %[xa], %[xa], ror #8\n\t"
       "sxtb16 %[xb], %[xb], ror #8\n\t"
       "ldr %[v], [%[w], #-12]\n\t"
@@ -289,7 +298,8 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
       "bne 1b"
       : [s0a] "+r"(s0a), [s0b] "+r"(s0b), [u0a] "+r"(u0a), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [s1b] "+r"(s1b),
         [u1a] "+r"(u1a), [u1b] "+r"(u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v] "=&r"(v), [x] "+r"(x), [w] "+r"(w)
-      : [end] "r"(end), [offset] "i"(Offset), [step] "i"(Step), [offset_less_step] "i"(Offset - Step)
+      : [end] "r"(end), [offset] "i"(Offset), [step] "i"(Step), [offset_less_step] "i"(Offset - Step),
+        [adjacent] "i"(Offset == 4 && Step == 8 ? 1 : 0)
       : "cc", "memory");
   su[0] = s0a, su[1] = u0a, su[2] = s0b, su[3] = u0b, su[4] = s1a, su[5] = u1a, su[6] = s1b, su[7] = u1b;
   return w;
