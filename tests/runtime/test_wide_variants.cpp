@@ -60,6 +60,11 @@ TEST(Conv2DS8Wide, MatchesPackedKernel) {
   check_conv({1, 5, 5, 64, 8, 3, 3, 1, 1, 1, true, -1, 2, -128, 127}, 705);
 }
 
+TEST(Conv2DS8Wide, WindowsAboveTheSmallBuffer) {
+  // 3x3x72 = 648 taps: the kConvWideMaxTaps buffer, borders tap by tap.
+  check_conv({1, 5, 4, 72, 8, 3, 3, 1, 1, 1, true, 9, -5, -128, 127}, 706);
+}
+
 TEST(AddS8TableFixed, AllInputPairsMatchGenericAdd) {
   // ic_pretrainedResnet_quant_int8's first ADD (test_binary.cpp), with a ReLU bound.
   mf::BinaryQuantizedParams p = {};

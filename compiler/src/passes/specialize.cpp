@@ -231,7 +231,7 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
 namespace {
 
 // Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
-constexpr int64_t kConvWideMaxTaps = 768;
+constexpr int64_t kConvWideMaxTaps = 1536;
 
 // CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
 // one, with output channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),

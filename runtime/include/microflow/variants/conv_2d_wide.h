@@ -28,9 +28,8 @@
 
 namespace mf {
 
-// The most taps (KH * KW * input_depth) the window buffer holds: 2 bytes per tap on the stack.
-// The compiler keeps larger filters on conv_2d_packed_s8 (passes/specialize.cpp, same value).
-constexpr int32_t kConvWideMaxTaps = 768;
+// The most taps (KH * KW * input_depth) of a layer: 2 bytes per tap on the stack (3,072 B). The compiler keeps larger filters on conv_2d_packed_s8 (passes/specialize.cpp, same value).
+constexpr int32_t kConvWideMaxTaps = 1536;
 
 namespace detail {
 
@@ -38,6 +37,9 @@ namespace detail {
 // image border, are copied whole first (small first layers: 3x3x3); larger border windows go
 // tap by tap.
 constexpr int32_t kConvWideFlatTaps = 256;
+
+// The window buffer of layers up to 3x3x64 (1,152 B of stack); larger ones take kConvWideMaxTaps'.
+constexpr int32_t kConvWideSmallTaps = 576;
 
 // Pixel n's window (n counts output pixels over batches and rows) into lane `lane` (0: a, 1: b)
 // of the interleaved buffer.
@@ -103,16 +105,13 @@ inline const int32_t* conv_wide_block4(uint32_t* su, const int8_t* buffer, const
 #endif
 }
 
-}  // namespace detail
-
-// The loop on parameters already in RAM (band_stream.h passes one band's). filter: the
-// channel-pair words of the K-tap rows (output_depth a multiple of 4); folded_bias as the
-// packed kernel's; the parameters' multipliers and shifts in requantize_channel's range.
-inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
-                                 const int32_t* folded_bias, int8_t* output) {
+// The loop with a window buffer for up to MaxTaps taps (int32 for the block loop's word loads).
+template <int32_t MaxTaps>
+inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                             const int32_t* folded_bias, int8_t* output) {
   const int32_t taps = p.filter_height * p.filter_width * p.input_depth;
   const int32_t groups = taps / 4, rest_taps = taps % 4;
-  int32_t words[(2 * kConvWideMaxTaps + 3) / 4];  // int32 for the word loads of the block loop
+  int32_t words[(2 * MaxTaps + 3) / 4];
   int8_t* buffer = reinterpret_cast<int8_t*>(words);
   const int8_t* tail_a = buffer + 8 * groups;
   const int8_t* tail_b = tail_a + rest_taps;
@@ -148,6 +147,21 @@ inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, c
         out_a[c] = detail::requantize_channel(bias + sums_a[j], multiplier, shift, zero_point, act_min, act_max);
       }
     }
+  }
+}
+
+}  // namespace detail
+
+// The loop on parameters already in RAM (band_stream.h passes one band's). filter: the
+// channel-pair words of the K-tap rows (output_depth a multiple of 4); folded_bias as the
+// packed kernel's; the parameters' multipliers and shifts in requantize_channel's range.
+// Windows up to kConvWideSmallTaps taps take the smaller stack buffer.
+inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                                 const int32_t* folded_bias, int8_t* output) {
+  if (p.filter_height * p.filter_width * p.input_depth <= detail::kConvWideSmallTaps) {
+    detail::conv_wide_pixels<detail::kConvWideSmallTaps>(p, input, filter, folded_bias, output);
+  } else {
+    detail::conv_wide_pixels<kConvWideMaxTaps>(p, input, filter, folded_bias, output);
   }
 }
 
