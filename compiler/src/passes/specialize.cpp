@@ -27,19 +27,25 @@ uint32_t pack16(int64_t lo, int64_t hi) {
 // a whole word). Empty when it does not apply: a (w - Z_w) outside int8, a pair's second row
 // whose sum could reach 2^23 in magnitude (the kernel recovers it modulo 2^24), or a pair
 // (A, B) with A < 0 and B = -128 (B - 1, the borrow the halfword stores, is not int8).
+// Whether rows a (low bytes) and b (high bytes) of int8 values at(row, k) can share the
+// layout's halfwords (pair_weights' conditions on a pair).
+template <typename At>
+bool pair_fits(At at, int64_t depth, int64_t a, int64_t b) {
+  int64_t magnitude = 0;
+  for (int64_t k = 0; k < depth; ++k) {
+    if (at(a, k) < 0 && at(b, k) == -128) return false;
+    magnitude += std::abs(at(b, k));
+  }
+  return 128 * magnitude < (int64_t{1} << 23);
+}
+
 std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, int64_t depth, int64_t w_zero) {
   auto at = [&](int64_t o, int64_t k) { return w[static_cast<size_t>(o * depth + k)] - w_zero; };
-  for (int64_t o = 0; o < rows; ++o) {
-    int64_t magnitude = 0;
-    for (int64_t k = 0; k < depth; ++k) {
+  for (int64_t o = 0; o < rows; ++o)
+    for (int64_t k = 0; k < depth; ++k)
       if (at(o, k) < -128 || at(o, k) > 127) return {};
-      magnitude += std::abs(at(o, k));
-    }
-    if (o % 2 == 1 && 128 * magnitude >= (int64_t{1} << 23)) return {};
-    if (o % 2 == 1)
-      for (int64_t k = 0; k < depth; ++k)
-        if (at(o - 1, k) < 0 && at(o, k) == -128) return {};
-  }
+  for (int64_t o = 1; o < rows; o += 2)
+    if (!pair_fits(at, depth, o - 1, o)) return {};
   std::vector<uint8_t> bytes;
   auto half = [&](int64_t a_row, int64_t k) {  // int16 256 B + A of the pair starting at a_row
     const int64_t a = at(a_row, k);
@@ -232,12 +238,15 @@ namespace {
 
 // Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
 constexpr int64_t kConvWideMaxTaps = 1536;
+// The flag of a channel pair stored second channel first (runtime kConvWideSwapped).
+constexpr int64_t kConvWideSwapped = 256;
 
 // CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
 // one, with output channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
 // shift in [-31, -1], accumulators below 2^30 in magnitude) and the pair layout's sum bound:
 // conv_2d_s8_wide, the filter as channel pairs over each channel's taps (as many bytes as the
-// packed filter); parameters, bias, multipliers and shifts stay.
+// packed filter; a pair whose weights fit only the other way round, e.g. a -128 beside a negative
+// value, swapped and flagged in its shift codes); parameters, bias and multipliers stay.
 void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   if (k.kernel != &kConv2DPackedS8 && k.kernel != &kConv2D1x1S8) return;
   const auto& p = k.params.as<Conv2DS8Params>();
@@ -251,17 +260,33 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
   const int8_t* w = g.tensor(k.op->inputs[1]).data_as<int8_t>();
   std::vector<int64_t> weights(w, w + channels * taps);
+  auto at = [&](int64_t o, int64_t t) { return weights[static_cast<size_t>(o * taps + t)]; };
+  // The shifts as the kernel reads them: n = -shift - 1, plus kConvWideSwapped on both channels
+  // of a pair stored with its second channel in the low bytes (where only that order fits).
+  std::vector<int64_t> codes;
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
     if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    // requantize_channel's bound |acc| < 2^30 is for n = 0, where (u >> n) + 1 + 2 Z could pass
+    // 2^31; from n = 1 on |u >> n| < 2^30 for every int32 accumulator (ResNet large's biases
+    // reach 2^30).
     int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(weights[static_cast<size_t>(c * taps + t)]);
-    if (bound >= (int64_t{1} << 30)) return;
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(at(c, t));
+    if (shift[i] == -1 && bound >= (int64_t{1} << 30)) return;
+    codes.push_back(-shift[i] - 1);
+  }
+  for (int64_t a = 0; a < channels; a += 2) {
+    if (pair_fits(at, taps, a, a + 1)) continue;
+    if (!pair_fits(at, taps, a + 1, a)) return;
+    std::swap_ranges(weights.begin() + a * taps, weights.begin() + (a + 1) * taps, weights.begin() + (a + 1) * taps);
+    codes[static_cast<size_t>(a)] |= kConvWideSwapped, codes[static_cast<size_t>(a + 1)] |= kConvWideSwapped;
   }
   std::vector<int64_t> words = pair_weights(weights, channels, taps, 0);
   if (words.empty()) return;
-  for (ConstArray& a : k.arrays)
+  for (ConstArray& a : k.arrays) {
     if (a.suffix == "Filter") a = int_array("Filter", DType::Int32, std::move(words));
+    if (a.suffix == "Shift") a.ints = codes;
+  }
   k.kernel = &kConv2DS8Wide;
   if (band) band->kernel = k.kernel->band;
 }

@@ -12,7 +12,8 @@
 // instructions per tap; the block loop runs it output_depth / 4 times.
 // Same arithmetic as conv_2d_packed_s8 (folded bias; exact int32 sums), requantized by
 // requantize_channel (the compiler checks every channel's multiplier, shift and accumulator
-// bound). Parameters as the packed kernel's (also as a band stage: band_stream.h).
+// bound). Parameters as the packed kernel's (also as a band stage: band_stream.h), but for
+// channel_shift (below).
 #ifndef MICROFLOW_CONV_2D_WIDE_H_
 #define MICROFLOW_CONV_2D_WIDE_H_
 
@@ -30,6 +31,11 @@ namespace mf {
 
 // The most taps (KH * KW * input_depth) of a layer: 2 bytes per tap on the stack (3,072 B). The compiler keeps larger filters on conv_2d_packed_s8 (passes/specialize.cpp, same value).
 constexpr int32_t kConvWideMaxTaps = 1536;
+
+// The kernel's channel_shift holds n = -shift - 1 (requantize_channel's), plus this flag on both
+// channels of a pair the compiler stored second channel first (its weights fit the halfwords
+// only that way round): the pair's two sums come out swapped.
+constexpr int32_t kConvWideSwapped = 256;
 
 namespace detail {
 
@@ -139,12 +145,16 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
         detail::pair_tail(a.a0, a.a1, tail_a, t, rest_taps), t = detail::pair_tail(b.a0, b.a1, tail_b, t, rest_taps);
         detail::pair_tail(a.a2, a.a3, tail_a, t, rest_taps), t = detail::pair_tail(b.a2, b.a3, tail_b, t, rest_taps);
       }
-      const int32_t sums_a[4] = {a.a0, a.a1, a.a2, a.a3}, sums_b[4] = {b.a0, b.a1, b.a2, b.a3};
+      const int32_t code0 = flash_read(p.channel_shift + co), code2 = flash_read(p.channel_shift + co + 2);
+      const bool swap0 = (code0 & kConvWideSwapped) != 0, swap2 = (code2 & kConvWideSwapped) != 0;
+      const int32_t sums_a[4] = {swap0 ? a.a1 : a.a0, swap0 ? a.a0 : a.a1, swap2 ? a.a3 : a.a2, swap2 ? a.a2 : a.a3};
+      const int32_t sums_b[4] = {swap0 ? b.a1 : b.a0, swap0 ? b.a0 : b.a1, swap2 ? b.a3 : b.a2, swap2 ? b.a2 : b.a3};
       for (int32_t j = 0; j < 4; ++j) {
         const int32_t c = co + j, bias = flash_read(folded_bias + c);
-        const int32_t multiplier = flash_read(p.channel_multiplier + c), shift = -flash_read(p.channel_shift + c) - 1;
-        out_b[c] = detail::requantize_channel(bias + sums_b[j], multiplier, shift, zero_point, act_min, act_max);
-        out_a[c] = detail::requantize_channel(bias + sums_a[j], multiplier, shift, zero_point, act_min, act_max);
+        const int32_t multiplier = flash_read(p.channel_multiplier + c);
+        const int32_t n = flash_read(p.channel_shift + c) & (kConvWideSwapped - 1);
+        out_b[c] = detail::requantize_channel(bias + sums_b[j], multiplier, n, zero_point, act_min, act_max);
+        out_a[c] = detail::requantize_channel(bias + sums_a[j], multiplier, n, zero_point, act_min, act_max);
       }
     }
   }
@@ -154,7 +164,8 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
 
 // The loop on parameters already in RAM (band_stream.h passes one band's). filter: the
 // channel-pair words of the K-tap rows (output_depth a multiple of 4); folded_bias as the
-// packed kernel's; the parameters' multipliers and shifts in requantize_channel's range.
+// packed kernel's; multipliers in requantize_channel's range, channel_shift its n and the
+// kConvWideSwapped flags.
 // Windows up to kConvWideSmallTaps taps take the smaller stack buffer.
 inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                  const int32_t* folded_bias, int8_t* output) {
