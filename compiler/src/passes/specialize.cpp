@@ -238,6 +238,8 @@ namespace {
 
 // Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
 constexpr int64_t kConvWideMaxTaps = 1536;
+// A band stage's limit (runtime kConvWideSmallTaps: the band executor links one buffer size).
+constexpr int64_t kConvWideBandTaps = 576;
 // The flag of a channel pair stored second channel first (runtime kConvWideSwapped).
 constexpr int64_t kConvWideSwapped = 256;
 
@@ -254,7 +256,7 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   if (k.kernel == &kConv2D1x1S8 && p.stride_height == 1 && p.stride_width == 1) return;
   if (!p.output_table.null()) return;
   const int64_t taps = p.filter_height * p.filter_width * p.input_depth, channels = p.output_depth;
-  if (channels % 4 != 0 || taps < 4 || taps > kConvWideMaxTaps) return;
+  if (channels % 4 != 0 || taps < 4 || taps > (band ? kConvWideBandTaps : kConvWideMaxTaps)) return;
   const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
   const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
   const std::vector<int64_t>& bias = array_of(k, "Bias").ints;

@@ -116,10 +116,10 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
       conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
                              static_cast<const int32_t*>(s.filter), s.bias, out);
       break;
-#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only
-    case kBandConvWide:
-      conv_2d_wide_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in, static_cast<const int32_t*>(s.filter),
-                           s.bias, out);
+#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
+    case kBandConvWide:         // (one instance: every region on these cores links it)
+      conv_wide_pixels<kConvWideSmallTaps>(band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                                           static_cast<const int32_t*>(s.filter), s.bias, out);
       break;
 #endif
     case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;

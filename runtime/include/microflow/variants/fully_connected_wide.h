@@ -251,10 +251,9 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
   const int8_t* end = x + Step * groups;
   int32_t xa, xb, v;
   // Per group: even halves (words 0 and 2 of the group) with SXTB16 of both pixels' inputs,
-  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing.
-  // Interleaved pixels (adjacent: conv_2d_wide.h's one instance) load both pixels' words with one
-  // LDRD and take two groups per loop pass (one compare and branch per 64 MACs; an odd count
-  // enters at the second); the 1x1 instances, one per layer, keep one group per pass (flash).
+  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing. Two
+  // groups per loop pass (one compare and branch per 64 MACs); an odd count enters at the second.
+  // Interleaved pixels (adjacent: conv_2d_wide.h) load both pixels' words with one LDRD.
 #define MF_PAIR_GROUP_X2 \
       ".if %c[adjacent]\n\t" \
       "ldrd %[xa], %[xb], [%[x]]\n\t" \
@@ -297,15 +296,11 @@ MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, co
       "smlad %[u1a], %[v], %[xa], %[u1a]\n\t" \
       "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
   __asm__ volatile(
-      ".if %c[adjacent]\n\t"
       "sub %[v], %[end], %[x]\n\t"
       "tst %[v], %[step]\n\t"
       "bne 2f\n\t"
-      ".endif\n\t"
       "1:\n\t" MF_PAIR_GROUP_X2
-      ".if %c[adjacent]\n\t"
       "2:\n\t" MF_PAIR_GROUP_X2
-      ".endif\n\t"
       "cmp %[x], %[end]\n\t"
       "bne 1b"
       : [s0a] "+r"(s0a), [s0b] "+r"(s0b), [u0a] "+r"(u0a), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [s1b] "+r"(s1b),
