@@ -167,34 +167,6 @@ inline void band_sink_row(const BandStage& s, const int8_t* in, int32_t r, int32
   else pool_2d_sums_row_s8<false>(p, in, acc, rows, out);
 }
 
-// memmove for dropping line-buffer rows (dst below src), a word at a time: picolibc's
-// size-optimized memmove copies byte by byte. The x86-64 host's C library (glibc) moves a
-// vector at a time, fewer instructions than the word loop (person_detect on the host:
-// 104 K fewer per invoke), so there it is memmove itself.
-inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
-#if defined(__x86_64__)
-  memmove(dst, src, static_cast<size_t>(bytes));
-#else
-  int32_t i = 0;
-#if defined(__riscv) || defined(__XTENSA__)
-  // No unaligned loads there, so GCC turns the memcpy words below into byte copies; line
-  // buffers are word-aligned, so whole words move with one LW/SW (l32i/s32i) each.
-  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
-    typedef uint32_t __attribute__((may_alias)) Word;
-    Word* d = reinterpret_cast<Word*>(dst);
-    const Word* w = reinterpret_cast<const Word*>(src);
-    for (; i + 4 <= bytes; i += 4) *d++ = *w++;
-  }
-#endif
-  for (; i + 4 <= bytes; i += 4) {
-    uint32_t word;
-    memcpy(&word, src + i, 4);
-    memcpy(dst + i, &word, 4);
-  }
-  for (; i < bytes; ++i) dst[i] = src[i];
-#endif
-}
-
 // First input row the stage still needs (input_height once it is done).
 inline int32_t band_needed_from(const BandStage& s, const BandState& st) {
   if (st.next_output >= s.output_height) return s.input_height;

@@ -145,6 +145,45 @@ MF_ALWAYS_INLINE void pair_group(uint32_t& s, uint32_t& sa, const int32_t* w, in
   sa += static_cast<uint32_t>(flash_read(lo) * x0 + flash_read(lo + 2) * x2 + flash_read(lo + 4) * x1 +
                               flash_read(lo + 6) * x3);
 }
+#if defined(__ARM_ARCH_6M__)
+// Cortex-M0 (eight low registers; ldrsb takes no immediate offset): GCC's allocation of the
+// C form below spills the sums and inputs, about 7 instructions per MAC. In assembly, per
+// group two inputs at a time (x[0], x[2], then x[1], x[3]) against the matching word of each
+// pair, the four sums in high registers (ADD takes them): 13 instructions per word (two
+// halfword and two low-byte products), 4 per MAC with the loads and the loop.
+#define MF_PAIR_WORD(offset, s, a)                                                                        \
+  "ldr %[v], [%[w], #" #offset "]\n\t" "sxth %[t], %[v]\n\t" "muls %[t], %[xa]\n\t" "add %[" #s "], %[t]\n\t" \
+  "sxtb %[t], %[v]\n\t" "muls %[t], %[xa]\n\t" "add %[" #a "], %[t]\n\t" "asrs %[t], %[v], #16\n\t"         \
+  "sxtb %[v], %[t]\n\t" "muls %[t], %[xb]\n\t" "add %[" #s "], %[t]\n\t" "muls %[v], %[xb]\n\t"              \
+  "add %[" #a "], %[v]\n\t"
+inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
+  if (groups > 0) {
+    const int8_t* end = x + 4 * groups;
+    int32_t xa, xb, v, t;
+    // GCC wraps Thumb-1 inline assembly in divided syntax; this block is written unified.
+    __asm__ volatile(
+        ".syntax unified\n"
+        "1:\n\t"
+        "ldrb %[xa], [%[x], #0]\n\t" "sxtb %[xa], %[xa]\n\t" "ldrb %[xb], [%[x], #2]\n\t" "sxtb %[xb], %[xb]\n\t"
+        MF_PAIR_WORD(0, s0, a0) MF_PAIR_WORD(8, s1, a1)
+        "ldrb %[xa], [%[x], #1]\n\t" "sxtb %[xa], %[xa]\n\t" "ldrb %[xb], [%[x], #3]\n\t" "sxtb %[xb], %[xb]\n\t"
+        MF_PAIR_WORD(4, s0, a0) MF_PAIR_WORD(12, s1, a1)
+        "adds %[x], #4\n\t"
+        "adds %[w], #16\n\t"
+        "cmp %[x], %[end]\n\t"
+        "bne 1b\n\t"
+        ".syntax divided"
+        : [s0] "+h"(s0), [a0] "+h"(a0), [s1] "+h"(s1), [a1] "+h"(a1), [xa] "=&l"(xa), [xb] "=&l"(xb), [v] "=&l"(v),
+          [t] "=&l"(t), [x] "+l"(x), [w] "+l"(w)
+        : [end] "h"(end)
+        : "cc", "memory");
+  }
+  su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
+  return w;
+}
+#undef MF_PAIR_WORD
+#else
 inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
   for (int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
@@ -155,6 +194,7 @@ inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* 
   su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
   return w;
 }
+#endif
 inline const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s = 0, a = 0;
   for (int32_t g = 0; g < groups; ++g, x += 4, w += 2) pair_group(s, a, w, x[0], x[1], x[2], x[3]);
