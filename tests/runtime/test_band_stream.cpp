@@ -62,7 +62,10 @@ struct Layer {
       case mf::kBandConv1x1Wide:  // the whole layer through the generic kernel: the reference
         mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y);
         break;
-      case mf::kBandConvPacked: mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y); break;
+      case mf::kBandConvPacked:
+      case mf::kBandConvWide:  // Arm DSP only: band_stream.h has no such stage on the host
+        mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y);
+        break;
       case mf::kBandAveragePool:
       case mf::kBandAveragePoolSink: mf::average_pool_2d_s8(pool, x, y); break;
       case mf::kBandMaxPool:

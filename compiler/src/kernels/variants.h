@@ -3,6 +3,8 @@
 // (passes/specialize.cpp).
 #pragma once
 
+#include "kernels/binary.h"
+#include "kernels/conv.h"
 #include "kernels/kernel.h"
 #include "kernels/window.h"
 
@@ -54,6 +56,11 @@ struct DepthwiseConv2DS8WideConstants : WindowedParams {
             output_width, stride, pad_top, pad_left, input_zero_point, output_zero_point, act_min, act_max)
 };
 
+struct AddS8TableConstants : ParamsBase {
+  int64_t size = 0, output_multiplier = 0, output_n = 0, output_zero_point = 0, act_min = 0, act_max = 0;
+  MF_PARAMS(AddS8TableConstants, size, output_multiplier, output_n, output_zero_point, act_min, act_max)
+};
+
 template <typename Constants>
 constexpr KernelDef template_kernel(const char* function, const char* header, const char* band = nullptr) {
   return {.function = function, .header = header, .template_constants = true, .band = band,
@@ -83,6 +90,18 @@ inline const KernelDef kDepthwiseConv2DS8WideFixed{.function = "depthwise_conv_2
                                                    .band = "kBandDepthwiseWide",
                                                    .in_place = InPlaceKind::RowWindow,
                                                    .sample_params = sample_of<DepthwiseConv2DS8WideConstants>};
+// CONV_2D of any filter on the packed kernel's parameters, the filter as channel pairs over all
+// taps (Arm DSP without Helium); as a band stage through its own BandKernel.
+inline const KernelDef kConv2DS8Wide{.function = "conv_2d_s8_wide",
+                                     .header = "microflow/variants/conv_2d_wide.h",
+                                     .band = "kBandConvWide",
+                                     .sample_params = sample_of<Conv2DS8Params>};
+// int8 ADD through per-input rescaling tables; element-wise in place as the generic ADD.
+inline const KernelDef kAddS8TableFixed{.function = "add_s8_table_fixed",
+                                        .header = "microflow/variants/add_s8_table.h",
+                                        .template_constants = true,
+                                        .in_place = InPlaceKind::Elementwise,
+                                        .sample_params = sample_of<AddS8TableConstants>};
 inline const KernelDef kDepthwiseConv2DFullyConnectedS8WideFixed =
     template_kernel<DepthwiseConv2DFullyConnectedS8WideConstants>(
         "depthwise_conv_2d_fully_connected_s8_wide_fixed", "microflow/variants/depthwise_conv_2d_fully_connected_wide.h");

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/variants/conv_2d_wide.h"
 #include "microflow/kernels/conv_2d_packed.h"
 #include "microflow/kernels/depthwise_conv_2d.h"
 #include "microflow/exec/flash.h"
@@ -39,10 +40,11 @@ enum BandKernel : int32_t {
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
   kBandConv1x1Wide = 5, // BandStage::wide_row: its filter layout, requant; no params
   kBandDepthwiseWide = 6,  // BandDepthwiseRowParams: the instance; int8 filter, folded bias, requant
+  kBandConvWide = 7,       // conv_2d_s8_wide (Arm DSP): Conv2DS8Params, channel-pair filter
   // Sinks (never the first stage): one input row, then the accumulators (below).
-  kBandAveragePoolSink = 7,     // Pool2DS8Params, output_height 1: int32 sum per output value
-  kBandMaxPoolSink = 8,         // Pool2DS8Params, output_height 1: int32 running max per output value
-  kBandFullyConnectedSink = 9,  // FullyConnectedS8Params, int8 [N][K] weights, folded bias (fully_connected_s8's):
+  kBandAveragePoolSink = 8,     // Pool2DS8Params, output_height 1: int32 sum per output value
+  kBandMaxPoolSink = 9,         // Pool2DS8Params, output_height 1: int32 running max per output value
+  kBandFullyConnectedSink = 10, // FullyConnectedS8Params, int8 [N][K] weights, folded bias (fully_connected_s8's):
                                 // N sums and the input sum; input row r is the flat input [r*row, (r+1)*row)
 };
 
@@ -132,6 +134,12 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
       conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
                              static_cast<const int32_t*>(s.filter), s.bias, out);
       break;
+#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
+    case kBandConvWide:         // (one instance: every region on these cores links it)
+      conv_wide_pixels<kConvWideSmallTaps>(band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                                           static_cast<const int32_t*>(s.filter), s.bias, out);
+      break;
+#endif
     case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
     default: max_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
   }
