@@ -426,6 +426,9 @@ TEST(Reader, RandomBitFlipsOfAllOpsModelNeverCrash) { fuzz(zoo_model(), 2, 10000
 
 TEST(Reader, RandomBitFlipsOfFloatModelNeverCrash) { fuzz(float_zoo_model(), 3, 5000, "float_zoo"); }
 
+// The Signal operators' flexbuffer options and kernel state under corruption.
+TEST(Reader, RandomBitFlipsOfSignalModelNeverCrash) { fuzz(mfseed::signal_zoo(), 4, 2000, "signal_zoo"); }
+
 // Semantic mutations (see MutatingWriter): shapes, types, quantization and
 // options that are well-formed flatbuffers but wrong models.
 void structured_fuzz(bool float_model, uint32_t seed, int cases) {

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <flatbuffers/flexbuffers.h>
+
 #include "seed_models.h"
 #include "tflite_subset_generated.h"
 
@@ -267,6 +269,112 @@ std::vector<uint8_t> fc_model(const w::Quantization& wq, float in_scale = 0.5f, 
   m.add_fully_connected({in, wt, b}, out);
   m.set_outputs({out});
   return m.finish();
+}
+
+// One Signal custom operator `code` with integer flexbuffer options, its inputs and
+// outputs (type, shape) as given: the base for option and shape defects.
+using Shaped = std::pair<w::TensorType, std::vector<int32_t>>;
+std::vector<uint8_t> signal_model(const std::string& code, const std::vector<std::pair<std::string, int64_t>>& options,
+                                  const std::vector<Shaped>& inputs, const std::vector<Shaped>& outputs) {
+  w::ModelWriter m;
+  std::vector<int32_t> ins, outs;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    ins.push_back(m.add_input_tensor("in" + std::to_string(i), inputs[i].first, inputs[i].second));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    outs.push_back(m.add_tensor("out" + std::to_string(i), outputs[i].first, outputs[i].second));
+  flexbuffers::Builder fbb;
+  fbb.Map([&] {
+    for (const auto& [k, v] : options) fbb.Int(k.c_str(), v);
+  });
+  fbb.Finish();
+  m.add_custom_operator(code, ins, outs, fbb.GetBuffer());
+  m.set_outputs(outs);
+  return m.finish();
+}
+
+// TFLM's Signal operators beyond the audio front end: options and shapes TFLM's Prepare
+// rejects, or that would make its kernels read or write past a buffer.
+void add_signal_defects(std::vector<Defect>& d) {
+  constexpr auto I16 = w::TensorType::INT16;
+  constexpr auto BOOL = w::TensorType::BOOL;
+  auto fft = [](int type, int length) { return std::vector<std::pair<std::string, int64_t>>{{"T", type}, {"fft_length", length}}; };
+  d.push_back({"signal_rfft_int8", [=] { return signal_model("SignalRfft", fft(9, 16), {{I8, {16}}}, {{I8, {18}}}); },
+               {"op 0 (SignalRfft)", "T = 9 is not a type TFLM registers SignalRfft for"}});
+  d.push_back({"signal_rfft_radix7", [=] { return signal_model("SignalRfft", fft(0, 14), {{F32, {14}}}, {{F32, {16}}}); },
+               {"op 0 (SignalRfft)", "kissfft radix 7 is not supported"}});
+  d.push_back({"signal_rfft_type_differs_from_T",
+               [=] { return signal_model("SignalRfft", fft(2, 16), {{F32, {16}}}, {{F32, {18}}}); },
+               {"op 0 (SignalRfft)", "input tensor 0", "T is int32"}});
+  d.push_back({"signal_irfft_odd_row", [=] { return signal_model("SignalIrfft", fft(7, 16), {{I16, {2, 17}}}, {{I16, {2, 16}}}); },
+               {"op 0 (SignalIrfft)", "complex bins (re, im), at least fft_length / 2 + 1 = 9"}});
+  d.push_back({"signal_irfft_short_output",
+               [=] { return signal_model("SignalIrfft", fft(2, 16), {{I32, {2, 18}}}, {{I32, {2, 8}}}); },
+               {"op 0 (SignalIrfft)", "rows of fft_length = 16 samples"}});
+  d.push_back({"signal_framer_zero_step",
+               [=] {
+                 return signal_model("SignalFramer", {{"frame_size", 4}, {"frame_step", 0}, {"prefill", 0}}, {{I16, {8}}},
+                                     {{I16, {2, 4}}, {BOOL, {}}});
+               },
+               {"op 0 (SignalFramer)", "frame_step 0 must be positive"}});
+  d.push_back({"signal_framer_prefill_step_beyond_frame",
+               [=] {
+                 return signal_model("SignalFramer", {{"frame_size", 4}, {"frame_step", 8}, {"prefill", 1}}, {{I16, {8}}},
+                                     {{I16, {1, 4}}, {BOOL, {}}});
+               },
+               {"op 0 (SignalFramer)", "prefill with frame_step 8 > frame_size 4"}});
+  d.push_back({"signal_framer_input_not_whole_steps",
+               [=] {
+                 return signal_model("SignalFramer", {{"frame_size", 4}, {"frame_step", 3}, {"prefill", 0}}, {{I16, {8}}},
+                                     {{I16, {2, 4}}, {BOOL, {}}});
+               },
+               {"op 0 (SignalFramer)", "innermost dimension 8 is not a positive multiple of frame_step 3"}});
+  // An absent input (index -1): the kernel state is sized without it, the lowering names it.
+  d.push_back({"signal_delay_absent_input",
+               [=] {
+                 w::ModelWriter m;
+                 const int a = m.add_input_tensor("a", I16, {4});
+                 const int out = m.add_tensor("out", I16, {4});
+                 flexbuffers::Builder fbb;
+                 fbb.Map([&] { fbb.Int("delay_length", 2); });
+                 fbb.Finish();
+                 m.add_custom_operator("SignalDelay", {-1}, {out}, fbb.GetBuffer());
+                 m.set_inputs({a});
+                 m.set_outputs({out});
+                 return m.finish();
+               },
+               {"op 0 (SignalDelay)", "missing input input"}});
+  d.push_back({"signal_framer_valid_not_bool",
+               [=] {
+                 return signal_model("SignalFramer", {{"frame_size", 4}, {"frame_step", 4}, {"prefill", 0}}, {{I16, {8}}},
+                                     {{I16, {2, 4}}, {I16, {}}});
+               },
+               {"op 0 (SignalFramer)", "output tensor 2 'out1'"}});
+  d.push_back({"signal_stacker_step_beyond_frames",
+               [=] {
+                 return signal_model("SignalStacker",
+                                     {{"num_channels", 2}, {"stacker_left_context", 1}, {"stacker_right_context", 0}, {"stacker_step", 3}},
+                                     {{I16, {2}}}, {{I16, {4}}, {BOOL, {}}});
+               },
+               {"op 0 (SignalStacker)", "stacker_step 3 is outside [1, 2]"}});
+  d.push_back({"signal_stacker_input_not_num_channels",
+               [=] {
+                 return signal_model("SignalStacker",
+                                     {{"num_channels", 2}, {"stacker_left_context", 1}, {"stacker_right_context", 0}, {"stacker_step", 1}},
+                                     {{I16, {3}}}, {{I16, {4}}, {BOOL, {}}});
+               },
+               {"op 0 (SignalStacker)", "3 elements, num_channels is 2"}});
+  d.push_back({"signal_delay_negative",
+               [=] { return signal_model("SignalDelay", {{"delay_length", -1}}, {{I16, {4}}}, {{I16, {4}}}); },
+               {"op 0 (SignalDelay)", "delay_length -1 is negative"}});
+  d.push_back({"signal_overlap_add_int32",
+               [=] { return signal_model("SignalOverlapAdd", {{"T", 2}, {"frame_step", 2}}, {{I32, {2, 4}}}, {{I32, {4}}}); },
+               {"op 0 (SignalOverlapAdd)", "T = 2 is not a type TFLM registers SignalOverlapAdd for"}});
+  d.push_back({"signal_overlap_add_step_beyond_frame",
+               [=] { return signal_model("SignalOverlapAdd", {{"T", 7}, {"frame_step", 5}}, {{I16, {2, 4}}}, {{I16, {10}}}); },
+               {"op 0 (SignalOverlapAdd)", "frame_step 5 exceeds the frame size 4"}});
+  d.push_back({"signal_overlap_add_rank1",
+               [=] { return signal_model("SignalOverlapAdd", {{"T", 0}, {"frame_step", 2}}, {{F32, {4}}}, {{F32, {2}}}); },
+               {"op 0 (SignalOverlapAdd)", "needs [..., frames, frame_size]"}});
 }
 
 std::vector<Defect> defects() {
@@ -869,6 +977,7 @@ std::vector<Defect> defects() {
                  return m.finish();
                },
                {"op 0 (DEQUANTIZE)", "FLOAT32", "not supported (int8 and int16 are)"}});
+  add_signal_defects(d);
   return d;
 }
 

@@ -11,6 +11,7 @@
 
 #include "microflow/exec/band_stream.h"
 #include "microflow/variants/conv_2d_1x1_lanes.h"
+#include "microflow/variants/depthwise_conv_2d_wide.h"
 #include "reference.h"
 
 namespace {
@@ -35,28 +36,36 @@ struct Layer {
   std::vector<int32_t> packed, bias, multiplier, shift;
   std::vector<int32_t> wide_filter, requant;  // kBandConv1x1Wide: int16 pairs, (multiplier, -shift - 1)
   mf::BandWideRow wide_row = nullptr;
+  mf::BandDepthwiseRowParams depthwise_row = {nullptr};  // kBandDepthwiseWide: dw_filter, requant
 
   const void* params() const {
     if (kernel == mf::kBandDepthwise) return &dw;
+    if (kernel == mf::kBandDepthwiseWide) return &depthwise_row;
     if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
     if (kernel == mf::kBandConv1x1Wide) return nullptr;  // sizes in the instance
     if (kernel == mf::kBandFullyConnectedSink) return &fc;
     return &pool;
   }
   const void* filter() const {
-    if (kernel == mf::kBandDepthwise) return dw_filter.data();
+    if (kernel == mf::kBandDepthwise || kernel == mf::kBandDepthwiseWide) return dw_filter.data();
     if (kernel == mf::kBandConv1x1Wide) return wide_filter.data();
     if (kernel == mf::kBandFullyConnectedSink) return fc_weights.data();
     return packed.empty() ? nullptr : static_cast<const void*>(packed.data());
   }
   void run(const int8_t* x, int8_t* y) const {
     switch (kernel) {
-      case mf::kBandDepthwise: mf::depthwise_conv_2d_s8(dw, x, dw_filter.data(), bias.data(), y); break;
+      case mf::kBandDepthwise:
+      case mf::kBandDepthwiseWide:  // the whole layer through the generic kernel: the reference
+        mf::depthwise_conv_2d_s8(dw, x, dw_filter.data(), bias.data(), y);
+        break;
       case mf::kBandConv1x1:
       case mf::kBandConv1x1Wide:  // the whole layer through the generic kernel: the reference
         mf::conv_2d_1x1_s8(conv, x, packed.data(), bias.data(), y);
         break;
-      case mf::kBandConvPacked: mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y); break;
+      case mf::kBandConvPacked:
+      case mf::kBandConvWide:  // Arm DSP only: band_stream.h has no such stage on the host
+        mf::conv_2d_packed_s8(conv, x, packed.data(), bias.data(), y);
+        break;
       case mf::kBandAveragePool:
       case mf::kBandAveragePoolSink: mf::average_pool_2d_s8(pool, x, y); break;
       case mf::kBandMaxPool:
@@ -129,6 +138,23 @@ void wide_row(const int8_t* input, const int32_t* weights, const int32_t* folded
   mf::conv_2d_1x1_s8_wide_fixed<mf::Conv2D1x1S8WideConstants<Width, Depth, Channels, Channels, -7, -100, 127>>(
       input, weights, folded_bias, requant, output);
 }
+
+// A 3x3 depthwise layer (multiplier 1) on the specialized row kernel (Arm DSP on Cortex-M, its
+// portable form here), its instance set by the test: depthwise_row<...> below.
+Layer wide_depthwise(ref::Random& rng, Shape in, int32_t s, bool same, int32_t multiplier = 1) {
+  Layer l = depthwise(rng, in, multiplier, 3, s, 1, same);
+  l.kernel = mf::kBandDepthwiseWide;
+  for (int32_t c = 0; c < l.out.c; ++c) {
+    l.requant.push_back(l.multiplier[static_cast<size_t>(c)]);
+    l.requant.push_back(-l.shift[static_cast<size_t>(c)] - 1);
+  }
+  return l;
+}
+
+// depthwise()'s zero points (-3, 2) and activation range.
+template <int32_t H, int32_t W, int32_t C, int32_t OH, int32_t OW, int32_t S, int32_t PadTop, int32_t PadLeft,
+          int32_t InputC = C>
+using WideDepthwise = mf::DepthwiseConv2DS8WideConstants<H, W, InputC, C, OH, OW, S, PadTop, PadLeft, -3, 2, -128, 127>;
 
 // The same layer on the host's lanes kernel (conv_2d_1x1_lanes.h), through the same stage kind.
 Layer lanes_conv(ref::Random& rng, Shape in, int32_t oc) {
@@ -321,6 +347,32 @@ TEST(BandStream, InPlaceWideAndLanesPointwiseStages) {
   l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
   ASSERT_TRUE(in_place_stage(l, 1) && in_place_stage(l, 3));
   check_chain(l, 72);
+}
+
+// The 3x3 depthwise row kernel as stages, stride 1 and 2, SAME and VALID, odd sizes: every
+// border (left, right, top and bottom rows, a window past the last column) and in place after a 1x1.
+TEST(BandStream, WideDepthwiseStagesEqualTheGenericKernel) {
+  ref::Random rng(11);
+  std::vector<Layer> l;
+  l.push_back(wide_depthwise(rng, {21, 17, 1}, 2, true, 8));  // one input channel: 21x17x1 -> 11x9x8
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<21, 17, 8, 11, 9, 2, 1, 1, 1>>;
+  l.push_back(wide_depthwise(rng, l.back().out, 1, true));  // 11x9 -> 11x9
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 11, 9, 1, 1, 1>>;
+  l.push_back(conv(rng, l.back().out, 8, 1, 1, 1, false));  // in place before the next
+  l.push_back(wide_depthwise(rng, l.back().out, 2, true));  // 11x9 -> 6x5, pad 1 / 1
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<11, 9, 8, 6, 5, 2, 1, 1>>;
+  l.push_back(wide_depthwise(rng, l.back().out, 1, false));  // 6x5 -> 4x3
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<6, 5, 8, 4, 3, 1, 0, 0>>;
+  l.push_back(wide_depthwise(rng, l.back().out, 2, false));  // 4x3 -> 1x1
+  l.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 3, 8, 1, 1, 2, 0, 0>>;
+  check_chain(l, 73);
+  // Even sizes with SAME at stride 2: padding only at the bottom / right.
+  std::vector<Layer> e;
+  e.push_back(wide_depthwise(rng, {8, 10, 12}, 2, true));  // 8x10 -> 4x5, pad 0 / 0
+  e.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<8, 10, 12, 4, 5, 2, 0, 0>>;
+  e.push_back(wide_depthwise(rng, e.back().out, 1, true));
+  e.back().depthwise_row.row = &mf::depthwise_conv_2d_s8_wide_row<WideDepthwise<4, 5, 12, 4, 5, 1, 1, 1>>;
+  check_chain(e, 74);
 }
 
 TEST(BandStream, PersonDetectFirstRegionShapes) {

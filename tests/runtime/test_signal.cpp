@@ -1,9 +1,12 @@
 // TFLM Signal-library kernels (signal_*.h) against TFLM's formulation: integer helpers on
-// hand-checked values, the kissfft RFFT against a float DFT (its fixed-point stages scale
-// by 1/N), the stateful spectral subtraction over several invokes against TFLM's loop.
+// hand-checked values, the kissfft RFFT / IRFFT (int16, int32, float) against a DFT in
+// double (the fixed-point stages scale by 1/N), the stateful operators over several invokes
+// and after reset() against signal_reference.h.
 // Bit-exactness of the whole front end is checked by the golden tests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -11,10 +14,14 @@
 #include "microflow/kernels/signal_energy.h"
 #include "microflow/kernels/signal_fft.h"
 #include "microflow/kernels/signal_filter_bank.h"
+#include "microflow/kernels/signal_framing.h"
 #include "microflow/kernels/signal_pcan.h"
 #include "microflow/kernels/signal_window.h"
+#include "signal_reference.h"
 
 namespace {
+
+using signal_reference::FftTables;
 
 TEST(SignalMath, MsbSqrt) {
   EXPECT_EQ(mf::signal::msb32(0), 32u);  // TFLM's __builtin_clz path
@@ -92,43 +99,19 @@ TEST(SignalFftAutoScale, ScalesToHeadroomAndKeepsTflmsInt16Maximum) {
   EXPECT_EQ(out[0], 0);  // -32768 · 4096 truncated to int16
 }
 
-// kissfft's factorization and fixed-point twiddles, as the compiler makes them.
-struct RfftTables {
-  std::vector<int32_t> factors;
-  std::vector<int16_t> twiddles, super_twiddles;
-  explicit RfftTables(int half) {
-    for (int n = half, p = 4; n > 1;) {
-      while (n % p) p = p == 4 ? 2 : p == 2 ? 3 : p + 2;
-      n /= p;
-      factors.push_back(p);
-      factors.push_back(n);
-    }
-    const double pi = 3.14159265358979323846;
-    for (int i = 0; i < half; ++i) {
-      twiddles.push_back(static_cast<int16_t>(std::floor(.5 + 32767 * std::cos(-2 * pi * i / half))));
-      twiddles.push_back(static_cast<int16_t>(std::floor(.5 + 32767 * std::sin(-2 * pi * i / half))));
-    }
-    for (int i = 0; i < half / 2; ++i) {
-      const double phase = -pi * ((double)(i + 1) / half + .5);
-      super_twiddles.push_back(static_cast<int16_t>(std::floor(.5 + 32767 * std::cos(phase))));
-      super_twiddles.push_back(static_cast<int16_t>(std::floor(.5 + 32767 * std::sin(phase))));
-    }
-  }
-};
-
 class SignalRfft : public ::testing::TestWithParam<int> {};
 
 // Radices 4 (8, 512), 2 and 3 (12), 2 and 5 (20), 3 (18), zero padding (input shorter).
 TEST_P(SignalRfft, MatchesTheScaledDft) {
   const int n = GetParam(), half = n / 2, length = n - n / 8;
-  const RfftTables t(half);
+  const FftTables<int16_t> t(half, false);
   std::mt19937 rng(n);
   std::uniform_int_distribution<int> sample(-20000, 20000);
   const int rows = 2;
   std::vector<int16_t> in(static_cast<size_t>(rows * length));
   for (int16_t& v : in) v = static_cast<int16_t>(sample(rng));
   std::vector<int16_t> out(static_cast<size_t>(rows * 2 * (half + 1)));
-  const mf::SignalRfftS16Params p = {rows, length, half, t.factors.data(), t.twiddles.data(), t.super_twiddles.data()};
+  const mf::SignalFftS16Params p = {rows, length, half, t.factors.data(), t.twiddles.data(), t.super_twiddles.data()};
   mf::signal_rfft_s16(p, in.data(), out.data());
   const int stages = static_cast<int>(t.factors.size() / 2) + 1;
   for (int r = 0; r < rows; ++r)
@@ -212,6 +195,249 @@ TEST(SignalPcan, GainTableAndShrink) {
   g = ((g + lut[35] * 32) * frac + (1 << 14)) >> 15;
   g += lut[34];
   EXPECT_EQ(out[2], shrink(static_cast<uint32_t>((uint64_t{100000} * static_cast<uint32_t>(g)) >> 6)));
+}
+
+
+// TFLM's fft_test cases in kind: an impulse of 16384 has the flat spectrum 16384 / 64 = 256
+// in fixed point (16384 in float), and the flat spectrum 256 the impulse 256 back.
+template <typename T>
+void expect_impulse_pair(T scaled) {
+  const FftTables<T> fwd(32, false), inv(32, true);
+  std::vector<T> impulse(64, T(0)), spectrum(66);
+  impulse[0] = T(16384);
+  const mf::SignalFftParams<T> pf = {1, 64, 32, fwd.factors.data(), fwd.twiddles.data(), fwd.super_twiddles.data()};
+  mf::detail::signal_rfft(pf, impulse.data(), spectrum.data());
+  for (int k = 0; k < 33; ++k) {
+    EXPECT_EQ(spectrum[static_cast<size_t>(2 * k)], scaled) << k;
+    EXPECT_EQ(spectrum[static_cast<size_t>(2 * k + 1)], T(0)) << k;
+  }
+  std::vector<T> flat(66, T(0)), back(64);
+  for (int k = 0; k < 33; ++k) flat[static_cast<size_t>(2 * k)] = T(256);
+  const mf::SignalFftParams<T> pi = {1, 33, 32, inv.factors.data(), inv.twiddles.data(), inv.super_twiddles.data()};
+  mf::detail::signal_irfft(pi, flat.data(), back.data());
+  if constexpr (std::is_floating_point_v<T>) {
+    for (float& v : back) v /= 64;  // signal_irfft_f32's scaling, outside the shared kernel
+  }
+  for (int t = 0; t < 64; ++t) EXPECT_EQ(back[static_cast<size_t>(t)], T(t == 0 ? 256 : 0)) << t;
+}
+
+TEST(SignalRfft, ImpulseAndFlatSpectrumAreExact) {
+  expect_impulse_pair<int16_t>(256);
+  expect_impulse_pair<int32_t>(256);
+  expect_impulse_pair<float>(16384);
+}
+
+class SignalFftTypes : public ::testing::TestWithParam<int> {};
+
+// int32 against the DFT scaled by 1/N (a few LSB per stage, on 2^30-scale inputs) and float
+// against the unscaled DFT within 1e-5 of the spectrum's largest bin; both over two rows,
+// zero-padded input.
+TEST_P(SignalFftTypes, Int32AndFloatRfftMatchTheDft) {
+  const int n = GetParam(), half = n / 2, length = n - n / 8, rows = 2;
+  std::mt19937 rng(n);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> x(static_cast<size_t>(rows * length));
+  for (double& v : x) v = u(rng);
+  std::vector<int32_t> in32(x.size()), out32(static_cast<size_t>(rows * 2 * (half + 1)));
+  std::vector<float> inf(x.size()), outf(out32.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    in32[i] = static_cast<int32_t>(x[i] * (1 << 30));
+    inf[i] = static_cast<float>(x[i]);
+  }
+  const FftTables<int32_t> t32(half, false);
+  const FftTables<float> tf(half, false);
+  mf::signal_rfft_s32({rows, length, half, t32.factors.data(), t32.twiddles.data(), t32.super_twiddles.data()}, in32.data(),
+                      out32.data());
+  mf::signal_rfft_f32({rows, length, half, tf.factors.data(), tf.twiddles.data(), tf.super_twiddles.data()}, inf.data(),
+                      outf.data());
+  const int stages = static_cast<int>(t32.factors.size() / 2) + 1;
+  for (int r = 0; r < rows; ++r) {
+    std::vector<double> xi(static_cast<size_t>(length)), xf(static_cast<size_t>(length));
+    for (int j = 0; j < length; ++j) {
+      xi[static_cast<size_t>(j)] = in32[static_cast<size_t>(r * length + j)];
+      xf[static_cast<size_t>(j)] = inf[static_cast<size_t>(r * length + j)];
+    }
+    std::vector<double> want(static_cast<size_t>(2 * (half + 1)));
+    double largest = 0;
+    for (int k = 0; k <= half; ++k) {
+      signal_reference::dft_bin(xf.data(), length, n, k, 1.0, want[static_cast<size_t>(2 * k)], want[static_cast<size_t>(2 * k + 1)]);
+      largest = std::max({largest, std::abs(want[static_cast<size_t>(2 * k)]), std::abs(want[static_cast<size_t>(2 * k + 1)])});
+    }
+    for (int k = 0; k <= half; ++k) {
+      double re, im;
+      signal_reference::dft_bin(xi.data(), length, n, k, 1.0 / n, re, im);
+      const size_t at = static_cast<size_t>(r * 2 * (half + 1) + 2 * k);
+      EXPECT_NEAR(out32[at], re, 2.0 * stages) << n << " bin " << k;
+      EXPECT_NEAR(out32[at + 1], im, 2.0 * stages) << n << " bin " << k;
+      EXPECT_LE(std::abs(outf[at] - want[static_cast<size_t>(2 * k)]), 1e-5 * largest) << n << " bin " << k;
+      EXPECT_LE(std::abs(outf[at + 1] - want[static_cast<size_t>(2 * k + 1)]), 1e-5 * largest) << n << " bin " << k;
+    }
+  }
+}
+
+// Irfft of a random half spectrum against the inverse DFT (int16 / int32 scaled by 1/N, float
+// exact), input rows wider than the bins read; and Irfft(Rfft(x)) = x in float.
+TEST_P(SignalFftTypes, IrfftMatchesTheInverseDftAndUndoesRfft) {
+  const int n = GetParam(), half = n / 2, bins = half + 3, rows = 2;
+  std::mt19937 rng(n + 1);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> spectrum(static_cast<size_t>(rows * 2 * bins));
+  for (double& v : spectrum) v = u(rng);
+  std::vector<int16_t> in16(spectrum.size()), out16(static_cast<size_t>(rows * n));
+  std::vector<int32_t> in32(spectrum.size()), out32(out16.size());
+  std::vector<float> inf(spectrum.size()), outf(out16.size());
+  for (size_t i = 0; i < spectrum.size(); ++i) {
+    in16[i] = static_cast<int16_t>(spectrum[i] * 16000);
+    in32[i] = static_cast<int32_t>(spectrum[i] * (1 << 30));
+    inf[i] = static_cast<float>(spectrum[i]);
+  }
+  const FftTables<int16_t> t16(half, true);
+  const FftTables<int32_t> t32(half, true);
+  const FftTables<float> tf(half, true);
+  mf::signal_irfft_s16({rows, bins, half, t16.factors.data(), t16.twiddles.data(), t16.super_twiddles.data()}, in16.data(),
+                       out16.data());
+  mf::signal_irfft_s32({rows, bins, half, t32.factors.data(), t32.twiddles.data(), t32.super_twiddles.data()}, in32.data(),
+                       out32.data());
+  mf::signal_irfft_f32({rows, bins, half, tf.factors.data(), tf.twiddles.data(), tf.super_twiddles.data()}, inf.data(),
+                       outf.data());
+  const int stages = static_cast<int>(t16.factors.size() / 2) + 1;
+  for (int r = 0; r < rows; ++r) {
+    std::vector<double> b16(static_cast<size_t>(n + 2)), b32(b16.size()), bf(b16.size());
+    for (int i = 0; i < n + 2; ++i) {
+      const size_t at = static_cast<size_t>(r * 2 * bins + i);
+      b16[static_cast<size_t>(i)] = in16[at], b32[static_cast<size_t>(i)] = in32[at], bf[static_cast<size_t>(i)] = inf[at];
+    }
+    double largest = 0;
+    for (int t = 0; t < n; ++t) largest = std::max(largest, std::abs(signal_reference::inverse_dft_sample(bf.data(), n, t, 1.0 / n)));
+    for (int t = 0; t < n; ++t) {
+      const size_t at = static_cast<size_t>(r * n + t);
+      EXPECT_NEAR(out16[at], signal_reference::inverse_dft_sample(b16.data(), n, t, 1.0 / n), 2.0 * stages) << n << " t " << t;
+      EXPECT_NEAR(out32[at], signal_reference::inverse_dft_sample(b32.data(), n, t, 1.0 / n), 2.0 * stages) << n << " t " << t;
+      EXPECT_LE(std::abs(outf[at] - signal_reference::inverse_dft_sample(bf.data(), n, t, 1.0 / n)), 1e-5 * largest)
+          << n << " t " << t;
+    }
+  }
+  // Round trip in float: the spectrum of outf, transformed back.
+  const FftTables<float> fwd(half, false);
+  std::vector<float> again(static_cast<size_t>(rows * (n + 2))), back(outf.size());
+  mf::signal_rfft_f32({rows, n, half, fwd.factors.data(), fwd.twiddles.data(), fwd.super_twiddles.data()}, outf.data(),
+                      again.data());
+  mf::signal_irfft_f32({rows, half + 1, half, tf.factors.data(), tf.twiddles.data(), tf.super_twiddles.data()}, again.data(),
+                       back.data());
+  float largest = 0;
+  for (float v : outf) largest = std::max(largest, std::abs(v));
+  for (size_t i = 0; i < back.size(); ++i) EXPECT_LE(std::abs(back[i] - outf[i]), 1e-5f * largest) << n << " " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Lengths, SignalFftTypes, ::testing::Values(8, 12, 18, 20, 64, 512));
+
+// Invokes of a stateful kernel against its reference, then reset() (the state zeroed) and
+// the same invokes again: every output must match both times.
+template <typename Run>
+void twice_with_reset(std::vector<int16_t>& state, Run run) {
+  for (int pass = 0; pass < 2; ++pass) {
+    std::fill(state.begin(), state.end(), int16_t{0});
+    run(pass);
+  }
+}
+
+TEST(SignalFramer, FramesOfTheSignalSinceReset) {
+  for (const bool prefill : {false, true})
+    for (const auto& [size, step, frames] : std::vector<std::array<int, 3>>{{5, 2, 2}, {6, 3, 1}, {3, 4, 2}, {4, 4, 3}}) {
+      if (prefill && step > size) continue;  // rejected by the compiler
+      const int rows = 2, capacity = (size + step - 1) / step * step;
+      const mf::SignalFramerParams p = {rows, frames, size, step, capacity, prefill ? size - step : 0};
+      std::vector<int16_t> state(static_cast<size_t>(1 + rows * capacity));
+      std::mt19937 rng(static_cast<unsigned>(size * 100 + step));
+      twice_with_reset(state, [&](int pass) {
+        std::vector<signal_reference::Framer> ref(rows, signal_reference::Framer(size, step, prefill));
+        std::mt19937 inputs(7);
+        for (int invoke = 0; invoke < 6; ++invoke) {
+          std::vector<int16_t> in(static_cast<size_t>(rows * frames * step)), out(static_cast<size_t>(rows * frames * size), 99),
+              want(out.size());
+          for (int16_t& v : in) v = static_cast<int16_t>(inputs() % 2001 - 1000);
+          bool valid = false, want_valid = true;
+          mf::signal_framer_s16(p, in.data(), state.data(), &valid, out.data());
+          for (int r = 0; r < rows; ++r)
+            for (int f = 0; f < frames; ++f) {
+              const size_t at = static_cast<size_t>(r * frames + f);
+              want_valid &= ref[static_cast<size_t>(r)].push(&in[at * step], &want[at * size]);
+            }
+          EXPECT_EQ(out, want) << size << "/" << step << " prefill " << prefill << " invoke " << invoke << " pass " << pass;
+          EXPECT_EQ(valid, want_valid) << size << "/" << step << " invoke " << invoke;
+        }
+      });
+    }
+}
+
+TEST(SignalStacker, ContextFramesWithTheFirstRepeated) {
+  for (const auto& [left, right, step] : std::vector<std::array<int, 3>>{{2, 1, 1}, {0, 2, 2}, {1, 0, 2}, {3, 3, 7}}) {
+    const int channels = 3, frames = left + right + 1;
+    const mf::SignalStackerParams p = {channels, frames, left, step};
+    std::vector<int16_t> state(static_cast<size_t>(1 + frames * channels));
+    twice_with_reset(state, [&](int pass) {
+      signal_reference::Stacker ref{channels, left, frames, step, {}, 0};
+      std::mt19937 inputs(3);
+      for (int invoke = 0; invoke < 9; ++invoke) {
+        std::vector<int16_t> in(channels), out(static_cast<size_t>(frames * channels), 99), want(out.size());
+        for (int16_t& v : in) v = static_cast<int16_t>(inputs() % 60000 - 30000);
+        bool valid = false;
+        mf::signal_stacker_s16(p, in.data(), state.data(), &valid, out.data());
+        EXPECT_EQ(valid, ref.push(in.data(), want.data())) << left << right << step << " invoke " << invoke;
+        EXPECT_EQ(out, want) << left << right << step << " invoke " << invoke << " pass " << pass;
+      }
+    });
+  }
+}
+
+TEST(SignalDelay, RowsDelayedAcrossInvokes) {
+  for (const int delay : {0, 2, 5, 11}) {
+    const int rows = 3, size = 5;
+    const mf::SignalDelayParams p = {rows, size, delay};
+    std::vector<int16_t> state(static_cast<size_t>(std::max(1, rows * delay)));
+    twice_with_reset(state, [&](int pass) {
+      std::vector<signal_reference::Delay> ref(rows, signal_reference::Delay(delay));
+      std::mt19937 inputs(11);
+      for (int invoke = 0; invoke < 5; ++invoke) {
+        std::vector<int16_t> in(static_cast<size_t>(rows * size)), out(in.size()), want(in.size());
+        for (int16_t& v : in) v = static_cast<int16_t>(inputs() % 60000 - 30000);
+        mf::signal_delay_s16(p, in.data(), state.data(), out.data());
+        for (int r = 0; r < rows; ++r) ref[static_cast<size_t>(r)].push(&in[static_cast<size_t>(r * size)], size, &want[static_cast<size_t>(r * size)]);
+        EXPECT_EQ(out, want) << "delay " << delay << " invoke " << invoke << " pass " << pass;
+      }
+    });
+  }
+}
+
+template <typename T>
+void check_overlap_add(T amplitude) {
+  for (const auto& [size, step, frames] : std::vector<std::array<int, 3>>{{4, 2, 2}, {6, 1, 3}, {3, 3, 1}, {5, 2, 1}}) {
+    const int rows = 2;
+    const mf::SignalOverlapAddParams p = {rows, frames, size, step};
+    std::vector<T> state(static_cast<size_t>(rows * size));
+    for (int pass = 0; pass < 2; ++pass) {
+      std::fill(state.begin(), state.end(), T(0));
+      std::vector<signal_reference::OverlapAdd<T>> ref(rows, signal_reference::OverlapAdd<T>{size, step, {}});
+      std::mt19937 inputs(5);
+      for (int invoke = 0; invoke < 5; ++invoke) {
+        std::vector<T> in(static_cast<size_t>(rows * frames * size)), out(static_cast<size_t>(rows * frames * step)), want(out.size());
+        for (T& v : in) v = static_cast<T>(amplitude * (static_cast<double>(inputs() % 2001) / 1000 - 1));
+        mf::detail::signal_overlap_add(p, in.data(), state.data(), out.data());
+        for (int r = 0; r < rows; ++r)
+          for (int f = 0; f < frames; ++f) {
+            const size_t at = static_cast<size_t>(r * frames + f);
+            ref[static_cast<size_t>(r)].push(&in[at * size], &want[at * step]);
+          }
+        EXPECT_EQ(out, want) << size << "/" << step << " invoke " << invoke << " pass " << pass;
+      }
+    }
+  }
+}
+
+// int16 near full scale, so sums saturate; float sums in arrival order (exact equality).
+TEST(SignalOverlapAdd, SumsOverlappingFramesAcrossInvokes) {
+  check_overlap_add<int16_t>(30000);
+  check_overlap_add<float>(1.5f);
 }
 
 }  // namespace

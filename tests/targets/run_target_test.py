@@ -2,7 +2,7 @@
 """Builds and runs a firmware on one microcontroller target, with the flags and run commands
 from targets/targets.json (exactly what `microflow verify/bench --target` uses).
 
-  run_target_test.py --target NAME --test smoke|fc|toolchain|flash [--work DIR]
+  run_target_test.py --target NAME --test smoke|fc|depthwise|requant|toolchain|flash [--work DIR]
                      [--runner-avr PATH] [--plugin PATH] [--flash-check PATH]
                      [--cmake PATH] [--generator G]
 
@@ -12,6 +12,10 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              builds targets/common/empty.cpp (the bench baseline) and reports both footprints
   fc         tests/targets/fc_firmware.cpp (runtime kernels, params in flash): output equal
              to the host build of the same file
+  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise and in-place
+             1x1 loops): outputs equal to the host build
+  requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
+             requantization and the MAC loop): output equal to the host build's portable path
   toolchain  tests/targets/toolchain_project built with the target's toolchain-*.cmake, then
              run like the smoke firmware
   flash      tests/targets/flash_firmware.cpp: the flash.h backend (every size, offset and
@@ -219,17 +223,19 @@ def test_smoke(target):
             % (flash, ram, eflash, eram, stack, target.t["count"], "exact", first["bench"], first["total"]))
 
 
-def test_fc(target, host):
-    src = os.path.join(HERE, "fc_firmware.cpp")
+def test_fc(target, host, test="fc", labels=("hidden", "output")):
+    """The firmware <test>_firmware.cpp prints the lines labels[i]=...; the target's must equal
+    the host build's."""
+    src = os.path.join(HERE, "%s_firmware.cpp" % test)
     results = []
     elf = None
     for t in (host, target):
-        elf = os.path.join(target.work, "fc_%s.elf" % t.name)  # the target's comes last
+        elf = os.path.join(target.work, "%s_%s.elf" % (test, t.name))  # the target's comes last
         t.build([src], elf, includes=[RUNTIME_INCLUDE])
         stdout, _ = t.run(elf, 0)
-        outputs = re.findall(r"^(?:hidden|output)=.*$", stdout, re.M)
-        if len(outputs) != 2:
-            raise Fail("%s: fc output missing:\n%s" % (t.name, stdout))
+        outputs = re.findall(r"^(?:%s)=.*$" % "|".join(labels), stdout, re.M)
+        if len(outputs) != len(labels):
+            raise Fail("%s: %s output missing:\n%s" % (t.name, test, stdout))
         results.append(outputs)
         if t is target:
             stack = int(re.search(r"^stack=(\d+)", stdout, re.M).group(1))
@@ -239,7 +245,27 @@ def test_fc(target, host):
         raise Fail("implausible stack use %d" % stack)
     counts, _ = target.count(elf)
     flash, ram = target.sizes(elf)
+    if test != "fc":
+        return "outputs=%d equal flash=%d ram=%d stack=%d bench=%d" % (
+            len(labels), flash, ram, stack, counts["bench"])
     return "%s flash=%d ram=%d stack=%d bench=%d" % (results[1][1], flash, ram, stack, counts["bench"])
+
+
+def test_requant(target, host):
+    src = os.path.join(HERE, "requant_firmware.cpp")
+    results = []
+    for t in (host, target):
+        elf = os.path.join(target.work, "requant_%s.elf" % t.name)
+        t.build([src], elf, includes=[RUNTIME_INCLUDE])
+        stdout, _ = t.run(elf, 0)
+        lines = re.findall(r"^(?:requant|total) .*$", stdout, re.M)
+        if len(lines) < 2 or not lines[-1].startswith("total"):
+            raise Fail("%s: requant output missing:\n%s" % (t.name, stdout))
+        results.append(lines)
+    if results[0] != results[1]:
+        diff = [a + "  !=  " + b for a, b in zip(results[1], results[0]) if a != b]
+        raise Fail("target != host (target, host):\n" + "\n".join(diff))
+    return results[1][-1].replace(" ", "_")
 
 
 def test_toolchain(target):
@@ -289,7 +315,7 @@ def test_flash(target):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--test", required=True, choices=["smoke", "fc", "toolchain", "flash"])
+    ap.add_argument("--test", required=True, choices=["smoke", "fc", "depthwise", "requant", "toolchain", "flash"])
     ap.add_argument("--work", help="build folder (default: a temporary one)")
     ap.add_argument("--runner-avr", help="path of microflow-simavr")
     ap.add_argument("--plugin", help="path of libmicroflow_insn_plugin.so")
@@ -308,6 +334,10 @@ def main():
             result = test_smoke(target)
         elif args.test == "fc":
             result = test_fc(target, Target("host", args))
+        elif args.test == "depthwise":
+            result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place"))
+        elif args.test == "requant":
+            result = test_requant(target, Target("host", args))
         elif args.test == "flash":
             result = test_flash(target)
         else:

@@ -1,5 +1,5 @@
 # Xtensa LX106 (ESP8266) target tests (included from tests/targets/CMakeLists.txt):
-#   targets.xtensa-lx106.{smoke,fc,toolchain}  as for the other targets (label targets)
+#   targets.xtensa-lx106.{smoke,fc,depthwise,toolchain}  as for the other targets (label targets)
 #   targets.xtensa-lx106.flash                 flash.h on the chip: every size/offset/page size
 #                                              read right; a direct byte load from flash faults
 #   golden.xtensa-lx106.<model>                `microflow verify --target xtensa-lx106`,
@@ -38,7 +38,7 @@ function(_mf_xtensa_skipped name labels)
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" SKIP_RETURN_CODE ${_mf_skip})
 endfunction()
 
-foreach(test smoke fc toolchain flash)
+foreach(test smoke fc depthwise toolchain flash)
   set(name targets.xtensa-lx106.${test})
   if(_mf_xt_missing)
     _mf_xtensa_skipped(${name} targets)

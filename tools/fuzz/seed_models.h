@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <flatbuffers/flexbuffers.h>
+
 #include "microflow/tflite_writer.h"
 
 namespace mfseed {
@@ -151,11 +153,67 @@ inline std::vector<uint8_t> residual_two_inputs() {
   return m.finish();
 }
 
+// A custom operator's options: a flexbuffer map of integers (and one bool).
+inline std::vector<uint8_t> flex_options(const std::vector<std::pair<std::string, int64_t>>& ints,
+                                         const char* bool_key = nullptr, bool bool_value = false) {
+  flexbuffers::Builder fbb;
+  fbb.Map([&] {
+    for (const auto& [k, v] : ints) fbb.Int(k.c_str(), v);
+    if (bool_key) fbb.Bool(bool_key, bool_value);
+  });
+  fbb.Finish();
+  return fbb.GetBuffer();
+}
+
+// The Signal-library operators beyond TFLM's audio front end (SignalRfft int32 / float,
+// SignalIrfft, SignalFramer, SignalStacker, SignalDelay, SignalOverlapAdd), each with its
+// flexbuffer options; tests/compiler/test_signal_ops.cpp checks its outputs.
+inline constexpr int kSignalZooFft = 24;  // radices 4 and 3
+inline std::vector<uint8_t> signal_zoo() {
+  constexpr int kFft = kSignalZooFft, kHalf = kFft / 2;
+  using TT = w::TensorType;
+  w::ModelWriter m;
+  const int x = m.add_input_tensor("x", TT::FLOAT32, {2, kFft});
+  const int x32 = m.add_input_tensor("x32", TT::INT32, {3, 20});
+  const int s16 = m.add_input_tensor("s16", TT::INT16, {2, 2 * (kHalf + 1)});
+  const int s32 = m.add_input_tensor("s32", TT::INT32, {2, 2 * (kHalf + 2)});
+  const int a = m.add_input_tensor("a", TT::INT16, {2, 8});
+  const int c = m.add_input_tensor("c", TT::INT16, {3});
+  const int f = m.add_input_tensor("f", TT::FLOAT32, {1, 2, 5});
+  auto fft = [](int type) { return flex_options({{"T", type}, {"fft_length", kSignalZooFft}}); };
+  const int spectrum = m.add_tensor("spectrum", TT::FLOAT32, {2, 2 * (kHalf + 1)});
+  const int y = m.add_tensor("y", TT::FLOAT32, {2, kFft});
+  m.add_custom_operator("SignalRfft", {x}, {spectrum}, fft(0));
+  m.add_custom_operator("SignalIrfft", {spectrum}, {y}, fft(0));
+  const int X32 = m.add_tensor("X32", TT::INT32, {3, 2 * (kHalf + 1)});
+  m.add_custom_operator("SignalRfft", {x32}, {X32}, fft(2));
+  const int y16 = m.add_tensor("y16", TT::INT16, {2, kFft});
+  m.add_custom_operator("SignalIrfft", {s16}, {y16}, fft(7));
+  const int y32 = m.add_tensor("y32", TT::INT32, {2, kFft});
+  m.add_custom_operator("SignalIrfft", {s32}, {y32}, fft(2));
+  const int frames = m.add_tensor("frames", TT::INT16, {2, 2, 6});
+  const int frames_valid = m.add_tensor("frames_valid", TT::BOOL, {});
+  m.add_custom_operator("SignalFramer", {a}, {frames, frames_valid}, flex_options({{"frame_size", 6}, {"frame_step", 4}}, "prefill", false));
+  const int ola = m.add_tensor("ola", TT::INT16, {2, 8});
+  m.add_custom_operator("SignalOverlapAdd", {frames}, {ola}, flex_options({{"T", 7}, {"frame_step", 4}}));
+  const int delayed = m.add_tensor("delayed", TT::INT16, {2, 8});
+  m.add_custom_operator("SignalDelay", {a}, {delayed}, flex_options({{"delay_length", 5}}));
+  const int stacked = m.add_tensor("stacked", TT::INT16, {9});
+  const int stacked_valid = m.add_tensor("stacked_valid", TT::BOOL, {});
+  m.add_custom_operator("SignalStacker", {c}, {stacked, stacked_valid},
+                        flex_options({{"num_channels", 3}, {"stacker_left_context", 1}, {"stacker_right_context", 1}, {"stacker_step", 1}}));
+  const int olf = m.add_tensor("olf", TT::FLOAT32, {1, 4});
+  m.add_custom_operator("SignalOverlapAdd", {f}, {olf}, flex_options({{"T", 0}, {"frame_step", 2}}));
+  m.set_outputs({y, X32, y16, y32, frames, frames_valid, ola, delayed, stacked, stacked_valid, olf});
+  return m.finish();
+}
+
 inline std::vector<std::pair<std::string, std::vector<uint8_t>>> all_seed_models() {
   return {{"small_fc", small_fc()},
           {"int8_zoo", int8_zoo()},
           {"float_zoo", float_zoo()},
-          {"residual_two_inputs", residual_two_inputs()}};
+          {"residual_two_inputs", residual_two_inputs()},
+          {"signal_zoo", signal_zoo()}};
 }
 
 }  // namespace mfseed

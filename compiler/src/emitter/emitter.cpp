@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "diagnostics.h"
+#include "kernels/variants.h"
 #include "passes/activation_fold.h"
 #include "version.h"
 
@@ -100,6 +101,11 @@ std::string layer_comment(const Graph& g, const KernelCall& k) {
 // each row's comment is the stage's layer comment (per-stage counts read it: firmware.cpp
 // profile_calls, bench/layer_profile.py).
 void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall& k) {
+  // A depthwise instance's params: its row function (mf::BandDepthwiseRowParams).
+  for (const KernelCall& st : k.stages)
+    if (st.kernel == &kDepthwiseConv2DS8WideFixed)
+      out << "const mf::BandDepthwiseRowParams " << symbol(st, "Row") << " MF_FLASH = {&mf::depthwise_conv_2d_s8_wide_row<"
+          << symbol(st, "Constants") << ">};\n";
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
       << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"
@@ -114,8 +120,13 @@ void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall&
     // A template instance takes its sizes as template arguments: no params, a function pointer.
     const bool instance = st.kernel->template_constants;
     // fmt::format, not "literal" + std::string: that makes GCC 12 warn a false -Wrestrict (GCC bug 105651).
-    const std::string params = instance ? "nullptr" : fmt::format("&{}", symbol(st, "Params"));
-    const std::string row = instance ? fmt::format("&mf::{}<{}>", st.function(), symbol(st, "Constants")) : "nullptr";
+    // A depthwise instance: its row function through the params (the wide row is a 1x1's).
+    const bool depthwise = st.kernel == &kDepthwiseConv2DS8WideFixed;
+    const std::string params = depthwise  ? fmt::format("&{}", symbol(st, "Row"))
+                               : instance ? "nullptr"
+                                          : fmt::format("&{}", symbol(st, "Params"));
+    const std::string row =
+        instance && !depthwise ? fmt::format("&mf::{}<{}>", st.function(), symbol(st, "Constants")) : "nullptr";
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "

@@ -3,7 +3,10 @@
 // (passes/specialize.cpp).
 #pragma once
 
+#include "kernels/binary.h"
+#include "kernels/conv.h"
 #include "kernels/kernel.h"
+#include "kernels/window.h"
 
 namespace microflow {
 
@@ -41,6 +44,23 @@ struct DepthwiseConv2DFullyConnectedS8WideConstants : ParamsBase {
             fc_act_max)
 };
 
+// depthwise_conv_2d_s8_wide_fixed: 3x3, one batch, input_depth = depth (multiplier 1) or 1.
+struct DepthwiseConv2DS8WideConstants : WindowedParams {
+  int64_t input_height = 0, input_width = 0, input_depth = 0, depth = 0, output_height = 0, output_width = 0;
+  int64_t stride = 1, pad_top = 0, pad_left = 0, input_zero_point = 0, output_zero_point = 0, act_min = 0,
+          act_max = 0;
+  RowWindow window() const override {
+    return {1, input_height, input_width, input_depth, output_height, output_width, depth, stride, pad_top, 3};
+  }
+  MF_PARAMS(DepthwiseConv2DS8WideConstants, input_height, input_width, input_depth, depth, output_height,
+            output_width, stride, pad_top, pad_left, input_zero_point, output_zero_point, act_min, act_max)
+};
+
+struct AddS8TableConstants : ParamsBase {
+  int64_t size = 0, output_multiplier = 0, output_n = 0, output_zero_point = 0, act_min = 0, act_max = 0;
+  MF_PARAMS(AddS8TableConstants, size, output_multiplier, output_n, output_zero_point, act_min, act_max)
+};
+
 template <typename Constants>
 constexpr KernelDef template_kernel(const char* function, const char* header, const char* band = nullptr) {
   return {.function = function, .header = header, .template_constants = true, .band = band,
@@ -62,6 +82,26 @@ inline const KernelDef kConv2D1x1S8RowsFixed = template_kernel<Conv2D1x1S8WideCo
     "conv_2d_1x1_s8_rows_fixed", "microflow/variants/conv_2d_1x1_wide.h");
 inline const KernelDef kConv2D1x1S8LanesFixed = template_kernel<Conv2D1x1S8WideConstants>(
     "conv_2d_1x1_s8_lanes_fixed", "microflow/variants/conv_2d_1x1_lanes.h", "kBandConv1x1Wide");
+// Output rows in order, each reading only its window's rows: in place with a row gap as the
+// generic kernel's by-rows form; as a band stage one row through BandStage::depthwise_row.
+inline const KernelDef kDepthwiseConv2DS8WideFixed{.function = "depthwise_conv_2d_s8_wide_fixed",
+                                                   .header = "microflow/variants/depthwise_conv_2d_wide.h",
+                                                   .template_constants = true,
+                                                   .band = "kBandDepthwiseWide",
+                                                   .in_place = InPlaceKind::RowWindow,
+                                                   .sample_params = sample_of<DepthwiseConv2DS8WideConstants>};
+// CONV_2D of any filter on the packed kernel's parameters, the filter as channel pairs over all
+// taps (Arm DSP without Helium); as a band stage through its own BandKernel.
+inline const KernelDef kConv2DS8Wide{.function = "conv_2d_s8_wide",
+                                     .header = "microflow/variants/conv_2d_wide.h",
+                                     .band = "kBandConvWide",
+                                     .sample_params = sample_of<Conv2DS8Params>};
+// int8 ADD through per-input rescaling tables; element-wise in place as the generic ADD.
+inline const KernelDef kAddS8TableFixed{.function = "add_s8_table_fixed",
+                                        .header = "microflow/variants/add_s8_table.h",
+                                        .template_constants = true,
+                                        .in_place = InPlaceKind::Elementwise,
+                                        .sample_params = sample_of<AddS8TableConstants>};
 inline const KernelDef kDepthwiseConv2DFullyConnectedS8WideFixed =
     template_kernel<DepthwiseConv2DFullyConnectedS8WideConstants>(
         "depthwise_conv_2d_fully_connected_s8_wide_fixed", "microflow/variants/depthwise_conv_2d_fully_connected_wide.h");

@@ -109,14 +109,19 @@ namespace microflow {
 
 // Custom operators (code 32), found by custom_code: TFLM's Signal library.
 #define MF_CUSTOM_OPERATORS(X)                  \
+  X(kSignalDelayOp)                             \
   X(kSignalEnergyOp)                            \
   X(kSignalFftAutoScaleOp)                      \
   X(kSignalFilterBankLogOp)                     \
   X(kSignalFilterBankOp)                        \
   X(kSignalFilterBankSpectralSubtractionOp)     \
   X(kSignalFilterBankSquareRootOp)              \
+  X(kSignalFramerOp)                            \
+  X(kSignalIrfftOp)                             \
+  X(kSignalOverlapAddOp)                        \
   X(kSignalPcanOp)                              \
   X(kSignalRfftOp)                              \
+  X(kSignalStackerOp)                           \
   X(kSignalWindowOp)
 
 #define MF_DECLARE_OP(def) extern const OpDef def;

@@ -6,10 +6,17 @@
 
 #include "diagnostics.h"
 #include "kernels/catalog.h"
+#include "microflow/fixed_point.h"
 #include "ops/lower_util.h"
 
 namespace microflow {
 namespace {
+
+const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
+  for (const ConstArray& a : k.arrays)
+    if (a.suffix == suffix) return a;
+  throw CompileError("internal: " + k.function() + " has no array " + suffix);
+}
 
 uint32_t pack16(int64_t lo, int64_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
@@ -20,19 +27,25 @@ uint32_t pack16(int64_t lo, int64_t hi) {
 // a whole word). Empty when it does not apply: a (w - Z_w) outside int8, a pair's second row
 // whose sum could reach 2^23 in magnitude (the kernel recovers it modulo 2^24), or a pair
 // (A, B) with A < 0 and B = -128 (B - 1, the borrow the halfword stores, is not int8).
+// Whether rows a (low bytes) and b (high bytes) of int8 values at(row, k) can share the
+// layout's halfwords (pair_weights' conditions on a pair).
+template <typename At>
+bool pair_fits(At at, int64_t depth, int64_t a, int64_t b) {
+  int64_t magnitude = 0;
+  for (int64_t k = 0; k < depth; ++k) {
+    if (at(a, k) < 0 && at(b, k) == -128) return false;
+    magnitude += std::abs(at(b, k));
+  }
+  return 128 * magnitude < (int64_t{1} << 23);
+}
+
 std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, int64_t depth, int64_t w_zero) {
   auto at = [&](int64_t o, int64_t k) { return w[static_cast<size_t>(o * depth + k)] - w_zero; };
-  for (int64_t o = 0; o < rows; ++o) {
-    int64_t magnitude = 0;
-    for (int64_t k = 0; k < depth; ++k) {
+  for (int64_t o = 0; o < rows; ++o)
+    for (int64_t k = 0; k < depth; ++k)
       if (at(o, k) < -128 || at(o, k) > 127) return {};
-      magnitude += std::abs(at(o, k));
-    }
-    if (o % 2 == 1 && 128 * magnitude >= (int64_t{1} << 23)) return {};
-    if (o % 2 == 1)
-      for (int64_t k = 0; k < depth; ++k)
-        if (at(o - 1, k) < 0 && at(o, k) == -128) return {};
-  }
+  for (int64_t o = 1; o < rows; o += 2)
+    if (!pair_fits(at, depth, o - 1, o)) return {};
   std::vector<uint8_t> bytes;
   auto half = [&](int64_t a_row, int64_t k) {  // int16 256 B + A of the pair starting at a_row
     const int64_t a = at(a_row, k);
@@ -223,6 +236,112 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
 
 namespace {
 
+// Taps (KH * KW * input_depth) conv_2d_s8_wide's stack window holds (runtime kConvWideMaxTaps).
+constexpr int64_t kConvWideMaxTaps = 1536;
+// A band stage's limit (runtime kConvWideSmallTaps: the band executor links one buffer size).
+constexpr int64_t kConvWideBandTaps = 576;
+// The flag of a channel pair stored second channel first (runtime kConvWideSwapped).
+constexpr int64_t kConvWideSwapped = 256;
+
+// CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
+// one, with output channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
+// shift in [-31, -1], accumulators below 2^30 in magnitude) and the pair layout's sum bound:
+// conv_2d_s8_wide, the filter as channel pairs over each channel's taps (as many bytes as the
+// packed filter; a pair whose weights fit only the other way round, e.g. a -128 beside a negative
+// value, swapped and flagged in its shift codes); parameters, bias and multipliers stay.
+void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kConv2DPackedS8 && k.kernel != &kConv2D1x1S8) return;
+  const auto& p = k.params.as<Conv2DS8Params>();
+  // A strided 1x1 convolution is a general one (widen_conv_1x1 takes stride 1).
+  if (k.kernel == &kConv2D1x1S8 && p.stride_height == 1 && p.stride_width == 1) return;
+  if (!p.output_table.null()) return;
+  const int64_t taps = p.filter_height * p.filter_width * p.input_depth, channels = p.output_depth;
+  if (channels % 4 != 0 || taps < 4 || taps > (band ? kConvWideBandTaps : kConvWideMaxTaps)) return;
+  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
+  const int8_t* w = g.tensor(k.op->inputs[1]).data_as<int8_t>();
+  std::vector<int64_t> weights(w, w + channels * taps);
+  auto at = [&](int64_t o, int64_t t) { return weights[static_cast<size_t>(o * taps + t)]; };
+  // The shifts as the kernel reads them: n = -shift - 1, plus kConvWideSwapped on both channels
+  // of a pair stored with its second channel in the low bytes (where only that order fits).
+  std::vector<int64_t> codes;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    // requantize_channel's bound |acc| < 2^30 is for n = 0, where (u >> n) + 1 + 2 Z could pass
+    // 2^31; from n = 1 on |u >> n| < 2^30 for every int32 accumulator (ResNet large's biases
+    // reach 2^30).
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(at(c, t));
+    if (shift[i] == -1 && bound >= (int64_t{1} << 30)) return;
+    codes.push_back(-shift[i] - 1);
+  }
+  for (int64_t a = 0; a < channels; a += 2) {
+    if (pair_fits(at, taps, a, a + 1)) continue;
+    if (!pair_fits(at, taps, a + 1, a)) return;
+    std::swap_ranges(weights.begin() + a * taps, weights.begin() + (a + 1) * taps, weights.begin() + (a + 1) * taps);
+    codes[static_cast<size_t>(a)] |= kConvWideSwapped, codes[static_cast<size_t>(a + 1)] |= kConvWideSwapped;
+  }
+  std::vector<int64_t> words = pair_weights(weights, channels, taps, 0);
+  if (words.empty()) return;
+  for (ConstArray& a : k.arrays) {
+    if (a.suffix == "Filter") a = int_array("Filter", DType::Int32, std::move(words));
+    if (a.suffix == "Shift") a.ints = codes;
+  }
+  k.kernel = &kConv2DS8Wide;
+  if (band) band->kernel = k.kernel->band;
+}
+
+// int8 ADD of two same-shape tensors in RAM with the output requantization in
+// requantize_channel's range: add_s8_table_fixed, each input's rescaling (TFLM's, by the
+// runtime's fixed_point.h) a 256-entry table, the sum of two entries below 2^30 in magnitude.
+void table_add(const Graph& g, KernelCall& k) {
+  if (!k.kernel || k.kernel->function != std::string("binary_quantized<mf::OpAdd>")) return;
+  if (g.tensor(k.output_tensor()).type != DType::Int8) return;
+  const auto& p = k.params.as<BinaryQuantizedParams>();
+  // A folded activation's table (passes/activation_fold.cpp): only the generic kernel stores through one.
+  if (!p.output_table.null()) return;
+  if (p.input1_in_flash || p.input2_in_flash || p.input1_strides != p.input2_strides) return;
+  int64_t size = 1;  // both inputs contiguous: each dim's stride the product of the later dims
+  for (size_t d = p.dims.size(); d-- > 0;) {
+    if (p.dims[d] != 1 && p.input1_strides[d] != size) return;
+    size *= p.dims[d];
+  }
+  if (p.output_multiplier < (int64_t{1} << 30) || p.output_shift >= 0 || p.output_shift < -31) return;
+  auto table = [&](int64_t offset, int64_t multiplier, int64_t shift, int64_t& largest) {
+    std::vector<int64_t> t;
+    for (int u = 0; u < 256; ++u) {
+      const int32_t x = static_cast<int8_t>(u);
+      const int32_t r = mf::multiply_by_quantized_multiplier(
+          (x + static_cast<int32_t>(offset)) * (int32_t{1} << p.left_shift), static_cast<int32_t>(multiplier),
+          static_cast<int32_t>(shift));
+      largest = std::max<int64_t>(largest, std::abs(int64_t{r}));
+      t.push_back(r);
+    }
+    return t;
+  };
+  int64_t largest1 = 0, largest2 = 0;
+  std::vector<int64_t> t1 = table(p.input1_offset, p.input1_multiplier, p.input1_shift, largest1);
+  std::vector<int64_t> t2 = table(p.input2_offset, p.input2_multiplier, p.input2_shift, largest2);
+  if (largest1 + largest2 >= (int64_t{1} << 30)) return;
+  AddS8TableConstants c;
+  c.size = size;
+  c.output_multiplier = p.output_multiplier;
+  c.output_n = -p.output_shift - 1;
+  c.output_zero_point = p.output_offset;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  const KernelArg in1 = k.args[0], in2 = k.args[1], out = k.args.back();
+  k.kernel = &kAddS8TableFixed;
+  k.params = c;
+  k.arrays.clear();
+  k.args = {in1, in2};
+  add_array_arg(k, int_array("Table1", DType::Int32, std::move(t1)));
+  add_array_arg(k, int_array("Table2", DType::Int32, std::move(t2)));
+  k.args.push_back(out);
+}
+
 // The filter of depthwise_conv_2d_fully_connected_s8_wide_fixed (layout in runtime
 // depthwise_conv_2d_fully_connected_wide.h): w is [KH][KW][channels] (one input channel).
 std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64_t kh, int64_t kw, int64_t channels) {
@@ -239,12 +358,6 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
           words.push_back(static_cast<int32_t>(pack16(at(ky, 4 * g + 1, c), at(ky, 4 * g + 3, c))));
         }
   return words;
-}
-
-const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
-  for (const ConstArray& a : k.arrays)
-    if (a.suffix == suffix) return a;
-  throw CompileError("internal: " + k.function() + " has no array " + suffix);
 }
 
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
@@ -325,6 +438,61 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   k.args.push_back(output);
 }
 
+// DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
+// both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
+// requantize_channel's range (multiplier in [2^30, 2^31), shift in [-31, -1], accumulators
+// below 2^30 in magnitude) and the window's last tap within an LDR immediate (4095 bytes):
+// the Arm DSP row kernel on TFLite's int8 filter, as it is. `band`: a stage of a band region.
+void widen_depthwise(KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kDepthwiseConv2DS8) return;
+  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
+  if (!p.output_table.null() || p.batches != 1 || (p.depth_multiplier != 1 && p.input_depth != 1) ||
+      p.filter_height != 3 ||
+      p.filter_width != 3 || p.dilation_height != 1 || p.dilation_width != 1 || p.stride_height != p.stride_width ||
+      p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
+    return;
+  if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
+  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
+  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  const int64_t channels = p.output_depth;
+  std::vector<int64_t> requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < 9; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (bound >= (int64_t{1} << 30)) return;
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  DepthwiseConv2DS8WideConstants c;
+  c.input_height = p.input_height;
+  c.input_width = p.input_width;
+  c.input_depth = p.input_depth;
+  c.depth = channels;
+  c.output_height = p.output_height;
+  c.output_width = p.output_width;
+  c.stride = p.stride_height;
+  c.pad_top = p.pad_top;
+  c.pad_left = p.pad_left;
+  c.input_zero_point = p.input_zero_point;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  std::vector<ConstArray> arrays = {array_of(k, "Filter"), array_of(k, "Bias"),
+                                    int_array("Requant", DType::Int32, std::move(requant))};
+  const KernelArg input = k.args.front(), output = k.args.back();
+  k.kernel = &kDepthwiseConv2DS8WideFixed;
+  if (band) band->kernel = k.kernel->band;
+  k.params = c;
+  k.arrays.clear();
+  k.args = {input};
+  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
+  k.args.push_back(output);
+}
+
 }  // namespace
 
 // The generic kernel's int8 layout, with the parameters as template arguments: AVR's
@@ -368,6 +536,8 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
                         bool input_rows) {
   if (optimize == Optimize::Size) return;
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
+  // conv_2d_s8_wide's loop is SXTB16 + SMLAD: plain C on a core without them (Cortex-M0) would be slower.
+  const bool dsp = std::find(target_isa.begin(), target_isa.end(), "dsp") != target_isa.end();
   for (KernelCall& k : calls) {
     // A strided output (a channel slice of a CONCATENATION view, passes/views.cpp) is
     // written by the generic kernels and the 1x1 variants (Conv2D1x1S8WideConstants::
@@ -389,8 +559,19 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
       } else {
         if (fc_variants) widen_fully_connected(k);
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
+        if (dsp) widen_conv(g, k, nullptr);
+        if (dsp) table_add(g, k);
       }
-      for (size_t i = 0; i < k.stages.size(); ++i) widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+      for (size_t i = 0; i < k.stages.size(); ++i) {
+        widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+        if (dsp && !mve) widen_conv(g, k.stages[i], &k.bands[i]);
+      }
+      // The DSP depthwise row kernel (Helium keeps the generic kernel's MVE blocks). A call
+      // streamed from the input keeps the generic kernel, which has the row form.
+      if (dsp && !mve) {
+        if (!input_rows) widen_depthwise(k, nullptr);
+        for (size_t i = 0; i < k.stages.size(); ++i) widen_depthwise(k.stages[i], &k.bands[i]);
+      }
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
       if (!input_rows && fc_variants) widen_depthwise_fully_connected(k);

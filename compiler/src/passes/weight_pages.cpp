@@ -116,6 +116,19 @@ int64_t PageGroup::offset_of(const std::string& suffix) const {
 
 bool is_pageable(const KernelCall& k) { return channel_group_unit(k) > 0; }
 
+namespace {
+// A paged params struct points into the int32 page (emit_paged_params): a call whose params
+// point at another array (the Signal FFT's int16 / float twiddles) keeps its constants in
+// internal flash.
+bool params_point_at_int32_only(const KernelCall& k) {
+  for (const ParamField& f : k.params.fields())
+    if (f.value[0] == '@')
+      for (const ConstArray& a : k.arrays)
+        if (a.suffix == f.value.substr(1) && a.type != DType::Int32) return false;
+  return true;
+}
+}  // namespace
+
 WeightPages plan_weight_pages(const std::vector<KernelCall>& calls, int64_t page_bytes, const std::string& source) {
   if (page_bytes < 4 || page_bytes % 4 != 0)
     fail(source, "--page-bytes " + std::to_string(page_bytes) + ": the page must be a positive multiple of 4 bytes");
@@ -123,7 +136,7 @@ WeightPages plan_weight_pages(const std::vector<KernelCall>& calls, int64_t page
   w.page_bytes = page_bytes;
   for (const KernelCall& k : calls) {
     PagedCall pc;
-    if (!k.is_alias && !k.arrays.empty() && !is_pageable(k)) {
+    if (!k.is_alias && !k.arrays.empty() && !is_pageable(k) && params_point_at_int32_only(k)) {
       // Read whole when it fits the page (no output-channel split for these kernels).
       const PageGroup whole = whole_record(k);
       if (whole.record_bytes <= page_bytes) {

@@ -3,6 +3,7 @@
 #define MICROFLOW_KERNEL_UTIL_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "microflow/fixed_point.h"
 #include "microflow/exec/flash.h"
@@ -142,6 +143,39 @@ inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
 }
 
 #if defined(__AVR__)
+// dot_s8 for a compile-time K in [1, 256], advancing w past the row: 256 products added as
+// product + 0x8000 stay below 2^24, so three accumulator bytes suffice (11 cycles per MAC,
+// four per loop pass), started at -K * 0x8000 so that the bytes end as the sum itself.
+template <uint16_t K>
+inline __attribute__((always_inline)) int32_t dot_s8_short_avr(const int8_t*& w, const int8_t* x) {
+  static_assert(K >= 1 && K <= 256, "dot_s8_short_avr: 1 to 256 products");
+  constexpr uint32_t kStart = (0x1000000u - static_cast<uint32_t>(K) * 0x8000u) & 0xFFFFFFu;
+  uint32_t acc;
+  uint8_t count;
+  int8_t wv, xv;
+  const uint8_t zero = 0, flip = 0x80;
+#define MF_AVR_MAC                                                                                       \
+  "lpm %[wv], Z+\n\t" "ld %[xv], X+\n\t" "muls %[wv], %[xv]\n\t" "eor r1, %[flip]\n\t" "add %A[acc], r0\n\t" \
+  "adc %B[acc], r1\n\t" "adc %C[acc], %[zero]\n\t"
+  __asm__ volatile(
+      "ldi %A[acc], lo8(%[start])\n\t" "ldi %B[acc], hi8(%[start])\n\t" "ldi %C[acc], hlo8(%[start])\n\t"
+      ".rept %[rest]\n\t" MF_AVR_MAC ".endr\n\t"
+      ".if %[quads]\n\t"
+      "ldi %[count], %[quads]\n"
+      "1:\n\t"
+      ".rept 4\n\t" MF_AVR_MAC ".endr\n\t"
+      "dec %[count]\n\t"
+      "brne 1b\n\t"
+      ".endif\n\t"
+      "clr __zero_reg__\n\t"
+      "mov %D[acc], %C[acc]\n\t" "lsl %D[acc]\n\t" "sbc %D[acc], %D[acc]"
+      : [acc] "=&d"(acc), [count] "=&d"(count), [w] "+z"(w), [x] "+x"(x), [wv] "=&d"(wv), [xv] "=&d"(xv)
+      : [zero] "r"(zero), [flip] "r"(flip), [start] "n"(kStart), [rest] "n"(K % 4), [quads] "n"(K / 4)
+      : "memory");
+#undef MF_AVR_MAC
+  return static_cast<int32_t>(acc);
+}
+
 // Sum_k w[k * w_stride] * x[k * x_stride] for k < n, n >= 1; w in flash, x in RAM (a
 // depthwise window row: taps a filter column apart in flash, pixels apart in the image).
 // dot_s8's loop with strided pointers: 19 cycles per MAC where the C loop's 32-bit index
@@ -233,6 +267,45 @@ inline float dot_f32(float total, const float* w, const float* x, int32_t n) {
 inline bool window_inside(int32_t origin, int32_t taps, int32_t dilation, int32_t size) {
   return origin >= 0 && origin + (taps - 1) * dilation < size;
 }
+
+namespace detail {
+
+// memmove for dst below src (or a copy between disjoint arrays), a word at a time: picolibc's
+// size-optimized memmove and memcpy copy byte by byte. The band executor drops line-buffer
+// rows with it. The x86-64 host's C library (glibc) moves a vector at a time, fewer
+// instructions than the word loop (person_detect on the host: 104 K fewer per invoke), so
+// there it is memmove itself.
+inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
+#if defined(__x86_64__)
+  memmove(dst, src, static_cast<size_t>(bytes));
+#else
+  int32_t i = 0;
+#if defined(__riscv) || defined(__XTENSA__)
+  // No unaligned loads there, so GCC turns the memcpy words below into byte copies; line
+  // buffers are word-aligned, so whole words move with one LW/SW (l32i/s32i) each.
+  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
+    typedef uint32_t __attribute__((may_alias)) Word;
+    Word* d = reinterpret_cast<Word*>(dst);
+    const Word* w = reinterpret_cast<const Word*>(src);
+    for (; i + 4 <= bytes; i += 4) {
+      *d++ = *w++;
+#if defined(__riscv)
+      // Keeps riscv GCC from turning the loop back into a memcpy call (byte by byte).
+      __asm__("" : "+r"(d));
+#endif
+    }
+  }
+#endif
+  for (; i + 4 <= bytes; i += 4) {
+    uint32_t word;
+    memcpy(&word, src + i, 4);
+    memcpy(dst + i, &word, 4);
+  }
+  for (; i < bytes; ++i) dst[i] = src[i];
+#endif
+}
+
+}  // namespace detail
 
 }  // namespace mf
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "microflow/variants/conv_2d_1x1_wide.h"
+#include "microflow/variants/conv_2d_wide.h"
 #include "microflow/kernels/conv_2d_packed.h"
 #include "microflow/kernels/depthwise_conv_2d.h"
 #include "microflow/exec/flash.h"
@@ -50,10 +51,12 @@ enum BandKernel : int32_t {
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
   kBandConv1x1Wide = 5, // BandStage::wide_row: its filter layout, requant; no params
+  kBandDepthwiseWide = 6,  // BandDepthwiseRowParams: the instance; int8 filter, folded bias, requant
+  kBandConvWide = 7,       // conv_2d_s8_wide (Arm DSP): Conv2DS8Params, channel-pair filter
   // Sinks (never the first stage): one input row, then the accumulators (below).
-  kBandAveragePoolSink = 6,     // Pool2DS8Params, output_height 1: int32 sum per output value
-  kBandMaxPoolSink = 7,         // Pool2DS8Params, output_height 1: int32 running max per output value
-  kBandFullyConnectedSink = 8,  // FullyConnectedS8Params, int8 [N][K] weights, folded bias (fully_connected_s8's):
+  kBandAveragePoolSink = 8,     // Pool2DS8Params, output_height 1: int32 sum per output value
+  kBandMaxPoolSink = 9,         // Pool2DS8Params, output_height 1: int32 running max per output value
+  kBandFullyConnectedSink = 10, // FullyConnectedS8Params, int8 [N][K] weights, folded bias (fully_connected_s8's):
                                 // N sums and the input sum; input row r is the flat input [r*row, (r+1)*row)
 };
 
@@ -63,6 +66,15 @@ enum BandKernel : int32_t {
 // are in that instance's layout.
 typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                             const int32_t* requant, int8_t* output);
+
+// A 3x3 depthwise layer's output row on its specialized instance (depthwise_conv_2d_s8_wide_row,
+// Arm DSP): the window starts at row `top` of the `held` rows at `rows`. The stage's params
+// point at it (a field in every stage would cost each stage load a word).
+typedef void (*BandDepthwiseRow)(const int8_t* rows, int32_t held, int32_t top, const int8_t* filter,
+                                 const int32_t* folded_bias, const int32_t* requant, int8_t* output);
+struct BandDepthwiseRowParams {
+  BandDepthwiseRow row;
+};
 
 // One layer of a streamed chain (flash; written by the compiler).
 struct BandStage {
@@ -122,10 +134,24 @@ inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int
     case kBandConv1x1Wide:  // likewise one input row
       s.wide_row(in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
       break;
+#if (defined(MF_DOT_ARM_DSP) && !defined(MF_DOT_ARM_MVE)) || defined(__x86_64__)
+    // Only where the compiler emits it (Arm DSP cores without Helium) and the host's unit tests: elsewhere the
+    // case costs every region call (Cortex-M0 kws_ref_model_int8: +100 instructions, +16 B stack).
+    case kBandDepthwiseWide:
+      flash_read(&static_cast<const BandDepthwiseRowParams*>(s.params)->row)(in, rows, -pad, filter, s.bias,
+                                                                              s.requant, out);
+      break;
+#endif
     case kBandConvPacked:
       conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
                              static_cast<const int32_t*>(s.filter), s.bias, out);
       break;
+#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
+    case kBandConvWide:         // (one instance: every region on these cores links it)
+      conv_wide_pixels<kConvWideSmallTaps>(band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                                           static_cast<const int32_t*>(s.filter), s.bias, out);
+      break;
+#endif
     case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
     default: max_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
   }
@@ -169,34 +195,6 @@ inline void band_sink_row(const BandStage& s, const int8_t* in, int32_t r, int32
   const int32_t rows = band_sink_end(s) - top;  // in-image rows of the one window
   if (s.kernel == kBandAveragePoolSink) pool_2d_sums_row_s8<true>(p, in, acc, rows, out);
   else pool_2d_sums_row_s8<false>(p, in, acc, rows, out);
-}
-
-// memmove for dropping line-buffer rows (dst below src), a word at a time: picolibc's
-// size-optimized memmove copies byte by byte. The x86-64 host's C library (glibc) moves a
-// vector at a time, fewer instructions than the word loop (person_detect on the host:
-// 104 K fewer per invoke), so there it is memmove itself.
-inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
-#if defined(__x86_64__)
-  memmove(dst, src, static_cast<size_t>(bytes));
-#else
-  int32_t i = 0;
-#if defined(__riscv) || defined(__XTENSA__)
-  // No unaligned loads there, so GCC turns the memcpy words below into byte copies; line
-  // buffers are word-aligned, so whole words move with one LW/SW (l32i/s32i) each.
-  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
-    typedef uint32_t __attribute__((may_alias)) Word;
-    Word* d = reinterpret_cast<Word*>(dst);
-    const Word* w = reinterpret_cast<const Word*>(src);
-    for (; i + 4 <= bytes; i += 4) *d++ = *w++;
-  }
-#endif
-  for (; i + 4 <= bytes; i += 4) {
-    uint32_t word;
-    memcpy(&word, src + i, 4);
-    memcpy(dst + i, &word, 4);
-  }
-  for (; i < bytes; ++i) dst[i] = src[i];
-#endif
 }
 
 // First input row the stage still needs (input_height once it is done).

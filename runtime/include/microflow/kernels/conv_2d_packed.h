@@ -37,12 +37,23 @@ inline void store_block4(const Conv2DS8Params& p, const detail::Block4Acc& acc, 
 }
 
 #if defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
-// The 1x1 loop of the scalar cores, channel blocks outermost: a block's bias and
-// requantization constants are read and prepared once for all its pixels. RV32 takes the
-// pixels in threes (then a pair), every weight load serving three; Xtensa, with 16
-// registers, one at a time. Returns the pixels done (on RV32 all but an odd last one).
+// Pixels per pass of conv_1x1_blocks_scalar: RV32 takes them in threes (every weight load
+// serving three), Xtensa, with 16 registers, one at a time.
+#if defined(MF_DOT_RV32)
+constexpr int32_t kConv1x1ScalarPixels = 3;
+#else
+constexpr int32_t kConv1x1ScalarPixels = 1;
+#endif
+
+// The 1x1 loop of the scalar cores in tiles of `tile` pixels (all of them, or a multiple of
+// kConv1x1ScalarPixels), channel blocks outermost within a tile: a block's bias and
+// requantization constants are read and prepared once for all the tile's pixels. A tile's
+// first block writes its pixels before its last block reads them, so a caller whose output
+// overlaps the input passes tiles short enough to stay behind the reads
+// (conv_1x1_safe_tile). On RV32 a last pair goes through block4_dot_x2. Returns the pixels
+// done (on RV32 all but an odd last one).
 inline int32_t conv_1x1_blocks_scalar(const Conv2DS8Params& p, const int8_t* input, const int8_t* filter,
-                                      const int32_t* folded_bias, int8_t* output) {
+                                      const int32_t* folded_bias, int8_t* output, int32_t tile) {
   const int32_t depth = p.input_depth, pixels = p.batches * p.output_height * p.output_width;
 #if defined(MF_DOT_RV32)
   const int32_t triples_end = pixels - pixels % 3;
@@ -59,53 +70,75 @@ inline int32_t conv_1x1_blocks_scalar(const Conv2DS8Params& p, const int8_t* inp
   };
   const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
   const int8_t* table = p.output_table;
-  const int8_t* w = filter;
-  for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
-    const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
-    int32_t bias[4] = {0, 0, 0, 0}, multiplier[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
-    Q31Channel q31[4];
-    bool all_q31 = count == 4;
-    for (int32_t j = 0; j < 4; ++j) {
-      if (j < count) {
-        bias[j] = flash_read(folded_bias + co + j);
-        multiplier[j] = flash_read(p.channel_multiplier + co + j), shift[j] = flash_read(p.channel_shift + co + j);
-        all_q31 = all_q31 && is_q31_requantization(multiplier[j], shift[j]);
+  for (int32_t tile_begin = 0; tile_begin < done; tile_begin += tile) {
+    const int32_t tile_end = done - tile_begin < tile ? done : tile_begin + tile;
+    const int8_t* w = filter;
+    for (int32_t co = 0; co < p.output_depth; co += 4, w += 4 * depth) {
+      const int32_t count = p.output_depth - co < 4 ? p.output_depth - co : 4;
+      int32_t bias[4] = {0, 0, 0, 0}, multiplier[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
+      Q31Channel q31[4];
+      bool all_q31 = count == 4;
+      for (int32_t j = 0; j < 4; ++j) {
+        if (j < count) {
+          bias[j] = flash_read(folded_bias + co + j);
+          multiplier[j] = flash_read(p.channel_multiplier + co + j), shift[j] = flash_read(p.channel_shift + co + j);
+          all_q31 = all_q31 && is_q31_requantization(multiplier[j], shift[j]);
+        }
+        q31[j] = make_q31_channel(multiplier[j], shift[j]);
       }
-      q31[j] = make_q31_channel(multiplier[j], shift[j]);
-    }
-    const auto store = [&](const detail::Block4Acc& acc, int32_t n) __attribute__((always_inline)) {
-      int8_t* out = output + n * p.output_stride + co;
-      const int32_t sums[4] = {acc.a0, acc.a1, acc.a2, acc.a3};
-      if (all_q31) {
+      const auto store = [&](const detail::Block4Acc& acc, int32_t n) __attribute__((always_inline)) {
+        int8_t* out = output + n * p.output_stride + co;
+        const int32_t sums[4] = {acc.a0, acc.a1, acc.a2, acc.a3};
+        if (all_q31) {
 #pragma GCC unroll 4
-        for (int32_t j = 0; j < 4; ++j)
-          out[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums[j], q31[j], zero_point), act_min, act_max));
-      } else {
-        for (int32_t j = 0; j < count; ++j)
-          out[j] = activate_s8(table, requantize_to_s8(sums[j], multiplier[j], shift[j], zero_point, act_min, act_max));
-      }
-    };
-    const detail::Block4Acc start = {bias[0], bias[1], bias[2], bias[3]};
+          for (int32_t j = 0; j < 4; ++j)
+            out[j] = activate_s8(table, clamp_to_s8(requantize_q31(sums[j], q31[j], zero_point), act_min, act_max));
+        } else {
+          for (int32_t j = 0; j < count; ++j)
+            out[j] =
+                activate_s8(table, requantize_to_s8(sums[j], multiplier[j], shift[j], zero_point, act_min, act_max));
+        }
+      };
+      const detail::Block4Acc start = {bias[0], bias[1], bias[2], bias[3]};
 #if defined(MF_DOT_XTENSA)
-    for (int32_t n = 0; n < pixels; ++n) {
-      detail::Block4Acc acc = start;
-      detail::block4_dot(acc, pixel_input(n), w, depth);
-      store(acc, n);
-    }
+      for (int32_t n = tile_begin; n < tile_end; ++n) {
+        detail::Block4Acc acc = start;
+        detail::block4_dot(acc, pixel_input(n), w, depth);
+        store(acc, n);
+      }
 #else
-    for (int32_t n = 0; n < triples_end; n += 3) {
-      detail::Block4Acc acc_x = start, acc_y = start, acc_z = start;
-      detail::block4_dot_x3(acc_x, acc_y, acc_z, pixel_input(n), pixel_input(n + 1), pixel_input(n + 2), w, depth);
-      store(acc_x, n), store(acc_y, n + 1), store(acc_z, n + 2);
-    }
-    if (done > triples_end) {
-      detail::Block4Acc acc_x = start, acc_y = start;
-      detail::block4_dot_x2(acc_x, acc_y, pixel_input(triples_end), pixel_input(triples_end + 1), w, depth);
-      store(acc_x, triples_end), store(acc_y, triples_end + 1);
-    }
+      int32_t n = tile_begin;
+      for (; n + 3 <= tile_end; n += 3) {
+        detail::Block4Acc acc_x = start, acc_y = start, acc_z = start;
+        detail::block4_dot_x3(acc_x, acc_y, acc_z, pixel_input(n), pixel_input(n + 1), pixel_input(n + 2), w, depth);
+        store(acc_x, n), store(acc_y, n + 1), store(acc_z, n + 2);
+      }
+      if (n < tile_end) {  // the last pair (tile_end == done)
+        detail::Block4Acc acc_x = start, acc_y = start;
+        detail::block4_dot_x2(acc_x, acc_y, pixel_input(n), pixel_input(n + 1), w, depth);
+        store(acc_x, n), store(acc_y, n + 1);
+      }
 #endif
+    }
   }
   return done;
+}
+
+// The longest tile of conv_1x1_blocks_scalar that never writes input it has still to read,
+// 0 if none. Input pixel n is at input + n * depth, output pixel n at output + n * stride
+// (stride <= depth, so the gap between them only grows): the tile [n, n + T) writes up to
+// output + (n + T - 1) * stride + output_depth and reads from input + n * depth.
+inline int32_t conv_1x1_safe_tile(const Conv2DS8Params& p, const int8_t* input, const int8_t* output) {
+  const int32_t pixels = p.batches * p.output_height * p.output_width;
+  const intptr_t in_begin = reinterpret_cast<intptr_t>(input), out_begin = reinterpret_cast<intptr_t>(output);
+  const intptr_t in_end = in_begin + static_cast<intptr_t>(p.batches * p.input_height * p.input_width * p.input_depth);
+  const intptr_t out_end = out_begin + static_cast<intptr_t>(pixels * p.output_stride);
+  if (out_end <= in_begin || in_end <= out_begin) return pixels;  // no overlap
+  const bool contiguous = p.stride_height == 1 && p.stride_width == 1;
+  const intptr_t gap = in_begin - out_begin;
+  if (!contiguous || p.output_stride > p.input_depth || gap < p.output_depth) return 0;
+  const int32_t tile = static_cast<int32_t>((gap - p.output_depth) / p.output_stride) + 1;
+  return tile - tile % kConv1x1ScalarPixels;
 }
 #endif
 
@@ -176,9 +209,9 @@ inline void conv_border_window(const Conv2DS8Params& p, const int8_t* image, int
 // The loop of conv_2d_1x1_s8 on parameters already in RAM (band_stream.h passes one band's).
 // Writes pixel n only after reading pixel n's input (four pixels at a time with SSE2): a band
 // stage in place (band_stream.h) writes its output row over its own input row, a few pixels
-// behind. On RV32 and Xtensa channel blocks are outermost (conv_1x1_blocks_scalar), which writes
-// a pixel's first block before reading the next pixels, so it runs only where the output does
-// not overlap the input.
+// behind. On RV32 and Xtensa channel blocks are outermost within tiles of pixels
+// (conv_1x1_blocks_scalar), which writes a tile's first block before its last block reads the
+// tile: where the output overlaps the input the tiles are as short as conv_1x1_safe_tile says.
 inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                 const int32_t* folded_bias, int8_t* output) {
 #if defined(__AVX2__)
@@ -203,12 +236,10 @@ inline void conv_2d_1x1_rows_s8(const Conv2DS8Params& p, const int8_t* input, co
     output += pixel * p.output_stride;
   }
 #elif defined(MF_DOT_RV32) || defined(MF_DOT_XTENSA)
-  const uintptr_t in_begin = reinterpret_cast<uintptr_t>(input), out_begin = reinterpret_cast<uintptr_t>(output);
-  const uintptr_t in_end = in_begin + static_cast<uintptr_t>(p.batches * p.input_height * p.input_width * depth);
-  const uintptr_t out_end =
-      out_begin + static_cast<uintptr_t>(p.batches * p.output_height * p.output_width * p.output_stride);
-  if (out_end <= in_begin || in_end <= out_begin) {
-    pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output);
+  const int32_t tile = detail::conv_1x1_safe_tile(p, input, output);
+  if (tile > 0) {
+    pixel = detail::conv_1x1_blocks_scalar(p, input, reinterpret_cast<const int8_t*>(filter), folded_bias, output,
+                                           tile);
     output += pixel * p.output_stride;
   }
 #endif

@@ -14,6 +14,9 @@
 #if defined(__AVX2__)
 #include "microflow/variants/depthwise_conv_2d_avx2.h"
 #endif
+#if defined(MF_DOT_RV32)
+#include "microflow/variants/depthwise_one_channel_rv32.h"
+#endif
 
 namespace mf {
 
@@ -223,6 +226,15 @@ struct StoreSink {
   int8_t* out;
   const int8_t* table;  // DepthwiseConv2DS8Params::output_table
   void operator()(int32_t index, int8_t value) { out[index] = activate_s8(table, value); }
+#if defined(MF_DOT_RV32)
+  // A run of n values from `index` on (depthwise_one_channel_rv32): written in place, or to
+  // `scratch` first when they go through the table.
+  int8_t* run_target(int32_t index, int8_t* scratch) { return table ? scratch : out + index; }
+  void put_run(int32_t index, const int8_t* values, int32_t n) {
+    if (table)
+      for (int32_t i = 0; i < n; ++i) out[index + i] = activate_s8(table, values[i]);
+  }
+#endif
 #if defined(__AVX2__)
   void put8(int32_t index, const int8_t* values) {  // depthwise_avx2_s8
     if (table) {
@@ -254,6 +266,9 @@ inline Sink depthwise_image_s8(const DepthwiseConv2DS8Params& p, const int8_t* i
 #if defined(__AVX2__)
   done = depthwise_avx2_s8(p, input, filter, folded_bias, sink);
   if (done == p.output_depth) return sink;
+#endif
+#if defined(MF_DOT_RV32)
+  if (depthwise_one_channel_rv32(depthwise_geometry(p), p, input, filter, folded_bias, sink)) return sink;
 #endif
   const bool blocks = done == 0 && depthwise_uses_blocks(p);
   if (blocks) {

@@ -38,11 +38,24 @@ struct FullyConnectedSink {
   int32_t depth, units;
   int32_t* accumulators;
   int32_t input_sum;  // of the intermediate values, for a nonzero weight zero point
+#if defined(MF_DOT_RV32)
+  bool sum_inputs;  // the weight zero point is not 0 (put_run skips the sum otherwise)
+#endif
   void operator()(int32_t index, int8_t value) {
     input_sum += value;
     const int8_t* w = weights + index;
     for (int32_t o = 0; o < units; ++o, w += depth) accumulators[o] += mul_s8(flash_read(w), value);
   }
+#if defined(MF_DOT_RV32)
+  // A run of n values from `index` on (depthwise_one_channel_rv32), written to `scratch`
+  // first: four units' sums per pass over them.
+  int8_t* run_target(int32_t, int8_t* scratch) { return scratch; }
+  void put_run(int32_t index, const int8_t* values, int32_t n) {
+    fully_connected_rows_part(weights, depth, units, index, values, n, accumulators);
+    if (sum_inputs)
+      for (int32_t i = 0; i < n; ++i) input_sum += values[i];
+  }
+#endif
 #if defined(__AVX2__)
   void put8(int32_t index, const int8_t* values) {  // depthwise_avx2_s8
     fc_sink_put8(weights, depth, units, accumulators, input_sum, index, values);
@@ -58,6 +71,17 @@ struct FullyConnectedSink {
 #endif
 };
 
+// The sink of the layer's FC sums; weights: where the depthwise outputs' index 0 meets them.
+inline FullyConnectedSink fully_connected_sink(const FullyConnectedS8Params& fc, const int8_t* weights,
+                                               int32_t* accumulators, int32_t input_sum) {
+#if defined(MF_DOT_RV32)
+  return FullyConnectedSink{weights, fc.input_depth, fc.output_depth, accumulators, input_sum,
+                            fc.weights_zero_point != 0};
+#else
+  return FullyConnectedSink{weights, fc.input_depth, fc.output_depth, accumulators, input_sum};
+#endif
+}
+
 }  // namespace detail
 
 // accumulators: RAM scratch of fully_connected.output_depth int32 (in the arena). The
@@ -72,7 +96,7 @@ inline void depthwise_conv_2d_fully_connected_s8(const DepthwiseConv2DFullyConne
   detail::fully_connected_sums_begin(fc, fc_folded_bias, accumulators);
   const detail::FullyConnectedSink sink =
       detail::depthwise_image_s8(dw, input, dw_filter, dw_folded_bias,
-                                 detail::FullyConnectedSink{fc_weights, fc.input_depth, fc.output_depth, accumulators, 0});
+                                 detail::fully_connected_sink(fc, fc_weights, accumulators, 0));
   detail::fully_connected_sums_end(fc, accumulators, sink.input_sum, output);
 }
 
@@ -104,8 +128,8 @@ inline bool depthwise_conv_2d_fully_connected_input_rows_s8(const DepthwiseConv2
       // The sink indexes the row's outputs from 0: start its weights at the row.
       const detail::FullyConnectedSink sink = detail::depthwise_row_s8(
           dw, rows, oy, held_rows, held, first, dw_filter, dw_folded_bias,
-          detail::FullyConnectedSink{fc_weights + oy * dw.output_width * dw.output_depth, fc.input_depth,
-                                     fc.output_depth, accumulators, *input_sum});
+          detail::fully_connected_sink(fc, fc_weights + oy * dw.output_width * dw.output_depth, accumulators,
+                                       *input_sum));
       *input_sum = sink.input_sum;
     }
     void end() { detail::fully_connected_sums_end(fc, accumulators, *input_sum, output); }

@@ -77,18 +77,24 @@ inline void fully_connected_sums_begin(const FullyConnectedS8Params& fc, const i
   for (int32_t o = 0; o < fc.output_depth; ++o) accumulators[o] = flash_read(fc_folded_bias + o);
 }
 
-// Adds the `n` inputs x[0..n) that sit at flat positions [offset, offset + n) of the input.
-inline void fully_connected_sums_part(const FullyConnectedS8Params& fc, const int8_t* weights, int32_t offset,
-                                      const int8_t* x, int32_t n, int32_t* accumulators, int32_t& input_sum) {
-  const int32_t depth = fc.input_depth;
+// Adds the `n` inputs x[0..n) that sit at flat positions [offset, offset + n) of the input
+// to the sums of `units` outputs of `depth` weights each (four rows at a time).
+inline void fully_connected_rows_part(const int8_t* weights, int32_t depth, int32_t units, int32_t offset,
+                                      const int8_t* x, int32_t n, int32_t* accumulators) {
   const int8_t* w = weights + offset;
   int32_t o = 0;
-  for (; o + 4 <= fc.output_depth; o += 4, w += 4 * depth) {
+  for (; o + 4 <= units; o += 4, w += 4 * depth) {
     Acc4 acc = {accumulators[o], accumulators[o + 1], accumulators[o + 2], accumulators[o + 3]};
     rows4_dot(acc, x, w, depth, n);
     accumulators[o] = acc.a0, accumulators[o + 1] = acc.a1, accumulators[o + 2] = acc.a2, accumulators[o + 3] = acc.a3;
   }
-  for (; o < fc.output_depth; ++o, w += depth) accumulators[o] += dot_s8(w, x, n);
+  for (; o < units; ++o, w += depth) accumulators[o] += dot_s8(w, x, n);
+}
+
+// The same for the layer, and the inputs' sum where the weight zero point needs it.
+inline void fully_connected_sums_part(const FullyConnectedS8Params& fc, const int8_t* weights, int32_t offset,
+                                      const int8_t* x, int32_t n, int32_t* accumulators, int32_t& input_sum) {
+  fully_connected_rows_part(weights, fc.input_depth, fc.output_depth, offset, x, n, accumulators);
   if (fc.weights_zero_point != 0)
     for (int32_t d = 0; d < n; ++d) input_sum += x[d];
 }
@@ -197,15 +203,13 @@ struct FullyConnectedS8Constants {
 };
 
 #if defined(__AVR__)
-// C: FullyConnectedS8Constants<...>.
+// C: FullyConnectedS8Constants<...>. Out of line: inlined into a large caller (LTO, as the
+// Arduino build links), the MAC loop's X and Z operands can leave no register solution.
 template <typename C>
-inline void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
+inline __attribute__((noinline)) void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights, const int32_t* folded_bias,
                                      int8_t* output) {
   static_assert(C::multiplier >= (static_cast<int32_t>(1) << 30) && C::shift < 0 && C::shift >= -31,
                 "fully_connected_s8_fixed: requantize_q31 range only");
-  constexpr detail::RequantAvr rq = {C::multiplier, static_cast<uint8_t>(-C::shift - 1),
-                                     static_cast<int8_t>(C::output_zero_point), static_cast<int8_t>(C::act_min),
-                                     static_cast<int8_t>(C::act_max)};
   for (int32_t b = 0; b < C::batches; ++b, input += C::input_depth) {
     int32_t input_term = 0;
     if (C::weights_zero_point != 0) {
@@ -214,12 +218,16 @@ inline void fully_connected_s8_fixed(const int8_t* input, const int8_t* weights,
     }
     const int8_t* w = weights;
     const int32_t* bias = folded_bias;
-    for (uint16_t o = 0; o < C::output_depth; ++o, w += C::input_depth) {
-      const int32_t acc = flash_read(bias++) + dot_s8(w, input, C::input_depth) - input_term;
-      // The 24-bit multiply inline (accumulators of small layers fit), the rest as requantize_avr.
-      const int32_t t = detail::fits_s24(acc) ? detail::rounding_doubling_high_mul_avr24(acc, rq.multiplier)
-                                              : detail::rounding_doubling_high_mul_avr_call(acc, rq.multiplier);
-      *output++ = detail::finish_requantize_avr(t, rq);
+    for (uint16_t o = 0; o < C::output_depth; ++o) {
+      int32_t acc;
+      if (C::input_depth <= 256) {
+        acc = flash_read(bias++) + dot_s8_short_avr<(C::input_depth <= 256 ? C::input_depth : 1)>(w, input);
+      } else {
+        acc = flash_read(bias++) + dot_s8(w, input, C::input_depth);
+        w += C::input_depth;
+      }
+      *output++ = detail::requantize_fixed_avr<C::multiplier, -C::shift - 1, C::output_zero_point, C::act_min,
+                                               C::act_max>(acc - input_term);
     }
   }
 }

@@ -28,7 +28,8 @@ struct Conv2D1x1S8WideConstants {
 namespace detail {
 
 // requantize_q31 + zero point + clamp for a multiplier in [2^30, 2^31) and n = -shift - 1 in
-// [0, 30], for |acc| < 2^30 (the compiler checks the layer's accumulator bound). As int32 for
+// [0, 30], for |acc| < 2^30 (the compiler checks the layer's accumulator bound), or any int32
+// acc when n >= 1 (|t| <= |acc| < 2^31, so |u >> n| < 2^30 below). As int32 for
 // callers that keep computing with the value (no sign extension after SSAT).
 MF_ALWAYS_INLINE int32_t requantize_channel_s32(int32_t acc, int32_t multiplier, int32_t n, int32_t zero_point,
                                                 int32_t act_min, int32_t act_max) {

@@ -30,15 +30,18 @@ struct Requant4 {
   bool all_q31;  // every channel fits requantize_q31
 };
 
+// Unrolled by hand: GCC turns the loop's three array copies into memcpy calls, which
+// picolibc (RV32, Xtensa) runs a byte at a time.
 inline void load_requant4(Requant4& r, const int32_t* bias, const int32_t* multiplier, const int32_t* shift) {
   r.all_q31 = true;
-  for (int32_t j = 0; j < 4; ++j) {
+  const auto channel = [&](int32_t j) __attribute__((always_inline)) {
     r.bias[j] = flash_read(bias + j);
     r.multiplier[j] = flash_read(multiplier + j);
     r.shift[j] = flash_read(shift + j);
     r.all_q31 = r.all_q31 && is_q31_requantization(r.multiplier[j], r.shift[j]);
     r.q31[j] = make_q31_channel(r.multiplier[j], r.shift[j]);
-  }
+  };
+  channel(0), channel(1), channel(2), channel(3);
 }
 
 // The output stage's per-layer values, held in locals (an int8 store through a pointer

@@ -145,6 +145,45 @@ MF_ALWAYS_INLINE void pair_group(uint32_t& s, uint32_t& sa, const int32_t* w, in
   sa += static_cast<uint32_t>(flash_read(lo) * x0 + flash_read(lo + 2) * x2 + flash_read(lo + 4) * x1 +
                               flash_read(lo + 6) * x3);
 }
+#if defined(__ARM_ARCH_6M__)
+// Cortex-M0 (eight low registers; ldrsb takes no immediate offset): GCC's allocation of the
+// C form below spills the sums and inputs, about 7 instructions per MAC. In assembly, per
+// group two inputs at a time (x[0], x[2], then x[1], x[3]) against the matching word of each
+// pair, the four sums in high registers (ADD takes them): 13 instructions per word (two
+// halfword and two low-byte products), 4 per MAC with the loads and the loop.
+#define MF_PAIR_WORD(offset, s, a)                                                                        \
+  "ldr %[v], [%[w], #" #offset "]\n\t" "sxth %[t], %[v]\n\t" "muls %[t], %[xa]\n\t" "add %[" #s "], %[t]\n\t" \
+  "sxtb %[t], %[v]\n\t" "muls %[t], %[xa]\n\t" "add %[" #a "], %[t]\n\t" "asrs %[t], %[v], #16\n\t"         \
+  "sxtb %[v], %[t]\n\t" "muls %[t], %[xb]\n\t" "add %[" #s "], %[t]\n\t" "muls %[v], %[xb]\n\t"              \
+  "add %[" #a "], %[v]\n\t"
+inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
+  if (groups > 0) {
+    const int8_t* end = x + 4 * groups;
+    int32_t xa, xb, v, t;
+    // GCC wraps Thumb-1 inline assembly in divided syntax; this block is written unified.
+    __asm__ volatile(
+        ".syntax unified\n"
+        "1:\n\t"
+        "ldrb %[xa], [%[x], #0]\n\t" "sxtb %[xa], %[xa]\n\t" "ldrb %[xb], [%[x], #2]\n\t" "sxtb %[xb], %[xb]\n\t"
+        MF_PAIR_WORD(0, s0, a0) MF_PAIR_WORD(8, s1, a1)
+        "ldrb %[xa], [%[x], #1]\n\t" "sxtb %[xa], %[xa]\n\t" "ldrb %[xb], [%[x], #3]\n\t" "sxtb %[xb], %[xb]\n\t"
+        MF_PAIR_WORD(4, s0, a0) MF_PAIR_WORD(12, s1, a1)
+        "adds %[x], #4\n\t"
+        "adds %[w], #16\n\t"
+        "cmp %[x], %[end]\n\t"
+        "bne 1b\n\t"
+        ".syntax divided"
+        : [s0] "+h"(s0), [a0] "+h"(a0), [s1] "+h"(s1), [a1] "+h"(a1), [xa] "=&l"(xa), [xb] "=&l"(xb), [v] "=&l"(v),
+          [t] "=&l"(t), [x] "+l"(x), [w] "+l"(w)
+        : [end] "h"(end)
+        : "cc", "memory");
+  }
+  su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
+  return w;
+}
+#undef MF_PAIR_WORD
+#else
 inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
   for (int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
@@ -155,6 +194,7 @@ inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* 
   su[0] = s0, su[1] = a0, su[2] = s1, su[3] = a1;
   return w;
 }
+#endif
 inline const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s = 0, a = 0;
   for (int32_t g = 0; g < groups; ++g, x += 4, w += 2) pair_group(s, a, w, x[0], x[1], x[2], x[3]);
@@ -238,57 +278,77 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
 
 #if defined(MF_DOT_ARM_DSP)
 
-// Two rows (pixels) x0 and x0 + Depth against two pairs (four rows of weights) at once: each
-// weight word and its UXTB16 serve both pixels. su: S, U of pair 0 for pixels 0, 1, then of
-// pair 1. In assembly: the 8 sums, 3 temporaries, 2 pointers and the end take 14 registers,
-// which GCC's allocation of the C form spills. groups >= 1.
-template <int32_t Depth>
+// Two rows (pixels) against two pairs (four rows of weights) at once: each weight word and its
+// SXTB16 serve both pixels. Group g's four inputs of the first pixel are at x + g * Step, the
+// second pixel's Offset bytes after them (pair_rows_x2: two rows Depth apart, Step 4;
+// conv_2d_wide.h: a window copy with the pixels' groups interleaved, Offset 4, Step 8, read by
+// one LDRD per half group). su: S, U
+// of pair 0 for pixels 0, 1, then of pair 1. In assembly: the 8 sums, 3 temporaries, 2 pointers
+// and the end take 14 registers, which GCC's allocation of the C form spills. groups >= 1.
+template <int32_t Offset, int32_t Step = 4>
 MF_ALWAYS_INLINE const int32_t* pair_block4_x2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0a = 0, s0b = 0, u0a = 0, u0b = 0, s1a = 0, s1b = 0, u1a = 0, u1b = 0;
-  const int8_t* end = x + 4 * groups;
+  const int8_t* end = x + Step * groups;
   int32_t xa, xb, v;
   // Per group: even halves (words 0 and 2 of the group) with SXTB16 of both pixels' inputs,
-  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing.
+  // then odd halves (words 1, 3) with the ROR #8 form; w and x advance by post-indexing. Two
+  // groups per loop pass (one compare and branch per 64 MACs); an odd count enters at the second.
+  // Interleaved pixels (adjacent: conv_2d_wide.h) load both pixels' words with one LDRD.
+#define MF_PAIR_GROUP_X2 \
+      ".if %c[adjacent]\n\t" \
+      "ldrd %[xa], %[xb], [%[x]]\n\t" \
+      ".else\n\t" \
+      "ldr %[xa], [%[x]]\n\t" \
+      "ldr %[xb], [%[x], %[offset]]\n\t" \
+      ".endif\n\t" \
+      "sxtb16 %[xa], %[xa]\n\t" \
+      "sxtb16 %[xb], %[xb]\n\t" \
+      "ldr %[v], [%[w]], #16\n\t" \
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t" \
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t" \
+      "sxtb16 %[v], %[v]\n\t" \
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t" \
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t" \
+      "ldr %[v], [%[w], #-8]\n\t" \
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t" \
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t" \
+      "sxtb16 %[v], %[v]\n\t" \
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t" \
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t" \
+      ".if %c[adjacent]\n\t" \
+      "ldrd %[xa], %[xb], [%[x]], %[step]\n\t" \
+      ".else\n\t" \
+      "ldr %[xa], [%[x]], %[step]\n\t" \
+      "ldr %[xb], [%[x], %[offset_less_step]]\n\t" \
+      ".endif\n\t" \
+      "sxtb16 %[xa], %[xa], ror #8\n\t" \
+      "sxtb16 %[xb], %[xb], ror #8\n\t" \
+      "ldr %[v], [%[w], #-12]\n\t" \
+      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t" \
+      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t" \
+      "sxtb16 %[v], %[v]\n\t" \
+      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t" \
+      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t" \
+      "ldr %[v], [%[w], #-4]\n\t" \
+      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t" \
+      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t" \
+      "sxtb16 %[v], %[v]\n\t" \
+      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t" \
+      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
   __asm__ volatile(
-      "1:\n\t"
-      "ldr %[xa], [%[x]]\n\t"
-      "ldr %[xb], [%[x], %[depth]]\n\t"
-      "sxtb16 %[xa], %[xa]\n\t"
-      "sxtb16 %[xb], %[xb]\n\t"
-      "ldr %[v], [%[w]], #16\n\t"
-      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
-      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
-      "sxtb16 %[v], %[v]\n\t"
-      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
-      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
-      "ldr %[v], [%[w], #-8]\n\t"
-      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
-      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
-      "sxtb16 %[v], %[v]\n\t"
-      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
-      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
-      "ldr %[xa], [%[x]], #4\n\t"
-      "ldr %[xb], [%[x], %[depth_less4]]\n\t"
-      "sxtb16 %[xa], %[xa], ror #8\n\t"
-      "sxtb16 %[xb], %[xb], ror #8\n\t"
-      "ldr %[v], [%[w], #-12]\n\t"
-      "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"
-      "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"
-      "sxtb16 %[v], %[v]\n\t"
-      "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"
-      "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"
-      "ldr %[v], [%[w], #-4]\n\t"
-      "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"
-      "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"
-      "sxtb16 %[v], %[v]\n\t"
-      "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"
-      "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
+      "sub %[v], %[end], %[x]\n\t"
+      "tst %[v], %[step]\n\t"
+      "bne 2f\n\t"
+      "1:\n\t" MF_PAIR_GROUP_X2
+      "2:\n\t" MF_PAIR_GROUP_X2
       "cmp %[x], %[end]\n\t"
       "bne 1b"
       : [s0a] "+r"(s0a), [s0b] "+r"(s0b), [u0a] "+r"(u0a), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [s1b] "+r"(s1b),
         [u1a] "+r"(u1a), [u1b] "+r"(u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v] "=&r"(v), [x] "+r"(x), [w] "+r"(w)
-      : [end] "r"(end), [depth] "i"(Depth), [depth_less4] "i"(Depth - 4)
+      : [end] "r"(end), [offset] "i"(Offset), [step] "i"(Step), [offset_less_step] "i"(Offset - Step),
+        [adjacent] "i"(Offset == 4 && Step == 8 ? 1 : 0)
       : "cc", "memory");
+#undef MF_PAIR_GROUP_X2
   su[0] = s0a, su[1] = u0a, su[2] = s0b, su[3] = u0b, su[4] = s1a, su[5] = u1a, su[6] = s1b, su[7] = u1b;
   return w;
 }
