@@ -35,14 +35,14 @@ struct Layer {
   std::vector<int8_t> dw_filter;
   std::vector<int32_t> packed, bias, multiplier, shift;
   std::vector<int32_t> wide_filter, requant;  // kBandConv1x1Wide: int16 pairs, (multiplier, -shift - 1)
-  mf::BandWideRow wide_row = nullptr;
+  mf::BandWideRowParams wide_row = {nullptr};  // kBandConv1x1Wide: wide_filter, requant
   mf::BandDepthwiseRowParams depthwise_row = {nullptr};  // kBandDepthwiseWide: dw_filter, requant
 
   const void* params() const {
     if (kernel == mf::kBandDepthwise) return &dw;
     if (kernel == mf::kBandDepthwiseWide) return &depthwise_row;
     if (kernel == mf::kBandConv1x1 || kernel == mf::kBandConvPacked) return &conv;
-    if (kernel == mf::kBandConv1x1Wide) return nullptr;  // sizes in the instance
+    if (kernel == mf::kBandConv1x1Wide) return &wide_row;  // sizes in the instance
     if (kernel == mf::kBandFullyConnectedSink) return &fc;
     return &pool;
   }
@@ -238,6 +238,20 @@ bool in_place_stage(const std::vector<Layer>& layers, size_t i) {
          !in_place_stage(layers, i - 1);
 }
 
+// The stage table's row function, as the compiler's emitter writes it (nullptr for a sink).
+mf::BandRow row_of(int32_t kernel) {
+  switch (kernel) {
+    case mf::kBandDepthwise: return &mf::band_row<mf::kBandDepthwise>;
+    case mf::kBandConv1x1: return &mf::band_row<mf::kBandConv1x1>;
+    case mf::kBandConvPacked: return &mf::band_row<mf::kBandConvPacked>;
+    case mf::kBandAveragePool: return &mf::band_row<mf::kBandAveragePool>;
+    case mf::kBandMaxPool: return &mf::band_row<mf::kBandMaxPool>;
+    case mf::kBandConv1x1Wide: return &mf::band_row<mf::kBandConv1x1Wide>;
+    case mf::kBandDepthwiseWide: return &mf::band_row<mf::kBandDepthwiseWide>;
+    default: return nullptr;
+  }
+}
+
 // Runs the chain whole and streamed; the streamed line buffers sit in a scratch area with
 // guard bytes around it that must stay untouched.
 void check_chain(const std::vector<Layer>& layers, uint32_t seed, Mode mode) {
@@ -262,7 +276,7 @@ void check_chain(const std::vector<Layer>& layers, uint32_t seed, Mode mode) {
     if (i > 0 && !shifts[i])
       scratch_bytes += sums ? (row + 3) / 4 * 4 + 4 * sums : (l.span * row + shifts[i - 1] + 3) / 4 * 4;
     stages.push_back({l.kernel, l.params(), l.filter(), l.bias.empty() ? nullptr : l.bias.data(),
-                      l.requant.empty() ? nullptr : l.requant.data(), l.wide_row, l.in.h, l.in.w * l.in.c, l.out.h,
+                      l.requant.empty() ? nullptr : l.requant.data(), row_of(l.kernel), l.in.h, l.in.w * l.in.c, l.out.h,
                       l.out.w * l.out.c, l.stride, l.pad_top, l.span, offset, shifts[i]});
   }
   constexpr int32_t kGuard = 64;
@@ -340,10 +354,10 @@ TEST(BandStream, InPlaceWideAndLanesPointwiseStages) {
   std::vector<Layer> l;
   l.push_back(depthwise(rng, {12, 7, 8}, 1, 3, 1, 1, true));
   l.push_back(wide_conv(rng, l.back().out, 8));
-  l.back().wide_row = &wide_row<7, 8, 8>;
+  l.back().wide_row.row = &wide_row<7, 8, 8>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
   l.push_back(lanes_conv(rng, l.back().out, 8));
-  l.back().wide_row = &lanes_row<7, 8, 8>;
+  l.back().wide_row.row = &lanes_row<7, 8, 8>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
   ASSERT_TRUE(in_place_stage(l, 1) && in_place_stage(l, 3));
   check_chain(l, 72);
@@ -431,13 +445,13 @@ TEST(BandStream, WidePointwiseStagesEqualTheGenericKernel) {
   ref::Random rng(7);
   std::vector<Layer> l;
   l.push_back(wide_conv(rng, {9, 5, 7}, 6));
-  l.back().wide_row = &wide_row<5, 7, 6>;
+  l.back().wide_row.row = &wide_row<5, 7, 6>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 1, true));
   l.push_back(wide_conv(rng, l.back().out, 9));
-  l.back().wide_row = &wide_row<5, 6, 9>;
+  l.back().wide_row.row = &wide_row<5, 6, 9>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
   l.push_back(wide_conv(rng, l.back().out, 4));
-  l.back().wide_row = &wide_row<3, 9, 4>;
+  l.back().wide_row.row = &wide_row<3, 9, 4>;
   check_chain(l, 70);
 }
 
@@ -447,13 +461,13 @@ TEST(BandStream, LanesPointwiseStagesOnWidthOneRowsEqualTheGenericKernel) {
   ref::Random rng(8);
   std::vector<Layer> l;
   l.push_back(lanes_conv(rng, {12, 1, 5}, 19));
-  l.back().wide_row = &lanes_row<1, 5, 19>;
+  l.back().wide_row.row = &lanes_row<1, 5, 19>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 1, 2, true));
   l.push_back(lanes_conv(rng, l.back().out, 8));
-  l.back().wide_row = &lanes_row<1, 19, 8>;
+  l.back().wide_row.row = &lanes_row<1, 19, 8>;
   l.push_back(depthwise(rng, l.back().out, 1, 3, 2, 1, true));
   l.push_back(lanes_conv(rng, l.back().out, 3));
-  l.back().wide_row = &lanes_row<1, 8, 3>;
+  l.back().wide_row.row = &lanes_row<1, 8, 3>;
   check_chain(l, 71);
 }
 

@@ -97,17 +97,20 @@ std::string layer_comment(const Graph& g, const KernelCall& k) {
 }
 
 // A band-streamed region's stage table (mf::BandStage, band_stream.h): each stage's kernel,
-// its parameters, filter and folded bias (the first and second constant arrays) and its rows;
-// each row's comment is the stage's layer comment (per-stage counts read it: firmware.cpp
-// profile_calls, bench/layer_profile.py).
+// its parameters, filter and folded bias (the first and second constant arrays), its row
+// function (mf::band_row<kernel>, nullptr for a sink) and its rows; each row's comment is the
+// stage's layer comment (per-stage counts read it: firmware.cpp profile_calls, bench/layer_profile.py).
 void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall& k) {
-  // A depthwise instance's params: its row function (mf::BandDepthwiseRowParams).
+  // A template instance takes its sizes as template arguments: its params are the instance's
+  // row function (mf::BandDepthwiseRowParams, mf::BandWideRowParams).
   for (const KernelCall& st : k.stages)
-    if (st.kernel == &kDepthwiseConv2DS8WideFixed)
-      out << "const mf::BandDepthwiseRowParams " << symbol(st, "Row") << " MF_FLASH = {&mf::depthwise_conv_2d_s8_wide_row<"
+    if (st.kernel->template_constants)
+      out << "const mf::" << (st.kernel == &kDepthwiseConv2DS8WideFixed ? "BandDepthwiseRowParams" : "BandWideRowParams")
+          << " " << symbol(st, "Row") << " MF_FLASH = {&mf::"
+          << (st.kernel == &kDepthwiseConv2DS8WideFixed ? "depthwise_conv_2d_s8_wide_row" : st.function()) << "<"
           << symbol(st, "Constants") << ">};\n";
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
-      << "    // kernel, params, filter, folded bias, requantization, wide row kernel, input rows, input row bytes,\n"
+      << "    // kernel, params, filter, folded bias, requantization, row function, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"
       << " stride, pad_top, window rows, line buffer offset, in-place shift\n";
   for (size_t i = 0; i < k.stages.size(); ++i) {
@@ -117,16 +120,9 @@ void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall&
     for (const KernelArg& a : st.args)
       if (a.kind == KernelArg::Array) arrays.push_back(symbol(st, a.array));
     arrays.resize(3, "nullptr");
-    // A template instance takes its sizes as template arguments: no params, a function pointer.
-    const bool instance = st.kernel->template_constants;
     // fmt::format, not "literal" + std::string: that makes GCC 12 warn a false -Wrestrict (GCC bug 105651).
-    // A depthwise instance: its row function through the params (the wide row is a 1x1's).
-    const bool depthwise = st.kernel == &kDepthwiseConv2DS8WideFixed;
-    const std::string params = depthwise  ? fmt::format("&{}", symbol(st, "Row"))
-                               : instance ? "nullptr"
-                                          : fmt::format("&{}", symbol(st, "Params"));
-    const std::string row =
-        instance && !depthwise ? fmt::format("&mf::{}<{}>", st.function(), symbol(st, "Constants")) : "nullptr";
+    const std::string params = fmt::format("&{}", symbol(st, st.kernel->template_constants ? "Row" : "Params"));
+    const std::string row = b.accumulator_bytes > 0 ? "nullptr" : fmt::format("&mf::band_row<mf::{}>", b.kernel);
     out << "    {mf::" << b.kernel << ", " << params << ", " << arrays[0] << ", " << arrays[1] << ", " << arrays[2] << ", "
         << row << ", "
         << b.input_height << ", " << b.input_row_bytes << ", " << b.output_height << ", " << b.output_row_bytes << ", "

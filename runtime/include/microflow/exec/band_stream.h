@@ -50,7 +50,7 @@ enum BandKernel : int32_t {
   kBandConvPacked = 2,  // conv_2d_packed_s8: Conv2DS8Params, packed filter
   kBandAveragePool = 3, // average_pool_2d_s8: Pool2DS8Params
   kBandMaxPool = 4,     // max_pool_2d_s8: Pool2DS8Params
-  kBandConv1x1Wide = 5, // BandStage::wide_row: its filter layout, requant; no params
+  kBandConv1x1Wide = 5, // BandWideRowParams: the instance; its filter layout, requant
   kBandDepthwiseWide = 6,  // BandDepthwiseRowParams: the instance; int8 filter, folded bias, requant
   kBandConvWide = 7,       // conv_2d_s8_wide (Arm DSP): Conv2DS8Params, channel-pair filter
   // Sinks (never the first stage): one input row, then the accumulators (below).
@@ -66,6 +66,9 @@ enum BandKernel : int32_t {
 // are in that instance's layout.
 typedef void (*BandWideRow)(const int8_t* input, const int32_t* weights, const int32_t* folded_bias,
                             const int32_t* requant, int8_t* output);
+struct BandWideRowParams {
+  BandWideRow row;
+};
 
 // A 3x3 depthwise layer's output row on its specialized instance (depthwise_conv_2d_s8_wide_row,
 // Arm DSP): the window starts at row `top` of the `held` rows at `rows`. The stage's params
@@ -76,14 +79,18 @@ struct BandDepthwiseRowParams {
   BandDepthwiseRow row;
 };
 
+struct BandStage;
+// A non-sink stage's output row: band_row<its kernel> (below).
+typedef void (*BandRow)(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out);
+
 // One layer of a streamed chain (flash; written by the compiler).
 struct BandStage {
   int32_t kernel;       // BandKernel
   const void* params;   // flash: the layer's parameters for the whole tensor (one batch)
   const void* filter;   // flash, nullptr for pooling
   const int32_t* bias;  // flash folded bias, nullptr for pooling
-  const int32_t* requant;  // kBandConv1x1Wide: flash per-channel requantization of wide_row, else nullptr
-  BandWideRow wide_row;    // kBandConv1x1Wide, else nullptr
+  const int32_t* requant;  // kBandConv1x1Wide / kBandDepthwiseWide: flash per-channel requantization, else nullptr
+  BandRow row;             // band_row<kernel>; nullptr for a sink
   int32_t input_height, input_row_bytes, output_height, output_row_bytes;
   int32_t stride, pad_top, span;  // window rows: output row y reads [y*stride - pad_top, + span)
   int32_t buffer_offset;  // its line buffer (span input rows) in the scratch; the first stage has none. A
@@ -117,44 +124,71 @@ inline P band_params(const void* params, int32_t rows, int32_t pad_top) {
   return p;
 }
 
+}  // namespace detail
+
+// Output row of a (non-sink) stage from its `rows` held input rows at `in`, the window's
+// first row `pad` rows above them (pad < 0: below the first held row). One specialization per
+// BandKernel; the stage table points at the one its stage needs, so a firmware links only the
+// kernels its regions use (a switch over the kinds would link every kernel into every region:
+// on Cortex-M4 person_detect carried 7 KB of generic depthwise / packed-conv code it never ran).
+template <int32_t Kernel>
+void band_row(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out);
+
+template <>
+inline void band_row<kBandDepthwise>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
+  const DepthwiseConv2DS8Params p = detail::band_params<DepthwiseConv2DS8Params>(s.params, rows, pad);
+  depthwise_image_s8(p, in, static_cast<const int8_t*>(s.filter), s.bias, detail::StoreSink{out, p.output_table});
+}
+
+// A 1x1 stage reads input row y * stride only (never padded): it gets just that row.
+template <>
+inline void band_row<kBandConv1x1>(const BandStage& s, const int8_t* in, int32_t, int32_t pad, int8_t* out) {
+  conv_2d_1x1_rows_s8(detail::band_params<Conv2DS8Params>(s.params, 1, 0), in + (-pad) * s.input_row_bytes,
+                      static_cast<const int32_t*>(s.filter), s.bias, out);
+}
+
+template <>
+inline void band_row<kBandConv1x1Wide>(const BandStage& s, const int8_t* in, int32_t, int32_t pad, int8_t* out) {
+  flash_read(&static_cast<const BandWideRowParams*>(s.params)->row)(
+      in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
+}
+
+template <>
+inline void band_row<kBandDepthwiseWide>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad,
+                                         int8_t* out) {
+  flash_read(&static_cast<const BandDepthwiseRowParams*>(s.params)->row)(
+      in, rows, -pad, static_cast<const int8_t*>(s.filter), s.bias, s.requant, out);
+}
+
+template <>
+inline void band_row<kBandConvPacked>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
+  conv_2d_packed_rows_s8(detail::band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                         static_cast<const int32_t*>(s.filter), s.bias, out);
+}
+
+#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
+template <>
+inline void band_row<kBandConvWide>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
+  detail::conv_wide_pixels<detail::kConvWideSmallTaps>(detail::band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                                                       static_cast<const int32_t*>(s.filter), s.bias, out);
+}
+#endif
+
+template <>
+inline void band_row<kBandAveragePool>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
+  average_pool_2d_rows_s8(detail::band_params<Pool2DS8Params>(s.params, rows, pad), in, out);
+}
+
+template <>
+inline void band_row<kBandMaxPool>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
+  max_pool_2d_rows_s8(detail::band_params<Pool2DS8Params>(s.params, rows, pad), in, out);
+}
+
+namespace detail {
+
 // Output row `y` of stage s from its `rows` input rows starting with row `first` at `in`.
 inline void band_row_s8(const BandStage& s, const int8_t* in, int32_t first, int32_t rows, int32_t y, int8_t* out) {
-  const int32_t pad = s.pad_top + first - y * s.stride;
-  const int8_t* filter = static_cast<const int8_t*>(s.filter);
-  switch (s.kernel) {
-    case kBandDepthwise: {
-      const DepthwiseConv2DS8Params p = band_params<DepthwiseConv2DS8Params>(s.params, rows, pad);
-      depthwise_image_s8(p, in, filter, s.bias, StoreSink{out, p.output_table});
-      break;
-    }
-    case kBandConv1x1:  // reads input row y * stride only (never padded): pass just that row
-      conv_2d_1x1_rows_s8(band_params<Conv2DS8Params>(s.params, 1, 0), in + (-pad) * s.input_row_bytes,
-                          static_cast<const int32_t*>(s.filter), s.bias, out);
-      break;
-    case kBandConv1x1Wide:  // likewise one input row
-      s.wide_row(in + (-pad) * s.input_row_bytes, static_cast<const int32_t*>(s.filter), s.bias, s.requant, out);
-      break;
-#if (defined(MF_DOT_ARM_DSP) && !defined(MF_DOT_ARM_MVE)) || defined(__x86_64__)
-    // Only where the compiler emits it (Arm DSP cores without Helium) and the host's unit tests: elsewhere the
-    // case costs every region call (Cortex-M0 kws_ref_model_int8: +100 instructions, +16 B stack).
-    case kBandDepthwiseWide:
-      flash_read(&static_cast<const BandDepthwiseRowParams*>(s.params)->row)(in, rows, -pad, filter, s.bias,
-                                                                              s.requant, out);
-      break;
-#endif
-    case kBandConvPacked:
-      conv_2d_packed_rows_s8(band_params<Conv2DS8Params>(s.params, rows, pad), in,
-                             static_cast<const int32_t*>(s.filter), s.bias, out);
-      break;
-#if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
-    case kBandConvWide:         // (one instance: every region on these cores links it)
-      conv_wide_pixels<kConvWideSmallTaps>(band_params<Conv2DS8Params>(s.params, rows, pad), in,
-                                           static_cast<const int32_t*>(s.filter), s.bias, out);
-      break;
-#endif
-    case kBandAveragePool: average_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
-    default: max_pool_2d_rows_s8(band_params<Pool2DS8Params>(s.params, rows, pad), in, out); break;
-  }
+  s.row(s, in, rows, s.pad_top + first - y * s.stride, out);
 }
 
 inline bool band_sink(const BandStage& s) { return s.kernel >= kBandAveragePoolSink; }
