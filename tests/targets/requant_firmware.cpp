@@ -87,12 +87,9 @@ int8_t g_x[256];
 template <uint16_t K>
 void dot(const int8_t* w) {
 #if defined(__AVR__)
-  const int8_t* p = w;
-  const int32_t sum = mf::dot_s8_short_avr<K>(p, g_x);
-  mix(static_cast<uint32_t>(p - w));
+  const int32_t sum = mf::dot_s8_short_avr<K>(w, g_x);
 #else
   const int32_t sum = mf::dot_s8(w, g_x, K);
-  mix(K);
 #endif
   mix(static_cast<uint32_t>(sum));
 }

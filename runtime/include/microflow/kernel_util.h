@@ -143,16 +143,18 @@ inline int32_t dot_s8(const int8_t* w, const int8_t* x, int32_t n) {
 }
 
 #if defined(__AVR__)
-// dot_s8 for a compile-time K in [1, 256], advancing w past the row: 256 products added as
-// product + 0x8000 stay below 2^24, so three accumulator bytes suffice (11 cycles per MAC,
-// four per loop pass), started at -K * 0x8000 so that the bytes end as the sum itself.
+// dot_s8 for a compile-time K in [1, 256]: 256 products added as product + 0x8000 stay below
+// 2^24, so three accumulator bytes suffice (11 cycles per MAC, four per loop pass), started at
+// -K * 0x8000 so that the bytes end as the sum itself. Out of line: inlined into a caller with
+// more values live (avr-g++ 5.4, -Os), the seven upper registers, Z and X it asks for can
+// leave reload no solution ("impossible constraints" on the int8 zoo's FC).
 template <uint16_t K>
-inline __attribute__((always_inline)) int32_t dot_s8_short_avr(const int8_t*& w, const int8_t* x) {
+inline __attribute__((noinline)) int32_t dot_s8_short_avr(const int8_t* w, const int8_t* x) {
   static_assert(K >= 1 && K <= 256, "dot_s8_short_avr: 1 to 256 products");
   constexpr uint32_t kStart = (0x1000000u - static_cast<uint32_t>(K) * 0x8000u) & 0xFFFFFFu;
   uint32_t acc;
   uint8_t count;
-  int8_t wv, xv;
+  int8_t wv, xv;  // MULS takes r16-r23 only: class "a"
   const uint8_t zero = 0, flip = 0x80;
 #define MF_AVR_MAC                                                                                       \
   "lpm %[wv], Z+\n\t" "ld %[xv], X+\n\t" "muls %[wv], %[xv]\n\t" "eor r1, %[flip]\n\t" "add %A[acc], r0\n\t" \
@@ -169,7 +171,7 @@ inline __attribute__((always_inline)) int32_t dot_s8_short_avr(const int8_t*& w,
       ".endif\n\t"
       "clr __zero_reg__\n\t"
       "mov %D[acc], %C[acc]\n\t" "lsl %D[acc]\n\t" "sbc %D[acc], %D[acc]"
-      : [acc] "=&d"(acc), [count] "=&d"(count), [w] "+z"(w), [x] "+x"(x), [wv] "=&d"(wv), [xv] "=&d"(xv)
+      : [acc] "=&d"(acc), [count] "=&d"(count), [w] "+z"(w), [x] "+x"(x), [wv] "=&a"(wv), [xv] "=&a"(xv)
       : [zero] "r"(zero), [flip] "r"(flip), [start] "n"(kStart), [rest] "n"(K % 4), [quads] "n"(K / 4)
       : "memory");
 #undef MF_AVR_MAC

@@ -224,8 +224,8 @@ inline __attribute__((noinline)) void fully_connected_s8_fixed(const int8_t* inp
         acc = flash_read(bias++) + dot_s8_short_avr<(C::input_depth <= 256 ? C::input_depth : 1)>(w, input);
       } else {
         acc = flash_read(bias++) + dot_s8(w, input, C::input_depth);
-        w += C::input_depth;
       }
+      w += C::input_depth;
       *output++ = detail::requantize_fixed_avr<C::multiplier, -C::shift - 1, C::output_zero_point, C::act_min,
                                                C::act_max>(acc - input_term);
     }
