@@ -5,8 +5,9 @@ counts on Cortex-M / RV32 / Xtensa) and `microflow verify` (all golden vectors),
 and writes docs/benchmarks.md. Numbers in the docs come only from this script.
 
 Models: every directory under --models holding model.tflite + manifest.json
-(the seed models and mlperf_tiny/*; the single-operator models under ops/ are
-the golden tests' business). A model that does not fit a target is reported as
+(the seed models, the audio front end and mlperf_tiny/*; the single-operator models under
+ops/ and operators/ and the per-layer and application suites are the golden tests'
+business). A model that does not fit a target is reported as
 such by microflow's fit check before anything is built; every run has a time limit
 (--timeout), so one slow simulation cannot stall the whole table. Runs go in
 parallel (--jobs; each microflow call works in its own temporary directory).
@@ -38,7 +39,9 @@ TARGETS = ["host", "atmega328p", "cortex-m4", "cortex-m7", "cortex-m55", "rv32im
 SEED = ["sine_int8", "sine_float", "micro_speech", "micro_speech_preprocessor", "person_detect"]
 # Targets that run only the seed models (the MLPerf Tiny models do not fit them, or take long to simulate).
 SEED_ONLY_TARGETS = {"xtensa-lx106"}
-SKIP_DIRS = {"ops"}
+# The single-operator models (ops/, operators/) and TFLM's per-layer suite are the golden
+# tests' business; applications/ holds models for the operator work, not benchmarks.
+SKIP_DIRS = {"ops", "operators", "tflm_integration", "applications"}
 ENERGY_MODELS = ["sine_int8", "micro_speech", "person_detect"]
 ENERGY_HEADING = "## Time and energy per inference"
 
