@@ -27,4 +27,14 @@ static inline void mf_print_i32(int32_t v) {
   }
 }
 
+// "label" then the values comma-separated, then a newline (the target tests' output lines).
+static inline void mf_print_s8_list(const char* label, const int8_t* v, int n) {
+  mf_print(label);
+  for (int i = 0; i < n; ++i) {
+    if (i) mf_print(",");
+    mf_print_i32(v[i]);
+  }
+  mf_print("\n");
+}
+
 #endif  // MICROFLOW_TARGETS_PRINT_H_

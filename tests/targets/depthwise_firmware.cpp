@@ -172,15 +172,6 @@ void fill(int8_t* v, int n) {
   for (int i = 0; i < n; ++i) v[i] = next_s8();
 }
 
-void print_s8(const char* label, const int8_t* v, int n) {
-  mf_print(label);
-  for (int i = 0; i < n; ++i) {
-    if (i) mf_print(",");
-    mf_print_i32(v[i]);
-  }
-  mf_print("\n");
-}
-
 }  // namespace
 
 int main() {
@@ -199,12 +190,12 @@ int main() {
   mf::conv_2d_1x1_s8(kParamsD, g_buffer_d + 4 * 8, reinterpret_cast<const int32_t*>(kFilterD), kBiasD, g_buffer_d);
   mf_bench_end();
   const uint32_t stack = (uint32_t)mf_stack_used();
-  print_s8("a=", g_output_a, sizeof g_output_a);
-  print_s8("b=", g_output_b, sizeof g_output_b);
-  print_s8("c=", g_output_c, sizeof g_output_c);
-  print_s8("c0=", g_output_c0, sizeof g_output_c0);
-  print_s8("d=", g_output_d, sizeof g_output_d);
-  print_s8("d_in_place=", g_buffer_d, 11 * 8);
+  mf_print_s8_list("a=", g_output_a, sizeof g_output_a);
+  mf_print_s8_list("b=", g_output_b, sizeof g_output_b);
+  mf_print_s8_list("c=", g_output_c, sizeof g_output_c);
+  mf_print_s8_list("c0=", g_output_c0, sizeof g_output_c0);
+  mf_print_s8_list("d=", g_output_d, sizeof g_output_d);
+  mf_print_s8_list("d_in_place=", g_buffer_d, 11 * 8);
   mf_print("stack=");
   mf_print_u32(stack);
   mf_print("\n");

@@ -30,15 +30,6 @@ int8_t g_input[2 * 16] = {-128, -100, -64, -32, -16, -8, -4, -1, 0,  1,  3,   7,
 int8_t g_hidden[2 * 4];
 int8_t g_output[2 * 3];
 
-void print_s8(const char* label, const int8_t* v, int n) {
-  mf_print(label);
-  for (int i = 0; i < n; ++i) {
-    if (i) mf_print(",");
-    mf_print_i32(v[i]);
-  }
-  mf_print("\n");
-}
-
 }  // namespace
 
 int main() {
@@ -49,8 +40,8 @@ int main() {
   mf::fully_connected_s8(kFc2, g_hidden, kW2, kB2, g_output);
   mf_bench_end();
   const uint32_t stack = (uint32_t)mf_stack_used();  // before printing adds its own frames
-  print_s8("hidden=", g_hidden, 8);
-  print_s8("output=", g_output, 6);
+  mf_print_s8_list("hidden=", g_hidden, 8);
+  mf_print_s8_list("output=", g_output, 6);
   mf_print("stack=");
   mf_print_u32(stack);
   mf_print("\n");

@@ -18,6 +18,19 @@ const ConstArray& array_of(const KernelCall& k, const std::string& suffix) {
   throw CompileError("internal: " + k.function() + " has no array " + suffix);
 }
 
+// k becomes a call of its (new) kernel with params `c` and arguments input, `arrays`, output;
+// a band stage also takes the kernel's stage kind.
+template <typename Constants>
+void replace_call(KernelCall& k, BandInfo* band, const Constants& c, std::vector<ConstArray> arrays,
+                  const KernelArg& input, const KernelArg& output) {
+  if (band) band->kernel = k.kernel->band;
+  k.params = c;
+  k.arrays.clear();
+  k.args = {input};
+  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
+  k.args.push_back(output);
+}
+
 uint32_t pack16(int64_t lo, int64_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
 }
@@ -226,12 +239,7 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
               int_array("Requant", DType::Int32, std::move(requant))};
     k.kernel = &kConv2D1x1S8WideFixed;
   }
-  if (band) band->kernel = k.kernel->band;
-  k.params = c;
-  k.arrays.clear();
-  k.args = {input};
-  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
-  k.args.push_back(output);
+  replace_call(k, band, c, std::move(arrays), input, output);
 }
 
 namespace {
@@ -485,12 +493,7 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
                                     int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();
   k.kernel = &kDepthwiseConv2DS8WideFixed;
-  if (band) band->kernel = k.kernel->band;
-  k.params = c;
-  k.arrays.clear();
-  k.args = {input};
-  for (ConstArray& a : arrays) add_array_arg(k, std::move(a));
-  k.args.push_back(output);
+  replace_call(k, band, c, std::move(arrays), input, output);
 }
 
 }  // namespace
