@@ -262,7 +262,6 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   const auto& p = k.params.as<Conv2DS8Params>();
   // A strided 1x1 convolution is a general one (widen_conv_1x1 takes stride 1).
   if (k.kernel == &kConv2D1x1S8 && p.stride_height == 1 && p.stride_width == 1) return;
-  if (!p.output_table.null()) return;
   const int64_t taps = p.filter_height * p.filter_width * p.input_depth, channels = p.output_depth;
   if (channels % 4 != 0 || taps < 4 || taps > (band ? kConvWideBandTaps : kConvWideMaxTaps)) return;
   const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;

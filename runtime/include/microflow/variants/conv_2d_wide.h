@@ -112,7 +112,9 @@ inline const int32_t* conv_wide_block4(uint32_t* su, const int8_t* buffer, const
 }
 
 // The loop with a window buffer for up to MaxTaps taps (int32 for the block loop's word loads).
-template <int32_t MaxTaps>
+// Table: through the folded activation's table (p.output_table, kernel_util.h's activate_s8) as
+// each output is stored; a separate instance, so layers without one test nothing per output.
+template <int32_t MaxTaps, bool Table>
 inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                              const int32_t* folded_bias, int8_t* output) {
   const int32_t taps = p.filter_height * p.filter_width * p.input_depth;
@@ -124,6 +126,7 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
   const uint8_t* tails = reinterpret_cast<const uint8_t*>(filter + (p.output_depth / 2) * groups * 2);
   const int32_t pixels = p.batches * p.output_height * p.output_width;
   const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
+  const int8_t* const table = p.output_table;
   for (int32_t n = 0; n < pixels; n += 2) {
     // An odd last pixel runs as both lanes and is stored once.
     const int32_t m = n + 1 < pixels ? n + 1 : n;
@@ -153,8 +156,10 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
         const int32_t c = co + j, bias = flash_read(folded_bias + c);
         const int32_t multiplier = flash_read(p.channel_multiplier + c);
         const int32_t n = flash_read(p.channel_shift + c) & (kConvWideSwapped - 1);
-        out_b[c] = detail::requantize_channel(bias + sums_b[j], multiplier, n, zero_point, act_min, act_max);
-        out_a[c] = detail::requantize_channel(bias + sums_a[j], multiplier, n, zero_point, act_min, act_max);
+        const int8_t vb = detail::requantize_channel(bias + sums_b[j], multiplier, n, zero_point, act_min, act_max);
+        const int8_t va = detail::requantize_channel(bias + sums_a[j], multiplier, n, zero_point, act_min, act_max);
+        out_b[c] = Table ? flash_read(table + static_cast<uint8_t>(vb)) : vb;
+        out_a[c] = Table ? flash_read(table + static_cast<uint8_t>(va)) : va;
       }
     }
   }
@@ -169,10 +174,13 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
 // Windows up to kConvWideSmallTaps taps take the smaller stack buffer.
 inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                  const int32_t* folded_bias, int8_t* output) {
-  if (p.filter_height * p.filter_width * p.input_depth <= detail::kConvWideSmallTaps) {
-    detail::conv_wide_pixels<detail::kConvWideSmallTaps>(p, input, filter, folded_bias, output);
+  const bool small = p.filter_height * p.filter_width * p.input_depth <= detail::kConvWideSmallTaps;
+  if (p.output_table != nullptr) {
+    if (small) detail::conv_wide_pixels<detail::kConvWideSmallTaps, true>(p, input, filter, folded_bias, output);
+    else detail::conv_wide_pixels<kConvWideMaxTaps, true>(p, input, filter, folded_bias, output);
   } else {
-    detail::conv_wide_pixels<kConvWideMaxTaps>(p, input, filter, folded_bias, output);
+    if (small) detail::conv_wide_pixels<detail::kConvWideSmallTaps, false>(p, input, filter, folded_bias, output);
+    else detail::conv_wide_pixels<kConvWideMaxTaps, false>(p, input, filter, folded_bias, output);
   }
 }
 
