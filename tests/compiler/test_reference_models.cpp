@@ -129,6 +129,21 @@ TEST(ReferenceModels, PersonDetectArenaIsAtMostTflmsAndAtTheLowerBound) {
   }
 }
 
+// vww's 1x1 layers have dead channels whose biases reach 2^30: those whose every accumulator
+// requantizes to one value become constant channels (zero weights, a small bias) so that the
+// layer still takes the DSP kernel (golden.cortex-m4.mlperf_tiny.vww_96_int8 checks the values).
+TEST(ReferenceModels, VwwDeadChannelsKeepTheDspOneByOneKernel) {
+  REQUIRE_MODEL("mlperf_tiny/vww_96_int8");
+  auto c = compile_model_file("mlperf_tiny/vww_96_int8", {microflow::Optimize::Speed, "cortex-m"});
+  int wide = 0, generic = 0;
+  for (const auto& k : c->calls) {
+    if (k.function() == "conv_2d_1x1_s8_wide_fixed") ++wide;
+    if (k.function() == "conv_2d_1x1_s8" && param(k, "stride_height") == "1") ++generic;
+  }
+  EXPECT_EQ(wide, 12);  // all but the band region's stage
+  EXPECT_EQ(generic, 0);
+}
+
 TEST(ReferenceModels, EverySupportedModelPlansValidly) {
   if (!fs::exists(kModels)) GTEST_SKIP() << "models directory " << kModels << " not found";
   int compiled = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 
 #include "diagnostics.h"
 #include "kernels/catalog.h"
@@ -84,6 +85,34 @@ std::vector<int64_t> pair_weights(const std::vector<int64_t>& w, int64_t rows, i
     words.push_back(static_cast<int32_t>(bytes[i] | bytes[i + 1] << 8 | bytes[i + 2] << 16 |
                                          static_cast<uint32_t>(bytes[i + 3]) << 24));
   return words;
+}
+
+// requantize_channel's range (runtime conv_2d_1x1_wide.h) for a channel whose accumulators
+// stay within +-bound: multiplier in [2^30, 2^31), shift in [-31, -1], and |acc| < 2^30 when
+// n = -shift - 1 is 0, where (u >> n) + 1 + 2 Z could pass 2^31. From n = 1 on |u >> n| < 2^30
+// for every int32 accumulator (biases of vww's and ResNet large's dead channels reach 2^30); the
+// kernels add bias and sums in int32, so the bound stays below 2^31.
+bool fits_requantize_channel(int64_t multiplier, int64_t shift, int64_t bound) {
+  if (multiplier < (int64_t{1} << 30) || shift >= 0 || shift < -31) return false;
+  return bound < (shift == -1 ? int64_t{1} << 30 : int64_t{1} << 31);
+}
+
+// The one output of a channel whose accumulators acc = folded_bias + sum_k w[k] * x[k] (int8
+// x) all requantize to the same clamped value (a dead channel: zero weights, or a bias so large
+// that every output saturates), else nullopt. Requantization is monotonic, so the two ends of
+// the accumulator's range decide.
+std::optional<int64_t> constant_channel(int64_t folded_bias, const int8_t* w, int64_t taps, int64_t multiplier,
+                                        int64_t shift, int64_t zero_point, int64_t act_min, int64_t act_max) {
+  int64_t lo = folded_bias, hi = folded_bias;
+  for (int64_t t = 0; t < taps; ++t) lo += std::min(-128 * w[t], 127 * w[t]), hi += std::max(-128 * w[t], 127 * w[t]);
+  if (lo < INT32_MIN || hi > INT32_MAX) return std::nullopt;
+  auto output = [&](int64_t acc) {
+    const int64_t r = mf::multiply_by_quantized_multiplier(static_cast<int32_t>(acc), static_cast<int32_t>(multiplier),
+                                                           static_cast<int32_t>(shift));
+    return std::clamp(r + zero_point, act_min, act_max);
+  };
+  if (output(lo) != output(hi)) return std::nullopt;
+  return output(lo);
 }
 
 // Every FULLY_CONNECTED template variant needs one requantization for the whole tensor in
@@ -178,8 +207,8 @@ enum class Conv1x1Layout {
   Lanes,     // conv_2d_1x1_s8_lanes_fixed: eight channels in AVX2 lanes (host)
 };
 
-// CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_q31's range and
-// accumulators below 2^30 in magnitude: the matrix-product kernel of `layout`. `band`: the
+// CONV_2D 1x1 at stride 1 (never padded) with every channel in requantize_channel's range
+// (fits_requantize_channel): the matrix-product kernel of `layout`. `band`: the
 // call is a stage of a band-streamed region, computed one output row per call: the instance
 // for one row's pixels, called through the stage table (whose row kernel takes int32 words,
 // which the Wide and Lanes layouts are).
@@ -201,14 +230,21 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
   std::vector<int64_t> weights(static_cast<size_t>(channels * depth)), requant;
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
-    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
-    // |acc| <= |folded bias| + 128 * sum |w|: requantize_channel needs it below 2^30.
-    int64_t bound = bias[i] < 0 ? -bias[i] : bias[i];
+    // |acc| <= |folded bias| + 128 * sum |w|. The host's lanes requantize below 2^30 only.
+    int64_t bound = std::abs(bias[i]);
     for (int64_t d = 0; d < depth; ++d) {
       weights[static_cast<size_t>(c * depth + d)] = w[c * depth + d];
       bound += 128 * std::abs(int64_t{w[c * depth + d]});
     }
-    if (bound >= (int64_t{1} << 30)) return;
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound) ||
+        (layout == Conv1x1Layout::Lanes && bound >= (int64_t{1} << 30))) {
+      const std::optional<int64_t> v = constant_channel(bias[i], w + c * depth, depth, multiplier[i], shift[i],
+                                                        p.output_zero_point, p.act_min, p.act_max);
+      if (!v) return;
+      // Zero weights and acc = 4 (v - Z): (2^30, shift -1) multiplies by 1/4 exactly.
+      std::fill_n(weights.begin() + c * depth, depth, 0);
+      bias[i] = 4 * (*v - p.output_zero_point), multiplier[i] = int64_t{1} << 30, shift[i] = -1;
+    }
     requant.push_back(multiplier[i]);
     requant.push_back(-shift[i] - 1);
   }
@@ -252,8 +288,8 @@ constexpr int64_t kConvWideBandTaps = 576;
 constexpr int64_t kConvWideSwapped = 256;
 
 // CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
-// one, with output channels in fours, every channel in requantize_channel's range (multiplier in [2^30, 2^31),
-// shift in [-31, -1], accumulators below 2^30 in magnitude) and the pair layout's sum bound:
+// one, with output channels in fours, every channel in requantize_channel's range (fits_requantize_channel)
+// and the pair layout's sum bound:
 // conv_2d_s8_wide, the filter as channel pairs over each channel's taps (as many bytes as the
 // packed filter; a pair whose weights fit only the other way round, e.g. a -128 beside a negative
 // value, swapped and flagged in its shift codes); parameters, bias and multipliers stay.
@@ -275,13 +311,9 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   std::vector<int64_t> codes;
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
-    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
-    // requantize_channel's bound |acc| < 2^30 is for n = 0, where (u >> n) + 1 + 2 Z could pass
-    // 2^31; from n = 1 on |u >> n| < 2^30 for every int32 accumulator (ResNet large's biases
-    // reach 2^30).
     int64_t bound = std::abs(bias[i]);
     for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(at(c, t));
-    if (shift[i] == -1 && bound >= (int64_t{1} << 30)) return;
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
     codes.push_back(-shift[i] - 1);
   }
   for (int64_t a = 0; a < channels; a += 2) {
@@ -372,8 +404,7 @@ constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
 
 // DEPTHWISE_CONV_2D (one input channel, output channels in fours, dilation 1) fused with
 // FULLY_CONNECTED: the SMLAD kernel over a padded copy of the window rows. Every depthwise
-// channel's requantization must fit requantize_channel (multiplier in [2^30, 2^31), shift in
-// [-31, -1], accumulators below 2^30 in magnitude).
+// channel's requantization must fit requantize_channel (fits_requantize_channel).
 void widen_depthwise_fully_connected(KernelCall& k) {
   if (k.kernel != &kDepthwiseConv2DFullyConnectedS8) return;
   const auto& fused = k.params.as<DepthwiseConv2DFullyConnectedS8Params>();
@@ -391,10 +422,9 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   std::vector<int64_t> dw_requant;
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
-    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
     int64_t bound = std::abs(bias[i]);
     for (int64_t t = 0; t < kh * kw; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (bound >= (int64_t{1} << 30)) return;
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
     dw_requant.push_back(multiplier[i]);
     dw_requant.push_back(-shift[i] - 1);
   }
@@ -447,8 +477,7 @@ void widen_depthwise_fully_connected(KernelCall& k) {
 
 // DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
 // both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
-// requantize_channel's range (multiplier in [2^30, 2^31), shift in [-31, -1], accumulators
-// below 2^30 in magnitude) and the window's last tap within an LDR immediate (4095 bytes):
+// requantize_channel's range (fits_requantize_channel) and the window's last tap within an LDR immediate (4095 bytes):
 // the Arm DSP row kernel on TFLite's int8 filter, as it is. `band`: a stage of a band region.
 void widen_depthwise(KernelCall& k, BandInfo* band) {
   if (k.kernel != &kDepthwiseConv2DS8) return;
@@ -467,10 +496,9 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
   std::vector<int64_t> requant;
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
-    if (multiplier[i] < (int64_t{1} << 30) || shift[i] >= 0 || shift[i] < -31) return;
     int64_t bound = std::abs(bias[i]);
     for (int64_t t = 0; t < 9; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (bound >= (int64_t{1} << 30)) return;
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
     requant.push_back(multiplier[i]);
     requant.push_back(-shift[i] - 1);
   }
