@@ -88,43 +88,46 @@ struct PairSums4x2 {
 };
 
 // pair_block4_x2 over widen_pixel_pair's words: per group one LDRD per half group for both
-// pixels' inputs, four weight words each loaded and split once, 16 SMLADs (26 instructions for
-// 32 MACs). Adds to the sums in s (their start: the bias); w at the block, returns past it.
+// pixels' inputs, the four weight words (pair 0 even and odd by one LDRD) each split once, 16
+// SMLADs: 25 instructions for 32 MACs. The 8 sums, 4 operands and 2 pointers take 14
+// registers, so the loop's end is read from the stack; up to four groups run unrolled, more
+// loop by up to four per pass. Adds to the sums in s (their start: the bias); w at the block,
+// returns past it.
 template <int32_t Groups>
 MF_ALWAYS_INLINE const int32_t* widened_block4_x2(PairSums4x2& s, const int32_t* x, const int32_t* w) {
   static_assert(Groups >= 1, "widened_block4_x2: at least one group");
   const int32_t* end = x + 4 * Groups;
-  int32_t xa, xb, v;
-#define MF_WIDE_HALF(x_offset, w_offset0, w_offset1)   \
-  "ldrd %[xa], %[xb], " x_offset "\n\t"                \
-  "ldr %[v], " w_offset0 "\n\t"                        \
-  "smlad %[s0a], %[v], %[xa], %[s0a]\n\t"              \
-  "smlad %[s0b], %[v], %[xb], %[s0b]\n\t"              \
-  "sxtb16 %[v], %[v]\n\t"                              \
-  "smlad %[u0a], %[v], %[xa], %[u0a]\n\t"              \
-  "smlad %[u0b], %[v], %[xb], %[u0b]\n\t"              \
-  "ldr %[v], " w_offset1 "\n\t"                        \
-  "smlad %[s1a], %[v], %[xa], %[s1a]\n\t"              \
-  "smlad %[s1b], %[v], %[xb], %[s1b]\n\t"              \
-  "sxtb16 %[v], %[v]\n\t"                              \
-  "smlad %[u1a], %[v], %[xa], %[u1a]\n\t"              \
-  "smlad %[u1b], %[v], %[xb], %[u1b]\n\t"
-  // Even halves with the group's words 0 and 2 of the weights, odd halves with 1 and 3.
-#define MF_WIDE_GROUP \
-  MF_WIDE_HALF("[%[x]], #16", "[%[w]], #16", "[%[w], #-8]") MF_WIDE_HALF("[%[x], #-8]", "[%[w], #-12]", "[%[w], #-4]")
-  // Two groups per pass when the count is even (one compare and branch per 64 MACs).
+  int32_t xa, xb, v0, v1;
+#define MF_WIDE_PAIR(v, s_a, s_b, u_a, u_b)       \
+  "smlad %[" s_a "], %[" v "], %[xa], %[" s_a "]\n\t" \
+  "smlad %[" s_b "], %[" v "], %[xb], %[" s_b "]\n\t" \
+  "sxtb16 %[" v "], %[" v "]\n\t"                    \
+  "smlad %[" u_a "], %[" v "], %[xa], %[" u_a "]\n\t" \
+  "smlad %[" u_b "], %[" v "], %[xb], %[" u_b "]\n\t"
+  // Words per group: pair 0 even, pair 0 odd, pair 1 even, pair 1 odd (fully_connected_wide.h).
+#define MF_WIDE_GROUP                                                                                    \
+  "ldrd %[v0], %[v1], [%[w]], #16\n\t"                                                                   \
+  "ldrd %[xa], %[xb], [%[x]], #16\n\t" MF_WIDE_PAIR("v0", "s0a", "s0b", "u0a", "u0b")                     \
+  "ldr %[v0], [%[w], #-8]\n\t" MF_WIDE_PAIR("v0", "s1a", "s1b", "u1a", "u1b")                              \
+  "ldrd %[xa], %[xb], [%[x], #-8]\n\t" MF_WIDE_PAIR("v1", "s0a", "s0b", "u0a", "u0b")                     \
+  "ldr %[v1], [%[w], #-4]\n\t" MF_WIDE_PAIR("v1", "s1a", "s1b", "u1a", "u1b")
   __asm__ volatile(
-      "1:\n\t" MF_WIDE_GROUP
-      ".if %c[two]\n\t" MF_WIDE_GROUP ".endif\n\t"
-      "cmp %[x], %[end]\n\t"
-      "bne 1b"
+      ".if %c[groups] <= 4\n\t"
+      ".rept %c[groups]\n\t" MF_WIDE_GROUP ".endr\n\t"
+      ".else\n"
+      "1:\n\t"
+      ".rept %c[per_pass]\n\t" MF_WIDE_GROUP ".endr\n\t"
+      "ldr %[v0], %[end]\n\t"
+      "cmp %[x], %[v0]\n\t"
+      "bne 1b\n\t"
+      ".endif"
       : [s0a] "+r"(s.s0a), [s0b] "+r"(s.s0b), [u0a] "+r"(s.u0a), [u0b] "+r"(s.u0b), [s1a] "+r"(s.s1a),
-        [s1b] "+r"(s.s1b), [u1a] "+r"(s.u1a), [u1b] "+r"(s.u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v] "=&r"(v),
-        [x] "+r"(x), [w] "+r"(w)
-      : [end] "r"(end), [two] "i"(Groups % 2 == 0 ? 1 : 0)
+        [s1b] "+r"(s.s1b), [u1a] "+r"(s.u1a), [u1b] "+r"(s.u1b), [xa] "=&r"(xa), [xb] "=&r"(xb), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)
+      : [end] "m"(end), [groups] "i"(Groups), [per_pass] "i"(Groups % 4 == 0 ? 4 : Groups % 2 == 0 ? 2 : 1)
       : "cc", "memory");
 #undef MF_WIDE_GROUP
-#undef MF_WIDE_HALF
+#undef MF_WIDE_PAIR
   return w;
 }
 
