@@ -179,23 +179,19 @@ inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weight
   int32_t px = 0;
 #if defined(MF_DOT_ARM_DSP)
   // Whole groups and blocks: two pixels per pass, their inputs widened once into a stack copy
-  // (4 bytes per input channel). An odd last pixel goes as both of its pass: the second
-  // outputs are the same values, stored to the same place.
+  // (4 bytes per input channel); an odd last pixel alone (below).
   if (C::input_depth % 4 == 0 && C::output_depth % 4 == 0) {
     int32_t wide[C::input_depth];
-    for (; px < C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride) {
-      const bool pair = px + 1 < C::pixels;
-      detail::widen_pixel_pair<C::input_depth>(input, pair ? input + C::input_depth : input, wide);
-      detail::conv_1x1_pixel_pair<C>(wide, weights, folded_bias, requant, output,
-                                     pair ? output + C::output_stride : output);
+    for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride) {
+      detail::widen_pixel_pair<C::input_depth>(input, input + C::input_depth, wide);
+      detail::conv_1x1_pixel_pair<C>(wide, weights, folded_bias, requant, output, output + C::output_stride);
     }
-    return;
-  }
-  // Two pixels per pass: each weight word loaded and split once for both.
-  if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4)  // LDR offsets: imm12
+  } else if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4) {  // LDR offsets: imm12
+    // Two pixels per pass: each weight word loaded and split once for both.
     for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride)
       detail::pair_rows_x2<C::input_depth, C::output_depth>(input, weights, store(output),
                                                             store(output + C::output_stride));
+  }
 #endif
   for (; px < C::pixels; ++px, input += C::input_depth, output += C::output_stride)
     detail::pair_rows<C::input_depth, C::output_depth>(input, weights, store(output));
