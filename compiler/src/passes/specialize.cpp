@@ -203,6 +203,7 @@ std::vector<int64_t> lanes_requant(const std::vector<int64_t>& pairs) {
 
 enum class Conv1x1Layout {
   Wide,      // conv_2d_1x1_s8_wide_fixed: int8 channel pairs, four channels per pass (SMLAD)
+  WideDsp,   // the same on the Arm DSP: half-major groups when both depths are multiples of four
   Int8Rows,  // conv_2d_1x1_s8_rows_fixed: TFLite's int8 [output_depth][input_depth] rows (Helium)
   Lanes,     // conv_2d_1x1_s8_lanes_fixed: eight channels in AVX2 lanes (host)
 };
@@ -271,6 +272,10 @@ void widen_conv_1x1(const Graph& g, KernelCall& k, BandInfo* band, Conv1x1Layout
   } else {
     std::vector<int64_t> words = pair_weights(weights, channels, depth, 0);
     if (words.empty()) return;
+    // The runtime's pixel pairs read each group's words half-major (fully_connected_wide.h):
+    // pair 0 even, pair 1 even, pair 0 odd, pair 1 odd.
+    if (layout == Conv1x1Layout::WideDsp && depth % 4 == 0 && channels % 4 == 0)
+      for (size_t i = 0; i + 3 < words.size(); i += 4) std::swap(words[i + 1], words[i + 2]);
     arrays = {int_array("Weights", DType::Int32, std::move(words)), int_array("Bias", DType::Int32, bias),
               int_array("Requant", DType::Int32, std::move(requant))};
     k.kernel = &kConv2D1x1S8WideFixed;
@@ -568,6 +573,7 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
   const bool mve = std::find(target_isa.begin(), target_isa.end(), "mve") != target_isa.end();
   // conv_2d_s8_wide's loop is SXTB16 + SMLAD: plain C on a core without them (Cortex-M0) would be slower.
   const bool dsp = std::find(target_isa.begin(), target_isa.end(), "dsp") != target_isa.end();
+  const Conv1x1Layout wide = dsp ? Conv1x1Layout::WideDsp : Conv1x1Layout::Wide;
   for (KernelCall& k : calls) {
     // A strided output (a channel slice of a CONCATENATION view, passes/views.cpp) is
     // written by the generic kernels and the 1x1 variants (Conv2D1x1S8WideConstants::
@@ -588,12 +594,12 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
         widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Int8Rows);
       } else {
         if (fc_variants) widen_fully_connected(k);
-        widen_conv_1x1(g, k, nullptr, Conv1x1Layout::Wide);
+        widen_conv_1x1(g, k, nullptr, wide);
         if (dsp) widen_conv(g, k, nullptr);
         if (dsp) table_add(g, k);
       }
       for (size_t i = 0; i < k.stages.size(); ++i) {
-        widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
+        widen_conv_1x1(g, k.stages[i], &k.bands[i], wide);
         if (dsp && !mve) widen_conv(g, k.stages[i], &k.bands[i]);
       }
       // The DSP depthwise row kernel (Helium keeps the generic kernel's MVE blocks). A call

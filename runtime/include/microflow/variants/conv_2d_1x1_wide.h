@@ -87,12 +87,12 @@ struct PairSums4x2 {
   int32_t s0a, s0b, u0a, u0b, s1a, s1b, u1a, u1b;
 };
 
-// pair_block4_x2 over widen_pixel_pair's words: per group one LDRD per half group for both
-// pixels' inputs, the four weight words (pair 0 even and odd by one LDRD) each split once, 16
-// SMLADs: 25 instructions for 32 MACs. The 8 sums, 4 operands and 2 pointers take 14
-// registers, so the loop's end is read from the stack; up to four groups run unrolled, more
-// loop by up to four per pass. Adds to the sums in s (their start: the bias); w at the block,
-// returns past it.
+// pair_block4_x2 over widen_pixel_pair's words and the half-major weights (fully_connected_wide.h):
+// per half group one LDRD for both pixels' inputs and one for both pairs' weight words, each
+// word split once, 8 SMLADs: 24 instructions for 32 MACs. The 8 sums, 4 operands and 2
+// pointers take 14 registers, so the loop's end is read from the stack; up to four groups run
+// unrolled, more loop by up to four per pass. Adds to the sums in s (their start: the bias);
+// w at the block, returns past it.
 template <int32_t Groups>
 MF_ALWAYS_INLINE const int32_t* widened_block4_x2(PairSums4x2& s, const int32_t* x, const int32_t* w) {
   static_assert(Groups >= 1, "widened_block4_x2: at least one group");
@@ -104,13 +104,11 @@ MF_ALWAYS_INLINE const int32_t* widened_block4_x2(PairSums4x2& s, const int32_t*
   "sxtb16 %[" v "], %[" v "]\n\t"                    \
   "smlad %[" u_a "], %[" v "], %[xa], %[" u_a "]\n\t" \
   "smlad %[" u_b "], %[" v "], %[xb], %[" u_b "]\n\t"
-  // Words per group: pair 0 even, pair 0 odd, pair 1 even, pair 1 odd (fully_connected_wide.h).
-#define MF_WIDE_GROUP                                                                                    \
-  "ldrd %[v0], %[v1], [%[w]], #16\n\t"                                                                   \
-  "ldrd %[xa], %[xb], [%[x]], #16\n\t" MF_WIDE_PAIR("v0", "s0a", "s0b", "u0a", "u0b")                     \
-  "ldr %[v0], [%[w], #-8]\n\t" MF_WIDE_PAIR("v0", "s1a", "s1b", "u1a", "u1b")                              \
-  "ldrd %[xa], %[xb], [%[x], #-8]\n\t" MF_WIDE_PAIR("v1", "s0a", "s0b", "u0a", "u0b")                     \
-  "ldr %[v1], [%[w], #-4]\n\t" MF_WIDE_PAIR("v1", "s1a", "s1b", "u1a", "u1b")
+#define MF_WIDE_HALF(x_address, w_address)                                                              \
+  "ldrd %[xa], %[xb], " x_address "\n\t"                                                                 \
+  "ldrd %[v0], %[v1], " w_address "\n\t" MF_WIDE_PAIR("v0", "s0a", "s0b", "u0a", "u0b")                 \
+      MF_WIDE_PAIR("v1", "s1a", "s1b", "u1a", "u1b")
+#define MF_WIDE_GROUP MF_WIDE_HALF("[%[x]], #16", "[%[w]], #16") MF_WIDE_HALF("[%[x], #-8]", "[%[w], #-8]")
   __asm__ volatile(
       ".if %c[groups] <= 4\n\t"
       ".rept %c[groups]\n\t" MF_WIDE_GROUP ".endr\n\t"
@@ -127,6 +125,7 @@ MF_ALWAYS_INLINE const int32_t* widened_block4_x2(PairSums4x2& s, const int32_t*
       : [end] "m"(end), [groups] "i"(Groups), [per_pass] "i"(Groups % 4 == 0 ? 4 : Groups % 2 == 0 ? 2 : 1)
       : "cc", "memory");
 #undef MF_WIDE_GROUP
+#undef MF_WIDE_HALF
 #undef MF_WIDE_PAIR
   return w;
 }
@@ -140,7 +139,7 @@ MF_ALWAYS_INLINE void requantize_x2(int32_t acc_a, int32_t acc_b, const int32_t*
 }
 
 // All channels of pixels a and b (widened at wide) in blocks of four (output_depth % 4 == 0,
-// input_depth % 4 == 0: the layout has no last pair, odd row or tails). Each pair's A bias
+// input_depth % 4 == 0: the half-major layout has no last pair, odd row or tails). Each pair's A bias
 // starts both its sums, so U is A's accumulator and S - U = 256 Σ B·x still; B's bias is added
 // after the split.
 template <typename C>
@@ -178,15 +177,19 @@ inline void conv_2d_1x1_s8_wide_fixed(const int8_t* input, const int32_t* weight
   };
   int32_t px = 0;
 #if defined(MF_DOT_ARM_DSP)
-  // Whole groups and blocks: two pixels per pass, their inputs widened once into a stack copy
-  // (4 bytes per input channel); an odd last pixel alone (below).
+  // Whole groups and blocks (the compiler lays the weights out half-major): two pixels per
+  // pass, their inputs widened once into a stack copy (4 bytes per input channel); an odd last
+  // pixel alone.
   if (C::input_depth % 4 == 0 && C::output_depth % 4 == 0) {
     int32_t wide[C::input_depth];
     for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride) {
       detail::widen_pixel_pair<C::input_depth>(input, input + C::input_depth, wide);
       detail::conv_1x1_pixel_pair<C>(wide, weights, folded_bias, requant, output, output + C::output_stride);
     }
-  } else if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4) {  // LDR offsets: imm12
+    if (px < C::pixels) detail::pair_rows<C::input_depth, C::output_depth, true>(input, weights, store(output));
+    return;
+  }
+  if (C::input_depth >= 4 && C::input_depth <= 4095 && C::output_depth >= 4) {  // LDR offsets: imm12
     // Two pixels per pass: each weight word loaded and split once for both.
     for (; px + 2 <= C::pixels; px += 2, input += 2 * C::input_depth, output += 2 * C::output_stride)
       detail::pair_rows_x2<C::input_depth, C::output_depth>(input, weights, store(output),

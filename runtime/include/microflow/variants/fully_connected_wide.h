@@ -25,6 +25,9 @@
 //     it splits the inputs);
 //   then per pair, r halfwords (A[k], B[k] - (A[k] < 0)) for the last r inputs; zero bytes to
 //     a whole word.
+// Half-major (HalfMajor, the 1x1 convolution's on the Arm DSP when K and N are multiples of
+// four, conv_2d_1x1_wide.h): each group's words in the order pair 0 even, pair 1 even, pair 0
+// odd, pair 1 odd, so one LDRD takes both pairs' words for one half of the inputs.
 #ifndef MICROFLOW_FULLY_CONNECTED_WIDE_H_
 #define MICROFLOW_FULLY_CONNECTED_WIDE_H_
 
@@ -81,7 +84,9 @@ MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t sa
 #if defined(MF_DOT_ARM_DSP)
 
 // Two pairs (four rows): S and Σ A·x of each over the G groups; w at the block, returns past it.
-// In assembly for LDRD (one load per pair and group), which GCC does not emit for the C form.
+// In assembly for LDRD (one load per pair, or per half with HalfMajor, and group), which GCC
+// does not emit for the C form.
+template <bool HalfMajor = false>
 MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
   if (groups > 0) {
@@ -96,6 +101,15 @@ MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const
         "smlad %[s0], %[v0], %[even], %[s0]\n\t"
         "sxtb16 %[v0], %[v0]\n\t"
         "smlad %[u0], %[v0], %[even], %[u0]\n\t"
+        ".if %c[half_major]\n\t"
+        "smlad %[s1], %[v1], %[even], %[s1]\n\t"
+        "sxtb16 %[v1], %[v1]\n\t"
+        "smlad %[u1], %[v1], %[even], %[u1]\n\t"
+        "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
+        "smlad %[s0], %[v0], %[odd], %[s0]\n\t"
+        "sxtb16 %[v0], %[v0]\n\t"
+        "smlad %[u0], %[v0], %[odd], %[u0]\n\t"
+        ".else\n\t"
         "smlad %[s0], %[v1], %[odd], %[s0]\n\t"
         "sxtb16 %[v1], %[v1]\n\t"
         "smlad %[u0], %[v1], %[odd], %[u0]\n\t"
@@ -103,6 +117,7 @@ MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const
         "smlad %[s1], %[v0], %[even], %[s1]\n\t"
         "sxtb16 %[v0], %[v0]\n\t"
         "smlad %[u1], %[v0], %[even], %[u1]\n\t"
+        ".endif\n\t"
         "smlad %[s1], %[v1], %[odd], %[s1]\n\t"
         "sxtb16 %[v1], %[v1]\n\t"
         "smlad %[u1], %[v1], %[odd], %[u1]\n\t"
@@ -110,7 +125,7 @@ MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const
         "bne 1b"
         : [s0] "+r"(s0), [u0] "+r"(u0), [s1] "+r"(s1), [u1] "+r"(u1), [even] "=&r"(even), [odd] "=&r"(odd),
           [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)
-        : [end] "r"(end)
+        : [end] "r"(end), [half_major] "i"(HalfMajor ? 1 : 0)
         : "cc", "memory");
   }
   su[0] = s0, su[1] = u0, su[2] = s1, su[3] = u1;
@@ -156,7 +171,9 @@ MF_ALWAYS_INLINE void pair_group(uint32_t& s, uint32_t& sa, const int32_t* w, in
   "sxtb %[t], %[v]\n\t" "muls %[t], %[xa]\n\t" "add %[" #a "], %[t]\n\t" "asrs %[t], %[v], #16\n\t"         \
   "sxtb %[v], %[t]\n\t" "muls %[t], %[xb]\n\t" "add %[" #s "], %[t]\n\t" "muls %[v], %[xb]\n\t"              \
   "add %[" #a "], %[v]\n\t"
+template <bool HalfMajor = false>
 inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  static_assert(!HalfMajor, "pair_block4: the half-major layout is the Arm DSP's");
   uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
   if (groups > 0) {
     const int8_t* end = x + 4 * groups;
@@ -184,7 +201,9 @@ inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* 
 }
 #undef MF_PAIR_WORD
 #else
+template <bool HalfMajor = false>
 inline const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
+  static_assert(!HalfMajor, "pair_block4: the half-major layout is the Arm DSP's");
   uint32_t s0 = 0, a0 = 0, s1 = 0, a1 = 0;
   for (int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
     const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -254,8 +273,8 @@ MF_ALWAYS_INLINE void pair_rest(const int8_t* x, const int32_t* w0, const int32_
 }
 
 // The row of one pixel / batch through the whole layout: out(channel, sum) is called for every
-// channel in order with its exact sum (without bias).
-template <int32_t Depth, int32_t Rows, typename Out>
+// channel in order with its exact sum (without bias). HalfMajor: that layout (Arm DSP only).
+template <int32_t Depth, int32_t Rows, bool HalfMajor = false, typename Out>
 MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out) {
   const int32_t groups = Depth / 4, r = Depth % 4;
   const int8_t* x_tail = x + 4 * groups;
@@ -264,7 +283,7 @@ MF_ALWAYS_INLINE void pair_rows(const int8_t* x, const int32_t* weights, Out out
   for (int32_t i = 0; i < Rows / 4; ++i) {
     Acc4 acc = {0, 0, 0, 0};
     uint32_t su[4];
-    w = pair_block4(su, x, w, groups);
+    w = pair_block4<HalfMajor>(su, x, w, groups);
     pair_split(acc.a0, acc.a1, su[0], su[1]);
     pair_split(acc.a2, acc.a3, su[2], su[3]);
     if (r != 0) {
