@@ -2,7 +2,7 @@
 """Builds and runs a firmware on one microcontroller target, with the flags and run commands
 from targets/targets.json (exactly what `microflow verify/bench --target` uses).
 
-  run_target_test.py --target NAME --test smoke|fc|depthwise|requant|toolchain|flash [--work DIR]
+  run_target_test.py --target NAME --test smoke|fc|depthwise|conv1x1|requant|toolchain|flash [--work DIR]
                      [--runner-avr PATH] [--plugin PATH] [--flash-check PATH]
                      [--cmake PATH] [--generator G]
 
@@ -14,6 +14,8 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              to the host build of the same file
   depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise and in-place
              1x1 loops): outputs equal to the host build
+  conv1x1    tests/targets/conv1x1_firmware.cpp (the 1x1 speed variant: the Arm DSP's widened
+             pixel pairs and pair_rows paths): outputs equal to the host build
   requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
              requantization and the MAC loop): output equal to the host build's portable path
   toolchain  tests/targets/toolchain_project built with the target's toolchain-*.cmake, then
@@ -315,7 +317,7 @@ def test_flash(target):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--test", required=True, choices=["smoke", "fc", "depthwise", "requant", "toolchain", "flash"])
+    ap.add_argument("--test", required=True, choices=["smoke", "fc", "depthwise", "conv1x1", "requant", "toolchain", "flash"])
     ap.add_argument("--work", help="build folder (default: a temporary one)")
     ap.add_argument("--runner-avr", help="path of microflow-simavr")
     ap.add_argument("--plugin", help="path of libmicroflow_insn_plugin.so")
@@ -336,6 +338,8 @@ def main():
             result = test_fc(target, Target("host", args))
         elif args.test == "depthwise":
             result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place"))
+        elif args.test == "conv1x1":
+            result = test_fc(target, Target("host", args), "conv1x1", ("a", "b", "c", "d", "e", "f", "g"))
         elif args.test == "requant":
             result = test_requant(target, Target("host", args))
         elif args.test == "flash":
