@@ -475,6 +475,27 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   k.args.push_back(output);
 }
 
+// The (multiplier, -shift - 1) pairs of a generic int8 depthwise call's channels for
+// requantize_channel, empty unless every channel is in its range (fits_requantize_channel).
+std::vector<int64_t> depthwise_requant(const KernelCall& k) {
+  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
+  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
+  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  const int64_t channels = p.output_depth, taps = p.filter_height * p.filter_width;
+  std::vector<int64_t> requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return {};
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  return requant;
+}
+
 // DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
 // both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
 // requantize_channel's range (fits_requantize_channel) and the window's last tap within an LDR immediate (4095 bytes):
@@ -488,20 +509,9 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
   if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
-  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
-  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
-  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
-  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  std::vector<int64_t> requant = depthwise_requant(k);
+  if (requant.empty()) return;
   const int64_t channels = p.output_depth;
-  std::vector<int64_t> requant;
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < 9; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
-    requant.push_back(multiplier[i]);
-    requant.push_back(-shift[i] - 1);
-  }
   DepthwiseConv2DS8WideConstants c;
   c.input_height = p.input_height;
   c.input_width = p.input_width;
@@ -520,6 +530,49 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
                                     int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();
   k.kernel = &kDepthwiseConv2DS8WideFixed;
+  replace_call(k, band, c, std::move(arrays), input, output);
+}
+
+// Output pixels per row up to which a depthwise layer takes the narrow kernel, whose per-pixel
+// weight loads cost less there than the generic blocks' per-row tap caching.
+constexpr int64_t kNarrowDepthwiseMaxWidth = 4;
+// Taps the narrow kernel unrolls (str_ww_ref_model: up to 15).
+constexpr int64_t kNarrowDepthwiseMaxTaps = 32;
+
+// DEPTHWISE_CONV_2D with depth multiplier 1 and at most kNarrowDepthwiseMaxWidth output pixels
+// per row (any filter up to kNarrowDepthwiseMaxTaps taps, stride, dilation), channels in fours,
+// one batch, no folded activation table, every channel in requantize_channel's range: the Arm
+// DSP kernel reading TFLite's int8 filter words from flash per pixel. `band`: a band stage.
+void narrow_depthwise(KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kDepthwiseConv2DS8) return;
+  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
+  if (!p.output_table.null() || p.batches != 1 || p.depth_multiplier != 1 || p.output_depth % 4 != 0 ||
+      p.output_width > kNarrowDepthwiseMaxWidth || p.filter_height * p.filter_width > kNarrowDepthwiseMaxTaps)
+    return;
+  std::vector<int64_t> requant = depthwise_requant(k);
+  if (requant.empty()) return;
+  DepthwiseConv2DS8NarrowConstants c;
+  c.input_height = p.input_height;
+  c.input_width = p.input_width;
+  c.depth = p.output_depth;
+  c.output_height = p.output_height;
+  c.output_width = p.output_width;
+  c.filter_height = p.filter_height;
+  c.filter_width = p.filter_width;
+  c.stride_height = p.stride_height;
+  c.stride_width = p.stride_width;
+  c.dilation_height = p.dilation_height;
+  c.dilation_width = p.dilation_width;
+  c.pad_top = p.pad_top;
+  c.pad_left = p.pad_left;
+  c.input_zero_point = p.input_zero_point;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  std::vector<ConstArray> arrays = {array_of(k, "Filter"), array_of(k, "Bias"),
+                                    int_array("Requant", DType::Int32, std::move(requant))};
+  const KernelArg input = k.args.front(), output = k.args.back();
+  k.kernel = &kDepthwiseConv2DS8NarrowFixed;
   replace_call(k, band, c, std::move(arrays), input, output);
 }
 
@@ -596,11 +649,12 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
         widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
         if (dsp && !mve) widen_conv(g, k.stages[i], &k.bands[i]);
       }
-      // The DSP depthwise row kernel (Helium keeps the generic kernel's MVE blocks). A call
+      // The DSP depthwise row kernels, 3x3 or narrow (Helium keeps the generic kernel's MVE blocks). A call
       // streamed from the input keeps the generic kernel, which has the row form.
       if (dsp && !mve) {
-        if (!input_rows) widen_depthwise(k, nullptr);
-        for (size_t i = 0; i < k.stages.size(); ++i) widen_depthwise(k.stages[i], &k.bands[i]);
+        if (!input_rows) widen_depthwise(k, nullptr), narrow_depthwise(k, nullptr);
+        for (size_t i = 0; i < k.stages.size(); ++i)
+          widen_depthwise(k.stages[i], &k.bands[i]), narrow_depthwise(k.stages[i], &k.bands[i]);
       }
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.
