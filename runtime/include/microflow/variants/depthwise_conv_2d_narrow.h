@@ -41,15 +41,54 @@ struct DepthwiseConv2DS8NarrowConstants {
 
 namespace detail {
 
+// acc += one tap of four channels: inputs at x + XOffset, int8 weights at w + WOffset.
+template <int32_t XOffset, int32_t WOffset>
+MF_ALWAYS_INLINE void narrow_tap4(Acc4& acc, const int8_t* x, const int8_t* w) {
+#if defined(MF_DOT_ARM_DSP)
+  if (XOffset <= 4095 && WOffset <= 4095) {  // LDR immediates
+    // In assembly: GCC hoists the loads of all taps, then spills them and the accumulators.
+    int32_t v, odd, wv, w_odd;
+    __asm__(
+        "ldr %[v], [%[x], %[xo]]\n\t"
+        "ldr %[wv], [%[w], %[wo]]\n\t"
+        "sxtb16 %[odd], %[v], ror #8\n\t"
+        "sxtb16 %[v], %[v]\n\t"
+        "sxtb16 %[w_odd], %[wv], ror #8\n\t"
+        "sxtb16 %[wv], %[wv]\n\t"
+        "smlabb %[a0], %[v], %[wv], %[a0]\n\t"
+        "smlatt %[a2], %[v], %[wv], %[a2]\n\t"
+        "smlabb %[a1], %[odd], %[w_odd], %[a1]\n\t"
+        "smlatt %[a3], %[odd], %[w_odd], %[a3]\n\t"
+        : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [v] "=&r"(v),
+          [odd] "=&r"(odd), [wv] "=&r"(wv), [w_odd] "=&r"(w_odd)
+        : [x] "r"(x), [w] "r"(w), [xo] "i"(XOffset), [wo] "i"(WOffset)
+        : "memory");
+    return;
+  }
+#endif
+  mac4_elementwise(acc, x + XOffset, w + WOffset);
+}
+
+// Taps [I, KH * KW) of narrow_taps4, unrolled so every offset is a constant.
+template <typename C, int32_t RowStep, int32_t ColumnStep, int32_t I,
+          bool Done = (I >= C::filter_height * C::filter_width)>
+struct NarrowTaps {
+  static MF_ALWAYS_INLINE void run(Acc4& acc, const int8_t* x, const int8_t* w) {
+    narrow_tap4<I / C::filter_width * RowStep + I % C::filter_width * ColumnStep, I * C::depth>(acc, x, w);
+    NarrowTaps<C, RowStep, ColumnStep, I + 1>::run(acc, x, w);
+  }
+};
+
+template <typename C, int32_t RowStep, int32_t ColumnStep, int32_t I>
+struct NarrowTaps<C, RowStep, ColumnStep, I, true> {
+  static MF_ALWAYS_INLINE void run(Acc4&, const int8_t*, const int8_t*) {}
+};
+
 // acc += the window's taps for four channels: tap (ky, kx)'s inputs at x + ky * RowStep +
 // kx * ColumnStep, its weights at w + (ky * KW + kx) * depth (flash).
 template <typename C, int32_t RowStep, int32_t ColumnStep>
 MF_ALWAYS_INLINE void narrow_taps4(Acc4& acc, const int8_t* x, const int8_t* w) {
-#pragma GCC unroll 32
-  for (int32_t ky = 0; ky < C::filter_height; ++ky)
-#pragma GCC unroll 32
-    for (int32_t kx = 0; kx < C::filter_width; ++kx)
-      mac4_elementwise(acc, x + ky * RowStep + kx * ColumnStep, w + (ky * C::filter_width + kx) * C::depth);
+  NarrowTaps<C, RowStep, ColumnStep, 0>::run(acc, x, w);
 }
 
 // Whether some window of the layer (or of a band's held rows, which hold every in-image row a
