@@ -1,5 +1,5 @@
 // The --optimize=speed depthwise kernel for few output pixels per row (depth multiplier 1, any
-// filter, stride and dilation, constants as template arguments, TFLite's int8 filter) must
+// filter, stride and dilation, constants as template arguments, int8 filter with taps in pairs) must
 // equal the generic kernel bit for bit over the whole layer: str_ww_ref_model's Kx1 filters on
 // width-1 images, borders (padding, dilation, windows past the image), zero points and
 // activation clamps, and one row at a time over held rows as a band stage calls it. The host
@@ -16,7 +16,7 @@
 namespace {
 
 struct Layer {
-  std::vector<int8_t> input, filter;
+  std::vector<int8_t> input, filter, narrow_filter;
   std::vector<int32_t> multiplier, shift, requant, bias;
   std::vector<int8_t> expected;
 };
@@ -45,6 +45,16 @@ Layer make_layer(uint32_t seed) {
                                          C::stride_height, C::stride_width, C::dilation_height, C::dilation_width,
                                          C::pad_top, C::pad_left, C::input_zero_point, C::output_zero_point,
                                          l.multiplier.data(), l.shift.data(), C::act_min, C::act_max, nullptr};
+  // The kernel's layout (depthwise_conv_2d_narrow.h): per block of four channels, per pair of
+  // taps (a, b) a c0, a c1, b c0, b c1, a c2, a c3, b c2, b c3; an odd last tap's c0..c3.
+  auto w = [&](int32_t t, int32_t c) { return l.filter[static_cast<size_t>(t * depth + c)]; };
+  for (int32_t b = 0; b < depth; b += 4) {
+    int32_t t = 0;
+    for (; t + 2 <= taps; t += 2)
+      l.narrow_filter.insert(l.narrow_filter.end(), {w(t, b), w(t, b + 1), w(t + 1, b), w(t + 1, b + 1), w(t, b + 2),
+                                                     w(t, b + 3), w(t + 1, b + 2), w(t + 1, b + 3)});
+    if (t < taps) l.narrow_filter.insert(l.narrow_filter.end(), {w(t, b), w(t, b + 1), w(t, b + 2), w(t, b + 3)});
+  }
   l.expected.resize(static_cast<size_t>(C::output_height * C::output_width * depth));
   mf::depthwise_conv_2d_s8(p, l.input.data(), l.filter.data(), l.bias.data(), l.expected.data());
   return l;
@@ -54,7 +64,7 @@ template <typename C>
 void check_random(uint32_t seed) {
   const Layer l = make_layer<C>(seed);
   std::vector<int8_t> got(l.expected.size(), 0x55);
-  mf::depthwise_conv_2d_s8_narrow_fixed<C>(l.input.data(), l.filter.data(), l.bias.data(), l.requant.data(),
+  mf::depthwise_conv_2d_s8_narrow_fixed<C>(l.input.data(), l.narrow_filter.data(), l.bias.data(), l.requant.data(),
                                            got.data());
   EXPECT_EQ(got, l.expected) << "seed " << seed;
 }
@@ -72,7 +82,7 @@ void check_rows(uint32_t seed) {
     const int32_t first = origin > 0 ? origin : 0;
     const int32_t end = origin + span < C::input_height ? origin + span : C::input_height;
     const std::vector<int8_t> held(l.input.begin() + first * row_bytes, l.input.begin() + end * row_bytes);
-    mf::depthwise_conv_2d_s8_narrow_row<C>(held.data(), end - first, origin - first, l.filter.data(), l.bias.data(),
+    mf::depthwise_conv_2d_s8_narrow_row<C>(held.data(), end - first, origin - first, l.narrow_filter.data(), l.bias.data(),
                                            l.requant.data(), got.data() + oy * out_row);
   }
   EXPECT_EQ(got, l.expected) << "seed " << seed;
@@ -102,6 +112,11 @@ TEST(DepthwiseConv2DS8Narrow, PaddedStridedAndDilated) {
   check_random<mf::DepthwiseConv2DS8NarrowConstants<9, 1, 8, 5, 1, 5, 1, 2, 1, 1, 1, 2, 0, 5, -1, -128, 127>>(7);
   check_random<mf::DepthwiseConv2DS8NarrowConstants<11, 1, 12, 4, 1, 3, 1, 2, 1, 3, 1, 1, 0, -9, 4, -128, 127>>(8);
   check_rows<mf::DepthwiseConv2DS8NarrowConstants<9, 1, 8, 5, 1, 5, 1, 2, 1, 1, 1, 2, 0, 5, -1, -128, 127>>(9);
+}
+
+TEST(DepthwiseConv2DS8Narrow, OneAndTwoTaps) {
+  check_random<mf::DepthwiseConv2DS8NarrowConstants<4, 2, 8, 4, 2, 1, 1, 1, 1, 1, 1, 0, 0, 3, -5, -128, 127>>(13);
+  check_random<mf::DepthwiseConv2DS8NarrowConstants<5, 1, 4, 4, 1, 2, 1, 1, 1, 1, 1, 0, 0, -128, 0, -128, 127>>(14);
 }
 
 TEST(DepthwiseConv2DS8Narrow, TwoDimensionalWindowsAndClamps) {

@@ -539,10 +539,26 @@ constexpr int64_t kNarrowDepthwiseMaxWidth = 4;
 // Taps the narrow kernel unrolls (str_ww_ref_model: up to 15).
 constexpr int64_t kNarrowDepthwiseMaxTaps = 32;
 
+// The filter of depthwise_conv_2d_s8_narrow_fixed (layout in runtime depthwise_conv_2d_narrow.h)
+// from TFLite's [taps][channels]: per block of four channels, per pair of taps (a, b) the bytes
+// a c0, a c1, b c0, b c1, a c2, a c3, b c2, b c3; an odd last tap's four bytes. The same bytes.
+std::vector<int64_t> narrow_depthwise_filter(const std::vector<int64_t>& w, int64_t taps, int64_t channels) {
+  auto at = [&](int64_t t, int64_t c) { return w[static_cast<size_t>(t * channels + c)]; };
+  std::vector<int64_t> out;
+  for (int64_t b = 0; b < channels; b += 4) {
+    int64_t t = 0;
+    for (; t + 2 <= taps; t += 2)
+      for (int64_t half = 0; half < 4; half += 2)
+        out.insert(out.end(), {at(t, b + half), at(t, b + half + 1), at(t + 1, b + half), at(t + 1, b + half + 1)});
+    if (t < taps) out.insert(out.end(), {at(t, b), at(t, b + 1), at(t, b + 2), at(t, b + 3)});
+  }
+  return out;
+}
+
 // DEPTHWISE_CONV_2D with depth multiplier 1 and at most kNarrowDepthwiseMaxWidth output pixels
 // per row (any filter up to kNarrowDepthwiseMaxTaps taps, stride, dilation), channels in fours,
 // one batch, no folded activation table, every channel in requantize_channel's range: the Arm
-// DSP kernel reading TFLite's int8 filter words from flash per pixel. `band`: a band stage.
+// DSP kernel reading its int8 filter words (taps in pairs) from flash per pixel. `band`: a band stage.
 void narrow_depthwise(KernelCall& k, BandInfo* band) {
   if (k.kernel != &kDepthwiseConv2DS8) return;
   const auto& p = k.params.as<DepthwiseConv2DS8Params>();
@@ -569,8 +585,10 @@ void narrow_depthwise(KernelCall& k, BandInfo* band) {
   c.output_zero_point = p.output_zero_point;
   c.act_min = p.act_min;
   c.act_max = p.act_max;
-  std::vector<ConstArray> arrays = {array_of(k, "Filter"), array_of(k, "Bias"),
-                                    int_array("Requant", DType::Int32, std::move(requant))};
+  std::vector<ConstArray> arrays = {
+      int_array("Filter", DType::Int8,
+                narrow_depthwise_filter(array_of(k, "Filter").ints, p.filter_height * p.filter_width, p.output_depth)),
+      array_of(k, "Bias"), int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();
   k.kernel = &kDepthwiseConv2DS8NarrowFixed;
   replace_call(k, band, c, std::move(arrays), input, output);
