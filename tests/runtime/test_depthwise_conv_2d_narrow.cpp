@@ -64,7 +64,8 @@ template <typename C>
 void check_random(uint32_t seed) {
   const Layer l = make_layer<C>(seed);
   std::vector<int8_t> got(l.expected.size(), 0x55);
-  mf::depthwise_conv_2d_s8_narrow_fixed<C>(l.input.data(), l.narrow_filter.data(), l.bias.data(), l.requant.data(),
+  mf::depthwise_conv_2d_s8_narrow_fixed<C>(l.input.data(), reinterpret_cast<const int32_t*>(l.narrow_filter.data()),
+                                           l.bias.data(), l.requant.data(),
                                            got.data());
   EXPECT_EQ(got, l.expected) << "seed " << seed;
 }

@@ -540,19 +540,23 @@ constexpr int64_t kNarrowDepthwiseMaxWidth = 4;
 constexpr int64_t kNarrowDepthwiseMaxTaps = 32;
 
 // The filter of depthwise_conv_2d_s8_narrow_fixed (layout in runtime depthwise_conv_2d_narrow.h)
-// from TFLite's [taps][channels]: per block of four channels, per pair of taps (a, b) the bytes
-// a c0, a c1, b c0, b c1, a c2, a c3, b c2, b c3; an odd last tap's four bytes. The same bytes.
+// from TFLite's [taps][channels]: per block of four channels, per pair of taps (a, b) the words
+// of bytes (a c0, a c1, b c0, b c1), (a c2, a c3, b c2, b c3); an odd last tap's (c0, c1, c2, c3).
+// Little-endian int32 words (aligned for the kernel's LDRD), as many bytes as TFLite's filter.
 std::vector<int64_t> narrow_depthwise_filter(const std::vector<int64_t>& w, int64_t taps, int64_t channels) {
-  auto at = [&](int64_t t, int64_t c) { return w[static_cast<size_t>(t * channels + c)]; };
-  std::vector<int64_t> out;
+  auto at = [&](int64_t t, int64_t c) { return w[static_cast<size_t>(t * channels + c)] & 0xFF; };
+  auto word = [](int64_t b0, int64_t b1, int64_t b2, int64_t b3) {
+    return static_cast<int32_t>(pack16(b0 | b1 << 8, b2 | b3 << 8));
+  };
+  std::vector<int64_t> words;
   for (int64_t b = 0; b < channels; b += 4) {
     int64_t t = 0;
     for (; t + 2 <= taps; t += 2)
       for (int64_t half = 0; half < 4; half += 2)
-        out.insert(out.end(), {at(t, b + half), at(t, b + half + 1), at(t + 1, b + half), at(t + 1, b + half + 1)});
-    if (t < taps) out.insert(out.end(), {at(t, b), at(t, b + 1), at(t, b + 2), at(t, b + 3)});
+        words.push_back(word(at(t, b + half), at(t, b + half + 1), at(t + 1, b + half), at(t + 1, b + half + 1)));
+    if (t < taps) words.push_back(word(at(t, b), at(t, b + 1), at(t, b + 2), at(t, b + 3)));
   }
-  return out;
+  return words;
 }
 
 // DEPTHWISE_CONV_2D with depth multiplier 1 and at most kNarrowDepthwiseMaxWidth output pixels
@@ -586,7 +590,7 @@ void narrow_depthwise(KernelCall& k, BandInfo* band) {
   c.act_min = p.act_min;
   c.act_max = p.act_max;
   std::vector<ConstArray> arrays = {
-      int_array("Filter", DType::Int8,
+      int_array("Filter", DType::Int32,
                 narrow_depthwise_filter(array_of(k, "Filter").ints, p.filter_height * p.filter_width, p.output_depth)),
       array_of(k, "Bias"), int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();

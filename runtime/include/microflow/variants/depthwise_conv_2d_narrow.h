@@ -2,10 +2,16 @@
 // filter, stride, dilation; str_ww_ref_model's Kx1 filters over width-1 images), the variant the
 // compiler picks with --optimize=speed on Cortex-M cores with the DSP extension (not Helium).
 // The generic blocks cache a block's widened taps per row, which costs more than the MACs when a
-// row has one pixel; here every tap reads its int8 filter word straight from flash (TFLite's
-// [KH][KW][depth] layout, unchanged) and widens it in registers (mac4_elementwise: LDR + LDR +
-// 4 SXTB16 + 4 SMLAxy per four MACs), all offsets immediates from the template sizes, the taps
-// unrolled. A window crossing the border gathers its words with Z_in for the out-of-image taps
+// row has one pixel; here every tap reads its int8 filter words straight from flash and widens
+// them in registers, all offsets immediates from the template sizes, the taps unrolled. Taps go
+// in pairs (t, t + 1) so one SMLAD per channel takes both: the two input words are interleaved
+// by PKHBT / PKHTB into [x_t c0, x_t c1, x_t+1 c0, x_t+1 c1] and [.. c2, .. c3 ..], whose SXTB16
+// halves meet filter words laid out the same way (LDRD + LDR + LDR + 2 PKH + 8 SXTB16 + 4 SMLAD
+// per eight MACs); an odd last tap is one word of four channels (4 SXTB16 + 4 SMLAxy).
+// Filter layout (compiler: specialize.cpp narrow_depthwise_filter; as many bytes as TFLite's, in
+// int32 words: aligned for LDRD):
+// per block of four channels, per tap pair the words [w_t c0, w_t c1, w_t+1 c0, w_t+1 c1],
+// [w_t c2, w_t c3, w_t+1 c2, w_t+1 c3], then for an odd tap count the last tap's [c0 c1 c2 c3]. A window crossing the border gathers its words with Z_in for the out-of-image taps
 // (the folded bias counts them) and runs the same taps; layers whose windows never cross it
 // compile no such path. Requantization: the compiler's (multiplier, -shift - 1) pairs through
 // requantize_block4 (every channel in requantize_channel's range, checked by the compiler).
@@ -41,12 +47,13 @@ struct DepthwiseConv2DS8NarrowConstants {
 
 namespace detail {
 
-// acc += one tap of four channels: inputs at x + XOffset, int8 weights at w + WOffset.
+// acc += the last tap of an odd count for four channels: inputs at x + XOffset, its filter
+// word [c0 c1 c2 c3] at w + WOffset.
 template <int32_t XOffset, int32_t WOffset>
 MF_ALWAYS_INLINE void narrow_tap4(Acc4& acc, const int8_t* x, const int8_t* w) {
 #if defined(MF_DOT_ARM_DSP)
   if (XOffset <= 4095 && WOffset <= 4095) {  // LDR immediates
-    // In assembly: GCC hoists the loads of all taps, then spills them and the accumulators.
+    // In assembly (both forms): GCC hoists the loads of all taps, then spills them and the accumulators.
     int32_t v, odd, wv, w_odd;
     __asm__(
         "ldr %[v], [%[x], %[xo]]\n\t"
@@ -69,23 +76,79 @@ MF_ALWAYS_INLINE void narrow_tap4(Acc4& acc, const int8_t* x, const int8_t* w) {
   mac4_elementwise(acc, x + XOffset, w + WOffset);
 }
 
-// Taps [I, KH * KW) of narrow_taps4, unrolled so every offset is a constant.
+// acc += taps t (inputs at x + XA) and t + 1 (at x + XB) for four channels, their two filter
+// words (the pair layout above) at w + WOffset.
+template <int32_t XA, int32_t XB, int32_t WOffset>
+MF_ALWAYS_INLINE void narrow_tap_pair4(Acc4& acc, const int8_t* x, const int8_t* w) {
+#if defined(MF_DOT_ARM_DSP)
+  if (XA <= 4095 && XB <= 4095 && WOffset <= 1020) {  // LDR and LDRD immediates
+    int32_t a, b, t, e, w0, w1;
+    __asm__(
+        "ldr %[a], [%[x], %[xa]]\n\t"
+        "ldr %[b], [%[x], %[xb]]\n\t"
+        "ldrd %[w0], %[w1], [%[w], %[wo]]\n\t"
+        "pkhbt %[t], %[a], %[b], lsl #16\n\t"  // [a c0, a c1, b c0, b c1]
+        "pkhtb %[b], %[b], %[a], asr #16\n\t"  // [a c2, a c3, b c2, b c3]
+        "sxtb16 %[a], %[t]\n\t"
+        "sxtb16 %[e], %[w0]\n\t"
+        "smlad %[a0], %[a], %[e], %[a0]\n\t"
+        "sxtb16 %[t], %[t], ror #8\n\t"
+        "sxtb16 %[e], %[w0], ror #8\n\t"
+        "smlad %[a1], %[t], %[e], %[a1]\n\t"
+        "sxtb16 %[a], %[b]\n\t"
+        "sxtb16 %[e], %[w1]\n\t"
+        "smlad %[a2], %[a], %[e], %[a2]\n\t"
+        "sxtb16 %[b], %[b], ror #8\n\t"
+        "sxtb16 %[e], %[w1], ror #8\n\t"
+        "smlad %[a3], %[b], %[e], %[a3]\n\t"
+        : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [a] "=&r"(a), [b] "=&r"(b),
+          [t] "=&r"(t), [e] "=&r"(e), [w0] "=&r"(w0), [w1] "=&r"(w1)
+        : [x] "r"(x), [w] "r"(w), [xa] "i"(XA), [xb] "i"(XB), [wo] "i"(WOffset)
+        : "memory");
+    return;
+  }
+#endif
+  int8_t wv[8];
+  flash_copy(wv, w + WOffset, 8);
+  const int8_t* xa = x + XA;
+  const int8_t* xb = x + XB;
+  acc.a0 += mul_s8(xa[0], wv[0]) + mul_s8(xb[0], wv[2]);
+  acc.a1 += mul_s8(xa[1], wv[1]) + mul_s8(xb[1], wv[3]);
+  acc.a2 += mul_s8(xa[2], wv[4]) + mul_s8(xb[2], wv[6]);
+  acc.a3 += mul_s8(xa[3], wv[5]) + mul_s8(xb[3], wv[7]);
+}
+
+// Taps [I, KH * KW) of narrow_taps4 in pairs, unrolled so every offset is a constant; tap i's
+// inputs at x + (i / KW) * RowStep + (i % KW) * ColumnStep, its pair's words at w + 4 i.
+template <typename C, int32_t RowStep, int32_t ColumnStep>
+constexpr int32_t narrow_offset(int32_t i) {
+  return i / C::filter_width * RowStep + i % C::filter_width * ColumnStep;
+}
+
 template <typename C, int32_t RowStep, int32_t ColumnStep, int32_t I,
-          bool Done = (I >= C::filter_height * C::filter_width)>
+          int32_t Left = C::filter_height * C::filter_width - I>
 struct NarrowTaps {
   static MF_ALWAYS_INLINE void run(Acc4& acc, const int8_t* x, const int8_t* w) {
-    narrow_tap4<I / C::filter_width * RowStep + I % C::filter_width * ColumnStep, I * C::depth>(acc, x, w);
-    NarrowTaps<C, RowStep, ColumnStep, I + 1>::run(acc, x, w);
+    narrow_tap_pair4<narrow_offset<C, RowStep, ColumnStep>(I), narrow_offset<C, RowStep, ColumnStep>(I + 1), 4 * I>(
+        acc, x, w);
+    NarrowTaps<C, RowStep, ColumnStep, I + 2>::run(acc, x, w);
   }
 };
 
 template <typename C, int32_t RowStep, int32_t ColumnStep, int32_t I>
-struct NarrowTaps<C, RowStep, ColumnStep, I, true> {
+struct NarrowTaps<C, RowStep, ColumnStep, I, 1> {
+  static MF_ALWAYS_INLINE void run(Acc4& acc, const int8_t* x, const int8_t* w) {
+    narrow_tap4<narrow_offset<C, RowStep, ColumnStep>(I), 4 * I>(acc, x, w);
+  }
+};
+
+template <typename C, int32_t RowStep, int32_t ColumnStep, int32_t I>
+struct NarrowTaps<C, RowStep, ColumnStep, I, 0> {
   static MF_ALWAYS_INLINE void run(Acc4&, const int8_t*, const int8_t*) {}
 };
 
 // acc += the window's taps for four channels: tap (ky, kx)'s inputs at x + ky * RowStep +
-// kx * ColumnStep, its weights at w + (ky * KW + kx) * depth (flash).
+// kx * ColumnStep; w: the block's filter words (KH * KW * 4 bytes, the layout above).
 template <typename C, int32_t RowStep, int32_t ColumnStep>
 MF_ALWAYS_INLINE void narrow_taps4(Acc4& acc, const int8_t* x, const int8_t* w) {
   NarrowTaps<C, RowStep, ColumnStep, 0>::run(acc, x, w);
@@ -126,7 +189,7 @@ inline void narrow_border_pixel(const int8_t* rows, int32_t held, int32_t origin
     }
     Acc4 acc = {flash_read(folded_bias + c), flash_read(folded_bias + c + 1), flash_read(folded_bias + c + 2),
                 flash_read(folded_bias + c + 3)};
-    narrow_taps4<C, 4 * C::filter_width, 4>(acc, reinterpret_cast<const int8_t*>(window), filter + c);
+    narrow_taps4<C, 4 * C::filter_width, 4>(acc, reinterpret_cast<const int8_t*>(window), filter + c * taps);
     requantize_block4<C>(acc, requant + 2 * c, out + c);
   }
 }
@@ -135,7 +198,7 @@ inline void narrow_border_pixel(const int8_t* rows, int32_t held, int32_t origin
 
 // Output row whose window starts at input row `top` of `rows` (rows [0, held) of the image
 // are there, the others are outside it): the row's output_width * depth values to `output`.
-// filter: flash [KH][KW][depth] int8; folded_bias[c] = bias[c] - Z_in * sum of channel c's taps;
+// filter: flash, the layout above (KH * KW * depth int8, 4-byte aligned); folded_bias[c] = bias[c] - Z_in * sum of channel c's taps;
 // requant: flash [depth][2] = (multiplier, -shift - 1). C: DepthwiseConv2DS8NarrowConstants<...>.
 template <typename C>
 inline void depthwise_conv_2d_s8_narrow_row(const int8_t* rows, int32_t held, int32_t top, const int8_t* filter,
@@ -143,6 +206,7 @@ inline void depthwise_conv_2d_s8_narrow_row(const int8_t* rows, int32_t held, in
   static_assert(C::depth % 4 == 0, "depthwise_conv_2d_s8_narrow_row: channels in fours");
   constexpr int32_t row_bytes = C::input_width * C::depth;
   constexpr int32_t span = (C::filter_height - 1) * C::dilation_height + 1;
+  constexpr int32_t taps = C::filter_height * C::filter_width;
   const bool rows_inside = top >= 0 && top + span <= held;
   for (int32_t ox = 0; ox < C::output_width; ++ox, output += C::depth) {
     const int32_t origin_x = ox * C::stride_width - C::pad_left;
@@ -156,7 +220,7 @@ inline void depthwise_conv_2d_s8_narrow_row(const int8_t* rows, int32_t held, in
     const int32_t* bias = folded_bias;
     const int32_t* rq = requant;
     int8_t* out = output;
-    for (int32_t c = 0; c < C::depth; c += 4, x += 4, w += 4, bias += 4, rq += 8, out += 4) {
+    for (int32_t c = 0; c < C::depth; c += 4, x += 4, w += 4 * taps, bias += 4, rq += 8, out += 4) {
       detail::Acc4 acc = {flash_read(bias), flash_read(bias + 1), flash_read(bias + 2), flash_read(bias + 3)};
       detail::narrow_taps4<C, C::dilation_height * row_bytes, C::dilation_width * C::depth>(acc, x, w);
       detail::requantize_block4<C>(acc, rq, out);
@@ -168,11 +232,11 @@ inline void depthwise_conv_2d_s8_narrow_row(const int8_t* rows, int32_t held, in
 // is written and reads input rows from oy * stride - pad_top on, so the compiler may place the
 // output in front of an input that dies here (planner.cpp's row gap).
 template <typename C>
-inline void depthwise_conv_2d_s8_narrow_fixed(const int8_t* input, const int8_t* filter, const int32_t* folded_bias,
+inline void depthwise_conv_2d_s8_narrow_fixed(const int8_t* input, const int32_t* filter, const int32_t* folded_bias,
                                               const int32_t* requant, int8_t* output) {
   for (int32_t oy = 0; oy < C::output_height; ++oy, output += C::output_width * C::depth)
-    depthwise_conv_2d_s8_narrow_row<C>(input, C::input_height, oy * C::stride_height - C::pad_top, filter,
-                                       folded_bias, requant, output);
+    depthwise_conv_2d_s8_narrow_row<C>(input, C::input_height, oy * C::stride_height - C::pad_top,
+                                       reinterpret_cast<const int8_t*>(filter), folded_bias, requant, output);
 }
 
 }  // namespace mf
