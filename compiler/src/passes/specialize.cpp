@@ -402,6 +402,27 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
 constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
 
+// The (multiplier, -shift - 1) pairs of an int8 depthwise layer's channels for requantize_channel
+// (p: its params; its arrays `prefix` + Filter, Bias, Multiplier, Shift), empty unless every
+// channel is in its range (fits_requantize_channel).
+std::vector<int64_t> depthwise_requant(const KernelCall& k, const DepthwiseConv2DS8Params& p, const std::string& prefix) {
+  const std::vector<int64_t>& filter = array_of(k, prefix + "Filter").ints;
+  const std::vector<int64_t>& bias = array_of(k, prefix + "Bias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, prefix + "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, prefix + "Shift").ints;
+  const int64_t channels = p.output_depth, taps = p.filter_height * p.filter_width;
+  std::vector<int64_t> requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return {};
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  return requant;
+}
+
 // DEPTHWISE_CONV_2D (one input channel, output channels in fours, dilation 1) fused with
 // FULLY_CONNECTED: the SMLAD kernel over a padded copy of the window rows. Every depthwise
 // channel's requantization must fit requantize_channel (fits_requantize_channel).
@@ -417,17 +438,8 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   if (kh * buffer_width > kWideDepthwiseRowBufferBytes) return;
   const std::vector<int64_t>& filter = array_of(k, "DwFilter").ints;
   const std::vector<int64_t>& bias = array_of(k, "DwBias").ints;
-  const std::vector<int64_t>& multiplier = array_of(k, "DwMultiplier").ints;
-  const std::vector<int64_t>& shift = array_of(k, "DwShift").ints;
-  std::vector<int64_t> dw_requant;
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < kh * kw; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
-    dw_requant.push_back(multiplier[i]);
-    dw_requant.push_back(-shift[i] - 1);
-  }
+  std::vector<int64_t> dw_requant = depthwise_requant(k, dw, "Dw");
+  if (dw_requant.empty()) return;
   // The fully-connected requantization per unit, TFLM's (multiplier, shift).
   const int64_t units = fc.output_depth;
   std::vector<int64_t> fc_requant;
@@ -475,27 +487,6 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   k.args.push_back(output);
 }
 
-// The (multiplier, -shift - 1) pairs of a generic int8 depthwise call's channels for
-// requantize_channel, empty unless every channel is in its range (fits_requantize_channel).
-std::vector<int64_t> depthwise_requant(const KernelCall& k) {
-  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
-  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
-  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
-  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
-  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
-  const int64_t channels = p.output_depth, taps = p.filter_height * p.filter_width;
-  std::vector<int64_t> requant;
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return {};
-    requant.push_back(multiplier[i]);
-    requant.push_back(-shift[i] - 1);
-  }
-  return requant;
-}
-
 // DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
 // both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
 // requantize_channel's range (fits_requantize_channel) and the window's last tap within an LDR immediate (4095 bytes):
@@ -509,7 +500,7 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
   if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
-  std::vector<int64_t> requant = depthwise_requant(k);
+  std::vector<int64_t> requant = depthwise_requant(k, p, "");
   if (requant.empty()) return;
   const int64_t channels = p.output_depth;
   DepthwiseConv2DS8WideConstants c;
@@ -569,7 +560,7 @@ void narrow_depthwise(KernelCall& k, BandInfo* band) {
   if (!p.output_table.null() || p.batches != 1 || p.depth_multiplier != 1 || p.output_depth % 4 != 0 ||
       p.output_width > kNarrowDepthwiseMaxWidth || p.filter_height * p.filter_width > kNarrowDepthwiseMaxTaps)
     return;
-  std::vector<int64_t> requant = depthwise_requant(k);
+  std::vector<int64_t> requant = depthwise_requant(k, p, "");
   if (requant.empty()) return;
   DepthwiseConv2DS8NarrowConstants c;
   c.input_height = p.input_height;
