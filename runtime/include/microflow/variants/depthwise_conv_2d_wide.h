@@ -4,11 +4,12 @@
 // sizes, padding, zero points and activation are template arguments, so every tap offset is
 // an immediate. One output row per call (band stages call it per row; the whole layer is its
 // rows in order, so it can write over its input with a row gap, as
-// depthwise_conv_2d_by_rows_s8). Per block of four channels the nine int8 filter words (TFLite's
-// [3][3][depth] layout, unchanged) are sign-extended once into channel pairs; each interior
-// pixel is then one assembly block of nine taps (LDR + LDRD + 2 SXTB16 + 4 SMLAxy, or with one
-// input channel LDRSB + LDRD + 4 SMLABx), and a window crossing the border takes Z_in for its
-// out-of-image taps (the folded bias assumes them). Requantization: the compiler's
+// depthwise_conv_2d_by_rows_s8). The window rows go to a stack strip per block of four channels
+// (once per row with one input channel) whose out-of-image pixels hold Z_in (the folded bias
+// assumes them), so every window, border or not, is the same interior block. Per block the
+// nine int8 filter words (TFLite's [3][3][depth] layout, unchanged) are sign-extended once into
+// channel pairs; each pixel is then one assembly block of nine taps (LDR + LDRD + 2 SXTB16 +
+// 4 SMLAxy, or with one input channel LDRSB + LDRD + 4 SMLABx). Requantization: the compiler's
 // (multiplier, -shift - 1) pairs through requantize_channel (|acc| < 2^30 checked by the compiler).
 #ifndef MICROFLOW_DEPTHWISE_CONV_2D_WIDE_H_
 #define MICROFLOW_DEPTHWISE_CONV_2D_WIDE_H_
@@ -35,6 +36,15 @@ struct DepthwiseConv2DS8WideConstants {
   static constexpr int32_t output_zero_point = OutputZeroPoint, act_min = ActMin, act_max = ActMax;
 };
 
+// The stack strip of depthwise_conv_2d_s8_wide_row: three rows of `width` pixels, strip column
+// ox * stride + kx under output pixel ox's tap kx. The compiler bounds its bytes
+// (kWideDepthwiseStripBytes in passes/specialize.cpp).
+template <typename C>
+struct DepthwiseWideStrip {
+  static constexpr int32_t width = (C::output_width - 1) * C::stride + 3;
+  static constexpr int32_t bytes = 3 * width * (C::input_depth == C::depth ? 4 : 1);
+};
+
 namespace detail {
 
 // The nine taps of four channels: on Arm DSP per tap the SXTB16 pairs (channels 0, 2 | 1, 3)
@@ -43,11 +53,12 @@ struct Taps3x3 {
   int32_t w[18];
 };
 
-// Out of line: one copy for every layer's instance (flash), once per block and row.
-inline __attribute__((noinline)) void load_taps3x3(Taps3x3& t, const int8_t* w, int32_t depth) {
-  for (int32_t i = 0; i < 9; ++i, w += depth) {
+// In line with the layer's depth: the nine flash words at immediate offsets, once per block and row.
+template <int32_t Depth>
+MF_ALWAYS_INLINE void load_taps3x3(Taps3x3& t, const int8_t* w) {
+  for (int32_t i = 0; i < 9; ++i) {
     int32_t v;
-    flash_copy(&v, w, 4);
+    flash_copy(&v, w + i * Depth, 4);
 #if defined(MF_DOT_ARM_DSP)
     t.w[2 * i] = __sxtb16(v);
     t.w[2 * i + 1] = sxtb16_ror8(v);
@@ -135,26 +146,33 @@ MF_ALWAYS_INLINE void window3x3(Acc4& acc, const int8_t* x, const Taps3x3& t) {
 #endif
 }
 
-// A window crossing the border: its nine input words gathered into a 3x3 block with Z_in
-// (zero_word: in every byte) for the out-of-image taps, then the interior loop on that block.
-// rows: at the block's first input channel, rows [0, held) of `width` pixels of `depth`. One
-// copy per input form for every layer (the instances keep only their interior loops).
-template <bool Broadcast>
-inline __attribute__((noinline)) Acc4 border3x3(Acc4 acc, const int8_t* rows, int32_t held, int32_t top,
-                                                int32_t origin_x, int32_t width, int32_t depth, int32_t zero_word,
-                                                const Taps3x3& t) {
-  int32_t window[9];
-  for (int32_t ky = 0; ky < 3; ++ky) {
-    const int32_t iy = top + ky;
-    const bool row_in = iy >= 0 && iy < held;
-    for (int32_t kx = 0; kx < 3; ++kx) {
-      const int32_t ix = origin_x + kx;
-      window[3 * ky + kx] = row_in && ix >= 0 && ix < width ? input_word<Broadcast>(rows + (iy * width + ix) * depth)
-                                                                : zero_word;
+// The three window rows of one output row in a stack strip, so every window is an interior
+// one: strip column j is image column j - pad_left. Rows [ky_begin, ky_end) of the strip are
+// image rows (copied per block, below); the other rows and the columns outside [begin, end)
+// hold Z_in (`zero`, in every byte) and stay so for every block of the row. One copy for every
+// layer (noinline), once per row.
+inline __attribute__((noinline)) void strip_zero3x3(int8_t* strip, int32_t ky_begin, int32_t ky_end,
+                                                    int32_t begin_bytes, int32_t end_bytes, int32_t row_bytes,
+                                                    int32_t zero) {
+  for (int32_t ky = 0; ky < 3; ++ky, strip += row_bytes) {
+    if (ky < ky_begin || ky >= ky_end) {
+      memset(strip, zero, static_cast<size_t>(row_bytes));
+    } else {
+      memset(strip, zero, static_cast<size_t>(begin_bytes));
+      memset(strip + end_bytes, zero, static_cast<size_t>(row_bytes - end_bytes));
     }
   }
-  window3x3<12, 4>(acc, reinterpret_cast<const int8_t*>(window), t);
-  return acc;
+}
+
+// The image part of a strip row: `count` pixels `image_pixel` bytes apart to consecutive words
+// (a block's four channels), two per step with immediate offsets.
+template <int32_t Count, int32_t ImagePixel>
+MF_ALWAYS_INLINE void strip_copy_words(int32_t* out, const int8_t* x) {
+  for (int32_t j = 0; j + 1 < Count; j += 2, x += 2 * ImagePixel, out += 2) {
+    memcpy(out, x, 4);
+    memcpy(out + 1, x + ImagePixel, 4);
+  }
+  if (Count % 2 != 0) memcpy(out, x, 4);
 }
 
 }  // namespace detail
@@ -169,32 +187,36 @@ inline void depthwise_conv_2d_s8_wide_row(const int8_t* rows, int32_t held, int3
   static_assert(C::depth % 4 == 0 && (C::input_depth == C::depth || C::input_depth == 1),
                 "depthwise_conv_2d_s8_wide_row: channels in fours, depth multiplier 1 or all from one channel");
   constexpr bool broadcast = C::input_depth != C::depth;
-  constexpr int32_t depth = C::depth, pixel = C::input_depth, row_bytes = C::input_width * pixel;
-  constexpr int32_t step = C::stride * pixel;
-  // Pixels [first, end) have all three window columns inside the image.
-  constexpr int32_t first = (C::pad_left + C::stride - 1) / C::stride;
-  constexpr int32_t last_inside = (C::input_width - 3 + C::pad_left) / C::stride + 1;
-  constexpr int32_t end = last_inside < C::output_width ? last_inside : C::output_width;
-  // Z_in in every byte: the value of an out-of-image tap (the folded bias counts it).
-  constexpr int32_t zero_word = static_cast<int32_t>((static_cast<uint32_t>(C::input_zero_point) & 0xFFu) * 0x01010101u);
-  const bool rows_inside = top >= 0 && top + 3 <= held;
+  constexpr int32_t depth = C::depth, pixel = broadcast ? 1 : 4;
+  constexpr int32_t strip_width = DepthwiseWideStrip<C>::width, strip_row = strip_width * pixel;
+  // Strip columns [begin, end) are image columns.
+  constexpr int32_t begin = C::pad_left < strip_width ? C::pad_left : strip_width;
+  constexpr int32_t end = C::pad_left + C::input_width < strip_width ? C::pad_left + C::input_width : strip_width;
+  constexpr int32_t image_row = C::input_width * C::input_depth;
+  int32_t strip[(3 * strip_row + 3) / 4];  // words: the interior loop reads them as words
+  int8_t* const strip_bytes = reinterpret_cast<int8_t*>(strip);
+  // Window rows [ky_begin, ky_end) are image rows.
+  const int32_t ky_begin = top < 0 ? (-top < 3 ? -top : 3) : 0;
+  const int32_t ky_end = held - top < 3 ? (held - top > ky_begin ? held - top : ky_begin) : 3;
+  detail::strip_zero3x3(strip_bytes, ky_begin, ky_end, begin * pixel, end * pixel, strip_row, C::input_zero_point);
+  const int8_t* const image = rows + (top * C::input_width + begin - C::pad_left) * C::input_depth;
+  if (broadcast)  // the one input channel's strip serves every block
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky)
+      memcpy(strip_bytes + ky * strip_row + begin, image + ky * image_row, static_cast<size_t>(end - begin));
   for (int32_t c = 0; c < depth; c += 4) {
     detail::Taps3x3 taps;
-    detail::load_taps3x3(taps, filter + c, depth);
+    detail::load_taps3x3<depth>(taps, filter + c);
     const detail::Acc4 bias = {flash_read(folded_bias + c), flash_read(folded_bias + c + 1),
                                flash_read(folded_bias + c + 2), flash_read(folded_bias + c + 3)};
     const int32_t* rq = requant + 2 * c;
-    const int32_t ic = broadcast ? 0 : c;  // the block's first input channel
-    const int8_t* x = rows + top * row_bytes - C::pad_left * pixel + ic;  // the window of pixel 0
+    if (!broadcast)
+      for (int32_t ky = ky_begin; ky < ky_end; ++ky)
+        detail::strip_copy_words<end - begin, depth>(strip + ky * strip_width + begin, image + ky * image_row + c);
+    const int8_t* x = strip_bytes;
     int8_t* out = output + c;
-    for (int32_t ox = 0; ox < C::output_width; ++ox, x += step, out += depth) {
+    for (int32_t ox = 0; ox < C::output_width; ++ox, x += C::stride * pixel, out += depth) {
       detail::Acc4 acc = bias;
-      if (rows_inside && ox >= first && ox < end) {
-        detail::window3x3<row_bytes, pixel, broadcast>(acc, x, taps);
-      } else {
-        acc = detail::border3x3<broadcast>(bias, rows + ic, held, top, ox * C::stride - C::pad_left, C::input_width,
-                                           pixel, zero_word, taps);
-      }
+      detail::window3x3<strip_row, pixel, broadcast>(acc, x, taps);
       detail::requantize_block4<C>(acc, rq, out);
     }
   }
