@@ -401,7 +401,7 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
 
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
 constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
-// Bytes of the 3x3 depthwise row kernel's stack strip (also keeps its taps within LDR immediates).
+// Bytes of the 3x3 depthwise row kernel's stack strip.
 constexpr int64_t kWideDepthwiseStripBytes = 1536;
 
 // DEPTHWISE_CONV_2D (one input channel, output channels in fours, dilation 1) fused with
@@ -489,9 +489,10 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
       p.filter_width != 3 || p.dilation_height != 1 || p.dilation_width != 1 || p.stride_height != p.stride_width ||
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
-  // The kernel's stack strip (DepthwiseWideStrip): three rows of its window columns.
-  const int64_t strip_bytes = 3 * ((p.output_width - 1) * p.stride_width + 3) * (p.input_depth == 1 ? 1 : 4);
-  if (strip_bytes > kWideDepthwiseStripBytes) return;
+  // The kernel's stack strip (DepthwiseWideStrip): per plane three rows of `width` int16 columns,
+  // the rows within LDRD's immediate offsets.
+  const int64_t stride = p.stride_width, strip_width = stride * ((p.output_width - 1) / 2 * 2) + 2 * stride + 2;
+  if ((p.input_depth == 1 ? 1 : 4) * 6 * strip_width > kWideDepthwiseStripBytes || 4 * strip_width + 8 > 1020) return;
   const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
   const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
   const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
