@@ -122,16 +122,29 @@ struct Taps3 {
   int32_t w01[3], w12[3];
 };
 
+// The four channels of the block at `filter` (flash, taps Depth bytes apart): per tap one word
+// of four channels, split by SXTB16 and paired across taps by PKHBT / PKHTB. Once per block and row.
 template <int32_t Depth>
-MF_ALWAYS_INLINE Taps3 load_taps3(const int8_t* filter) {
-  Taps3 t;
+MF_ALWAYS_INLINE void load_taps3x4(Taps3* t, const int8_t* filter) {
   for (int32_t r = 0; r < 3; ++r) {
-    const uint32_t w0 = static_cast<uint16_t>(flash_read(filter + 3 * r * Depth));
-    const uint32_t w1 = static_cast<uint16_t>(flash_read(filter + (3 * r + 1) * Depth));
-    const uint32_t w2 = static_cast<uint16_t>(flash_read(filter + (3 * r + 2) * Depth));
-    t.w01[r] = static_cast<int32_t>(w0 | w1 << 16), t.w12[r] = static_cast<int32_t>(w1 | w2 << 16);
+    int32_t v[3];
+    for (int32_t k = 0; k < 3; ++k) flash_copy(&v[k], filter + (3 * r + k) * Depth, 4);
+#if defined(MF_DOT_ARM_DSP)
+    const int32_t e0 = __sxtb16(v[0]), e1 = __sxtb16(v[1]), e2 = __sxtb16(v[2]);
+    const int32_t o0 = sxtb16_ror8(v[0]), o1 = sxtb16_ror8(v[1]), o2 = sxtb16_ror8(v[2]);
+    t[0].w01[r] = pack_halves(e0, e1), t[0].w12[r] = pack_halves(e1, e2);
+    t[1].w01[r] = pack_halves(o0, o1), t[1].w12[r] = pack_halves(o1, o2);
+    t[2].w01[r] = pack_tops(e0, e1), t[2].w12[r] = pack_tops(e1, e2);
+    t[3].w01[r] = pack_tops(o0, o1), t[3].w12[r] = pack_tops(o1, o2);
+#else
+    for (int32_t c = 0; c < 4; ++c) {
+      uint32_t w[3];
+      for (int32_t k = 0; k < 3; ++k)
+        w[k] = static_cast<uint16_t>(static_cast<int8_t>(static_cast<uint32_t>(v[k]) >> (8 * c)));
+      t[c].w01[r] = static_cast<int32_t>(w[0] | w[1] << 16), t[c].w12[r] = static_cast<int32_t>(w[1] | w[2] << 16);
+    }
+#endif
   }
-  return t;
 }
 
 // a0, a1 += output pixels i, i + 1 of one channel, its plane at column stride * i (x, 4-aligned),
@@ -196,7 +209,8 @@ struct ChannelPass {
 
 // Every whole output pixel pair of one channel with no activation clamp (SSAT's range): from
 // the plane at x (the pair's first column, 4-aligned; rows Row bytes apart) to out, out[Depth],
-// pairs 2 * Depth apart, requantized as requantize_channel.
+// pairs 2 * Depth apart, requantized as requantize_channel (SMMLAR adds acc to its high product:
+// SMMULR + ADD in one).
 // In assembly: GCC spills the six weight words of the loop when it keeps the requantization
 // constants, the pointers and both sums in registers (12 of them here). Volatile: its stores
 // are its only effect.
@@ -220,10 +234,8 @@ MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3
   "smlabt %[a1], %[p], %[w12_" k "], %[a1]\n\t"
 #define MF_DW3_REQUANT                                                                           \
   "ldr %[q], %[m]\n\t"                                                                           \
-  "smmulr %[p], %[a0], %[q]\n\t"                                                                 \
-  "add %[a0], %[a0], %[p]\n\t"                                                                   \
-  "smmulr %[p], %[a1], %[q]\n\t"                                                                 \
-  "add %[a1], %[a1], %[p]\n\t"                                                                   \
+  "smmlar %[a0], %[a0], %[q], %[a0]\n\t"                                                         \
+  "smmlar %[a1], %[a1], %[q], %[a1]\n\t"                                                         \
   "sub %[a0], %[a0], %[a0], lsr #31\n\t"                                                         \
   "sub %[a1], %[a1], %[a1], lsr #31\n\t"                                                         \
   "ldr %[p], %[n]\n\t"                                                                           \
@@ -306,8 +318,10 @@ inline void depthwise_conv_2d_s8_wide_row(const int8_t* rows, int32_t held, int3
     if (!broadcast)
       for (int32_t ky = ky_begin; ky < ky_end; ++ky)
         detail::strip_row4<C>(strip + ky * row_words, rows + (top + ky) * image_row + c, zero_word);
+    detail::Taps3 block_taps[4];
+    detail::load_taps3x4<depth>(block_taps, filter + c);
     for (int32_t k = 0; k < 4; ++k) {
-      const detail::Taps3 taps = detail::load_taps3<depth>(filter + c + k);
+      const detail::Taps3& taps = block_taps[k];
       const int32_t bias = flash_read(folded_bias + c + k);
       const int32_t multiplier = flash_read(requant + 2 * (c + k)), n = flash_read(requant + 2 * (c + k) + 1);
       const int8_t* x = reinterpret_cast<const int8_t*>(strip + (broadcast ? 0 : k * S::plane_words));
