@@ -76,9 +76,10 @@ inline __attribute__((noinline)) void strip_zero3x3(int32_t* strip, int32_t plan
 template <int32_t PlaneWords>
 MF_ALWAYS_INLINE void strip_pair4(int32_t* w, int32_t v0, int32_t v1) {
 #if defined(MF_DOT_ARM_DSP)
-  const int32_t e0 = __sxtb16(v0), e1 = __sxtb16(v1), o0 = sxtb16_ror8(v0), o1 = sxtb16_ror8(v1);
-  w[0] = pack_halves(e0, e1), w[PlaneWords] = pack_halves(o0, o1);
-  w[2 * PlaneWords] = pack_tops(e0, e1), w[3 * PlaneWords] = pack_tops(o0, o1);
+  // Bytes (v0: c0, c1; v1: c0, c1) and (v0: c2, c3; v1: c2, c3): SXTB16 takes bytes 0 and 2.
+  const int32_t low = pack_halves(v0, v1), high = pack_tops(v0, v1);
+  w[0] = __sxtb16(low), w[PlaneWords] = sxtb16_ror8(low);
+  w[2 * PlaneWords] = __sxtb16(high), w[3 * PlaneWords] = sxtb16_ror8(high);
 #else
   for (int32_t c = 0; c < 4; ++c) {
     const uint32_t lo = static_cast<uint16_t>(static_cast<int8_t>(static_cast<uint32_t>(v0) >> (8 * c)));
