@@ -128,8 +128,10 @@ struct Taps3 {
 template <int32_t Depth>
 MF_ALWAYS_INLINE void load_taps3x4(Taps3* t, const int8_t* filter) {
   for (int32_t r = 0; r < 3; ++r) {
-    int32_t v[3];
-    for (int32_t k = 0; k < 3; ++k) flash_copy(&v[k], filter + (3 * r + k) * Depth, 4);
+    int32_t v[3];  // three scalar copies: a loop keeps v in memory
+    flash_copy(&v[0], filter + 3 * r * Depth, 4);
+    flash_copy(&v[1], filter + (3 * r + 1) * Depth, 4);
+    flash_copy(&v[2], filter + (3 * r + 2) * Depth, 4);
 #if defined(MF_DOT_ARM_DSP)
     const int32_t e0 = __sxtb16(v[0]), e1 = __sxtb16(v[1]), e2 = __sxtb16(v[2]);
     const int32_t o0 = sxtb16_ror8(v[0]), o1 = sxtb16_ror8(v[1]), o2 = sxtb16_ror8(v[2]);
