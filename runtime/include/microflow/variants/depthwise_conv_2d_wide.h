@@ -210,14 +210,15 @@ struct ChannelPass {
   const int8_t* end;  // x after the last pass
 };
 
-// Every whole output pixel pair of one channel with no activation clamp (SSAT's range): from
-// the plane at x (the pair's first column, 4-aligned; rows Row bytes apart) to out, out[Depth],
-// pairs 2 * Depth apart, requantized as requantize_channel (SMMLAR adds acc to its high product:
-// SMMULR + ADD in one).
+// Every whole output pixel pair of one channel with no activation clamp (SSAT's range), then
+// with Last (an odd width) the last pixel: from the plane at x (the first pair's first column,
+// 4-aligned; rows Row bytes apart) to out, out[Depth], pairs 2 * Depth apart, requantized as
+// requantize_channel (SMMLAR adds acc to its high product: SMMULR + ADD in one). pass.end: x
+// after the whole pairs (at least one).
 // In assembly: GCC spills the six weight words of the loop when it keeps the requantization
 // constants, the pointers and both sums in registers (12 of them here). Volatile: its stores
 // are its only effect.
-template <int32_t Row, int32_t Stride, int32_t Depth, int32_t OutputZeroPoint>
+template <int32_t Row, int32_t Stride, int32_t Depth, int32_t OutputZeroPoint, bool Last>
 MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3& t, const ChannelPass& pass) {
   static_assert(2 * Row + 8 <= 1020, "channel_pairs3x3: LDRD immediate offsets");
   int32_t a0, a1, p, q;
@@ -235,7 +236,25 @@ MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3
   "smlad %[a1], %[q], %[w01_" k "], %[a1]\n\t"                                                   \
   "ldr %[p], [%[x], " off8 "]\n\t"                                                               \
   "smlabt %[a1], %[p], %[w12_" k "], %[a1]\n\t"
-#define MF_DW3_REQUANT                                                                           \
+#define MF_DW3_PASS1                                                                             \
+  "ldr %[a0], %[bias]\n\t"                                                                       \
+  "mov %[a1], %[a0]\n\t"                                                                         \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row1]]", "1")                                           \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row2]]", "2")                                           \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x]], %[step]", "0")
+#define MF_DW3_PASS2                                                                             \
+  "ldr %[a0], %[bias]\n\t"                                                                       \
+  "mov %[a1], %[a0]\n\t"                                                                         \
+  MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row1]]", "%[row18]", "1")                               \
+  MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row2]]", "%[row28]", "2")                               \
+  "ldr %[p], [%[x], #8]\n\t"                                                                     \
+  "smlabt %[a1], %[p], %[w12_0], %[a1]\n\t"                                                      \
+  "ldrd %[p], %[q], [%[x]], %[step]\n\t"                                                         \
+  "smlad %[a0], %[p], %[w01_0], %[a0]\n\t"                                                       \
+  "smlabt %[a0], %[q], %[w12_0], %[a0]\n\t"                                                      \
+  "smlad %[a1], %[q], %[w01_0], %[a1]\n\t"
+// Both sums requantized and stored, out advanced, back to 1: while x is not at pass.end.
+#define MF_DW3_PAIR                                                                              \
   "ldr %[q], %[m]\n\t"                                                                           \
   "smmlar %[a0], %[a0], %[q], %[a0]\n\t"                                                         \
   "smmlar %[a1], %[a1], %[q], %[a1]\n\t"                                                         \
@@ -254,6 +273,16 @@ MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3
   "ldr %[p], %[end]\n\t"                                                                         \
   "cmp %[x], %[p]\n\t"                                                                           \
   "bne 1b\n\t"
+// An odd width's last pixel: the first sum of one more pair only.
+#define MF_DW3_LAST                                                                              \
+  "ldr %[q], %[m]\n\t"                                                                           \
+  "smmlar %[a0], %[a0], %[q], %[a0]\n\t"                                                         \
+  "sub %[a0], %[a0], %[a0], lsr #31\n\t"                                                         \
+  "ldr %[p], %[n]\n\t"                                                                           \
+  "asr %[a0], %[a0], %[p]\n\t"                                                                   \
+  "add %[a0], %[a0], %[k]\n\t"                                                                   \
+  "ssat %[a0], #8, %[a0], asr #1\n\t"                                                            \
+  "strb %[a0], [%[out]]\n\t"
 #define MF_DW3_OPERANDS                                                                          \
   : [a0] "=&r"(a0), [a1] "=&r"(a1), [p] "=&r"(p), [q] "=&r"(q), [x] "+r"(x), [out] "+r"(out)      \
   : [w01_0] "r"(t.w01[0]), [w12_0] "r"(t.w12[0]), [w01_1] "r"(t.w01[1]), [w12_1] "r"(t.w12[1]),   \
@@ -262,31 +291,20 @@ MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3
     [depth2] "i"(2 * Depth), [row1] "i"(Row), [row2] "i"(2 * Row), [step] "i"(4 * Stride),          \
     [row18] "i"(Row + 8), [row28] "i"(2 * Row + 8)                                                 \
   : "memory", "cc"
-  if (Stride == 1) {
-    __asm__ volatile("1:\n\t"
-            "ldr %[a0], %[bias]\n\t"
-            "mov %[a1], %[a0]\n\t"
-            MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row1]]", "1")
-            MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row2]]", "2")
-            MF_DW3_ROW1("ldrd %[p], %[q], [%[x]], %[step]", "0")
-            MF_DW3_REQUANT MF_DW3_OPERANDS);
-  } else {
-    __asm__ volatile("1:\n\t"
-            "ldr %[a0], %[bias]\n\t"
-            "mov %[a1], %[a0]\n\t"
-            MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row1]]", "%[row18]", "1")
-            MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row2]]", "%[row28]", "2")
-            "ldr %[p], [%[x], #8]\n\t"
-            "smlabt %[a1], %[p], %[w12_0], %[a1]\n\t"
-            "ldrd %[p], %[q], [%[x]], %[step]\n\t"
-            "smlad %[a0], %[p], %[w01_0], %[a0]\n\t"
-            "smlabt %[a0], %[q], %[w12_0], %[a0]\n\t"
-            "smlad %[a1], %[q], %[w01_0], %[a1]\n\t"
-            MF_DW3_REQUANT MF_DW3_OPERANDS);
-  }
+  if (Stride == 1 && !Last)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS1 MF_DW3_PAIR MF_DW3_OPERANDS);
+  else if (Stride == 1)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS1 MF_DW3_PAIR MF_DW3_PASS1 MF_DW3_LAST MF_DW3_OPERANDS);
+  else if (!Last)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS2 MF_DW3_PAIR MF_DW3_OPERANDS);
+  else
+    __asm__ volatile("1:\n\t" MF_DW3_PASS2 MF_DW3_PAIR MF_DW3_PASS2 MF_DW3_LAST MF_DW3_OPERANDS);
 #undef MF_DW3_ROW1
 #undef MF_DW3_ROW2
-#undef MF_DW3_REQUANT
+#undef MF_DW3_PASS1
+#undef MF_DW3_PASS2
+#undef MF_DW3_PAIR
+#undef MF_DW3_LAST
 #undef MF_DW3_OPERANDS
 }
 #endif
@@ -334,17 +352,16 @@ inline void depthwise_conv_2d_s8_wide_row(const int8_t* rows, int32_t held, int3
       if (C::act_min == -128 && C::act_max == 127 && pairs > 0) {
         const detail::ChannelPass pass = {bias, static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1), n,
                                           x + pairs * 4 * C::stride};
-        detail::channel_pairs3x3<S::row_bytes, C::stride, depth, C::output_zero_point>(x, out, taps, pass);
-        x += pairs * 4 * C::stride, out += pairs * 2 * depth;
-      } else
+        detail::channel_pairs3x3<S::row_bytes, C::stride, depth, C::output_zero_point, C::output_width % 2 != 0>(
+            x, out, taps, pass);
+        continue;
+      }
 #endif
-      {
-        for (int32_t i = 0; i < pairs; ++i, x += 4 * C::stride, out += 2 * depth) {
-          int32_t a0 = bias, a1 = bias;
-          detail::pair3x3<S::row_bytes, C::stride>(a0, a1, x, taps);
-          out[0] = detail::requantize_channel(a0, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
-          out[depth] = detail::requantize_channel(a1, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
-        }
+      for (int32_t i = 0; i < pairs; ++i, x += 4 * C::stride, out += 2 * depth) {
+        int32_t a0 = bias, a1 = bias;
+        detail::pair3x3<S::row_bytes, C::stride>(a0, a1, x, taps);
+        out[0] = detail::requantize_channel(a0, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
+        out[depth] = detail::requantize_channel(a1, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
       }
       if (C::output_width % 2 != 0) {  // the last pixel: a pair whose second pixel is not stored
         int32_t a0 = bias, a1 = bias;
