@@ -9,10 +9,14 @@
 //      with the FC weights zero point 0
 //   D  1x1 convolution written over its own input 4 pixels behind (a band stage in place:
 //      conv_1x1_safe_tile's short tiles), 11 pixels, and the same out of place
+//   E  the --optimize=speed 3x3 depthwise (depthwise_conv_2d_wide.h; on Cortex-M4 its Arm DSP
+//      assembly, on the host its portable form): an activation clamp (the C pass), stride 1 and
+//      stride 2 with odd widths (the assembly's last pixel), one input channel
 // Weights, biases, requantization and params live in flash (MF_FLASH).
 #include <microflow/kernels/conv_2d_packed.h>
 #include <microflow/kernels/depthwise_conv_2d.h>
 #include <microflow/kernels/depthwise_conv_2d_fully_connected.h>
+#include <microflow/variants/depthwise_conv_2d_wide.h>
 
 #include "platform.h"
 #include "print.h"
@@ -138,6 +142,18 @@ const int32_t kShiftD[8] MF_FLASH = {
     -7, -7, -8, -6, -6, -9, -8, -6,
 };
 
+// E: kFilterA's first 72 bytes as a [3][3][8] filter, kBiasA as the folded bias, kMulA / kShiftA
+// as (multiplier, -shift - 1) pairs.
+const int32_t kRequantE[16] MF_FLASH = {
+    1754464135, 8, 1730065587, 5, 2063375663, 7, 1215964512, 5,
+    1626566148, 7, 1230507368, 6, 1989223246, 7, 1507311852, 5,
+};
+// H, W, input depth, depth, OH, OW, stride, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
+typedef mf::DepthwiseConv2DS8WideConstants<7, 9, 8, 8, 7, 9, 1, 1, 1, -3, 5, -100, 110> ConstantsE1;
+typedef mf::DepthwiseConv2DS8WideConstants<5, 7, 8, 8, 5, 7, 1, 1, 1, 4, 2, -128, 127> ConstantsE2;
+typedef mf::DepthwiseConv2DS8WideConstants<9, 9, 8, 8, 5, 5, 2, 1, 1, 6, -7, -128, 127> ConstantsE3;
+typedef mf::DepthwiseConv2DS8WideConstants<11, 9, 1, 8, 6, 5, 2, 1, 1, -1, -128, -128, 127> ConstantsE4;
+
 const mf::DepthwiseConv2DS8Params kParamsA MF_FLASH = {
     1, 13, 11, 1, 6, 5, 8, 6, 4, 8, 2, 2, 1, 1, 2, 1, -5, 3, kMulA, kShiftA, -128, 127, nullptr};
 const mf::DepthwiseConv2DS8Params kParamsB MF_FLASH = {
@@ -161,6 +177,11 @@ int8_t g_output_c0[3];
 int32_t g_accumulators[3];
 alignas(4) int8_t g_buffer_d[(11 + 4) * 8];
 int8_t g_output_d[11 * 8];
+int8_t g_input_e[9 * 9 * 8];  // every E layer's input (a prefix of it)
+int8_t g_output_e1[7 * 9 * 8];
+int8_t g_output_e2[5 * 7 * 8];
+int8_t g_output_e3[5 * 5 * 8];
+int8_t g_output_e4[6 * 5 * 8];
 
 uint32_t g_seed = 2463534242u;
 int8_t next_s8() {
@@ -178,6 +199,7 @@ int main() {
   mf_platform_init();
   fill(g_input_a, sizeof g_input_a), fill(g_input_b, sizeof g_input_b), fill(g_input_c, sizeof g_input_c);
   fill(g_buffer_d + 4 * 8, 11 * 8);
+  fill(g_input_e, sizeof g_input_e);
   mf_stack_paint();
   mf_bench_begin();
   mf::depthwise_conv_2d_s8(kParamsA, g_input_a, kFilterA, kBiasA, g_output_a);
@@ -188,6 +210,10 @@ int main() {
                                            g_accumulators, g_output_c0);
   mf::conv_2d_1x1_s8(kParamsD, g_buffer_d + 4 * 8, reinterpret_cast<const int32_t*>(kFilterD), kBiasD, g_output_d);
   mf::conv_2d_1x1_s8(kParamsD, g_buffer_d + 4 * 8, reinterpret_cast<const int32_t*>(kFilterD), kBiasD, g_buffer_d);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsE1>(g_input_e, kFilterA, kBiasA, kRequantE, g_output_e1);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsE2>(g_input_e, kFilterA, kBiasA, kRequantE, g_output_e2);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsE3>(g_input_e, kFilterA, kBiasA, kRequantE, g_output_e3);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsE4>(g_input_e, kFilterA, kBiasA, kRequantE, g_output_e4);
   mf_bench_end();
   const uint32_t stack = (uint32_t)mf_stack_used();
   mf_print_s8_list("a=", g_output_a, sizeof g_output_a);
@@ -196,6 +222,10 @@ int main() {
   mf_print_s8_list("c0=", g_output_c0, sizeof g_output_c0);
   mf_print_s8_list("d=", g_output_d, sizeof g_output_d);
   mf_print_s8_list("d_in_place=", g_buffer_d, 11 * 8);
+  mf_print_s8_list("e1=", g_output_e1, sizeof g_output_e1);
+  mf_print_s8_list("e2=", g_output_e2, sizeof g_output_e2);
+  mf_print_s8_list("e3=", g_output_e3, sizeof g_output_e3);
+  mf_print_s8_list("e4=", g_output_e4, sizeof g_output_e4);
   mf_print("stack=");
   mf_print_u32(stack);
   mf_print("\n");
