@@ -100,6 +100,7 @@ MF_ALWAYS_INLINE void strip_row4(int32_t* plane, const int8_t* x, int32_t zero) 
   const int8_t* at = x + (begin - C::pad_left) * depth;  // image column of strip column begin
   int32_t* w = plane + begin / 2;
   if (begin % 2 != 0) strip_pair4<S::plane_words>(w++, zero, load_s8x4(at)), at += depth;
+#pragma GCC unroll 4  // the loop control is a third of a pair's twelve instructions
   for (int32_t j = (begin + 1) / 2 * 2; j + 1 < end; j += 2, at += 2 * depth, ++w)
     strip_pair4<S::plane_words>(w, load_s8x4(at), load_s8x4(at + depth));
   if (end % 2 != 0) strip_pair4<S::plane_words>(w, load_s8x4(at), zero);
