@@ -12,8 +12,8 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              builds targets/common/empty.cpp (the bench baseline) and reports both footprints
   fc         tests/targets/fc_firmware.cpp (runtime kernels, params in flash): output equal
              to the host build of the same file
-  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise and in-place
-             1x1 loops): outputs equal to the host build
+  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise, in-place 1x1
+             loops, the Arm DSP narrow and 3x3 depthwise): outputs equal to the host build
   conv1x1    tests/targets/conv1x1_firmware.cpp (the 1x1 speed variant: the Arm DSP's widened
              pixel pairs and pair_rows paths): outputs equal to the host build
   requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
@@ -337,7 +337,8 @@ def main():
         elif args.test == "fc":
             result = test_fc(target, Target("host", args))
         elif args.test == "depthwise":
-            result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place"))
+            result = test_fc(target, Target("host", args), "depthwise",
+                             ("a", "b", "c", "c0", "d", "d_in_place", "e1", "e2", "f1", "f2", "f3", "f4"))
         elif args.test == "conv1x1":
             result = test_fc(target, Target("host", args), "conv1x1", ("a", "b", "c", "d", "e", "f", "g"))
         elif args.test == "requant":
