@@ -169,10 +169,8 @@ inline void band_row<kBandConvPacked>(const BandStage& s, const int8_t* in, int3
 #if defined(MF_DOT_ARM_DSP)  // the compiler picks it for these cores only, windows up to kConvWideSmallTaps
 template <>
 inline void band_row<kBandConvWide>(const BandStage& s, const int8_t* in, int32_t rows, int32_t pad, int8_t* out) {
-  const Conv2DS8Params p = detail::band_params<Conv2DS8Params>(s.params, rows, pad);
-  const int32_t* filter = static_cast<const int32_t*>(s.filter);
-  if (p.output_table != nullptr) detail::conv_wide_pixels<detail::kConvWideSmallTaps, true>(p, in, filter, s.bias, out);
-  else detail::conv_wide_pixels<detail::kConvWideSmallTaps, false>(p, in, filter, s.bias, out);
+  detail::conv_wide_rows<detail::kConvWideSmallTaps>(detail::band_params<Conv2DS8Params>(s.params, rows, pad), in,
+                                                     static_cast<const int32_t*>(s.filter), s.bias, out);
 }
 #endif
 

@@ -4,13 +4,18 @@
 // fully_connected_wide.h's channel-pair layout (rows = output channels, in blocks of four), so
 // each weight word, one SXTB16 and four SMLADs give two channels' sums for two output pixels.
 //
+// Tap order (the compiler's, specialize.cpp): per filter row of L = KW * input_depth taps its
+// first L / 4 * 4, row after row, then the last L % 4 of every row (3x3x3: 2 words per row,
+// then the three rows' ninth taps), so an in-image filter row moves into the window as whole
+// words. The last K % 4 taps of that order are each pair's tail halfwords.
+//
 // Per pair of output pixels the two windows are copied into a stack buffer (out-of-image taps
 // = Z_in, so border pixels run the same loop), group by group of four taps interleaved:
 //   [group 0 of pixel a][group 0 of pixel b][group 1 of a][group 1 of b] ... ,
-//   then the last K % 4 taps of a, then those of b,
-// which pair_block4_x2<4, 8> reads in one pass per block of four channels. The copy is a few
-// instructions per tap; the block loop runs it output_depth / 4 times.
-// Same arithmetic as conv_2d_packed_s8 (folded bias; exact int32 sums), requantized by
+//   then the last K % 4 taps of a, then those of b (a word each),
+// which pair_block4_x2<4, 8> reads in one pass per block of four channels (an odd last pixel:
+// its groups in a row, pair_block4). The tails add to the pairs' S and U words before the
+// split. Same arithmetic as conv_2d_packed_s8 (folded bias; exact int32 sums), requantized by
 // requantize_channel (the compiler checks every channel's multiplier, shift and accumulator
 // bound). Parameters as the packed kernel's (also as a band stage: band_stream.h), but for
 // channel_shift (below).
@@ -39,63 +44,134 @@ constexpr int32_t kConvWideSwapped = 256;
 
 namespace detail {
 
-// Windows of at most this many taps that are not whole words per filter row, or cross the
-// image border, are copied whole first (small first layers: 3x3x3); larger border windows go
-// tap by tap.
-constexpr int32_t kConvWideFlatTaps = 256;
-
 // The window buffer of layers up to 3x3x64 (1,152 B of stack); larger ones take kConvWideMaxTaps'.
 constexpr int32_t kConvWideSmallTaps = 576;
 
-// Pixel n's window (n counts output pixels over batches and rows) into lane `lane` (0: a, 1: b)
-// of the interleaved buffer.
-inline void conv_wide_window(const Conv2DS8Params& p, const int8_t* input, int32_t n, int32_t lane, int8_t* buffer) {
-  const int32_t ox = n % p.output_width, rest = n / p.output_width;
-  const int32_t oy = rest % p.output_height, batch = rest / p.output_height;
-  const int8_t* image = input + batch * p.input_height * p.input_width * p.input_depth;
-  const int32_t origin_y = oy * p.stride_height - p.pad_top, origin_x = ox * p.stride_width - p.pad_left;
+// The window copy's layer constants, computed once per call.
+struct ConvWideGeometry {
+  int32_t row_words, row_rest;  // per filter row: whole words, then row_length % 4 taps
+  int32_t first_rest;           // the kernel's tap index of the first row remainder
+  int32_t grouped, rest;        // taps / 4 * 4, taps % 4
+  int32_t row_bytes, filter_row_bytes;  // input row; input rows between filter rows (dilation)
+  uint32_t z4;                  // Z_in in each byte
+};
+
+inline ConvWideGeometry conv_wide_geometry(const Conv2DS8Params& p) {
+  ConvWideGeometry g;
   const int32_t row_length = p.filter_width * p.input_depth, taps = p.filter_height * row_length;
-  const int32_t grouped = taps / 4 * 4, rest_taps = taps - grouped;
-  const bool interior = window_inside(origin_y, p.filter_height, p.dilation_height, p.input_height) &&
-                        window_inside(origin_x, p.filter_width, 1, p.input_width);
-  if (interior && row_length % 4 == 0) {  // whole words: groups never straddle two filter rows
-    int8_t* out = buffer + 4 * lane;
-    for (int32_t ky = 0; ky < p.filter_height; ++ky) {
-      const int8_t* row = image + ((origin_y + ky * p.dilation_height) * p.input_width + origin_x) * p.input_depth;
-      for (int32_t i = 0; i < row_length; i += 4, out += 8) memcpy(out, row + i, 4);
-    }
-    return;
-  }
-  int8_t* tail = buffer + 2 * grouped + lane * rest_taps;
-  if (taps <= kConvWideFlatTaps) {  // the window as it lies (conv_2d_packed.h's copy), then by words
-    int8_t flat[kConvWideFlatTaps];
-    conv_border_window(p, image, origin_y, origin_x, flat);
-    for (int32_t k = 0; k < grouped; k += 4) memcpy(buffer + 2 * k + 4 * lane, flat + k, 4);
-    memcpy(tail, flat + grouped, static_cast<size_t>(rest_taps));
-    return;
-  }
+  g.row_words = row_length / 4, g.row_rest = row_length % 4;
+  g.first_rest = p.filter_height * g.row_words * 4;
+  g.grouped = taps / 4 * 4, g.rest = taps % 4;
+  g.row_bytes = p.input_width * p.input_depth, g.filter_row_bytes = p.dilation_height * g.row_bytes;
+  g.z4 = 0x01010101u * static_cast<uint8_t>(p.input_zero_point);
+  return g;
+}
+
+// The window at (origin_y, origin_x) of `image` in the kernel's tap order (above: each filter
+// row's whole words, then every row's last row_length % 4 taps): group g of four taps at
+// buffer + g * step + 4 * lane (step 8: two pixels' groups interleaved, lane 0 or 1; step 4:
+// one pixel), the last taps % 4 at tail + 4 * lane; out-of-image taps are Z_in. The general
+// form, for windows crossing the image border (and layers whose row remainders fill groups).
+inline void conv_wide_window(const Conv2DS8Params& p, const ConvWideGeometry& g, const int8_t* image,
+                             int32_t origin_y, int32_t origin_x, int32_t lane, int32_t step, int8_t* buffer,
+                             int8_t* tail) {
+  const int8_t* row = image + origin_y * g.row_bytes + origin_x * p.input_depth;
+  int8_t* out = buffer + 4 * lane;
+  const bool columns_inside = window_inside(origin_x, p.filter_width, 1, p.input_width);
   const int8_t z = static_cast<int8_t>(p.input_zero_point);
-  int32_t k = 0;  // tap index in the window
-  for (int32_t ky = 0; ky < p.filter_height; ++ky) {
+  // Tap t of the kernel's order past the rows' words (a row remainder) into its place.
+  auto put = [&](int32_t t, int8_t v) {
+    if (t < g.grouped) buffer[(t >> 2) * step + 4 * lane + (t & 3)] = v;
+    else tail[4 * lane + t - g.grouped] = v;
+  };
+  int32_t r = g.first_rest;
+  for (int32_t ky = 0; ky < p.filter_height; ++ky, row += g.filter_row_bytes) {
     const int32_t iy = origin_y + ky * p.dilation_height;
-    for (int32_t kx = 0; kx < p.filter_width; ++kx) {
-      const int32_t ix = origin_x + kx;
-      const bool inside = iy >= 0 && iy < p.input_height && ix >= 0 && ix < p.input_width;
-      const int8_t* x = image + (iy * p.input_width + ix) * p.input_depth;
-      for (int32_t c = 0; c < p.input_depth; ++c, ++k) {
-        const int8_t v = inside ? x[c] : z;
-        if (k < grouped) {
-          buffer[2 * (k & ~3) + 4 * lane + (k & 3)] = v;
-        } else {
-          tail[k - grouped] = v;
-        }
+    const int8_t* x = row;
+    if (iy < 0 || iy >= p.input_height) {
+      for (int32_t i = 0; i < g.row_words; ++i, out += step) memcpy(out, &g.z4, 4);
+      for (int32_t j = 0; j < g.row_rest; ++j) put(r++, z);
+    } else if (columns_inside) {
+      for (int32_t i = 0; i < g.row_words; ++i, x += 4, out += step) memcpy(out, x, 4);
+      for (int32_t j = 0; j < g.row_rest; ++j) put(r++, x[j]);
+    } else {  // a border column: tap by tap
+      const int32_t whole = 4 * g.row_words, row_length = whole + g.row_rest;
+      for (int32_t k = 0; k < row_length; ++k) {
+        const int32_t ix = origin_x + k / p.input_depth;
+        const int8_t v = ix >= 0 && ix < p.input_width ? x[k] : z;
+        if (k < whole) out[(k >> 2) * step + (k & 3)] = v;
+        else put(r++, v);
       }
+      out += g.row_words * step;
     }
   }
 }
 
+// The window copy's per-call constants in locals (the copy's int8 stores would make the
+// compiler reload them from memory), for the interior windows copied inline.
+struct ConvWideRows {
+  int32_t rows, row_words, row_rest, filter_row_bytes, row_bytes, depth;
+  int32_t last_x, last_y;  // the largest in-image window origins
+  bool fast;               // row remainders all in the tail (first_rest == grouped)
+};
+
+inline ConvWideRows conv_wide_rows_of(const Conv2DS8Params& p, const ConvWideGeometry& g) {
+  const int32_t last_x = p.input_width - p.filter_width;
+  const int32_t last_y = p.input_height - 1 - (p.filter_height - 1) * p.dilation_height;
+  return ConvWideRows{p.filter_height, g.row_words, g.row_rest, g.filter_row_bytes, g.row_bytes, p.input_depth,
+                      last_x, last_y, g.first_rest == g.grouped && last_x >= 0 && last_y >= 0};
+}
+
+// conv_wide_window, with interior windows of the common layout (3x3x3 and every layer whose
+// rows are whole words) copied here: in-image filter rows move as words (unaligned loads:
+// Cortex-M4 and the host take them), a few instructions per filter row instead of per tap.
+MF_ALWAYS_INLINE void conv_wide_copy(const Conv2DS8Params& p, const ConvWideGeometry& g, const ConvWideRows& w,
+                                     const int8_t* image, int32_t origin_y, int32_t origin_x, int32_t lane,
+                                     int32_t step, int8_t* buffer, int8_t* tail) {
+  if (!w.fast || static_cast<uint32_t>(origin_x) > static_cast<uint32_t>(w.last_x) ||
+      static_cast<uint32_t>(origin_y) > static_cast<uint32_t>(w.last_y)) {
+    conv_wide_window(p, g, image, origin_y, origin_x, lane, step, buffer, tail);
+    return;
+  }
+  const int8_t* row = image + origin_y * w.row_bytes + origin_x * w.depth;
+  int8_t* out = buffer + 4 * lane;
+  int8_t* remainder = tail + 4 * lane;
+  for (int32_t ky = w.rows; ky > 0; --ky, row += w.filter_row_bytes) {
+    const int8_t* x = row;
+    for (int32_t i = w.row_words; i > 0; --i, x += 4, out += step) memcpy(out, x, 4);
+    // At most three bytes: as a loop GCC calls memcpy for them.
+    if (w.row_rest > 0) {
+      remainder[0] = x[0];
+      if (w.row_rest > 1) {
+        remainder[1] = x[1];
+        if (w.row_rest > 2) remainder[2] = x[2];
+      }
+      remainder += w.row_rest;
+    }
+  }
+}
+
+// Output pixels in order over batches and rows: the window origin and image of each.
+struct ConvWideCursor {
+  int32_t ox, oy, origin_x, origin_y;
+  const int8_t* image;
+};
+
+inline ConvWideCursor conv_wide_start(const Conv2DS8Params& p, const int8_t* input) {
+  return ConvWideCursor{0, 0, -p.pad_left, -p.pad_top, input};
+}
+
+MF_ALWAYS_INLINE void conv_wide_next(const Conv2DS8Params& p, ConvWideCursor& c) {
+  c.origin_x += p.stride_width;
+  if (++c.ox < p.output_width) return;
+  c.ox = 0, c.origin_x = -p.pad_left, c.origin_y += p.stride_height;
+  if (++c.oy < p.output_height) return;
+  c.oy = 0, c.origin_y = -p.pad_top, c.image += p.input_height * p.input_width * p.input_depth;
+}
+
 // S and U of both pairs of a block of four channels for both pixels (pair_block4_x2's order).
-inline const int32_t* conv_wide_block4(uint32_t* su, const int8_t* buffer, const int32_t* w, int32_t groups) {
+MF_ALWAYS_INLINE const int32_t* conv_wide_block4_x2(uint32_t* su, const int8_t* buffer, const int32_t* w,
+                                                    int32_t groups) {
 #if defined(MF_DOT_ARM_DSP)
   return pair_block4_x2<4, 8>(su, buffer, w, groups);
 #else
@@ -111,57 +187,179 @@ inline const int32_t* conv_wide_block4(uint32_t* su, const int8_t* buffer, const
 #endif
 }
 
-// The loop with a window buffer for up to MaxTaps taps (int32 for the block loop's word loads).
+// The block's tail taps (r = taps % 4: per pair r halfwords 256 B + A, pair 0 then pair 1, so
+// r words) added to S and U of one pixel before the split (both are exact sums). x: the
+// pixel's tail slot (four bytes, those past r not read). su: S0, U0, S1, U1.
+#if defined(MF_DOT_ARM_DSP)
+struct ConvWideTail {
+  int32_t w0, w1, w2;  // the block's tail words
+  int32_t a0, a1, a2;  // their low bytes (A), SXTB16
+};
+
+MF_ALWAYS_INLINE const uint8_t* conv_wide_tail_load(ConvWideTail& k, const uint8_t* t, int32_t r) {
+  const int32_t* w = reinterpret_cast<const int32_t*>(t);
+  k.w0 = w[0], k.a0 = __sxtb16(k.w0);
+  if (r >= 2) k.w1 = w[1], k.a1 = __sxtb16(k.w1);
+  if (r == 3) k.w2 = w[2], k.a2 = __sxtb16(k.w2);
+  return t + 4 * r;
+}
+
+MF_ALWAYS_INLINE void conv_wide_tail_add(uint32_t& s0, uint32_t& u0, uint32_t& s1, uint32_t& u1, const ConvWideTail& k,
+                                         const int8_t* x, int32_t r) {
+  const int32_t v = load_s8x4(x), even = __sxtb16(v), odd = sxtb16_ror8(v);  // (x0, x2), (x1, -)
+  const int32_t x01 = static_cast<int32_t>((static_cast<uint32_t>(even) & 0xFFFFu) | (static_cast<uint32_t>(odd) << 16));
+  if (r == 1) {  // w0 = (pair 0 t0, pair 1 t0)
+    s0 = __smlabb(k.w0, even, s0), u0 = __smlabb(k.a0, even, u0);
+    s1 = __smlatb(k.w0, even, s1), u1 = __smlatb(k.a0, even, u1);
+  } else if (r == 2) {  // w0 = pair 0 (t0, t1), w1 = pair 1 (t0, t1)
+    s0 = __smlad(k.w0, x01, s0), u0 = __smlad(k.a0, x01, u0);
+    s1 = __smlad(k.w1, x01, s1), u1 = __smlad(k.a1, x01, u1);
+  } else {  // w0 = pair 0 (t0, t1), w1 = (pair 0 t2, pair 1 t0), w2 = pair 1 (t1, t2)
+    const int32_t x12 = static_cast<int32_t>((static_cast<uint32_t>(odd) & 0xFFFFu) |
+                                             (static_cast<uint32_t>(even) & 0xFFFF0000u));
+    s0 = __smlabt(k.w1, even, __smlad(k.w0, x01, s0)), u0 = __smlabt(k.a1, even, __smlad(k.a0, x01, u0));
+    s1 = __smlad(k.w2, x12, __smlatb(k.w1, even, s1)), u1 = __smlad(k.a2, x12, __smlatb(k.a1, even, u1));
+  }
+}
+#else
+struct ConvWideTail {
+  const uint8_t* t;
+};
+
+inline const uint8_t* conv_wide_tail_load(ConvWideTail& k, const uint8_t* t, int32_t r) {
+  k.t = t;
+  return t + 4 * r;
+}
+
+inline void conv_wide_tail_add(uint32_t& s0, uint32_t& u0, uint32_t& s1, uint32_t& u1, const ConvWideTail& k,
+                               const int8_t* x, int32_t r) {
+  uint32_t* su[2][2] = {{&s0, &u0}, {&s1, &u1}};
+  for (int32_t pair = 0; pair < 2; ++pair)
+    for (int32_t i = 0; i < r; ++i) {
+      const int32_t h = flash_read(reinterpret_cast<const int16_t*>(k.t) + pair * r + i);
+      *su[pair][0] += static_cast<uint32_t>(h * x[i]);
+      *su[pair][1] += static_cast<uint32_t>(static_cast<int8_t>(h) * x[i]);
+    }
+}
+#endif
+
+// The layer's output stage, in locals: stores through int8 pointers would make the compiler
+// reload every field of the parameters after each one.
+struct ConvWideOutput {
+  int32_t zero_point, act_min, act_max;
+  const int8_t* table;
+};
+
+// Channel c's sum (swapped back, without bias) requantized and stored.
+template <bool Table, bool Clamp>
+MF_ALWAYS_INLINE void conv_wide_store(const ConvWideOutput& o, int32_t acc, int32_t multiplier, int32_t n, int8_t* out) {
+  const int8_t v = requantize_channel(acc, multiplier, n, o.zero_point, Clamp ? o.act_min : -128,
+                                      Clamp ? o.act_max : 127);
+  *out = Table ? flash_read(o.table + static_cast<uint8_t>(v)) : v;
+}
+
+// A block's four sums of one pixel from its S, U words (s0, u0, s1, u1), in channel order: pairs
+// the compiler stored second channel first (kConvWideSwapped in code0 / code2) swapped back.
+MF_ALWAYS_INLINE void conv_wide_split(int32_t* sums, uint32_t s0, uint32_t u0, uint32_t s1, uint32_t u1,
+                                      int32_t code0, int32_t code2) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  pair_split(a0, a1, s0, u0);
+  pair_split(a2, a3, s1, u1);
+  if (((code0 | code2) & kConvWideSwapped) != 0) {  // rare: only pairs whose one order does not fit
+    const int32_t b0 = a0, b2 = a2;
+    if ((code0 & kConvWideSwapped) != 0) a0 = a1, a1 = b0;
+    if ((code2 & kConvWideSwapped) != 0) a2 = a3, a3 = b2;
+  }
+  sums[0] = a0, sums[1] = a1, sums[2] = a2, sums[3] = a3;
+}
+
+// The loop with a window buffer for up to MaxTaps taps (int32 for the block loop's word loads;
+// the two tail slots after the groups): pixels in pairs (each weight word and its SXTB16 serve
+// both), an odd last one alone.
 // Table: through the folded activation's table (p.output_table, kernel_util.h's activate_s8) as
 // each output is stored; a separate instance, so layers without one test nothing per output.
-template <int32_t MaxTaps, bool Table>
-inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
-                             const int32_t* folded_bias, int8_t* output) {
+// Clamp: act_min / act_max narrower than int8 (else the instance tests nothing per output).
+template <int32_t MaxTaps, bool Table, bool Clamp>
+void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                      const int32_t* folded_bias, int8_t* output) {
   const int32_t taps = p.filter_height * p.filter_width * p.input_depth;
-  const int32_t groups = taps / 4, rest_taps = taps % 4;
-  int32_t words[(2 * MaxTaps + 3) / 4];
+  const int32_t groups = taps / 4, rest = taps % 4;
+  int32_t words[MaxTaps / 2 + 2];
   int8_t* buffer = reinterpret_cast<int8_t*>(words);
-  const int8_t* tail_a = buffer + 8 * groups;
-  const int8_t* tail_b = tail_a + rest_taps;
   const uint8_t* tails = reinterpret_cast<const uint8_t*>(filter + (p.output_depth / 2) * groups * 2);
   const int32_t pixels = p.batches * p.output_height * p.output_width;
-  const int32_t zero_point = p.output_zero_point, act_min = p.act_min, act_max = p.act_max;
-  const int8_t* const table = p.output_table;
-  for (int32_t n = 0; n < pixels; n += 2) {
-    // An odd last pixel runs as both lanes and is stored once.
-    const int32_t m = n + 1 < pixels ? n + 1 : n;
-    detail::conv_wide_window(p, input, n, 0, buffer);
-    detail::conv_wide_window(p, input, m, 1, buffer);
-    int8_t* out_a = output + n * p.output_stride;
-    int8_t* out_b = output + m * p.output_stride;
+  const int32_t depth = p.output_depth, stride = p.output_stride;
+  const int32_t* const multipliers = p.channel_multiplier;
+  const int32_t* const codes = p.channel_shift;
+  const ConvWideOutput o = {p.output_zero_point, p.act_min, p.act_max, p.output_table};
+  const ConvWideGeometry geometry = conv_wide_geometry(p);
+  const ConvWideRows rows = conv_wide_rows_of(p, geometry);
+  ConvWideCursor at = conv_wide_start(p, input);
+  int32_t n = 0;
+  for (; n + 2 <= pixels; n += 2) {
+    int8_t* tail = buffer + 8 * groups;
+    conv_wide_copy(p, geometry, rows, at.image, at.origin_y, at.origin_x, 0, 8, buffer, tail);
+    conv_wide_next(p, at);
+    conv_wide_copy(p, geometry, rows, at.image, at.origin_y, at.origin_x, 1, 8, buffer, tail);
+    conv_wide_next(p, at);
+    int8_t* out = output + n * stride;
     const int32_t* w = filter;
     const uint8_t* t = tails;
-    for (int32_t co = 0; co < p.output_depth; co += 4) {
+    for (int32_t co = 0; co < depth; co += 4, out += 4) {
       uint32_t su[8];
-      w = detail::conv_wide_block4(su, buffer, w, groups);
-      detail::Acc4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
-      detail::pair_split(a.a0, a.a1, su[0], su[1]);
-      detail::pair_split(b.a0, b.a1, su[2], su[3]);
-      detail::pair_split(a.a2, a.a3, su[4], su[5]);
-      detail::pair_split(b.a2, b.a3, su[6], su[7]);
-      if (rest_taps != 0) {
-        detail::pair_tail(a.a0, a.a1, tail_a, t, rest_taps), t = detail::pair_tail(b.a0, b.a1, tail_b, t, rest_taps);
-        detail::pair_tail(a.a2, a.a3, tail_a, t, rest_taps), t = detail::pair_tail(b.a2, b.a3, tail_b, t, rest_taps);
+      w = conv_wide_block4_x2(su, buffer, w, groups);
+      if (rest != 0) {
+        ConvWideTail k;
+        t = conv_wide_tail_load(k, t, rest);
+        conv_wide_tail_add(su[0], su[1], su[4], su[5], k, tail, rest);
+        conv_wide_tail_add(su[2], su[3], su[6], su[7], k, tail + 4, rest);
       }
-      const int32_t code0 = flash_read(p.channel_shift + co), code2 = flash_read(p.channel_shift + co + 2);
-      const bool swap0 = (code0 & kConvWideSwapped) != 0, swap2 = (code2 & kConvWideSwapped) != 0;
-      const int32_t sums_a[4] = {swap0 ? a.a1 : a.a0, swap0 ? a.a0 : a.a1, swap2 ? a.a3 : a.a2, swap2 ? a.a2 : a.a3};
-      const int32_t sums_b[4] = {swap0 ? b.a1 : b.a0, swap0 ? b.a0 : b.a1, swap2 ? b.a3 : b.a2, swap2 ? b.a2 : b.a3};
+      const int32_t code0 = flash_read(codes + co), code2 = flash_read(codes + co + 2);
+      int32_t a[4], b[4];
+      conv_wide_split(a, su[0], su[1], su[4], su[5], code0, code2);
+      conv_wide_split(b, su[2], su[3], su[6], su[7], code0, code2);
       for (int32_t j = 0; j < 4; ++j) {
-        const int32_t c = co + j, bias = flash_read(folded_bias + c);
-        const int32_t multiplier = flash_read(p.channel_multiplier + c);
-        const int32_t n = flash_read(p.channel_shift + c) & (kConvWideSwapped - 1);
-        const int8_t vb = detail::requantize_channel(bias + sums_b[j], multiplier, n, zero_point, act_min, act_max);
-        const int8_t va = detail::requantize_channel(bias + sums_a[j], multiplier, n, zero_point, act_min, act_max);
-        out_b[c] = Table ? flash_read(table + static_cast<uint8_t>(vb)) : vb;
-        out_a[c] = Table ? flash_read(table + static_cast<uint8_t>(va)) : va;
+        const int32_t bias = flash_read(folded_bias + co + j), multiplier = flash_read(multipliers + co + j);
+        const int32_t shift = flash_read(codes + co + j) & (kConvWideSwapped - 1);
+        conv_wide_store<Table, Clamp>(o, bias + a[j], multiplier, shift, out + j);
+        conv_wide_store<Table, Clamp>(o, bias + b[j], multiplier, shift, out + stride + j);
       }
     }
+  }
+  if (n == pixels) return;
+  // The odd last pixel (a band row of odd width): one pixel's groups, pair_block4's order.
+  int8_t* tail = buffer + 4 * groups;
+  conv_wide_copy(p, geometry, rows, at.image, at.origin_y, at.origin_x, 0, 4, buffer, tail);
+  int8_t* out = output + n * stride;
+  const int32_t* w = filter;
+  const uint8_t* t = tails;
+  for (int32_t co = 0; co < depth; co += 4, out += 4) {
+    uint32_t su[4];
+    w = pair_block4(su, buffer, w, groups);
+    if (rest != 0) {
+      ConvWideTail k;
+      t = conv_wide_tail_load(k, t, rest);
+      conv_wide_tail_add(su[0], su[1], su[2], su[3], k, tail, rest);
+    }
+    int32_t a[4];
+    conv_wide_split(a, su[0], su[1], su[2], su[3], flash_read(codes + co), flash_read(codes + co + 2));
+    for (int32_t j = 0; j < 4; ++j)
+      conv_wide_store<Table, Clamp>(o, flash_read(folded_bias + co + j) + a[j], flash_read(multipliers + co + j),
+                                    flash_read(codes + co + j) & (kConvWideSwapped - 1), out + j);
+  }
+}
+
+// The instance for the layer's table and clamp.
+template <int32_t MaxTaps>
+inline void conv_wide_rows(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
+                           const int32_t* folded_bias, int8_t* output) {
+  const bool clamp = p.act_min > -128 || p.act_max < 127;
+  if (p.output_table != nullptr) {
+    if (clamp) conv_wide_pixels<MaxTaps, true, true>(p, input, filter, folded_bias, output);
+    else conv_wide_pixels<MaxTaps, true, false>(p, input, filter, folded_bias, output);
+  } else {
+    if (clamp) conv_wide_pixels<MaxTaps, false, true>(p, input, filter, folded_bias, output);
+    else conv_wide_pixels<MaxTaps, false, false>(p, input, filter, folded_bias, output);
   }
 }
 
@@ -174,14 +372,10 @@ inline void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const
 // Windows up to kConvWideSmallTaps taps take the smaller stack buffer.
 inline void conv_2d_wide_rows_s8(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                                  const int32_t* folded_bias, int8_t* output) {
-  const bool small = p.filter_height * p.filter_width * p.input_depth <= detail::kConvWideSmallTaps;
-  if (p.output_table != nullptr) {
-    if (small) detail::conv_wide_pixels<detail::kConvWideSmallTaps, true>(p, input, filter, folded_bias, output);
-    else detail::conv_wide_pixels<kConvWideMaxTaps, true>(p, input, filter, folded_bias, output);
-  } else {
-    if (small) detail::conv_wide_pixels<detail::kConvWideSmallTaps, false>(p, input, filter, folded_bias, output);
-    else detail::conv_wide_pixels<kConvWideMaxTaps, false>(p, input, filter, folded_bias, output);
-  }
+  if (p.filter_height * p.filter_width * p.input_depth <= detail::kConvWideSmallTaps)
+    detail::conv_wide_rows<detail::kConvWideSmallTaps>(p, input, filter, folded_bias, output);
+  else
+    detail::conv_wide_rows<kConvWideMaxTaps>(p, input, filter, folded_bias, output);
 }
 
 // filter: flash, fully_connected_wide.h's channel pairs over each channel's
