@@ -221,6 +221,43 @@ MF_ALWAYS_INLINE void conv_wide_tail_add(uint32_t& s0, uint32_t& u0, uint32_t& s
     s1 = __smlad(k.w2, x12, __smlatb(k.w1, even, s1)), u1 = __smlad(k.a2, x12, __smlatb(k.a1, even, u1));
   }
 }
+// r == 3 (3x3x3 layers) for both pixels in assembly: the eight sums, the three inputs of a
+// pixel and a weight word take every register, which GCC's allocation of the form above spills.
+// Per pixel from its slot (x0, x1, x2): even = (x0, x2), x01 = (x0, x1), x12 = (x1, x2); S0 +=
+// w0 . x01 + w1.lo x2, S1 += w1.hi x0 + w2 . x12, U alike with the words' SXTB16. su in/out as
+// conv_wide_block4_x2's; x: pixel a's slot (b's 4 bytes on); returns past the block's tails.
+MF_ALWAYS_INLINE const uint8_t* conv_wide_tail3_x2(uint32_t* su, const int8_t* x, const uint8_t* t) {
+  uint32_t s0a = su[0], u0a = su[1], s0b = su[2], u0b = su[3], s1a = su[4], u1a = su[5], s1b = su[6], u1b = su[7];
+  int32_t even, x01, x12, v;
+#define MF_CONV_WIDE_TAIL3(offset, s0, u0, s1, u1) \
+  "ldr %[v], [%[x], #" offset "]\n\t" \
+  "sxtb16 %[even], %[v]\n\t" \
+  "sxtb16 %[x12], %[v], ror #8\n\t" \
+  "pkhbt %[x01], %[even], %[x12], lsl #16\n\t" \
+  "pkhtb %[x12], %[even], %[x12]\n\t" \
+  "ldr %[v], [%[t]]\n\t" \
+  "smlad %[" s0 "], %[v], %[x01], %[" s0 "]\n\t" \
+  "sxtb16 %[v], %[v]\n\t" \
+  "smlad %[" u0 "], %[v], %[x01], %[" u0 "]\n\t" \
+  "ldr %[v], [%[t], #4]\n\t" \
+  "smlabt %[" s0 "], %[v], %[even], %[" s0 "]\n\t" \
+  "smlatb %[" s1 "], %[v], %[even], %[" s1 "]\n\t" \
+  "sxtb16 %[v], %[v]\n\t" \
+  "smlabt %[" u0 "], %[v], %[even], %[" u0 "]\n\t" \
+  "smlatb %[" u1 "], %[v], %[even], %[" u1 "]\n\t" \
+  "ldr %[v], [%[t], #8]\n\t" \
+  "smlad %[" s1 "], %[v], %[x12], %[" s1 "]\n\t" \
+  "sxtb16 %[v], %[v]\n\t" \
+  "smlad %[" u1 "], %[v], %[x12], %[" u1 "]\n\t"
+  __asm__(MF_CONV_WIDE_TAIL3("0", "s0a", "u0a", "s1a", "u1a") MF_CONV_WIDE_TAIL3("4", "s0b", "u0b", "s1b", "u1b")
+          : [s0a] "+r"(s0a), [u0a] "+r"(u0a), [s0b] "+r"(s0b), [u0b] "+r"(u0b), [s1a] "+r"(s1a), [u1a] "+r"(u1a),
+            [s1b] "+r"(s1b), [u1b] "+r"(u1b), [even] "=&r"(even), [x01] "=&r"(x01), [x12] "=&r"(x12), [v] "=&r"(v)
+          : [x] "r"(x), [t] "r"(t)
+          : "memory");
+#undef MF_CONV_WIDE_TAIL3
+  su[0] = s0a, su[1] = u0a, su[2] = s0b, su[3] = u0b, su[4] = s1a, su[5] = u1a, su[6] = s1b, su[7] = u1b;
+  return t + 12;
+}
 #else
 struct ConvWideTail {
   const uint8_t* t;
@@ -251,35 +288,48 @@ struct ConvWideOutput {
 };
 
 // Channel c's sum (swapped back, without bias) requantized and stored.
-template <bool Table, bool Clamp>
+// Plain: no activation bounds inside int8's and no table (else both are tested per output).
+template <bool Plain>
 MF_ALWAYS_INLINE void conv_wide_store(const ConvWideOutput& o, int32_t acc, int32_t multiplier, int32_t n, int8_t* out) {
-  const int8_t v = requantize_channel(acc, multiplier, n, o.zero_point, Clamp ? o.act_min : -128,
-                                      Clamp ? o.act_max : 127);
-  *out = Table ? flash_read(o.table + static_cast<uint8_t>(v)) : v;
+  if (Plain) {
+    *out = requantize_channel(acc, multiplier, n, o.zero_point, -128, 127);
+  } else {
+    *out = activate_s8(o.table, requantize_channel(acc, multiplier, n, o.zero_point, o.act_min, o.act_max));
+  }
 }
 
-// A block's four sums of one pixel from its S, U words (s0, u0, s1, u1), in channel order: pairs
-// the compiler stored second channel first (kConvWideSwapped in code0 / code2) swapped back.
-MF_ALWAYS_INLINE void conv_wide_split(int32_t* sums, uint32_t s0, uint32_t u0, uint32_t s1, uint32_t u1,
-                                      int32_t code0, int32_t code2) {
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  pair_split(a0, a1, s0, u0);
-  pair_split(a2, a3, s1, u1);
-  if (((code0 | code2) & kConvWideSwapped) != 0) {  // rare: only pairs whose one order does not fit
-    const int32_t b0 = a0, b2 = a2;
-    if ((code0 & kConvWideSwapped) != 0) a0 = a1, a1 = b0;
-    if ((code2 & kConvWideSwapped) != 0) a2 = a3, a3 = b2;
+// A pair's two channels (c, c + 1) for one or two pixels from their S and U words: the
+// channel in the low bytes sums to U, the other to (S - U) / 256 (pair_split); the low one is c
+// unless the compiler stored the pair second channel first (kConvWideSwapped, rare: only pairs
+// whose one order does not fit). Each sum plus its folded bias requantized and stored.
+template <bool Plain, int32_t Pixels>
+MF_ALWAYS_INLINE void conv_wide_pair_out(const ConvWideOutput& o, uint32_t sa, uint32_t ua, uint32_t sb, uint32_t ub,
+                                         const int32_t* bias, const int32_t* multiplier, const int32_t* code,
+                                         int8_t* out_a, int8_t* out_b) {
+  int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+  pair_split(a0, a1, sa, ua);
+  if (Pixels == 2) pair_split(b0, b1, sb, ub);
+  const int32_t code0 = flash_read(code);
+  if ((code0 & kConvWideSwapped) != 0) {
+    const int32_t low_a = a0, low_b = b0;
+    a0 = a1, a1 = low_a, b0 = b1, b1 = low_b;
   }
-  sums[0] = a0, sums[1] = a1, sums[2] = a2, sums[3] = a3;
+  const int32_t bias0 = flash_read(bias), multiplier0 = flash_read(multiplier), n0 = code0 & (kConvWideSwapped - 1);
+  conv_wide_store<Plain>(o, bias0 + a0, multiplier0, n0, out_a);
+  if (Pixels == 2) conv_wide_store<Plain>(o, bias0 + b0, multiplier0, n0, out_b);
+  const int32_t bias1 = flash_read(bias + 1), multiplier1 = flash_read(multiplier + 1);
+  const int32_t n1 = flash_read(code + 1) & (kConvWideSwapped - 1);
+  conv_wide_store<Plain>(o, bias1 + a1, multiplier1, n1, out_a + 1);
+  if (Pixels == 2) conv_wide_store<Plain>(o, bias1 + b1, multiplier1, n1, out_b + 1);
 }
 
 // The loop with a window buffer for up to MaxTaps taps (int32 for the block loop's word loads;
 // the two tail slots after the groups): pixels in pairs (each weight word and its SXTB16 serve
 // both), an odd last one alone.
-// Table: through the folded activation's table (p.output_table, kernel_util.h's activate_s8) as
-// each output is stored; a separate instance, so layers without one test nothing per output.
-// Clamp: act_min / act_max narrower than int8 (else the instance tests nothing per output).
-template <int32_t MaxTaps, bool Table, bool Clamp>
+// Plain: the instance for layers without a folded activation table (p.output_table, stored
+// through kernel_util.h's activate_s8) and with act_min / act_max at int8's bounds, which tests
+// neither per output.
+template <int32_t MaxTaps, bool Plain>
 void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                       const int32_t* folded_bias, int8_t* output) {
   const int32_t taps = p.filter_height * p.filter_width * p.input_depth;
@@ -308,22 +358,21 @@ void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_
     for (int32_t co = 0; co < depth; co += 4, out += 4) {
       uint32_t su[8];
       w = conv_wide_block4_x2(su, buffer, w, groups);
+#if defined(MF_DOT_ARM_DSP)
+      if (rest == 3) {
+        t = conv_wide_tail3_x2(su, tail, t);
+      } else
+#endif
       if (rest != 0) {
         ConvWideTail k;
         t = conv_wide_tail_load(k, t, rest);
         conv_wide_tail_add(su[0], su[1], su[4], su[5], k, tail, rest);
         conv_wide_tail_add(su[2], su[3], su[6], su[7], k, tail + 4, rest);
       }
-      const int32_t code0 = flash_read(codes + co), code2 = flash_read(codes + co + 2);
-      int32_t a[4], b[4];
-      conv_wide_split(a, su[0], su[1], su[4], su[5], code0, code2);
-      conv_wide_split(b, su[2], su[3], su[6], su[7], code0, code2);
-      for (int32_t j = 0; j < 4; ++j) {
-        const int32_t bias = flash_read(folded_bias + co + j), multiplier = flash_read(multipliers + co + j);
-        const int32_t shift = flash_read(codes + co + j) & (kConvWideSwapped - 1);
-        conv_wide_store<Table, Clamp>(o, bias + a[j], multiplier, shift, out + j);
-        conv_wide_store<Table, Clamp>(o, bias + b[j], multiplier, shift, out + stride + j);
-      }
+      conv_wide_pair_out<Plain, 2>(o, su[0], su[1], su[2], su[3], folded_bias + co, multipliers + co,
+                                          codes + co, out, out + stride);
+      conv_wide_pair_out<Plain, 2>(o, su[4], su[5], su[6], su[7], folded_bias + co + 2, multipliers + co + 2,
+                                          codes + co + 2, out + 2, out + stride + 2);
     }
   }
   if (n == pixels) return;
@@ -341,26 +390,21 @@ void conv_wide_pixels(const Conv2DS8Params& p, const int8_t* input, const int32_
       t = conv_wide_tail_load(k, t, rest);
       conv_wide_tail_add(su[0], su[1], su[2], su[3], k, tail, rest);
     }
-    int32_t a[4];
-    conv_wide_split(a, su[0], su[1], su[2], su[3], flash_read(codes + co), flash_read(codes + co + 2));
-    for (int32_t j = 0; j < 4; ++j)
-      conv_wide_store<Table, Clamp>(o, flash_read(folded_bias + co + j) + a[j], flash_read(multipliers + co + j),
-                                    flash_read(codes + co + j) & (kConvWideSwapped - 1), out + j);
+    conv_wide_pair_out<Plain, 1>(o, su[0], su[1], 0, 0, folded_bias + co, multipliers + co, codes + co, out,
+                                        out);
+    conv_wide_pair_out<Plain, 1>(o, su[2], su[3], 0, 0, folded_bias + co + 2, multipliers + co + 2,
+                                        codes + co + 2, out + 2, out + 2);
   }
 }
 
-// The instance for the layer's table and clamp.
+// The instance for the layer's output stage.
 template <int32_t MaxTaps>
 inline void conv_wide_rows(const Conv2DS8Params& p, const int8_t* input, const int32_t* filter,
                            const int32_t* folded_bias, int8_t* output) {
-  const bool clamp = p.act_min > -128 || p.act_max < 127;
-  if (p.output_table != nullptr) {
-    if (clamp) conv_wide_pixels<MaxTaps, true, true>(p, input, filter, folded_bias, output);
-    else conv_wide_pixels<MaxTaps, true, false>(p, input, filter, folded_bias, output);
-  } else {
-    if (clamp) conv_wide_pixels<MaxTaps, false, true>(p, input, filter, folded_bias, output);
-    else conv_wide_pixels<MaxTaps, false, false>(p, input, filter, folded_bias, output);
-  }
+  if (p.output_table == nullptr && p.act_min == -128 && p.act_max == 127)
+    conv_wide_pixels<MaxTaps, true>(p, input, filter, folded_bias, output);
+  else
+    conv_wide_pixels<MaxTaps, false>(p, input, filter, folded_bias, output);
 }
 
 }  // namespace detail
