@@ -84,6 +84,8 @@ inline void conv_wide_window(const Conv2DS8Params& p, const ConvWideGeometry& g,
     if (t < g.grouped) buffer[(t >> 2) * step + 4 * lane + (t & 3)] = v;
     else tail[4 * lane + t - g.grouped] = v;
   };
+  const int32_t in_columns = p.input_width - origin_x < p.filter_width ? p.input_width - origin_x : p.filter_width;
+  const int32_t lo = (origin_x < 0 ? -origin_x : 0) * p.input_depth, hi = in_columns * p.input_depth;
   int32_t r = g.first_rest;
   for (int32_t ky = 0; ky < p.filter_height; ++ky, row += g.filter_row_bytes) {
     const int32_t iy = origin_y + ky * p.dilation_height;
@@ -94,15 +96,16 @@ inline void conv_wide_window(const Conv2DS8Params& p, const ConvWideGeometry& g,
     } else if (columns_inside) {
       for (int32_t i = 0; i < g.row_words; ++i, x += 4, out += step) memcpy(out, x, 4);
       for (int32_t j = 0; j < g.row_rest; ++j) put(r++, x[j]);
-    } else {  // a border column: tap by tap
-      const int32_t whole = 4 * g.row_words, row_length = whole + g.row_rest;
-      for (int32_t k = 0; k < row_length; ++k) {
-        const int32_t ix = origin_x + k / p.input_depth;
-        const int8_t v = ix >= 0 && ix < p.input_width ? x[k] : z;
-        if (k < whole) out[(k >> 2) * step + (k & 3)] = v;
-        else put(r++, v);
+    } else {  // a border column: bytes [lo, hi) of the filter row are in the image, Z_in the others
+      for (int32_t k = 0; k < 4 * g.row_words; k += 4, out += step) {
+        if (k >= lo && k + 4 <= hi) {
+          memcpy(out, x + k, 4);
+        } else {
+          for (int32_t j = 0; j < 4; ++j) out[j] = k + j >= lo && k + j < hi ? x[k + j] : z;
+        }
       }
-      out += g.row_words * step;
+      for (int32_t k = 4 * g.row_words; k < 4 * g.row_words + g.row_rest; ++k)
+        put(r++, k >= lo && k < hi ? x[k] : z);
     }
   }
 }
@@ -207,7 +210,8 @@ MF_ALWAYS_INLINE const uint8_t* conv_wide_tail_load(ConvWideTail& k, const uint8
 MF_ALWAYS_INLINE void conv_wide_tail_add(uint32_t& s0, uint32_t& u0, uint32_t& s1, uint32_t& u1, const ConvWideTail& k,
                                          const int8_t* x, int32_t r) {
   const int32_t v = load_s8x4(x), even = __sxtb16(v), odd = sxtb16_ror8(v);  // (x0, x2), (x1, -)
-  const int32_t x01 = static_cast<int32_t>((static_cast<uint32_t>(even) & 0xFFFFu) | (static_cast<uint32_t>(odd) << 16));
+  const int32_t x01 =
+      static_cast<int32_t>((static_cast<uint32_t>(even) & 0xFFFFu) | (static_cast<uint32_t>(odd) << 16));
   if (r == 1) {  // w0 = (pair 0 t0, pair 1 t0)
     s0 = __smlabb(k.w0, even, s0), u0 = __smlabb(k.a0, even, u0);
     s1 = __smlatb(k.w0, even, s1), u1 = __smlatb(k.a0, even, u1);
@@ -290,7 +294,8 @@ struct ConvWideOutput {
 // Channel c's sum (swapped back, without bias) requantized and stored.
 // Plain: no activation bounds inside int8's and no table (else both are tested per output).
 template <bool Plain>
-MF_ALWAYS_INLINE void conv_wide_store(const ConvWideOutput& o, int32_t acc, int32_t multiplier, int32_t n, int8_t* out) {
+MF_ALWAYS_INLINE void conv_wide_store(const ConvWideOutput& o, int32_t acc, int32_t multiplier, int32_t n,
+                                      int8_t* out) {
   if (Plain) {
     *out = requantize_channel(acc, multiplier, n, o.zero_point, -128, 127);
   } else {
