@@ -306,16 +306,16 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
     const int8_t* end = src + (bytes & ~15);
     int8_t* d = dst;
     const int8_t* s = src;
-    uint32_t w0, w1, w2, w3;
+    // Named registers: a register list in the order the allocator picks draws assembler warnings.
     __asm__ volatile(
         "1:\n\t"
-        "ldmia %[s]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-        "stmia %[d]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
+        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
         "cmp %[s], %[end]\n\t"
         "bne 1b"
-        : [s] "+r"(s), [d] "+r"(d), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
+        : [s] "+r"(s), [d] "+r"(d)
         : [end] "r"(end)
-        : "cc", "memory");
+        : "r4", "r5", "r6", "r7", "cc", "memory");
     i = bytes & ~15;
   }
 #endif
