@@ -71,9 +71,9 @@ void check_conv(const ConvCase& c, uint32_t seed) {
 }
 
 TEST(Conv2DS8Wide, MatchesPackedKernel) {
-  // Interior rows as words, row remainders (3x3x3: the tail; 3x2x8 and 3x3x2: remainders that
-  // fill groups), border columns tap by tap; an odd number of output pixels; strides,
-  // dilation, batches, clamps.
+  // Interior windows as words (3x3x3, 10x4x1: through the listed offsets), row remainders
+  // (3x3x3: the tail; 3x3x2 and 5x3x3: remainders that fill groups), border columns; an odd
+  // number of output pixels; strides, dilation, batches, clamps.
   check_conv({1, 8, 8, 16, 16, 3, 3, 1, 1, 1, true, -128, 5, -128, 127}, 700);
   check_conv({1, 9, 7, 3, 8, 3, 3, 2, 2, 1, true, -128, -3, -128, 127}, 701);
   check_conv({2, 7, 6, 8, 12, 3, 2, 1, 2, 2, false, 17, -20, -20, 100}, 702);
@@ -82,6 +82,8 @@ TEST(Conv2DS8Wide, MatchesPackedKernel) {
   check_conv({1, 5, 5, 64, 8, 3, 3, 1, 1, 1, true, -1, 2, -128, 127}, 705);
   check_conv({1, 9, 8, 2, 8, 3, 3, 2, 1, 1, true, 40, 7, -128, 127}, 707);
   check_conv({2, 7, 7, 3, 4, 5, 3, 1, 2, 1, true, -9, -128, -128, 60}, 708);
+  // 3x11x3: interior windows of more groups than the listed copy takes, row by row.
+  check_conv({1, 6, 16, 3, 8, 3, 11, 1, 2, 1, true, 5, 3, -128, 127}, 709);
 }
 
 TEST(Conv2DS8Wide, WindowsAboveTheSmallBuffer) {

@@ -110,24 +110,44 @@ inline void conv_wide_window(const Conv2DS8Params& p, const ConvWideGeometry& g,
   }
 }
 
+// Interior windows of at most this many groups are copied through a per-call list of their
+// words' offsets (one loop over the window instead of one per filter row: 3x3x3, 10x4x1).
+constexpr int32_t kConvWideListedGroups = 16;
+
 // The window copy's per-call constants in locals (the copy's int8 stores would make the
 // compiler reload them from memory), for the interior windows copied inline.
 struct ConvWideRows {
   int32_t rows, row_words, row_rest, filter_row_bytes, row_bytes, depth;
   int32_t last_x, last_y;  // the largest in-image window origins
   bool fast;               // row remainders all in the tail (first_rest == grouped)
+  int32_t listed;          // fast windows of few groups: their group count, else 0
+  int32_t rest;            // taps % 4
+  // listed: each group's offset from the window origin, then each tail tap's
+  int32_t offsets[kConvWideListedGroups + 3];
 };
 
 inline ConvWideRows conv_wide_rows_of(const Conv2DS8Params& p, const ConvWideGeometry& g) {
-  const int32_t last_x = p.input_width - p.filter_width;
-  const int32_t last_y = p.input_height - 1 - (p.filter_height - 1) * p.dilation_height;
-  return ConvWideRows{p.filter_height, g.row_words, g.row_rest, g.filter_row_bytes, g.row_bytes, p.input_depth,
-                      last_x, last_y, g.first_rest == g.grouped && last_x >= 0 && last_y >= 0};
+  ConvWideRows w;
+  w.rows = p.filter_height, w.row_words = g.row_words, w.row_rest = g.row_rest;
+  w.filter_row_bytes = g.filter_row_bytes, w.row_bytes = g.row_bytes, w.depth = p.input_depth;
+  w.last_x = p.input_width - p.filter_width;
+  w.last_y = p.input_height - 1 - (p.filter_height - 1) * p.dilation_height;
+  w.fast = g.first_rest == g.grouped && w.last_x >= 0 && w.last_y >= 0;
+  w.rest = g.rest;
+  w.listed = w.fast && g.grouped / 4 <= kConvWideListedGroups ? g.grouped / 4 : 0;
+  if (w.listed != 0) {
+    int32_t n = 0;
+    for (int32_t ky = 0; ky < p.filter_height; ++ky)
+      for (int32_t i = 0; i < g.row_words; ++i) w.offsets[n++] = ky * g.filter_row_bytes + 4 * i;
+    for (int32_t ky = 0; ky < p.filter_height; ++ky)
+      for (int32_t j = 0; j < g.row_rest; ++j) w.offsets[n++] = ky * g.filter_row_bytes + 4 * g.row_words + j;
+  }
+  return w;
 }
 
 // conv_wide_window, with interior windows of the common layout (3x3x3 and every layer whose
 // rows are whole words) copied here: in-image filter rows move as words (unaligned loads:
-// Cortex-M4 and the host take them), a few instructions per filter row instead of per tap.
+// Cortex-M4 and the host take them), a few instructions per word instead of per tap.
 MF_ALWAYS_INLINE void conv_wide_copy(const Conv2DS8Params& p, const ConvWideGeometry& g, const ConvWideRows& w,
                                      const int8_t* image, int32_t origin_y, int32_t origin_x, int32_t lane,
                                      int32_t step, int8_t* buffer, int8_t* tail) {
@@ -139,10 +159,22 @@ MF_ALWAYS_INLINE void conv_wide_copy(const Conv2DS8Params& p, const ConvWideGeom
   const int8_t* row = image + origin_y * w.row_bytes + origin_x * w.depth;
   int8_t* out = buffer + 4 * lane;
   int8_t* remainder = tail + 4 * lane;
+  if (w.listed != 0) {
+    const int32_t* offset = w.offsets;
+    for (int32_t i = w.listed; i > 0; --i, out += step) memcpy(out, row + *offset++, 4);
+    // At most three bytes: as a loop GCC calls memcpy for them.
+    if (w.rest > 0) {
+      remainder[0] = row[offset[0]];
+      if (w.rest > 1) {
+        remainder[1] = row[offset[1]];
+        if (w.rest > 2) remainder[2] = row[offset[2]];
+      }
+    }
+    return;
+  }
   for (int32_t ky = w.rows; ky > 0; --ky, row += w.filter_row_bytes) {
     const int8_t* x = row;
     for (int32_t i = w.row_words; i > 0; --i, x += 4, out += step) memcpy(out, x, 4);
-    // At most three bytes: as a loop GCC calls memcpy for them.
     if (w.row_rest > 0) {
       remainder[0] = x[0];
       if (w.row_rest > 1) {
