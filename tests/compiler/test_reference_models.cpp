@@ -144,6 +144,30 @@ TEST(ReferenceModels, VwwDeadChannelsKeepTheDspOneByOneKernel) {
   EXPECT_EQ(generic, 0);
 }
 
+// str_ww's depthwise layers (Kx1 filters on width-1 rows: three whole layers and one band stage)
+// take the narrow DSP kernel on cores with the DSP extension; Cortex-M0 keeps the generic one.
+TEST(ReferenceModels, StrWwDepthwiseLayersTakeTheNarrowKernelWithTheDsp) {
+  REQUIRE_MODEL("mlperf_tiny/str_ww_ref_model");
+  for (const bool dsp : {true, false}) {
+    auto c = compile_model_file("mlperf_tiny/str_ww_ref_model",
+                                {microflow::Optimize::Speed, "cortex-m", dsp ? std::vector<std::string>{"dsp"}
+                                                                             : std::vector<std::string>{}});
+    int narrow = 0, generic = 0, narrow_stages = 0;
+    for (const auto& k : c->calls) {
+      if (k.function() == "depthwise_conv_2d_s8_narrow_fixed") ++narrow;
+      if (k.function() == "depthwise_conv_2d_s8") ++generic;
+      for (size_t i = 0; i < k.stages.size(); ++i)
+        if (k.stages[i].function() == "depthwise_conv_2d_s8_narrow_fixed") {
+          ++narrow_stages;
+          EXPECT_EQ(k.bands[i].kernel, "kBandDepthwiseWide");
+        }
+    }
+    EXPECT_EQ(narrow, dsp ? 3 : 0);
+    EXPECT_EQ(narrow_stages, dsp ? 1 : 0);
+    EXPECT_EQ(generic, dsp ? 0 : 3);
+  }
+}
+
 TEST(ReferenceModels, EverySupportedModelPlansValidly) {
   if (!fs::exists(kModels)) GTEST_SKIP() << "models directory " << kModels << " not found";
   int compiled = 0;

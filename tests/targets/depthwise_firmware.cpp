@@ -1,4 +1,4 @@
-// The RV32 / Xtensa loops of the int8 depthwise and 1x1 kernels on the target, against the host
+// The RV32 / Xtensa / Arm DSP loops of the int8 depthwise and 1x1 kernels on the target, against the host
 // build of this same file (run_target_test.py --test depthwise; the host kernels are checked
 // against TFLM's formulation in tests/runtime):
 //   A  one input channel, depth multiplier 8, 6x4 filter, stride 2, padding, a short last
@@ -9,10 +9,14 @@
 //      with the FC weights zero point 0
 //   D  1x1 convolution written over its own input 4 pixels behind (a band stage in place:
 //      conv_1x1_safe_tile's short tiles), 11 pixels, and the same out of place
+//   E  the narrow depthwise (depthwise_conv_2d_narrow.h; Arm DSP: the tap-pair assembly): a 5x1
+//      filter padded 2 above and below on width-1 rows (an odd tap), and 2x2 with dilation_width 2
+//      and pad_left 1 on 3 output pixels (windows crossing the border, clamps)
 // Weights, biases, requantization and params live in flash (MF_FLASH).
 #include <microflow/kernels/conv_2d_packed.h>
 #include <microflow/kernels/depthwise_conv_2d.h>
 #include <microflow/kernels/depthwise_conv_2d_fully_connected.h>
+#include <microflow/variants/depthwise_conv_2d_narrow.h>
 
 #include "platform.h"
 #include "print.h"
@@ -138,6 +142,32 @@ const int32_t kShiftD[8] MF_FLASH = {
     -7, -7, -8, -6, -6, -9, -8, -6,
 };
 
+// E: the narrow kernel's layout (per block of four channels, per tap pair a c0, a c1, b c0, b c1,
+// a c2, a c3, b c2, b c3; an odd last tap's four), (multiplier, -shift - 1) pairs.
+alignas(4) const int8_t kFilterE1[40] MF_FLASH = {
+    -45, 115, 10, -103, -89, -26, -34, 22, -118, -105, -19, -112, -16, -20, 84, 17, 33, 22, 115, -112,
+    39, -115, -113, 105, -109, 83, 2, -73, -110, -66, -96, 115, -104, 14, -70, 34, 20, 22, -26, -115,
+};
+const int32_t kBiasE1[8] MF_FLASH = {
+    -1189, -2619, 1560, -1910, -628, 433, -1819, 1429,
+};
+const int32_t kRequantE1[16] MF_FLASH = {
+    1326698720, 7, 1461848773, 5, 1477191778, 7, 1282972393, 5,
+    1201734362, 6, 2139783826, 8, 1748367735, 8, 2046947864, 7,
+};
+alignas(4) const int8_t kFilterE2[16] MF_FLASH = {
+    -51, -64, 51, 72, 76, -81, -65, -107, 20, -51, 97, -40, 7, -1, 59, -13,
+};
+const int32_t kBiasE2[4] MF_FLASH = {
+    -642, 1988, -2401, -2033,
+};
+const int32_t kRequantE2[8] MF_FLASH = {
+    1971653748, 6, 1808301079, 6, 2123782081, 8, 1157938763, 5,
+};
+// H, W, depth, OH, OW, KH, KW, stride H, W, dilation H, W, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
+using NarrowE1 = mf::DepthwiseConv2DS8NarrowConstants<9, 1, 8, 9, 1, 5, 1, 1, 1, 1, 1, 2, 0, -3, 5, -128, 127>;
+using NarrowE2 = mf::DepthwiseConv2DS8NarrowConstants<6, 5, 4, 5, 3, 2, 2, 1, 1, 1, 2, 0, 1, 7, -2, -60, 90>;
+
 const mf::DepthwiseConv2DS8Params kParamsA MF_FLASH = {
     1, 13, 11, 1, 6, 5, 8, 6, 4, 8, 2, 2, 1, 1, 2, 1, -5, 3, kMulA, kShiftA, -128, 127, nullptr};
 const mf::DepthwiseConv2DS8Params kParamsB MF_FLASH = {
@@ -161,6 +191,10 @@ int8_t g_output_c0[3];
 int32_t g_accumulators[3];
 alignas(4) int8_t g_buffer_d[(11 + 4) * 8];
 int8_t g_output_d[11 * 8];
+int8_t g_input_e1[9 * 8];
+int8_t g_output_e1[9 * 8];
+int8_t g_input_e2[6 * 5 * 4];
+int8_t g_output_e2[5 * 3 * 4];
 
 uint32_t g_seed = 2463534242u;
 int8_t next_s8() {
@@ -178,6 +212,7 @@ int main() {
   mf_platform_init();
   fill(g_input_a, sizeof g_input_a), fill(g_input_b, sizeof g_input_b), fill(g_input_c, sizeof g_input_c);
   fill(g_buffer_d + 4 * 8, 11 * 8);
+  fill(g_input_e1, sizeof g_input_e1), fill(g_input_e2, sizeof g_input_e2);
   mf_stack_paint();
   mf_bench_begin();
   mf::depthwise_conv_2d_s8(kParamsA, g_input_a, kFilterA, kBiasA, g_output_a);
@@ -188,6 +223,10 @@ int main() {
                                            g_accumulators, g_output_c0);
   mf::conv_2d_1x1_s8(kParamsD, g_buffer_d + 4 * 8, reinterpret_cast<const int32_t*>(kFilterD), kBiasD, g_output_d);
   mf::conv_2d_1x1_s8(kParamsD, g_buffer_d + 4 * 8, reinterpret_cast<const int32_t*>(kFilterD), kBiasD, g_buffer_d);
+  mf::depthwise_conv_2d_s8_narrow_fixed<NarrowE1>(g_input_e1, reinterpret_cast<const int32_t*>(kFilterE1), kBiasE1,
+                                                  kRequantE1, g_output_e1);
+  mf::depthwise_conv_2d_s8_narrow_fixed<NarrowE2>(g_input_e2, reinterpret_cast<const int32_t*>(kFilterE2), kBiasE2,
+                                                  kRequantE2, g_output_e2);
   mf_bench_end();
   const uint32_t stack = (uint32_t)mf_stack_used();
   mf_print_s8_list("a=", g_output_a, sizeof g_output_a);
@@ -196,6 +235,8 @@ int main() {
   mf_print_s8_list("c0=", g_output_c0, sizeof g_output_c0);
   mf_print_s8_list("d=", g_output_d, sizeof g_output_d);
   mf_print_s8_list("d_in_place=", g_buffer_d, 11 * 8);
+  mf_print_s8_list("e1=", g_output_e1, sizeof g_output_e1);
+  mf_print_s8_list("e2=", g_output_e2, sizeof g_output_e2);
   mf_print("stack=");
   mf_print_u32(stack);
   mf_print("\n");

@@ -12,7 +12,7 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              builds targets/common/empty.cpp (the bench baseline) and reports both footprints
   fc         tests/targets/fc_firmware.cpp (runtime kernels, params in flash): output equal
              to the host build of the same file
-  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise and in-place
+  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' and Arm DSP depthwise, in-place
              1x1 loops): outputs equal to the host build
   requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
              requantization and the MAC loop): output equal to the host build's portable path
@@ -335,7 +335,7 @@ def main():
         elif args.test == "fc":
             result = test_fc(target, Target("host", args))
         elif args.test == "depthwise":
-            result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place"))
+            result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place", "e1", "e2"))
         elif args.test == "requant":
             result = test_requant(target, Target("host", args))
         elif args.test == "flash":

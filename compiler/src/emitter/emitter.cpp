@@ -103,12 +103,16 @@ std::string layer_comment(const Graph& g, const KernelCall& k) {
 void emit_band_stages(std::ostringstream& out, const Graph& g, const KernelCall& k) {
   // A template instance takes its sizes as template arguments: its params are the instance's
   // row function (mf::BandDepthwiseRowParams, mf::BandWideRowParams).
+  // The depthwise instances' row function is their *_row (the layer runs its rows through *_fixed).
   for (const KernelCall& st : k.stages)
-    if (st.kernel->template_constants)
-      out << "const mf::" << (st.kernel == &kDepthwiseConv2DS8WideFixed ? "BandDepthwiseRowParams" : "BandWideRowParams")
-          << " " << symbol(st, "Row") << " MF_FLASH = {&mf::"
-          << (st.kernel == &kDepthwiseConv2DS8WideFixed ? "depthwise_conv_2d_s8_wide_row" : st.function()) << "<"
+    if (st.kernel->template_constants) {
+      const bool depthwise = st.kernel == &kDepthwiseConv2DS8WideFixed || st.kernel == &kDepthwiseConv2DS8NarrowFixed;
+      const std::string function = st.function();
+      out << "const mf::" << (depthwise ? "BandDepthwiseRowParams" : "BandWideRowParams") << " " << symbol(st, "Row")
+          << " MF_FLASH = {&mf::"
+          << (depthwise ? function.substr(0, function.size() - std::string("fixed").size()) + "row" : function) << "<"
           << symbol(st, "Constants") << ">};\n";
+    }
   out << "const mf::BandStage " << symbol(k, "Stages") << "[" << k.stages.size() << "] MF_FLASH = {\n"
       << "    // kernel, params, filter, folded bias, requantization, row function, input rows, input row bytes,\n"
       << "    // output rows, output row bytes,"

@@ -73,7 +73,7 @@ const std::vector<const KernelDef*>& derived_kernels() {
       &kAveragePool2DInputRowsS8, &kMaxPool2DInputRowsS8, &kFullyConnectedS8Fixed, &kFullyConnectedS8RowsFixed,
       &kFullyConnectedS8WideFixed, &kFullyConnectedS8LanesFixed, &kConv2D1x1S8WideFixed, &kConv2D1x1S8RowsFixed,
       &kConv2D1x1S8LanesFixed, &kConv2DS8Wide, &kAddS8TableFixed, &kDepthwiseConv2DFullyConnectedS8WideFixed,
-      &kDepthwiseConv2DS8WideFixed, &kBandStreamS8, &kBandStreamInputRowsS8};
+      &kDepthwiseConv2DS8WideFixed, &kDepthwiseConv2DS8NarrowFixed, &kBandStreamS8, &kBandStreamInputRowsS8};
   return kernels;
 }
 

@@ -56,6 +56,21 @@ struct DepthwiseConv2DS8WideConstants : WindowedParams {
             output_width, stride, pad_top, pad_left, input_zero_point, output_zero_point, act_min, act_max)
 };
 
+// depthwise_conv_2d_s8_narrow_fixed: depth multiplier 1, any filter, few output pixels per row.
+struct DepthwiseConv2DS8NarrowConstants : WindowedParams {
+  int64_t input_height = 0, input_width = 0, depth = 0, output_height = 0, output_width = 0;
+  int64_t filter_height = 0, filter_width = 0, stride_height = 1, stride_width = 1, dilation_height = 1,
+          dilation_width = 1, pad_top = 0, pad_left = 0, input_zero_point = 0, output_zero_point = 0, act_min = 0,
+          act_max = 0;
+  RowWindow window() const override {
+    return {1, input_height, input_width, depth, output_height, output_width, depth, stride_height, pad_top,
+            dilation_height * (filter_height - 1) + 1};
+  }
+  MF_PARAMS(DepthwiseConv2DS8NarrowConstants, input_height, input_width, depth, output_height, output_width,
+            filter_height, filter_width, stride_height, stride_width, dilation_height, dilation_width, pad_top,
+            pad_left, input_zero_point, output_zero_point, act_min, act_max)
+};
+
 struct AddS8TableConstants : ParamsBase {
   int64_t size = 0, output_multiplier = 0, output_n = 0, output_zero_point = 0, act_min = 0, act_max = 0;
   MF_PARAMS(AddS8TableConstants, size, output_multiplier, output_n, output_zero_point, act_min, act_max)
@@ -90,6 +105,13 @@ inline const KernelDef kDepthwiseConv2DS8WideFixed{.function = "depthwise_conv_2
                                                    .band = "kBandDepthwiseWide",
                                                    .in_place = InPlaceKind::RowWindow,
                                                    .sample_params = sample_of<DepthwiseConv2DS8WideConstants>};
+// The same row order and stage kind (its row function has the 3x3 one's signature).
+inline const KernelDef kDepthwiseConv2DS8NarrowFixed{.function = "depthwise_conv_2d_s8_narrow_fixed",
+                                                     .header = "microflow/variants/depthwise_conv_2d_narrow.h",
+                                                     .template_constants = true,
+                                                     .band = "kBandDepthwiseWide",
+                                                     .in_place = InPlaceKind::RowWindow,
+                                                     .sample_params = sample_of<DepthwiseConv2DS8NarrowConstants>};
 // CONV_2D of any filter on the packed kernel's parameters, the filter as channel pairs over all
 // taps (Arm DSP without Helium); as a band stage through its own BandKernel.
 inline const KernelDef kConv2DS8Wide{.function = "conv_2d_s8_wide",

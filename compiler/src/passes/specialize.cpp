@@ -419,6 +419,27 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
 constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
 
+// The (multiplier, -shift - 1) pairs of an int8 depthwise layer's channels for requantize_channel
+// (p: its params; its arrays `prefix` + Filter, Bias, Multiplier, Shift), empty unless every
+// channel is in its range (fits_requantize_channel).
+std::vector<int64_t> depthwise_requant(const KernelCall& k, const DepthwiseConv2DS8Params& p, const std::string& prefix) {
+  const std::vector<int64_t>& filter = array_of(k, prefix + "Filter").ints;
+  const std::vector<int64_t>& bias = array_of(k, prefix + "Bias").ints;
+  const std::vector<int64_t>& multiplier = array_of(k, prefix + "Multiplier").ints;
+  const std::vector<int64_t>& shift = array_of(k, prefix + "Shift").ints;
+  const int64_t channels = p.output_depth, taps = p.filter_height * p.filter_width;
+  std::vector<int64_t> requant;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t i = static_cast<size_t>(c);
+    int64_t bound = std::abs(bias[i]);
+    for (int64_t t = 0; t < taps; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
+    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return {};
+    requant.push_back(multiplier[i]);
+    requant.push_back(-shift[i] - 1);
+  }
+  return requant;
+}
+
 // DEPTHWISE_CONV_2D (one input channel, output channels in fours, dilation 1) fused with
 // FULLY_CONNECTED: the SMLAD kernel over a padded copy of the window rows. Every depthwise
 // channel's requantization must fit requantize_channel (fits_requantize_channel).
@@ -434,17 +455,8 @@ void widen_depthwise_fully_connected(KernelCall& k) {
   if (kh * buffer_width > kWideDepthwiseRowBufferBytes) return;
   const std::vector<int64_t>& filter = array_of(k, "DwFilter").ints;
   const std::vector<int64_t>& bias = array_of(k, "DwBias").ints;
-  const std::vector<int64_t>& multiplier = array_of(k, "DwMultiplier").ints;
-  const std::vector<int64_t>& shift = array_of(k, "DwShift").ints;
-  std::vector<int64_t> dw_requant;
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < kh * kw; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
-    dw_requant.push_back(multiplier[i]);
-    dw_requant.push_back(-shift[i] - 1);
-  }
+  std::vector<int64_t> dw_requant = depthwise_requant(k, dw, "Dw");
+  if (dw_requant.empty()) return;
   // The fully-connected requantization per unit, TFLM's (multiplier, shift).
   const int64_t units = fc.output_depth;
   std::vector<int64_t> fc_requant;
@@ -505,20 +517,9 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
   if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
-  const std::vector<int64_t>& filter = array_of(k, "Filter").ints;
-  const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
-  const std::vector<int64_t>& multiplier = array_of(k, "Multiplier").ints;
-  const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
+  std::vector<int64_t> requant = depthwise_requant(k, p, "");
+  if (requant.empty()) return;
   const int64_t channels = p.output_depth;
-  std::vector<int64_t> requant;
-  for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    int64_t bound = std::abs(bias[i]);
-    for (int64_t t = 0; t < 9; ++t) bound += 128 * std::abs(filter[static_cast<size_t>(t * channels + c)]);
-    if (!fits_requantize_channel(multiplier[i], shift[i], bound)) return;
-    requant.push_back(multiplier[i]);
-    requant.push_back(-shift[i] - 1);
-  }
   DepthwiseConv2DS8WideConstants c;
   c.input_height = p.input_height;
   c.input_width = p.input_width;
@@ -537,6 +538,71 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
                                     int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();
   k.kernel = &kDepthwiseConv2DS8WideFixed;
+  replace_call(k, band, c, std::move(arrays), input, output);
+}
+
+// Output pixels per row up to which a depthwise layer takes the narrow kernel, whose per-pixel
+// weight loads cost less there than the generic blocks' per-row tap caching.
+constexpr int64_t kNarrowDepthwiseMaxWidth = 4;
+// Taps the narrow kernel unrolls (str_ww_ref_model: up to 15).
+constexpr int64_t kNarrowDepthwiseMaxTaps = 32;
+
+// The filter of depthwise_conv_2d_s8_narrow_fixed (layout in runtime depthwise_conv_2d_narrow.h)
+// from TFLite's [taps][channels]: per block of four channels, per pair of taps (a, b) the words
+// of bytes (a c0, a c1, b c0, b c1), (a c2, a c3, b c2, b c3); an odd last tap's (c0, c1, c2, c3).
+// Little-endian int32 words (aligned for the kernel's LDRD), as many bytes as TFLite's filter.
+std::vector<int64_t> narrow_depthwise_filter(const std::vector<int64_t>& w, int64_t taps, int64_t channels) {
+  auto at = [&](int64_t t, int64_t c) { return w[static_cast<size_t>(t * channels + c)] & 0xFF; };
+  auto word = [](int64_t b0, int64_t b1, int64_t b2, int64_t b3) {
+    return static_cast<int32_t>(pack16(b0 | b1 << 8, b2 | b3 << 8));
+  };
+  std::vector<int64_t> words;
+  for (int64_t b = 0; b < channels; b += 4) {
+    int64_t t = 0;
+    for (; t + 2 <= taps; t += 2)
+      for (int64_t half = 0; half < 4; half += 2)
+        words.push_back(word(at(t, b + half), at(t, b + half + 1), at(t + 1, b + half), at(t + 1, b + half + 1)));
+    if (t < taps) words.push_back(word(at(t, b), at(t, b + 1), at(t, b + 2), at(t, b + 3)));
+  }
+  return words;
+}
+
+// DEPTHWISE_CONV_2D with depth multiplier 1 and at most kNarrowDepthwiseMaxWidth output pixels
+// per row (any filter up to kNarrowDepthwiseMaxTaps taps, stride, dilation), channels in fours,
+// one batch, no folded activation table, every channel in requantize_channel's range: the Arm
+// DSP kernel reading its int8 filter words (taps in pairs) from flash per pixel. `band`: a band stage.
+void narrow_depthwise(KernelCall& k, BandInfo* band) {
+  if (k.kernel != &kDepthwiseConv2DS8) return;
+  const auto& p = k.params.as<DepthwiseConv2DS8Params>();
+  if (!p.output_table.null() || p.batches != 1 || p.depth_multiplier != 1 || p.output_depth % 4 != 0 ||
+      p.output_width > kNarrowDepthwiseMaxWidth || p.filter_height * p.filter_width > kNarrowDepthwiseMaxTaps)
+    return;
+  std::vector<int64_t> requant = depthwise_requant(k, p, "");
+  if (requant.empty()) return;
+  DepthwiseConv2DS8NarrowConstants c;
+  c.input_height = p.input_height;
+  c.input_width = p.input_width;
+  c.depth = p.output_depth;
+  c.output_height = p.output_height;
+  c.output_width = p.output_width;
+  c.filter_height = p.filter_height;
+  c.filter_width = p.filter_width;
+  c.stride_height = p.stride_height;
+  c.stride_width = p.stride_width;
+  c.dilation_height = p.dilation_height;
+  c.dilation_width = p.dilation_width;
+  c.pad_top = p.pad_top;
+  c.pad_left = p.pad_left;
+  c.input_zero_point = p.input_zero_point;
+  c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min;
+  c.act_max = p.act_max;
+  std::vector<ConstArray> arrays = {
+      int_array("Filter", DType::Int32,
+                narrow_depthwise_filter(array_of(k, "Filter").ints, p.filter_height * p.filter_width, p.output_depth)),
+      array_of(k, "Bias"), int_array("Requant", DType::Int32, std::move(requant))};
+  const KernelArg input = k.args.front(), output = k.args.back();
+  k.kernel = &kDepthwiseConv2DS8NarrowFixed;
   replace_call(k, band, c, std::move(arrays), input, output);
 }
 
@@ -613,11 +679,12 @@ void specialize_kernels(const Graph& g, std::vector<KernelCall>& calls, Optimize
         widen_conv_1x1(g, k.stages[i], &k.bands[i], Conv1x1Layout::Wide);
         if (dsp && !mve) widen_conv(g, k.stages[i], &k.bands[i]);
       }
-      // The DSP depthwise row kernel (Helium keeps the generic kernel's MVE blocks). A call
+      // The DSP depthwise row kernels, 3x3 or narrow (Helium keeps the generic kernel's MVE blocks). A call
       // streamed from the input keeps the generic kernel, which has the row form.
       if (dsp && !mve) {
-        if (!input_rows) widen_depthwise(k, nullptr);
-        for (size_t i = 0; i < k.stages.size(); ++i) widen_depthwise(k.stages[i], &k.bands[i]);
+        if (!input_rows) widen_depthwise(k, nullptr), narrow_depthwise(k, nullptr);
+        for (size_t i = 0; i < k.stages.size(); ++i)
+          widen_depthwise(k.stages[i], &k.bands[i]), narrow_depthwise(k.stages[i], &k.bands[i]);
       }
       // The fused depthwise call is the one input rows stream (input_rows.cpp), and only
       // its generic form has a row form.

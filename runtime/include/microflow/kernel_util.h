@@ -272,8 +272,9 @@ inline bool window_inside(int32_t origin, int32_t taps, int32_t dilation, int32_
 
 namespace detail {
 
-// memmove for dst below src (or a copy between disjoint arrays), a word at a time: picolibc's
-// size-optimized memmove and memcpy copy byte by byte. The band executor drops line-buffer
+// memmove for dst below src (or a copy between disjoint arrays), a word at a time (Armv7-M and
+// Armv8-M mainline: four per LDM/STM when aligned): picolibc's size-optimized memmove and memcpy
+// copy byte by byte. The band executor drops line-buffer
 // rows with it. The x86-64 host's C library (glibc) moves a vector at a time, fewer
 // instructions than the word loop (person_detect on the host: 104 K fewer per invoke), so
 // there it is memmove itself.
@@ -298,24 +299,24 @@ inline void move_rows_down(int8_t* dst, const int8_t* src, int32_t bytes) {
     }
   }
 #endif
-#if defined(__thumb2__)
-  // Four words per LDM / STM pair (a quarter of the word loop's instructions: kws_ref_model's
-  // line buffers move 56 K instructions' worth per invoke). Forward in 16-byte steps stays a
-  // memmove for dst below src: each step has loaded its bytes before it stores.
-  if (bytes >= 16 && ((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0) {
-    const int8_t* end = src + (bytes & ~15);
-    int8_t* d = dst;
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__) || \
+    defined(__ARM_ARCH_8_1M_MAIN__)
+  // Word-aligned rows (line buffers of whole-word rows) move 16 bytes per LDM/STM pair, 4
+  // instructions where the word loop takes 16 (dst below src: each group is loaded before
+  // any byte of it is written). Fixed registers: LDM lists ascend.
+  if (((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 3u) == 0 && bytes >= 16) {
     const int8_t* s = src;
-    // Named registers: a register list in the order the allocator picks draws assembler warnings.
+    int8_t* d = dst;
+    const int8_t* end = src + (bytes & ~15);
     __asm__ volatile(
         "1:\n\t"
-        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
-        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
+        "ldmia %[s]!, {r2, r3, r12, lr}\n\t"
+        "stmia %[d]!, {r2, r3, r12, lr}\n\t"
         "cmp %[s], %[end]\n\t"
         "bne 1b"
         : [s] "+r"(s), [d] "+r"(d)
         : [end] "r"(end)
-        : "r4", "r5", "r6", "r7", "cc", "memory");
+        : "r2", "r3", "r12", "lr", "cc", "memory");
     i = bytes & ~15;
   }
 #endif
