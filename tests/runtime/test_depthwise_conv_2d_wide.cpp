@@ -64,6 +64,12 @@ TEST(DepthwiseConv2DS8Wide, NarrowerThanTheWindowIsAllBorder) {
   check_random<mf::DepthwiseConv2DS8WideConstants<1, 1, 4, 4, 1, 1, 2, 1, 1, -5, 0, -128, 127>>(8);
 }
 
+TEST(DepthwiseConv2DS8Wide, FoldedPaddingWiderThanOne) {
+  // A folded PAD of 2: strip columns 0 and 1 (and rows above the image) hold Z_in; odd and even widths.
+  check_random<mf::DepthwiseConv2DS8WideConstants<5, 6, 8, 8, 6, 7, 1, 2, 2, 9, -4, -128, 127>>(11);
+  check_random<mf::DepthwiseConv2DS8WideConstants<9, 9, 4, 4, 5, 6, 2, 2, 2, -7, 3, -128, 127>>(12);
+}
+
 TEST(DepthwiseConv2DS8Wide, OneInputChannelToEveryOutputChannel) {
   // person_detect's first layer in small (96x96x1 -> 48x48x8, SAME, stride 2), and stride 1.
   check_random<mf::DepthwiseConv2DS8WideConstants<13, 10, 1, 8, 7, 5, 2, 1, 0, -1, -128, -128, 127>>(9);

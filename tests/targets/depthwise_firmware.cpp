@@ -12,11 +12,15 @@
 //   E  the narrow depthwise (depthwise_conv_2d_narrow.h; Arm DSP: the tap-pair assembly): a 5x1
 //      filter padded 2 above and below on width-1 rows (an odd tap), and 2x2 with dilation_width 2
 //      and pad_left 1 on 3 output pixels (windows crossing the border, clamps)
+//   F  the --optimize=speed 3x3 depthwise (depthwise_conv_2d_wide.h; on Cortex-M4 its Arm DSP
+//      assembly, on the host its portable form): an activation clamp (the C pass), stride 1 and
+//      stride 2 with odd widths (the assembly's last pixel), one input channel
 // Weights, biases, requantization and params live in flash (MF_FLASH).
 #include <microflow/kernels/conv_2d_packed.h>
 #include <microflow/kernels/depthwise_conv_2d.h>
 #include <microflow/kernels/depthwise_conv_2d_fully_connected.h>
 #include <microflow/variants/depthwise_conv_2d_narrow.h>
+#include <microflow/variants/depthwise_conv_2d_wide.h>
 
 #include "platform.h"
 #include "print.h"
@@ -167,6 +171,17 @@ const int32_t kRequantE2[8] MF_FLASH = {
 // H, W, depth, OH, OW, KH, KW, stride H, W, dilation H, W, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
 using NarrowE1 = mf::DepthwiseConv2DS8NarrowConstants<9, 1, 8, 9, 1, 5, 1, 1, 1, 1, 1, 2, 0, -3, 5, -128, 127>;
 using NarrowE2 = mf::DepthwiseConv2DS8NarrowConstants<6, 5, 4, 5, 3, 2, 2, 1, 1, 1, 2, 0, 1, 7, -2, -60, 90>;
+// F: kFilterA's first 72 bytes as a [3][3][8] filter, kBiasA as the folded bias, kMulA / kShiftA
+// as (multiplier, -shift - 1) pairs.
+const int32_t kRequantF[16] MF_FLASH = {
+    1754464135, 8, 1730065587, 5, 2063375663, 7, 1215964512, 5,
+    1626566148, 7, 1230507368, 6, 1989223246, 7, 1507311852, 5,
+};
+// H, W, input depth, depth, OH, OW, stride, pad_top, pad_left, Z_in, Z_out, act_min, act_max.
+typedef mf::DepthwiseConv2DS8WideConstants<7, 9, 8, 8, 7, 9, 1, 1, 1, -3, 5, -100, 110> ConstantsF1;
+typedef mf::DepthwiseConv2DS8WideConstants<5, 7, 8, 8, 5, 7, 1, 1, 1, 4, 2, -128, 127> ConstantsF2;
+typedef mf::DepthwiseConv2DS8WideConstants<9, 9, 8, 8, 5, 5, 2, 1, 1, 6, -7, -128, 127> ConstantsF3;
+typedef mf::DepthwiseConv2DS8WideConstants<11, 9, 1, 8, 6, 5, 2, 1, 1, -1, -128, -128, 127> ConstantsF4;
 
 const mf::DepthwiseConv2DS8Params kParamsA MF_FLASH = {
     1, 13, 11, 1, 6, 5, 8, 6, 4, 8, 2, 2, 1, 1, 2, 1, -5, 3, kMulA, kShiftA, -128, 127, nullptr};
@@ -195,6 +210,11 @@ int8_t g_input_e1[9 * 8];
 int8_t g_output_e1[9 * 8];
 int8_t g_input_e2[6 * 5 * 4];
 int8_t g_output_e2[5 * 3 * 4];
+int8_t g_input_f[9 * 9 * 8];  // every F layer's input (a prefix of it)
+int8_t g_output_f1[7 * 9 * 8];
+int8_t g_output_f2[5 * 7 * 8];
+int8_t g_output_f3[5 * 5 * 8];
+int8_t g_output_f4[6 * 5 * 8];
 
 uint32_t g_seed = 2463534242u;
 int8_t next_s8() {
@@ -213,6 +233,7 @@ int main() {
   fill(g_input_a, sizeof g_input_a), fill(g_input_b, sizeof g_input_b), fill(g_input_c, sizeof g_input_c);
   fill(g_buffer_d + 4 * 8, 11 * 8);
   fill(g_input_e1, sizeof g_input_e1), fill(g_input_e2, sizeof g_input_e2);
+  fill(g_input_f, sizeof g_input_f);
   mf_stack_paint();
   mf_bench_begin();
   mf::depthwise_conv_2d_s8(kParamsA, g_input_a, kFilterA, kBiasA, g_output_a);
@@ -227,6 +248,10 @@ int main() {
                                                   kRequantE1, g_output_e1);
   mf::depthwise_conv_2d_s8_narrow_fixed<NarrowE2>(g_input_e2, reinterpret_cast<const int32_t*>(kFilterE2), kBiasE2,
                                                   kRequantE2, g_output_e2);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsF1>(g_input_f, kFilterA, kBiasA, kRequantF, g_output_f1);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsF2>(g_input_f, kFilterA, kBiasA, kRequantF, g_output_f2);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsF3>(g_input_f, kFilterA, kBiasA, kRequantF, g_output_f3);
+  mf::depthwise_conv_2d_s8_wide_fixed<ConstantsF4>(g_input_f, kFilterA, kBiasA, kRequantF, g_output_f4);
   mf_bench_end();
   const uint32_t stack = (uint32_t)mf_stack_used();
   mf_print_s8_list("a=", g_output_a, sizeof g_output_a);
@@ -237,6 +262,10 @@ int main() {
   mf_print_s8_list("d_in_place=", g_buffer_d, 11 * 8);
   mf_print_s8_list("e1=", g_output_e1, sizeof g_output_e1);
   mf_print_s8_list("e2=", g_output_e2, sizeof g_output_e2);
+  mf_print_s8_list("f1=", g_output_f1, sizeof g_output_f1);
+  mf_print_s8_list("f2=", g_output_f2, sizeof g_output_f2);
+  mf_print_s8_list("f3=", g_output_f3, sizeof g_output_f3);
+  mf_print_s8_list("f4=", g_output_f4, sizeof g_output_f4);
   mf_print("stack=");
   mf_print_u32(stack);
   mf_print("\n");

@@ -12,8 +12,8 @@ from targets/targets.json (exactly what `microflow verify/bench --target` uses).
              builds targets/common/empty.cpp (the bench baseline) and reports both footprints
   fc         tests/targets/fc_firmware.cpp (runtime kernels, params in flash): output equal
              to the host build of the same file
-  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' and Arm DSP depthwise, in-place
-             1x1 loops): outputs equal to the host build
+  depthwise  tests/targets/depthwise_firmware.cpp (the scalar cores' depthwise, in-place 1x1
+             loops, the Arm DSP narrow and 3x3 depthwise): outputs equal to the host build
   requant    tests/targets/requant_firmware.cpp (AVR assembly of the fixed FC kernel: the
              requantization and the MAC loop): output equal to the host build's portable path
   toolchain  tests/targets/toolchain_project built with the target's toolchain-*.cmake, then
@@ -335,7 +335,8 @@ def main():
         elif args.test == "fc":
             result = test_fc(target, Target("host", args))
         elif args.test == "depthwise":
-            result = test_fc(target, Target("host", args), "depthwise", ("a", "b", "c", "c0", "d", "d_in_place", "e1", "e2"))
+            result = test_fc(target, Target("host", args), "depthwise",
+                             ("a", "b", "c", "c0", "d", "d_in_place", "e1", "e2", "f1", "f2", "f3", "f4"))
         elif args.test == "requant":
             result = test_requant(target, Target("host", args))
         elif args.test == "flash":

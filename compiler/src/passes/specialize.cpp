@@ -418,6 +418,8 @@ std::vector<int64_t> wide_depthwise_weights(const std::vector<int64_t>& w, int64
 
 // Bytes of the stack row buffer the wide depthwise kernel may take (KH padded input rows).
 constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
+// Bytes of the 3x3 depthwise row kernel's stack strip.
+constexpr int64_t kWideDepthwiseStripBytes = 1536;
 
 // The (multiplier, -shift - 1) pairs of an int8 depthwise layer's channels for requantize_channel
 // (p: its params; its arrays `prefix` + Filter, Bias, Multiplier, Shift), empty unless every
@@ -506,7 +508,7 @@ void widen_depthwise_fully_connected(KernelCall& k) {
 
 // DEPTHWISE_CONV_2D 3x3 with depth multiplier 1 or one input channel, stride 1 or 2 (the same
 // both ways), no dilation, channels in fours, one batch and no folded activation table, every channel in
-// requantize_channel's range (fits_requantize_channel) and the window's last tap within an LDR immediate (4095 bytes):
+// requantize_channel's range (fits_requantize_channel) and the stack strip within kWideDepthwiseStripBytes:
 // the Arm DSP row kernel on TFLite's int8 filter, as it is. `band`: a stage of a band region.
 void widen_depthwise(KernelCall& k, BandInfo* band) {
   if (k.kernel != &kDepthwiseConv2DS8) return;
@@ -516,7 +518,10 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
       p.filter_width != 3 || p.dilation_height != 1 || p.dilation_width != 1 || p.stride_height != p.stride_width ||
       p.stride_height < 1 || p.stride_height > 2 || p.output_depth % 4 != 0)
     return;
-  if ((2 * p.input_width + 2) * p.input_depth > 4095) return;
+  // The kernel's stack strip (DepthwiseWideStrip): per plane three rows of `width` int16 columns,
+  // the rows within LDRD's immediate offsets.
+  const int64_t stride = p.stride_width, strip_width = stride * ((p.output_width - 1) / 2 * 2) + 2 * stride + 2;
+  if ((p.input_depth == 1 ? 1 : 4) * 6 * strip_width > kWideDepthwiseStripBytes || 4 * strip_width + 8 > 1020) return;
   std::vector<int64_t> requant = depthwise_requant(k, p, "");
   if (requant.empty()) return;
   const int64_t channels = p.output_depth;

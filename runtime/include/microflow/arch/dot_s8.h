@@ -41,19 +41,33 @@
 namespace mf {
 namespace detail {
 
-#if defined(MF_DOT_ARM_DSP)
-
-// Four int8 of RAM (any alignment: Cortex-M4 and up load words unaligned).
+// Four int8 of RAM (any alignment: Cortex-M4 and up load words unaligned; memcpy elsewhere).
 inline int32_t load_s8x4(const int8_t* p) {
   int32_t v;
   memcpy(&v, p, 4);
   return v;
 }
 
+#if defined(MF_DOT_ARM_DSP)
+
 // Bytes 1 and 3 sign-extended to two int16 (GCC does not fold the rotation by itself).
 inline int32_t sxtb16_ror8(int32_t v) {
   int32_t r;
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+
+// (lo & 0xFFFF) | (hi << 16) in one instruction.
+inline int32_t pack_halves(int32_t lo, int32_t hi) {
+  int32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+
+// (lo >> 16 & 0xFFFF) | (hi & 0xFFFF0000): the top halves, in one instruction.
+inline int32_t pack_tops(int32_t lo, int32_t hi) {
+  int32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
   return r;
 }
 

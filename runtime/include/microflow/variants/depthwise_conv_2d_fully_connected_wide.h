@@ -63,13 +63,6 @@ namespace detail {
 
 #if defined(MF_DOT_ARM_DSP)
 
-// (lo & 0xFFFF) | (hi << 16) in one instruction.
-MF_ALWAYS_INLINE int32_t pack_halves(int32_t lo, int32_t hi) {
-  int32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-
 // Four taps x[0..3] of four channels: a<j> += (even, odd pairs of x) . (w[2j], w[2j+1]);
 // x advances by 4, w by 8 words. In assembly for the two LDMs that fetch the eight weight
 // words (GCC issues one load per word and runs out of registers for the accumulators).

@@ -1,15 +1,18 @@
 // DEPTHWISE_CONV_2D with a 3x3 filter and stride 1 or 2, depth multiplier 1 or every output
 // channel from one input channel (person_detect's first layer), the variant the compiler picks
 // with --optimize=speed on Cortex-M cores with the DSP extension (not Helium): the layer's
-// sizes, padding, zero points and activation are template arguments, so every tap offset is
-// an immediate. One output row per call (band stages call it per row; the whole layer is its
-// rows in order, so it can write over its input with a row gap, as
-// depthwise_conv_2d_by_rows_s8). Per block of four channels the nine int8 filter words (TFLite's
-// [3][3][depth] layout, unchanged) are sign-extended once into channel pairs; each interior
-// pixel is then one assembly block of nine taps (LDR + LDRD + 2 SXTB16 + 4 SMLAxy, or with one
-// input channel LDRSB + LDRD + 4 SMLABx), and a window crossing the border takes Z_in for its
-// out-of-image taps (the folded bias assumes them). Requantization: the compiler's
-// (multiplier, -shift - 1) pairs through requantize_channel (|acc| < 2^30 checked by the compiler).
+// sizes, padding, zero points and activation are template arguments, so every offset is an
+// immediate. One output row per call (band stages call it per row; the whole layer is its rows
+// in order, so it can write over its input with a row gap, as depthwise_conv_2d_by_rows_s8).
+// The window rows go to a stack strip of int16 planes, one per channel of a block of four
+// (once per row with one input channel: one plane for every block), out-of-image values Z_in
+// (the folded bias assumes them), so border and interior windows are the same code. A plane
+// row holds each channel's consecutive columns as halfword pairs, which is what SMLAD takes:
+// per channel and filter row the weight pairs (w0, w1) and (w1, w2) stay in registers, and
+// two output pixels cost one LDRD (stride 2: + one LDR) and four SMLAxy per filter row
+// (1.5 MACs per multiply, against one with the channels side by side). Filter: TFLite's int8
+// [3][3][depth], unchanged. Requantization per channel: the compiler's (multiplier,
+// -shift - 1) pairs through requantize_channel (|acc| < 2^30 checked by the compiler).
 #ifndef MICROFLOW_DEPTHWISE_CONV_2D_WIDE_H_
 #define MICROFLOW_DEPTHWISE_CONV_2D_WIDE_H_
 
@@ -35,127 +38,277 @@ struct DepthwiseConv2DS8WideConstants {
   static constexpr int32_t output_zero_point = OutputZeroPoint, act_min = ActMin, act_max = ActMax;
 };
 
-namespace detail {
-
-// The nine taps of four channels: on Arm DSP per tap the SXTB16 pairs (channels 0, 2 | 1, 3)
-// next to each other for one LDRD; elsewhere the raw int8 word.
-struct Taps3x3 {
-  int32_t w[18];
+// The stack strip of depthwise_conv_2d_s8_wide_row: `planes` (4, or 1 with one input channel)
+// of three rows of `width` int16 columns; column j is image column j - pad_left. Output pixels
+// go in pairs from an even column, the pair (i, i + 1) reading columns stride * i up to
+// stride * i + 2 * stride + 1, so `width` is even and covers the last pair. The compiler bounds
+// `bytes` and the LDRD offsets (kWideDepthwiseStripBytes in passes/specialize.cpp).
+template <typename C>
+struct DepthwiseWideStrip {
+  static constexpr int32_t planes = C::input_depth == C::depth ? 4 : 1;
+  static constexpr int32_t width = C::stride * ((C::output_width - 1) / 2 * 2) + 2 * C::stride + 2;
+  static constexpr int32_t row_bytes = 2 * width, plane_words = 3 * width / 2;
+  static constexpr int32_t bytes = planes * 3 * row_bytes;
+  // Columns [begin, end) are image columns.
+  static constexpr int32_t begin = C::pad_left < width ? C::pad_left : width;
+  static constexpr int32_t end = C::pad_left + C::input_width < width ? C::pad_left + C::input_width : width;
 };
 
-// Out of line: one copy for every layer's instance (flash), once per block and row.
-inline __attribute__((noinline)) void load_taps3x3(Taps3x3& t, const int8_t* w, int32_t depth) {
-  for (int32_t i = 0; i < 9; ++i, w += depth) {
-    int32_t v;
-    flash_copy(&v, w, 4);
-#if defined(MF_DOT_ARM_DSP)
-    t.w[2 * i] = __sxtb16(v);
-    t.w[2 * i + 1] = sxtb16_ror8(v);
-#else
-    t.w[2 * i] = v;
-#endif
-  }
-}
+namespace detail {
 
-// The four channels' int8 inputs as one word: four bytes, or (Broadcast: one input channel)
-// the byte at x in all four.
-template <bool Broadcast>
-MF_ALWAYS_INLINE int32_t input_word(const int8_t* x) {
-  if (Broadcast) return static_cast<int32_t>(static_cast<uint8_t>(*x) * 0x01010101u);
-  int32_t v;
-  memcpy(&v, x, 4);
-  return v;
-}
-
-// acc += the four channels of input word x times tap i.
-MF_ALWAYS_INLINE void tap3x3(Acc4& acc, int32_t x, const Taps3x3& t, int32_t i) {
-#if defined(MF_DOT_ARM_DSP)
-  const int32_t even = __sxtb16(x), odd = sxtb16_ror8(x);
-  acc.a0 = __smlabb(even, t.w[2 * i], acc.a0), acc.a2 = __smlatt(even, t.w[2 * i], acc.a2);
-  acc.a1 = __smlabb(odd, t.w[2 * i + 1], acc.a1), acc.a3 = __smlatt(odd, t.w[2 * i + 1], acc.a3);
-#else
-  const uint32_t w = static_cast<uint32_t>(t.w[2 * i]), v = static_cast<uint32_t>(x);
-  acc.a0 += static_cast<int8_t>(v) * static_cast<int8_t>(w);
-  acc.a1 += static_cast<int8_t>(v >> 8) * static_cast<int8_t>(w >> 8);
-  acc.a2 += static_cast<int8_t>(v >> 16) * static_cast<int8_t>(w >> 16);
-  acc.a3 += static_cast<int8_t>(v >> 24) * static_cast<int8_t>(w >> 24);
-#endif
-}
-
-// A window inside the image: tap (ky, kx) at x + ky * Row + kx * Pixel (bytes).
-template <int32_t Row, int32_t Pixel, bool Broadcast = false>
-MF_ALWAYS_INLINE void window3x3(Acc4& acc, const int8_t* x, const Taps3x3& t) {
-#if defined(MF_DOT_ARM_DSP)
-  static_assert(2 * Row + 2 * Pixel <= 4095, "window3x3: LDR immediate offsets");
-  // In assembly: GCC reloads the offsets or spills accumulators when it schedules the taps.
-  int32_t v, odd, w_even, w_odd;
-  if (Broadcast) {  // one sign-extended input byte times both halves of each pair
-#define MF_DW3_TAP(off, woff)                                                                         \
-  "ldrsb %[v], [%[x], %[" off "]]\n\t"                                                                \
-  "ldrd %[we], %[wo], [%[w], #" woff "]\n\t"                                                          \
-  "smlabb %[a0], %[v], %[we], %[a0]\n\t"                                                              \
-  "smlabt %[a2], %[v], %[we], %[a2]\n\t"                                                              \
-  "smlabb %[a1], %[v], %[wo], %[a1]\n\t"                                                              \
-  "smlabt %[a3], %[v], %[wo], %[a3]\n\t"
-    __asm__(MF_DW3_TAP("t0", "0") MF_DW3_TAP("t1", "8") MF_DW3_TAP("t2", "16") MF_DW3_TAP("t3", "24")
-                MF_DW3_TAP("t4", "32") MF_DW3_TAP("t5", "40") MF_DW3_TAP("t6", "48") MF_DW3_TAP("t7", "56")
-                    MF_DW3_TAP("t8", "64")
-            : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [v] "=&r"(v),
-              [we] "=&r"(w_even), [wo] "=&r"(w_odd)
-            : [x] "r"(x), [w] "r"(t.w), [t0] "i"(0), [t1] "i"(Pixel), [t2] "i"(2 * Pixel), [t3] "i"(Row),
-              [t4] "i"(Row + Pixel), [t5] "i"(Row + 2 * Pixel), [t6] "i"(2 * Row), [t7] "i"(2 * Row + Pixel),
-              [t8] "i"(2 * Row + 2 * Pixel)
-            : "memory");
-#undef MF_DW3_TAP
-    (void)odd;
-    return;
-  }
-#define MF_DW3_TAP(off, woff)                                                                         \
-  "ldr %[v], [%[x], %[" off "]]\n\t"                                                                  \
-  "ldrd %[we], %[wo], [%[w], #" woff "]\n\t"                                                          \
-  "sxtb16 %[o], %[v], ror #8\n\t"                                                                     \
-  "sxtb16 %[v], %[v]\n\t"                                                                             \
-  "smlabb %[a0], %[v], %[we], %[a0]\n\t"                                                              \
-  "smlatt %[a2], %[v], %[we], %[a2]\n\t"                                                              \
-  "smlabb %[a1], %[o], %[wo], %[a1]\n\t"                                                              \
-  "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
-  __asm__(MF_DW3_TAP("t0", "0") MF_DW3_TAP("t1", "8") MF_DW3_TAP("t2", "16") MF_DW3_TAP("t3", "24")
-              MF_DW3_TAP("t4", "32") MF_DW3_TAP("t5", "40") MF_DW3_TAP("t6", "48") MF_DW3_TAP("t7", "56")
-                  MF_DW3_TAP("t8", "64")
-          : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [v] "=&r"(v), [o] "=&r"(odd),
-            [we] "=&r"(w_even), [wo] "=&r"(w_odd)
-          : [x] "r"(x), [w] "r"(t.w), [t0] "i"(0), [t1] "i"(Pixel), [t2] "i"(2 * Pixel), [t3] "i"(Row),
-            [t4] "i"(Row + Pixel), [t5] "i"(Row + 2 * Pixel), [t6] "i"(2 * Row), [t7] "i"(2 * Row + Pixel),
-            [t8] "i"(2 * Row + 2 * Pixel)
-          : "memory");
-#undef MF_DW3_TAP
-#else
-  for (int32_t ky = 0; ky < 3; ++ky)
-    for (int32_t kx = 0; kx < 3; ++kx) tap3x3(acc, input_word<Broadcast>(x + ky * Row + kx * Pixel), t, 3 * ky + kx);
-#endif
-}
-
-// A window crossing the border: its nine input words gathered into a 3x3 block with Z_in
-// (zero_word: in every byte) for the out-of-image taps, then the interior loop on that block.
-// rows: at the block's first input channel, rows [0, held) of `width` pixels of `depth`. One
-// copy per input form for every layer (the instances keep only their interior loops).
-template <bool Broadcast>
-inline __attribute__((noinline)) Acc4 border3x3(Acc4 acc, const int8_t* rows, int32_t held, int32_t top,
-                                                int32_t origin_x, int32_t width, int32_t depth, int32_t zero_word,
-                                                const Taps3x3& t) {
-  int32_t window[9];
-  for (int32_t ky = 0; ky < 3; ++ky) {
-    const int32_t iy = top + ky;
-    const bool row_in = iy >= 0 && iy < held;
-    for (int32_t kx = 0; kx < 3; ++kx) {
-      const int32_t ix = origin_x + kx;
-      window[3 * ky + kx] = row_in && ix >= 0 && ix < width ? input_word<Broadcast>(rows + (iy * width + ix) * depth)
-                                                                : zero_word;
+// Z_in in the plane rows and column pairs no image value reaches: rows outside [ky_begin,
+// ky_end), and in the others the word pairs before begin / 2 and from (end + 1) / 2 on (the
+// pairs between are written per block). `zero`: Z_in in both halves. One copy for every
+// layer (noinline), once per row.
+inline __attribute__((noinline)) void strip_zero3x3(int32_t* strip, int32_t planes, int32_t ky_begin, int32_t ky_end,
+                                                    int32_t begin, int32_t end, int32_t row_words, int32_t zero) {
+  for (int32_t p = 0; p < planes; ++p)
+    for (int32_t ky = 0; ky < 3; ++ky, strip += row_words) {
+      const bool image = ky >= ky_begin && ky < ky_end && begin < end;
+      const int32_t first = image ? begin / 2 : row_words, last = image ? (end + 1) / 2 : row_words;
+      for (int32_t q = 0; q < first; ++q) strip[q] = zero;
+      for (int32_t q = last; q < row_words; ++q) strip[q] = zero;
     }
-  }
-  window3x3<12, 4>(acc, reinterpret_cast<const int8_t*>(window), t);
-  return acc;
 }
+
+// Two image pixels' four channels (words v0, v1: channels in bytes) to the column pair of each
+// channel's plane at w (planes `PlaneWords` apart).
+template <int32_t PlaneWords>
+MF_ALWAYS_INLINE void strip_pair4(int32_t* w, int32_t v0, int32_t v1) {
+#if defined(MF_DOT_ARM_DSP)
+  // Bytes (v0: c0, c1; v1: c0, c1) and (v0: c2, c3; v1: c2, c3): SXTB16 takes bytes 0 and 2.
+  const int32_t low = pack_halves(v0, v1), high = pack_tops(v0, v1);
+  w[0] = __sxtb16(low), w[PlaneWords] = sxtb16_ror8(low);
+  w[2 * PlaneWords] = __sxtb16(high), w[3 * PlaneWords] = sxtb16_ror8(high);
+#else
+  for (int32_t c = 0; c < 4; ++c) {
+    const uint32_t lo = static_cast<uint16_t>(static_cast<int8_t>(static_cast<uint32_t>(v0) >> (8 * c)));
+    const uint32_t hi = static_cast<uint16_t>(static_cast<int8_t>(static_cast<uint32_t>(v1) >> (8 * c)));
+    w[c * PlaneWords] = static_cast<int32_t>(lo | hi << 16);
+  }
+#endif
+}
+
+// One image row of a block into its four planes' row at `plane` (word 0 = column pair 0):
+// x is the block's first channel at image column 0, pixels Depth bytes apart; columns
+// [begin, end) of the strip. Pairs half outside take Z_in (zero: in every byte) for that half.
+template <typename C>
+MF_ALWAYS_INLINE void strip_row4(int32_t* plane, const int8_t* x, int32_t zero) {
+  typedef DepthwiseWideStrip<C> S;
+  constexpr int32_t depth = C::depth, begin = S::begin, end = S::end;
+  if (begin >= end) return;
+  const int8_t* at = x + (begin - C::pad_left) * depth;  // image column of strip column begin
+  int32_t* w = plane + begin / 2;
+  if (begin % 2 != 0) strip_pair4<S::plane_words>(w++, zero, load_s8x4(at)), at += depth;
+#pragma GCC unroll 4  // the loop control is a third of a pair's twelve instructions
+  for (int32_t j = (begin + 1) / 2 * 2; j + 1 < end; j += 2, at += 2 * depth, ++w)
+    strip_pair4<S::plane_words>(w, load_s8x4(at), load_s8x4(at + depth));
+  if (end % 2 != 0) strip_pair4<S::plane_words>(w, load_s8x4(at), zero);
+}
+
+// The one input channel's image row (bytes) into the single plane's row: as strip_row4.
+template <typename C>
+MF_ALWAYS_INLINE void strip_row1(int32_t* plane, const int8_t* x, int32_t zero) {
+  typedef DepthwiseWideStrip<C> S;
+  constexpr int32_t begin = S::begin, end = S::end;
+  if (begin >= end) return;
+  const int8_t* at = x + begin - C::pad_left;
+  int16_t* h = reinterpret_cast<int16_t*>(plane) + begin;
+  for (int32_t j = begin; j < end; ++j) *h++ = *at++;
+  if (end % 2 != 0) *h = static_cast<int16_t>(zero);
+  if (begin % 2 != 0) reinterpret_cast<int16_t*>(plane)[begin - 1] = static_cast<int16_t>(zero);
+}
+
+// One channel's filter row r as the SMLAD pairs (w0, w1) and (w1, w2).
+struct Taps3 {
+  int32_t w01[3], w12[3];
+};
+
+// The four channels of the block at `filter` (flash, taps Depth bytes apart): per tap one word
+// of four channels, split by SXTB16 and paired across taps by PKHBT / PKHTB. Once per block and row.
+template <int32_t Depth>
+MF_ALWAYS_INLINE void load_taps3x4(Taps3* t, const int8_t* filter) {
+  for (int32_t r = 0; r < 3; ++r) {
+    int32_t v[3];  // three scalar copies: a loop keeps v in memory
+    flash_copy(&v[0], filter + 3 * r * Depth, 4);
+    flash_copy(&v[1], filter + (3 * r + 1) * Depth, 4);
+    flash_copy(&v[2], filter + (3 * r + 2) * Depth, 4);
+#if defined(MF_DOT_ARM_DSP)
+    const int32_t e0 = __sxtb16(v[0]), e1 = __sxtb16(v[1]), e2 = __sxtb16(v[2]);
+    const int32_t o0 = sxtb16_ror8(v[0]), o1 = sxtb16_ror8(v[1]), o2 = sxtb16_ror8(v[2]);
+    t[0].w01[r] = pack_halves(e0, e1), t[0].w12[r] = pack_halves(e1, e2);
+    t[1].w01[r] = pack_halves(o0, o1), t[1].w12[r] = pack_halves(o1, o2);
+    t[2].w01[r] = pack_tops(e0, e1), t[2].w12[r] = pack_tops(e1, e2);
+    t[3].w01[r] = pack_tops(o0, o1), t[3].w12[r] = pack_tops(o1, o2);
+#else
+    for (int32_t c = 0; c < 4; ++c) {
+      uint32_t w[3];
+      for (int32_t k = 0; k < 3; ++k)
+        w[k] = static_cast<uint16_t>(static_cast<int8_t>(static_cast<uint32_t>(v[k]) >> (8 * c)));
+      t[c].w01[r] = static_cast<int32_t>(w[0] | w[1] << 16), t[c].w12[r] = static_cast<int32_t>(w[1] | w[2] << 16);
+    }
+#endif
+  }
+}
+
+// a0, a1 += output pixels i, i + 1 of one channel, its plane at column stride * i (x, 4-aligned),
+// rows Row bytes apart.
+template <int32_t Row, int32_t Stride>
+MF_ALWAYS_INLINE void pair3x3(int32_t& a0, int32_t& a1, const int8_t* x, const Taps3& t) {
+#if defined(MF_DOT_ARM_DSP)
+  static_assert(2 * Row + 8 <= 1020, "pair3x3: LDRD immediate offsets");
+  int32_t p, q, r;
+  if (Stride == 1) {
+    // Columns (0, 1), (2, 3): a0 += x0 w0 + x1 w1 + x2 w2; a1 += x1 w0 + x2 w1 + x3 w2.
+#define MF_DW3_ROW(off, k)                                                                       \
+  "ldrd %[p], %[q], [%[x], #" off "]\n\t"                                                        \
+  "smlad %[a0], %[p], %[w01_" k "], %[a0]\n\t"                                                   \
+  "smlabt %[a0], %[q], %[w12_" k "], %[a0]\n\t"                                                  \
+  "smlatb %[a1], %[p], %[w01_" k "], %[a1]\n\t"                                                  \
+  "smlad %[a1], %[q], %[w12_" k "], %[a1]\n\t"
+    __asm__(MF_DW3_ROW("%c[r0]", "0") MF_DW3_ROW("%c[r1]", "1") MF_DW3_ROW("%c[r2]", "2")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [p] "=&r"(p), [q] "=&r"(q)
+            : [x] "r"(x), [w01_0] "r"(t.w01[0]), [w12_0] "r"(t.w12[0]), [w01_1] "r"(t.w01[1]),
+              [w12_1] "r"(t.w12[1]), [w01_2] "r"(t.w01[2]), [w12_2] "r"(t.w12[2]), [r0] "i"(0), [r1] "i"(Row),
+              [r2] "i"(2 * Row)
+            : "memory");
+#undef MF_DW3_ROW
+    (void)r;
+  } else {
+    // Columns (0, 1), (2, 3), (4, 5): a0 += x0 w0 + x1 w1 + x2 w2; a1 += x2 w0 + x3 w1 + x4 w2.
+#define MF_DW3_ROW(off, off8, k)                                                                 \
+  "ldrd %[p], %[q], [%[x], #" off "]\n\t"                                                        \
+  "ldr %[r], [%[x], #" off8 "]\n\t"                                                              \
+  "smlad %[a0], %[p], %[w01_" k "], %[a0]\n\t"                                                   \
+  "smlabt %[a0], %[q], %[w12_" k "], %[a0]\n\t"                                                  \
+  "smlad %[a1], %[q], %[w01_" k "], %[a1]\n\t"                                                   \
+  "smlabt %[a1], %[r], %[w12_" k "], %[a1]\n\t"
+    __asm__(MF_DW3_ROW("%c[r0]", "%c[s0]", "0") MF_DW3_ROW("%c[r1]", "%c[s1]", "1")
+                MF_DW3_ROW("%c[r2]", "%c[s2]", "2")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [p] "=&r"(p), [q] "=&r"(q), [r] "=&r"(r)
+            : [x] "r"(x), [w01_0] "r"(t.w01[0]), [w12_0] "r"(t.w12[0]), [w01_1] "r"(t.w01[1]),
+              [w12_1] "r"(t.w12[1]), [w01_2] "r"(t.w01[2]), [w12_2] "r"(t.w12[2]), [r0] "i"(0), [r1] "i"(Row),
+              [r2] "i"(2 * Row), [s0] "i"(8), [s1] "i"(Row + 8), [s2] "i"(2 * Row + 8)
+            : "memory");
+#undef MF_DW3_ROW
+  }
+#else
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    int16_t v[2 * Stride + 2];  // the pair's columns
+    memcpy(v, x + ky * Row, sizeof(v));
+    const int32_t w0 = static_cast<int16_t>(t.w01[ky]), w1 = static_cast<int16_t>(t.w12[ky]);
+    const int32_t w2 = static_cast<int16_t>(static_cast<uint32_t>(t.w12[ky]) >> 16);
+    a0 += v[0] * w0 + v[1] * w1 + v[2] * w2;
+    a1 += v[Stride] * w0 + v[Stride + 1] * w1 + v[Stride + 2] * w2;
+  }
+#endif
+}
+
+#if defined(MF_DOT_ARM_DSP)
+// What the channel loop below reads from memory once per pass (registers are all taken).
+struct ChannelPass {
+  int32_t bias, multiplier2, n;  // multiplier2: the multiplier << 1
+  const int8_t* end;  // x after the last pass
+};
+
+// Every whole output pixel pair of one channel with no activation clamp (SSAT's range), then
+// with Last (an odd width) the last pixel: from the plane at x (the first pair's first column,
+// 4-aligned; rows Row bytes apart) to out, out[Depth], pairs 2 * Depth apart, requantized as
+// requantize_channel (SMMLAR adds acc to its high product: SMMULR + ADD in one). pass.end: x
+// after the whole pairs (at least one).
+// In assembly: GCC spills the six weight words of the loop when it keeps the requantization
+// constants, the pointers and both sums in registers (12 of them here). Volatile: its stores
+// are its only effect.
+template <int32_t Row, int32_t Stride, int32_t Depth, int32_t OutputZeroPoint, bool Last>
+MF_ALWAYS_INLINE void channel_pairs3x3(const int8_t* x, int8_t* out, const Taps3& t, const ChannelPass& pass) {
+  static_assert(2 * Row + 8 <= 1020, "channel_pairs3x3: LDRD immediate offsets");
+  int32_t a0, a1, p, q;
+  // One filter row at offset `off` (k: its weight registers); row 0 last, its LDRD advancing x.
+#define MF_DW3_ROW1(load, k)                                                                     \
+  load "\n\t"                                                                                    \
+  "smlad %[a0], %[p], %[w01_" k "], %[a0]\n\t"                                                   \
+  "smlabt %[a0], %[q], %[w12_" k "], %[a0]\n\t"                                                  \
+  "smlatb %[a1], %[p], %[w01_" k "], %[a1]\n\t"                                                  \
+  "smlad %[a1], %[q], %[w12_" k "], %[a1]\n\t"
+#define MF_DW3_ROW2(load, off8, k)                                                               \
+  load "\n\t"                                                                                    \
+  "smlad %[a0], %[p], %[w01_" k "], %[a0]\n\t"                                                   \
+  "smlabt %[a0], %[q], %[w12_" k "], %[a0]\n\t"                                                  \
+  "smlad %[a1], %[q], %[w01_" k "], %[a1]\n\t"                                                   \
+  "ldr %[p], [%[x], " off8 "]\n\t"                                                               \
+  "smlabt %[a1], %[p], %[w12_" k "], %[a1]\n\t"
+#define MF_DW3_PASS1                                                                             \
+  "ldr %[a0], %[bias]\n\t"                                                                       \
+  "mov %[a1], %[a0]\n\t"                                                                         \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row1]]", "1")                                           \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x], %[row2]]", "2")                                           \
+  MF_DW3_ROW1("ldrd %[p], %[q], [%[x]], %[step]", "0")
+#define MF_DW3_PASS2                                                                             \
+  "ldr %[a0], %[bias]\n\t"                                                                       \
+  "mov %[a1], %[a0]\n\t"                                                                         \
+  MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row1]]", "%[row18]", "1")                               \
+  MF_DW3_ROW2("ldrd %[p], %[q], [%[x], %[row2]]", "%[row28]", "2")                               \
+  "ldr %[p], [%[x], #8]\n\t"                                                                     \
+  "smlabt %[a1], %[p], %[w12_0], %[a1]\n\t"                                                      \
+  "ldrd %[p], %[q], [%[x]], %[step]\n\t"                                                         \
+  "smlad %[a0], %[p], %[w01_0], %[a0]\n\t"                                                       \
+  "smlabt %[a0], %[q], %[w12_0], %[a0]\n\t"                                                      \
+  "smlad %[a1], %[q], %[w01_0], %[a1]\n\t"
+// Both sums requantized and stored, out advanced, back to 1: while x is not at pass.end.
+#define MF_DW3_PAIR                                                                              \
+  "ldr %[q], %[m]\n\t"                                                                           \
+  "smmlar %[a0], %[a0], %[q], %[a0]\n\t"                                                         \
+  "smmlar %[a1], %[a1], %[q], %[a1]\n\t"                                                         \
+  "sub %[a0], %[a0], %[a0], lsr #31\n\t"                                                         \
+  "sub %[a1], %[a1], %[a1], lsr #31\n\t"                                                         \
+  "ldr %[p], %[n]\n\t"                                                                           \
+  "asr %[a0], %[a0], %[p]\n\t"                                                                   \
+  "asr %[a1], %[a1], %[p]\n\t"                                                                   \
+  "add %[a0], %[a0], %[k]\n\t"                                                                   \
+  "add %[a1], %[a1], %[k]\n\t"                                                                   \
+  "ssat %[a0], #8, %[a0], asr #1\n\t"                                                            \
+  "ssat %[a1], #8, %[a1], asr #1\n\t"                                                            \
+  "strb %[a1], [%[out], %[depth]]\n\t"                                                           \
+  "strb %[a0], [%[out]]\n\t"                                                                     \
+  "add %[out], %[out], %[depth2]\n\t"                                                            \
+  "ldr %[p], %[end]\n\t"                                                                         \
+  "cmp %[x], %[p]\n\t"                                                                           \
+  "bne 1b\n\t"
+// An odd width's last pixel: the first sum of one more pair only.
+#define MF_DW3_LAST                                                                              \
+  "ldr %[q], %[m]\n\t"                                                                           \
+  "smmlar %[a0], %[a0], %[q], %[a0]\n\t"                                                         \
+  "sub %[a0], %[a0], %[a0], lsr #31\n\t"                                                         \
+  "ldr %[p], %[n]\n\t"                                                                           \
+  "asr %[a0], %[a0], %[p]\n\t"                                                                   \
+  "add %[a0], %[a0], %[k]\n\t"                                                                   \
+  "ssat %[a0], #8, %[a0], asr #1\n\t"                                                            \
+  "strb %[a0], [%[out]]\n\t"
+#define MF_DW3_OPERANDS                                                                          \
+  : [a0] "=&r"(a0), [a1] "=&r"(a1), [p] "=&r"(p), [q] "=&r"(q), [x] "+r"(x), [out] "+r"(out)      \
+  : [w01_0] "r"(t.w01[0]), [w12_0] "r"(t.w12[0]), [w01_1] "r"(t.w01[1]), [w12_1] "r"(t.w12[1]),   \
+    [w01_2] "r"(t.w01[2]), [w12_2] "r"(t.w12[2]), [m] "m"(pass.multiplier2), [bias] "m"(pass.bias), \
+    [n] "m"(pass.n), [end] "m"(pass.end), [k] "i"(1 + 2 * OutputZeroPoint), [depth] "i"(Depth),   \
+    [depth2] "i"(2 * Depth), [row1] "i"(Row), [row2] "i"(2 * Row), [step] "i"(4 * Stride),          \
+    [row18] "i"(Row + 8), [row28] "i"(2 * Row + 8)                                                 \
+  : "memory", "cc"
+  if (Stride == 1 && !Last)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS1 MF_DW3_PAIR MF_DW3_OPERANDS);
+  else if (Stride == 1)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS1 MF_DW3_PAIR MF_DW3_PASS1 MF_DW3_LAST MF_DW3_OPERANDS);
+  else if (!Last)
+    __asm__ volatile("1:\n\t" MF_DW3_PASS2 MF_DW3_PAIR MF_DW3_OPERANDS);
+  else
+    __asm__ volatile("1:\n\t" MF_DW3_PASS2 MF_DW3_PAIR MF_DW3_PASS2 MF_DW3_LAST MF_DW3_OPERANDS);
+#undef MF_DW3_ROW1
+#undef MF_DW3_ROW2
+#undef MF_DW3_PASS1
+#undef MF_DW3_PASS2
+#undef MF_DW3_PAIR
+#undef MF_DW3_LAST
+#undef MF_DW3_OPERANDS
+}
+#endif
 
 }  // namespace detail
 
@@ -168,34 +321,54 @@ inline void depthwise_conv_2d_s8_wide_row(const int8_t* rows, int32_t held, int3
                                           const int32_t* folded_bias, const int32_t* requant, int8_t* output) {
   static_assert(C::depth % 4 == 0 && (C::input_depth == C::depth || C::input_depth == 1),
                 "depthwise_conv_2d_s8_wide_row: channels in fours, depth multiplier 1 or all from one channel");
-  constexpr bool broadcast = C::input_depth != C::depth;
-  constexpr int32_t depth = C::depth, pixel = C::input_depth, row_bytes = C::input_width * pixel;
-  constexpr int32_t step = C::stride * pixel;
-  // Pixels [first, end) have all three window columns inside the image.
-  constexpr int32_t first = (C::pad_left + C::stride - 1) / C::stride;
-  constexpr int32_t last_inside = (C::input_width - 3 + C::pad_left) / C::stride + 1;
-  constexpr int32_t end = last_inside < C::output_width ? last_inside : C::output_width;
-  // Z_in in every byte: the value of an out-of-image tap (the folded bias counts it).
-  constexpr int32_t zero_word = static_cast<int32_t>((static_cast<uint32_t>(C::input_zero_point) & 0xFFu) * 0x01010101u);
-  const bool rows_inside = top >= 0 && top + 3 <= held;
+  typedef DepthwiseWideStrip<C> S;
+  constexpr bool broadcast = S::planes == 1;
+  constexpr int32_t depth = C::depth, row_words = S::width / 2, image_row = C::input_width * C::input_depth;
+  int32_t strip[S::bytes / 4];
+  // Z_in in every byte (a pixel word) and in both halves (a plane word).
+  constexpr uint32_t zero_byte = static_cast<uint32_t>(C::input_zero_point) & 0xFFu;
+  constexpr int32_t zero_word = static_cast<int32_t>(zero_byte * 0x01010101u);
+  constexpr int32_t zero_pair = static_cast<int32_t>((static_cast<uint32_t>(C::input_zero_point) & 0xFFFFu) * 0x10001u);
+  // Window rows [ky_begin, ky_end) are image rows.
+  const int32_t ky_begin = top < 0 ? (-top < 3 ? -top : 3) : 0;
+  const int32_t ky_end = held - top < 3 ? (held - top > ky_begin ? held - top : ky_begin) : 3;
+  detail::strip_zero3x3(strip, S::planes, ky_begin, ky_end, S::begin, S::end, row_words, zero_pair);
+  if (broadcast)  // the one input channel's plane serves every block
+    for (int32_t ky = ky_begin; ky < ky_end; ++ky)
+      detail::strip_row1<C>(strip + ky * row_words, rows + (top + ky) * image_row, C::input_zero_point);
   for (int32_t c = 0; c < depth; c += 4) {
-    detail::Taps3x3 taps;
-    detail::load_taps3x3(taps, filter + c, depth);
-    const detail::Acc4 bias = {flash_read(folded_bias + c), flash_read(folded_bias + c + 1),
-                               flash_read(folded_bias + c + 2), flash_read(folded_bias + c + 3)};
-    const int32_t* rq = requant + 2 * c;
-    const int32_t ic = broadcast ? 0 : c;  // the block's first input channel
-    const int8_t* x = rows + top * row_bytes - C::pad_left * pixel + ic;  // the window of pixel 0
-    int8_t* out = output + c;
-    for (int32_t ox = 0; ox < C::output_width; ++ox, x += step, out += depth) {
-      detail::Acc4 acc = bias;
-      if (rows_inside && ox >= first && ox < end) {
-        detail::window3x3<row_bytes, pixel, broadcast>(acc, x, taps);
-      } else {
-        acc = detail::border3x3<broadcast>(bias, rows + ic, held, top, ox * C::stride - C::pad_left, C::input_width,
-                                           pixel, zero_word, taps);
+    if (!broadcast)
+      for (int32_t ky = ky_begin; ky < ky_end; ++ky)
+        detail::strip_row4<C>(strip + ky * row_words, rows + (top + ky) * image_row + c, zero_word);
+    detail::Taps3 block_taps[4];
+    detail::load_taps3x4<depth>(block_taps, filter + c);
+    for (int32_t k = 0; k < 4; ++k) {
+      const detail::Taps3& taps = block_taps[k];
+      const int32_t bias = flash_read(folded_bias + c + k);
+      const int32_t multiplier = flash_read(requant + 2 * (c + k)), n = flash_read(requant + 2 * (c + k) + 1);
+      const int8_t* x = reinterpret_cast<const int8_t*>(strip + (broadcast ? 0 : k * S::plane_words));
+      int8_t* out = output + c + k;
+      constexpr int32_t pairs = C::output_width / 2;
+#if defined(MF_DOT_ARM_DSP)
+      if (C::act_min == -128 && C::act_max == 127 && pairs > 0) {
+        const detail::ChannelPass pass = {bias, static_cast<int32_t>(static_cast<uint32_t>(multiplier) << 1), n,
+                                          x + pairs * 4 * C::stride};
+        detail::channel_pairs3x3<S::row_bytes, C::stride, depth, C::output_zero_point, C::output_width % 2 != 0>(
+            x, out, taps, pass);
+        continue;
       }
-      detail::requantize_block4<C>(acc, rq, out);
+#endif
+      for (int32_t i = 0; i < pairs; ++i, x += 4 * C::stride, out += 2 * depth) {
+        int32_t a0 = bias, a1 = bias;
+        detail::pair3x3<S::row_bytes, C::stride>(a0, a1, x, taps);
+        out[0] = detail::requantize_channel(a0, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
+        out[depth] = detail::requantize_channel(a1, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
+      }
+      if (C::output_width % 2 != 0) {  // the last pixel: a pair whose second pixel is not stored
+        int32_t a0 = bias, a1 = bias;
+        detail::pair3x3<S::row_bytes, C::stride>(a0, a1, x, taps);
+        out[0] = detail::requantize_channel(a0, multiplier, n, C::output_zero_point, C::act_min, C::act_max);
+      }
     }
   }
 }
