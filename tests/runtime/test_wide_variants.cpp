@@ -46,8 +46,18 @@ void check_conv(const ConvCase& c, uint32_t seed) {
   std::vector<int8_t> packed(size), wide(size);
   mf::conv_2d_packed_s8(p, x.data(), ref::pack_filter_blocks(w, c.oc, c.kh, c.kw * c.ic).data(), folded.data(),
                         packed.data());
+  // The kernel's tap order (conv_2d_wide.h): each filter row's whole words, then the rows' last
+  // row_length % 4 taps.
+  const int32_t row = c.kw * c.ic, whole = row / 4 * 4;
+  std::vector<int32_t> order;
+  for (int32_t r = 0; r < c.kh; ++r)
+    for (int32_t k = 0; k < whole; ++k) order.push_back(r * row + k);
+  for (int32_t r = 0; r < c.kh; ++r)
+    for (int32_t k = whole; k < row; ++k) order.push_back(r * row + k);
   // The compiler's shift codes (n = -shift - 1); every other pair stored swapped and flagged.
-  std::vector<int8_t> stored = w;
+  std::vector<int8_t> stored(w.size());
+  for (int32_t co = 0; co < c.oc; ++co)
+    for (int32_t t = 0; t < taps; ++t) stored[co * taps + t] = w[co * taps + order[t]];
   std::vector<int32_t> codes(c.oc);
   for (int32_t co = 0; co < c.oc; ++co) codes[co] = -s[co] - 1;
   for (int32_t a = 2; a < c.oc; a += 4) {
@@ -61,14 +71,19 @@ void check_conv(const ConvCase& c, uint32_t seed) {
 }
 
 TEST(Conv2DS8Wide, MatchesPackedKernel) {
-  // Interior word copies (row length % 4 == 0) and the per-tap path (borders, odd rows, the K % 4
-  // tail); an odd number of output pixels; strides, dilation, batches, clamps.
+  // Interior windows as words (3x3x3, 10x4x1: through the listed offsets), row remainders
+  // (3x3x3: the tail; 3x3x2 and 5x3x3: remainders that fill groups), border columns; an odd
+  // number of output pixels; strides, dilation, batches, clamps.
   check_conv({1, 8, 8, 16, 16, 3, 3, 1, 1, 1, true, -128, 5, -128, 127}, 700);
   check_conv({1, 9, 7, 3, 8, 3, 3, 2, 2, 1, true, -128, -3, -128, 127}, 701);
   check_conv({2, 7, 6, 8, 12, 3, 2, 1, 2, 2, false, 17, -20, -20, 100}, 702);
   check_conv({1, 10, 4, 1, 4, 10, 4, 2, 1, 1, true, 83, -128, -128, 127}, 703);
   check_conv({1, 6, 6, 32, 4, 1, 1, 2, 2, 1, false, -7, 0, -128, 127}, 704);
   check_conv({1, 5, 5, 64, 8, 3, 3, 1, 1, 1, true, -1, 2, -128, 127}, 705);
+  check_conv({1, 9, 8, 2, 8, 3, 3, 2, 1, 1, true, 40, 7, -128, 127}, 707);
+  check_conv({2, 7, 7, 3, 4, 5, 3, 1, 2, 1, true, -9, -128, -128, 60}, 708);
+  // 3x11x3: interior windows of more groups than the listed copy takes, row by row.
+  check_conv({1, 6, 16, 3, 8, 3, 11, 1, 2, 1, true, 5, 3, -128, 127}, 709);
 }
 
 TEST(Conv2DS8Wide, WindowsAboveTheSmallBuffer) {

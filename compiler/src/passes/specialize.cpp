@@ -292,6 +292,19 @@ constexpr int64_t kConvWideBandTaps = 576;
 // The flag of a channel pair stored second channel first (runtime kConvWideSwapped).
 constexpr int64_t kConvWideSwapped = 256;
 
+// conv_2d_s8_wide's tap order (runtime conv_2d_wide.h): of each filter row's `row` taps the
+// first row / 4 * 4, row after row, then every row's last row % 4 (whole words per row in the
+// kernel's window copy). Tap t of the kernel's row is TFLite's tap order[t].
+std::vector<int64_t> conv_wide_tap_order(int64_t rows, int64_t row) {
+  std::vector<int64_t> order;
+  const int64_t whole = row / 4 * 4;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < whole; ++k) order.push_back(r * row + k);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = whole; k < row; ++k) order.push_back(r * row + k);
+  return order;
+}
+
 // CONV_2D on the packed kernel (groups 1, dilation_width 1; also a band stage) or a strided 1x1
 // one, with output channels in fours, every channel in requantize_channel's range (fits_requantize_channel)
 // and the pair layout's sum bound:
@@ -309,7 +322,11 @@ void widen_conv(const Graph& g, KernelCall& k, BandInfo* band) {
   const std::vector<int64_t>& shift = array_of(k, "Shift").ints;
   const std::vector<int64_t>& bias = array_of(k, "Bias").ints;
   const int8_t* w = g.tensor(k.op->inputs[1]).data_as<int8_t>();
-  std::vector<int64_t> weights(w, w + channels * taps);
+  const std::vector<int64_t> order = conv_wide_tap_order(p.filter_height, p.filter_width * p.input_depth);
+  std::vector<int64_t> weights(static_cast<size_t>(channels * taps));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t t = 0; t < taps; ++t)
+      weights[static_cast<size_t>(c * taps + t)] = w[c * taps + order[static_cast<size_t>(t)]];
   auto at = [&](int64_t o, int64_t t) { return weights[static_cast<size_t>(o * taps + t)]; };
   // The shifts as the kernel reads them: n = -shift - 1, plus kConvWideSwapped on both channels
   // of a pair stored with its second channel in the low bytes (where only that order fits).
