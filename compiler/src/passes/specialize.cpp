@@ -426,6 +426,21 @@ constexpr int64_t kWideDepthwiseRowBufferBytes = 2048;
 // Bytes of the 3x3 depthwise row kernel's stack strip.
 constexpr int64_t kWideDepthwiseStripBytes = 1536;
 
+// The fields a depthwise variant's Constants struct shares with DepthwiseConv2DS8Params,
+// copied by name (each struct has its own subset of filter, stride and dilation fields).
+template <typename C>
+void copy_depthwise_geometry(C& c, const DepthwiseConv2DS8Params& p) {
+  c.input_height = p.input_height, c.input_width = p.input_width;
+  c.output_height = p.output_height, c.output_width = p.output_width;
+  c.pad_top = p.pad_top, c.pad_left = p.pad_left;
+  c.input_zero_point = p.input_zero_point, c.output_zero_point = p.output_zero_point;
+  c.act_min = p.act_min, c.act_max = p.act_max;
+  if constexpr (requires { c.filter_width; }) c.filter_height = p.filter_height, c.filter_width = p.filter_width;
+  if constexpr (requires { c.stride_width; }) c.stride_height = p.stride_height, c.stride_width = p.stride_width;
+  if constexpr (requires { c.dilation_width; })
+    c.dilation_height = p.dilation_height, c.dilation_width = p.dilation_width;
+}
+
 // The (multiplier, -shift - 1) pairs of an int8 depthwise layer's channels for requantize_channel
 // (p: its params; its arrays `prefix` + Filter, Bias, Multiplier, Shift), empty unless every
 // channel is in its range (fits_requantize_channel).
@@ -473,21 +488,8 @@ void widen_depthwise_fully_connected(KernelCall& k) {
     fc_requant.push_back(fc.per_channel() ? array_of(k, "FcShift").ints[i] : fc.shift);
   }
   DepthwiseConv2DFullyConnectedS8WideConstants c;
-  c.input_height = dw.input_height;
-  c.input_width = dw.input_width;
-  c.output_height = dw.output_height;
-  c.output_width = dw.output_width;
+  copy_depthwise_geometry(c, dw);
   c.channels = dw.output_depth;
-  c.filter_height = dw.filter_height;
-  c.filter_width = dw.filter_width;
-  c.stride_height = dw.stride_height;
-  c.stride_width = dw.stride_width;
-  c.pad_top = dw.pad_top;
-  c.pad_left = dw.pad_left;
-  c.input_zero_point = dw.input_zero_point;
-  c.output_zero_point = dw.output_zero_point;
-  c.act_min = dw.act_min;
-  c.act_max = dw.act_max;
   c.units = fc.output_depth;
   c.weights_zero_point = fc.weights_zero_point;
   c.fc_output_zero_point = fc.output_zero_point;
@@ -531,19 +533,10 @@ void widen_depthwise(KernelCall& k, BandInfo* band) {
   if (requant.empty()) return;
   const int64_t channels = p.output_depth;
   DepthwiseConv2DS8WideConstants c;
-  c.input_height = p.input_height;
-  c.input_width = p.input_width;
+  copy_depthwise_geometry(c, p);
   c.input_depth = p.input_depth;
   c.depth = channels;
-  c.output_height = p.output_height;
-  c.output_width = p.output_width;
   c.stride = p.stride_height;
-  c.pad_top = p.pad_top;
-  c.pad_left = p.pad_left;
-  c.input_zero_point = p.input_zero_point;
-  c.output_zero_point = p.output_zero_point;
-  c.act_min = p.act_min;
-  c.act_max = p.act_max;
   std::vector<ConstArray> arrays = {array_of(k, "Filter"), array_of(k, "Bias"),
                                     int_array("Requant", DType::Int32, std::move(requant))};
   const KernelArg input = k.args.front(), output = k.args.back();
@@ -590,23 +583,8 @@ void narrow_depthwise(KernelCall& k, BandInfo* band) {
   std::vector<int64_t> requant = depthwise_requant(k, p, "");
   if (requant.empty()) return;
   DepthwiseConv2DS8NarrowConstants c;
-  c.input_height = p.input_height;
-  c.input_width = p.input_width;
+  copy_depthwise_geometry(c, p);
   c.depth = p.output_depth;
-  c.output_height = p.output_height;
-  c.output_width = p.output_width;
-  c.filter_height = p.filter_height;
-  c.filter_width = p.filter_width;
-  c.stride_height = p.stride_height;
-  c.stride_width = p.stride_width;
-  c.dilation_height = p.dilation_height;
-  c.dilation_width = p.dilation_width;
-  c.pad_top = p.pad_top;
-  c.pad_left = p.pad_left;
-  c.input_zero_point = p.input_zero_point;
-  c.output_zero_point = p.output_zero_point;
-  c.act_min = p.act_min;
-  c.act_max = p.act_max;
   std::vector<ConstArray> arrays = {
       int_array("Filter", DType::Int32,
                 narrow_depthwise_filter(array_of(k, "Filter").ints, p.filter_height * p.filter_width, p.output_depth)),
