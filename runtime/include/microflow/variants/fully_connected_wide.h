@@ -83,54 +83,67 @@ MF_ALWAYS_INLINE void pair_split(int32_t& a, int32_t& b, uint32_t s, uint32_t sa
 
 #if defined(MF_DOT_ARM_DSP)
 
+// The loop of pair_block4 around its middle (the order of the second and third products).
+#define MF_PAIR_BLOCK4_LOOP(middle)                \
+  "1:\n\t"                                         \
+  "ldr %[even], [%[x]], #4\n\t"                    \
+  "ldrd %[v0], %[v1], [%[w]], #16\n\t"             \
+  "sxtb16 %[odd], %[even], ror #8\n\t"             \
+  "sxtb16 %[even], %[even]\n\t"                    \
+  "smlad %[s0], %[v0], %[even], %[s0]\n\t"         \
+  "sxtb16 %[v0], %[v0]\n\t"                        \
+  "smlad %[u0], %[v0], %[even], %[u0]\n\t" middle  \
+  "smlad %[s1], %[v1], %[odd], %[s1]\n\t"          \
+  "sxtb16 %[v1], %[v1]\n\t"                        \
+  "smlad %[u1], %[v1], %[odd], %[u1]\n\t"          \
+  "cmp %[x], %[end]\n\t"                           \
+  "bne 1b"
+// The pair layout: pair 0's odd half, then pair 1's even half.
+#define MF_PAIR_BLOCK4_PAIRS                 \
+  "smlad %[s0], %[v1], %[odd], %[s0]\n\t"    \
+  "sxtb16 %[v1], %[v1]\n\t"                  \
+  "smlad %[u0], %[v1], %[odd], %[u0]\n\t"    \
+  "ldrd %[v0], %[v1], [%[w], #-8]\n\t"       \
+  "smlad %[s1], %[v0], %[even], %[s1]\n\t"   \
+  "sxtb16 %[v0], %[v0]\n\t"                  \
+  "smlad %[u1], %[v0], %[even], %[u1]\n\t"
+// Half-major: pair 1's even half, then pair 0's odd half.
+#define MF_PAIR_BLOCK4_HALVES                \
+  "smlad %[s1], %[v1], %[even], %[s1]\n\t"   \
+  "sxtb16 %[v1], %[v1]\n\t"                  \
+  "smlad %[u1], %[v1], %[even], %[u1]\n\t"   \
+  "ldrd %[v0], %[v1], [%[w], #-8]\n\t"       \
+  "smlad %[s0], %[v0], %[odd], %[s0]\n\t"    \
+  "sxtb16 %[v0], %[v0]\n\t"                  \
+  "smlad %[u0], %[v0], %[odd], %[u0]\n\t"
+#define MF_PAIR_BLOCK4_OPERANDS                                                                                  \
+  : [s0] "+r"(s0), [u0] "+r"(u0), [s1] "+r"(s1), [u1] "+r"(u1), [even] "=&r"(even), [odd] "=&r"(odd),          \
+    [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)                                                    \
+  : [end] "r"(end)                                                                                              \
+  : "cc", "memory"
+
 // Two pairs (four rows): S and Σ A·x of each over the G groups; w at the block, returns past it.
 // In assembly for LDRD (one load per pair, or per half with HalfMajor, and group), which GCC
-// does not emit for the C form.
+// does not emit for the C form. One assembly statement per layout, not an .if inside one: GCC
+// sizes a statement by its text, and the longer one put small FC layers (sine's) out of line.
 template <bool HalfMajor = false>
 MF_ALWAYS_INLINE const int32_t* pair_block4(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
   uint32_t s0 = 0, u0 = 0, s1 = 0, u1 = 0;
   if (groups > 0) {
     const int8_t* end = x + 4 * groups;
     int32_t even, odd, v0, v1;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[even], [%[x]], #4\n\t"
-        "ldrd %[v0], %[v1], [%[w]], #16\n\t"
-        "sxtb16 %[odd], %[even], ror #8\n\t"
-        "sxtb16 %[even], %[even]\n\t"
-        "smlad %[s0], %[v0], %[even], %[s0]\n\t"
-        "sxtb16 %[v0], %[v0]\n\t"
-        "smlad %[u0], %[v0], %[even], %[u0]\n\t"
-        ".if %c[half_major]\n\t"
-        "smlad %[s1], %[v1], %[even], %[s1]\n\t"
-        "sxtb16 %[v1], %[v1]\n\t"
-        "smlad %[u1], %[v1], %[even], %[u1]\n\t"
-        "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
-        "smlad %[s0], %[v0], %[odd], %[s0]\n\t"
-        "sxtb16 %[v0], %[v0]\n\t"
-        "smlad %[u0], %[v0], %[odd], %[u0]\n\t"
-        ".else\n\t"
-        "smlad %[s0], %[v1], %[odd], %[s0]\n\t"
-        "sxtb16 %[v1], %[v1]\n\t"
-        "smlad %[u0], %[v1], %[odd], %[u0]\n\t"
-        "ldrd %[v0], %[v1], [%[w], #-8]\n\t"
-        "smlad %[s1], %[v0], %[even], %[s1]\n\t"
-        "sxtb16 %[v0], %[v0]\n\t"
-        "smlad %[u1], %[v0], %[even], %[u1]\n\t"
-        ".endif\n\t"
-        "smlad %[s1], %[v1], %[odd], %[s1]\n\t"
-        "sxtb16 %[v1], %[v1]\n\t"
-        "smlad %[u1], %[v1], %[odd], %[u1]\n\t"
-        "cmp %[x], %[end]\n\t"
-        "bne 1b"
-        : [s0] "+r"(s0), [u0] "+r"(u0), [s1] "+r"(s1), [u1] "+r"(u1), [even] "=&r"(even), [odd] "=&r"(odd),
-          [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [w] "+r"(w)
-        : [end] "r"(end), [half_major] "i"(HalfMajor ? 1 : 0)
-        : "cc", "memory");
+    if (HalfMajor)
+      __asm__ volatile(MF_PAIR_BLOCK4_LOOP(MF_PAIR_BLOCK4_HALVES) MF_PAIR_BLOCK4_OPERANDS);
+    else
+      __asm__ volatile(MF_PAIR_BLOCK4_LOOP(MF_PAIR_BLOCK4_PAIRS) MF_PAIR_BLOCK4_OPERANDS);
   }
   su[0] = s0, su[1] = u0, su[2] = s1, su[3] = u1;
   return w;
 }
+#undef MF_PAIR_BLOCK4_LOOP
+#undef MF_PAIR_BLOCK4_PAIRS
+#undef MF_PAIR_BLOCK4_HALVES
+#undef MF_PAIR_BLOCK4_OPERANDS
 
 // One pair: S and Σ A·x over the G groups; returns past it.
 MF_ALWAYS_INLINE const int32_t* pair_block2(uint32_t* su, const int8_t* x, const int32_t* w, int32_t groups) {
